@@ -1,0 +1,59 @@
+# The two commands (README.md): `make run` and `make test`. Everything else is set-up they call.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+MO := locale/en/LC_MESSAGES/django.mo
+
+.PHONY: run test setup chromium lint format lock messages clean
+
+## run: set up, migrate, load the demo data and serve on http://127.0.0.1:8000
+run: setup
+	IBANK_ENV=development $(PY) manage.py migrate --noinput -v 0
+	IBANK_ENV=development $(PY) manage.py demo_data
+	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	IBANK_ENV=development $(PY) manage.py runserver $(HOST):$(PORT)
+
+## test: set up (with Debian's Chromium) and run the whole suite
+test: setup chromium
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+setup: $(VENV)/.installed $(MO)
+
+$(VENV)/.installed: requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	touch $@
+
+$(MO): locale/en/LC_MESSAGES/django.po
+	@command -v msgfmt >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq gettext; }
+	msgfmt --check -o $@ $<
+
+chromium:
+	@[ -x /usr/bin/chromium ] || { echo "Installing Debian's Chromium for the browser tests"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
+
+## messages: refresh the English catalogue from the templates and code
+messages: $(VENV)/.installed
+	IBANK_ENV=development $(PY) manage.py makemessages -l en --no-obsolete -i .venv -i var -i tests -i bench
+	$(MAKE) $(MO)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+## lock: re-pin requirements.lock from requirements.in (with hashes)
+lock: $(VENV)/.installed
+	$(PY) -m pip install --quiet pip-tools
+	$(VENV)/bin/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links -o requirements.lock requirements.in
+
+clean:
+	rm -rf $(VENV) var .pytest_cache $(MO)

@@ -1,0 +1,68 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from ibank.admin import admin_site
+
+from . import audit
+from .models import Account, AuditEntry, Contract, User
+
+
+@admin.register(User, site=admin_site)
+class IbankUserAdmin(UserAdmin):
+    list_display = ["username", "is_staff", "is_active", "last_login"]
+
+
+class AccountInline(admin.TabularInline):
+    model = Account
+    extra = 0
+    fields = ["branch_code", "branch_name", "kind", "number", "holder_kana", "balance"]
+    readonly_fields = ["balance"]
+
+
+@admin.register(Contract, site=admin_site)
+class ContractAdmin(admin.ModelAdmin):
+    list_display = ["contract_id", "name", "transaction_method", "login_locked_at", "created_at"]
+    list_filter = ["transaction_method"]
+    search_fields = ["contract_id", "name", "email"]
+    readonly_fields = ["user", "login_failures", "login_locked_at", "transaction_failures", "transaction_locked_at"]
+    inlines = [AccountInline]
+    actions = ["unlock_login"]
+
+    @admin.action(description=_("ログイン停止を解除する"))
+    def unlock_login(self, request, queryset):
+        for contract in queryset.filter(login_locked_at__isnull=False):
+            contract.unlock_login()
+            audit.record(request, "login.unlock", ok=True, contract=contract)
+            self.message_user(
+                request, _("%(id)s のログイン停止を解除しました。") % {"id": contract.contract_id}, messages.SUCCESS
+            )
+
+
+@admin.register(Account, site=admin_site)
+class AccountAdmin(admin.ModelAdmin):
+    list_display = ["branch_code", "kind", "number", "holder_kana", "balance", "contract"]
+    search_fields = ["number", "holder_kana", "contract__contract_id"]
+    readonly_fields = ["balance"]
+
+
+@admin.register(AuditEntry, site=admin_site)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ["at", "action", "outcome", "reason", "contract", "actor", "ip"]
+    list_filter = ["action", "outcome"]
+    search_fields = ["contract__contract_id", "actor", "ip", "action"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+admin_site.register(TOTPDevice, TOTPDeviceAdmin)

@@ -1,0 +1,20 @@
+from functools import wraps
+
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth.views import redirect_to_login
+from django.views.decorators.cache import never_cache
+
+
+def customer_required(view):
+    """A logged-in customer (a user with a contract); ``request.contract`` is set. Never cached."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        user = request.user
+        contract = getattr(user, "contract", None) if user.is_authenticated else None
+        if contract is None:
+            return redirect_to_login(request.get_full_path(), redirect_field_name=REDIRECT_FIELD_NAME)
+        request.contract = contract
+        return view(request, *args, **kwargs)
+
+    return never_cache(wrapper)

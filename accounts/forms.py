@@ -1,0 +1,86 @@
+import re
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
+
+from ibank.text import half_width_digits
+
+from . import services
+
+INVALID_CREDENTIALS = _("契約者ID（利用者番号）またはログインパスワードが正しくありません。")
+LOGIN_LOCKED = _(
+    "ログインパスワードの誤りが規定回数に達したため、ログインを停止しています。お取引店にお問い合わせください。"
+)
+CONTRACT_UNAVAILABLE = _(
+    "このご契約ではインターネットバンキングをご利用いただけません。お取引店にお問い合わせください。"
+)
+CONTRACT_ID_FORMAT = _("契約者ID（利用者番号）は半角数字10桁で入力してください。")
+PASSWORD_FORMAT = _("ログインパスワードは半角英数字6～12桁で入力してください。")
+REQUIRED = _("%(field)sを入力してください。")
+
+_PASSWORD_RE = re.compile(r"[A-Za-z0-9]{6,12}\Z")
+
+
+class IbankForm(forms.Form):
+    """Base form: a required-field message that names the field."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.error_messages["required"] = REQUIRED % {"field": field.label}
+
+
+class ContractAuthForm(IbankForm):
+    """契約者ID + ログインパスワード (利用者認証), used by login and the token flows."""
+
+    contract_id = forms.CharField(
+        label=_("契約者ID（利用者番号）"),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "username", "inputmode": "numeric", "maxlength": "10", "size": "14"}
+        ),
+    )
+    password = forms.CharField(
+        label=_("ログインパスワード"),
+        strip=False,
+        widget=forms.PasswordInput(
+            attrs={"autocomplete": "current-password", "maxlength": "12", "size": "14", "data-softkeyboard": "1"}
+        ),
+    )
+
+    def __init__(self, *args, request, audit_action="login.password", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+        self.audit_action = audit_action
+        self.contract = None
+
+    def clean_contract_id(self):
+        value = half_width_digits(self.cleaned_data["contract_id"])
+        if not re.fullmatch(r"[0-9]{10}", value):
+            raise forms.ValidationError(CONTRACT_ID_FORMAT, code="format")
+        return value
+
+    @sensitive_variables("password")
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not _PASSWORD_RE.match(password):
+            raise forms.ValidationError(PASSWORD_FORMAT, code="format")
+        return password
+
+    @sensitive_variables("password", "cleaned_data")
+    def clean(self):
+        cleaned_data = super().clean()
+        contract_id = cleaned_data.get("contract_id")
+        password = cleaned_data.get("password")
+        if contract_id and password:
+            try:
+                self.contract = services.contract_authenticate(
+                    request=self.request, contract_id=contract_id, password=password, action=self.audit_action
+                )
+            except services.LoginLocked:
+                raise forms.ValidationError(LOGIN_LOCKED, code="locked") from None
+            except services.ContractUnavailable:
+                raise forms.ValidationError(CONTRACT_UNAVAILABLE, code="unavailable") from None
+            except services.InvalidCredentials:
+                raise forms.ValidationError(INVALID_CREDENTIALS, code="invalid_login") from None
+        return cleaned_data

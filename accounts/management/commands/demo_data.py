@@ -1,0 +1,107 @@
+"""Fixed demo contracts, the same on every machine (listed in README.md). Idempotent."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import CARD_COLUMNS, CARD_ROWS, Account, Contract, User
+
+DEMO_PASSWORD = "demo1234"
+DEMO_CONTRACTS = [
+    {
+        "contract_id": "1000000001",
+        "name": "山田 太郎",
+        "email": "taro.yamada@example.jp",
+        "method": Contract.Method.TRANSFER_PASSWORD,
+        "transfer_password": "2468",
+        "accounts": [
+            ("001", "本店営業部", Account.Kind.ORDINARY, "1234567", "ﾔﾏﾀﾞ ﾀﾛｳ", 1_250_000),
+            ("001", "本店営業部", Account.Kind.SAVINGS, "7654321", "ﾔﾏﾀﾞ ﾀﾛｳ", 300_000),
+        ],
+    },
+    {
+        "contract_id": "1000000002",
+        "name": "佐藤 花子",
+        "email": "hanako.sato@example.jp",
+        "method": Contract.Method.CARD,
+        # お客様カード, cells A1 B1 C1 D1 E1 A2 ... E4.
+        "card": "72940381562837419056",
+        "accounts": [
+            ("012", "駅前支店", Account.Kind.ORDINARY, "2345678", "ｻﾄｳ ﾊﾅｺ", 860_000),
+        ],
+    },
+]
+STAFF_USERNAME = "staff"
+STAFF_PASSWORD = "staff-demo-1234"
+# 160-bit TOTP key (hex) of the demo staff member's device: demo only.
+STAFF_TOTP_KEY = "3132333435363738393031323334353637383930"
+
+
+class Command(BaseCommand):
+    help = "Create the fixed demo contracts and staff user (idempotent; refused in production)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true", help="allow in production mode")
+
+    @transaction.atomic
+    def handle(self, *args, force=False, **options):
+        if settings.PRODUCTION and not force:
+            raise CommandError(
+                "demo_data refuses to run in production (IBANK_ENV=production); use --force if you mean it."
+            )
+        for spec in DEMO_CONTRACTS:
+            self._contract(spec)
+        self._staff()
+
+    def _contract(self, spec):
+        user, _ = User.objects.get_or_create(username=spec["contract_id"])
+        user.set_password(DEMO_PASSWORD)
+        user.is_active = True
+        user.save()
+        contract, _ = Contract.objects.get_or_create(
+            contract_id=spec["contract_id"],
+            defaults={"user": user, "name": spec["name"], "transaction_method": spec["method"]},
+        )
+        contract.name = spec["name"]
+        contract.email = spec["email"]
+        contract.transaction_method = spec["method"]
+        if spec["method"] == Contract.Method.TRANSFER_PASSWORD:
+            contract.set_transfer_password(spec["transfer_password"])
+            contract.card_cells = ""
+        else:
+            contract.set_card(spec["card"])
+            contract.transfer_password = ""
+        contract.login_failures = 0
+        contract.login_locked_at = None
+        contract.save()
+        for branch_code, branch_name, kind, number, holder, balance in spec["accounts"]:
+            Account.objects.get_or_create(
+                branch_code=branch_code,
+                kind=kind,
+                number=number,
+                defaults={"contract": contract, "branch_name": branch_name, "holder_kana": holder, "balance": balance},
+            )
+        self.stdout.write(f"契約者ID {spec['contract_id']}  ログインパスワード {DEMO_PASSWORD}  ({spec['name']})")
+        if spec["method"] == Contract.Method.TRANSFER_PASSWORD:
+            self.stdout.write(f"  資金移動用パスワード {spec['transfer_password']}")
+        else:
+            self.stdout.write("  お客様カード (確認用パスワード):")
+            grid = contract.card_grid()
+            self.stdout.write("       " + "  ".join(CARD_COLUMNS))
+            for row in CARD_ROWS:
+                self.stdout.write(f"    {row}  " + "  ".join(grid[f"{column}{row}"] for column in CARD_COLUMNS))
+
+    def _staff(self):
+        staff, _ = User.objects.get_or_create(username=STAFF_USERNAME)
+        staff.is_staff = True
+        staff.is_superuser = True
+        staff.is_active = True
+        staff.set_password(STAFF_PASSWORD)
+        staff.save()
+        device, _ = TOTPDevice.objects.get_or_create(user=staff, name="demo", defaults={"key": STAFF_TOTP_KEY})
+        if device.key != STAFF_TOTP_KEY:
+            device.key = STAFF_TOTP_KEY
+            device.save()
+        self.stdout.write(f"staff (/admin/): {STAFF_USERNAME} / {STAFF_PASSWORD}")
+        self.stdout.write(f"  staff OTP device: {device.config_url}")

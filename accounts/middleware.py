@@ -1,0 +1,43 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.utils.translation import gettext_lazy as _
+
+from ibank import clock
+
+from .services import SESSION_LAST_SEEN, SESSION_LOGIN_AT
+
+TIMEOUT_MESSAGE = _("一定時間操作がなかったため、ログアウトしました。再度ログインしてください。")
+EXPIRED_MESSAGE = _("ログインから一定時間が経過したため、ログアウトしました。再度ログインしてください。")
+
+
+class SessionTimeoutMiddleware:
+    """End a login after IBANK_SESSION_IDLE_SECONDS without a request or
+    IBANK_SESSION_ABSOLUTE_SECONDS after it began (SPEC §4.1.5)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            self._check(request)
+        return self.get_response(request)
+
+    def _check(self, request):
+        session = request.session
+        now = clock.epoch()
+        login_at = session.get(SESSION_LOGIN_AT)
+        last_seen = session.get(SESSION_LAST_SEEN)
+        if login_at is None or last_seen is None:
+            # A login that did not go through accounts.services (e.g. the admin): start the clocks now.
+            session[SESSION_LOGIN_AT] = session[SESSION_LAST_SEEN] = now
+            return
+        if now - last_seen >= settings.IBANK_SESSION_IDLE_SECONDS:
+            message = TIMEOUT_MESSAGE
+        elif now - login_at >= settings.IBANK_SESSION_ABSOLUTE_SECONDS:
+            message = EXPIRED_MESSAGE
+        else:
+            session[SESSION_LAST_SEEN] = now
+            return
+        logout(request)
+        messages.warning(request, message)

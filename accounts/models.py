@@ -1,0 +1,257 @@
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import PermissionDenied
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext_lazy as _
+
+from ibank import clock, crypto
+
+contract_id_validator = RegexValidator(r"^[0-9]{10}\Z", _("契約者ID（利用者番号）は半角数字10桁で入力してください。"))
+
+# お客様カード: 20 cells, 5 columns (A-E) x 4 rows (1-4), one digit each.
+CARD_COLUMNS = "ABCDE"
+CARD_ROWS = "1234"
+CARD_CELLS = [f"{column}{row}" for row in CARD_ROWS for column in CARD_COLUMNS]
+CARD_CHALLENGE_SIZE = 4
+
+
+class User(AbstractUser):
+    """Staff members and customers. A customer's username is their 契約者ID.
+
+    The login password (ログインパスワード) is this model's ``password``:
+    an Argon2id hash (accounts.hashers). ``session_nonce`` changes at every
+    customer login and is part of the session hash, so the new login ends
+    every other session of the contract (Django checks the hash per request).
+    """
+
+    session_nonce = models.CharField(max_length=32, blank=True, editable=False)
+
+    def _get_session_auth_hash(self, secret=None):
+        key_salt = "accounts.User.get_session_auth_hash"
+        return salted_hmac(
+            key_salt, f"{self.password}\x00{self.session_nonce}", secret=secret, algorithm="sha256"
+        ).hexdigest()
+
+    def rotate_session_nonce(self) -> None:
+        self.session_nonce = secrets.token_hex(16)
+        type(self).objects.filter(pk=self.pk).update(session_nonce=self.session_nonce)
+
+
+class Contract(models.Model):
+    """An internet-banking contract (IB契約): one customer, their secrets and lock state."""
+
+    class Method(models.TextChoices):
+        TRANSFER_PASSWORD = "password", _("資金移動用パスワード")
+        CARD = "card", _("お客様カード")
+
+    user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="contract")
+    contract_id = models.CharField(_("契約者ID"), max_length=10, unique=True, validators=[contract_id_validator])
+    name = models.CharField(_("お名前"), max_length=60)
+    email = models.EmailField(_("メールアドレス"), blank=True)
+    transaction_method = models.CharField(_("取引認証方式"), max_length=8, choices=Method.choices)
+    # Argon2id hash of the 資金移動用パスワード (method "password").
+    transfer_password = models.CharField(max_length=128, blank=True, editable=False)
+    # The お客様カード's 20 digits in CARD_CELLS order, encrypted (ibank.crypto).
+    card_cells = models.TextField(blank=True, editable=False)
+    # The unanswered card challenge ("A1 C3 E2 B4"); kept until answered.
+    card_challenge = models.CharField(max_length=16, blank=True, editable=False)
+    transaction_failures = models.PositiveSmallIntegerField(_("取引認証の連続誤り回数"), default=0)
+    transaction_locked_at = models.DateTimeField(_("取引認証停止日時"), null=True, blank=True)
+    login_failures = models.PositiveSmallIntegerField(_("ログインの連続誤り回数"), default=0)
+    login_locked_at = models.DateTimeField(_("ログイン停止日時"), null=True, blank=True)
+    daily_transfer_limit = models.PositiveBigIntegerField(_("1日あたりの振込限度額（円）"), default=500_000)
+    created_at = models.DateTimeField(default=clock.now, editable=False)
+
+    class Meta:
+        verbose_name = _("IB契約")
+        verbose_name_plural = _("IB契約")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(transaction_method__in=["password", "card"]), name="contract_transaction_method_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(daily_transfer_limit__lte=10_000_000), name="contract_limit_at_most_10m"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.contract_id} {self.name}"
+
+    # -- login password ----------------------------------------------------
+
+    def set_login_password(self, raw: str) -> None:
+        self.user.set_password(raw)
+        self.user.save(update_fields=["password"])
+
+    @property
+    def is_login_locked(self) -> bool:
+        return self.login_locked_at is not None
+
+    def register_login_failure(self) -> bool:
+        """Count one wrong password atomically and lock at the limit.
+
+        Returns True only for the one failure that locked the contract, however
+        many race; ``is_login_locked`` tells whether it is locked at all.
+        """
+        Contract.objects.filter(pk=self.pk).update(login_failures=F("login_failures") + 1)
+        newly_locked = Contract.objects.filter(
+            pk=self.pk, login_locked_at__isnull=True, login_failures__gte=settings.IBANK_LOGIN_MAX_FAILURES
+        ).update(login_locked_at=clock.now())
+        self.refresh_from_db(fields=["login_failures", "login_locked_at"])
+        return newly_locked == 1
+
+    def reset_login_failures(self) -> bool:
+        """Clear the failure count unless locked meanwhile. Returns False if the contract is locked."""
+        changed = Contract.objects.filter(pk=self.pk, login_locked_at__isnull=True).update(login_failures=0)
+        self.refresh_from_db(fields=["login_failures", "login_locked_at"])
+        return changed == 1
+
+    def unlock_login(self) -> None:
+        Contract.objects.filter(pk=self.pk).update(login_failures=0, login_locked_at=None)
+        self.refresh_from_db(fields=["login_failures", "login_locked_at"])
+
+    # -- transaction secret (資金移動用パスワード / お客様カード) ---------------
+
+    def set_transfer_password(self, raw: str) -> None:
+        self.transfer_password = make_password(raw)
+
+    def check_transfer_password(self, raw: str) -> bool:
+        return bool(self.transfer_password) and check_password(raw, self.transfer_password)
+
+    def set_card(self, digits: str) -> None:
+        if len(digits) != len(CARD_CELLS) or not all(d in "0123456789" for d in digits):
+            raise ValueError("a card holds exactly 20 digits")
+        self.card_cells = crypto.encrypt(digits)
+        self.card_challenge = ""
+
+    def card_grid(self) -> dict[str, str]:
+        """The card's digits by cell name (for printing the card at issue only)."""
+        return dict(zip(CARD_CELLS, crypto.decrypt(self.card_cells), strict=True))
+
+    def card_challenge_cells(self) -> list[str]:
+        """The pending challenge's cells, drawing (and saving) new ones only if none is pending."""
+        if not self.card_challenge:
+            cells = secrets.SystemRandom().sample(CARD_CELLS, CARD_CHALLENGE_SIZE)
+            # Another request may have drawn one meanwhile: keep whichever is stored.
+            Contract.objects.filter(pk=self.pk, card_challenge="").update(card_challenge=" ".join(cells))
+            self.refresh_from_db(fields=["card_challenge"])
+        return self.card_challenge.split()
+
+    def check_card_answer(self, answer: str) -> bool:
+        """Compare ``answer`` (the challenge cells' digits, in order) in constant time.
+
+        A correct answer consumes the challenge; a wrong one keeps it, so that
+        reloading cannot re-roll the cells.
+        """
+        cells = self.card_challenge.split()
+        if not cells or not self.card_cells:
+            return False
+        grid = self.card_grid()
+        expected = "".join(grid[cell] for cell in cells)
+        if not constant_time_compare(expected, answer):
+            return False
+        consumed = Contract.objects.filter(pk=self.pk, card_challenge=self.card_challenge).update(card_challenge="")
+        self.card_challenge = ""
+        return consumed == 1
+
+
+class Account(models.Model):
+    """A deposit account (口座) of a contract. Balances are integer yen and never negative."""
+
+    class Kind(models.IntegerChoices):
+        ORDINARY = 1, _("普通")
+        CURRENT = 2, _("当座")
+        SAVINGS = 4, _("貯蓄")
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="accounts")
+    branch_code = models.CharField(_("支店番号"), max_length=3, validators=[RegexValidator(r"^[0-9]{3}\Z")])
+    branch_name = models.CharField(_("支店名"), max_length=40)
+    kind = models.PositiveSmallIntegerField(_("預金種目"), choices=Kind.choices)
+    number = models.CharField(_("口座番号"), max_length=7, validators=[RegexValidator(r"^[0-9]{7}\Z")])
+    holder_kana = models.CharField(_("口座名義（カナ）"), max_length=30)
+    balance = models.BigIntegerField(_("残高（円）"), default=0)
+
+    class Meta:
+        verbose_name = _("口座")
+        verbose_name_plural = _("口座")
+        ordering = ["branch_code", "kind", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["branch_code", "kind", "number"], name="account_unique_number"),
+            models.CheckConstraint(condition=Q(balance__gte=0), name="account_balance_not_negative"),
+            models.CheckConstraint(condition=Q(kind__in=[1, 2, 4]), name="account_kind_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.branch_code}-{self.get_kind_display()}-{self.number}"
+
+
+class LoginRecord(models.Model):
+    """One successful login, for 前回ログイン日時."""
+
+    class Channel(models.TextChoices):
+        PC = "pc", _("パソコン")
+        SMARTPHONE = "smartphone", _("スマートフォン")
+        MOBILE = "mobile", _("携帯電話")
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="logins")
+    at = models.DateTimeField(default=clock.now, db_index=True)
+    channel = models.CharField(max_length=12, choices=Channel.choices)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.channel}"
+
+
+class AuditQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionDenied("the audit log is append-only")
+
+    def delete(self):
+        raise PermissionDenied("the audit log is append-only")
+
+
+class AuditEntry(models.Model):
+    """An append-only record of a security-relevant event (SPEC §8)."""
+
+    class Outcome(models.TextChoices):
+        OK = "ok", _("成功")
+        FAILED = "failed", _("失敗")
+
+    at = models.DateTimeField(default=clock.now, db_index=True)
+    action = models.CharField(_("操作"), max_length=40, db_index=True)
+    outcome = models.CharField(_("結果"), max_length=8, choices=Outcome.choices)
+    reason = models.CharField(_("理由"), max_length=40, blank=True)
+    contract = models.ForeignKey(
+        Contract, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_entries"
+    )
+    actor = models.CharField(_("操作者"), max_length=160)
+    ip = models.GenericIPAddressField(_("接続元アドレス"), null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("監査ログ")
+        verbose_name_plural = _("監査ログ")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.outcome}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionDenied("the audit log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied("the audit log is append-only")

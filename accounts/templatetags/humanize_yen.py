@@ -1,0 +1,10 @@
+from django import template
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.filter
+def yen(amount: int) -> str:
+    """1234567 -> "1,234,567円" (integer yen; never a float)."""
+    return _("%(amount)s円") % {"amount": f"{int(amount):,}"}

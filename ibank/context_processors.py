@@ -1,0 +1,5 @@
+from django.conf import settings
+
+
+def bank(request):
+    return {"BANK_NAME": settings.BANK_NAME}

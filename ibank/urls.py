@@ -1,0 +1,11 @@
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from .admin import admin_site
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="accounts-login", permanent=False)),
+    path("", include("accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin_site.urls),
+]

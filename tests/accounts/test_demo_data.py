@@ -1,0 +1,17 @@
+from django.core.management import call_command
+
+from accounts.models import Account, Contract, User
+
+
+def test_demo_data_is_idempotent_and_logs_in(client, db):
+    call_command("demo_data", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("demo_data", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert Contract.objects.filter(contract_id__in=["1000000001", "1000000002"]).count() == 2
+    assert Account.objects.count() == 3
+    assert User.objects.filter(username="staff", is_staff=True).count() == 1
+    taro = Contract.objects.get(contract_id="1000000001")
+    assert taro.check_transfer_password("2468")
+    hanako = Contract.objects.get(contract_id="1000000002")
+    assert hanako.transaction_method == Contract.Method.CARD
+    response = client.post("/login/", {"contract_id": "1000000001", "password": "demo1234"})
+    assert response.status_code == 302

@@ -1,0 +1,225 @@
+import pytest
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.urls import reverse
+
+from accounts import forms
+from accounts.models import AuditEntry, Contract, LoginRecord
+from tests.conftest import PASSWORD
+
+LOGIN = reverse("accounts-login")
+MENU = reverse("accounts-menu")
+
+
+def post_login(client, contract_id, password=PASSWORD):
+    return client.post(LOGIN, {"contract_id": contract_id, "password": password})
+
+
+def errors(response):
+    return response.context["form"].non_field_errors()
+
+
+def test_login_page_has_the_seeds_labels_and_button(client):
+    response = client.get(LOGIN)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<label for="id_contract_id">契約者ID（利用者番号）</label>' in html
+    assert '<label for="id_password">ログインパスワード</label>' in html
+    assert '<button type="submit" class="primary">ログイン</button>' in html
+    assert "ソフトウェアキーボード" in html
+    assert html.count("<h1>") == 1
+    assert '<html lang="ja">' in html
+
+
+def test_correct_password_logs_in_and_shows_menu(client, contract):
+    response = post_login(client, contract.contract_id)
+    assert response.status_code == 302
+    assert response["Location"] == MENU
+    menu = client.get(MENU)
+    assert menu.status_code == 200
+    assert contract.name in menu.content.decode()
+    assert "100,000円" in menu.content.decode()
+    assert AuditEntry.objects.filter(action="login", outcome="ok", contract=contract).exists()
+
+
+@pytest.mark.parametrize("case", ["wrong_id", "wrong_password"])
+def test_wrong_id_and_wrong_password_get_the_same_message(client, contract, case):
+    if case == "wrong_id":
+        response = post_login(client, "5555555555")
+    else:
+        response = post_login(client, contract.contract_id, "Wrong123")
+    assert response.status_code == 200
+    assert errors(response) == [forms.INVALID_CREDENTIALS]
+    assert "契約者ID（利用者番号）またはログインパスワードが正しくありません。" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_unknown_id_is_audited_without_the_password(client, db):
+    post_login(client, "5555555555", "Secret99")
+    entry = AuditEntry.objects.get(action="login.password")
+    assert entry.outcome == "failed" and entry.reason == "unknown_id"
+    assert "Secret99" not in str(entry.detail)
+
+
+def test_lock_at_exactly_the_fifth_failure(client, contract):
+    limit = settings.IBANK_LOGIN_MAX_FAILURES
+    assert limit == 5
+    for _ in range(limit - 1):
+        response = post_login(client, contract.contract_id, "Wrong123")
+        assert errors(response) == [forms.INVALID_CREDENTIALS]
+    contract.refresh_from_db()
+    assert contract.login_failures == 4 and contract.login_locked_at is None
+
+    response = post_login(client, contract.contract_id, "Wrong123")
+    assert errors(response) == [forms.LOGIN_LOCKED]
+    assert "ログインを停止しています。お取引店にお問い合わせください。" in response.content.decode()
+    contract.refresh_from_db()
+    assert contract.login_locked_at is not None
+    assert AuditEntry.objects.filter(action="login.lock", contract=contract).count() == 1
+
+
+def test_correct_password_refused_while_locked(client, contract):
+    for _ in range(5):
+        post_login(client, contract.contract_id, "Wrong123")
+    response = post_login(client, contract.contract_id)
+    assert response.status_code == 200
+    assert errors(response) == [forms.LOGIN_LOCKED]
+    assert "_auth_user_id" not in client.session
+    assert AuditEntry.objects.filter(action="login.password", reason="locked", contract=contract).exists()
+
+
+def test_success_resets_the_failure_count(client, contract):
+    for _ in range(4):
+        post_login(client, contract.contract_id, "Wrong123")
+    post_login(client, contract.contract_id)
+    contract.refresh_from_db()
+    assert contract.login_failures == 0
+    client.logout()
+    for _ in range(4):
+        post_login(client, contract.contract_id, "Wrong123")
+    contract.refresh_from_db()
+    assert contract.login_locked_at is None
+
+
+def test_unlock_lets_the_customer_in_again(client, contract):
+    for _ in range(5):
+        post_login(client, contract.contract_id, "Wrong123")
+    Contract.objects.get(pk=contract.pk).unlock_login()
+    assert post_login(client, contract.contract_id).status_code == 302
+
+
+def test_session_key_changes_at_login(client, contract):
+    client.get(LOGIN)
+    client.session.save()
+    before = client.session.session_key
+    assert before
+    post_login(client, contract.contract_id)
+    assert client.session.session_key != before
+
+
+def test_second_login_ends_the_first_session(client, contract):
+    from django.test import Client
+
+    post_login(client, contract.contract_id)
+    assert client.get(MENU).status_code == 200
+
+    other = Client()
+    post_login(other, contract.contract_id)
+    assert other.get(MENU).status_code == 200
+
+    response = client.get(MENU)
+    assert response.status_code == 302
+    assert response["Location"].startswith(LOGIN)
+
+
+def test_password_never_in_the_session_store(client, contract):
+    post_login(client, contract.contract_id)
+    client.get(MENU)
+    for session in Session.objects.all():
+        decoded = session.get_decoded()
+        assert PASSWORD not in repr(decoded)
+        assert PASSWORD not in session.session_data
+
+
+def test_full_width_contract_id_is_accepted(client, contract):
+    full_width = contract.contract_id.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    response = post_login(client, full_width)
+    assert response.status_code == 302
+    assert response["Location"] == MENU
+
+
+@pytest.mark.parametrize(
+    ("contract_id", "password", "field", "message"),
+    [
+        ("12345abcde", PASSWORD, "contract_id", forms.CONTRACT_ID_FORMAT),
+        ("", PASSWORD, "contract_id", "契約者ID（利用者番号）を入力してください。"),
+        ("1234567890", "", "password", "ログインパスワードを入力してください。"),
+        ("1" * 1000, PASSWORD, "contract_id", forms.CONTRACT_ID_FORMAT),
+        ("1234567890", "a" * 1000, "password", forms.PASSWORD_FORMAT),
+        ("123456789", PASSWORD, "contract_id", forms.CONTRACT_ID_FORMAT),
+    ],
+)
+def test_bad_input_gets_a_field_message_and_keeps_the_id(client, contract, contract_id, password, field, message):
+    response = post_login(client, contract_id, password)
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.errors[field] == [str(message)]
+    html = response.content.decode()
+    assert f'id="id_{field}_error"' in html
+    assert f'aria-describedby="id_{field}_error"' in html
+    if contract_id and len(contract_id) < 50:
+        assert f'value="{contract_id}"' in html  # what was typed is kept
+    assert 'name="password" value=' not in html  # ...but never the password
+    contract.refresh_from_db()
+    assert contract.login_failures == 0  # malformed input is not a password attempt
+
+
+def test_login_records_the_channel_and_menu_lists_previous_logins(client, contract):
+    iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148"
+    client.post(LOGIN, {"contract_id": contract.contract_id, "password": PASSWORD}, HTTP_USER_AGENT=iphone)
+    client.post(reverse("accounts-logout"))
+    for _ in range(3):
+        post_login(client, contract.contract_id)
+        client.post(reverse("accounts-logout"))
+    post_login(client, contract.contract_id)
+    assert LoginRecord.objects.filter(contract=contract).count() == 5
+    html = client.get(MENU).content.decode()
+    assert "前回ログイン日時" in html
+    # the three logins before the current one, all from a PC; the smartphone one is older
+    assert html.count("（パソコン）") == 3
+    assert "（スマートフォン）" not in html
+
+
+def test_logout_ends_the_session(client, contract):
+    post_login(client, contract.contract_id)
+    response = client.post(reverse("accounts-logout"))
+    assert response.status_code == 302
+    assert client.get(MENU).status_code == 302
+    assert AuditEntry.objects.filter(action="logout", contract=contract).exists()
+
+
+def test_logout_by_get_is_refused(client, contract):
+    post_login(client, contract.contract_id)
+    assert client.get(reverse("accounts-logout")).status_code == 405
+    assert client.get(MENU).status_code == 200
+
+
+def test_menu_requires_login(client, db):
+    response = client.get(MENU)
+    assert response.status_code == 302
+    assert response["Location"] == f"{LOGIN}?next={MENU}"
+
+
+def test_staff_user_without_contract_cannot_see_the_menu(client, django_user_model):
+    staff = django_user_model.objects.create_user("clerk", password="clerk-pass-123", is_staff=True)
+    client.force_login(staff)
+    assert client.get(MENU).status_code == 302
+
+
+def test_menu_shows_only_the_customers_own_accounts(client, contract, stranger):
+    post_login(client, contract.contract_id)
+    html = client.get(MENU).content.decode()
+    own = contract.accounts.get()
+    other = stranger.accounts.get()
+    assert own.number in html
+    assert other.number not in html

@@ -1,0 +1,27 @@
+"""Firing requests at once from separate database connections (threads)."""
+
+import threading
+
+from django.db import connections
+
+
+def run_concurrently(func, n: int) -> list:
+    """Call ``func(i)`` in ``n`` threads released together; returns results (or exceptions) in order."""
+    barrier = threading.Barrier(n)
+    results: list = [None] * n
+
+    def worker(i):
+        try:
+            barrier.wait()
+            results[i] = func(i)
+        except Exception as exc:  # reported to the test, which asserts on it
+            results[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return results

@@ -1,0 +1,134 @@
+import os
+
+import pytest
+from django.db import connection
+
+from accounts.models import Account, Contract, User
+from ibank import clock
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM
+# calls from that thread (fixtures, assertions) are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "Passw0rd"
+TRANSFER_PASSWORD = "13579"
+CARD = "01234567890123456789"
+
+
+def _skip_or_fail(flag: str, reason: str):
+    if os.environ.get(flag) == "1":
+        pytest.fail(f"{reason} ({flag}=1 makes this an error)", pytrace=False)
+    pytest.skip(reason)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "page" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        _skip_or_fail("IBANK_REQUIRE_POSTGRES", "PostgreSQL-only test; running on SQLite (set DATABASE_URL to run it)")
+    if item.get_closest_marker("browser") and not os.access(CHROMIUM, os.X_OK):
+        _skip_or_fail("IBANK_REQUIRE_BROWSER", f"browser test; Debian's Chromium is not at {CHROMIUM} (make chromium)")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+            "--disable-sync",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # A Japanese customer's browser; tests that want English ask for it.
+    return {**browser_context_args, "locale": "ja-JP", "timezone_id": "Asia/Tokyo"}
+
+
+@pytest.fixture(autouse=True)
+def _browser_timeouts(request):
+    if "page" in request.fixturenames:
+        request.getfixturevalue("page").set_default_timeout(10_000)
+
+
+class FakeClock:
+    """Replaces ibank.clock: time stands still until a test moves it."""
+
+    def __init__(self, start: float):
+        self.t = start
+
+    def epoch(self) -> float:
+        return self.t
+
+    def now(self):
+        from datetime import UTC, datetime
+
+        return datetime.fromtimestamp(self.t, tz=UTC)
+
+    def advance(self, seconds: float) -> None:
+        self.t += seconds
+
+
+@pytest.fixture
+def fake_clock(monkeypatch):
+    fake = FakeClock(clock.epoch())
+    monkeypatch.setattr(clock, "epoch", fake.epoch)
+    monkeypatch.setattr(clock, "now", fake.now)
+    return fake
+
+
+@pytest.fixture
+def make_contract(db):
+    counter = iter(range(1, 10_000))
+
+    def make(
+        contract_id=None, *, password=PASSWORD, method=Contract.Method.TRANSFER_PASSWORD, balance=100_000, **fields
+    ):
+        n = next(counter)
+        contract_id = contract_id or f"{2000000000 + n}"
+        user = User.objects.create_user(username=contract_id, password=password)
+        contract = Contract(
+            user=user, contract_id=contract_id, name=f"テスト 太郎{n}", transaction_method=method, **fields
+        )
+        if method == Contract.Method.TRANSFER_PASSWORD:
+            contract.set_transfer_password(TRANSFER_PASSWORD)
+        else:
+            contract.set_card(CARD)
+        contract.email = contract.email or f"customer{n}@example.jp"
+        contract.save()
+        Account.objects.create(
+            contract=contract,
+            branch_code="001",
+            branch_name="本店営業部",
+            kind=Account.Kind.ORDINARY,
+            number=f"{n:07d}",
+            holder_kana="ﾃｽﾄ ﾀﾛｳ",
+            balance=balance,
+        )
+        return contract
+
+    return make
+
+
+@pytest.fixture
+def contract(make_contract):
+    """A customer without a token, using the 資金移動用パスワード."""
+    return make_contract("1234567890")
+
+
+@pytest.fixture
+def stranger(make_contract):
+    """Another customer, whose things the first must never reach."""
+    return make_contract("9876543210")

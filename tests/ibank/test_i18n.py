@@ -1,0 +1,32 @@
+from django.urls import reverse
+
+LOGIN = reverse("accounts-login")
+
+
+def test_japanese_is_the_default(client, db):
+    html = client.get(LOGIN).content.decode()
+    assert '<html lang="ja">' in html
+    assert "契約者ID（利用者番号）" in html
+
+
+def test_english_catalogue_translates_the_login_page(client, db):
+    html = client.get(LOGIN, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<html lang="en">' in html
+    assert "Contract ID (user number)" in html
+    assert "Login password" in html
+    assert ">Log in</button>" in html
+    assert "契約者ID" not in html
+
+
+def test_english_error_message_and_menu(client, contract):
+    response = client.post(LOGIN, {"contract_id": "5555555555", "password": "Wrong123"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert "The contract ID (user number) or login password is incorrect." in response.content.decode()
+    client.post(LOGIN, {"contract_id": contract.contract_id, "password": "Passw0rd"}, HTTP_ACCEPT_LANGUAGE="en")
+    html = client.get(reverse("accounts-menu"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Previous logins" in html and "¥100,000" in html
+
+
+def test_language_switch_is_a_post_and_sticks(client, db):
+    response = client.post(reverse("set_language"), {"language": "en", "next": LOGIN})
+    assert response.status_code == 302
+    assert "Log in" in client.get(LOGIN).content.decode()

@@ -1,0 +1,89 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+from django.core.management import call_command
+
+ROOT = Path(__file__).resolve().parents[2]
+PROBE = (
+    "import json, django; from django.conf import settings; django.setup(); "
+    "print(json.dumps({'debug': settings.DEBUG, 'secure': settings.SESSION_COOKIE_SECURE, "
+    "'csrf_secure': settings.CSRF_COOKIE_SECURE, 'hsts': settings.SECURE_HSTS_SECONDS, "
+    "'engine': settings.DATABASES['default']['ENGINE'], 'tz': settings.TIME_ZONE, 'lang': settings.LANGUAGE_CODE}))"
+)
+GOOD_KEY = "k" * 50
+
+
+def run_settings(**env):
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("IBANK_", "SECRET_KEY", "DATABASE_URL", "PYTEST"))
+    }
+    clean.update({"DJANGO_SETTINGS_MODULE": "ibank.settings", **env})
+    return subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_production_refuses_to_start_without_secret_key():
+    result = run_settings(IBANK_ENV="production", IBANK_ENCRYPTION_KEYS=Fernet.generate_key().decode())
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_the_development_secret_key():
+    from ibank.settings import DEV_SECRET_KEY
+
+    result = run_settings(
+        IBANK_ENV="production", SECRET_KEY=DEV_SECRET_KEY, IBANK_ENCRYPTION_KEYS=Fernet.generate_key().decode()
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_to_start_without_encryption_key():
+    result = run_settings(IBANK_ENV="production", SECRET_KEY=GOOD_KEY)
+    assert result.returncode != 0
+    assert "IBANK_ENCRYPTION_KEYS must be set" in result.stderr
+
+
+def test_production_is_secure_by_default():
+    result = run_settings(SECRET_KEY=GOOD_KEY, IBANK_ENCRYPTION_KEYS=Fernet.generate_key().decode())
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout)
+    assert values["debug"] is False
+    assert values["secure"] is True and values["csrf_secure"] is True
+    assert values["hsts"] >= 31536000
+    assert values["tz"] == "Asia/Tokyo" and values["lang"] == "ja"
+
+
+def test_development_mode_turns_debug_on():
+    result = run_settings(IBANK_ENV="development")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["debug"] is True
+
+
+@pytest.mark.parametrize("url", ["", "   "])
+def test_empty_database_url_means_sqlite(url):
+    result = run_settings(IBANK_ENV="development", DATABASE_URL=url)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["engine"] == "django.db.backends.sqlite3"
+
+
+def test_database_url_selects_postgresql():
+    result = run_settings(IBANK_ENV="development", DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["engine"] == "django.db.backends.postgresql"
+
+
+def test_bad_boolean_is_refused_with_the_variable_name():
+    result = run_settings(IBANK_ENV="development", IBANK_DEBUG="maybe")
+    assert result.returncode != 0
+    assert "IBANK_DEBUG must be a boolean" in result.stderr
+
+
+def test_migration_history_is_clean(db):
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
