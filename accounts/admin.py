@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from ibank.admin import admin_site
+from ibank.admin import ReadOnlyAdminMixin, admin_site
 
 from . import audit
 from .models import Account, AuditEntry, Contract, User
@@ -49,20 +49,11 @@ class AccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry, site=admin_site)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["at", "action", "outcome", "reason", "contract", "actor", "ip"]
     list_filter = ["action", "outcome"]
     search_fields = ["contract__contract_id", "actor", "ip", "action"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 admin_site.register(TOTPDevice, TOTPDeviceAdmin)

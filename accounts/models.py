@@ -6,11 +6,12 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import PermissionDenied
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from ibank import clock, crypto
+from ibank.counters import count_failure
 
 contract_id_validator = RegexValidator(r"^[0-9]{10}\Z", _("契約者ID（利用者番号）は半角数字10桁で入力してください。"))
 
@@ -94,17 +95,16 @@ class Contract(models.Model):
         return self.login_locked_at is not None
 
     def register_login_failure(self) -> bool:
-        """Count one wrong password atomically and lock at the limit.
-
-        Returns True only for the one failure that locked the contract, however
-        many race; ``is_login_locked`` tells whether it is locked at all.
-        """
-        Contract.objects.filter(pk=self.pk).update(login_failures=F("login_failures") + 1)
-        newly_locked = Contract.objects.filter(
-            pk=self.pk, login_locked_at__isnull=True, login_failures__gte=settings.IBANK_LOGIN_MAX_FAILURES
-        ).update(login_locked_at=clock.now())
+        """Count one wrong password and lock at the limit. True only for the failure that locked."""
+        newly_locked = count_failure(
+            Contract,
+            self.pk,
+            count_field="login_failures",
+            locked_field="login_locked_at",
+            limit=settings.IBANK_LOGIN_MAX_FAILURES,
+        )
         self.refresh_from_db(fields=["login_failures", "login_locked_at"])
-        return newly_locked == 1
+        return newly_locked
 
     def reset_login_failures(self) -> bool:
         """Clear the failure count unless locked meanwhile. Returns False if the contract is locked."""

@@ -1,3 +1,4 @@
+import django_otp
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -8,11 +9,20 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from otp import pending
+from otp.forms import OtpForm, message_for
+from otp.models import TokenBinding
+from otp.verifier import Outcome, verify
+
 from . import audit, services
 from .decorators import customer_required
 from .forms import ContractAuthForm
 
 LOGGED_OUT = _("ログアウトしました。")
+LOGIN_CANCELLED = _("ログインを中止しました。")
+PENDING_EXPIRED = _("一定時間が経過したため、ログインを中止しました。最初からやり直してください。")
+# [contract pk, token pk, started at]: the password passed, the OTP is awaited.
+PENDING_LOGIN = "_ibank_pending_login"
 
 
 @sensitive_post_parameters("password")
@@ -29,9 +39,57 @@ def login_view(request):
 
 
 def _after_password(request, contract):
-    # The token issue adds the login-time OTP step here.
+    binding = TokenBinding.objects.filter(contract=contract).only("pk", "token_id", "login_otp").first()
+    if binding is not None and binding.login_otp:
+        pending.put(request, PENDING_LOGIN, contract.pk, binding.token_id)
+        return redirect("accounts-login-otp")
     services.contract_login(request=request, contract=contract)
     return redirect(settings.LOGIN_REDIRECT_URL)
+
+
+def _pending_binding(request):
+    """The binding whose code completes the pending login, or None (missing, stale or changed)."""
+    values = pending.get(request, PENDING_LOGIN)
+    if values is None:
+        return None
+    contract_pk, token_pk = values
+    binding = (
+        TokenBinding.objects.select_related("contract__user", "token__token_type")
+        .filter(contract_id=contract_pk, token_id=token_pk)
+        .first()
+    )
+    if binding is None:  # the token was stopped or exchanged meanwhile
+        pending.clear(request, PENDING_LOGIN)
+    return binding
+
+
+@sensitive_post_parameters("otp")
+@csrf_protect
+@never_cache
+def login_otp_view(request):
+    """ワンタイムパスワード認証: the second step of a login with 認証する (SPEC §4.1.3)."""
+    binding = _pending_binding(request)
+    if binding is None:
+        messages.warning(request, PENDING_EXPIRED)
+        return redirect("accounts-login")
+    if request.method == "POST" and "cancel" in request.POST:
+        pending.clear(request, PENDING_LOGIN)
+        audit.record(request, "login.otp", ok=False, contract=binding.contract, reason="cancelled")
+        messages.info(request, LOGIN_CANCELLED)
+        return redirect("accounts-login")
+    form = OtpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        result = verify(binding, form.cleaned_data["otp"], request=request, action="login.otp")
+        if result.ok:
+            pending.clear(request, PENDING_LOGIN)
+            services.contract_login(request=request, contract=binding.contract)
+            django_otp.login(request, binding)
+            return redirect(settings.LOGIN_REDIRECT_URL)
+        if result.outcome in (Outcome.WRONG, Outcome.REUSED) and not result.now_locked:
+            form.add_error("otp", message_for(result))
+        else:
+            form.add_error(None, message_for(result))
+    return render(request, "accounts/login_otp.html", {"form": form})
 
 
 @customer_required

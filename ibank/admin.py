@@ -10,3 +10,16 @@ class IbankAdminSite(OTPAdminSite):
 
 
 admin_site = IbankAdminSite(name="admin")
+
+
+class ReadOnlyAdminMixin:
+    """Records staff may read but never add, change or delete here (audit log, token records)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

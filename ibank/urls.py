@@ -6,6 +6,7 @@ from .admin import admin_site
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="accounts-login", permanent=False)),
     path("", include("accounts.urls")),
+    path("", include("otp.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin_site.urls),
 ]

@@ -132,3 +132,29 @@ def contract(make_contract):
 def stranger(make_contract):
     """Another customer, whose things the first must never reach."""
     return make_contract("9876543210")
+
+
+@pytest.fixture
+def make_token(db):
+    """Issue a token of ``kind`` and bind it to ``contract``; returns (binding, key)."""
+    from otp.models import TokenBinding
+    from otp.services import token_issue
+
+    def make(contract, *, kind="mobile", login_otp=True):
+        token, key = token_issue(kind=kind)
+        token.status = token.Status.ACTIVE
+        token.save(update_fields=["status"])
+        binding = TokenBinding.objects.create(
+            user=contract.user, name=token.token_id, contract=contract, token=token, login_otp=login_otp
+        )
+        return binding, key
+
+    return make
+
+
+@pytest.fixture
+def token_contract(make_contract, make_token):
+    """A customer with a mobile token and login-time OTP (認証する); ``.key`` is the token's key."""
+    contract = make_contract("1111111111")
+    contract.binding, contract.key = make_token(contract)
+    return contract

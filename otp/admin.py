@@ -1,0 +1,58 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from accounts import audit
+from ibank.admin import ReadOnlyAdminMixin, admin_site
+
+from .models import SoftwareToken, TokenBinding, TokenType
+
+
+@admin.register(TokenType, site=admin_site)
+class TokenTypeAdmin(admin.ModelAdmin):
+    list_display = ["kind", "prefix", "issuing_open", "issue_until", "usable_until"]
+    fields = ["kind", "prefix", "issuing_open", "issue_until", "usable_until"]
+    readonly_fields = ["kind", "prefix"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit.record(request, "token_type.change", ok=True, kind=obj.kind, changed=form.changed_data)
+
+
+@admin.register(SoftwareToken, site=admin_site)
+class SoftwareTokenAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["token_id", "token_type", "status", "issued_at", "expires_at"]
+    list_filter = ["token_type", "status"]
+    search_fields = ["token_id"]
+    fields = ["token_id", "token_type", "status", "issued_at", "expires_at"]  # never the secret
+
+
+@admin.register(TokenBinding, site=admin_site)
+class TokenBindingAdmin(admin.ModelAdmin):
+    list_display = ["contract", "token", "login_otp", "failures", "locked_at", "bound_at", "last_used_at"]
+    search_fields = ["contract__contract_id", "token__token_id"]
+    fields = ["contract", "token", "login_otp", "failures", "locked_at", "drift", "bound_at", "last_used_at"]
+    readonly_fields = fields
+    actions = ["unlock_otp"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("ワンタイムパスワードのロックを解除する"))
+    def unlock_otp(self, request, queryset):
+        for binding in queryset.filter(locked_at__isnull=False).select_related("contract"):
+            TokenBinding.objects.filter(pk=binding.pk).update(failures=0, locked_at=None)
+            audit.record(request, "otp.unlock", ok=True, contract=binding.contract)
+            self.message_user(
+                request,
+                _("%(id)s のワンタイムパスワードのロックを解除しました。") % {"id": binding.contract.contract_id},
+                messages.SUCCESS,
+            )

@@ -1,0 +1,210 @@
+// デスクトップ型トークン (PC一体型, like VIP Access Desktop).
+//
+// Provisioning: the issuance response carries the key once; this script imports
+// it into Web Crypto as a NON-EXTRACTABLE HMAC-SHA1 key, stores that key in
+// IndexedDB, and leaves for the token page. From then on the code is computed
+// here (RFC 6238: 6 digits, 30 s, T0 = 0); the key never goes back to the server
+// and not even this page's scripts can read its bytes again.
+(function () {
+  "use strict";
+
+  var DB_NAME = "ibank-desktop-token";
+  var STORE = "tokens";
+  var PERIOD = 30;
+
+  function openDb() {
+    return new Promise(function (resolve, reject) {
+      var request = indexedDB.open(DB_NAME, 1);
+      request.onupgradeneeded = function () {
+        request.result.createObjectStore(STORE, { keyPath: "tokenId" });
+      };
+      request.onsuccess = function () { resolve(request.result); };
+      request.onerror = function () { reject(request.error); };
+    });
+  }
+
+  function tx(mode, fn) {
+    return openDb().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var t = db.transaction(STORE, mode);
+        var result = fn(t.objectStore(STORE));
+        t.oncomplete = function () { resolve(result && result.result !== undefined ? result.result : result); };
+        t.onerror = function () { reject(t.error); };
+      });
+    });
+  }
+
+  function base32ToBytes(text) {
+    var alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    var bits = 0, value = 0, out = [];
+    text = text.replace(/=+$/, "").toUpperCase();
+    for (var i = 0; i < text.length; i++) {
+      var idx = alphabet.indexOf(text[i]);
+      if (idx < 0) throw new Error("invalid base32");
+      value = (value << 5) | idx;
+      bits += 5;
+      if (bits >= 8) {
+        out.push((value >>> (bits - 8)) & 0xff);
+        bits -= 8;
+      }
+    }
+    return new Uint8Array(out);
+  }
+
+  function code(key, epochSeconds) {
+    var counter = Math.floor(epochSeconds / PERIOD);
+    var message = new ArrayBuffer(8);
+    var view = new DataView(message);
+    view.setUint32(0, Math.floor(counter / 0x100000000));
+    view.setUint32(4, counter >>> 0);
+    return crypto.subtle.sign("HMAC", key, message).then(function (sig) {
+      var mac = new Uint8Array(sig);
+      var offset = mac[mac.length - 1] & 0x0f;
+      var binary = ((mac[offset] & 0x7f) << 24) | (mac[offset + 1] << 16) | (mac[offset + 2] << 8) | mac[offset + 3];
+      return String(binary % 1000000).padStart(6, "0");
+    });
+  }
+
+  function provision(el) {
+    var secret = base32ToBytes(el.getAttribute("data-secret"));
+    el.removeAttribute("data-secret");
+    return crypto.subtle
+      .importKey("raw", secret, { name: "HMAC", hash: "SHA-1" }, false, ["sign"])
+      .then(function (key) {
+        var record = {
+          tokenId: el.getAttribute("data-token-id"),
+          issuer: el.getAttribute("data-issuer"),
+          key: key,
+          addedAt: Date.now(),
+        };
+        return tx("readwrite", function (store) { return store.put(record); });
+      })
+      .then(function () { window.location.replace(el.getAttribute("data-next")); });
+  }
+
+  function copyButton(labels, getText) {
+    var b = document.createElement("button");
+    b.type = "button";
+    b.className = "secondary small copy";
+    b.textContent = labels.copy;
+    b.addEventListener("click", function () {
+      var text = getText();
+      var done = function () {
+        b.textContent = labels.copied;
+        setTimeout(function () { b.textContent = labels.copy; }, 1500);
+      };
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(text).then(done, done);
+      } else {
+        done();
+      }
+    });
+    return b;
+  }
+
+  function renderToken(container, labels, record) {
+    var card = document.createElement("section");
+    card.className = "panel desktop-token";
+    card.setAttribute("data-token-id", record.tokenId);
+    var title = document.createElement("h2");
+    title.textContent = record.issuer;
+    card.appendChild(title);
+
+    function row(label, valueClass) {
+      var line = document.createElement("div");
+      line.className = "token-row";
+      var name = document.createElement("span");
+      name.className = "token-label";
+      name.textContent = label;
+      var value = document.createElement("output");
+      value.className = valueClass;
+      line.appendChild(name);
+      line.appendChild(value);
+      line.appendChild(copyButton(labels, function () { return value.textContent; }));
+      card.appendChild(line);
+      return value;
+    }
+
+    var idOut = row(labels.tokenId, "token-id");
+    idOut.textContent = record.tokenId;
+    var codeOut = row(labels.code, "token-code");
+    codeOut.setAttribute("aria-live", "polite");
+    var progress = document.createElement("progress");
+    progress.max = PERIOD;
+    progress.className = "countdown";
+    var remaining = document.createElement("span");
+    remaining.className = "remaining";
+    card.appendChild(progress);
+    card.appendChild(remaining);
+
+    var remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "link-button remove";
+    remove.textContent = labels.remove;
+    remove.addEventListener("click", function () {
+      if (!window.confirm(labels.confirmRemove)) return;
+      tx("readwrite", function (store) { return store.delete(record.tokenId); }).then(function () {
+        card.remove();
+        showEmptyIfNone(container);
+      });
+    });
+    card.appendChild(remove);
+    container.appendChild(card);
+
+    var lastStep = null;
+    function tick() {
+      var now = Date.now() / 1000;
+      var step = Math.floor(now / PERIOD);
+      var left = PERIOD - Math.floor(now % PERIOD);
+      progress.value = left;
+      remaining.textContent = labels.remaining.replace("%(s)s", String(left));
+      if (step !== lastStep) {
+        lastStep = step;
+        code(record.key, now).then(function (c) { codeOut.textContent = c; });
+      }
+    }
+    tick();
+    setInterval(tick, 1000);
+  }
+
+  function showEmptyIfNone(container) {
+    document.getElementById("desktop-empty").hidden = container.querySelector(".desktop-token") !== null;
+  }
+
+  function showTokens(container) {
+    var labels = {
+      copy: container.getAttribute("data-label-copy"),
+      copied: container.getAttribute("data-label-copied"),
+      tokenId: container.getAttribute("data-label-token-id"),
+      code: container.getAttribute("data-label-code"),
+      remaining: container.getAttribute("data-label-remaining"),
+      remove: container.getAttribute("data-label-remove"),
+      confirmRemove: container.getAttribute("data-confirm-remove"),
+    };
+    return tx("readonly", function (store) { return store.getAll(); }).then(function (records) {
+      records.sort(function (a, b) { return b.addedAt - a.addedAt; });
+      records.forEach(function (r) { renderToken(container, labels, r); });
+      showEmptyIfNone(container);
+    });
+  }
+
+  function unsupported() {
+    var el = document.getElementById("desktop-unsupported");
+    if (el) el.hidden = false;
+    var status = document.getElementById("provision-status");
+    if (status) status.textContent = "";
+  }
+
+  if (!window.crypto || !window.crypto.subtle || !window.indexedDB) {
+    unsupported();
+    return;
+  }
+  var provisionEl = document.getElementById("desktop-provision");
+  if (provisionEl) {
+    provision(provisionEl).catch(unsupported);
+  }
+  var container = document.getElementById("desktop-tokens");
+  if (container) {
+    showTokens(container).catch(unsupported);
+  }
+})();

@@ -1,0 +1,154 @@
+import pytest
+from django.contrib.sessions.models import Session
+from django.urls import reverse
+
+from accounts.models import AuditEntry
+from accounts.views import PENDING_EXPIRED, PENDING_LOGIN
+from otp import forms as otp_forms
+from otp import totp
+from tests.conftest import PASSWORD
+
+LOGIN = reverse("accounts-login")
+LOGIN_OTP = reverse("accounts-login-otp")
+MENU = reverse("accounts-menu")
+
+
+def password_step(client, contract):
+    return client.post(LOGIN, {"contract_id": contract.contract_id, "password": PASSWORD})
+
+
+def current_code(contract, fake_clock):
+    return totp.totp(contract.key, fake_clock.epoch())
+
+
+def test_password_then_otp_page_with_the_seeds_wording(client, token_contract, fake_clock):
+    response = password_step(client, token_contract)
+    assert response.status_code == 302 and response["Location"] == LOGIN_OTP
+    assert client.get(MENU).status_code == 302  # not logged in yet
+    html = client.get(LOGIN_OTP).content.decode()
+    assert "<h1>ワンタイムパスワード認証</h1>" in html
+    assert "トークンに表示されている数字6桁を入力してください。(30秒毎に数字が変更されます。)" in html
+    assert '<button type="submit" class="primary">確認</button>' in html
+    assert ">中止</button>" in html
+
+
+def test_correct_code_logs_in_with_a_new_session_key_and_marks_it_verified(client, token_contract, fake_clock):
+    password_step(client, token_contract)
+    key_before = client.session.session_key
+    response = client.post(LOGIN_OTP, {"otp": current_code(token_contract, fake_clock)})
+    assert response.status_code == 302 and response["Location"] == MENU
+    assert client.session.session_key != key_before
+    assert PENDING_LOGIN not in client.session
+    menu = client.get(MENU)
+    assert menu.status_code == 200
+    assert menu.wsgi_request.user.is_verified()
+
+
+def test_pending_login_holds_no_password_and_no_code(client, token_contract, fake_clock):
+    password_step(client, token_contract)
+    client.post(LOGIN_OTP, {"otp": "000000"})
+    for session in Session.objects.all():
+        data = session.get_decoded()
+        assert PASSWORD not in repr(data) and "000000" not in repr(data)
+
+
+def test_wrong_code_gives_a_message_and_a_retry_and_counts(client, token_contract, fake_clock):
+    password_step(client, token_contract)
+    response = client.post(LOGIN_OTP, {"otp": "000000"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["otp"] == [str(otp_forms.OTP_WRONG)]
+    assert 'value="000000"' not in response.content.decode()  # a code is never shown back
+    token_contract.binding.refresh_from_db()
+    assert token_contract.binding.failures == 1
+    response = client.post(LOGIN_OTP, {"otp": current_code(token_contract, fake_clock)})
+    assert response["Location"] == MENU
+
+
+def test_five_wrong_codes_lock_the_otp(client, token_contract, fake_clock):
+    password_step(client, token_contract)
+    for _ in range(5):
+        response = client.post(LOGIN_OTP, {"otp": "000000"})
+    assert str(otp_forms.OTP_LOCKED) in response.content.decode()
+    response = client.post(LOGIN_OTP, {"otp": current_code(token_contract, fake_clock)})
+    assert response.status_code == 200
+    assert str(otp_forms.OTP_LOCKED) in response.content.decode()
+    assert client.get(MENU).status_code == 302
+
+
+@pytest.mark.parametrize("value", ["12345", "abcdef", "", "1" * 1000])
+def test_malformed_code_gets_a_field_message_and_counts_nothing(client, token_contract, fake_clock, value):
+    password_step(client, token_contract)
+    response = client.post(LOGIN_OTP, {"otp": value})
+    assert response.status_code == 200
+    assert response.context["form"].errors["otp"]
+    token_contract.binding.refresh_from_db()
+    assert token_contract.binding.failures == 0
+
+
+def test_full_width_code_accepted_at_login(client, token_contract, fake_clock):
+    password_step(client, token_contract)
+    code = current_code(token_contract, fake_clock).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    assert client.post(LOGIN_OTP, {"otp": code})["Location"] == MENU
+
+
+def test_pending_login_alive_at_300_seconds(client, token_contract, fake_clock):
+    password_step(client, token_contract)
+    fake_clock.advance(300)
+    response = client.post(LOGIN_OTP, {"otp": current_code(token_contract, fake_clock)})
+    assert response["Location"] == MENU
+
+
+def test_pending_login_expires_after_5_minutes(client, token_contract, fake_clock):
+    password_step(client, token_contract)
+    fake_clock.advance(301)
+    response = client.post(LOGIN_OTP, {"otp": current_code(token_contract, fake_clock)}, follow=True)
+    assert response.redirect_chain[-1][0] == LOGIN
+    assert str(PENDING_EXPIRED) in response.content.decode()
+    assert PENDING_LOGIN not in client.session
+    assert client.get(MENU).status_code == 302
+    assert not AuditEntry.objects.filter(action="login.otp", contract=token_contract).exists()  # code never tried
+
+
+def test_otp_page_without_the_password_step_goes_back_to_login(client, token_contract):
+    response = client.get(LOGIN_OTP)
+    assert response.status_code == 302 and response["Location"] == LOGIN
+
+
+def test_cancel_ends_the_pending_login(client, token_contract, fake_clock):
+    password_step(client, token_contract)
+    response = client.post(LOGIN_OTP, {"cancel": "1"})
+    assert response["Location"] == LOGIN
+    assert PENDING_LOGIN not in client.session
+    assert client.get(LOGIN_OTP)["Location"] == LOGIN
+
+
+def test_pending_login_is_bound_to_the_token(client, token_contract, fake_clock):
+    from otp.models import TokenBinding
+    from otp.services import token_issue
+
+    password_step(client, token_contract)
+    new_token, _ = token_issue(kind="mobile")  # the token is exchanged meanwhile, from another browser
+    TokenBinding.objects.filter(pk=token_contract.binding.pk).update(token=new_token)
+    response = client.post(LOGIN_OTP, {"otp": current_code(token_contract, fake_clock)})
+    assert response["Location"] == LOGIN
+    assert client.get(MENU).status_code == 302
+
+
+def test_without_login_otp_chosen_the_password_is_enough(client, make_contract, make_token):
+    contract = make_contract()
+    make_token(contract, login_otp=False)
+    response = password_step(client, contract)
+    assert response["Location"] == MENU
+
+
+def test_expired_token_type_is_refused_at_login_with_the_exchange_message(client, token_contract, fake_clock):
+    import datetime
+
+    from otp.models import TokenType
+
+    TokenType.objects.filter(kind="mobile").update(usable_until=datetime.date(2020, 1, 1))
+    password_step(client, token_contract)
+    response = client.post(LOGIN_OTP, {"otp": current_code(token_contract, fake_clock)})
+    assert response.status_code == 200
+    assert str(otp_forms.TOKEN_EXPIRED) in response.content.decode()
+    assert client.get(MENU).status_code == 302

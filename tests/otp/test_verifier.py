@@ -1,0 +1,141 @@
+import pytest
+from cryptography.fernet import Fernet
+from django.core.management import call_command
+from django.test import override_settings
+
+from accounts.models import AuditEntry
+from otp import totp
+from otp.models import SoftwareToken, TokenBinding, TokenType
+from otp.verifier import Outcome, verify
+
+T = 1_800_000_015  # a fixed time, 15 s into its step
+
+
+@pytest.fixture
+def at_t(fake_clock):
+    fake_clock.t = T
+    return fake_clock
+
+
+def code_at(key, step_offset=0):
+    return totp.hotp(key, totp.time_step(T) + step_offset)
+
+
+def fresh(binding):
+    return TokenBinding.objects.select_related("contract", "token__token_type").get(pk=binding.pk)
+
+
+@pytest.mark.parametrize("offset", [-1, 0, 1])
+def test_previous_current_and_next_step_accepted(token_contract, at_t, offset):
+    result = verify(fresh(token_contract.binding), code_at(token_contract.key, offset))
+    assert result.outcome is Outcome.OK
+    binding = fresh(token_contract.binding)
+    assert binding.last_step == totp.time_step(T) + offset
+    assert binding.drift == offset
+
+
+@pytest.mark.parametrize("offset", [-2, 2])
+def test_two_steps_away_refused(token_contract, at_t, offset):
+    assert verify(fresh(token_contract.binding), code_at(token_contract.key, offset)).outcome is Outcome.WRONG
+
+
+def test_same_code_refused_the_second_time(token_contract, at_t):
+    code = code_at(token_contract.key)
+    assert verify(fresh(token_contract.binding), code).ok
+    assert verify(fresh(token_contract.binding), code).outcome is Outcome.REUSED
+    assert AuditEntry.objects.filter(reason="reused", contract=token_contract).count() == 1
+
+
+def test_earlier_step_refused_after_a_later_one(token_contract, at_t):
+    assert verify(fresh(token_contract.binding), code_at(token_contract.key, 1)).ok
+    assert verify(fresh(token_contract.binding), code_at(token_contract.key, 0)).outcome is Outcome.REUSED
+    assert verify(fresh(token_contract.binding), code_at(token_contract.key, -1)).outcome is Outcome.REUSED
+
+
+def test_next_step_accepted_after_the_current(token_contract, at_t):
+    assert verify(fresh(token_contract.binding), code_at(token_contract.key, 0)).ok
+    at_t.advance(30)
+    assert verify(fresh(token_contract.binding), code_at(token_contract.key, 1)).ok
+
+
+def test_lock_at_the_fifth_failure_and_correct_code_refused_while_locked(token_contract, at_t):
+    for _ in range(4):
+        result = verify(fresh(token_contract.binding), "000000")
+        assert result.outcome is Outcome.WRONG and not result.now_locked
+    assert fresh(token_contract.binding).locked_at is None
+    fifth = verify(fresh(token_contract.binding), "000000")
+    assert fifth.now_locked
+    assert fresh(token_contract.binding).locked_at is not None
+    assert verify(fresh(token_contract.binding), code_at(token_contract.key)).outcome is Outcome.LOCKED
+    assert AuditEntry.objects.filter(action="otp.lock", contract=token_contract).count() == 1
+
+
+def test_success_resets_the_failure_count(token_contract, at_t):
+    for _ in range(4):
+        verify(fresh(token_contract.binding), "000000")
+    assert verify(fresh(token_contract.binding), code_at(token_contract.key)).ok
+    assert fresh(token_contract.binding).failures == 0
+
+
+def test_full_width_digits_accepted(token_contract, at_t):
+    code = code_at(token_contract.key).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    assert verify(fresh(token_contract.binding), code).ok
+
+
+def test_every_attempt_is_audited_with_its_outcome(token_contract, at_t):
+    verify(fresh(token_contract.binding), "000000", action="login.otp")
+    verify(fresh(token_contract.binding), code_at(token_contract.key), action="login.otp")
+    entries = AuditEntry.objects.filter(action="login.otp", contract=token_contract).order_by("pk")
+    assert [(e.outcome, e.reason) for e in entries] == [("failed", "wrong"), ("ok", "")]
+    assert entries[1].detail["token_id"] == token_contract.binding.token.token_id
+    assert code_at(token_contract.key) not in str(entries[1].detail)
+
+
+def test_token_past_its_types_end_of_use_is_refused_except_for_exchange(token_contract, at_t):
+    import datetime
+
+    TokenType.objects.filter(kind="mobile").update(usable_until=datetime.date(2020, 1, 1))
+    result = verify(fresh(token_contract.binding), code_at(token_contract.key))
+    assert result.outcome is Outcome.TOKEN_EXPIRED
+    assert fresh(token_contract.binding).failures == 0
+    assert AuditEntry.objects.filter(reason="token_expired", contract=token_contract).exists()
+    assert verify(fresh(token_contract.binding), code_at(token_contract.key), allow_expired_type=True).ok
+
+
+def test_the_secret_column_never_holds_the_plain_secret(token_contract):
+    stored = SoftwareToken.objects.values_list("secret", flat=True).get(pk=token_contract.binding.token_id)
+    key = token_contract.key
+    for plain in (key.hex(), totp.b32(key), key.decode("latin-1")):
+        assert plain not in stored
+
+
+def test_key_rotation_keeps_old_tokens_working(token_contract, at_t, settings):
+    old = settings.IBANK_ENCRYPTION_KEYS
+    new = Fernet.generate_key().decode()
+    settings.IBANK_ENCRYPTION_KEYS = [new, *old]
+    assert verify(fresh(token_contract.binding), code_at(token_contract.key, -1)).ok  # old key still decrypts
+    call_command("reencrypt_secrets", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    settings.IBANK_ENCRYPTION_KEYS = [new]  # old key gone
+    assert verify(fresh(token_contract.binding), code_at(token_contract.key, 0)).ok
+
+
+def test_django_otp_device_interface_goes_through_the_verifier(token_contract, at_t):
+    binding = fresh(token_contract.binding)
+    code = code_at(token_contract.key)
+    assert binding.verify_token(code) is True
+    assert binding.verify_token(code) is False  # single use holds there too
+
+
+@override_settings(IBANK_OTP_WINDOW=0)
+def test_window_is_configurable(token_contract, at_t):
+    assert verify(fresh(token_contract.binding), code_at(token_contract.key, 1)).outcome is Outcome.WRONG
+    assert verify(fresh(token_contract.binding), code_at(token_contract.key, 0)).ok
+
+
+def test_reused_code_is_refused_but_not_counted_toward_the_lock(token_contract, at_t):
+    code = code_at(token_contract.key)
+    assert verify(fresh(token_contract.binding), code).ok
+    for _ in range(6):
+        assert verify(fresh(token_contract.binding), code).outcome is Outcome.REUSED
+    binding = fresh(token_contract.binding)
+    assert binding.failures == 0 and binding.locked_at is None
