@@ -25,9 +25,9 @@ def _actor(request, contract) -> str:
     return "anonymous"
 
 
-def record(request, action: str, *, ok: bool, contract=None, reason: str = "", actor: str = "", **detail) -> AuditEntry:
-    """Append one entry. ``detail`` must never hold a secret (password, code, seed)."""
-    return AuditEntry.objects.create(
+def entry(request, action: str, *, ok: bool, contract=None, reason: str = "", actor: str = "", **detail) -> AuditEntry:
+    """An unsaved entry. ``detail`` must never hold a secret (password, code, seed)."""
+    return AuditEntry(
         action=action,
         outcome=AuditEntry.Outcome.OK if ok else AuditEntry.Outcome.FAILED,
         reason=reason,
@@ -37,3 +37,10 @@ def record(request, action: str, *, ok: bool, contract=None, reason: str = "", a
         user_agent=(request.META.get("HTTP_USER_AGENT", "")[:300] if request is not None else ""),
         detail=detail,
     )
+
+
+def record(request, action: str, *, ok: bool, contract=None, reason: str = "", actor: str = "", **detail) -> AuditEntry:
+    """Append one entry. ``detail`` must never hold a secret (password, code, seed)."""
+    new_entry = entry(request, action, ok=ok, contract=contract, reason=reason, actor=actor, **detail)
+    new_entry.save()
+    return new_entry

@@ -53,11 +53,7 @@ def _pending_binding(request):
     if values is None:
         return None
     contract_pk, token_pk = values
-    binding = (
-        TokenBinding.objects.select_related("contract__user", "token__token_type")
-        .filter(contract_id=contract_pk, token_id=token_pk)
-        .first()
-    )
+    binding = TokenBinding.objects.for_verify().filter(contract_id=contract_pk, token_id=token_pk).first()
     if binding is None:  # the token was stopped or exchanged meanwhile
         pending.clear(request, PENDING_LOGIN)
     return binding

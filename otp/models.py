@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_otp.models import Device
+from django_otp.models import Device, DeviceManager
 
 from accounts.models import Contract
 from ibank import clock, crypto
@@ -99,6 +99,12 @@ class SoftwareToken(models.Model):
         return totp.provisioning_uri(self.key(), account=self.token_id, issuer=issuer)
 
 
+class TokenBindingQuerySet(models.QuerySet):
+    def for_verify(self):
+        """Bindings with what the verifier reads (contract, token, type policy) in one query."""
+        return self.select_related("contract", "token__token_type")
+
+
 class TokenBinding(Device):
     """The binding of a contract to its one software token (a django-otp Device).
 
@@ -115,6 +121,8 @@ class TokenBinding(Device):
     locked_at = models.DateTimeField(_("ワンタイムパスワード停止日時"), null=True, blank=True)
     bound_at = models.DateTimeField(_("登録日時"), default=clock.now)
     last_used_at = models.DateTimeField(_("最終利用日時"), null=True, blank=True)
+
+    objects = DeviceManager.from_queryset(TokenBindingQuerySet)()
 
     class Meta:
         verbose_name = _("トークン登録")

@@ -84,8 +84,8 @@ class FakeClock:
 @pytest.fixture
 def fake_clock(monkeypatch):
     fake = FakeClock(clock.epoch())
-    monkeypatch.setattr(clock, "epoch", fake.epoch)
-    monkeypatch.setattr(clock, "now", fake.now)
+    monkeypatch.setattr(clock, "_epoch", fake.epoch)
+    monkeypatch.setattr(clock, "_now", fake.now)
     return fake
 
 

@@ -22,7 +22,7 @@ def code_at(key, step_offset=0):
 
 
 def fresh(binding):
-    return TokenBinding.objects.select_related("contract", "token__token_type").get(pk=binding.pk)
+    return TokenBinding.objects.for_verify().get(pk=binding.pk)
 
 
 @pytest.mark.parametrize("offset", [-1, 0, 1])
@@ -139,3 +139,22 @@ def test_reused_code_is_refused_but_not_counted_toward_the_lock(token_contract, 
         assert verify(fresh(token_contract.binding), code).outcome is Outcome.REUSED
     binding = fresh(token_contract.binding)
     assert binding.failures == 0 and binding.locked_at is None
+
+
+def test_success_audit_entry_has_actor_address_agent_and_detail(token_contract, at_t, rf):
+    request = rf.post("/login/otp/", REMOTE_ADDR="203.0.113.9", HTTP_USER_AGENT="TestAgent/1.0")
+    assert verify(fresh(token_contract.binding), code_at(token_contract.key), request=request, action="login.otp").ok
+    entry = AuditEntry.objects.get(action="login.otp", outcome="ok")
+    assert entry.contract_id == token_contract.pk
+    assert entry.actor == f"customer:{token_contract.contract_id}"
+    assert (entry.ip, entry.user_agent) == ("203.0.113.9", "TestAgent/1.0")
+    assert entry.detail == {"token_id": token_contract.binding.token.token_id, "step": totp.time_step(T), "drift": 0}
+    assert entry.at.timestamp() == T
+
+
+@pytest.mark.postgres
+def test_success_is_one_statement_on_postgresql(token_contract, at_t, django_assert_num_queries):
+    binding = fresh(token_contract.binding)
+    with django_assert_num_queries(1):
+        assert verify(binding, code_at(token_contract.key)).ok
+    assert AuditEntry.objects.filter(action="otp.verify", outcome="ok", contract=token_contract).count() == 1

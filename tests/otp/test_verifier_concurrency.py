@@ -9,7 +9,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def load(pk):
-    return TokenBinding.objects.select_related("contract", "token__token_type").get(pk=pk)
+    return TokenBinding.objects.for_verify().get(pk=pk)
 
 
 def test_32_concurrent_submissions_of_one_code_accept_exactly_one(token_contract):
