@@ -15,6 +15,9 @@ LOGIN_LOCKED = _(
 CONTRACT_UNAVAILABLE = _(
     "このご契約ではインターネットバンキングをご利用いただけません。お取引店にお問い合わせください。"
 )
+CONTRACT_SUSPENDED = _(
+    "インターネットバンキングのお取引を中止しています。再開をご希望の場合は、お取引店にお申し出ください。"
+)
 CONTRACT_ID_FORMAT = _("契約者ID（利用者番号）は半角数字10桁で入力してください。")
 PASSWORD_FORMAT = _("ログインパスワードは半角英数字6～12桁で入力してください。")
 REQUIRED = _("%(field)sを入力してください。")
@@ -79,8 +82,26 @@ class ContractAuthForm(IbankForm):
                 )
             except services.LoginLocked:
                 raise forms.ValidationError(LOGIN_LOCKED, code="locked") from None
+            except services.ContractSuspended:
+                raise forms.ValidationError(CONTRACT_SUSPENDED, code="suspended") from None
             except services.ContractUnavailable:
                 raise forms.ValidationError(CONTRACT_UNAVAILABLE, code="unavailable") from None
             except services.InvalidCredentials:
                 raise forms.ValidationError(INVALID_CREDENTIALS, code="invalid_login") from None
         return cleaned_data
+
+
+SUSPEND_UNCONFIRMED = _("中止する場合は、確認欄にチェックを入れてください。")
+
+
+class SuspendForm(IbankForm):
+    """IB取引中止: the customer confirms they mean it."""
+
+    confirm = forms.BooleanField(
+        label=_("上記の内容を確認し、インターネットバンキングのお取引を中止します。"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # not "…を入力してください": a checkbox is checked, not typed
+        self.fields["confirm"].error_messages["required"] = SUSPEND_UNCONFIRMED

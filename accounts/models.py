@@ -67,6 +67,8 @@ class Contract(models.Model):
     login_failures = models.PositiveSmallIntegerField(_("ログインの連続誤り回数"), default=0)
     login_locked_at = models.DateTimeField(_("ログイン停止日時"), null=True, blank=True)
     daily_transfer_limit = models.PositiveBigIntegerField(_("1日あたりの振込限度額（円）"), default=500_000)
+    # IB取引中止 (SPEC §4.5): set by the customer, lifted only by the branch.
+    ib_suspended_at = models.DateTimeField(_("IB取引中止日時"), null=True, blank=True)
     created_at = models.DateTimeField(default=clock.now, editable=False)
 
     class Meta:
@@ -117,6 +119,35 @@ class Contract(models.Model):
         self.refresh_from_db(fields=["login_failures", "login_locked_at"])
 
     # -- transaction secret (資金移動用パスワード / お客様カード) ---------------
+
+    @property
+    def is_transaction_locked(self) -> bool:
+        return self.transaction_locked_at is not None
+
+    def check_transaction_secret(self, answer: str) -> bool:
+        """Check the 資金移動用パスワード, or the answer to the pending card challenge.
+
+        Counts consecutive failures and locks at the limit; a success resets
+        the count. Always False while locked.
+        """
+        if self.is_transaction_locked:
+            return False
+        if self.transaction_method == self.Method.CARD:
+            ok = self.check_card_answer(answer)
+        else:
+            ok = self.check_transfer_password(answer)
+        if ok:
+            Contract.objects.filter(pk=self.pk, transaction_locked_at__isnull=True).update(transaction_failures=0)
+        else:
+            self.transaction_newly_locked = count_failure(
+                Contract,
+                self.pk,
+                count_field="transaction_failures",
+                locked_field="transaction_locked_at",
+                limit=settings.IBANK_TRANSACTION_MAX_FAILURES,
+            )
+        self.refresh_from_db(fields=["transaction_failures", "transaction_locked_at"])
+        return ok and not self.is_transaction_locked
 
     def set_transfer_password(self, raw: str) -> None:
         self.transfer_password = make_password(raw)

@@ -10,6 +10,7 @@ from ibank import clock
 
 from . import audit
 from .models import Contract, LoginRecord
+from .notices import notify
 
 SESSION_LOGIN_AT = "_ibank_login_at"
 SESSION_LAST_SEEN = "_ibank_last_seen"
@@ -27,7 +28,11 @@ class LoginLocked(Exception):
 
 
 class ContractUnavailable(Exception):
-    """The contract cannot be used for internet banking (cancelled or suspended)."""
+    """The contract cannot be used for internet banking (cancelled)."""
+
+
+class ContractSuspended(Exception):
+    """IB取引中止: the customer stopped all IB use; only the branch lifts it."""
 
 
 def channel_for(request) -> str:
@@ -67,6 +72,9 @@ def contract_authenticate(*, request, contract_id: str, password: str, action: s
     if not contract.user.is_active:
         audit.record(request, action, ok=False, contract=contract, reason="inactive")
         raise ContractUnavailable
+    if contract.ib_suspended_at is not None:
+        audit.record(request, action, ok=False, contract=contract, reason="suspended")
+        raise ContractSuspended
     audit.record(request, action, ok=True, contract=contract)
     return contract
 
@@ -90,3 +98,11 @@ def contract_login(*, request, contract: Contract, channel: str | None = None) -
 def previous_logins(*, contract: Contract, current_record_id: int | None, count: int = 3):
     """The last ``count`` logins before the current one (前回ログイン日時)."""
     return list(contract.logins.exclude(pk=current_record_id)[:count])
+
+
+def contract_suspend(*, request, contract: Contract) -> None:
+    """IB取引中止 (SPEC §4.5): stop all IB use of the contract at once and end its sessions."""
+    Contract.objects.filter(pk=contract.pk, ib_suspended_at__isnull=True).update(ib_suspended_at=clock.now())
+    contract.user.rotate_session_nonce()  # every session of the contract ends at its next request
+    audit.record(request, "ib.suspend", ok=True, contract=contract)
+    notify(contract, "ib_suspended")

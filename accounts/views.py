@@ -10,15 +10,17 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from otp import pending
-from otp.forms import OtpForm, message_for
+from otp.forms import OtpForm
+from otp.messages import message_for
 from otp.models import TokenBinding
 from otp.verifier import Outcome, verify
 
 from . import audit, services
 from .decorators import customer_required
-from .forms import ContractAuthForm
+from .forms import ContractAuthForm, SuspendForm
 
 LOGGED_OUT = _("ログアウトしました。")
+SUSPENDED = _("インターネットバンキングのお取引を中止しました。(00004) 再開はお取引店にお申し出ください。")
 LOGIN_CANCELLED = _("ログインを中止しました。")
 PENDING_EXPIRED = _("一定時間が経過したため、ログインを中止しました。最初からやり直してください。")
 # [contract pk, token pk, started at]: the password passed, the OTP is awaited.
@@ -73,7 +75,7 @@ def login_otp_view(request):
         audit.record(request, "login.otp", ok=False, contract=binding.contract, reason="cancelled")
         messages.info(request, LOGIN_CANCELLED)
         return redirect("accounts-login")
-    form = OtpForm(request.POST or None)
+    form = OtpForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         result = verify(binding, form.cleaned_data["otp"], request=request, action="login.otp")
         if result.ok:
@@ -97,6 +99,7 @@ def menu_view(request):
         {
             "contract": contract,
             "accounts": contract.accounts.all(),
+            "binding": TokenBinding.objects.select_related("token").filter(contract=contract).first(),
             "previous_logins": services.previous_logins(
                 contract=contract, current_record_id=request.session.get(services.SESSION_LOGIN_RECORD)
             ),
@@ -113,3 +116,16 @@ def logout_view(request):
     logout(request)
     messages.info(request, LOGGED_OUT)
     return redirect("accounts-login")
+
+
+@customer_required
+@csrf_protect
+def suspend_view(request):
+    """IB取引中止 (SPEC §4.5): the customer stops all IB use at once; the branch lifts it."""
+    form = SuspendForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        services.contract_suspend(request=request, contract=request.contract)
+        logout(request)
+        messages.warning(request, SUSPENDED)
+        return redirect("accounts-login")
+    return render(request, "accounts/suspend.html", {"form": form})

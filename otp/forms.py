@@ -4,30 +4,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
-from accounts.forms import IbankForm
+from accounts import audit
+from accounts.forms import REQUIRED, IbankForm
+from accounts.models import Contract
 from ibank.text import half_width_digits
 
-from .verifier import Outcome, Result
-
-OTP_HELP = _("トークンに表示されている数字6桁を入力してください。(30秒毎に数字が変更されます。)")
-OTP_FORMAT = _("ワンタイムパスワードは半角数字6桁で入力してください。")
-OTP_WRONG = _("ワンタイムパスワードが正しくありません。トークンに表示されている数字6桁を入力してください。")
-OTP_REUSED = _("このワンタイムパスワードは使用済みです。トークンの数字が変わってから、新しい数字を入力してください。")
-OTP_LOCKED = _(
-    "ワンタイムパスワードの誤りが規定回数に達したため、ワンタイムパスワードによる認証を停止しています。"
-    "お取引店にお問い合わせください。"
-)
-TOKEN_EXPIRED = _(
-    "ご利用のソフトウェアトークンは利用期限を過ぎています。"
-    "ログイン画面の「ワンタイムパスワードの利用登録／交換はこちら」から新しいトークンに交換してください。"
-)
-
-
-def message_for(result: Result):
-    """The customer's message for a refused verification."""
-    if result.now_locked or result.outcome is Outcome.LOCKED:
-        return OTP_LOCKED
-    return {Outcome.WRONG: OTP_WRONG, Outcome.REUSED: OTP_REUSED, Outcome.TOKEN_EXPIRED: TOKEN_EXPIRED}[result.outcome]
+from . import services, tokenid
+from .messages import OTP_FORMAT, OTP_HELP
 
 
 class OtpField(forms.CharField):
@@ -57,3 +40,112 @@ class OtpField(forms.CharField):
 
 class OtpForm(IbankForm):
     otp = OtpField(label=_("ワンタイムパスワード (半角数字)"))
+
+
+TOKEN_ID_FORMAT = _("トークンIDは英字4文字と数字8桁（例：SMBL12345678）で入力してください。")
+TOKEN_ID_CHECK_DIGIT = _("トークンIDに誤りがあります。トークンに表示されているトークンIDをもう一度ご確認ください。")
+TRANSFER_PASSWORD_WRONG = _("資金移動用パスワードが正しくありません。")
+CARD_WRONG = _("確認用パスワードが正しくありません。お客様カードの指定された位置の数字を入力してください。")
+TRANSACTION_LOCKED = _(
+    "資金移動用パスワード／確認用パスワードの誤りが規定回数に達したため、お取引を停止しています。"
+    "お取引店にお問い合わせください。"
+)
+LOGIN_OTP_CHOICES = [("1", _("認証する")), ("0", _("認証しない"))]
+
+
+class TokenIdField(forms.CharField):
+    """トークンID: typos are caught by the check digit, with their own message, before any code is checked."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("トークンID"))
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(
+                attrs={"autocomplete": "off", "autocapitalize": "characters", "maxlength": "20", "size": "16"}
+            ),
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        try:
+            return tokenid.parse(value)
+        except tokenid.TokenIdCheckDigitError:
+            raise forms.ValidationError(TOKEN_ID_CHECK_DIGIT, code="check_digit") from None
+        except tokenid.TokenIdFormatError:
+            raise forms.ValidationError(TOKEN_ID_FORMAT, code="format") from None
+
+
+class _NewTokenForm(IbankForm):
+    """Token ID + its current code, for a token to be bound (registration, exchange)."""
+
+    token_id = TokenIdField()
+    otp = OtpField()
+
+    def __init__(self, *args, request, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def clean_token_id(self):
+        token_id = self.cleaned_data["token_id"]
+        try:
+            services.registrable_token(token_id)
+        except services.TokenFlowError as error:
+            raise forms.ValidationError(error.message, code=type(error).__name__) from None
+        return token_id
+
+
+class RegisterForm(_NewTokenForm):
+    """ワンタイムパスワード登録情報入力: the token, the login-time choice and the contract's transaction secret."""
+
+    login_otp = forms.TypedChoiceField(
+        label=_("ログイン時のワンタイムパスワード認証"),
+        choices=LOGIN_OTP_CHOICES,
+        coerce=lambda value: value == "1",
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, contract: Contract, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.contract = contract
+        if contract.transaction_method == Contract.Method.CARD:
+            self.card_cells = contract.card_challenge_cells()  # kept until answered: a reload draws no new cells
+            for i, cell in enumerate(self.card_cells):
+                self.fields[f"card_{i}"] = forms.CharField(
+                    label=_("確認用パスワード（%(cell)s）") % {"cell": cell},
+                    widget=forms.PasswordInput(attrs={"inputmode": "numeric", "maxlength": "1", "size": "2"}),
+                    error_messages={
+                        "required": REQUIRED % {"field": _("確認用パスワード（%(cell)s）") % {"cell": cell}}
+                    },
+                )
+            self.secret_fields = [f"card_{i}" for i in range(len(self.card_cells))]
+        else:
+            self.fields["transfer_password"] = forms.CharField(
+                label=_("資金移動用パスワード"),
+                strip=False,
+                widget=forms.PasswordInput(attrs={"inputmode": "numeric", "maxlength": "8", "size": "10"}),
+                error_messages={"required": REQUIRED % {"field": _("資金移動用パスワード")}},
+            )
+            self.secret_fields = ["transfer_password"]
+
+    @sensitive_variables("answer", "cleaned_data")
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.errors:
+            return cleaned_data  # the secret is checked (and counted) only when all else is right
+        answer = "".join(half_width_digits(cleaned_data[name]) for name in self.secret_fields)
+        if self.contract.is_transaction_locked:
+            raise forms.ValidationError(TRANSACTION_LOCKED, code="transaction_locked")
+        if not self.contract.check_transaction_secret(answer):
+            audit.record(self.request, "register.secret", ok=False, contract=self.contract, reason="wrong")
+            if self.contract.is_transaction_locked:
+                raise forms.ValidationError(TRANSACTION_LOCKED, code="transaction_locked")
+            wrong = CARD_WRONG if self.contract.transaction_method == Contract.Method.CARD else TRANSFER_PASSWORD_WRONG
+            self.add_error(self.secret_fields[0], wrong)
+        else:
+            audit.record(self.request, "register.secret", ok=True, contract=self.contract)
+        return cleaned_data
+
+
+class ExchangeForm(_NewTokenForm):
+    """新トークン登録情報入力: the new token ID and its code."""

@@ -3,11 +3,17 @@
 import secrets
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 
 from accounts import audit
+from accounts.models import Contract
+from accounts.notices import mask_token_id, notify
+from ibank import clock
 
 from . import tokenid, totp
-from .models import SoftwareToken, TokenType
+from .messages import message_for
+from .models import SoftwareToken, TokenBinding, TokenType
+from .verifier import verify
 
 
 class IssuingClosed(Exception):
@@ -25,7 +31,7 @@ def token_issue(*, kind: str, request=None) -> tuple[SoftwareToken, bytes]:
     if not token_type.can_issue():
         raise IssuingClosed(kind)
     key = totp.new_secret()
-    for _ in range(20):
+    for _attempt in range(20):
         token = SoftwareToken(
             token_id=tokenid.make(token_type.prefix, secrets.randbelow(10_000_000)),
             token_type=token_type,
@@ -40,3 +46,188 @@ def token_issue(*, kind: str, request=None) -> tuple[SoftwareToken, bytes]:
         audit.record(request, "token.issue", ok=True, token_id=token.token_id, kind=kind)
         return token, key
     raise RuntimeError(f"no free token ID for {kind} after 20 draws")
+
+
+# -- registration, exchange, stop (SPEC §4.2–§4.4) ---------------------------
+
+
+def authorization_method(contract: Contract) -> str:
+    """What authorizes this contract's transactions (SPEC §5): ``"otp"`` with a token,
+    otherwise the contract's own 資金移動用パスワード (``"password"``) or card (``"card"``)."""
+    if TokenBinding.objects.filter(contract=contract).exists():
+        return "otp"
+    return contract.transaction_method
+
+
+class TokenFlowError(Exception):
+    """A refusal the customer is told about; ``field`` names the form field it concerns."""
+
+    message = _("処理を完了できませんでした。最初からやり直してください。")
+    field = None
+
+
+class TokenUnknown(TokenFlowError):
+    message = _("入力されたトークンIDのトークンは発行されていません。トークンIDをご確認ください。")
+    field = "token_id"
+
+
+class TokenAlreadyBound(TokenFlowError):
+    message = _("このトークンIDは既に利用登録されているため、登録できません。")
+    field = "token_id"
+
+
+class TokenRegistrationExpired(TokenFlowError):
+    message = _("このトークンは登録期限を過ぎているため、登録できません。新しいトークンを発行してください。")
+    field = "token_id"
+
+
+class TokenTypeNotUsable(TokenFlowError):
+    message = _("この種類のトークンは利用期限を過ぎているため、登録できません。新しいトークンを発行してください。")
+    field = "token_id"
+
+
+class ContractHasToken(TokenFlowError):
+    message = _(
+        "既にソフトウェアトークンが利用登録されています。1契約者1ソフトウェアトークンとなります。"
+        "交換する場合は、最初からやり直してください。"
+    )
+
+
+class TokenChanged(TokenFlowError):
+    message = _("ソフトウェアトークンの登録内容が変更されたため、処理を中止しました。最初からやり直してください。")
+
+
+class OtpRefused(TokenFlowError):
+    field = "otp"
+
+    def __init__(self, result):
+        super().__init__(result.outcome)
+        self.result = result
+        self.message = message_for(result)
+
+
+class _Rollback(Exception):
+    def __init__(self, result):
+        self.result = result
+
+
+def registrable_token(token_id: str, *, lock: bool = False) -> SoftwareToken:
+    """The issued, never-bound, unexpired token ``token_id``, or a TokenFlowError saying why not."""
+    queryset = SoftwareToken.objects.select_related("token_type")
+    if lock:
+        queryset = queryset.select_for_update(of=("self",))
+    token = queryset.filter(token_id=token_id).first()
+    if token is None:
+        raise TokenUnknown
+    if token.status != SoftwareToken.Status.ISSUED:
+        raise TokenAlreadyBound
+    if not token.is_registrable():
+        raise TokenRegistrationExpired
+    if not token.token_type.is_usable():
+        raise TokenTypeNotUsable
+    return token
+
+
+def _lock_contract(contract: Contract) -> None:
+    # Serialises the token flows of one contract (PostgreSQL; SQLite serialises all writes).
+    Contract.objects.select_for_update().filter(pk=contract.pk).values_list("pk").get()
+
+
+def _verify_or_rollback(binding_pk: int, code: str, *, request, action: str) -> None:
+    result = verify(TokenBinding.objects.for_verify().get(pk=binding_pk), code, request=request, action=action)
+    if not result.ok:
+        raise _Rollback(result)
+
+
+def _refused(request, action: str, contract: Contract, token_id: str, refused: _Rollback) -> OtpRefused:
+    # The verifier's own entry was rolled back with the transaction: record the refusal again.
+    audit.record(request, action, ok=False, contract=contract, reason=refused.result.outcome.value, token_id=token_id)
+    return OtpRefused(refused.result)
+
+
+def token_register(*, request, contract: Contract, token_id: str, code: str, login_otp: bool) -> TokenBinding:
+    """Bind ``token_id`` to ``contract``; ``code`` proves possession and is consumed.
+
+    One token per contract and one contract per token: the rows are locked and
+    the database's unique constraints hold the rule against any race.
+    """
+    try:
+        with transaction.atomic():
+            _lock_contract(contract)
+            if TokenBinding.objects.filter(contract=contract).exists():
+                raise ContractHasToken
+            token = registrable_token(token_id, lock=True)
+            try:
+                with transaction.atomic():
+                    binding = TokenBinding.objects.create(
+                        user_id=contract.user_id,
+                        name=token.token_id,
+                        contract=contract,
+                        token=token,
+                        login_otp=login_otp,
+                    )
+            except IntegrityError:  # a concurrent registration won (no row lock on SQLite)
+                raise ContractHasToken from None
+            _verify_or_rollback(binding.pk, code, request=request, action="register.otp")
+            SoftwareToken.objects.filter(pk=token.pk).update(status=SoftwareToken.Status.ACTIVE)
+            audit.record(
+                request, "token.register", ok=True, contract=contract, token_id=token.token_id, login_otp=login_otp
+            )
+            notify(contract, "token_registered", token_id=mask_token_id(token.token_id), login_otp=login_otp)
+    except _Rollback as refused:
+        raise _refused(request, "register.otp", contract, token_id, refused) from None
+    return binding
+
+
+def token_exchange(*, request, contract: Contract, old_token_pk: int, new_token_id: str, code: str) -> TokenBinding:
+    """Swap the contract's token for ``new_token_id`` in one UPDATE: never zero or two tokens.
+
+    ``old_token_pk`` is the token whose code the customer entered in the
+    previous step; if the binding changed since, nothing happens.
+    """
+    try:
+        with transaction.atomic():
+            _lock_contract(contract)
+            binding = TokenBinding.objects.select_for_update().filter(contract=contract, token_id=old_token_pk).first()
+            if binding is None:
+                raise TokenChanged
+            new_token = registrable_token(new_token_id, lock=True)
+            old_token = SoftwareToken.objects.get(pk=old_token_pk)
+            TokenBinding.objects.filter(pk=binding.pk).update(
+                token=new_token, name=new_token.token_id, last_step=-1, drift=0, failures=0, bound_at=clock.now()
+            )
+            _verify_or_rollback(binding.pk, code, request=request, action="exchange.otp")
+            SoftwareToken.objects.filter(pk=new_token.pk).update(status=SoftwareToken.Status.ACTIVE)
+            SoftwareToken.objects.filter(pk=old_token.pk).update(status=SoftwareToken.Status.RETIRED)
+            audit.record(
+                request,
+                "token.exchange",
+                ok=True,
+                contract=contract,
+                token_id=new_token.token_id,
+                old_token_id=old_token.token_id,
+            )
+            notify(
+                contract,
+                "token_exchanged",
+                token_id=mask_token_id(new_token.token_id),
+                old_token_id=mask_token_id(old_token.token_id),
+            )
+    except _Rollback as refused:
+        raise _refused(request, "exchange.otp", contract, new_token_id, refused) from None
+    binding.refresh_from_db()
+    return binding
+
+
+@transaction.atomic
+def token_stop(*, request, contract: Contract, token_pk: int) -> None:
+    """Unbind the contract's token (whose code was just verified); it can never be registered again."""
+    _lock_contract(contract)
+    binding = TokenBinding.objects.select_for_update().filter(contract=contract, token_id=token_pk).first()
+    if binding is None:
+        raise TokenChanged
+    token = SoftwareToken.objects.get(pk=token_pk)
+    binding.delete()
+    SoftwareToken.objects.filter(pk=token_pk).update(status=SoftwareToken.Status.RETIRED)
+    audit.record(request, "token.stop", ok=True, contract=contract, token_id=token.token_id)
+    notify(contract, "token_stopped", token_id=mask_token_id(token.token_id))

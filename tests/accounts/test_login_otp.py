@@ -4,7 +4,7 @@ from django.urls import reverse
 
 from accounts.models import AuditEntry
 from accounts.views import PENDING_EXPIRED, PENDING_LOGIN
-from otp import forms as otp_forms
+from otp import messages as otp_forms
 from otp import totp
 from tests.conftest import PASSWORD
 

@@ -8,3 +8,9 @@ register = template.Library()
 def yen(amount: int) -> str:
     """1234567 -> "1,234,567円" (integer yen; never a float)."""
     return _("%(amount)s円") % {"amount": f"{int(amount):,}"}
+
+
+@register.filter
+def get_field(form, name):
+    """``form|get_field:name``: the bound field ``name`` (for fields added at run time)."""
+    return form[name]

@@ -1,0 +1,46 @@
+"""E-mail notices to the customer (SPEC §8), sent once the transaction commits.
+
+They never carry a secret: no password, no code, no key; token IDs are masked.
+"""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from ibank import clock
+
+SUBJECTS = {
+    "token_registered": _("ワンタイムパスワード利用登録のお知らせ"),
+    "token_exchanged": _("ワンタイムパスワード交換のお知らせ"),
+    "token_stopped": _("ワンタイムパスワード利用停止のお知らせ"),
+    "ib_suspended": _("インターネットバンキング取引中止のお知らせ"),
+}
+
+
+def mask_token_id(token_id: str) -> str:
+    """SMBL12345678 -> SMBL****5678."""
+    return f"{token_id[:4]}****{token_id[-4:]}" if len(token_id) == 12 else "****"
+
+
+def subject(event: str) -> str:
+    return f"【{settings.BANK_NAME}】{SUBJECTS[event]}"
+
+
+def notify(contract, event: str, **context) -> None:
+    """Queue the notice ``event`` to the contract's address, sent after the current transaction commits."""
+    if not contract.email:
+        return
+    at = clock.now()
+
+    def send():
+        with translation.override(settings.LANGUAGE_CODE):
+            body = render_to_string(
+                f"emails/{event}.txt",
+                {"contract": contract, "at": at, "BANK_NAME": settings.BANK_NAME, **context},
+            )
+            send_mail(subject(event), body, None, [contract.email])
+
+    transaction.on_commit(send)

@@ -1,0 +1,246 @@
+"""The customer's token flows from the login page (SPEC §4.2–§4.4): 利用登録, 交換, 利用停止.
+
+Step 1 authenticates (契約者ID + ログインパスワード, the login's lockout rules)
+but does not log in: it keeps ``[contract pk, flow, stage, token pk, time]`` in
+the session for at most 5 minutes, never a password or code. Each later step
+refuses a missing, stale or other-stage state and sends the customer back to
+step 1. Result pages are GETs rendered from the database.
+"""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+
+from accounts.forms import ContractAuthForm
+from accounts.models import Contract
+
+from . import pending, services
+from .forms import ExchangeForm, OtpForm, RegisterForm
+from .messages import message_for
+from .models import TokenBinding
+from .verifier import verify
+
+FLOW_KEY = "_ibank_token_flow"  # [contract pk, flow, stage, token pk, started at]
+RESULT_KEY = "_ibank_token_flow_result"  # [contract pk, result kind]
+
+FLOW_EXPIRED = _("一定時間が経過したか、手順が正しくないため、最初からやり直してください。")
+NO_TOKEN = _("ワンタイムパスワードの利用登録がありません。")
+
+STEPS = {
+    "register": [_("利用者認証"), _("ワンタイムパスワード登録情報入力"), _("処理結果")],
+    "exchange": [
+        _("利用者認証"),
+        _("旧トークンのワンタイムパスワード入力"),
+        _("新トークン登録情報入力"),
+        _("処理結果"),
+    ],
+    "stop": [_("利用者認証"), _("ワンタイムパスワード入力"), _("処理結果")],
+}
+TITLES = {
+    "register": _("ワンタイムパスワード利用登録／交換"),
+    "exchange": _("ワンタイムパスワード交換"),
+    "stop": _("ワンタイムパスワード利用停止"),
+}
+FIRST_STEP = {"register": "otp-register", "exchange": "otp-register", "stop": "otp-stop"}
+RESULTS = {
+    "register": (_("ワンタイムパスワードの利用登録が完了しました。"), "00002"),
+    "exchange": (_("ワンタイムパスワードの交換が完了しました。"), "00003"),
+    "stop": (_("ワンタイムパスワードの利用停止が完了しました。"), "00001"),
+}
+
+
+def _page(request, template, *, flow, step, guide, **context):
+    steps = [{"label": label, "current": i == step} for i, label in enumerate(STEPS[flow])]
+    return render(request, template, {"flow": flow, "title": TITLES[flow], "steps": steps, "guide": guide, **context})
+
+
+def _start(request, contract, flow, stage, token_pk=None):
+    pending.put(request, FLOW_KEY, contract.pk, flow, stage, token_pk)
+
+
+def flow_step(flow, stage):
+    """Require the pending state of ``flow`` at ``stage``; pass its contract and token pk to the view."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            values = pending.get(request, FLOW_KEY)
+            contract = None
+            if values and values[1:3] == [flow, stage]:
+                contract = Contract.objects.select_related("user").filter(pk=values[0]).first()
+            if contract is None:
+                pending.clear(request, FLOW_KEY)
+                messages.warning(request, FLOW_EXPIRED)
+                return redirect(FIRST_STEP[flow])
+            return view(request, contract, values[3], *args, **kwargs)
+
+        return sensitive_post_parameters()(csrf_protect(never_cache(wrapper)))
+
+    return decorator
+
+
+def _finish(request, contract, kind):
+    pending.clear(request, FLOW_KEY)
+    request.session[RESULT_KEY] = [contract.pk, kind]
+    return redirect("otp-result")
+
+
+def _auth_step(request, *, flow, audit_action, on_success):
+    form = ContractAuthForm(
+        request.POST if request.method == "POST" else None, request=request, audit_action=audit_action
+    )
+    if request.method == "POST" and form.is_valid():
+        response = on_success(form.contract)
+        if response is not None:
+            return response
+    return _page(request, "otp/flow_auth.html", flow=flow, step=0, guide=f"{flow}-auth", form=form)
+
+
+@sensitive_post_parameters("password")
+@csrf_protect
+@never_cache
+def register_auth_view(request):
+    """利用者認証 of 利用登録／交換: a contract with a token goes on to the exchange."""
+
+    def on_success(contract):
+        binding = TokenBinding.objects.filter(contract=contract).only("token_id").first()
+        if binding is not None:
+            _start(request, contract, "exchange", "old", binding.token_id)
+            return redirect("otp-exchange-old")
+        _start(request, contract, "register", "token")
+        return redirect("otp-register-token")
+
+    return _auth_step(request, flow="register", audit_action="register.auth", on_success=on_success)
+
+
+@flow_step("register", "token")
+def register_token_view(request, contract, _token_pk):
+    """ワンタイムパスワード登録情報入力 → 登録."""
+    form = RegisterForm(request.POST if request.method == "POST" else None, contract=contract, request=request)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.token_register(
+                request=request,
+                contract=contract,
+                token_id=form.cleaned_data["token_id"],
+                code=form.cleaned_data["otp"],
+                login_otp=form.cleaned_data["login_otp"],
+            )
+        except services.TokenFlowError as error:
+            form.add_error(error.field, error.message)
+        else:
+            return _finish(request, contract, "register")
+    return _page(request, "otp/flow_register.html", flow="register", step=1, guide="register-token", form=form)
+
+
+def _current_token_step(request, contract, token_pk, *, action):
+    """The form of a step that checks the current token's code, and whether the code was accepted."""
+    form = OtpForm(request.POST if request.method == "POST" else None)
+    if request.method != "POST" or not form.is_valid():
+        return form, False
+    binding = TokenBinding.objects.for_verify().filter(contract=contract, token_id=token_pk).first()
+    if binding is None:
+        form.add_error(None, services.TokenChanged.message)
+        return form, False
+    # A token past its type's end of use may still be exchanged away or stopped.
+    result = verify(binding, form.cleaned_data["otp"], request=request, action=action, allow_expired_type=True)
+    if not result.ok:
+        form.add_error("otp", message_for(result))
+    return form, result.ok
+
+
+@flow_step("exchange", "old")
+def exchange_old_view(request, contract, token_pk):
+    """旧トークンのワンタイムパスワード入力 → 次へ."""
+    form, verified = _current_token_step(request, contract, token_pk, action="exchange.old_otp")
+    if verified:
+        _start(request, contract, "exchange", "new", token_pk)
+        return redirect("otp-exchange-new")
+    return _page(
+        request, "otp/flow_otp.html", flow="exchange", step=1, guide="exchange-old", form=form, button=_("次へ")
+    )
+
+
+@flow_step("exchange", "new")
+def exchange_new_view(request, contract, token_pk):
+    """新トークン登録情報入力 → 登録."""
+    form = ExchangeForm(request.POST if request.method == "POST" else None, request=request)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.token_exchange(
+                request=request,
+                contract=contract,
+                old_token_pk=token_pk,
+                new_token_id=form.cleaned_data["token_id"],
+                code=form.cleaned_data["otp"],
+            )
+        except services.TokenFlowError as error:
+            form.add_error(error.field, error.message)
+        else:
+            return _finish(request, contract, "exchange")
+    return _page(request, "otp/flow_exchange.html", flow="exchange", step=2, guide="exchange-new", form=form)
+
+
+@sensitive_post_parameters("password")
+@csrf_protect
+@never_cache
+def stop_auth_view(request):
+    """利用者認証 of 利用停止."""
+
+    def on_success(contract):
+        binding = TokenBinding.objects.filter(contract=contract).only("token_id").first()
+        if binding is None:
+            messages.info(request, NO_TOKEN)
+            return None
+        _start(request, contract, "stop", "otp", binding.token_id)
+        return redirect("otp-stop-otp")
+
+    return _auth_step(request, flow="stop", audit_action="stop.auth", on_success=on_success)
+
+
+@flow_step("stop", "otp")
+def stop_otp_view(request, contract, token_pk):
+    """ワンタイムパスワード入力 → 停止."""
+    form, verified = _current_token_step(request, contract, token_pk, action="stop.otp")
+    if verified:
+        try:
+            services.token_stop(request=request, contract=contract, token_pk=token_pk)
+        except services.TokenFlowError as error:
+            form.add_error(None, error.message)
+        else:
+            return _finish(request, contract, "stop")
+    return _page(request, "otp/flow_otp.html", flow="stop", step=1, guide="stop-otp", form=form, button=_("停止"))
+
+
+@never_cache
+def result_view(request):
+    """処理結果, rendered from the database."""
+    stored = request.session.get(RESULT_KEY)
+    contract = Contract.objects.filter(pk=stored[0]).first() if isinstance(stored, list) else None
+    if contract is None or stored[1] not in RESULTS:
+        return redirect("accounts-login")
+    kind = stored[1]
+    binding = TokenBinding.objects.select_related("token").filter(contract=contract).first()
+    message, code = RESULTS[kind]
+    steps = len(STEPS[kind]) - 1
+    return _page(
+        request,
+        "otp/flow_result.html",
+        flow=kind,
+        step=steps,
+        guide="result",
+        message=message,
+        code=code,
+        binding=binding,
+    )
+
+
+@never_cache
+def guide_view(request):
+    """このページのご利用ガイド: one page, a section per step."""
+    return render(request, "otp/guide.html")

@@ -1,0 +1,25 @@
+"""What the customer is told about one-time passwords."""
+
+from django.utils.translation import gettext_lazy as _
+
+from .verifier import Outcome, Result
+
+OTP_HELP = _("トークンに表示されている数字6桁を入力してください。(30秒毎に数字が変更されます。)")
+OTP_FORMAT = _("ワンタイムパスワードは半角数字6桁で入力してください。")
+OTP_WRONG = _("ワンタイムパスワードが正しくありません。トークンに表示されている数字6桁を入力してください。")
+OTP_REUSED = _("このワンタイムパスワードは使用済みです。トークンの数字が変わってから、新しい数字を入力してください。")
+OTP_LOCKED = _(
+    "ワンタイムパスワードの誤りが規定回数に達したため、ワンタイムパスワードによる認証を停止しています。"
+    "お取引店にお問い合わせください。"
+)
+TOKEN_EXPIRED = _(
+    "ご利用のソフトウェアトークンは利用期限を過ぎています。"
+    "ログイン画面の「ワンタイムパスワードの利用登録／交換はこちら」から新しいトークンに交換してください。"
+)
+
+
+def message_for(result: Result):
+    """The customer's message for a refused verification."""
+    if result.now_locked or result.outcome is Outcome.LOCKED:
+        return OTP_LOCKED
+    return {Outcome.WRONG: OTP_WRONG, Outcome.REUSED: OTP_REUSED, Outcome.TOKEN_EXPIRED: TOKEN_EXPIRED}[result.outcome]

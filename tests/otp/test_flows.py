@@ -1,0 +1,444 @@
+"""利用登録 / 交換 / 利用停止 from the login page (SPEC §4.2–§4.4), through the test client."""
+
+import pytest
+from django.db import IntegrityError
+from django.urls import reverse
+
+from accounts.models import AuditEntry, Contract
+from accounts.notices import subject
+from otp import flows, services, totp
+from otp import forms as otp_forms
+from otp import messages as otp_messages
+from otp.models import SoftwareToken, TokenBinding
+from otp.services import token_issue
+from tests.conftest import CARD, PASSWORD, TRANSFER_PASSWORD
+
+REGISTER = reverse("otp-register")
+REGISTER_TOKEN = reverse("otp-register-token")
+EXCHANGE_OLD = reverse("otp-exchange-old")
+EXCHANGE_NEW = reverse("otp-exchange-new")
+STOP = reverse("otp-stop")
+STOP_OTP = reverse("otp-stop-otp")
+RESULT = reverse("otp-result")
+LOGIN = reverse("accounts-login")
+MENU = reverse("accounts-menu")
+
+
+def auth(client, url, contract, password=PASSWORD):
+    return client.post(url, {"contract_id": contract.contract_id, "password": password})
+
+
+def code(key, clock, offset=0):
+    return totp.hotp(key, totp.time_step(clock.epoch()) + offset)
+
+
+def register(client, token, key, clock, *, secret=TRANSFER_PASSWORD, login_otp="1", token_id=None, otp=None):
+    return client.post(
+        REGISTER_TOKEN,
+        {
+            "token_id": token_id or token.token_id,
+            "otp": otp or code(key, clock),
+            "login_otp": login_otp,
+            "transfer_password": secret,
+        },
+    )
+
+
+@pytest.fixture
+def issued(db):
+    return token_issue(kind="mobile")
+
+
+# -- registration ------------------------------------------------------------
+
+
+def test_registration_happy_path(client, contract, issued, fake_clock, mailoutbox, django_capture_on_commit_callbacks):
+    token, key = issued
+    response = auth(client, REGISTER, contract)
+    assert response.status_code == 302 and response["Location"] == REGISTER_TOKEN
+    page = client.get(REGISTER_TOKEN).content.decode()
+    for text in [
+        "ワンタイムパスワード登録情報入力",
+        "トークンID",
+        "ワンタイムパスワード",
+        "認証する",
+        "認証しない",
+        "資金移動用パスワード",
+        ">登録</button>",
+        "このページのご利用ガイド",
+    ]:
+        assert text in page
+    assert '<li aria-current="step">ワンタイムパスワード登録情報入力</li>' in page
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = register(client, token, key, fake_clock)
+    assert len(callbacks) == 1  # the notice waits for the commit
+    assert response.status_code == 302 and response["Location"] == RESULT
+    result = client.get(RESULT).content.decode()
+    assert "ワンタイムパスワードの利用登録が完了しました。(00002)" in result
+    assert "ログイン画面に戻る" in result
+
+    binding = TokenBinding.objects.get(contract=contract)
+    assert binding.token == token and binding.login_otp is True
+    assert binding.last_step == totp.time_step(fake_clock.epoch())  # the code was consumed
+    token.refresh_from_db()
+    assert token.status == SoftwareToken.Status.ACTIVE
+    assert flows.FLOW_KEY not in client.session
+
+    assert len(mailoutbox) == 1
+    message = mailoutbox[0]
+    assert (
+        message.subject == subject("token_registered") == "【さくら架空信用金庫】ワンタイムパスワード利用登録のお知らせ"
+    )
+    assert message.to == [contract.email]
+    for secret in (TRANSFER_PASSWORD, code(key, fake_clock), totp.b32(key), token.token_id, PASSWORD):
+        assert secret not in message.body
+    assert f"{token.token_id[:4]}****{token.token_id[-4:]}" in message.body
+
+    actions = set(AuditEntry.objects.filter(contract=contract, outcome="ok").values_list("action", flat=True))
+    assert {"register.auth", "register.secret", "register.otp", "token.register"} <= actions
+
+
+def test_wrong_password_at_step_one_counts_toward_the_lock(client, contract):
+    for _ in range(5):
+        response = auth(client, REGISTER, contract, "Wrong123")
+    assert "ログインを停止しています" in response.content.decode()
+    contract.refresh_from_db()
+    assert contract.login_locked_at is not None
+    assert AuditEntry.objects.filter(action="register.auth", reason="wrong_password").count() == 5
+    assert "ログインを停止しています" in auth(client, LOGIN, contract).content.decode()  # the login is locked too
+
+
+def test_wrong_code_refused_and_nothing_registered(client, contract, issued, fake_clock, mailoutbox):
+    token, key = issued
+    auth(client, REGISTER, contract)
+    response = register(client, token, key, fake_clock, otp="000000")
+    assert response.status_code == 200
+    assert response.context["form"].errors["otp"] == [str(otp_messages.OTP_WRONG)]
+    assert not TokenBinding.objects.exists()
+    token.refresh_from_db()
+    assert token.status == SoftwareToken.Status.ISSUED
+    assert AuditEntry.objects.filter(action="register.otp", outcome="failed", reason="wrong").count() == 1
+    assert mailoutbox == []
+    # what was typed is kept, secrets excepted
+    html = response.content.decode()
+    assert f'value="{token.token_id}"' in html and 'value="000000"' not in html and TRANSFER_PASSWORD not in html
+
+
+def test_wrong_check_digit_has_its_own_message_and_counts_no_failure(client, contract, issued, fake_clock):
+    token, key = issued
+    auth(client, REGISTER, contract)
+    wrong = token.token_id[:-1] + str((int(token.token_id[-1]) + 1) % 10)
+    response = register(client, token, key, fake_clock, token_id=wrong)
+    assert response.context["form"].errors["token_id"] == [str(otp_forms.TOKEN_ID_CHECK_DIGIT)]
+    contract.refresh_from_db()
+    assert (contract.transaction_failures, contract.login_failures) == (0, 0)
+    assert not AuditEntry.objects.filter(action__in=["register.otp", "register.secret"]).exists()
+    # the code was not consumed: the right token ID with the same code still registers
+    assert register(client, token, key, fake_clock)["Location"] == RESULT
+
+
+def test_token_already_bound_to_another_contract_is_refused(client, contract, stranger, make_token, fake_clock):
+    binding, key = make_token(stranger)
+    auth(client, REGISTER, contract)
+    response = register(client, binding.token, key, fake_clock)
+    assert response.context["form"].errors["token_id"] == [str(services.TokenAlreadyBound.message)]
+    assert TokenBinding.objects.get(token=binding.token).contract == stranger
+    assert not TokenBinding.objects.filter(contract=contract).exists()
+
+
+def test_stopped_token_can_never_be_registered_again(client, contract, issued, fake_clock):
+    token, key = issued
+    SoftwareToken.objects.filter(pk=token.pk).update(status=SoftwareToken.Status.RETIRED)
+    auth(client, REGISTER, contract)
+    response = register(client, token, key, fake_clock)
+    assert response.context["form"].errors["token_id"] == [str(services.TokenAlreadyBound.message)]
+
+
+def test_unknown_token_id_is_refused(client, contract, fake_clock):
+    from otp import tokenid
+
+    auth(client, REGISTER, contract)
+    response = register(client, None, b"x" * 20, fake_clock, token_id=tokenid.make("SMBL", 4242), otp="123456")
+    assert response.context["form"].errors["token_id"] == [str(services.TokenUnknown.message)]
+
+
+def test_expired_unregistered_token_is_refused(client, contract, issued, fake_clock):
+    token, key = issued
+    fake_clock.advance(31 * 86400)
+    auth(client, REGISTER, contract)
+    response = register(client, token, key, fake_clock)
+    assert response.context["form"].errors["token_id"] == [str(services.TokenRegistrationExpired.message)]
+
+
+def test_one_token_per_contract_is_a_database_rule(contract, make_token):
+    make_token(contract)
+    other, _ = token_issue(kind="mobile")
+    with pytest.raises(IntegrityError):
+        TokenBinding.objects.create(user=contract.user, name="x", contract=contract, token=other)
+
+
+def test_a_second_token_for_the_same_contract_is_refused_by_the_service(contract, make_token, issued, fake_clock):
+    make_token(contract)
+    token, key = issued
+    with pytest.raises(services.ContractHasToken):
+        services.token_register(
+            request=None, contract=contract, token_id=token.token_id, code=code(key, fake_clock), login_otp=True
+        )
+    assert TokenBinding.objects.filter(contract=contract).count() == 1
+
+
+def test_contract_with_a_token_is_led_to_the_exchange(client, token_contract):
+    response = auth(client, REGISTER, token_contract)
+    assert response["Location"] == EXCHANGE_OLD
+
+
+def test_wrong_transfer_password_refused_and_counted(client, contract, issued, fake_clock):
+    token, key = issued
+    auth(client, REGISTER, contract)
+    response = register(client, token, key, fake_clock, secret="99999")
+    assert response.context["form"].errors["transfer_password"] == [str(otp_forms.TRANSFER_PASSWORD_WRONG)]
+    contract.refresh_from_db()
+    assert contract.transaction_failures == 1
+    assert not TokenBinding.objects.exists()
+    assert register(client, token, key, fake_clock)["Location"] == RESULT  # code not consumed by the refusal
+    contract.refresh_from_db()
+    assert contract.transaction_failures == 0
+
+
+def test_five_wrong_transfer_passwords_stop_transactions(client, contract, issued, fake_clock):
+    token, key = issued
+    auth(client, REGISTER, contract)
+    for _ in range(5):
+        response = register(client, token, key, fake_clock, secret="99999")
+    assert str(otp_forms.TRANSACTION_LOCKED) in response.content.decode()
+    response = register(client, token, key, fake_clock)  # even the right one now
+    assert str(otp_forms.TRANSACTION_LOCKED) in response.content.decode()
+    assert not TokenBinding.objects.exists()
+
+
+def test_card_challenge_wrong_and_unchanged_after_a_reload(client, make_contract, issued, fake_clock):
+    card_contract = make_contract(method=Contract.Method.CARD)
+    token, key = issued
+    auth(client, REGISTER, card_contract)
+    first = client.get(REGISTER_TOKEN).context["form"].card_cells
+    assert len(first) == 4
+    assert client.get(REGISTER_TOKEN).context["form"].card_cells == first  # a reload draws no new cells
+    grid = dict(zip([f"{c}{r}" for r in "1234" for c in "ABCDE"], CARD, strict=True))
+    wrong = {f"card_{i}": str((int(grid[cell]) + 1) % 10) for i, cell in enumerate(first)}
+    data = {"token_id": token.token_id, "otp": code(key, fake_clock), "login_otp": "0", **wrong}
+    response = client.post(REGISTER_TOKEN, data)
+    assert response.context["form"].errors["card_0"] == [str(otp_forms.CARD_WRONG)]
+    assert response.context["form"].card_cells == first  # a wrong answer keeps the challenge
+    card_contract.refresh_from_db()
+    assert card_contract.transaction_failures == 1
+    right = {f"card_{i}": grid[cell] for i, cell in enumerate(first)}
+    response = client.post(REGISTER_TOKEN, {**data, **right})
+    assert response["Location"] == RESULT
+    assert TokenBinding.objects.get(contract=card_contract).login_otp is False
+
+
+def test_step_two_without_step_one_goes_to_step_one(client, db):
+    for url, first in [
+        (REGISTER_TOKEN, REGISTER),
+        (EXCHANGE_OLD, REGISTER),
+        (EXCHANGE_NEW, REGISTER),
+        (STOP_OTP, STOP),
+    ]:
+        response = client.get(url, follow=True)
+        assert response.redirect_chain[0] == (first, 302)
+        assert str(flows.FLOW_EXPIRED) in response.content.decode()
+
+
+def test_a_later_step_cannot_be_skipped_to(client, token_contract, issued, fake_clock):
+    auth(client, REGISTER, token_contract)  # at the old-token step of the exchange
+    response = client.get(EXCHANGE_NEW)
+    assert response["Location"] == REGISTER
+
+
+def test_pending_state_alive_at_300_seconds_and_gone_at_301(client, contract, issued, fake_clock):
+    token, key = issued
+    auth(client, REGISTER, contract)
+    fake_clock.advance(300)
+    assert client.get(REGISTER_TOKEN).status_code == 200
+    fake_clock.advance(1)
+    response = register(client, token, key, fake_clock)
+    assert response["Location"] == REGISTER
+    assert not TokenBinding.objects.exists()
+
+
+def test_flow_state_holds_no_password_or_code(client, contract, issued, fake_clock):
+    from django.contrib.sessions.models import Session
+
+    token, key = issued
+    auth(client, REGISTER, contract)
+    register(client, token, key, fake_clock, otp="000000")
+    for session in Session.objects.all():
+        data = repr(session.get_decoded())
+        assert PASSWORD not in data and "000000" not in data and TRANSFER_PASSWORD not in data
+
+
+def test_registration_with_login_otp_makes_login_ask_for_the_code(client, contract, issued, fake_clock):
+    token, key = issued
+    auth(client, REGISTER, contract)
+    register(client, token, key, fake_clock, login_otp="1")
+    assert auth(client, LOGIN, contract)["Location"] == reverse("accounts-login-otp")
+
+
+def test_registration_without_login_otp_leaves_login_as_is(client, contract, issued, fake_clock):
+    token, key = issued
+    auth(client, REGISTER, contract)
+    register(client, token, key, fake_clock, login_otp="0")
+    assert auth(client, LOGIN, contract)["Location"] == MENU
+
+
+def test_result_page_without_a_flow_goes_to_login(client, db):
+    assert client.get(RESULT)["Location"] == LOGIN
+
+
+# -- exchange ----------------------------------------------------------------
+
+
+def test_exchange_happy_path(
+    client, token_contract, issued, fake_clock, mailoutbox, django_capture_on_commit_callbacks
+):
+    old_token = token_contract.binding.token
+    new_token, new_key = issued
+    auth(client, REGISTER, token_contract)
+    page = client.get(EXCHANGE_OLD).content.decode()
+    assert '<li aria-current="step">旧トークンのワンタイムパスワード入力</li>' in page
+    response = client.post(EXCHANGE_OLD, {"otp": code(token_contract.key, fake_clock)})
+    assert response["Location"] == EXCHANGE_NEW
+    page = client.get(EXCHANGE_NEW).content.decode()
+    assert '<li aria-current="step">新トークン登録情報入力</li>' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(EXCHANGE_NEW, {"token_id": new_token.token_id, "otp": code(new_key, fake_clock)})
+    assert response["Location"] == RESULT
+    assert "ワンタイムパスワードの交換が完了しました。(00003)" in client.get(RESULT).content.decode()
+
+    binding = TokenBinding.objects.get(contract=token_contract)
+    assert binding.pk == token_contract.binding.pk and binding.token == new_token
+    assert SoftwareToken.objects.get(pk=old_token.pk).status == SoftwareToken.Status.RETIRED
+    assert SoftwareToken.objects.get(pk=new_token.pk).status == SoftwareToken.Status.ACTIVE
+    assert [m.subject for m in mailoutbox] == [subject("token_exchanged")]
+    assert AuditEntry.objects.filter(action="token.exchange", contract=token_contract).exists()
+    # the old token no longer logs in
+    client.logout()
+    auth(client, LOGIN, token_contract)
+    fake_clock.advance(30)
+    response = client.post(reverse("accounts-login-otp"), {"otp": code(token_contract.key, fake_clock)})
+    assert response.status_code == 200 and client.get(MENU).status_code == 302
+
+
+def test_old_token_code_wrong_in_exchange_changes_nothing(client, token_contract, issued, fake_clock):
+    auth(client, REGISTER, token_contract)
+    response = client.post(EXCHANGE_OLD, {"otp": "000000"})
+    assert response.context["form"].errors["otp"] == [str(otp_messages.OTP_WRONG)]
+    assert client.get(EXCHANGE_NEW)["Location"] == REGISTER  # no way forward
+    assert TokenBinding.objects.get(contract=token_contract).token == token_contract.binding.token
+
+
+def test_new_token_code_wrong_keeps_the_old_token(client, token_contract, issued, fake_clock):
+    new_token, _new_key = issued
+    auth(client, REGISTER, token_contract)
+    client.post(EXCHANGE_OLD, {"otp": code(token_contract.key, fake_clock)})
+    response = client.post(EXCHANGE_NEW, {"token_id": new_token.token_id, "otp": "000000"})
+    assert response.context["form"].errors["otp"] == [str(otp_messages.OTP_WRONG)]
+    binding = TokenBinding.objects.get(contract=token_contract)
+    assert binding.token == token_contract.binding.token
+    assert binding.last_step == totp.time_step(fake_clock.epoch())  # the old token's state is intact
+    assert SoftwareToken.objects.get(pk=new_token.pk).status == SoftwareToken.Status.ISSUED
+    assert AuditEntry.objects.filter(action="exchange.otp", outcome="failed").count() == 1
+
+
+def test_reused_code_refused(client, token_contract, fake_clock):
+    used = code(token_contract.key, fake_clock)
+    auth(client, REGISTER, token_contract)
+    assert client.post(EXCHANGE_OLD, {"otp": used})["Location"] == EXCHANGE_NEW
+    auth(client, STOP, token_contract)
+    response = client.post(STOP_OTP, {"otp": used})
+    assert response.context["form"].errors["otp"] == [str(otp_messages.OTP_REUSED)]
+    assert TokenBinding.objects.filter(contract=token_contract).exists()
+
+
+def test_token_past_end_of_use_can_still_be_exchanged(client, token_contract, issued, fake_clock):
+    import datetime
+
+    from otp.models import TokenType
+
+    TokenType.objects.filter(kind="mobile").update(usable_until=datetime.date(2020, 1, 1), issuing_open=False)
+    desktop_token, desktop_key = token_issue(kind="desktop")
+    auth(client, REGISTER, token_contract)
+    assert client.post(EXCHANGE_OLD, {"otp": code(token_contract.key, fake_clock)})["Location"] == EXCHANGE_NEW
+    response = client.post(EXCHANGE_NEW, {"token_id": desktop_token.token_id, "otp": code(desktop_key, fake_clock)})
+    assert response["Location"] == RESULT
+
+
+# -- stop --------------------------------------------------------------------
+
+
+def test_stop_happy_path_then_login_needs_no_code_and_transactions_use_the_transfer_password(
+    client, token_contract, fake_clock, mailoutbox, django_capture_on_commit_callbacks
+):
+    assert services.authorization_method(token_contract) == "otp"
+    response = auth(client, STOP, token_contract)
+    assert response["Location"] == STOP_OTP
+    page = client.get(STOP_OTP).content.decode()
+    assert "ワンタイムパスワードを入力し、「停止」ボタンを押してください。" in page
+    assert ">停止</button>" in page and "ログイン画面に戻る" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(STOP_OTP, {"otp": code(token_contract.key, fake_clock)})
+    assert response["Location"] == RESULT
+    result = client.get(RESULT).content.decode()
+    assert "ワンタイムパスワードの利用停止が完了しました。(00001)" in result
+    assert not TokenBinding.objects.filter(contract=token_contract).exists()
+    assert SoftwareToken.objects.get(pk=token_contract.binding.token_id).status == SoftwareToken.Status.RETIRED
+    assert [m.subject for m in mailoutbox] == [subject("token_stopped")]
+    assert AuditEntry.objects.filter(action="token.stop", contract=token_contract).exists()
+
+    assert auth(client, LOGIN, token_contract)["Location"] == MENU
+    contract = Contract.objects.get(pk=token_contract.pk)
+    assert services.authorization_method(contract) == Contract.Method.TRANSFER_PASSWORD
+    assert contract.check_transaction_secret(TRANSFER_PASSWORD)
+
+
+def test_stop_without_a_token_says_so(client, contract):
+    response = auth(client, STOP, contract)
+    assert response.status_code == 200
+    assert str(flows.NO_TOKEN) in response.content.decode()
+
+
+def test_stop_with_a_wrong_code_keeps_the_token(client, token_contract, fake_clock):
+    auth(client, STOP, token_contract)
+    client.post(STOP_OTP, {"otp": "000000"})
+    assert TokenBinding.objects.filter(contract=token_contract).exists()
+    assert AuditEntry.objects.filter(action="stop.otp", reason="wrong").exists()
+
+
+def test_every_flow_page_links_to_its_guide(client, token_contract, fake_clock):
+    guide = reverse("otp-guide")
+    assert f'href="{guide}#register-auth"' in client.get(REGISTER).content.decode()
+    assert f'href="{guide}#stop-auth"' in client.get(STOP).content.decode()
+    auth(client, REGISTER, token_contract)
+    assert f'href="{guide}#exchange-old"' in client.get(EXCHANGE_OLD).content.decode()
+    html = client.get(guide).content.decode()
+    for anchor in [
+        "register-auth",
+        "register-token",
+        "exchange-old",
+        "exchange-new",
+        "stop-auth",
+        "stop-otp",
+        "result",
+    ]:
+        assert f'id="{anchor}"' in html
+    assert (
+        "新しいソフトウェアトークンの利用登録が完了するまでは" in html
+        or "新しいトークンの利用登録が完了するまでは" in html
+    )
+
+
+def test_login_page_links_to_the_flows(client, db):
+    html = client.get(LOGIN).content.decode()
+    assert f'<a href="{REGISTER}">ワンタイムパスワードの利用登録／交換はこちら</a>' in html
+    assert f'<a href="{STOP}">ワンタイムパスワードの利用停止はこちら</a>' in html
