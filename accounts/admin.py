@@ -24,12 +24,19 @@ class AccountInline(admin.TabularInline):
 
 @admin.register(Contract, site=admin_site)
 class ContractAdmin(admin.ModelAdmin):
-    list_display = ["contract_id", "name", "transaction_method", "login_locked_at", "created_at"]
+    list_display = ["contract_id", "name", "transaction_method", "login_locked_at", "ib_suspended_at", "created_at"]
     list_filter = ["transaction_method"]
     search_fields = ["contract_id", "name", "email"]
-    readonly_fields = ["user", "login_failures", "login_locked_at", "transaction_failures", "transaction_locked_at"]
+    readonly_fields = [
+        "user",
+        "login_failures",
+        "login_locked_at",
+        "transaction_failures",
+        "transaction_locked_at",
+        "ib_suspended_at",
+    ]
     inlines = [AccountInline]
-    actions = ["unlock_login"]
+    actions = ["unlock_login", "lift_ib_suspension"]
 
     @admin.action(description=_("ログイン停止を解除する"))
     def unlock_login(self, request, queryset):
@@ -38,6 +45,15 @@ class ContractAdmin(admin.ModelAdmin):
             audit.record(request, "login.unlock", ok=True, contract=contract)
             self.message_user(
                 request, _("%(id)s のログイン停止を解除しました。") % {"id": contract.contract_id}, messages.SUCCESS
+            )
+
+    @admin.action(description=_("IB取引中止を解除する"))
+    def lift_ib_suspension(self, request, queryset):
+        for contract in queryset.filter(ib_suspended_at__isnull=False):
+            Contract.objects.filter(pk=contract.pk).update(ib_suspended_at=None)
+            audit.record(request, "ib.resume", ok=True, contract=contract)
+            self.message_user(
+                request, _("%(id)s のIB取引中止を解除しました。") % {"id": contract.contract_id}, messages.SUCCESS
             )
 
 

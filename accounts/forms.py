@@ -21,6 +21,7 @@ CONTRACT_SUSPENDED = _(
 CONTRACT_ID_FORMAT = _("契約者ID（利用者番号）は半角数字10桁で入力してください。")
 PASSWORD_FORMAT = _("ログインパスワードは半角英数字6～12桁で入力してください。")
 REQUIRED = _("%(field)sを入力してください。")
+REQUIRED_CHOICE = _("%(field)sを選択してください。")
 
 _PASSWORD_RE = re.compile(r"[A-Za-z0-9]{6,12}\Z")
 
@@ -31,7 +32,8 @@ class IbankForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
-            field.error_messages["required"] = REQUIRED % {"field": field.label}
+            message = REQUIRED_CHOICE if isinstance(field, forms.ChoiceField) else REQUIRED
+            field.error_messages["required"] = message % {"field": field.label}
 
 
 class ContractAuthForm(IbankForm):

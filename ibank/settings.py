@@ -184,6 +184,18 @@ IBANK_LOGIN_MAX_FAILURES = env_int("IBANK_LOGIN_MAX_FAILURES", 5, minimum=1)
 # Consecutive wrong 資金移動用パスワード / card answers that stop transactions.
 IBANK_TRANSACTION_MAX_FAILURES = env_int("IBANK_TRANSACTION_MAX_FAILURES", 5, minimum=1)
 
+# OTP rules (defaults in otp/conf.py), overridable from the environment.
+for _name, _minimum in [
+    ("IBANK_OTP_WINDOW", 0),
+    ("IBANK_OTP_MAX_FAILURES", 1),
+    ("IBANK_PENDING_SECONDS", 30),
+    ("IBANK_TOKEN_UNREGISTERED_DAYS", 1),
+    ("IBANK_TOKEN_ISSUE_LIMIT", 1),
+    ("IBANK_TOKEN_ISSUE_WINDOW_SECONDS", 1),
+]:
+    if os.environ.get(_name, "").strip():
+        globals()[_name] = env_int(_name, 0, minimum=_minimum)
+
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

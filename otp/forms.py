@@ -113,7 +113,9 @@ class RegisterForm(_NewTokenForm):
             for i, cell in enumerate(self.card_cells):
                 self.fields[f"card_{i}"] = forms.CharField(
                     label=_("確認用パスワード（%(cell)s）") % {"cell": cell},
-                    widget=forms.PasswordInput(attrs={"inputmode": "numeric", "maxlength": "1", "size": "2"}),
+                    widget=forms.PasswordInput(
+                        attrs={"inputmode": "numeric", "maxlength": "1", "size": "2", "class": "digit"}
+                    ),
                     error_messages={
                         "required": REQUIRED % {"field": _("確認用パスワード（%(cell)s）") % {"cell": cell}}
                     },

@@ -87,3 +87,17 @@ def test_bad_boolean_is_refused_with_the_variable_name():
 
 def test_migration_history_is_clean(db):
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_otp_rules_come_from_the_environment():
+    probe = (
+        "import django; django.setup(); from otp.conf import otp_settings; "
+        "print(otp_settings.IBANK_OTP_MAX_FAILURES, otp_settings.IBANK_TOKEN_ISSUE_LIMIT)"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("IBANK_", "PYTEST"))}
+    env.update({"DJANGO_SETTINGS_MODULE": "ibank.settings", "IBANK_ENV": "development", "IBANK_OTP_MAX_FAILURES": "3"})
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["3", "10"]

@@ -442,3 +442,12 @@ def test_login_page_links_to_the_flows(client, db):
     html = client.get(LOGIN).content.decode()
     assert f'<a href="{REGISTER}">ワンタイムパスワードの利用登録／交換はこちら</a>' in html
     assert f'<a href="{STOP}">ワンタイムパスワードの利用停止はこちら</a>' in html
+
+
+def test_missing_choice_says_select_and_missing_text_says_enter(client, contract):
+    auth(client, REGISTER, contract)
+    response = client.post(REGISTER_TOKEN, {})
+    errors = response.context["form"].errors
+    assert errors["login_otp"] == ["ログイン時のワンタイムパスワード認証を選択してください。"]
+    assert errors["token_id"] == ["トークンIDを入力してください。"]
+    assert errors["transfer_password"] == ["資金移動用パスワードを入力してください。"]
