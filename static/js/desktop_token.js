@@ -157,7 +157,7 @@
       var step = Math.floor(now / PERIOD);
       var left = PERIOD - Math.floor(now % PERIOD);
       progress.value = left;
-      remaining.textContent = labels.remaining.replace("%(s)s", String(left));
+      remaining.textContent = labels.remaining.replace("{s}", String(left));
       if (step !== lastStep) {
         lastStep = step;
         code(record.key, now).then(function (c) { codeOut.textContent = c; });

@@ -30,3 +30,28 @@ def test_language_switch_is_a_post_and_sticks(client, db):
     response = client.post(reverse("set_language"), {"language": "en", "next": LOGIN})
     assert response.status_code == 302
     assert "Log in" in client.get(LOGIN).content.decode()
+
+
+def test_english_catalogue_is_complete_and_keeps_placeholders():
+    import re
+    from pathlib import Path
+
+    po = (Path(__file__).resolve().parents[2] / "locale/en/LC_MESSAGES/django.po").read_text(encoding="utf-8")
+    assert "#, fuzzy" not in po
+    entries = re.findall(r'\nmsgid ((?:".*"\n)+)msgstr ((?:".*"\n?)+)', po)
+    assert len(entries) > 200
+
+    def text(block):
+        import json
+
+        return "".join(json.loads(line) for line in block.strip().split("\n"))
+
+    for msgid, msgstr in ((text(a), text(b)) for a, b in entries):
+        assert msgstr, f"untranslated: {msgid}"
+        assert set(re.findall(r"%\(\w+\)s|\{\w+\}", msgid)) == set(re.findall(r"%\(\w+\)s|\{\w+\}", msgstr)), msgid
+
+
+def test_token_flow_page_in_english(client, db):
+    html = client.get(reverse("otp-register"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Register or exchange a one-time password token" in html
+    assert "Guide to this page" in html and ">Next</button>" in html
