@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from otp import pending
 from otp.forms import OtpForm
-from otp.messages import message_for
+from otp.messages import TOKEN_EXPIRED, message_for
 from otp.models import TokenBinding
 from otp.verifier import Outcome, verify
 
@@ -99,7 +99,8 @@ def menu_view(request):
         {
             "contract": contract,
             "accounts": contract.accounts.all(),
-            "binding": TokenBinding.objects.select_related("token").filter(contract=contract).first(),
+            "binding": TokenBinding.objects.select_related("token__token_type").filter(contract=contract).first(),
+            "token_expired_message": TOKEN_EXPIRED,
             "previous_logins": services.previous_logins(
                 contract=contract, current_record_id=request.session.get(services.SESSION_LOGIN_RECORD)
             ),

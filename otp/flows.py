@@ -169,7 +169,7 @@ def exchange_old_view(request, contract, token_pk):
 @flow_step("exchange", "new")
 def exchange_new_view(request, contract, token_pk):
     """新トークン登録情報入力 → 登録."""
-    form = ExchangeForm(request.POST if request.method == "POST" else None, request=request)
+    form = ExchangeForm(request.POST if request.method == "POST" else None, request=request, contract=contract)
     if request.method == "POST" and form.is_valid():
         try:
             services.token_exchange(

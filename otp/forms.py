@@ -82,15 +82,24 @@ class _NewTokenForm(IbankForm):
     token_id = TokenIdField()
     otp = OtpField()
 
-    def __init__(self, *args, request, **kwargs):
+    def __init__(self, *args, request, contract: Contract, **kwargs):
         super().__init__(*args, **kwargs)
         self.request = request
+        self.contract = contract
 
     def clean_token_id(self):
         token_id = self.cleaned_data["token_id"]
         try:
             services.registrable_token(token_id)
         except services.TokenFlowError as error:
+            audit.record(
+                self.request,
+                "token_id.check",
+                ok=False,
+                contract=self.contract,
+                reason=type(error).__name__,
+                token_id=token_id,
+            )
             raise forms.ValidationError(error.message, code=type(error).__name__) from None
         return token_id
 
@@ -106,8 +115,7 @@ class RegisterForm(_NewTokenForm):
     )
 
     def __init__(self, *args, contract: Contract, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.contract = contract
+        super().__init__(*args, contract=contract, **kwargs)
         if contract.transaction_method == Contract.Method.CARD:
             self.card_cells = contract.card_challenge_cells()  # kept until answered: a reload draws no new cells
             for i, cell in enumerate(self.card_cells):

@@ -451,3 +451,28 @@ def test_missing_choice_says_select_and_missing_text_says_enter(client, contract
     assert errors["login_otp"] == ["ログイン時のワンタイムパスワード認証を選択してください。"]
     assert errors["token_id"] == ["トークンIDを入力してください。"]
     assert errors["transfer_password"] == ["資金移動用パスワードを入力してください。"]
+
+
+def test_token_id_refusals_are_audited(client, contract, stranger, make_token, fake_clock):
+    binding, key = make_token(stranger)
+    auth(client, REGISTER, contract)
+    register(client, binding.token, key, fake_clock)
+    entry = AuditEntry.objects.get(action="token_id.check")
+    assert (entry.outcome, entry.reason, entry.contract) == ("failed", "TokenAlreadyBound", contract)
+
+
+def test_menu_tells_a_customer_with_an_expired_token_type_to_exchange(client, make_contract, make_token):
+    import datetime
+
+    from otp.models import TokenType
+
+    customer = make_contract()
+    make_token(customer, login_otp=False)
+    TokenType.objects.filter(kind="mobile").update(usable_until=datetime.date(2020, 1, 1))
+    auth(client, LOGIN, customer)
+    assert str(otp_messages.TOKEN_EXPIRED) in client.get(MENU).content.decode()
+
+
+def test_registration_page_links_to_issuance(client, contract):
+    auth(client, REGISTER, contract)
+    assert f'href="{reverse("otp-issue")}"' in client.get(REGISTER_TOKEN).content.decode()
