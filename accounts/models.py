@@ -96,6 +96,11 @@ class Contract(models.Model):
     def is_login_locked(self) -> bool:
         return self.login_locked_at is not None
 
+    @property
+    def is_ib_usable(self) -> bool:
+        """Active, not locked (ログイン停止) and not suspended (IB取引中止): checked again at every later step."""
+        return self.user.is_active and not self.is_login_locked and self.ib_suspended_at is None
+
     def register_login_failure(self) -> bool:
         """Count one wrong password and lock at the limit. True only for the failure that locked."""
         newly_locked = count_failure(

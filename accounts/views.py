@@ -55,9 +55,16 @@ def _pending_binding(request):
     if values is None:
         return None
     contract_pk, token_pk = values
-    binding = TokenBinding.objects.for_verify().filter(contract_id=contract_pk, token_id=token_pk).first()
-    if binding is None:  # the token was stopped or exchanged meanwhile
+    binding = (
+        TokenBinding.objects.for_verify()
+        .select_related("contract__user")
+        .filter(contract_id=contract_pk, token_id=token_pk)
+        .first()
+    )
+    if binding is None or not binding.contract.is_ib_usable:
+        # the token was stopped or exchanged, or the contract locked or suspended, meanwhile
         pending.clear(request, PENDING_LOGIN)
+        return None
     return binding
 
 

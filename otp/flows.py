@@ -73,6 +73,8 @@ def flow_step(flow, stage):
             contract = None
             if values and values[1:3] == [flow, stage]:
                 contract = Contract.objects.select_related("user").filter(pk=values[0]).first()
+            if contract is not None and not contract.is_ib_usable:  # locked or suspended since step 1
+                contract = None
             if contract is None:
                 pending.clear(request, FLOW_KEY)
                 messages.warning(request, FLOW_EXPIRED)

@@ -152,3 +152,14 @@ def test_expired_token_type_is_refused_at_login_with_the_exchange_message(client
     assert response.status_code == 200
     assert str(otp_forms.TOKEN_EXPIRED) in response.content.decode()
     assert client.get(MENU).status_code == 302
+
+
+def test_suspension_between_password_and_code_refuses_the_login(client, token_contract, fake_clock):
+    from accounts.models import Contract
+    from ibank import clock
+
+    password_step(client, token_contract)
+    Contract.objects.filter(pk=token_contract.pk).update(ib_suspended_at=clock.now())
+    response = client.post(LOGIN_OTP, {"otp": current_code(token_contract, fake_clock)})
+    assert response["Location"] == LOGIN
+    assert client.get(MENU).status_code == 302

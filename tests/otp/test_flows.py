@@ -476,3 +476,14 @@ def test_menu_tells_a_customer_with_an_expired_token_type_to_exchange(client, ma
 def test_registration_page_links_to_issuance(client, contract):
     auth(client, REGISTER, contract)
     assert f'href="{reverse("otp-issue")}"' in client.get(REGISTER_TOKEN).content.decode()
+
+
+def test_suspension_between_steps_ends_the_flow(client, contract, issued, fake_clock):
+    from ibank import clock
+
+    token, key = issued
+    auth(client, REGISTER, contract)
+    Contract.objects.filter(pk=contract.pk).update(ib_suspended_at=clock.now())  # from another browser
+    response = register(client, token, key, fake_clock)
+    assert response["Location"] == REGISTER
+    assert not TokenBinding.objects.exists()
