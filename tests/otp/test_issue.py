@@ -113,3 +113,21 @@ def test_unregistered_tokens_expire(client, db, fake_clock):
     assert token.is_registrable()
     fake_clock.advance(120)
     assert not token.is_registrable()
+
+
+def test_purge_deletes_only_expired_unregistered_tokens(db, fake_clock, contract, make_token):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from otp.services import token_issue
+
+    token_issue(kind="mobile")  # never registered: expires
+    bound, _ = make_token(contract)
+    fake_clock.advance(31 * 86400)
+    fresh, _ = token_issue(kind="mobile")
+    out = StringIO()
+    call_command("purge_expired_tokens", stdout=out)
+    assert "1 expired" in out.getvalue()
+    assert set(SoftwareToken.objects.values_list("pk", flat=True)) == {bound.token_id, fresh.pk}
+    assert AuditEntry.objects.get(action="token.purge").detail == {"count": 1}
