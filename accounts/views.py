@@ -10,6 +10,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from otp import pending
+from otp import services as otp_services
 from otp.forms import OtpForm
 from otp.messages import TOKEN_EXPIRED, message_for
 from otp.models import TokenBinding
@@ -23,6 +24,11 @@ LOGGED_OUT = _("ログアウトしました。")
 SUSPENDED = _("インターネットバンキングのお取引を中止しました。(00004) 再開はお取引店にお申し出ください。")
 LOGIN_CANCELLED = _("ログインを中止しました。")
 PENDING_EXPIRED = _("一定時間が経過したため、ログインを中止しました。最初からやり直してください。")
+AUTHORIZATION_LABELS = {
+    "otp": _("ワンタイムパスワード"),
+    "password": _("資金移動用パスワード"),
+    "card": _("確認用パスワード（お客様カード）"),
+}
 # [contract pk, token pk, started at]: the password passed, the OTP is awaited.
 PENDING_LOGIN = "_ibank_pending_login"
 
@@ -108,6 +114,7 @@ def menu_view(request):
             "accounts": contract.accounts.all(),
             "binding": TokenBinding.objects.select_related("token__token_type").filter(contract=contract).first(),
             "token_expired_message": TOKEN_EXPIRED,
+            "authorization_label": AUTHORIZATION_LABELS[otp_services.authorization_method(contract)],
             "previous_logins": services.previous_logins(
                 contract=contract, current_record_id=request.session.get(services.SESSION_LOGIN_RECORD)
             ),

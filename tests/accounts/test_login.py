@@ -223,3 +223,11 @@ def test_menu_shows_only_the_customers_own_accounts(client, contract, stranger):
     other = stranger.accounts.get()
     assert own.number in html
     assert other.number not in html
+
+
+def test_menu_names_what_authorizes_transactions(client, make_contract, make_token):
+    card = make_contract(method=Contract.Method.CARD)
+    post_login(client, card.contract_id)
+    assert "お取引の認証方法：確認用パスワード（お客様カード）" in client.get(MENU).content.decode()
+    make_token(card, login_otp=False)
+    assert "お取引の認証方法：ワンタイムパスワード" in client.get(MENU).content.decode()
