@@ -14,6 +14,7 @@ MO := locale/en/LC_MESSAGES/django.mo
 ## run: set up, migrate, load the demo data and serve on http://127.0.0.1:8000
 run: setup
 	IBANK_ENV=development $(PY) manage.py migrate --noinput -v 0
+	IBANK_ENV=development $(PY) manage.py load_zengin
 	IBANK_ENV=development $(PY) manage.py demo_data
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	IBANK_ENV=development $(PY) manage.py runserver $(HOST):$(PORT)
@@ -45,6 +46,7 @@ messages: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff format .

@@ -197,21 +197,58 @@ class Contract(models.Model):
         return consumed == 1
 
 
+# The bank's own accounts: purpose -> (number, holder name).
+INTERNAL_ACCOUNTS = {
+    "cash": ("9000001", "ｹﾞﾝｷﾝ"),
+    "fee_income": ("9000002", "ﾃｽｳﾘﾖｳｼﾕｳﾆﾕｳ"),
+    "clearing_out": ("9000003", "ﾀｺｳｶﾜｾﾐｹﾂｻｲ"),
+}
+
+
+class AccountQuerySet(models.QuerySet):
+    def customer(self):
+        return self.filter(purpose=Account.Purpose.CUSTOMER)
+
+    def internal(self, purpose: str) -> "Account":
+        """The bank's own account for ``purpose`` (made by a migration; remade if a test flushed it)."""
+        number, holder = INTERNAL_ACCOUNTS[purpose]
+        account, _ = self.get_or_create(
+            purpose=purpose,
+            defaults={"branch_code": "000", "branch_name": "本部", "kind": 1, "number": number, "holder_kana": holder},
+        )
+        return account
+
+
 class Account(models.Model):
-    """A deposit account (口座) of a contract. Balances are integer yen and never negative."""
+    """A deposit account (口座) of a contract, or one of the bank's own accounts.
+
+    Balances are integer yen, a cache of the account's ledger postings
+    (transfers.ledger writes both in one transaction). A customer's balance
+    never goes negative; the bank's own accounts may (cash paid in is the
+    counterpart of every deposit), so the sum over all accounts is always 0.
+    """
 
     class Kind(models.IntegerChoices):
         ORDINARY = 1, _("普通")
         CURRENT = 2, _("当座")
         SAVINGS = 4, _("貯蓄")
 
-    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="accounts")
+    class Purpose(models.TextChoices):
+        CUSTOMER = "customer", _("お客様口座")
+        CASH = "cash", _("現金")
+        FEE_INCOME = "fee_income", _("手数料収入")
+        CLEARING_OUT = "clearing_out", _("他行為替未決済")
+
+    contract = models.ForeignKey(Contract, null=True, blank=True, on_delete=models.PROTECT, related_name="accounts")
+    purpose = models.CharField(_("区分"), max_length=16, choices=Purpose.choices, default=Purpose.CUSTOMER)
     branch_code = models.CharField(_("支店番号"), max_length=3, validators=[RegexValidator(r"^[0-9]{3}\Z")])
     branch_name = models.CharField(_("支店名"), max_length=40)
     kind = models.PositiveSmallIntegerField(_("預金種目"), choices=Kind.choices)
     number = models.CharField(_("口座番号"), max_length=7, validators=[RegexValidator(r"^[0-9]{7}\Z")])
     holder_kana = models.CharField(_("口座名義（カナ）"), max_length=30)
-    balance = models.BigIntegerField(_("残高（円）"), default=0)
+    balance = models.BigIntegerField(_("残高（円）"), default=0, editable=False)
+
+    objects = AccountQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("口座")
@@ -219,12 +256,27 @@ class Account(models.Model):
         ordering = ["branch_code", "kind", "number"]
         constraints = [
             models.UniqueConstraint(fields=["branch_code", "kind", "number"], name="account_unique_number"),
-            models.CheckConstraint(condition=Q(balance__gte=0), name="account_balance_not_negative"),
+            models.CheckConstraint(
+                condition=Q(balance__gte=0) | ~Q(purpose="customer"), name="account_balance_not_negative"
+            ),
             models.CheckConstraint(condition=Q(kind__in=[1, 2, 4]), name="account_kind_valid"),
+            models.CheckConstraint(
+                condition=(Q(purpose="customer") & Q(contract__isnull=False))
+                | (~Q(purpose="customer") & Q(contract__isnull=True)),
+                name="account_customer_has_contract",
+            ),
+            models.UniqueConstraint(
+                fields=["purpose"], condition=~Q(purpose="customer"), name="account_one_internal_per_purpose"
+            ),
         ]
 
     def __str__(self):
         return f"{self.branch_code}-{self.get_kind_display()}-{self.number}"
+
+    @property
+    def masked_number(self) -> str:
+        """1234567 -> ***4567 (e-mails)."""
+        return f"***{self.number[-4:]}"
 
 
 class LoginRecord(models.Model):

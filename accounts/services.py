@@ -7,10 +7,10 @@ from django.contrib.auth.hashers import make_password
 from django.views.decorators.debug import sensitive_variables
 
 from ibank import clock
+from ibank.notices import notify
 
 from . import audit
 from .models import Contract, LoginRecord
-from .notices import notify
 
 SESSION_LOGIN_AT = "_ibank_login_at"
 SESSION_LAST_SEEN = "_ibank_last_seen"
@@ -62,6 +62,7 @@ def contract_authenticate(*, request, contract_id: str, password: str, action: s
         )
         if newly_locked:
             audit.record(request, "login.lock", ok=True, contract=contract, reason="too_many_failures")
+            notify(contract, "login_locked")
         if contract.is_login_locked:
             raise LoginLocked
         raise InvalidCredentials

@@ -78,7 +78,7 @@ def _fixtures(count: int):
     tokens = SoftwareToken.objects.bulk_create(tokens)
     bindings = TokenBinding.objects.bulk_create(
         [
-            TokenBinding(user=u, name=t.token_id, contract=c, token=t, login_otp=True)
+            TokenBinding(user=u, name=t.token_id, contract=c, software_token=t, login_otp=True)
             for u, c, t in zip(users, contracts, tokens, strict=True)
         ]
     )

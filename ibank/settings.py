@@ -95,11 +95,29 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,local
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 BANK_NAME = env_str("BANK_NAME", "さくら架空信用金庫")
+# The bank's own 金融機関コード (fictional by default: no bank in the Zengin master has it),
+# its name in Zengin kana, and its branches "code:name:kana;…".
+IBANK_BANK_CODE = env_str("IBANK_BANK_CODE", "1999")
+IBANK_BANK_KANA = env_str("IBANK_BANK_KANA", "ｻｸﾗｶｸｳｼﾝｷﾝ")
+IBANK_BRANCHES = [
+    tuple(item.split(":"))
+    for item in env_list("IBANK_BRANCHES", "001:本店営業部:ﾎﾝﾃﾝ,012:駅前支店:ｴｷﾏｴ,020:北町支店:ｷﾀﾏﾁ")
+]
+if any(len(branch) != 3 for branch in IBANK_BRANCHES):
+    raise ImproperlyConfigured("IBANK_BRANCHES must be code:name:kana items separated by commas")
+# 振込手数料 (SPEC §5): same bank free; other banks by amount.
+IBANK_FEE_OTHER_BANK_SMALL = env_int("IBANK_FEE_OTHER_BANK_SMALL", 275)
+IBANK_FEE_OTHER_BANK_LARGE = env_int("IBANK_FEE_OTHER_BANK_LARGE", 440)
+IBANK_FEE_THRESHOLD = env_int("IBANK_FEE_THRESHOLD", 30_000, minimum=1)
+# 振込限度額 (SPEC §5): the ceilings with and without a registered token.
+IBANK_LIMIT_CEILING_TOKEN = env_int("IBANK_LIMIT_CEILING_TOKEN", 10_000_000, minimum=1)
+IBANK_LIMIT_CEILING_NO_TOKEN = env_int("IBANK_LIMIT_CEILING_NO_TOKEN", 200_000, minimum=1)
 OTP_TOTP_ISSUER = env_str("IBANK_OTP_ISSUER", "ibank")
 
 INSTALLED_APPS = [
     "accounts",
     "otp",
+    "transfers",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

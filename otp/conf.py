@@ -9,8 +9,6 @@ class _Settings:
         "IBANK_OTP_WINDOW": 1,
         # Consecutive failures that lock a token binding until the branch unlocks it.
         "IBANK_OTP_MAX_FAILURES": 5,
-        # A login or flow waiting for its next step lives this long in the session.
-        "IBANK_PENDING_SECONDS": 300,
         # Tokens issued but never registered expire after this many days.
         "IBANK_TOKEN_UNREGISTERED_DAYS": 30,
         # Issuance per client address: at most this many tokens per window.

@@ -18,8 +18,9 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts.forms import ContractAuthForm
 from accounts.models import Contract
+from ibank import pending
 
-from . import pending, services
+from . import services
 from .forms import ExchangeForm, OtpForm, RegisterForm
 from .messages import message_for
 from .models import TokenBinding
@@ -110,9 +111,9 @@ def register_auth_view(request):
     """利用者認証 of 利用登録／交換: a contract with a token goes on to the exchange."""
 
     def on_success(contract):
-        binding = TokenBinding.objects.filter(contract=contract).only("token_id").first()
+        binding = TokenBinding.objects.filter(contract=contract).only("software_token_id").first()
         if binding is not None:
-            _start(request, contract, "exchange", "old", binding.token_id)
+            _start(request, contract, "exchange", "old", binding.software_token_id)
             return redirect("otp-exchange-old")
         _start(request, contract, "register", "token")
         return redirect("otp-register-token")
@@ -145,7 +146,7 @@ def _current_token_step(request, contract, token_pk, *, action):
     form = OtpForm(request.POST if request.method == "POST" else None)
     if request.method != "POST" or not form.is_valid():
         return form, False
-    binding = TokenBinding.objects.for_verify().filter(contract=contract, token_id=token_pk).first()
+    binding = TokenBinding.objects.for_verify().filter(contract=contract, software_token_id=token_pk).first()
     if binding is None:
         form.add_error(None, services.TokenChanged.message)
         return form, False
@@ -195,11 +196,11 @@ def stop_auth_view(request):
     """利用者認証 of 利用停止."""
 
     def on_success(contract):
-        binding = TokenBinding.objects.filter(contract=contract).only("token_id").first()
+        binding = TokenBinding.objects.filter(contract=contract).only("software_token_id").first()
         if binding is None:
             messages.info(request, NO_TOKEN)
             return None
-        _start(request, contract, "stop", "otp", binding.token_id)
+        _start(request, contract, "stop", "otp", binding.software_token_id)
         return redirect("otp-stop-otp")
 
     return _auth_step(request, flow="stop", audit_action="stop.auth", on_success=on_success)
@@ -227,7 +228,7 @@ def result_view(request):
     if contract is None or stored[1] not in RESULTS:
         return redirect("accounts-login")
     kind = stored[1]
-    binding = TokenBinding.objects.select_related("token").filter(contract=contract).first()
+    binding = TokenBinding.objects.select_related("software_token").filter(contract=contract).first()
     message, code = RESULTS[kind]
     steps = len(STEPS[kind]) - 1
     return _page(

@@ -4,8 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
-from accounts import audit
-from accounts.forms import REQUIRED, IbankForm
+from accounts import audit, authorization
+from accounts.forms import IbankForm
 from accounts.models import Contract
 from ibank.text import half_width_digits
 
@@ -44,12 +44,6 @@ class OtpForm(IbankForm):
 
 TOKEN_ID_FORMAT = _("トークンIDは英字4文字と数字8桁（例：SMBL12345678）で入力してください。")
 TOKEN_ID_CHECK_DIGIT = _("トークンIDに誤りがあります。トークンに表示されているトークンIDをもう一度ご確認ください。")
-TRANSFER_PASSWORD_WRONG = _("資金移動用パスワードが正しくありません。")
-CARD_WRONG = _("確認用パスワードが正しくありません。お客様カードの指定された位置の数字を入力してください。")
-TRANSACTION_LOCKED = _(
-    "資金移動用パスワード／確認用パスワードの誤りが規定回数に達したため、お取引を停止しています。"
-    "お取引店にお問い合わせください。"
-)
 LOGIN_OTP_CHOICES = [("1", _("認証する")), ("0", _("認証しない"))]
 
 
@@ -116,44 +110,22 @@ class RegisterForm(_NewTokenForm):
 
     def __init__(self, *args, contract: Contract, **kwargs):
         super().__init__(*args, contract=contract, **kwargs)
-        if contract.transaction_method == Contract.Method.CARD:
-            self.card_cells = contract.card_challenge_cells()  # kept until answered: a reload draws no new cells
-            for i, cell in enumerate(self.card_cells):
-                self.fields[f"card_{i}"] = forms.CharField(
-                    label=_("確認用パスワード（%(cell)s）") % {"cell": cell},
-                    widget=forms.PasswordInput(
-                        attrs={"inputmode": "numeric", "maxlength": "1", "size": "2", "class": "digit"}
-                    ),
-                    error_messages={
-                        "required": REQUIRED % {"field": _("確認用パスワード（%(cell)s）") % {"cell": cell}}
-                    },
-                )
-            self.secret_fields = [f"card_{i}" for i in range(len(self.card_cells))]
-        else:
-            self.fields["transfer_password"] = forms.CharField(
-                label=_("資金移動用パスワード"),
-                strip=False,
-                widget=forms.PasswordInput(attrs={"inputmode": "numeric", "maxlength": "8", "size": "10"}),
-                error_messages={"required": REQUIRED % {"field": _("資金移動用パスワード")}},
-            )
-            self.secret_fields = ["transfer_password"]
+        self.method = authorization.own_secret_method(contract)
+        self.secret_fields = self.method.add_fields(self, contract)
 
-    @sensitive_variables("answer", "cleaned_data")
+    @sensitive_variables("cleaned_data")
     def clean(self):
         cleaned_data = super().clean()
         if self.errors:
             return cleaned_data  # the secret is checked (and counted) only when all else is right
-        answer = "".join(half_width_digits(cleaned_data[name]) for name in self.secret_fields)
-        if self.contract.is_transaction_locked:
-            raise forms.ValidationError(TRANSACTION_LOCKED, code="transaction_locked")
-        if not self.contract.check_transaction_secret(answer):
-            audit.record(self.request, "register.secret", ok=False, contract=self.contract, reason="wrong")
-            if self.contract.is_transaction_locked:
-                raise forms.ValidationError(TRANSACTION_LOCKED, code="transaction_locked")
-            wrong = CARD_WRONG if self.contract.transaction_method == Contract.Method.CARD else TRANSFER_PASSWORD_WRONG
-            self.add_error(self.secret_fields[0], wrong)
-        else:
-            audit.record(self.request, "register.secret", ok=True, contract=self.contract)
+        outcome = self.method.authorize(
+            request=self.request, contract=self.contract, data=cleaned_data, action="register.secret"
+        )
+        if not outcome.ok:
+            if outcome.field:
+                self.add_error(outcome.field, outcome.message)
+            else:
+                raise forms.ValidationError(outcome.message, code="transaction_locked")
         return cleaned_data
 
 

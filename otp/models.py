@@ -102,7 +102,7 @@ class SoftwareToken(models.Model):
 class TokenBindingQuerySet(models.QuerySet):
     def for_verify(self):
         """Bindings with what the verifier reads (contract, token, type policy) in one query."""
-        return self.select_related("contract", "token__token_type")
+        return self.select_related("contract", "software_token__token_type")
 
 
 class TokenBinding(Device):
@@ -113,7 +113,7 @@ class TokenBinding(Device):
     """
 
     contract = models.OneToOneField(Contract, on_delete=models.PROTECT, related_name="token_binding")
-    token = models.OneToOneField(SoftwareToken, on_delete=models.PROTECT, related_name="binding")
+    software_token = models.OneToOneField(SoftwareToken, on_delete=models.PROTECT, related_name="binding")
     login_otp = models.BooleanField(_("ログイン時のワンタイムパスワード認証"), default=False)
     last_step = models.BigIntegerField(default=-1, editable=False)
     drift = models.SmallIntegerField(_("時刻のずれ（ステップ）"), default=0, editable=False)
@@ -129,7 +129,7 @@ class TokenBinding(Device):
         verbose_name_plural = _("トークン登録")
 
     def __str__(self):
-        return f"{self.contract.contract_id} / {self.token.token_id}"
+        return f"{self.contract.contract_id} / {self.software_token.token_id}"
 
     @property
     def is_locked(self) -> bool:

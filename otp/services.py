@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import audit
 from accounts.models import Contract
-from accounts.notices import mask_token_id, notify
 from ibank import clock
+from ibank.notices import mask_token_id, notify
 
 from . import tokenid, totp
 from .messages import message_for
@@ -163,7 +163,7 @@ def token_register(*, request, contract: Contract, token_id: str, code: str, log
                         user_id=contract.user_id,
                         name=token.token_id,
                         contract=contract,
-                        token=token,
+                        software_token=token,
                         login_otp=login_otp,
                     )
             except IntegrityError:  # a concurrent registration won (no row lock on SQLite)
@@ -188,13 +188,22 @@ def token_exchange(*, request, contract: Contract, old_token_pk: int, new_token_
     try:
         with transaction.atomic():
             _lock_contract(contract)
-            binding = TokenBinding.objects.select_for_update().filter(contract=contract, token_id=old_token_pk).first()
+            binding = (
+                TokenBinding.objects.select_for_update()
+                .filter(contract=contract, software_token_id=old_token_pk)
+                .first()
+            )
             if binding is None:
                 raise TokenChanged
             new_token = registrable_token(new_token_id, lock=True)
             old_token = SoftwareToken.objects.get(pk=old_token_pk)
             TokenBinding.objects.filter(pk=binding.pk).update(
-                token=new_token, name=new_token.token_id, last_step=-1, drift=0, failures=0, bound_at=clock.now()
+                software_token=new_token,
+                name=new_token.token_id,
+                last_step=-1,
+                drift=0,
+                failures=0,
+                bound_at=clock.now(),
             )
             _verify_or_rollback(binding.pk, code, request=request, action="exchange.otp")
             SoftwareToken.objects.filter(pk=new_token.pk).update(status=SoftwareToken.Status.ACTIVE)
@@ -223,7 +232,7 @@ def token_exchange(*, request, contract: Contract, old_token_pk: int, new_token_
 def token_stop(*, request, contract: Contract, token_pk: int) -> None:
     """Unbind the contract's token (whose code was just verified); it can never be registered again."""
     _lock_contract(contract)
-    binding = TokenBinding.objects.select_for_update().filter(contract=contract, token_id=token_pk).first()
+    binding = TokenBinding.objects.select_for_update().filter(contract=contract, software_token_id=token_pk).first()
     if binding is None:
         raise TokenChanged
     token = SoftwareToken.objects.get(pk=token_pk)

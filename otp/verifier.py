@@ -31,6 +31,7 @@ from accounts import audit
 from accounts.models import AuditEntry
 from ibank import clock
 from ibank.counters import count_failure
+from ibank.notices import notify
 from ibank.text import half_width_digits
 
 from . import totp
@@ -60,7 +61,13 @@ class Result:
 
 
 def verify(
-    binding: TokenBinding, code: str, *, request=None, action: str = "otp.verify", allow_expired_type: bool = False
+    binding: TokenBinding,
+    code: str,
+    *,
+    request=None,
+    action: str = "otp.verify",
+    allow_expired_type: bool = False,
+    **detail,
 ) -> Result:
     """Verify ``code`` for ``binding`` and consume it on success.
 
@@ -71,13 +78,15 @@ def verify(
     :param action: the audit entry's action, naming the flow (``login.otp``…).
     :param allow_expired_type: accept a token whose type is past its end of
         use (only the exchange flow moves a customer off such a token).
+    :param detail: more for every audit entry of this attempt (e.g. the
+        digest of the transaction being authorized); never a secret.
     :returns: a :class:`Result`; ``result.ok`` tells whether the code was accepted.
     """
     if binding.is_locked:
-        return _finish(request, action, binding, Outcome.LOCKED)
-    token = binding.token
+        return _finish(request, action, binding, Outcome.LOCKED, **detail)
+    token = binding.software_token
     if not allow_expired_type and not token.token_type.is_usable():
-        return _finish(request, action, binding, Outcome.TOKEN_EXPIRED)
+        return _finish(request, action, binding, Outcome.TOKEN_EXPIRED, **detail)
 
     code = half_width_digits(code)
     t = clock.epoch()
@@ -86,7 +95,14 @@ def verify(
         now = clock.now()
         drift = step - totp.time_step(t)
         ok_entry = audit.entry(
-            request, action, ok=True, contract=binding.contract, token_id=token.token_id, step=step, drift=drift
+            request,
+            action,
+            ok=True,
+            contract=binding.contract,
+            token_id=token.token_id,
+            step=step,
+            drift=drift,
+            **detail,
         )
         if _accept(binding, step=step, drift=drift, now=now, audit_entry=ok_entry):
             binding.last_step, binding.drift, binding.failures, binding.last_used_at = step, drift, 0, now
@@ -95,7 +111,7 @@ def verify(
         # Not counted toward the lock: it is no guess and can never succeed, and a
         # double-submitted form must not lock the customer out.
         binding.refresh_from_db(fields=["failures", "locked_at"])
-        return _finish(request, action, binding, Outcome.LOCKED if binding.is_locked else Outcome.REUSED)
+        return _finish(request, action, binding, Outcome.LOCKED if binding.is_locked else Outcome.REUSED, **detail)
 
     now_locked = count_failure(
         TokenBinding,
@@ -105,9 +121,10 @@ def verify(
         limit=otp_settings.IBANK_OTP_MAX_FAILURES,
     )
     binding.refresh_from_db(fields=["failures", "locked_at"])
-    _finish(request, action, binding, Outcome.WRONG, failures=binding.failures)
+    _finish(request, action, binding, Outcome.WRONG, failures=binding.failures, **detail)
     if now_locked:
         audit.record(request, "otp.lock", ok=True, contract=binding.contract, reason="too_many_failures")
+        notify(binding.contract, "otp_locked")
     return Result(Outcome.WRONG, now_locked=now_locked)
 
 
@@ -118,7 +135,7 @@ def _finish(request, action, binding, outcome: Outcome, **detail) -> Result:
         ok=outcome is Outcome.OK,
         contract=binding.contract,
         reason="" if outcome is Outcome.OK else outcome.value,
-        token_id=binding.token.token_id,
+        token_id=binding.software_token.token_id,
         **detail,
     )
     return Result(outcome)

@@ -1,10 +1,12 @@
 import os
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 
 from accounts.models import Account, Contract, User
 from ibank import clock
+from transfers import ledger
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM
 # calls from that thread (fixtures, assertions) are still synchronous.
@@ -108,15 +110,17 @@ def make_contract(db):
             contract.set_card(CARD)
         contract.email = contract.email or f"customer{n}@example.jp"
         contract.save()
-        Account.objects.create(
+        account = Account.objects.create(
             contract=contract,
             branch_code="001",
             branch_name="本店営業部",
             kind=Account.Kind.ORDINARY,
             number=f"{n:07d}",
-            holder_kana="ﾃｽﾄ ﾀﾛｳ",
-            balance=balance,
+            holder_kana=f"ﾃｽﾄ ﾀﾛｳ{n}",
         )
+        if balance:
+            ledger.deposit(account=account, amount=balance)
+        contract.account = account
         return contract
 
     return make
@@ -140,12 +144,17 @@ def make_token(db):
     from otp.models import TokenBinding
     from otp.services import token_issue
 
-    def make(contract, *, kind="mobile", login_otp=True):
+    def make(contract, *, kind="mobile", login_otp=True, bound_days_ago=0):
         token, key = token_issue(kind=kind)
         token.status = token.Status.ACTIVE
         token.save(update_fields=["status"])
         binding = TokenBinding.objects.create(
-            user=contract.user, name=token.token_id, contract=contract, token=token, login_otp=login_otp
+            user=contract.user,
+            name=token.token_id,
+            contract=contract,
+            software_token=token,
+            login_otp=login_otp,
+            bound_at=clock.now() - timedelta(days=bound_days_ago),
         )
         return binding, key
 

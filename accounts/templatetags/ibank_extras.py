@@ -14,3 +14,9 @@ def yen(amount: int) -> str:
 def get_field(form, name):
     """``form|get_field:name``: the bound field ``name`` (for fields added at run time)."""
     return form[name]
+
+
+@register.filter
+def yen_abs(amount: int) -> str:
+    """-1234 -> "1,234円" (a payment column shows no sign)."""
+    return yen(abs(int(amount)))

@@ -66,14 +66,14 @@ def test_secrets_are_never_shown(staff_client, make_contract, make_token):
     binding, key = make_token(card_contract)
     pages = [
         staff_client.get(reverse("admin:accounts_contract_change", args=[card_contract.pk])),
-        staff_client.get(reverse("admin:ibank_otp_softwaretoken_change", args=[binding.token_id])),
+        staff_client.get(reverse("admin:ibank_otp_softwaretoken_change", args=[binding.software_token_id])),
         staff_client.get(reverse("admin:ibank_otp_tokenbinding_change", args=[binding.pk])),
     ]
     stored_card = Contract.objects.values_list("card_cells", flat=True).get(pk=card_contract.pk)
     for response in pages:
         html = response.content.decode()
         assert response.status_code == 200
-        assert key.hex() not in html and binding.token.secret not in html and stored_card not in html
+        assert key.hex() not in html and binding.software_token.secret not in html and stored_card not in html
         assert "argon2" not in html
 
 

@@ -3,8 +3,8 @@ from django.urls import reverse
 
 from accounts import forms
 from accounts.models import AuditEntry, Contract
-from accounts.notices import subject
 from accounts.views import SUSPENDED
+from ibank.notices import subject
 from tests.conftest import PASSWORD
 
 LOGIN = reverse("accounts-login")

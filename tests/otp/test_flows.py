@@ -4,8 +4,9 @@ import pytest
 from django.db import IntegrityError
 from django.urls import reverse
 
+from accounts import authorization
 from accounts.models import AuditEntry, Contract
-from accounts.notices import subject
+from ibank.notices import subject
 from otp import flows, services, totp
 from otp import forms as otp_forms
 from otp import messages as otp_messages
@@ -79,7 +80,7 @@ def test_registration_happy_path(client, contract, issued, fake_clock, mailoutbo
     assert "ログイン画面に戻る" in result
 
     binding = TokenBinding.objects.get(contract=contract)
-    assert binding.token == token and binding.login_otp is True
+    assert binding.software_token == token and binding.login_otp is True
     assert binding.last_step == totp.time_step(fake_clock.epoch())  # the code was consumed
     token.refresh_from_db()
     assert token.status == SoftwareToken.Status.ACTIVE
@@ -141,9 +142,9 @@ def test_wrong_check_digit_has_its_own_message_and_counts_no_failure(client, con
 def test_token_already_bound_to_another_contract_is_refused(client, contract, stranger, make_token, fake_clock):
     binding, key = make_token(stranger)
     auth(client, REGISTER, contract)
-    response = register(client, binding.token, key, fake_clock)
+    response = register(client, binding.software_token, key, fake_clock)
     assert response.context["form"].errors["token_id"] == [str(services.TokenAlreadyBound.message)]
-    assert TokenBinding.objects.get(token=binding.token).contract == stranger
+    assert TokenBinding.objects.get(software_token=binding.software_token).contract == stranger
     assert not TokenBinding.objects.filter(contract=contract).exists()
 
 
@@ -175,7 +176,7 @@ def test_one_token_per_contract_is_a_database_rule(contract, make_token):
     make_token(contract)
     other, _ = token_issue(kind="mobile")
     with pytest.raises(IntegrityError):
-        TokenBinding.objects.create(user=contract.user, name="x", contract=contract, token=other)
+        TokenBinding.objects.create(user=contract.user, name="x", contract=contract, software_token=other)
 
 
 def test_a_second_token_for_the_same_contract_is_refused_by_the_service(contract, make_token, issued, fake_clock):
@@ -197,7 +198,7 @@ def test_wrong_transfer_password_refused_and_counted(client, contract, issued, f
     token, key = issued
     auth(client, REGISTER, contract)
     response = register(client, token, key, fake_clock, secret="99999")
-    assert response.context["form"].errors["transfer_password"] == [str(otp_forms.TRANSFER_PASSWORD_WRONG)]
+    assert response.context["form"].errors["transfer_password"] == [str(authorization.TRANSFER_PASSWORD_WRONG)]
     contract.refresh_from_db()
     assert contract.transaction_failures == 1
     assert not TokenBinding.objects.exists()
@@ -211,9 +212,9 @@ def test_five_wrong_transfer_passwords_stop_transactions(client, contract, issue
     auth(client, REGISTER, contract)
     for _ in range(5):
         response = register(client, token, key, fake_clock, secret="99999")
-    assert str(otp_forms.TRANSACTION_LOCKED) in response.content.decode()
+    assert str(authorization.TRANSACTION_LOCKED) in response.content.decode()
     response = register(client, token, key, fake_clock)  # even the right one now
-    assert str(otp_forms.TRANSACTION_LOCKED) in response.content.decode()
+    assert str(authorization.TRANSACTION_LOCKED) in response.content.decode()
     assert not TokenBinding.objects.exists()
 
 
@@ -228,7 +229,7 @@ def test_card_challenge_wrong_and_unchanged_after_a_reload(client, make_contract
     wrong = {f"card_{i}": str((int(grid[cell]) + 1) % 10) for i, cell in enumerate(first)}
     data = {"token_id": token.token_id, "otp": code(key, fake_clock), "login_otp": "0", **wrong}
     response = client.post(REGISTER_TOKEN, data)
-    assert response.context["form"].errors["card_0"] == [str(otp_forms.CARD_WRONG)]
+    assert response.context["form"].errors["card_0"] == [str(authorization.CARD_WRONG)]
     assert response.context["form"].card_cells == first  # a wrong answer keeps the challenge
     card_contract.refresh_from_db()
     assert card_contract.transaction_failures == 1
@@ -302,7 +303,7 @@ def test_result_page_without_a_flow_goes_to_login(client, db):
 def test_exchange_happy_path(
     client, token_contract, issued, fake_clock, mailoutbox, django_capture_on_commit_callbacks
 ):
-    old_token = token_contract.binding.token
+    old_token = token_contract.binding.software_token
     new_token, new_key = issued
     auth(client, REGISTER, token_contract)
     page = client.get(EXCHANGE_OLD).content.decode()
@@ -317,7 +318,7 @@ def test_exchange_happy_path(
     assert "ワンタイムパスワードの交換が完了しました。(00003)" in client.get(RESULT).content.decode()
 
     binding = TokenBinding.objects.get(contract=token_contract)
-    assert binding.pk == token_contract.binding.pk and binding.token == new_token
+    assert binding.pk == token_contract.binding.pk and binding.software_token == new_token
     assert SoftwareToken.objects.get(pk=old_token.pk).status == SoftwareToken.Status.RETIRED
     assert SoftwareToken.objects.get(pk=new_token.pk).status == SoftwareToken.Status.ACTIVE
     assert [m.subject for m in mailoutbox] == [subject("token_exchanged")]
@@ -335,7 +336,7 @@ def test_old_token_code_wrong_in_exchange_changes_nothing(client, token_contract
     response = client.post(EXCHANGE_OLD, {"otp": "000000"})
     assert response.context["form"].errors["otp"] == [str(otp_messages.OTP_WRONG)]
     assert client.get(EXCHANGE_NEW)["Location"] == REGISTER  # no way forward
-    assert TokenBinding.objects.get(contract=token_contract).token == token_contract.binding.token
+    assert TokenBinding.objects.get(contract=token_contract).software_token == token_contract.binding.software_token
 
 
 def test_new_token_code_wrong_keeps_the_old_token(client, token_contract, issued, fake_clock):
@@ -345,7 +346,7 @@ def test_new_token_code_wrong_keeps_the_old_token(client, token_contract, issued
     response = client.post(EXCHANGE_NEW, {"token_id": new_token.token_id, "otp": "000000"})
     assert response.context["form"].errors["otp"] == [str(otp_messages.OTP_WRONG)]
     binding = TokenBinding.objects.get(contract=token_contract)
-    assert binding.token == token_contract.binding.token
+    assert binding.software_token == token_contract.binding.software_token
     assert binding.last_step == totp.time_step(fake_clock.epoch())  # the old token's state is intact
     assert SoftwareToken.objects.get(pk=new_token.pk).status == SoftwareToken.Status.ISSUED
     assert AuditEntry.objects.filter(action="exchange.otp", outcome="failed").count() == 1
@@ -380,7 +381,7 @@ def test_token_past_end_of_use_can_still_be_exchanged(client, token_contract, is
 def test_stop_happy_path_then_login_needs_no_code_and_transactions_use_the_transfer_password(
     client, token_contract, fake_clock, mailoutbox, django_capture_on_commit_callbacks
 ):
-    assert services.authorization_method(token_contract) == "otp"
+    assert authorization.method_for(token_contract).key == "otp"
     response = auth(client, STOP, token_contract)
     assert response["Location"] == STOP_OTP
     page = client.get(STOP_OTP).content.decode()
@@ -392,13 +393,13 @@ def test_stop_happy_path_then_login_needs_no_code_and_transactions_use_the_trans
     result = client.get(RESULT).content.decode()
     assert "ワンタイムパスワードの利用停止が完了しました。(00001)" in result
     assert not TokenBinding.objects.filter(contract=token_contract).exists()
-    assert SoftwareToken.objects.get(pk=token_contract.binding.token_id).status == SoftwareToken.Status.RETIRED
+    assert SoftwareToken.objects.get(pk=token_contract.binding.software_token_id).status == SoftwareToken.Status.RETIRED
     assert [m.subject for m in mailoutbox] == [subject("token_stopped")]
     assert AuditEntry.objects.filter(action="token.stop", contract=token_contract).exists()
 
     assert auth(client, LOGIN, token_contract)["Location"] == MENU
     contract = Contract.objects.get(pk=token_contract.pk)
-    assert services.authorization_method(contract) == Contract.Method.TRANSFER_PASSWORD
+    assert authorization.method_for(contract).key == Contract.Method.TRANSFER_PASSWORD
     assert contract.check_transaction_secret(TRANSFER_PASSWORD)
 
 
@@ -456,7 +457,7 @@ def test_missing_choice_says_select_and_missing_text_says_enter(client, contract
 def test_token_id_refusals_are_audited(client, contract, stranger, make_token, fake_clock):
     binding, key = make_token(stranger)
     auth(client, REGISTER, contract)
-    register(client, binding.token, key, fake_clock)
+    register(client, binding.software_token, key, fake_clock)
     entry = AuditEntry.objects.get(action="token_id.check")
     assert (entry.outcome, entry.reason, entry.contract) == ("failed", "TokenAlreadyBound", contract)
 

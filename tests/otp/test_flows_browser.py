@@ -91,7 +91,7 @@ def test_issue_register_login_exchange_stop_and_login_without(page, live_server,
     page.get_by_label("ワンタイムパスワード").fill(code_from_desktop_page)
     page.get_by_role("button", name="登録").click()
     expect(page.get_by_text("ワンタイムパスワードの交換が完了しました。")).to_be_visible()
-    assert TokenBinding.objects.get(contract=contract).token.token_id == desktop_id
+    assert TokenBinding.objects.get(contract=contract).software_token.token_id == desktop_id
 
     # 6. 利用停止 with the desktop token's next code
     fake_clock.advance(30)

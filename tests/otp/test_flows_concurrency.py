@@ -32,7 +32,7 @@ def test_concurrent_registrations_for_one_contract_end_with_one_binding(contract
     results = run_concurrently(register, 8)
     assert sorted(results) == ["refused"] * 7 + ["registered"]
     binding = TokenBinding.objects.get(contract=contract)
-    assert SoftwareToken.objects.filter(status="active").get() == binding.token
+    assert SoftwareToken.objects.filter(status="active").get() == binding.software_token
     assert SoftwareToken.objects.filter(status="issued").count() == 7
 
 
@@ -55,13 +55,13 @@ def test_concurrent_registrations_of_one_token_by_two_contracts_bind_it_once(mak
 
     results = run_concurrently(register, 6)
     assert results.count("registered") == 1
-    assert TokenBinding.objects.filter(token=token).count() == 1
+    assert TokenBinding.objects.filter(software_token=token).count() == 1
 
 
 def test_concurrent_exchange_and_stop_leave_a_consistent_state(token_contract):
     for _ in range(4):
         binding = TokenBinding.objects.get(contract=token_contract)
-        old_pk = binding.token_id
+        old_pk = binding.software_token_id
         new_token, new_key = token_issue(kind="mobile")
 
         def act(i, old_pk=old_pk, new_token=new_token, new_key=new_key):

@@ -129,5 +129,5 @@ def test_purge_deletes_only_expired_unregistered_tokens(db, fake_clock, contract
     out = StringIO()
     call_command("purge_expired_tokens", stdout=out)
     assert "1 expired" in out.getvalue()
-    assert set(SoftwareToken.objects.values_list("pk", flat=True)) == {bound.token_id, fresh.pk}
+    assert set(SoftwareToken.objects.values_list("pk", flat=True)) == {bound.software_token_id, fresh.pk}
     assert AuditEntry.objects.get(action="token.purge").detail == {"count": 1}

@@ -87,7 +87,7 @@ def test_every_attempt_is_audited_with_its_outcome(token_contract, at_t):
     verify(fresh(token_contract.binding), code_at(token_contract.key), action="login.otp")
     entries = AuditEntry.objects.filter(action="login.otp", contract=token_contract).order_by("pk")
     assert [(e.outcome, e.reason) for e in entries] == [("failed", "wrong"), ("ok", "")]
-    assert entries[1].detail["token_id"] == token_contract.binding.token.token_id
+    assert entries[1].detail["token_id"] == token_contract.binding.software_token.token_id
     assert code_at(token_contract.key) not in str(entries[1].detail)
 
 
@@ -103,7 +103,7 @@ def test_token_past_its_types_end_of_use_is_refused_except_for_exchange(token_co
 
 
 def test_the_secret_column_never_holds_the_plain_secret(token_contract):
-    stored = SoftwareToken.objects.values_list("secret", flat=True).get(pk=token_contract.binding.token_id)
+    stored = SoftwareToken.objects.values_list("secret", flat=True).get(pk=token_contract.binding.software_token_id)
     key = token_contract.key
     for plain in (key.hex(), totp.b32(key), key.decode("latin-1")):
         assert plain not in stored
@@ -148,7 +148,11 @@ def test_success_audit_entry_has_actor_address_agent_and_detail(token_contract, 
     assert entry.contract_id == token_contract.pk
     assert entry.actor == f"customer:{token_contract.contract_id}"
     assert (entry.ip, entry.user_agent) == ("203.0.113.9", "TestAgent/1.0")
-    assert entry.detail == {"token_id": token_contract.binding.token.token_id, "step": totp.time_step(T), "drift": 0}
+    assert entry.detail == {
+        "token_id": token_contract.binding.software_token.token_id,
+        "step": totp.time_step(T),
+        "drift": 0,
+    }
     assert entry.at.timestamp() == T
 
 

@@ -1,11 +1,17 @@
 """Fixed demo contracts, the same on every machine (listed in README.md). Idempotent."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import CARD_COLUMNS, CARD_ROWS, Account, Contract, User
+from ibank import clock
+from otp.models import PREFIXES, SoftwareToken, TokenBinding, TokenType
+from otp.tokenid import make as make_token_id
+from transfers import ledger
 
 DEMO_PASSWORD = "demo1234"
 DEMO_CONTRACTS = [
@@ -29,6 +35,18 @@ DEMO_CONTRACTS = [
         "card": "72940381562837419056",
         "accounts": [
             ("012", "駅前支店", Account.Kind.ORDINARY, "2345678", "ｻﾄｳ ﾊﾅｺ", 860_000),
+        ],
+    },
+    {
+        "contract_id": "1000000003",
+        "name": "鈴木 一郎",
+        "email": "ichiro.suzuki@example.jp",
+        "method": Contract.Method.TRANSFER_PASSWORD,
+        "transfer_password": "1357",
+        # A mobile token registered (yesterday, so the 10,000,000-yen ceiling applies) with login OTP.
+        "token_key": "3031323334353637383930313233343536373839",
+        "accounts": [
+            ("020", "北町支店", Account.Kind.ORDINARY, "3456789", "ｽｽﾞｷ ｲﾁﾛｳ", 5_400_000),
         ],
     },
 ]
@@ -76,12 +94,16 @@ class Command(BaseCommand):
         contract.login_locked_at = None
         contract.save()
         for branch_code, branch_name, kind, number, holder, balance in spec["accounts"]:
-            Account.objects.get_or_create(
+            account, created = Account.objects.get_or_create(
                 branch_code=branch_code,
                 kind=kind,
                 number=number,
-                defaults={"contract": contract, "branch_name": branch_name, "holder_kana": holder, "balance": balance},
+                defaults={"contract": contract, "branch_name": branch_name, "holder_kana": holder},
             )
+            if created:  # the opening deposit goes through the ledger, like every yen
+                ledger.deposit(account=account, amount=balance)
+        if "token_key" in spec:
+            self._token(contract, spec["token_key"])
         self.stdout.write(f"契約者ID {spec['contract_id']}  ログインパスワード {DEMO_PASSWORD}  ({spec['name']})")
         if spec["method"] == Contract.Method.TRANSFER_PASSWORD:
             self.stdout.write(f"  資金移動用パスワード {spec['transfer_password']}")
@@ -91,6 +113,30 @@ class Command(BaseCommand):
             self.stdout.write("       " + "  ".join(CARD_COLUMNS))
             for row in CARD_ROWS:
                 self.stdout.write(f"    {row}  " + "  ".join(grid[f"{column}{row}"] for column in CARD_COLUMNS))
+
+    def _token(self, contract, key_hex):
+        binding = TokenBinding.objects.select_related("software_token").filter(contract=contract).first()
+        if binding is None:
+            token_type = TokenType.objects.policy("mobile")
+            token = SoftwareToken(
+                token_id=make_token_id(PREFIXES["mobile"], int(contract.contract_id[-7:])),
+                token_type=token_type,
+                status=SoftwareToken.Status.ACTIVE,
+                expires_at=clock.now(),
+            )
+            token.set_key(bytes.fromhex(key_hex))
+            token.save()
+            binding = TokenBinding.objects.create(
+                user=contract.user,
+                name=token.token_id,
+                contract=contract,
+                software_token=token,
+                login_otp=True,
+                bound_at=clock.now() - timedelta(days=1),
+            )
+        token = binding.software_token
+        self.stdout.write(f"  ソフトウェアトークン {token.token_id} (ログイン時認証する)")
+        self.stdout.write(f"    add to an authenticator app: {token.provisioning_uri(settings.OTP_TOTP_ISSUER)}")
 
     def _staff(self):
         staff, _ = User.objects.get_or_create(username=STAFF_USERNAME)

@@ -17,6 +17,10 @@ SUBJECTS = {
     "token_exchanged": _("ワンタイムパスワード交換のお知らせ"),
     "token_stopped": _("ワンタイムパスワード利用停止のお知らせ"),
     "ib_suspended": _("インターネットバンキング取引中止のお知らせ"),
+    "login_locked": _("ログイン停止のお知らせ"),
+    "otp_locked": _("ワンタイムパスワード停止のお知らせ"),
+    "transaction_locked": _("お取引停止（取引認証停止）のお知らせ"),
+    "transfer_done": _("お振込受付のお知らせ"),
 }
 
 

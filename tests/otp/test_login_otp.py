@@ -3,9 +3,9 @@ from django.contrib.sessions.models import Session
 from django.urls import reverse
 
 from accounts.models import AuditEntry
-from accounts.views import PENDING_EXPIRED, PENDING_LOGIN
 from otp import messages as otp_forms
 from otp import totp
+from otp.login import PENDING_EXPIRED, PENDING_LOGIN
 from tests.conftest import PASSWORD
 
 LOGIN = reverse("accounts-login")
@@ -128,7 +128,7 @@ def test_pending_login_is_bound_to_the_token(client, token_contract, fake_clock)
 
     password_step(client, token_contract)
     new_token, _ = token_issue(kind="mobile")  # the token is exchanged meanwhile, from another browser
-    TokenBinding.objects.filter(pk=token_contract.binding.pk).update(token=new_token)
+    TokenBinding.objects.filter(pk=token_contract.binding.pk).update(software_token=new_token)
     response = client.post(LOGIN_OTP, {"otp": current_code(token_contract, fake_clock)})
     assert response["Location"] == LOGIN
     assert client.get(MENU).status_code == 302

@@ -3,9 +3,16 @@
 Values older than IBANK_PENDING_SECONDS (5 minutes) are refused and removed.
 """
 
+from django.conf import settings
+
 from ibank import clock
 
-from .conf import otp_settings
+#: How long a pending step waits (IBANK_PENDING_SECONDS, default 5 minutes).
+DEFAULT_PENDING_SECONDS = 300
+
+
+def max_age() -> int:
+    return getattr(settings, "IBANK_PENDING_SECONDS", DEFAULT_PENDING_SECONDS)
 
 
 def put(request, key: str, *values) -> None:
@@ -18,7 +25,7 @@ def get(request, key: str) -> list | None:
     if not isinstance(stored, list) or not stored:
         return None
     *values, started_at = stored
-    if clock.epoch() - started_at > otp_settings.IBANK_PENDING_SECONDS:
+    if clock.epoch() - started_at > max_age():
         request.session.pop(key, None)
         return None
     return values

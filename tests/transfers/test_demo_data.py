@@ -1,13 +1,16 @@
 from django.core.management import call_command
 
 from accounts.models import Account, Contract, User
+from otp.models import TokenBinding
 
 
 def test_demo_data_is_idempotent_and_logs_in(client, db):
     call_command("demo_data", stdout=open("/dev/null", "w"))  # noqa: SIM115
     call_command("demo_data", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    assert Contract.objects.filter(contract_id__in=["1000000001", "1000000002"]).count() == 2
-    assert Account.objects.count() == 3
+    assert Contract.objects.filter(contract_id__in=["1000000001", "1000000002", "1000000003"]).count() == 3
+    assert Account.objects.customer().count() == 4
+    assert TokenBinding.objects.get(contract__contract_id="1000000003").login_otp
+    call_command("check_ledger", stdout=open("/dev/null", "w"))  # noqa: SIM115  (opening deposits are entries)
     assert User.objects.filter(username="staff", is_staff=True).count() == 1
     taro = Contract.objects.get(contract_id="1000000001")
     assert taro.check_transfer_password("2468")

@@ -1,0 +1,215 @@
+"""What authorizes a contract's transactions (SPEC §5): one registry, nothing else decides.
+
+Each method (ワンタイムパスワード, 資金移動用パスワード, お客様カード) is one
+object bringing its label, the form fields it needs and one ``authorize()``
+that checks the answer, counts failures, locks at the limit, audits and sends
+the lock notice. ``method_for(contract)`` picks the first registered method
+that applies: the OTP method (registered by the ``otp`` app, a higher layer)
+applies whenever a token is registered; otherwise the contract's own
+資金移動用パスワード or card.
+
+The registry is this layer's hook: ``accounts`` never imports ``otp``.
+"""
+
+from dataclasses import dataclass
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
+
+from ibank.notices import notify
+from ibank.text import half_width_digits
+
+from . import audit
+from .models import Contract
+
+REQUIRED = _("%(field)sを入力してください。")
+TRANSFER_PASSWORD_WRONG = _("資金移動用パスワードが正しくありません。")
+CARD_WRONG = _("確認用パスワードが正しくありません。お客様カードの指定された位置の数字を入力してください。")
+TRANSACTION_LOCKED = _(
+    "資金移動用パスワード／確認用パスワードの誤りが規定回数に達したため、お取引を停止しています。"
+    "お取引店にお問い合わせください。"
+)
+TRIES_LEFT = _("あと%(count)s回誤るとお取引が停止されます。")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The answer of ``Method.authorize``; ``message`` is what the customer is told on a refusal."""
+
+    ok: bool
+    message: str = ""
+    #: the form field the message belongs to (None: the whole form)
+    field: str | None = None
+    #: the method is locked (by this attempt or before it)
+    locked: bool = False
+    #: a valid answer that was already used (a double submission), not a guess
+    reused: bool = False
+
+
+class Method:
+    """One way of authorizing a transaction."""
+
+    key: str = ""
+    label = ""
+    #: the lead sentence of the authorization step
+    instruction = ""
+
+    def applies(self, contract: Contract) -> bool:
+        raise NotImplementedError
+
+    def is_locked(self, contract: Contract) -> bool:
+        raise NotImplementedError
+
+    def locked_message(self, contract: Contract) -> str:
+        raise NotImplementedError
+
+    def add_fields(self, form: forms.Form, contract: Contract) -> list[str]:
+        """Add this method's fields to ``form``; returns their names."""
+        raise NotImplementedError
+
+    def authorize(self, *, request, contract: Contract, data: dict, action: str, **detail) -> Outcome:
+        """Check the answer in ``data`` (the cleaned fields of ``add_fields``). Every attempt is audited."""
+        raise NotImplementedError
+
+
+def _digit_field(label, *, max_length: int, size: int) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        strip=False,
+        widget=forms.PasswordInput(
+            attrs={"inputmode": "numeric", "maxlength": str(max_length), "size": str(size), "autocomplete": "off"}
+        ),
+        error_messages={"required": REQUIRED % {"field": label}},
+    )
+
+
+class _SecretMethod(Method):
+    """資金移動用パスワード and お客様カード: the contract's own secret, with the transaction lock."""
+
+    wrong_message = ""
+
+    def applies(self, contract: Contract) -> bool:
+        return contract.transaction_method == self.key
+
+    def is_locked(self, contract: Contract) -> bool:
+        return contract.is_transaction_locked
+
+    def locked_message(self, contract: Contract) -> str:
+        return TRANSACTION_LOCKED
+
+    def answer(self, data: dict, contract: Contract) -> str:
+        raise NotImplementedError
+
+    @sensitive_variables("answer", "data")
+    def authorize(self, *, request, contract: Contract, data: dict, action: str, **detail) -> Outcome:
+        if contract.is_transaction_locked:
+            audit.record(request, action, ok=False, contract=contract, reason="locked", method=self.key, **detail)
+            return Outcome(False, TRANSACTION_LOCKED, locked=True)
+        answer = self.answer(data, contract)
+        if contract.check_transaction_secret(answer):
+            audit.record(request, action, ok=True, contract=contract, method=self.key, **detail)
+            return Outcome(True)
+        audit.record(
+            request,
+            action,
+            ok=False,
+            contract=contract,
+            reason="wrong",
+            method=self.key,
+            failures=contract.transaction_failures,
+            **detail,
+        )
+        if contract.is_transaction_locked:
+            if getattr(contract, "transaction_newly_locked", False):
+                audit.record(request, "transaction.lock", ok=True, contract=contract, reason="too_many_failures")
+                notify(contract, "transaction_locked")
+            return Outcome(False, TRANSACTION_LOCKED, locked=True)
+        message = self.wrong_message
+        left = settings.IBANK_TRANSACTION_MAX_FAILURES - contract.transaction_failures
+        if left <= 2:
+            message = f"{message} {TRIES_LEFT % {'count': left}}"
+        return Outcome(False, message, field=self.first_field)
+
+
+class TransferPasswordMethod(_SecretMethod):
+    key = Contract.Method.TRANSFER_PASSWORD
+    label = _("資金移動用パスワード")
+    instruction = _("資金移動用パスワードを入力してください。")
+    wrong_message = TRANSFER_PASSWORD_WRONG
+    first_field = "transfer_password"
+
+    def add_fields(self, form, contract):
+        form.fields["transfer_password"] = _digit_field(_("資金移動用パスワード"), max_length=8, size=10)
+        return ["transfer_password"]
+
+    def answer(self, data, contract):
+        return half_width_digits(data["transfer_password"])
+
+
+class CardMethod(_SecretMethod):
+    key = Contract.Method.CARD
+    label = _("確認用パスワード（お客様カード）")
+    instruction = _("お客様カードの指定された位置の数字（確認用パスワード）を入力してください。")
+    wrong_message = CARD_WRONG
+    first_field = "card_0"
+
+    def add_fields(self, form, contract):
+        # The challenge is kept until answered: a reload draws no new cells.
+        form.card_cells = contract.card_challenge_cells()
+        names = []
+        for i, cell in enumerate(form.card_cells):
+            label = _("確認用パスワード（%(cell)s）") % {"cell": cell}
+            form.fields[f"card_{i}"] = _digit_field(label, max_length=1, size=2)
+            form.fields[f"card_{i}"].widget.attrs["class"] = "digit"
+            names.append(f"card_{i}")
+        return names
+
+    def answer(self, data, contract):
+        return "".join(half_width_digits(data[f"card_{i}"]) for i in range(len(contract.card_challenge.split())))
+
+
+_registry: list[Method] = []
+
+
+def register(method: Method, *, first: bool = False) -> None:
+    """Add ``method``; ``first`` puts it before the others (the OTP wins whenever it applies)."""
+    if any(m.key == method.key for m in _registry):
+        return
+    if first:
+        _registry.insert(0, method)
+    else:
+        _registry.append(method)
+
+
+def method_for(contract: Contract) -> Method:
+    """The one method that authorizes ``contract``'s transactions now."""
+    for method in _registry:
+        if method.applies(contract):
+            return method
+    raise LookupError(f"no authorization method for contract {contract.pk}")
+
+
+def own_secret_method(contract: Contract) -> Method:
+    """The contract's own 資金移動用パスワード or card, whatever token it has (registration asks for it)."""
+    return next(m for m in _registry if isinstance(m, _SecretMethod) and m.applies(contract))
+
+
+register(TransferPasswordMethod())
+register(CardMethod())
+
+
+class AuthorizationForm(forms.Form):
+    """The authorization step: the fields of ``method``; ``authorize()`` is called by the view or service."""
+
+    def __init__(self, *args, method: Method, contract: Contract, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.method = method
+        self.contract = contract
+        self.secret_fields = method.add_fields(self, contract)
+
+    def apply(self, outcome: Outcome) -> None:
+        """Show a refusal on the form."""
+        if not outcome.ok:
+            self.add_error(outcome.field if outcome.field in self.fields else None, outcome.message)

@@ -1,0 +1,57 @@
+"""The ワンタイムパスワード authorization method, registered in accounts' registry by OtpConfig.ready()."""
+
+from django.utils.translation import gettext_lazy as _
+
+from accounts import authorization
+from accounts.models import Contract
+
+from .forms import OtpField
+from .messages import OTP_LOCKED, message_for
+from .models import TokenBinding
+from .verifier import Outcome, verify
+
+
+class OtpMethod(authorization.Method):
+    """Applies whenever the contract has a registered token (SPEC §5): the OTP then authorizes everything."""
+
+    key = "otp"
+    label = _("ワンタイムパスワード")
+    instruction = _("ソフトウェアトークンに表示されているワンタイムパスワードを入力してください。")
+
+    def _binding(self, contract: Contract):
+        cached = getattr(contract, "_authorization_binding", None)
+        if cached is None:
+            cached = TokenBinding.objects.for_verify().filter(contract=contract).first()
+        return cached
+
+    def applies(self, contract: Contract) -> bool:
+        return TokenBinding.objects.filter(contract=contract).exists()
+
+    def is_locked(self, contract: Contract) -> bool:
+        binding = self._binding(contract)
+        return binding is not None and binding.is_locked
+
+    def locked_message(self, contract: Contract) -> str:
+        return OTP_LOCKED
+
+    def add_fields(self, form, contract):
+        form.fields["otp"] = OtpField()
+        form.fields["otp"].error_messages["required"] = authorization.REQUIRED % {"field": _("ワンタイムパスワード")}
+        return ["otp"]
+
+    def authorize(self, *, request, contract, data, action, **detail):
+        binding = TokenBinding.objects.for_verify().filter(contract=contract).first()
+        if binding is None:  # stopped meanwhile: nothing to authorize with
+            return authorization.Outcome(False, _("ワンタイムパスワードの利用登録がありません。"))
+        result = verify(binding, data["otp"], request=request, action=action, **detail)
+        if result.ok:
+            return authorization.Outcome(True)
+        locked = result.now_locked or result.outcome is Outcome.LOCKED
+        field = None if locked or result.outcome is Outcome.TOKEN_EXPIRED else "otp"
+        return authorization.Outcome(
+            False, message_for(result), field=field, locked=locked, reused=result.outcome is Outcome.REUSED
+        )
+
+
+def register() -> None:
+    authorization.register(OtpMethod(), first=True)

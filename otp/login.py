@@ -1,0 +1,99 @@
+"""Login (SPEC §4.1): 契約者ID + ログインパスワード, then the token's code when 認証する was chosen.
+
+It lives in ``otp`` because the second step needs the token; the password
+check itself is ``accounts.services.contract_authenticate``.
+"""
+
+import django_otp
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+
+from accounts import audit
+from accounts import services as account_services
+from accounts.forms import ContractAuthForm
+from ibank import pending
+
+from .forms import OtpForm
+from .messages import message_for
+from .models import TokenBinding
+from .verifier import Outcome, verify
+
+LOGIN_CANCELLED = _("ログインを中止しました。")
+PENDING_EXPIRED = _("一定時間が経過したため、ログインを中止しました。最初からやり直してください。")
+# [contract pk, software token pk, started at]: the password passed, the OTP is awaited.
+PENDING_LOGIN = "_ibank_pending_login"
+
+
+@sensitive_post_parameters("password")
+@csrf_protect
+@never_cache
+def login_view(request):
+    if request.method == "POST":
+        form = ContractAuthForm(request.POST, request=request)
+        if form.is_valid():
+            return _after_password(request, form.contract)
+    else:
+        form = ContractAuthForm(request=request)
+    return render(request, "accounts/login.html", {"form": form})
+
+
+def _after_password(request, contract):
+    binding = TokenBinding.objects.filter(contract=contract).only("pk", "software_token_id", "login_otp").first()
+    if binding is not None and binding.login_otp:
+        pending.put(request, PENDING_LOGIN, contract.pk, binding.software_token_id)
+        return redirect("accounts-login-otp")
+    account_services.contract_login(request=request, contract=contract)
+    return redirect(settings.LOGIN_REDIRECT_URL)
+
+
+def _pending_binding(request):
+    """The binding whose code completes the pending login, or None (missing, stale or changed)."""
+    values = pending.get(request, PENDING_LOGIN)
+    if values is None:
+        return None
+    contract_pk, token_pk = values
+    binding = (
+        TokenBinding.objects.for_verify()
+        .select_related("contract__user")
+        .filter(contract_id=contract_pk, software_token_id=token_pk)
+        .first()
+    )
+    if binding is None or not binding.contract.is_ib_usable:
+        # the token was stopped or exchanged, or the contract locked or suspended, meanwhile
+        pending.clear(request, PENDING_LOGIN)
+        return None
+    return binding
+
+
+@sensitive_post_parameters("otp")
+@csrf_protect
+@never_cache
+def login_otp_view(request):
+    """ワンタイムパスワード認証: the second step of a login with 認証する (SPEC §4.1.3)."""
+    binding = _pending_binding(request)
+    if binding is None:
+        messages.warning(request, PENDING_EXPIRED)
+        return redirect("accounts-login")
+    if request.method == "POST" and "cancel" in request.POST:
+        pending.clear(request, PENDING_LOGIN)
+        audit.record(request, "login.otp", ok=False, contract=binding.contract, reason="cancelled")
+        messages.info(request, LOGIN_CANCELLED)
+        return redirect("accounts-login")
+    form = OtpForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        result = verify(binding, form.cleaned_data["otp"], request=request, action="login.otp")
+        if result.ok:
+            pending.clear(request, PENDING_LOGIN)
+            account_services.contract_login(request=request, contract=binding.contract)
+            django_otp.login(request, binding)
+            return redirect(settings.LOGIN_REDIRECT_URL)
+        if result.outcome in (Outcome.WRONG, Outcome.REUSED) and not result.now_locked:
+            form.add_error("otp", message_for(result))
+        else:
+            form.add_error(None, message_for(result))
+    return render(request, "accounts/login_otp.html", {"form": form})

@@ -1,0 +1,113 @@
+import re
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.forms import IbankForm
+from accounts.models import Account, Contract
+from ibank.text import half_width_digits
+
+from . import kana
+
+BANK_CODE_FORMAT = _("金融機関コードは半角数字4桁で入力してください。")
+BRANCH_CODE_FORMAT = _("支店番号は半角数字3桁で入力してください。")
+ACCOUNT_NUMBER_FORMAT = _("口座番号は半角数字7桁以内で入力してください。")
+AMOUNT_FORMAT = _("振込金額は半角数字（円単位）で入力してください。")
+AMOUNT_MIN = _("振込金額は1円以上で入力してください。")
+AMOUNT_MAX = _("振込金額は%(max)s円以内で入力してください。")
+NAME_INVALID = _("受取人名に使用できない文字（%(chars)s）が含まれています。カナ・英大文字・数字で入力してください。")
+NAME_TOO_LONG = _("受取人名は半角30文字以内で入力してください。")
+MAX_AMOUNT = 9_999_999_999  # 10 digits: the Zengin record's field
+
+
+def _digits(value: str) -> str:
+    return half_width_digits(value).replace(",", "").replace("，", "")
+
+
+class TransferForm(IbankForm):
+    """振込 入力: 支払口座, 振込先 (金融機関, 支店, 預金種目, 口座番号, 受取人名) and 金額."""
+
+    from_account = forms.TypedChoiceField(label=_("支払口座"), coerce=int)
+    bank_code = forms.CharField(
+        label=_("金融機関コード"),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "maxlength": "4", "size": "6", "autocomplete": "off"}),
+    )
+    branch_code = forms.CharField(
+        label=_("支店番号"),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "maxlength": "3", "size": "5", "autocomplete": "off"}),
+    )
+    payee_kind = forms.TypedChoiceField(
+        label=_("預金種目"), choices=Account.Kind.choices, coerce=int, initial=Account.Kind.ORDINARY
+    )
+    payee_number = forms.CharField(
+        label=_("口座番号"),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "maxlength": "7", "size": "9", "autocomplete": "off"}),
+    )
+    payee_name = forms.CharField(
+        label=_("受取人名"),
+        help_text=_("カナで入力してください（例：ﾔﾏﾀﾞ ﾀﾛｳ）。全角・ひらがなは半角カナに変換します。"),
+        widget=forms.TextInput(attrs={"maxlength": "60", "size": "24", "autocomplete": "off"}),
+    )
+    amount = forms.CharField(
+        label=_("振込金額（円）"),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "maxlength": "13", "size": "14", "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, contract: Contract, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.contract = contract
+        self.accounts = {a.pk: a for a in contract.accounts.customer()}
+        self.fields["from_account"].choices = [
+            (pk, f"{a.branch_name} {a.get_kind_display()} {a.number}（{a.balance:,}円）")
+            for pk, a in self.accounts.items()
+        ]
+
+    def clean_bank_code(self):
+        value = half_width_digits(self.cleaned_data["bank_code"])
+        if not re.fullmatch(r"[0-9]{4}", value):
+            raise forms.ValidationError(BANK_CODE_FORMAT, code="format")
+        return value
+
+    def clean_branch_code(self):
+        value = half_width_digits(self.cleaned_data["branch_code"])
+        if not re.fullmatch(r"[0-9]{3}", value):
+            raise forms.ValidationError(BRANCH_CODE_FORMAT, code="format")
+        return value
+
+    def clean_payee_number(self):
+        value = half_width_digits(self.cleaned_data["payee_number"])
+        if not re.fullmatch(r"[0-9]{1,7}", value):
+            raise forms.ValidationError(ACCOUNT_NUMBER_FORMAT, code="format")
+        return value.zfill(7)  # 7桁未満は先頭に0を補う (as the bank's paper forms say)
+
+    def clean_payee_name(self):
+        try:
+            return kana.to_zengin(self.cleaned_data["payee_name"])
+        except kana.KanaError as error:
+            if error.invalid:
+                raise forms.ValidationError(NAME_INVALID % {"chars": "、".join(error.invalid)}, code="kana") from None
+            raise forms.ValidationError(NAME_TOO_LONG, code="length") from None
+
+    def clean_amount(self):
+        value = _digits(self.cleaned_data["amount"]).removesuffix("円")
+        if value.startswith("-") and value[1:].isdigit():
+            raise forms.ValidationError(AMOUNT_MIN, code="min")
+        if not re.fullmatch(r"[0-9]{1,13}", value):
+            raise forms.ValidationError(AMOUNT_FORMAT, code="format")
+        amount = int(value)
+        if amount < 1:
+            raise forms.ValidationError(AMOUNT_MIN, code="min")
+        if amount > MAX_AMOUNT:
+            raise forms.ValidationError(AMOUNT_MAX % {"max": f"{MAX_AMOUNT:,}"}, code="max")
+        return amount
+
+    def clean_from_account(self):
+        return self.accounts[self.cleaned_data["from_account"]]
+
+
+class BankSearchForm(forms.Form):
+    q = forms.CharField(label=_("金融機関名"), required=False, max_length=40)
+
+
+class BranchSearchForm(forms.Form):
+    q = forms.CharField(label=_("支店名"), required=False, max_length=40)

@@ -1,0 +1,43 @@
+"""Recompute every balance from the postings and check every entry (SPEC §5). Exits 1 on any difference."""
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.db.models import Count, Sum
+
+from accounts.models import Account
+from transfers.models import JournalEntry, Posting, Transfer
+
+
+class Command(BaseCommand):
+    help = "Check the ledger: balances equal their postings, entries sum to zero, the total is unchanged."
+
+    def handle(self, *args, **options):
+        problems = []
+        with transaction.atomic():  # one consistent snapshot on PostgreSQL (repeatable read not needed: one pass)
+            sums = dict(Posting.objects.values_list("account_id").annotate(total=Sum("amount")))
+            total = 0
+            for account_id, balance, purpose in Account.objects.values_list("id", "balance", "purpose"):
+                total += balance
+                if balance != sums.get(account_id, 0):
+                    problems.append(
+                        f"account {account_id}: balance {balance} but postings sum to {sums.get(account_id, 0)}"
+                    )
+                if purpose == Account.Purpose.CUSTOMER and balance < 0:
+                    problems.append(f"account {account_id}: negative balance {balance}")
+            entries = JournalEntry.objects.annotate(s=Sum("postings__amount"), n=Count("postings"))
+            for entry_id, entry_sum, lines in entries.values_list("id", "s", "n"):
+                if lines < 2 or (entry_sum or 0) != 0:
+                    problems.append(f"entry {entry_id}: {lines} postings summing to {entry_sum}")
+            # Every yen entered through an entry, so the total over all accounts never leaves zero.
+            if total != 0:
+                problems.append(f"the balances of all accounts sum to {total}, not 0")
+            executed = Transfer.objects.filter(status__in=[Transfer.Status.DONE, Transfer.Status.ACCEPTED])
+            for reference in executed.filter(entry__isnull=True).values_list("reference", flat=True):
+                problems.append(f"transfer {reference}: executed without a ledger entry")
+        for problem in problems:
+            self.stderr.write(problem)
+        if problems:
+            raise CommandError(f"ledger check failed: {len(problems)} problem(s)")
+        accounts = Account.objects.count()
+        entries = JournalEntry.objects.count()
+        self.stdout.write(f"ledger OK: {accounts} accounts, {entries} entries, total 0")

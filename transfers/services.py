@@ -1,0 +1,395 @@
+"""振込 (SPEC §5): 入力 → 確認 → 認証 → 結果, on the double-entry ledger.
+
+* 入力 (:func:`transfer_prepare`) checks everything the customer can be told
+  before 確認 and writes a DRAFT;
+* 確認 (:func:`transfer_confirm`) moves it to CONFIRMED and fixes a keyed
+  digest of what was shown (from account, payee, amount, fee);
+* 実行 (:func:`transfer_execute`, after the contract's authorization method
+  accepted) moves CONFIRMED → DONE / ACCEPTED in one conditional UPDATE that
+  also requires the digest, then takes the day's limit by a conditional UPDATE
+  and posts the ledger entry, all in one transaction. A reload or a double
+  click finds the transfer executed and shows its 受付番号: money moves once.
+"""
+
+import secrets
+from datetime import date
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext_lazy as _
+
+from accounts import audit
+from accounts.models import Account, Contract
+from ibank import clock
+from ibank.notices import notify
+from otp.models import TokenBinding
+
+from . import ledger
+from .models import Bank, Branch, DailyUsage, JournalEntry, Memo, Payee, Transfer
+
+
+class TransferError(Exception):
+    """A refusal the customer is told about; ``field`` names the form field it concerns."""
+
+    message = _("お取引を完了できませんでした。最初からやり直してください。")
+    field = None
+    reason = "refused"
+
+    def __init__(self, message=None, **params):
+        super().__init__(self.reason)
+        if message is not None:
+            self.message = message
+        self.params = params
+
+    def text(self) -> str:
+        return str(self.message) % self.params if self.params else str(self.message)
+
+
+class UnknownBank(TransferError):
+    message = _("金融機関コードに該当する金融機関がありません。金融機関コードをご確認ください。")
+    field = "bank_code"
+    reason = "unknown_bank"
+
+
+class UnknownBranch(TransferError):
+    message = _("支店番号に該当する支店がありません。支店番号をご確認ください。")
+    field = "branch_code"
+    reason = "unknown_branch"
+
+
+class PayeeAccountNotFound(TransferError):
+    message = _("振込先の口座が見つかりません。支店番号・預金種目・口座番号をご確認ください。")
+    field = "payee_number"
+    reason = "no_such_account"
+
+
+class SameAccount(TransferError):
+    message = _("支払口座と同じ口座には振り込めません。")
+    field = "payee_number"
+    reason = "same_account"
+
+
+class InsufficientBalance(TransferError):
+    message = _("支払口座の残高が不足しています。（お支払可能額：%(available)s円）")
+    field = "amount"
+    reason = "insufficient_balance"
+
+
+class OverLimit(TransferError):
+    message = _("1日あたりの振込限度額を超えています。本日お振込いただける金額はあと%(available)s円です。")
+    field = "amount"
+    reason = "over_limit"
+
+
+class TransferChanged(TransferError):
+    message = _("確認後にお振込の内容が変更されたため、お取引を中止しました。もう一度入力からやり直してください。")
+    reason = "changed"
+
+
+class AlreadyExecuted(TransferError):
+    """The transfer was executed already (a reload, a double click): show its result."""
+
+    reason = "already_executed"
+
+
+# -- rules ------------------------------------------------------------------------
+
+
+def today() -> date:
+    """The JST date (limits and 振込指定日 follow the bank's day)."""
+    return timezone.localdate(clock.now())
+
+
+def is_same_bank(bank_code: str) -> bool:
+    return bank_code == settings.IBANK_BANK_CODE
+
+
+def fee_for(*, bank_code: str, amount: int) -> int:
+    """振込手数料: same bank free; other banks by amount (settings)."""
+    if is_same_bank(bank_code):
+        return 0
+    if amount < settings.IBANK_FEE_THRESHOLD:
+        return settings.IBANK_FEE_OTHER_BANK_SMALL
+    return settings.IBANK_FEE_OTHER_BANK_LARGE
+
+
+def limit_ceiling(contract: Contract, on: date) -> int:
+    """10,000,000 with a token registered before ``on`` (JST), else 200,000 (SPEC §5)."""
+    bound_at = TokenBinding.objects.filter(contract=contract).values_list("bound_at", flat=True).first()
+    if bound_at is not None and timezone.localdate(bound_at) < on:
+        return settings.IBANK_LIMIT_CEILING_TOKEN
+    return settings.IBANK_LIMIT_CEILING_NO_TOKEN
+
+
+def daily_limit(contract: Contract, on: date) -> int:
+    """The limit in force on ``on``: the contract's own, never above the ceiling."""
+    return min(contract.daily_transfer_limit, limit_ceiling(contract, on))
+
+
+def used_on(contract: Contract, on: date) -> int:
+    return DailyUsage.objects.filter(contract=contract, date=on).values_list("used", flat=True).first() or 0
+
+
+def available_today(contract: Contract) -> int:
+    on = today()
+    return max(0, daily_limit(contract, on) - used_on(contract, on))
+
+
+def _take_limit(contract: Contract, amount: int) -> None:
+    """Count ``amount`` toward today's limit in one conditional UPDATE, or raise OverLimit.
+
+    Never "sum today's transfers, then check": two concurrent transfers would both pass.
+    """
+    on = today()
+    limit = daily_limit(contract, on)
+    DailyUsage.objects.bulk_create([DailyUsage(contract=contract, date=on, used=0)], ignore_conflicts=True)
+    taken = DailyUsage.objects.filter(contract=contract, date=on, used__lte=limit - amount).update(
+        used=F("used") + amount
+    )
+    if not taken:
+        raise OverLimit(available=f"{max(0, limit - used_on(contract, on)):,}")
+
+
+def transfer_digest(transfer: Transfer) -> str:
+    """A keyed digest of what 確認 showed; any change between 確認 and 実行 changes it."""
+    fields = [
+        transfer.contract_id,
+        transfer.reference,
+        transfer.from_account_id,
+        transfer.bank_code,
+        transfer.branch_code,
+        transfer.payee_kind,
+        transfer.payee_number,
+        transfer.payee_name,
+        transfer.to_account_id or "",
+        transfer.amount,
+        transfer.fee,
+    ]
+    return salted_hmac("transfers.confirmed", "|".join(map(str, fields)), algorithm="sha256").hexdigest()
+
+
+def _new_reference() -> str:
+    """受付番号: the JST date and 8 random digits (not guessable from one another)."""
+    return f"{today():%y%m%d}{secrets.randbelow(10**8):08d}"
+
+
+# -- 入力 ---------------------------------------------------------------------------
+
+
+def transfer_prepare(
+    *,
+    request,
+    contract: Contract,
+    from_account: Account,
+    bank_code: str,
+    branch_code: str,
+    payee_kind: int,
+    payee_number: str,
+    payee_name: str,
+    amount: int,
+    transfer: Transfer | None = None,
+) -> Transfer:
+    """Check a transfer as entered and save it as a DRAFT (a new one, or ``transfer`` corrected)."""
+    try:
+        bank = Bank.objects.filter(code=bank_code).first()
+        if bank is None:
+            raise UnknownBank
+        branch = Branch.objects.filter(bank=bank, code=branch_code).first()
+        if branch is None:
+            raise UnknownBranch
+        to_account = None
+        if is_same_bank(bank_code):
+            to_account = (
+                Account.objects.customer().filter(branch_code=branch_code, kind=payee_kind, number=payee_number).first()
+            )
+            if to_account is None:
+                raise PayeeAccountNotFound
+            if to_account.pk == from_account.pk:
+                raise SameAccount
+        fee = fee_for(bank_code=bank_code, amount=amount)
+        if amount + fee > from_account.balance:
+            raise InsufficientBalance(available=f"{max(0, from_account.balance - fee):,}")
+        available = available_today(contract)
+        if amount > available:
+            raise OverLimit(available=f"{available:,}")
+    except TransferError as error:
+        audit.record(request, "transfer.input", ok=False, contract=contract, reason=error.reason, amount=amount)
+        raise
+    values = {
+        "from_account": from_account,
+        "bank_code": bank.code,
+        "bank_name": bank.name,
+        "bank_kana": bank.kana,
+        "branch_code": branch.code,
+        "branch_name": branch.name,
+        "branch_kana": branch.kana,
+        "payee_kind": payee_kind,
+        "payee_number": payee_number,
+        "payee_name": payee_name,
+        "to_account": to_account,
+        "amount": amount,
+        "fee": fee,
+    }
+    if transfer is not None:
+        # A correction: only a transfer not yet executed, and it must be confirmed again.
+        changed = Transfer.objects.filter(
+            pk=transfer.pk, contract=contract, status__in=[Transfer.Status.DRAFT, Transfer.Status.CONFIRMED]
+        ).update(status=Transfer.Status.DRAFT, digest="", confirmed_at=None, **values)
+        if not changed:
+            raise AlreadyExecuted
+        transfer.refresh_from_db()
+    else:
+        for _attempt in range(10):
+            try:
+                with transaction.atomic():
+                    transfer = Transfer.objects.create(contract=contract, reference=_new_reference(), **values)
+                break
+            except IntegrityError:  # that 受付番号 exists: draw another
+                continue
+        else:
+            raise TransferError
+    audit.record(
+        request, "transfer.input", ok=True, contract=contract, reference=transfer.reference, amount=amount, fee=fee
+    )
+    return transfer
+
+
+# -- 確認 ---------------------------------------------------------------------------
+
+
+def transfer_confirm(*, request, contract: Contract, transfer: Transfer) -> str:
+    """DRAFT → CONFIRMED with the digest of what was shown; returns the digest."""
+    digest = transfer_digest(transfer)
+    confirmed = Transfer.objects.filter(pk=transfer.pk, contract=contract, status=Transfer.Status.DRAFT).update(
+        status=Transfer.Status.CONFIRMED, digest=digest, confirmed_at=clock.now()
+    )
+    if not confirmed:
+        transfer.refresh_from_db()
+        if transfer.is_executed:
+            raise AlreadyExecuted
+        if transfer.status != Transfer.Status.CONFIRMED:
+            raise TransferChanged
+        digest = transfer.digest
+    audit.record(request, "transfer.confirm", ok=True, contract=contract, reference=transfer.reference, digest=digest)
+    return digest
+
+
+# -- 実行 ---------------------------------------------------------------------------
+
+
+def transfer_execute(*, request, contract: Contract, transfer: Transfer, digest: str) -> Transfer:
+    """Move the money of a confirmed, authorized transfer, once.
+
+    ``digest`` is the one kept server-side at 確認; the row must still carry it
+    and still produce it. Raises AlreadyExecuted for a second execution,
+    TransferChanged, OverLimit or InsufficientBalance (nothing moved).
+    """
+    same_bank = is_same_bank(transfer.bank_code)
+    done = Transfer.Status.DONE if same_bank else Transfer.Status.ACCEPTED
+    try:
+        with transaction.atomic():
+            claimed = Transfer.objects.filter(
+                pk=transfer.pk, contract=contract, status=Transfer.Status.CONFIRMED, digest=digest
+            ).update(status=done, executed_at=clock.now())
+            transfer.refresh_from_db()
+            if not claimed:
+                raise AlreadyExecuted if transfer.is_executed else TransferChanged
+            if not constant_time_compare(transfer_digest(transfer), digest):
+                raise TransferChanged
+            _take_limit(contract, transfer.amount)
+            entry = _post(transfer, same_bank=same_bank)
+            Transfer.objects.filter(pk=transfer.pk).update(entry=entry)
+            transfer.entry = entry
+    except ledger.InsufficientFunds:
+        transfer.refresh_from_db()
+        balance = Account.objects.values_list("balance", flat=True).get(pk=transfer.from_account_id)
+        error = InsufficientBalance(available=f"{max(0, balance - transfer.fee):,}")
+        audit.record(
+            request, "transfer.execute", ok=False, contract=contract, reason=error.reason, reference=transfer.reference
+        )
+        raise error from None
+    except AlreadyExecuted:
+        raise
+    except TransferError as error:
+        transfer.refresh_from_db()
+        audit.record(
+            request, "transfer.execute", ok=False, contract=contract, reason=error.reason, reference=transfer.reference
+        )
+        raise
+    audit.record(
+        request,
+        "transfer.execute",
+        ok=True,
+        contract=contract,
+        reference=transfer.reference,
+        amount=transfer.amount,
+        fee=transfer.fee,
+        status=transfer.status,
+        entry=transfer.entry_id,
+        digest=digest,
+    )
+    notify(contract, "transfer_done", transfer=transfer)
+    return transfer
+
+
+def _post(transfer: Transfer, *, same_bank: bool) -> JournalEntry:
+    sender = transfer.from_account
+    lines = [ledger.Line(sender.pk, -transfer.amount, Memo.TRANSFER_OUT, transfer.payee_name)]
+    if same_bank:
+        lines.append(ledger.Line(transfer.to_account_id, transfer.amount, Memo.TRANSFER_IN, sender.holder_kana))
+    else:
+        clearing = Account.objects.internal(Account.Purpose.CLEARING_OUT)
+        lines.append(ledger.Line(clearing.pk, transfer.amount, Memo.CLEARING, transfer.payee_name))
+    if transfer.fee:
+        fee_income = Account.objects.internal(Account.Purpose.FEE_INCOME)
+        lines.append(ledger.Line(sender.pk, -transfer.fee, Memo.FEE))
+        lines.append(ledger.Line(fee_income.pk, transfer.fee, Memo.FEE, sender.holder_kana))
+    return ledger.post(kind=JournalEntry.Kind.TRANSFER, lines=lines, reference=transfer.reference)
+
+
+def transfer_cancel(*, request, contract: Contract, transfer: Transfer) -> None:
+    """中止 before execution: nothing moved, the transfer is kept as cancelled."""
+    cancelled = Transfer.objects.filter(
+        pk=transfer.pk, contract=contract, status__in=[Transfer.Status.DRAFT, Transfer.Status.CONFIRMED]
+    ).update(status=Transfer.Status.CANCELLED)
+    if cancelled:
+        audit.record(request, "transfer.cancel", ok=True, contract=contract, reference=transfer.reference)
+
+
+# -- 振込先登録 -------------------------------------------------------------------
+
+
+def payee_save(*, request, contract: Contract, transfer: Transfer) -> tuple[Payee, bool]:
+    """Save the payee of an executed transfer; returns (payee, created)."""
+    if not transfer.is_executed:
+        raise TransferError
+    key = {
+        "contract": contract,
+        "bank_code": transfer.bank_code,
+        "branch_code": transfer.branch_code,
+        "kind": transfer.payee_kind,
+        "number": transfer.payee_number,
+    }
+    try:
+        with transaction.atomic():
+            payee, created = Payee.objects.get_or_create(
+                **key,
+                defaults={
+                    "bank_name": transfer.bank_name,
+                    "branch_name": transfer.branch_name,
+                    "name": transfer.payee_name,
+                },
+            )
+    except IntegrityError:  # saved twice at once
+        payee, created = Payee.objects.get(**key), False
+    if created:
+        audit.record(request, "payee.add", ok=True, contract=contract, payee=payee.pk, reference=transfer.reference)
+    return payee, created
+
+
+def payee_delete(*, request, contract: Contract, payee: Payee) -> None:
+    Payee.objects.filter(pk=payee.pk, contract=contract).delete()
+    audit.record(request, "payee.delete", ok=True, contract=contract, payee=payee.pk)

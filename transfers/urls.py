@@ -1,0 +1,21 @@
+from django.urls import path, re_path
+
+from . import views
+
+REF = r"(?P<reference>[0-9]{14})"
+
+urlpatterns = [
+    path("menu/", views.menu_view, name="accounts-menu"),
+    path("transfer/", views.new_view, name="transfers-new"),
+    path("transfer/banks/", views.bank_search_view, name="transfers-banks"),
+    re_path(r"^transfer/banks/(?P<bank_code>[0-9]{4})/$", views.branch_search_view, name="transfers-branches"),
+    re_path(rf"^transfer/{REF}/$", views.result_view, name="transfers-result"),
+    re_path(rf"^transfer/{REF}/edit/$", views.edit_view, name="transfers-edit"),
+    re_path(rf"^transfer/{REF}/confirm/$", views.confirm_view, name="transfers-confirm"),
+    re_path(rf"^transfer/{REF}/authorize/$", views.authorize_view, name="transfers-authorize"),
+    re_path(rf"^transfer/{REF}/cancel/$", views.cancel_view, name="transfers-cancel"),
+    re_path(rf"^transfer/{REF}/payee/$", views.save_payee_view, name="transfers-save-payee"),
+    path("payees/", views.payees_view, name="transfers-payees"),
+    path("payees/<int:pk>/delete/", views.payee_delete_view, name="transfers-payee-delete"),
+    path("accounts/<int:pk>/history/", views.history_view, name="transfers-history"),
+]

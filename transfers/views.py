@@ -1,0 +1,396 @@
+"""The customer's menu, 振込 (入力 → 確認 → 認証 → 結果), 振込先, 入出金明細.
+
+Every view reaches accounts, payees and transfers only through the helpers
+below, scoped to the logged-in contract: another contract's object is a 404.
+"""
+
+import jaconv
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from accounts import authorization
+from accounts import services as account_services
+from accounts.decorators import customer_required
+from accounts.models import Account
+from ibank import pending
+from otp.messages import TOKEN_EXPIRED
+from otp.models import TokenBinding
+
+from . import services
+from .forms import BankSearchForm, BranchSearchForm, TransferForm
+from .kana import KATAKANA
+from .models import Bank, Branch, Payee, Transfer
+
+# [reference, digest, started at]: what 確認 fixed, kept server-side until 実行.
+CONFIRMED_KEY = "_ibank_transfer_confirmed"
+
+STEPS = [_("入力"), _("確認"), _("認証"), _("結果")]
+CONFIRM_EXPIRED = _("一定時間が経過したため、確認からやり直してください。")
+NOT_CONFIRMED = _("お振込の内容を確認してから、認証に進んでください。")
+CANCELLED = _("お振込を中止しました。")
+PAYEE_SAVED = _("振込先を登録しました。")
+PAYEE_EXISTS = _("この振込先は登録済みです。")
+PAYEE_DELETED = _("振込先を削除しました。")
+NO_ACCOUNT = _("お支払に使える口座がありません。")
+# The 50-on index: ｱ行 … ﾜ行.
+INITIALS = [KATAKANA[i : i + 5] for i in range(0, 35, 5)] + [KATAKANA[35:38], KATAKANA[38:43], KATAKANA[43:]]
+
+
+# -- access, scoped to the logged-in contract -----------------------------------
+
+
+def _get_account(request, pk) -> Account:
+    return get_object_or_404(Account.objects.customer(), pk=pk, contract=request.contract)
+
+
+def _get_transfer(request, reference) -> Transfer:
+    return get_object_or_404(
+        Transfer.objects.select_related("from_account", "to_account"), reference=reference, contract=request.contract
+    )
+
+
+def _get_payee(request, pk) -> Payee:
+    return get_object_or_404(Payee, pk=pk, contract=request.contract)
+
+
+def _steps(current: int):
+    return [{"label": label, "current": i == current} for i, label in enumerate(STEPS)]
+
+
+# -- menu -------------------------------------------------------------------------
+
+
+@customer_required
+def menu_view(request):
+    contract = request.contract
+    binding = TokenBinding.objects.select_related("software_token__token_type").filter(contract=contract).first()
+    method = authorization.method_for(contract)
+    return render(
+        request,
+        "transfers/menu.html",
+        {
+            "contract": contract,
+            "accounts": contract.accounts.customer(),
+            "binding": binding,
+            "token_expired_message": TOKEN_EXPIRED,
+            "authorization_label": method.label,
+            "authorization_locked": method.is_locked(contract),
+            "previous_logins": account_services.previous_logins(
+                contract=contract, current_record_id=request.session.get(account_services.SESSION_LOGIN_RECORD)
+            ),
+        },
+    )
+
+
+# -- 振込 ---------------------------------------------------------------------------
+
+
+def _initial_from_query(request, contract) -> dict:
+    """Prefill from a registered payee (?payee=) or the bank search (?bank_code=&branch_code=)."""
+    initial = {}
+    if request.GET.get("payee", "").isdigit():
+        payee = Payee.objects.filter(pk=request.GET["payee"], contract=contract).first()
+        if payee is not None:
+            initial = {
+                "bank_code": payee.bank_code,
+                "branch_code": payee.branch_code,
+                "payee_kind": payee.kind,
+                "payee_number": payee.number,
+                "payee_name": payee.name,
+            }
+    for name in ("bank_code", "branch_code"):
+        if request.GET.get(name, "").isdigit():
+            initial[name] = request.GET[name][:4]
+    return initial
+
+
+def _input(request, transfer=None):
+    contract = request.contract
+    if request.method == "POST":
+        form = TransferForm(request.POST, contract=contract)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                transfer = services.transfer_prepare(
+                    request=request,
+                    contract=contract,
+                    from_account=data["from_account"],
+                    bank_code=data["bank_code"],
+                    branch_code=data["branch_code"],
+                    payee_kind=data["payee_kind"],
+                    payee_number=data["payee_number"],
+                    payee_name=data["payee_name"],
+                    amount=data["amount"],
+                    transfer=transfer,
+                )
+            except services.AlreadyExecuted:
+                return redirect("transfers-result", reference=transfer.reference)
+            except services.TransferError as error:
+                form.add_error(error.field, error.text())
+            else:
+                return redirect("transfers-confirm", reference=transfer.reference)
+    elif transfer is not None:
+        form = TransferForm(
+            contract=contract,
+            initial={
+                "from_account": transfer.from_account_id,
+                "bank_code": transfer.bank_code,
+                "branch_code": transfer.branch_code,
+                "payee_kind": transfer.payee_kind,
+                "payee_number": transfer.payee_number,
+                "payee_name": transfer.payee_name,
+                "amount": transfer.amount,
+            },
+        )
+    else:
+        form = TransferForm(contract=contract, initial=_initial_from_query(request, contract))
+    return render(
+        request,
+        "transfers/input.html",
+        {
+            "form": form,
+            "steps": _steps(0),
+            "transfer": transfer,
+            "today": services.today(),
+            "available": services.available_today(contract),
+            "payees": contract.payees.all()[:20],
+            "no_account": not form.accounts,
+        },
+    )
+
+
+@customer_required
+@csrf_protect
+def new_view(request):
+    """振込 入力."""
+    return _input(request)
+
+
+@customer_required
+@csrf_protect
+def edit_view(request, reference):
+    """入力 again, from 確認's 戻る: the transfer is corrected and must be confirmed again."""
+    transfer = _get_transfer(request, reference)
+    if transfer.is_executed:
+        return redirect("transfers-result", reference=reference)
+    if transfer.status == Transfer.Status.CANCELLED:
+        return redirect("transfers-new")
+    return _input(request, transfer)
+
+
+@customer_required
+@csrf_protect
+def confirm_view(request, reference):
+    """確認: what will move; 確認 fixes it (digest) and leads to 認証. It cannot be skipped."""
+    transfer = _get_transfer(request, reference)
+    if transfer.is_executed:
+        return redirect("transfers-result", reference=reference)
+    if transfer.status == Transfer.Status.CANCELLED:
+        return redirect("transfers-new")
+    if request.method == "POST":
+        try:
+            digest = services.transfer_confirm(request=request, contract=request.contract, transfer=transfer)
+        except services.AlreadyExecuted:
+            return redirect("transfers-result", reference=reference)
+        except services.TransferError as error:
+            messages.error(request, error.text())
+            return redirect("transfers-edit", reference=reference)
+        pending.put(request, CONFIRMED_KEY, transfer.reference, digest)
+        return redirect("transfers-authorize", reference=reference)
+    return render(request, "transfers/confirm.html", {"transfer": transfer, "steps": _steps(1)})
+
+
+@customer_required
+@sensitive_post_parameters()
+@csrf_protect
+def authorize_view(request, reference):
+    """認証: the contract's method (OTP, 資金移動用パスワード or card), then the money moves once."""
+    contract = request.contract
+    transfer = _get_transfer(request, reference)
+    if transfer.is_executed:
+        return redirect("transfers-result", reference=reference)
+    stored = pending.get(request, CONFIRMED_KEY)
+    if transfer.status != Transfer.Status.CONFIRMED or not stored or stored[0] != reference:
+        messages.warning(request, CONFIRM_EXPIRED if transfer.status == Transfer.Status.CONFIRMED else NOT_CONFIRMED)
+        return redirect("transfers-confirm", reference=reference)
+    digest = stored[1]
+    method = authorization.method_for(contract)
+    locked = method.is_locked(contract)
+    form = authorization.AuthorizationForm(
+        request.POST if request.method == "POST" and not locked else None, method=method, contract=contract
+    )
+    if request.method == "POST" and not locked and form.is_valid():
+        outcome = method.authorize(
+            request=request,
+            contract=contract,
+            data=form.cleaned_data,
+            action="transfer.authorize",
+            reference=reference,
+            digest=digest,
+        )
+        if outcome.ok:
+            return _execute(request, transfer, digest)
+        transfer.refresh_from_db()
+        if outcome.reused and transfer.is_executed:  # a double click: the first one moved the money
+            return redirect("transfers-result", reference=reference)
+        form.apply(outcome)
+        locked = outcome.locked
+    return render(
+        request,
+        "transfers/authorize.html",
+        {
+            "transfer": transfer,
+            "steps": _steps(2),
+            "form": form,
+            "method": method,
+            "locked": locked,
+            "locked_message": method.locked_message(contract) if locked else "",
+        },
+    )
+
+
+def _execute(request, transfer, digest):
+    try:
+        services.transfer_execute(request=request, contract=request.contract, transfer=transfer, digest=digest)
+    except services.AlreadyExecuted:
+        pass
+    except services.TransferError as error:
+        pending.clear(request, CONFIRMED_KEY)
+        messages.error(request, error.text())
+        return redirect("transfers-edit", reference=transfer.reference)
+    pending.clear(request, CONFIRMED_KEY)
+    return redirect("transfers-result", reference=transfer.reference)
+
+
+@customer_required
+@require_POST
+@csrf_protect
+def cancel_view(request, reference):
+    """中止: before execution only; nothing moves."""
+    transfer = _get_transfer(request, reference)
+    services.transfer_cancel(request=request, contract=request.contract, transfer=transfer)
+    pending.clear(request, CONFIRMED_KEY)
+    if transfer.is_executed:
+        return redirect("transfers-result", reference=reference)
+    messages.info(request, CANCELLED)
+    return redirect("accounts-menu")
+
+
+@customer_required
+def result_view(request, reference):
+    """結果: rendered from the database; a reload shows the same 受付番号."""
+    transfer = _get_transfer(request, reference)
+    if not transfer.is_executed:
+        return redirect("transfers-confirm", reference=reference)
+    saved = Payee.objects.filter(
+        contract=request.contract,
+        bank_code=transfer.bank_code,
+        branch_code=transfer.branch_code,
+        kind=transfer.payee_kind,
+        number=transfer.payee_number,
+    ).exists()
+    return render(request, "transfers/result.html", {"transfer": transfer, "steps": _steps(3), "saved": saved})
+
+
+@customer_required
+@require_POST
+@csrf_protect
+def save_payee_view(request, reference):
+    """「この振込先を登録する」 after a completed transfer."""
+    transfer = _get_transfer(request, reference)
+    if not transfer.is_executed:
+        return redirect("transfers-confirm", reference=reference)
+    _payee, created = services.payee_save(request=request, contract=request.contract, transfer=transfer)
+    messages.success(request, PAYEE_SAVED if created else PAYEE_EXISTS)
+    return redirect("transfers-result", reference=reference)
+
+
+# -- 金融機関・支店の検索 ---------------------------------------------------------
+
+
+def _name_query(text: str) -> Q:
+    """Match a name typed in kanji, hiragana, katakana (full or half width) or romaji."""
+    text = text.strip()
+    variants = {text, jaconv.hira2kata(jaconv.h2z(text, kana=True)), jaconv.kata2hira(jaconv.h2z(text, kana=True))}
+    query = Q()
+    for variant in variants:
+        if variant:
+            query |= Q(search_text__icontains=variant)
+    return query
+
+
+@customer_required
+def bank_search_view(request):
+    form = BankSearchForm(request.GET or None)
+    initial = request.GET.get("initial", "")
+    banks = Bank.objects.none()
+    if form.is_valid() and form.cleaned_data["q"]:
+        banks = Bank.objects.filter(_name_query(form.cleaned_data["q"]))
+    elif initial in KATAKANA:
+        banks = Bank.objects.filter(initial=initial)
+    return render(
+        request,
+        "transfers/bank_search.html",
+        {"form": form, "banks": banks.order_by("kana")[:100], "initials": INITIALS, "initial": initial},
+    )
+
+
+@customer_required
+def branch_search_view(request, bank_code):
+    bank = get_object_or_404(Bank, code=bank_code)
+    form = BranchSearchForm(request.GET or None)
+    initial = request.GET.get("initial", "")
+    branches = Branch.objects.none()
+    if form.is_valid() and form.cleaned_data["q"]:
+        branches = bank.branches.filter(_name_query(form.cleaned_data["q"]))
+    elif initial in KATAKANA:
+        branches = bank.branches.filter(initial=initial)
+    elif bank.branches.count() <= 30:
+        branches = bank.branches.all()
+    return render(
+        request,
+        "transfers/branch_search.html",
+        {
+            "bank": bank,
+            "form": form,
+            "branches": branches.order_by("kana")[:200],
+            "initials": INITIALS,
+            "initial": initial,
+        },
+    )
+
+
+# -- 振込先 -------------------------------------------------------------------------
+
+
+@customer_required
+def payees_view(request):
+    return render(request, "transfers/payees.html", {"payees": request.contract.payees.all()})
+
+
+@customer_required
+@csrf_protect
+def payee_delete_view(request, pk):
+    payee = _get_payee(request, pk)
+    if request.method == "POST":
+        services.payee_delete(request=request, contract=request.contract, payee=payee)
+        messages.success(request, PAYEE_DELETED)
+        return redirect("transfers-payees")
+    return render(request, "transfers/payee_delete.html", {"payee": payee})
+
+
+# -- 入出金明細 -----------------------------------------------------------------------
+
+
+@customer_required
+def history_view(request, pk):
+    account = _get_account(request, pk)
+    postings = account.postings.select_related("entry").order_by("-pk")
+    page = Paginator(postings, 20).get_page(request.GET.get("page"))
+    return render(request, "transfers/history.html", {"account": account, "page": page})
