@@ -58,10 +58,11 @@ class KanaError(ValueError):
     """A name that cannot be written in the Zengin character set."""
 
     def __init__(self, *, invalid: str = "", too_long: bool = False):
-        super().__init__(invalid or "too long")
+        super().__init__(invalid or ("too long" if too_long else "empty"))
         #: the refused characters, each once, in order of appearance
         self.invalid = invalid
         self.too_long = too_long
+        self.empty = not invalid and not too_long
 
 
 def to_zengin(text: str) -> str:
@@ -69,7 +70,7 @@ def to_zengin(text: str) -> str:
     value = jaconv.hira2kata(text.translate(_PUNCTUATION)).translate(SMALL_TO_LARGE)
     value = jaconv.z2h(value, kana=True, ascii=True, digit=True)
     value = value.translate(_PUNCTUATION).translate(SMALL_TO_LARGE).upper()
-    value = value.strip()
+    value = value.strip(" ")
     invalid = "".join(dict.fromkeys(ch for ch in value if ch not in ALLOWED))
     if invalid:
         raise KanaError(invalid=invalid)

@@ -210,8 +210,9 @@ def transfer_prepare(
             if to_account.pk == from_account.pk:
                 raise SameAccount
         fee = fee_for(bank_code=bank_code, amount=amount)
-        if amount + fee > from_account.balance:
-            raise InsufficientBalance(available=f"{max(0, from_account.balance - fee):,}")
+        balance = Account.objects.values_list("balance", flat=True).get(pk=from_account.pk)
+        if amount + fee > balance:
+            raise InsufficientBalance(available=f"{max(0, balance - fee):,}")
         available = available_today(contract)
         if amount > available:
             raise OverLimit(available=f"{available:,}")

@@ -1,0 +1,70 @@
+from django.conf import settings
+from django.urls import reverse
+
+from tests.conftest import PASSWORD, TRANSFER_PASSWORD
+from transfers.models import Transfer
+
+NEW = reverse("transfers-new")
+
+
+def login(client, contract):
+    response = client.post(reverse("accounts-login"), {"contract_id": contract.contract_id, "password": PASSWORD})
+    assert response.status_code == 302
+    return response
+
+
+def same_bank_data(contract, payee, amount=10_000, **extra):
+    account = payee.account
+    return {
+        "from_account": contract.account.pk,
+        "bank_code": settings.IBANK_BANK_CODE,
+        "branch_code": account.branch_code,
+        "payee_kind": account.kind,
+        "payee_number": account.number,
+        "payee_name": account.holder_kana,
+        "amount": str(amount),
+        **extra,
+    }
+
+
+def other_bank_data(contract, amount=10_000, **extra):
+    return {
+        "from_account": contract.account.pk,
+        "bank_code": "0005",
+        "branch_code": "001",
+        "payee_kind": "1",
+        "payee_number": "7654321",
+        "payee_name": "やまだ　はなこ",
+        "amount": str(amount),
+        **extra,
+    }
+
+
+def enter(client, data):
+    """入力 → the 確認 page's URL; returns (response, transfer or None)."""
+    response = client.post(NEW, data)
+    if response.status_code != 302:
+        return response, None
+    reference = response["Location"].split("/")[2]
+    return response, Transfer.objects.get(reference=reference)
+
+
+def confirm(client, transfer):
+    response = client.post(reverse("transfers-confirm", args=[transfer.reference]))
+    assert response["Location"] == reverse("transfers-authorize", args=[transfer.reference]), response
+    return response
+
+
+def authorize(client, transfer, **answer):
+    answer = answer or {"transfer_password": TRANSFER_PASSWORD}
+    return client.post(reverse("transfers-authorize", args=[transfer.reference]), answer)
+
+
+def send(client, data, **answer):
+    """A whole transfer: 入力, 確認, 認証. Returns (last response, transfer)."""
+    response, transfer = enter(client, data)
+    assert transfer is not None, response.context["form"].errors
+    confirm(client, transfer)
+    response = authorize(client, transfer, **answer)
+    transfer.refresh_from_db()
+    return response, transfer

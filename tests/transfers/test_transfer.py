@@ -1,0 +1,420 @@
+from io import StringIO
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from accounts import authorization
+from accounts.models import Account, AuditEntry, Contract
+from ibank.notices import subject
+from otp import totp
+from tests.conftest import CARD, TRANSFER_PASSWORD
+from tests.transfers.helpers import (
+    NEW,
+    authorize,
+    confirm,
+    enter,
+    login,
+    other_bank_data,
+    same_bank_data,
+    send,
+)
+from transfers import forms, services
+from transfers.models import JournalEntry, Payee, Transfer
+from transfers.views import NOT_CONFIRMED
+
+
+def check_ledger():
+    call_command("check_ledger", stdout=StringIO(), stderr=StringIO())
+
+
+def balance(contract):
+    return Account.objects.get(pk=contract.account.pk).balance
+
+
+def internal(purpose):
+    return Account.objects.internal(purpose).balance
+
+
+@pytest.fixture
+def payee(make_contract):
+    return make_contract(balance=5_000)
+
+
+# -- the happy paths -------------------------------------------------------------
+
+
+def test_same_bank_transfer_credits_at_once(client, contract, payee, mailoutbox, django_capture_on_commit_callbacks):
+    login(client, contract)
+    with django_capture_on_commit_callbacks(execute=True):
+        response, transfer = send(client, same_bank_data(contract, payee, amount=12_345))
+    result_url = reverse("transfers-result", args=[transfer.reference])
+    assert response["Location"] == result_url
+    transfer.refresh_from_db()
+    assert transfer.status == Transfer.Status.DONE and transfer.fee == 0
+    assert balance(contract) == 100_000 - 12_345
+    assert balance(payee) == 5_000 + 12_345
+    page = client.get(result_url).content.decode()
+    assert transfer.reference in page and "お振込が完了しました。" in page and "振込済" in page
+    [mail] = mailoutbox
+    assert mail.subject == subject("transfer_done") and mail.to == [contract.email]
+    assert transfer.reference in mail.body and "12,345円" in mail.body
+    assert f"***{payee.account.number[-4:]}" in mail.body and payee.account.number not in mail.body
+    actions = list(AuditEntry.objects.filter(contract=contract).values_list("action", flat=True).order_by("pk"))
+    assert actions[-4:] == ["transfer.input", "transfer.confirm", "transfer.authorize", "transfer.execute"]
+    authorized = AuditEntry.objects.get(action="transfer.authorize", contract=contract)
+    assert authorized.detail["digest"] == transfer.digest == services.transfer_digest(transfer)
+    check_ledger()
+
+
+@pytest.mark.parametrize(("amount", "fee"), [(29_999, 275), (30_000, 440)])
+def test_other_bank_transfer_is_debited_with_the_fee_and_queued(client, contract, amount, fee):
+    login(client, contract)
+    clearing, income = internal("clearing_out"), internal("fee_income")
+    response, transfer = send(client, other_bank_data(contract, amount=amount))
+    transfer.refresh_from_db()
+    assert transfer.status == Transfer.Status.ACCEPTED and transfer.fee == fee
+    assert transfer.payee_name == "ﾔﾏﾀﾞ ﾊﾅｺ"  # converted from full-width hiragana
+    assert balance(contract) == 100_000 - amount - fee
+    assert internal("clearing_out") == clearing + amount
+    assert internal("fee_income") == income + fee
+    assert "受付済" in client.get(response["Location"]).content.decode()
+    lines = sorted(transfer.entry.postings.values_list("amount", flat=True))
+    assert sum(lines) == 0 and len(lines) == 4
+    check_ledger()
+
+
+def test_fee_comes_from_settings(settings, client, contract):
+    settings.IBANK_FEE_OTHER_BANK_SMALL = 110
+    login(client, contract)
+    _response, transfer = enter(client, other_bank_data(contract, amount=1_000))
+    assert transfer.fee == 110
+
+
+def test_confirm_page_shows_the_fee_total_and_the_real_holder_name(client, contract, payee):
+    login(client, contract)
+    _response, transfer = enter(client, same_bank_data(contract, payee, payee_name="ｽｽﾞｷ"))
+    page = client.get(reverse("transfers-confirm", args=[transfer.reference])).content.decode()
+    assert payee.account.holder_kana in page and "ｽｽﾞｷ" in page
+    assert "入力された受取人名と口座名義が異なります。" in page
+    _response, other = enter(client, other_bank_data(contract, amount=40_000))
+    page = client.get(reverse("transfers-confirm", args=[other.reference])).content.decode()
+    assert "440円" in page and "40,440円" in page and "三菱ＵＦＪ" in page
+
+
+# -- refusals at 入力 --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"bank_code": "9998"}, "bank_code", services.UnknownBank.message),
+        ({"bank_code": "12"}, "bank_code", forms.BANK_CODE_FORMAT),
+        ({"branch_code": "999"}, "branch_code", services.UnknownBranch.message),
+        ({"payee_number": "12a4567"}, "payee_number", forms.ACCOUNT_NUMBER_FORMAT),
+        ({"payee_number": "12345678"}, "payee_number", forms.ACCOUNT_NUMBER_FORMAT),
+        ({"amount": "0"}, "amount", forms.AMOUNT_MIN),
+        ({"amount": "-500"}, "amount", forms.AMOUNT_MIN),
+        ({"amount": "1.5"}, "amount", forms.AMOUNT_FORMAT),
+        ({"amount": ""}, "amount", "振込金額（円）を入力してください。"),
+        ({"payee_name": "山田ﾀﾛｳ"}, "payee_name", forms.NAME_INVALID % {"chars": "山、田"}),
+        ({"payee_name": "ｱ" * 31}, "payee_name", forms.NAME_TOO_LONG),
+    ],
+)
+def test_input_refusals_name_the_field_and_keep_what_was_typed(client, contract, change, field, message):
+    login(client, contract)
+    data = {**other_bank_data(contract), **change}
+    response, transfer = enter(client, data)
+    assert transfer is None and response.status_code == 200
+    assert response.context["form"].errors[field] == [str(message)]
+    page = response.content.decode()
+    for name in ("bank_code", "branch_code", "payee_number"):
+        assert f'value="{data[name]}"' in page
+    assert not Transfer.objects.exists()
+
+
+def test_same_bank_account_that_does_not_exist_is_refused(client, contract, payee):
+    login(client, contract)
+    response, transfer = enter(client, same_bank_data(contract, payee, payee_number="7777777"))
+    assert transfer is None
+    assert response.context["form"].errors["payee_number"] == [str(services.PayeeAccountNotFound.message)]
+    assert AuditEntry.objects.filter(action="transfer.input", outcome="failed", reason="no_such_account").exists()
+
+
+def test_amount_over_the_balance_is_refused(client, contract):
+    login(client, contract)
+    response, transfer = enter(client, other_bank_data(contract, amount=99_800))
+    assert transfer is None
+    assert response.context["form"].errors["amount"] == ["支払口座の残高が不足しています。（お支払可能額：99,560円）"]
+
+
+def test_over_the_daily_limit_names_what_is_left(client, make_contract, payee):
+    rich = make_contract(balance=1_000_000)
+    login(client, rich)
+    # No token: the ceiling is 200,000 yen a day.
+    send(client, same_bank_data(rich, payee, amount=150_000))
+    response, transfer = enter(client, same_bank_data(rich, payee, amount=60_000))
+    assert transfer is None
+    assert response.context["form"].errors["amount"] == [
+        "1日あたりの振込限度額を超えています。本日お振込いただける金額はあと50,000円です。"
+    ]
+    assert send(client, same_bank_data(rich, payee, amount=50_000))[1].status == Transfer.Status.DONE
+
+
+def test_full_width_digits_and_commas_are_accepted(client, contract, payee):
+    login(client, contract)
+    data = same_bank_data(contract, payee, amount="１２，３４５")
+    data["payee_number"] = "".join(chr(ord(c) + 0xFEE0) for c in data["payee_number"])
+    _response, transfer = enter(client, data)
+    assert transfer.amount == 12_345 and transfer.payee_number == payee.account.number
+
+
+# -- 確認 and what was confirmed ------------------------------------------------------
+
+
+def test_confirm_cannot_be_skipped(client, contract, payee):
+    login(client, contract)
+    _response, transfer = enter(client, same_bank_data(contract, payee))
+    response = authorize(client, transfer)
+    assert response["Location"] == reverse("transfers-confirm", args=[transfer.reference])
+    assert str(NOT_CONFIRMED) in [str(m) for m in response.wsgi_request._messages]
+    assert balance(contract) == 100_000 and not JournalEntry.objects.filter(kind="transfer").exists()
+
+
+def test_a_change_after_confirm_is_refused(client, contract, payee):
+    login(client, contract)
+    _response, transfer = enter(client, same_bank_data(contract, payee, amount=1_000))
+    confirm(client, transfer)
+    # The amount changes behind the confirmed digest (a second tab, or tampering).
+    Transfer.objects.filter(pk=transfer.pk).update(amount=90_000)
+    response = authorize(client, transfer)
+    assert response["Location"] == reverse("transfers-edit", args=[transfer.reference])
+    assert balance(contract) == 100_000
+    assert AuditEntry.objects.filter(action="transfer.execute", outcome="failed", reason="changed").exists()
+
+
+def test_correcting_after_confirm_needs_a_new_confirm(client, contract, payee, stranger):
+    login(client, contract)
+    _response, transfer = enter(client, same_bank_data(contract, payee, amount=1_000))
+    confirm(client, transfer)
+    client.post(reverse("transfers-edit", args=[transfer.reference]), same_bank_data(contract, stranger))
+    response = authorize(client, transfer)
+    assert response["Location"] == reverse("transfers-confirm", args=[transfer.reference])
+    assert balance(stranger) == 100_000 and balance(contract) == 100_000
+
+
+def test_a_reload_or_double_click_moves_money_once(client, contract, payee):
+    login(client, contract)
+    response, transfer = send(client, same_bank_data(contract, payee, amount=1_000))
+    again = authorize(client, transfer)
+    assert again["Location"] == response["Location"]
+    assert client.post(reverse("transfers-confirm", args=[transfer.reference]))["Location"] == response["Location"]
+    assert balance(contract) == 99_000
+    assert JournalEntry.objects.filter(reference=transfer.reference).count() == 1
+
+
+def test_execute_twice_in_the_service_raises_already_executed(rf, contract, payee):
+    transfer = services.transfer_prepare(
+        request=None,
+        contract=contract,
+        from_account=contract.account,
+        bank_code=settings.IBANK_BANK_CODE,
+        branch_code="001",
+        payee_kind=1,
+        payee_number=payee.account.number,
+        payee_name="ﾃｽﾄ",
+        amount=500,
+    )
+    digest = services.transfer_confirm(request=None, contract=contract, transfer=transfer)
+    services.transfer_execute(request=None, contract=contract, transfer=transfer, digest=digest)
+    with pytest.raises(services.AlreadyExecuted):
+        services.transfer_execute(request=None, contract=contract, transfer=transfer, digest=digest)
+    assert balance(contract) == 99_500
+
+
+# -- the three methods -------------------------------------------------------------
+
+
+def test_card_challenge_authorizes(client, make_contract, payee):
+    card = make_contract(method=Contract.Method.CARD)
+    login(client, card)
+    _response, transfer = enter(client, same_bank_data(card, payee, amount=700))
+    confirm(client, transfer)
+    form = client.get(reverse("transfers-authorize", args=[transfer.reference])).context["form"]
+    grid = dict(zip([f"{c}{r}" for r in "1234" for c in "ABCDE"], CARD, strict=True))
+    answer = {f"card_{i}": grid[cell] for i, cell in enumerate(form.card_cells)}
+    response = authorize(client, transfer, **answer)
+    assert response["Location"] == reverse("transfers-result", args=[transfer.reference])
+    assert balance(card) == 99_300
+
+
+def test_otp_authorizes_when_a_token_is_registered(client, make_contract, make_token, payee, fake_clock):
+    customer = make_contract()
+    _binding, key = make_token(customer, login_otp=False, bound_days_ago=1)
+    assert authorization.method_for(customer).key == "otp"
+    login(client, customer)
+    _response, transfer = enter(client, same_bank_data(customer, payee, amount=100_000))
+    confirm(client, transfer)
+    page = client.get(reverse("transfers-authorize", args=[transfer.reference])).content.decode()
+    assert 'name="otp"' in page and "transfer_password" not in page
+    wrong = authorize(client, transfer, otp=TRANSFER_PASSWORD)  # the transfer password no longer authorizes
+    assert wrong.status_code == 200 and balance(customer) == 100_000
+    code = totp.totp(key, fake_clock.t)
+    response = authorize(client, transfer, otp=code)
+    assert response["Location"] == reverse("transfers-result", args=[transfer.reference])
+    assert balance(customer) == 0
+    entry = AuditEntry.objects.filter(action="transfer.authorize", outcome="ok").get()
+    assert entry.detail["digest"] == transfer.digest or entry.detail["digest"] == Transfer.objects.get().digest
+
+
+def test_five_wrong_answers_lock_transactions_with_audit_and_mail(
+    client, contract, payee, mailoutbox, django_capture_on_commit_callbacks
+):
+    login(client, contract)
+    _response, transfer = enter(client, same_bank_data(contract, payee))
+    confirm(client, transfer)
+    with django_capture_on_commit_callbacks(execute=True):
+        for i in range(5):
+            response = authorize(client, transfer, transfer_password="99999")
+            if i == 3:
+                assert "あと1回誤るとお取引が停止されます。" in response.content.decode()
+    page = response.content.decode()
+    assert str(authorization.TRANSACTION_LOCKED) in page and 'name="transfer_password"' not in page
+    assert Contract.objects.get(pk=contract.pk).is_transaction_locked
+    assert AuditEntry.objects.filter(action="transaction.lock", contract=contract).count() == 1
+    assert [m.subject for m in mailoutbox] == [subject("transaction_locked")]
+    response = authorize(client, transfer)  # even the right one now
+    assert balance(contract) == 100_000 and str(authorization.TRANSACTION_LOCKED) in response.content.decode()
+
+
+# -- limits --------------------------------------------------------------------------
+
+
+def test_a_token_registered_today_does_not_raise_the_ceiling(make_contract, make_token):
+    today = services.today()
+    fresh = make_contract()
+    make_token(fresh, bound_days_ago=0)
+    assert services.daily_limit(fresh, today) == 200_000
+    old = make_contract()
+    make_token(old, bound_days_ago=1)
+    assert services.daily_limit(old, today) == 500_000  # the contract's own limit, under the 10M ceiling
+    Contract.objects.filter(pk=old.pk).update(daily_transfer_limit=10_000_000)
+    old.refresh_from_db()
+    assert services.daily_limit(old, today) == 10_000_000
+
+
+# -- access ----------------------------------------------------------------------------
+
+
+def test_another_contracts_things_are_404(client, contract, stranger, payee):
+    login(client, stranger)
+    _response, transfer = send(client, same_bank_data(stranger, payee, amount=100))
+    services.payee_save(request=None, contract=stranger, transfer=transfer)
+    theirs = Payee.objects.get(contract=stranger)
+    client.post(reverse("accounts-logout"))
+    login(client, contract)
+    for url in [
+        reverse("transfers-history", args=[stranger.account.pk]),
+        reverse("transfers-result", args=[transfer.reference]),
+        reverse("transfers-confirm", args=[transfer.reference]),
+        reverse("transfers-authorize", args=[transfer.reference]),
+        reverse("transfers-edit", args=[transfer.reference]),
+        reverse("transfers-payee-delete", args=[theirs.pk]),
+    ]:
+        assert client.get(url).status_code == 404, url
+    assert client.post(reverse("transfers-payee-delete", args=[theirs.pk])).status_code == 404
+    assert Payee.objects.filter(pk=theirs.pk).exists()
+    # Another contract's account as the paying account is not a choice.
+    response, created = enter(client, {**same_bank_data(contract, payee), "from_account": stranger.account.pk})
+    assert created is None and "from_account" in response.context["form"].errors
+
+
+def test_pages_need_a_login(client, db):
+    for url in [NEW, reverse("transfers-payees"), reverse("transfers-banks")]:
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith(reverse("accounts-login"))
+
+
+# -- payees, history, search -----------------------------------------------------------
+
+
+def test_save_list_use_and_delete_a_payee(client, contract):
+    login(client, contract)
+    _response, transfer = send(client, other_bank_data(contract, amount=1_000))
+    result = reverse("transfers-result", args=[transfer.reference])
+    assert "この振込先を登録する" in client.get(result).content.decode()
+    client.post(reverse("transfers-save-payee", args=[transfer.reference]))
+    payee = Payee.objects.get(contract=contract)
+    assert (payee.bank_code, payee.number, payee.name) == ("0005", "7654321", "ﾔﾏﾀﾞ ﾊﾅｺ")
+    assert "この振込先を登録する" not in client.get(result).content.decode()
+    assert "ﾔﾏﾀﾞ ﾊﾅｺ" in client.get(reverse("transfers-payees")).content.decode()
+    form = client.get(NEW, {"payee": payee.pk}).context["form"]
+    assert form.initial["payee_number"] == "7654321" and form.initial["bank_code"] == "0005"
+    client.post(reverse("transfers-payee-delete", args=[payee.pk]))
+    assert not Payee.objects.exists()
+    assert AuditEntry.objects.filter(action="payee.delete", contract=contract).exists()
+
+
+def test_history_lists_newest_first_with_memo(client, contract, payee):
+    login(client, contract)
+    send(client, same_bank_data(contract, payee, amount=1_000))
+    send(client, other_bank_data(contract, amount=2_000))
+    page = client.get(reverse("transfers-history", args=[contract.account.pk]))
+    rows = page.context["page"].object_list
+    assert [p.memo for p in rows] == ["fee", "transfer_out", "transfer_out", "deposit"]
+    assert [p.balance_after for p in rows] == [96_725, 97_000, 99_000, 100_000]
+    html = page.content.decode()
+    assert "振込手数料" in html and "ﾔﾏﾀﾞ ﾊﾅｺ" in html
+    payee_page = client.get(reverse("transfers-history", args=[payee.account.pk]))
+    assert payee_page.status_code == 404  # not this customer's account
+    client.post(reverse("accounts-logout"))
+    login(client, payee)
+    html = client.get(reverse("transfers-history", args=[payee.account.pk])).content.decode()
+    assert "振込入金" in html and contract.account.holder_kana in html
+
+
+def test_history_is_paginated(client, contract, payee):
+    login(client, contract)
+    for _ in range(21):
+        send(client, same_bank_data(contract, payee, amount=10))
+    url = reverse("transfers-history", args=[contract.account.pk])
+    assert len(client.get(url).context["page"].object_list) == 20
+    assert len(client.get(url, {"page": 2}).context["page"].object_list) == 2
+
+
+def test_bank_and_branch_search(client, contract):
+    login(client, contract)
+    assert "三菱ＵＦＪ" in client.get(reverse("transfers-banks"), {"q": "みつびし"}).content.decode()
+    assert "みずほ" in client.get(reverse("transfers-banks"), {"initial": "ﾐ"}).content.decode()
+    page = client.get(reverse("transfers-branches", args=["0005"]), {"q": "ほんてん"}).content.decode()
+    assert "?bank_code=0005&amp;branch_code=001" in page
+    form = client.get(NEW, {"bank_code": "0005", "branch_code": "001"}).context["form"]
+    assert form.initial == {"bank_code": "0005", "branch_code": "001"}
+
+
+# -- check_ledger ----------------------------------------------------------------------------
+
+
+def test_check_ledger_finds_a_balance_that_does_not_match_its_postings(contract):
+    check_ledger()
+    Account.objects.filter(pk=contract.account.pk).update(balance=100_001)
+    with pytest.raises(CommandError):
+        check_ledger()
+
+
+def test_ledger_entries_are_immutable(client, contract, payee):
+    from django.core.exceptions import PermissionDenied
+
+    login(client, contract)
+    _response, transfer = send(client, same_bank_data(contract, payee, amount=100))
+    entry = JournalEntry.objects.get(reference=transfer.reference)
+    with pytest.raises(PermissionDenied):
+        JournalEntry.objects.filter(pk=entry.pk).delete()
+    with pytest.raises(PermissionDenied):
+        entry.postings.update(amount=1)
+    from transfers import ledger
+
+    reversal = ledger.reverse(entry)
+    assert balance(contract) == 100_000 and reversal.reverses == entry
+    check_ledger()

@@ -1,0 +1,95 @@
+"""Money racing on PostgreSQL, from separate connections (threads)."""
+
+import random
+import time
+from io import StringIO
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db.models import Sum
+
+from accounts.models import Account
+from tests.concurrency import run_concurrently
+from transfers import services
+from transfers.models import DailyUsage, JournalEntry, Transfer
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def _confirmed(contract, to, amount):
+    transfer = services.transfer_prepare(
+        request=None,
+        contract=contract,
+        from_account=contract.account,
+        bank_code=settings.IBANK_BANK_CODE,
+        branch_code=to.account.branch_code,
+        payee_kind=to.account.kind,
+        payee_number=to.account.number,
+        payee_name=to.account.holder_kana,
+        amount=amount,
+    )
+    return transfer, services.transfer_confirm(request=None, contract=contract, transfer=transfer)
+
+
+def test_two_executes_of_one_confirmed_transfer_move_money_once(contract, stranger):
+    transfer, digest = _confirmed(contract, stranger, 10_000)
+
+    def execute(_i):
+        try:
+            services.transfer_execute(request=None, contract=contract, transfer=transfer, digest=digest)
+        except services.AlreadyExecuted:
+            return "already"
+        return "moved"
+
+    assert sorted(run_concurrently(execute, 2)) == ["already", "moved"]
+    assert Account.objects.get(pk=contract.account.pk).balance == 90_000
+    assert JournalEntry.objects.filter(reference=transfer.reference).count() == 1
+
+
+def test_two_transfers_within_the_limit_but_together_above_it_one_is_refused(make_contract, stranger):
+    rich = make_contract(balance=1_000_000)  # no token: 200,000 yen a day
+    first = _confirmed(rich, stranger, 150_000)
+    second = _confirmed(rich, stranger, 150_000)
+
+    def execute(i):
+        transfer, digest = (first, second)[i]
+        try:
+            services.transfer_execute(request=None, contract=rich, transfer=transfer, digest=digest)
+        except services.OverLimit:
+            return "over"
+        return "moved"
+
+    assert sorted(run_concurrently(execute, 2)) == ["moved", "over"]
+    assert DailyUsage.objects.get(contract=rich).used == 150_000
+    assert Account.objects.get(pk=rich.account.pk).balance == 850_000
+
+
+def test_fifty_threads_of_random_transfers_keep_the_ledger(make_contract):
+    contracts = [make_contract(balance=60_000) for _ in range(20)]
+    deadline = time.monotonic() + 4
+
+    def worker(i):
+        rng = random.Random(i)
+        counts = {"moved": 0, "refused": 0}
+        while time.monotonic() < deadline:
+            sender, receiver = rng.sample(contracts, 2)
+            try:
+                transfer, digest = _confirmed(sender, receiver, rng.randint(1, 40_000))
+                services.transfer_execute(request=None, contract=sender, transfer=transfer, digest=digest)
+                counts["moved"] += 1
+            except (services.InsufficientBalance, services.OverLimit):
+                counts["refused"] += 1
+        return counts
+
+    results = run_concurrently(worker, 50)
+    assert all(isinstance(r, dict) for r in results), [r for r in results if not isinstance(r, dict)]
+    moved = sum(r["moved"] for r in results)
+    assert moved > 50 and sum(r["refused"] for r in results) > 0
+    call_command("check_ledger", stdout=StringIO())
+    assert not Account.objects.customer().filter(balance__lt=0).exists()
+    for contract in contracts:
+        contract.refresh_from_db()
+        sent = Transfer.objects.filter(contract=contract, status=Transfer.Status.DONE).aggregate(s=Sum("amount"))["s"]
+        usage = DailyUsage.objects.filter(contract=contract).aggregate(s=Sum("used"))["s"]
+        assert (sent or 0) == (usage or 0) <= services.daily_limit(contract, services.today())

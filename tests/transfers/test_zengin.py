@@ -1,0 +1,67 @@
+from datetime import date
+from io import StringIO
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from accounts.models import AuditEntry
+from tests.transfers.helpers import login, other_bank_data, same_bank_data, send
+from transfers import zengin
+from transfers.models import Transfer
+
+
+def test_export_writes_the_queued_transfers_and_marks_them_sent(client, contract, make_contract, tmp_path):
+    payee = make_contract()
+    login(client, contract)
+    _r, first = send(client, other_bank_data(contract, amount=12_000))
+    _r, second = send(client, other_bank_data(contract, amount=30_000, payee_name="ｶ)ﾆﾎﾝｼｮｳｼﾞ", payee_kind="2"))
+    send(client, same_bank_data(contract, payee, amount=500))  # same bank: never in the file
+    out = tmp_path / "sogo.txt"
+    call_command("export_zengin", output=str(out), stdout=StringIO())
+    raw = out.read_bytes()
+    assert all(len(line) == 120 for line in raw.split(b"\r\n")[:-1])
+    parsed = zengin.parse(raw)
+    header = parsed["header"]
+    assert header["kind_code"] == "21" and header["bank_code"] == settings.IBANK_BANK_CODE
+    assert header["requester_name"] == settings.IBANK_BANK_KANA
+    assert header["date"] == f"{first.executed_at.astimezone().date():%m%d}"
+    assert header["account_number"] == "9000003"
+    assert parsed["data"] == [
+        {
+            "bank_code": "0005",
+            "bank_name": "ﾐﾂﾋﾞｼﾕ-ｴﾌｼﾞｴｲ",
+            "branch_code": "001",
+            "branch_name": "ﾎﾝﾃﾝ",
+            "account_kind": 1,
+            "account_number": "7654321",
+            "payee_name": "ﾔﾏﾀﾞ ﾊﾅｺ",
+            "amount": 12_000,
+            "customer_code": f"{first.pk:010d}",
+        },
+        {
+            "bank_code": "0005",
+            "bank_name": "ﾐﾂﾋﾞｼﾕ-ｴﾌｼﾞｴｲ",
+            "branch_code": "001",
+            "branch_name": "ﾎﾝﾃﾝ",
+            "account_kind": 2,
+            "account_number": "7654321",
+            "payee_name": "ｶ)ﾆﾎﾝｼﾖｳｼﾞ",
+            "amount": 30_000,
+            "customer_code": f"{second.pk:010d}",
+        },
+    ]
+    assert parsed["trailer"] == {"count": 2, "total": 42_000}
+    assert Transfer.objects.filter(exported_at__isnull=False).count() == 2
+    assert AuditEntry.objects.get(action="zengin.export").detail["count"] == 2
+    # Sent once: a second run finds nothing.
+    again = StringIO()
+    call_command("export_zengin", output=str(tmp_path / "again.txt"), stdout=again)
+    assert "no queued" in again.getvalue() and not (tmp_path / "again.txt").exists()
+
+
+def test_records_refuse_what_does_not_fit():
+    with pytest.raises(zengin.RecordError):
+        zengin.trailer_record(1, 10**12)
+    with pytest.raises(zengin.RecordError):
+        zengin.header_record(zengin.Header("1", "山田", date(2026, 1, 1), "0001", "ﾐｽﾞﾎ", "001", "ﾎﾝﾃﾝ", 1, "1234567"))
