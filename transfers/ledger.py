@@ -67,7 +67,8 @@ def post(*, kind: str, lines: list[Line], reference: str = "", reverses: Journal
         raise Unbalanced(lines)
     if any(not isinstance(line.amount, int) or line.amount == 0 for line in lines):
         raise Unbalanced(lines)
-    with transaction.atomic():
+    # No savepoint when the caller's transaction is open: all or nothing with it.
+    with transaction.atomic(savepoint=False):
         entry = JournalEntry.objects.create(kind=kind, reference=reference, reverses=reverses)
         postings = []
         # Fixed lock order (ascending account id); stable for lines on one account.

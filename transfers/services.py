@@ -15,8 +15,7 @@ import secrets
 from datetime import date
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
@@ -139,17 +138,26 @@ def available_today(contract: Contract) -> int:
 
 
 def _take_limit(contract: Contract, amount: int) -> None:
-    """Count ``amount`` toward today's limit in one conditional UPDATE, or raise OverLimit.
+    """Count ``amount`` toward today's limit in one conditional upsert, or raise OverLimit.
 
-    Never "sum today's transfers, then check": two concurrent transfers would both pass.
+    Never "sum today's transfers, then check": two concurrent transfers would
+    both pass. The row's UPDATE takes its lock; the condition is re-checked on
+    the committed value, so of two racing transfers only those that fit pass.
     """
     on = today()
     limit = daily_limit(contract, on)
-    DailyUsage.objects.bulk_create([DailyUsage(contract=contract, date=on, used=0)], ignore_conflicts=True)
-    taken = DailyUsage.objects.filter(contract=contract, date=on, used__lte=limit - amount).update(
-        used=F("used") + amount
-    )
-    if not taken:
+    taken = None
+    if amount <= limit:
+        table = connection.ops.quote_name(DailyUsage._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (contract_id, date, used) VALUES (%s, %s, %s)"  # noqa: S608 (model metadata)
+                f" ON CONFLICT (contract_id, date) DO UPDATE SET used = {table}.used + excluded.used"
+                f" WHERE {table}.used + excluded.used <= %s RETURNING used",
+                [contract.pk, on, amount, limit],
+            )
+            taken = cursor.fetchone()
+    if taken is None:
         raise OverLimit(available=f"{max(0, limit - used_on(contract, on)):,}")
 
 
@@ -295,7 +303,7 @@ def transfer_execute(*, request, contract: Contract, transfer: Transfer, digest:
             claimed = Transfer.objects.filter(
                 pk=transfer.pk, contract=contract, status=Transfer.Status.CONFIRMED, digest=digest
             ).update(status=done, executed_at=clock.now())
-            transfer.refresh_from_db()
+            transfer = Transfer.objects.select_related("from_account").get(pk=transfer.pk)
             if not claimed:
                 raise AlreadyExecuted if transfer.is_executed else TransferChanged
             if not constant_time_compare(transfer_digest(transfer), digest):
@@ -304,6 +312,20 @@ def transfer_execute(*, request, contract: Contract, transfer: Transfer, digest:
             entry = _post(transfer, same_bank=same_bank)
             Transfer.objects.filter(pk=transfer.pk).update(entry=entry)
             transfer.entry = entry
+            # In the same transaction: one commit for the movement and its record.
+            audit.record(
+                request,
+                "transfer.execute",
+                ok=True,
+                contract=contract,
+                reference=transfer.reference,
+                amount=transfer.amount,
+                fee=transfer.fee,
+                status=transfer.status,
+                entry=entry.pk,
+                digest=digest,
+            )
+            notify(contract, "transfer_done", transfer=transfer)
     except ledger.InsufficientFunds:
         transfer.refresh_from_db()
         balance = Account.objects.values_list("balance", flat=True).get(pk=transfer.from_account_id)
@@ -315,24 +337,10 @@ def transfer_execute(*, request, contract: Contract, transfer: Transfer, digest:
     except AlreadyExecuted:
         raise
     except TransferError as error:
-        transfer.refresh_from_db()
         audit.record(
             request, "transfer.execute", ok=False, contract=contract, reason=error.reason, reference=transfer.reference
         )
         raise
-    audit.record(
-        request,
-        "transfer.execute",
-        ok=True,
-        contract=contract,
-        reference=transfer.reference,
-        amount=transfer.amount,
-        fee=transfer.fee,
-        status=transfer.status,
-        entry=transfer.entry_id,
-        digest=digest,
-    )
-    notify(contract, "transfer_done", transfer=transfer)
     return transfer
 
 

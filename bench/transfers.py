@@ -1,0 +1,170 @@
+#!/usr/bin/env python
+"""Authorized same-bank transfers per second through the service layer, against bare SQL.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/transfers.py
+
+Runs in a throw-away test database created and dropped by this script.
+
+Contenders, each doing one whole money movement inside its own timer:
+
+* ``service``: ``transfers.services.transfer_execute`` on a transfer that was
+  entered and confirmed (and authorized) beforehand, outside the timer: load
+  the transfer, claim CONFIRMED → DONE by a conditional UPDATE with the
+  digest, recompute the digest, take the day's limit by a conditional UPDATE,
+  post the balanced entry (two conditional balance UPDATEs, one entry, two
+  postings), link it, audit, queue the notice; one transaction.
+* ``bare SQL`` (the floor): the same double-entry transfer through psycopg:
+  BEGIN; two conditional balance UPDATEs; one journal INSERT and one
+  two-row posting INSERT; COMMIT.
+
+The contenders alternate in short slices (BENCH_SLICE transfers each, default
+25) over BENCH_SLICES pairs (default 20); each pair gives one ratio
+service / floor, printed as min / median / max. Target: median >= 0.5.
+"""
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ibank.settings")
+os.environ.setdefault("IBANK_ENV", "test")
+
+import django
+
+django.setup()
+
+import psycopg  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from accounts.models import Account, Contract, User  # noqa: E402
+from transfers import ledger, services  # noqa: E402
+from transfers.models import Bank, Branch, Transfer  # noqa: E402
+
+SLICE = int(os.environ.get("BENCH_SLICE", "25"))
+SLICES = int(os.environ.get("BENCH_SLICES", "20"))
+AMOUNT = 100
+
+
+def _contract(n: int) -> Contract:
+    contract_id = f"{3000000000 + n}"
+    user = User.objects.create_user(username=contract_id, password=None)
+    contract = Contract.objects.create(
+        user=user,
+        contract_id=contract_id,
+        name=f"bench {n}",
+        transaction_method="password",
+        daily_transfer_limit=10_000_000,
+    )
+    account = Account.objects.create(
+        contract=contract,
+        branch_code="001",
+        branch_name="本店営業部",
+        kind=1,
+        number=f"{n:07d}",
+        holder_kana=f"ﾍﾞﾝﾁ {n}",
+    )
+    ledger.deposit(account=account, amount=10_000_000)
+    contract.account = account
+    return contract
+
+
+def _confirmed(sender, receiver, count):
+    out = []
+    for _ in range(count):
+        t = services.transfer_prepare(
+            request=None,
+            contract=sender,
+            from_account=sender.account,
+            bank_code=settings.IBANK_BANK_CODE,
+            branch_code="001",
+            payee_kind=1,
+            payee_number=receiver.account.number,
+            payee_name="ﾍﾞﾝﾁ",
+            amount=AMOUNT,
+        )
+        out.append((t.reference, services.transfer_confirm(request=None, contract=sender, transfer=t)))
+    return out
+
+
+def run():
+    if connection.vendor != "postgresql":
+        sys.exit("bench/transfers.py measures PostgreSQL: set DATABASE_URL")
+    own = Bank.objects.create(code=settings.IBANK_BANK_CODE, name="own", kana="ｵｳﾝ", initial="ｵ", search_text="")
+    Branch.objects.create(bank=own, code="001", name="本店", kana="ﾎﾝﾃﾝ", initial="ﾎ", search_text="")
+    # One pair of accounts per contender (the limit is per contract: the sender is never over it).
+    sender, receiver = _contract(1), _contract(2)
+    floor_from, floor_to = _contract(3).account.pk, _contract(4).account.pk
+
+    params = connection.get_connection_params()
+    raw = psycopg.connect(**{k: v for k, v in params.items() if k in ("dbname", "user", "host", "port", "password")})
+    table = Account._meta.db_table
+
+    def floor_once():
+        with raw.transaction(), raw.cursor() as cur:
+            cur.execute(
+                f"UPDATE {table} SET balance = balance - %s WHERE id = %s AND balance >= %s RETURNING balance",  # noqa: S608
+                [AMOUNT, floor_from, AMOUNT],
+            )
+            from_balance = cur.fetchone()[0]
+            cur.execute(
+                f"UPDATE {table} SET balance = balance + %s WHERE id = %s RETURNING balance",  # noqa: S608
+                [AMOUNT, floor_to],
+            )
+            to_balance = cur.fetchone()[0]
+            cur.execute(
+                "INSERT INTO transfers_journalentry (at, kind, reference) VALUES (now(), 'transfer', '') RETURNING id"
+            )
+            entry = cur.fetchone()[0]
+            cur.execute(
+                "INSERT INTO transfers_posting (entry_id, account_id, amount, balance_after, memo, counterparty)"
+                " VALUES (%s, %s, %s, %s, 'transfer_out', ''), (%s, %s, %s, %s, 'transfer_in', '')",
+                [entry, floor_from, -AMOUNT, from_balance, entry, floor_to, AMOUNT, to_balance],
+            )
+
+    def service_once(item):
+        reference, digest = item
+        transfer = Transfer.objects.select_related("from_account").get(reference=reference, contract=sender)
+        services.transfer_execute(request=None, contract=sender, transfer=transfer, digest=digest)
+
+    ratios, service_rates, floor_rates = [], [], []
+    for _ in range(SLICES):
+        batch = _confirmed(sender, receiver, SLICE)  # outside the timer
+        start = time.perf_counter()
+        for item in batch:
+            service_once(item)
+        service_rate = SLICE / (time.perf_counter() - start)
+        start = time.perf_counter()
+        for _ in range(SLICE):
+            floor_once()
+        floor_rate = SLICE / (time.perf_counter() - start)
+        service_rates.append(service_rate)
+        floor_rates.append(floor_rate)
+        ratios.append(service_rate / floor_rate)
+    raw.close()
+    from django.core.management import call_command
+
+    call_command("check_ledger", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    print(f"database: postgresql; {SLICES} paired slices x {SLICE} transfers")
+    print(f"  service (transfer_execute)  median {statistics.median(service_rates):8,.0f} /s")
+    print(f"  bare SQL floor              median {statistics.median(floor_rates):8,.0f} /s")
+    print(
+        f"ratio service / floor: min {min(ratios):.2f}  median {statistics.median(ratios):.2f}  max {max(ratios):.2f}"
+        "  (target >= 0.5)"
+    )
+
+
+def main():
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    try:
+        run()
+    finally:
+        connection.close()
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()
