@@ -102,8 +102,6 @@ class Command(BaseCommand):
             )
             if created:  # the opening deposit goes through the ledger, like every yen
                 ledger.deposit(account=account, amount=balance)
-        if "token_key" in spec:
-            self._token(contract, spec["token_key"])
         self.stdout.write(f"契約者ID {spec['contract_id']}  ログインパスワード {DEMO_PASSWORD}  ({spec['name']})")
         if spec["method"] == Contract.Method.TRANSFER_PASSWORD:
             self.stdout.write(f"  資金移動用パスワード {spec['transfer_password']}")
@@ -113,6 +111,8 @@ class Command(BaseCommand):
             self.stdout.write("       " + "  ".join(CARD_COLUMNS))
             for row in CARD_ROWS:
                 self.stdout.write(f"    {row}  " + "  ".join(grid[f"{column}{row}"] for column in CARD_COLUMNS))
+        if "token_key" in spec:
+            self._token(contract, spec["token_key"])
 
     def _token(self, contract, key_hex):
         binding = TokenBinding.objects.select_related("software_token").filter(contract=contract).first()
