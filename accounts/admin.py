@@ -36,7 +36,7 @@ class ContractAdmin(admin.ModelAdmin):
         "ib_suspended_at",
     ]
     inlines = [AccountInline]
-    actions = ["unlock_login", "lift_ib_suspension"]
+    actions = ["unlock_login", "unlock_transactions", "lift_ib_suspension"]
 
     @admin.action(description=_("ログイン停止を解除する"))
     def unlock_login(self, request, queryset):
@@ -45,6 +45,15 @@ class ContractAdmin(admin.ModelAdmin):
             audit.record(request, "login.unlock", ok=True, contract=contract)
             self.message_user(
                 request, _("%(id)s のログイン停止を解除しました。") % {"id": contract.contract_id}, messages.SUCCESS
+            )
+
+    @admin.action(description=_("取引認証停止を解除する"))
+    def unlock_transactions(self, request, queryset):
+        for contract in queryset.filter(transaction_locked_at__isnull=False):
+            Contract.objects.filter(pk=contract.pk).update(transaction_failures=0, transaction_locked_at=None)
+            audit.record(request, "transaction.unlock", ok=True, contract=contract)
+            self.message_user(
+                request, _("%(id)s の取引認証停止を解除しました。") % {"id": contract.contract_id}, messages.SUCCESS
             )
 
     @admin.action(description=_("IB取引中止を解除する"))

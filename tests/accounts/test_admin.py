@@ -97,3 +97,20 @@ def test_audit_log_is_append_only_in_code(db):
         AuditEntry.objects.filter(pk=entry.pk).update(action="changed")
     with pytest.raises(PermissionDenied):
         AuditEntry.objects.all().delete()
+
+
+def test_unlock_transactions_lifts_only_the_transaction_lock_and_is_audited(staff_client, contract):
+    from django.utils import timezone
+
+    now = timezone.now()
+    Contract.objects.filter(pk=contract.pk).update(
+        transaction_failures=5, transaction_locked_at=now, login_locked_at=now
+    )
+    staff_client.post(
+        reverse("admin:accounts_contract_changelist"),
+        {"action": "unlock_transactions", "_selected_action": [contract.pk]},
+    )
+    contract.refresh_from_db()
+    assert not contract.is_transaction_locked and contract.transaction_failures == 0
+    assert contract.is_login_locked  # another kind of lock stays
+    assert AuditEntry.objects.filter(action="transaction.unlock", contract=contract, actor="staff:clerk").exists()
