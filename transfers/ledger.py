@@ -61,31 +61,42 @@ def _apply(account_id: int, amount: int) -> int:
     return row[0]
 
 
-def post(*, kind: str, lines: list[Line], reference: str = "", reverses: JournalEntry | None = None) -> JournalEntry:
-    """Write one balanced entry and move the balances, all or nothing."""
+def apply(lines: list[Line]) -> list[tuple[Line, int]]:
+    """Move the balances of balanced ``lines`` in account-id order; returns each line with its balance after.
+
+    Must run inside the caller's transaction, which then writes the entry
+    (:func:`write_entry`): a failed line raises and the caller rolls back.
+    """
     if len(lines) < 2 or sum(line.amount for line in lines) != 0:
         raise Unbalanced(lines)
     if any(not isinstance(line.amount, int) or line.amount == 0 for line in lines):
         raise Unbalanced(lines)
+    # Fixed lock order (ascending account id); stable for lines on one account.
+    return [(line, _apply(line.account_id, line.amount)) for line in sorted(lines, key=lambda line: line.account_id)]
+
+
+def write_entry(*, kind: str, applied: list[tuple[Line, int]], reference: str = "", reverses=None) -> JournalEntry:
+    entry = JournalEntry.objects.create(kind=kind, reference=reference, reverses=reverses)
+    Posting.objects.bulk_create(
+        Posting(
+            entry=entry,
+            account_id=line.account_id,
+            amount=line.amount,
+            balance_after=balance_after,
+            memo=line.memo,
+            counterparty=line.counterparty,
+        )
+        for line, balance_after in applied
+    )
+    return entry
+
+
+def post(*, kind: str, lines: list[Line], reference: str = "", reverses: JournalEntry | None = None) -> JournalEntry:
+    """Write one balanced entry and move the balances, all or nothing."""
     # No savepoint when the caller's transaction is open: all or nothing with it.
     with transaction.atomic(savepoint=False):
-        entry = JournalEntry.objects.create(kind=kind, reference=reference, reverses=reverses)
-        postings = []
-        # Fixed lock order (ascending account id); stable for lines on one account.
-        for line in sorted(lines, key=lambda line: line.account_id):
-            balance_after = _apply(line.account_id, line.amount)
-            postings.append(
-                Posting(
-                    entry=entry,
-                    account_id=line.account_id,
-                    amount=line.amount,
-                    balance_after=balance_after,
-                    memo=line.memo,
-                    counterparty=line.counterparty,
-                )
-            )
-        Posting.objects.bulk_create(postings)
-    return entry
+        applied = apply(lines)
+        return write_entry(kind=kind, applied=applied, reference=reference, reverses=reverses)
 
 
 def deposit(*, account: Account, amount: int, counterparty: str = "") -> JournalEntry:

@@ -11,13 +11,15 @@
   click finds the transfer executed and shows its 受付番号: money moves once.
 """
 
+import contextlib
+import hashlib
 import secrets
-from datetime import date
+from datetime import date, datetime, time
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
 
 from accounts import audit
@@ -141,28 +143,47 @@ def _take_limit(contract: Contract, amount: int) -> None:
     """Count ``amount`` toward today's limit in one conditional upsert, or raise OverLimit.
 
     Never "sum today's transfers, then check": two concurrent transfers would
-    both pass. The row's UPDATE takes its lock; the condition is re-checked on
-    the committed value, so of two racing transfers only those that fit pass.
+    both pass. The upsert's UPDATE locks the day's row and re-checks the
+    condition on the committed value, so of racing transfers only those that
+    fit pass. The limit is computed in the statement, as :func:`daily_limit`
+    does: the contract's own, under the ceiling of a token registered before
+    today (JST).
     """
     on = today()
-    limit = daily_limit(contract, on)
-    taken = None
-    if amount <= limit:
-        table = connection.ops.quote_name(DailyUsage._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} (contract_id, date, used) VALUES (%s, %s, %s)"  # noqa: S608 (model metadata)
-                f" ON CONFLICT (contract_id, date) DO UPDATE SET used = {table}.used + excluded.used"
-                f" WHERE {table}.used + excluded.used <= %s RETURNING used",
-                [contract.pk, on, amount, limit],
-            )
-            taken = cursor.fetchone()
+    qn = connection.ops.quote_name
+    usage = qn(DailyUsage._meta.db_table)
+    least = "LEAST" if connection.vendor == "postgresql" else "MIN"
+    limit_sql = (
+        f"SELECT {least}(c.daily_transfer_limit, CASE WHEN EXISTS (SELECT 1 FROM {qn(TokenBinding._meta.db_table)} b"  # noqa: S608
+        f" WHERE b.contract_id = c.id AND b.bound_at < %s) THEN %s ELSE %s END)"
+        f" FROM {qn(Contract._meta.db_table)} c WHERE c.id = %s"
+    )
+    day_start = timezone.make_aware(datetime.combine(on, time.min))
+    limit_params = [
+        connection.ops.adapt_datetimefield_value(day_start),
+        settings.IBANK_LIMIT_CEILING_TOKEN,
+        settings.IBANK_LIMIT_CEILING_NO_TOKEN,
+        contract.pk,
+    ]
+    sql = (
+        f"INSERT INTO {usage} (contract_id, date, used) SELECT %s, %s, %s WHERE %s <= ({limit_sql})"
+        f" ON CONFLICT (contract_id, date) DO UPDATE SET used = {usage}.used + excluded.used"
+        f" WHERE {usage}.used + excluded.used <= ({limit_sql}) RETURNING used"
+    )
+    params = [contract.pk, connection.ops.adapt_datefield_value(on), amount, amount, *limit_params, *limit_params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        taken = cursor.fetchone()
     if taken is None:
-        raise OverLimit(available=f"{max(0, limit - used_on(contract, on)):,}")
+        raise OverLimit(available=f"{max(0, daily_limit(contract, on) - used_on(contract, on)):,}")
 
 
 def transfer_digest(transfer: Transfer) -> str:
-    """A keyed digest of what 確認 showed; any change between 確認 and 実行 changes it."""
+    """The SHA-256 of what 確認 showed; any change between 確認 and 実行 changes it.
+
+    Kept server-side (the session and the row), never sent to the browser. The
+    same function is computed in SQL by transfers/sql/transfer_execute.sql.
+    """
     fields = [
         transfer.contract_id,
         transfer.reference,
@@ -176,7 +197,7 @@ def transfer_digest(transfer: Transfer) -> str:
         transfer.amount,
         transfer.fee,
     ]
-    return salted_hmac("transfers.confirmed", "|".join(map(str, fields)), algorithm="sha256").hexdigest()
+    return hashlib.sha256("|".join(map(str, fields)).encode()).hexdigest()
 
 
 def _new_reference() -> str:
@@ -289,62 +310,154 @@ def transfer_confirm(*, request, contract: Contract, transfer: Transfer) -> str:
 # -- 実行 ---------------------------------------------------------------------------
 
 
+_CLAIM_FIELDS = [
+    "reference",
+    "from_account_id",
+    "bank_code",
+    "branch_code",
+    "payee_kind",
+    "payee_number",
+    "payee_name",
+    "to_account_id",
+    "amount",
+    "fee",
+]
+
+
 def transfer_execute(*, request, contract: Contract, transfer: Transfer, digest: str) -> Transfer:
     """Move the money of a confirmed, authorized transfer, once.
 
     ``digest`` is the one kept server-side at 確認; the row must still carry it
     and still produce it. Raises AlreadyExecuted for a second execution,
     TransferChanged, OverLimit or InsufficientBalance (nothing moved).
+
+    One transaction of few statements (see bench/transfers.py): the claim
+    returns what the digest covers, the limit is one upsert that computes the
+    ceiling itself, the balances move in account-id order, and on PostgreSQL
+    the entry, its postings, the transfer's link to it and the audit entry are
+    one statement.
     """
+    if connection.vendor == "postgresql":
+        return _execute_postgresql(request=request, contract=contract, transfer=transfer, digest=digest)
     same_bank = is_same_bank(transfer.bank_code)
     done = Transfer.Status.DONE if same_bank else Transfer.Status.ACCEPTED
+    now = clock.now()
     try:
         with transaction.atomic():
-            claimed = Transfer.objects.filter(
-                pk=transfer.pk, contract=contract, status=Transfer.Status.CONFIRMED, digest=digest
-            ).update(status=done, executed_at=clock.now())
-            transfer = Transfer.objects.select_related("from_account").get(pk=transfer.pk)
-            if not claimed:
-                raise AlreadyExecuted if transfer.is_executed else TransferChanged
+            row = _claim(transfer.pk, contract.pk, digest, done, now)
+            if row is None:
+                status = Transfer.objects.filter(pk=transfer.pk).values_list("status", flat=True).first()
+                raise AlreadyExecuted if status in (Transfer.Status.DONE, Transfer.Status.ACCEPTED) else TransferChanged
+            for name, value in zip(_CLAIM_FIELDS, row, strict=True):
+                setattr(transfer, name, value)
+            transfer.status, transfer.executed_at = done, now
             if not constant_time_compare(transfer_digest(transfer), digest):
                 raise TransferChanged
             _take_limit(contract, transfer.amount)
-            entry = _post(transfer, same_bank=same_bank)
+            applied = ledger.apply(_lines(transfer, same_bank=same_bank))
+            detail = {
+                "reference": transfer.reference,
+                "amount": transfer.amount,
+                "fee": transfer.fee,
+                "status": done,
+                "digest": digest,
+            }
+            entry = ledger.write_entry(kind=JournalEntry.Kind.TRANSFER, applied=applied, reference=transfer.reference)
             Transfer.objects.filter(pk=transfer.pk).update(entry=entry)
-            transfer.entry = entry
-            # In the same transaction: one commit for the movement and its record.
-            audit.record(
-                request,
-                "transfer.execute",
-                ok=True,
-                contract=contract,
-                reference=transfer.reference,
-                amount=transfer.amount,
-                fee=transfer.fee,
-                status=transfer.status,
-                entry=entry.pk,
-                digest=digest,
-            )
+            transfer.entry_id = entry.pk
+            audit.record(request, "transfer.execute", ok=True, contract=contract, **detail, entry=entry.pk)
             notify(contract, "transfer_done", transfer=transfer)
     except ledger.InsufficientFunds:
-        transfer.refresh_from_db()
-        balance = Account.objects.values_list("balance", flat=True).get(pk=transfer.from_account_id)
-        error = InsufficientBalance(available=f"{max(0, balance - transfer.fee):,}")
-        audit.record(
-            request, "transfer.execute", ok=False, contract=contract, reason=error.reason, reference=transfer.reference
-        )
-        raise error from None
+        _refused(request, contract, transfer, InsufficientBalance)
     except AlreadyExecuted:
+        transfer.refresh_from_db()
         raise
     except TransferError as error:
-        audit.record(
-            request, "transfer.execute", ok=False, contract=contract, reason=error.reason, reference=transfer.reference
-        )
-        raise
+        _refused(request, contract, transfer, type(error))
     return transfer
 
 
-def _post(transfer: Transfer, *, same_bank: bool) -> JournalEntry:
+# SQLSTATEs raised by transfers/sql/transfer_execute.sql
+_SQLSTATE_ERRORS = {"IB002": TransferChanged, "IB003": OverLimit, "IB004": InsufficientBalance}
+
+
+def _execute_postgresql(*, request, contract: Contract, transfer: Transfer, digest: str) -> Transfer:
+    """The same rules in one round trip (transfers/sql/transfer_execute.sql)."""
+    now, on = clock.now(), today()
+    audit_entry = audit.entry(request, "transfer.execute", ok=True, contract=contract)
+    params = [
+        transfer.pk,
+        contract.pk,
+        digest,
+        now,
+        on,
+        timezone.make_aware(datetime.combine(on, time.min)),
+        settings.IBANK_LIMIT_CEILING_TOKEN,
+        settings.IBANK_LIMIT_CEILING_NO_TOKEN,
+        settings.IBANK_BANK_CODE,
+        None if is_same_bank(transfer.bank_code) else _internal_id(Account.Purpose.CLEARING_OUT),
+        _internal_id(Account.Purpose.FEE_INCOME) if transfer.fee else None,
+        audit_entry.actor,
+        audit_entry.ip,
+        audit_entry.user_agent,
+    ]
+    sql = "SELECT status, entry_id FROM ibank_transfer_execute(" + ", ".join(["%s"] * len(params)) + ")"  # noqa: S608
+    # Inside a caller's transaction a failure must roll back to here only (a savepoint); alone, the
+    # statement is its own transaction (autocommit): one round trip.
+    guard = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+    try:
+        with guard, connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            status, entry_id = cursor.fetchone()
+    except DatabaseError as exc:
+        state = getattr(exc.__cause__, "sqlstate", None)
+        if state == "IB001":
+            transfer.refresh_from_db()
+            raise AlreadyExecuted from None
+        if state not in _SQLSTATE_ERRORS:
+            raise
+        _refused(request, contract, transfer, _SQLSTATE_ERRORS[state])
+    transfer.status, transfer.entry_id, transfer.executed_at = status, entry_id, now
+    notify(contract, "transfer_done", transfer=transfer)
+    return transfer
+
+
+def _internal_id(purpose: str) -> int:
+    return Account.objects.internal(purpose).pk
+
+
+def _refused(request, contract: Contract, transfer: Transfer, error_class: type[TransferError]):
+    """Audit a refused execution (nothing moved) and raise it with the customer's message."""
+    transfer.refresh_from_db()
+    if error_class is InsufficientBalance:
+        balance = Account.objects.values_list("balance", flat=True).get(pk=transfer.from_account_id)
+        error = InsufficientBalance(available=f"{max(0, balance - transfer.fee):,}")
+    elif error_class is OverLimit:
+        on = today()
+        error = OverLimit(available=f"{max(0, daily_limit(contract, on) - used_on(contract, on)):,}")
+    else:
+        error = error_class()
+    audit.record(
+        request, "transfer.execute", ok=False, contract=contract, reason=error.reason, reference=transfer.reference
+    )
+    raise error from None
+
+
+def _claim(pk: int, contract_pk: int, digest: str, status: str, now):
+    """CONFIRMED -> ``status`` if the row still carries ``digest``; returns what the digest covers, or None."""
+    qn = connection.ops.quote_name
+    sql = (
+        f"UPDATE {qn(Transfer._meta.db_table)} SET status = %s, executed_at = %s"  # noqa: S608 (model metadata)
+        f" WHERE id = %s AND contract_id = %s AND status = %s AND digest = %s"
+        f" RETURNING {', '.join(qn(name) for name in _CLAIM_FIELDS)}"
+    )
+    params = [status, connection.ops.adapt_datetimefield_value(now), pk, contract_pk, Transfer.Status.CONFIRMED, digest]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+def _lines(transfer: Transfer, *, same_bank: bool) -> list[ledger.Line]:
     sender = transfer.from_account
     lines = [ledger.Line(sender.pk, -transfer.amount, Memo.TRANSFER_OUT, transfer.payee_name)]
     if same_bank:
@@ -356,7 +469,7 @@ def _post(transfer: Transfer, *, same_bank: bool) -> JournalEntry:
         fee_income = Account.objects.internal(Account.Purpose.FEE_INCOME)
         lines.append(ledger.Line(sender.pk, -transfer.fee, Memo.FEE))
         lines.append(ledger.Line(fee_income.pk, transfer.fee, Memo.FEE, sender.holder_kana))
-    return ledger.post(kind=JournalEntry.Kind.TRANSFER, lines=lines, reference=transfer.reference)
+    return lines
 
 
 def transfer_cancel(*, request, contract: Contract, transfer: Transfer) -> None:

@@ -418,3 +418,35 @@ def test_ledger_entries_are_immutable(client, contract, payee):
     reversal = ledger.reverse(entry)
     assert balance(contract) == 100_000 and reversal.reverses == entry
     check_ledger()
+
+
+def test_execution_computes_the_ceiling_itself(make_contract, make_token, payee):
+    from datetime import timedelta
+
+    from ibank import clock
+    from otp.models import TokenBinding
+
+    rich = make_contract(balance=2_000_000, daily_transfer_limit=10_000_000)
+    binding, _key = make_token(rich, bound_days_ago=1)
+
+    def confirmed(amount):
+        transfer = services.transfer_prepare(
+            request=None,
+            contract=rich,
+            from_account=rich.account,
+            bank_code=settings.IBANK_BANK_CODE,
+            branch_code="001",
+            payee_kind=1,
+            payee_number=payee.account.number,
+            payee_name="ﾃｽﾄ",
+            amount=amount,
+        )
+        return transfer, services.transfer_confirm(request=None, contract=rich, transfer=transfer)
+
+    first, second = confirmed(600_000), confirmed(300_000)
+    services.transfer_execute(request=None, contract=rich, transfer=first[0], digest=first[1])  # 10M ceiling
+    # The token is exchanged today (registered today): the ceiling falls to 200,000 until tomorrow.
+    TokenBinding.objects.filter(pk=binding.pk).update(bound_at=clock.now() - timedelta(seconds=1))
+    with pytest.raises(services.OverLimit):
+        services.transfer_execute(request=None, contract=rich, transfer=second[0], digest=second[1])
+    assert balance(rich) == 1_400_000

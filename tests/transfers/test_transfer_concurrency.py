@@ -93,3 +93,31 @@ def test_fifty_threads_of_random_transfers_keep_the_ledger(make_contract):
         sent = Transfer.objects.filter(contract=contract, status=Transfer.Status.DONE).aggregate(s=Sum("amount"))["s"]
         usage = DailyUsage.objects.filter(contract=contract).aggregate(s=Sum("used"))["s"]
         assert (sent or 0) == (usage or 0) <= services.daily_limit(contract, services.today())
+
+
+def test_on_postgresql_the_money_moves_in_one_statement(contract, stranger):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    transfer, digest = _confirmed(contract, stranger, 1_000)
+    with CaptureQueriesContext(connection) as ctx:
+        services.transfer_execute(request=None, contract=contract, transfer=transfer, digest=digest)
+    assert [q["sql"].split("(")[0] for q in ctx.captured_queries] == [
+        "SELECT status, entry_id FROM ibank_transfer_execute"
+    ]
+    transfer.refresh_from_db()
+    assert transfer.status == Transfer.Status.DONE and transfer.entry_id is not None
+    entry = JournalEntry.objects.get(pk=transfer.entry_id)
+    assert sorted(entry.postings.values_list("amount", flat=True)) == [-1_000, 1_000]
+    from accounts.models import AuditEntry
+
+    audit = AuditEntry.objects.get(action="transfer.execute")
+    assert audit.detail == {
+        "reference": transfer.reference,
+        "amount": 1_000,
+        "fee": 0,
+        "status": "done",
+        "digest": digest,
+        "entry": entry.pk,
+    }
+    assert audit.contract_id == contract.pk and audit.actor == f"customer:{contract.contract_id}"
