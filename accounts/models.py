@@ -101,18 +101,6 @@ class Contract(models.Model):
         """Active, not locked (ログイン停止) and not suspended (IB取引中止): checked again at every later step."""
         return self.user.is_active and not self.is_login_locked and self.ib_suspended_at is None
 
-    def register_login_failure(self) -> bool:
-        """Count one wrong password and lock at the limit. True only for the failure that locked."""
-        newly_locked = count_failure(
-            Contract,
-            self.pk,
-            count_field="login_failures",
-            locked_field="login_locked_at",
-            limit=settings.IBANK_LOGIN_MAX_FAILURES,
-        )
-        self.refresh_from_db(fields=["login_failures", "login_locked_at"])
-        return newly_locked
-
     def reset_login_failures(self) -> bool:
         """Clear the failure count unless locked meanwhile. Returns False if the contract is locked."""
         changed = Contract.objects.filter(pk=self.pk, login_locked_at__isnull=True).update(login_failures=0)

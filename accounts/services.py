@@ -1,9 +1,12 @@
 """Customer authentication and login (SPEC §4.1)."""
 
 import re
+import secrets
 
+from django.conf import settings
 from django.contrib.auth import login
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import check_password, make_password
+from django.db import connection
 from django.views.decorators.debug import sensitive_variables
 
 from ibank import clock
@@ -41,29 +44,70 @@ def channel_for(request) -> str:
     return LoginRecord.Channel.PC
 
 
+_dummy_hash: str | None = None
+
+
+def _unknown_id_hash() -> str:
+    """A hash to verify against when the ID is unknown: the same Argon2 work as a real check."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = make_password(secrets.token_urlsafe(12))
+    return _dummy_hash
+
+
+def _count_login_failure(contract_id: str) -> tuple[int, bool, bool] | None:
+    """Count one wrong password for ``contract_id`` and lock at the limit, in one UPDATE.
+
+    The statement is the same for an unknown ID (it then changes no row), so
+    that the two cases cannot be told apart by the work they cause. Returns
+    (failures, locked, newly locked by this call), or None for an unknown ID.
+    """
+    now = connection.ops.adapt_datetimefield_value(clock.now())
+    table = connection.ops.quote_name(Contract._meta.db_table)
+    sql = (
+        f"UPDATE {table} SET login_failures = login_failures + 1,"  # noqa: S608 (table name from model metadata)
+        f" login_locked_at = CASE WHEN login_locked_at IS NULL AND login_failures + 1 >= %s"
+        f" THEN %s ELSE login_locked_at END WHERE contract_id = %s RETURNING login_failures, login_locked_at"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [settings.IBANK_LOGIN_MAX_FAILURES, now, contract_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    failures, locked_at = row
+    # Increments are serialised by the row lock: exactly one call reaches the limit.
+    return failures, locked_at is not None, locked_at is not None and failures == settings.IBANK_LOGIN_MAX_FAILURES
+
+
 @sensitive_variables("password")
 def contract_authenticate(*, request, contract_id: str, password: str, action: str = "login.password") -> Contract:
     """Check 契約者ID + ログインパスワード with the lockout rule. Does not log in.
 
-    Raises InvalidCredentials, LoginLocked or ContractUnavailable; every attempt is audited.
+    Raises InvalidCredentials, LoginLocked or ContractUnavailable; every attempt
+    is audited. An unknown ID, a wrong password and a locked contract cost the
+    same: one SELECT, one Argon2 verification, one UPDATE, one audit INSERT.
     """
     contract = Contract.objects.select_related("user").filter(contract_id=contract_id).first()
     if contract is None:
-        make_password(password)  # spend the same time as a real check: no ID enumeration by timing
-        audit.record(request, action, ok=False, reason="unknown_id", contract_id=contract_id)
-        raise InvalidCredentials
-    if contract.is_login_locked:
-        audit.record(request, action, ok=False, contract=contract, reason="locked")
-        raise LoginLocked
-    if not contract.user.check_password(password):
-        newly_locked = contract.register_login_failure()
-        audit.record(
-            request, action, ok=False, contract=contract, reason="wrong_password", failures=contract.login_failures
-        )
+        check_password(password, _unknown_id_hash())
+        ok = False
+    else:
+        ok = contract.user.check_password(password)
+    if not ok or contract.is_login_locked:
+        counted = _count_login_failure(contract_id)
+        if contract is None:
+            audit.record(request, action, ok=False, reason="unknown_id", contract_id=contract_id)
+            raise InvalidCredentials
+        if contract.is_login_locked:
+            audit.record(request, action, ok=False, contract=contract, reason="locked")
+            raise LoginLocked
+        failures, locked, newly_locked = counted
+        contract.login_failures = failures
+        audit.record(request, action, ok=False, contract=contract, reason="wrong_password", failures=failures)
         if newly_locked:
             audit.record(request, "login.lock", ok=True, contract=contract, reason="too_many_failures")
             notify(contract, "login_locked")
-        if contract.is_login_locked:
+        if locked:
             raise LoginLocked
         raise InvalidCredentials
     if not contract.reset_login_failures():

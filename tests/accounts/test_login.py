@@ -231,3 +231,23 @@ def test_menu_names_what_authorizes_transactions(client, make_contract, make_tok
     assert "お取引の認証方法：確認用パスワード（お客様カード）" in client.get(MENU).content.decode()
     make_token(card, login_otp=False)
     assert "お取引の認証方法：ワンタイムパスワード" in client.get(MENU).content.decode()
+
+
+def _statement_kinds(client, contract_id, password):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        client.post(LOGIN, {"contract_id": contract_id, "password": password})
+    kinds = [q["sql"].split()[0].upper() for q in ctx.captured_queries]
+    # Session and message writes are the same for both; what the login check itself runs is compared.
+    return kinds, [q["sql"].split()[0:3] for q in ctx.captured_queries if "accounts_" in q["sql"]]
+
+
+def test_unknown_id_and_wrong_password_run_the_same_statements(client, contract):
+    """No contract-ID enumeration by timing: the same SELECT, UPDATE and INSERT (and commits) either way."""
+    unknown, unknown_tables = _statement_kinds(client, "5555555555", "Wrong123")
+    known, known_tables = _statement_kinds(client, contract.contract_id, "Wrong123")
+    assert unknown == known
+    assert unknown_tables == known_tables
+    assert "UPDATE" in known  # the failure counter is written (and matched no row for the unknown ID)
