@@ -84,7 +84,9 @@ def test_concurrent_exchange_and_stop_leave_a_consistent_state(token_contract):
         bindings = list(TokenBinding.objects.filter(contract=token_contract))
         active = list(SoftwareToken.objects.filter(status="active"))
         assert len(bindings) <= 1
-        assert [b.software_token_id for b in bindings] == [t.pk for t in active]  # the bound token, and only it, is active
+        assert [b.software_token_id for b in bindings] == [
+            t.pk for t in active
+        ]  # the bound token, and only it, is active
         if results == ["exchanged", "changed"]:
             assert bindings[0].software_token_id == new_token.pk
         elif results == ["changed", "stopped"]:
