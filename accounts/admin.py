@@ -33,10 +33,12 @@ class ContractAdmin(admin.ModelAdmin):
         "login_locked_at",
         "transaction_failures",
         "transaction_locked_at",
+        "token_setup_failures",
+        "token_setup_locked_at",
         "ib_suspended_at",
     ]
     inlines = [AccountInline]
-    actions = ["unlock_login", "unlock_transactions", "lift_ib_suspension"]
+    actions = ["unlock_login", "unlock_transactions", "unlock_token_setup", "lift_ib_suspension"]
 
     @admin.action(description=_("ログイン停止を解除する"))
     def unlock_login(self, request, queryset):
@@ -54,6 +56,15 @@ class ContractAdmin(admin.ModelAdmin):
             audit.record(request, "transaction.unlock", ok=True, contract=contract)
             self.message_user(
                 request, _("%(id)s の取引認証停止を解除しました。") % {"id": contract.contract_id}, messages.SUCCESS
+            )
+
+    @admin.action(description=_("トークン登録停止を解除する"))
+    def unlock_token_setup(self, request, queryset):
+        for contract in queryset.filter(token_setup_locked_at__isnull=False):
+            Contract.objects.filter(pk=contract.pk).update(token_setup_failures=0, token_setup_locked_at=None)
+            audit.record(request, "register.unlock", ok=True, contract=contract)
+            self.message_user(
+                request, _("%(id)s のトークン登録停止を解除しました。") % {"id": contract.contract_id}, messages.SUCCESS
             )
 
     @admin.action(description=_("IB取引中止を解除する"))

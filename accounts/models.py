@@ -66,6 +66,9 @@ class Contract(models.Model):
     transaction_locked_at = models.DateTimeField(_("取引認証停止日時"), null=True, blank=True)
     login_failures = models.PositiveSmallIntegerField(_("ログインの連続誤り回数"), default=0)
     login_locked_at = models.DateTimeField(_("ログイン停止日時"), null=True, blank=True)
+    # Wrong codes of a new token at 利用登録 / 交換; at the limit token setup stops until the branch unlocks it.
+    token_setup_failures = models.PositiveSmallIntegerField(_("トークン登録時のコード連続誤り回数"), default=0)
+    token_setup_locked_at = models.DateTimeField(_("トークン登録停止日時"), null=True, blank=True)
     daily_transfer_limit = models.PositiveBigIntegerField(_("1日あたりの振込限度額（円）"), default=500_000)
     # IB取引中止 (SPEC §4.5): set by the customer, lifted only by the branch.
     ib_suspended_at = models.DateTimeField(_("IB取引中止日時"), null=True, blank=True)

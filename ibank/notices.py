@@ -19,6 +19,7 @@ SUBJECTS = {
     "ib_suspended": _("インターネットバンキング取引中止のお知らせ"),
     "login_locked": _("ログイン停止のお知らせ"),
     "otp_locked": _("ワンタイムパスワード停止のお知らせ"),
+    "token_setup_locked": _("ソフトウェアトークン登録停止のお知らせ"),
     "transaction_locked": _("お取引停止（取引認証停止）のお知らせ"),
     "transfer_done": _("お振込受付のお知らせ"),
 }

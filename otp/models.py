@@ -62,6 +62,7 @@ class SoftwareToken(models.Model):
         ISSUED = "issued", _("発行済（未登録）")
         ACTIVE = "active", _("利用中")
         RETIRED = "retired", _("利用終了")
+        LOCKED = "locked", _("登録停止（コード誤り）")
 
     token_id = models.CharField(_("トークンID"), max_length=12, unique=True)
     token_type = models.ForeignKey(TokenType, on_delete=models.PROTECT, verbose_name=_("種類"))
@@ -70,12 +71,15 @@ class SoftwareToken(models.Model):
     status = models.CharField(_("状態"), max_length=8, choices=Status.choices, default=Status.ISSUED)
     issued_at = models.DateTimeField(_("発行日時"), default=clock.now)
     expires_at = models.DateTimeField(_("登録期限"), help_text=_("この日時までに利用登録されないトークンは無効です。"))
+    # Wrong codes entered to register this token (by any contract); at the limit it can never be registered.
+    setup_failures = models.PositiveSmallIntegerField(_("登録時のコード連続誤り回数"), default=0)
+    setup_locked_at = models.DateTimeField(_("登録停止日時"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("ソフトウェアトークン")
         verbose_name_plural = _("ソフトウェアトークン")
         constraints = [
-            models.CheckConstraint(condition=Q(status__in=["issued", "active", "retired"]), name="token_status_valid"),
+            models.CheckConstraint(condition=Q(status__in=["issued", "active", "retired", "locked"]), name="token_status_valid"),
         ]
 
     def __str__(self):

@@ -8,12 +8,14 @@ from django.utils.translation import gettext_lazy as _
 from accounts import audit
 from accounts.models import Contract
 from ibank import clock
+from ibank.counters import count_failure
 from ibank.notices import mask_token_id, notify
 
 from . import tokenid, totp
+from .conf import otp_settings
 from .messages import message_for
 from .models import SoftwareToken, TokenBinding, TokenType
-from .verifier import verify
+from .verifier import Outcome, verify
 
 
 class IssuingClosed(Exception):
@@ -86,6 +88,21 @@ class TokenTypeNotUsable(TokenFlowError):
     field = "token_id"
 
 
+class TokenLocked(TokenFlowError):
+    message = _(
+        "このトークンは誤ったワンタイムパスワードが規定回数入力されたため、登録できません。"
+        "新しいトークンを発行してください。"
+    )
+    field = "token_id"
+
+
+class TokenSetupLocked(TokenFlowError):
+    message = _(
+        "ワンタイムパスワードの誤りが規定回数に達したため、トークンの登録を停止しています。"
+        "お取引店にお問い合わせください。"
+    )
+
+
 class ContractHasToken(TokenFlowError):
     message = _(
         "既にソフトウェアトークンが利用登録されています。1契約者1ソフトウェアトークンとなります。"
@@ -119,6 +136,8 @@ def registrable_token(token_id: str, *, lock: bool = False) -> SoftwareToken:
     token = queryset.filter(token_id=token_id).first()
     if token is None:
         raise TokenUnknown
+    if token.status == SoftwareToken.Status.LOCKED:
+        raise TokenLocked
     if token.status != SoftwareToken.Status.ISSUED:
         raise TokenAlreadyBound
     if not token.is_registrable():
@@ -139,10 +158,46 @@ def _verify_or_rollback(binding_pk: int, code: str, *, request, action: str) -> 
         raise _Rollback(result)
 
 
-def _refused(request, action: str, contract: Contract, token_id: str, refused: _Rollback) -> OtpRefused:
-    # The verifier's own entry was rolled back with the transaction: record the refusal again.
-    audit.record(request, action, ok=False, contract=contract, reason=refused.result.outcome.value, token_id=token_id)
-    return OtpRefused(refused.result)
+def _refused(request, action: str, contract: Contract, token_id: str, refused: _Rollback) -> TokenFlowError:
+    """Record a refused new-token code after the rollback, and count a wrong one.
+
+    The binding that the code was checked against was rolled back, so its own
+    counter was too: wrong codes here count on the contract and on the token
+    instead (an attacker guessing someone else's issued token), each locking at
+    the OTP limit.
+    """
+    result = refused.result
+    audit.record(request, action, ok=False, contract=contract, reason=result.outcome.value, token_id=token_id)
+    if result.outcome is not Outcome.WRONG:
+        return OtpRefused(result)
+    limit = otp_settings.IBANK_OTP_MAX_FAILURES
+    token_pk = SoftwareToken.objects.filter(token_id=token_id).values_list("pk", flat=True).first()
+    if token_pk is not None and count_failure(
+        SoftwareToken, token_pk, count_field="setup_failures", locked_field="setup_locked_at", limit=limit
+    ):
+        SoftwareToken.objects.filter(pk=token_pk, status=SoftwareToken.Status.ISSUED).update(
+            status=SoftwareToken.Status.LOCKED
+        )
+        audit.record(request, "token.setup_lock", ok=True, contract=contract, token_id=token_id)
+    if count_failure(
+        Contract, contract.pk, count_field="token_setup_failures", locked_field="token_setup_locked_at", limit=limit
+    ):
+        audit.record(request, "register.lock", ok=True, contract=contract, reason="too_many_failures")
+        notify(contract, "token_setup_locked")
+    contract.refresh_from_db(fields=["token_setup_failures", "token_setup_locked_at"])
+    if contract.token_setup_locked_at is not None:
+        return TokenSetupLocked()
+    token_locked = SoftwareToken.objects.filter(pk=token_pk, status=SoftwareToken.Status.LOCKED).exists()
+    return TokenLocked() if token_locked else OtpRefused(result)
+
+
+def _check_setup_allowed(contract: Contract) -> None:
+    if Contract.objects.filter(pk=contract.pk, token_setup_locked_at__isnull=False).exists():
+        raise TokenSetupLocked
+
+
+def _setup_succeeded(contract: Contract) -> None:
+    Contract.objects.filter(pk=contract.pk, token_setup_locked_at__isnull=True).update(token_setup_failures=0)
 
 
 def token_register(*, request, contract: Contract, token_id: str, code: str, login_otp: bool) -> TokenBinding:
@@ -154,6 +209,7 @@ def token_register(*, request, contract: Contract, token_id: str, code: str, log
     try:
         with transaction.atomic():
             _lock_contract(contract)
+            _check_setup_allowed(contract)
             if TokenBinding.objects.filter(contract=contract).exists():
                 raise ContractHasToken
             token = registrable_token(token_id, lock=True)
@@ -169,6 +225,7 @@ def token_register(*, request, contract: Contract, token_id: str, code: str, log
             except IntegrityError:  # a concurrent registration won (no row lock on SQLite)
                 raise ContractHasToken from None
             _verify_or_rollback(binding.pk, code, request=request, action="register.otp")
+            _setup_succeeded(contract)
             SoftwareToken.objects.filter(pk=token.pk).update(status=SoftwareToken.Status.ACTIVE)
             audit.record(
                 request, "token.register", ok=True, contract=contract, token_id=token.token_id, login_otp=login_otp
@@ -188,6 +245,7 @@ def token_exchange(*, request, contract: Contract, old_token_pk: int, new_token_
     try:
         with transaction.atomic():
             _lock_contract(contract)
+            _check_setup_allowed(contract)
             binding = (
                 TokenBinding.objects.select_for_update()
                 .filter(contract=contract, software_token_id=old_token_pk)
@@ -206,6 +264,7 @@ def token_exchange(*, request, contract: Contract, old_token_pk: int, new_token_
                 bound_at=clock.now(),
             )
             _verify_or_rollback(binding.pk, code, request=request, action="exchange.otp")
+            _setup_succeeded(contract)
             SoftwareToken.objects.filter(pk=new_token.pk).update(status=SoftwareToken.Status.ACTIVE)
             SoftwareToken.objects.filter(pk=old_token.pk).update(status=SoftwareToken.Status.RETIRED)
             audit.record(

@@ -114,3 +114,20 @@ def test_unlock_transactions_lifts_only_the_transaction_lock_and_is_audited(staf
     assert not contract.is_transaction_locked and contract.transaction_failures == 0
     assert contract.is_login_locked  # another kind of lock stays
     assert AuditEntry.objects.filter(action="transaction.unlock", contract=contract, actor="staff:clerk").exists()
+
+
+def test_unlock_token_setup_is_its_own_action_and_audited(staff_client, contract):
+    from django.utils import timezone
+
+    now = timezone.now()
+    Contract.objects.filter(pk=contract.pk).update(
+        token_setup_failures=5, token_setup_locked_at=now, transaction_locked_at=now
+    )
+    staff_client.post(
+        reverse("admin:accounts_contract_changelist"),
+        {"action": "unlock_token_setup", "_selected_action": [contract.pk]},
+    )
+    contract.refresh_from_db()
+    assert contract.token_setup_locked_at is None and contract.token_setup_failures == 0
+    assert contract.is_transaction_locked  # another kind of lock stays
+    assert AuditEntry.objects.filter(action="register.unlock", contract=contract, actor="staff:clerk").exists()

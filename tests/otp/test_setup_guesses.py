@@ -1,0 +1,81 @@
+"""Wrong codes at the new-token step of 利用登録 / 交換 count, per contract and per token, and lock at 5."""
+
+from django.urls import reverse
+
+from accounts.models import AuditEntry, Contract
+from ibank.notices import subject
+from otp import services
+from otp.models import SoftwareToken, TokenBinding
+from otp.services import token_issue
+from tests.otp.test_flows import EXCHANGE_NEW, EXCHANGE_OLD, REGISTER, REGISTER_TOKEN, auth, code, register
+
+
+def wrong(key, clock):
+    right = code(key, clock)
+    return f"{(int(right) + 1) % 1_000_000:06d}"
+
+
+def test_five_wrong_codes_at_registration_stop_token_setup(
+    client, contract, fake_clock, mailoutbox, django_capture_on_commit_callbacks
+):
+    token, key = token_issue(kind="mobile")
+    auth(client, REGISTER, contract)
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(5):
+            response = register(client, token, key, fake_clock, otp=wrong(key, fake_clock))
+    assert str(services.TokenSetupLocked.message) in response.content.decode()
+    contract.refresh_from_db()
+    assert contract.token_setup_failures == 5 and contract.token_setup_locked_at is not None
+    assert AuditEntry.objects.filter(action="register.lock", contract=contract).count() == 1
+    assert subject("token_setup_locked") in [m.subject for m in mailoutbox]
+    # Even the right code, and any other token, is now refused: 600 guesses are no longer possible.
+    fake_clock.advance(30)
+    response = register(client, token, key, fake_clock)
+    assert response.status_code == 200 and not TokenBinding.objects.exists()
+    other, other_key = token_issue(kind="mobile")
+    response = register(client, other, other_key, fake_clock)
+    assert str(services.TokenSetupLocked.message) in response.content.decode()
+    assert not TokenBinding.objects.exists()
+
+
+def test_wrong_codes_count_on_the_token_across_contracts(client, make_contract, fake_clock):
+    """Someone else's issued token, guessed at from several contracts: the token itself locks."""
+    token, key = token_issue(kind="mobile")
+    for attacker in [make_contract() for _ in range(3)]:
+        auth(client, REGISTER, attacker)
+        register(client, token, key, fake_clock, otp=wrong(key, fake_clock))
+        register(client, token, key, fake_clock, otp=wrong(key, fake_clock))
+        client.cookies.clear()
+    token.refresh_from_db()
+    assert (
+        token.status == SoftwareToken.Status.LOCKED and token.setup_failures == 5
+    )  # the 6th is refused before any code is checked
+    assert AuditEntry.objects.filter(action="token.setup_lock", detail__token_id=token.token_id).count() == 1
+    owner = make_contract()
+    auth(client, REGISTER, owner)
+    response = register(client, token, key, fake_clock)  # even its owner, with the right code
+    assert response.context["form"].errors["token_id"] == [str(services.TokenLocked.message)]
+    assert not TokenBinding.objects.exists()
+
+
+def test_a_success_resets_the_contract_count(client, contract, fake_clock):
+    token, key = token_issue(kind="mobile")
+    auth(client, REGISTER, contract)
+    for _ in range(4):
+        register(client, token, key, fake_clock, otp=wrong(key, fake_clock))
+    assert register(client, token, key, fake_clock)["Location"] == reverse("otp-result")
+    contract.refresh_from_db()
+    assert contract.token_setup_failures == 0 and contract.token_setup_locked_at is None
+
+
+def test_wrong_new_token_codes_at_exchange_count_too(client, token_contract, fake_clock):
+    auth(client, REGISTER, token_contract)
+    client.post(EXCHANGE_OLD, {"otp": code(token_contract.key, fake_clock)})
+    new, new_key = token_issue(kind="mobile")
+    for _ in range(5):
+        response = client.post(EXCHANGE_NEW, {"token_id": new.token_id, "otp": wrong(new_key, fake_clock)})
+    assert str(services.TokenSetupLocked.message) in response.content.decode()
+    assert Contract.objects.get(pk=token_contract.pk).token_setup_locked_at is not None
+    binding = TokenBinding.objects.get(contract=token_contract)
+    assert binding.software_token_id == token_contract.binding.software_token_id  # the old token stays
+    assert binding.failures == 0  # the login OTP is not locked by these
