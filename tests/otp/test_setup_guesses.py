@@ -7,7 +7,7 @@ from ibank.notices import subject
 from otp import services
 from otp.models import SoftwareToken, TokenBinding
 from otp.services import token_issue
-from tests.otp.test_flows import EXCHANGE_NEW, EXCHANGE_OLD, REGISTER, REGISTER_TOKEN, auth, code, register
+from tests.otp.test_flows import EXCHANGE_NEW, EXCHANGE_OLD, REGISTER, auth, code, register
 
 
 def wrong(key, clock):
