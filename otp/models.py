@@ -79,7 +79,9 @@ class SoftwareToken(models.Model):
         verbose_name = _("ソフトウェアトークン")
         verbose_name_plural = _("ソフトウェアトークン")
         constraints = [
-            models.CheckConstraint(condition=Q(status__in=["issued", "active", "retired", "locked"]), name="token_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=["issued", "active", "retired", "locked"]), name="token_status_valid"
+            ),
         ]
 
     def __str__(self):
