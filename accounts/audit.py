@@ -1,19 +1,41 @@
 """Writing the audit log (SPEC §8): who did what, to which contract, from where."""
 
+import ipaddress
+
 from django.conf import settings
 
 from .models import AuditEntry
 
 
 def client_ip(request) -> str | None:
-    """The client's address: REMOTE_ADDR, or the proxy's X-Forwarded-For when behind one."""
+    """The client's address: REMOTE_ADDR, or, behind our proxies, the address they saw.
+
+    Each proxy appends the address it received from to X-Forwarded-For, so
+    only the right-most IBANK_PROXY_HOPS entries were written by us; the
+    client can put anything to the left of them. A request that does not come
+    from a trusted proxy (IBANK_TRUSTED_PROXIES), or has fewer entries than
+    hops, did not come through our proxies: REMOTE_ADDR.
+    """
     if request is None:
         return None
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[-1].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+    remote = request.META.get("REMOTE_ADDR") or None
+    if settings.IBANK_BEHIND_PROXY and _is_trusted_proxy(remote):
+        entries = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(entries) >= settings.IBANK_PROXY_HOPS:
+            candidate = entries[-settings.IBANK_PROXY_HOPS]
+            try:
+                return str(ipaddress.ip_address(candidate))
+            except ValueError:
+                pass
+    return remote
+
+
+def _is_trusted_proxy(address: str | None) -> bool:
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(network, strict=False) for network in settings.IBANK_TRUSTED_PROXIES)
 
 
 def _actor(request, contract) -> str:

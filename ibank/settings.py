@@ -137,6 +137,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "ibank.middleware.FormCharsetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -169,13 +170,26 @@ TEMPLATES = [
 # through DATABASE_URL. An empty DATABASE_URL counts as unset.
 _database_url = env_str("DATABASE_URL").strip()
 if _database_url:
-    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0))}
+    _conn_max_age = env_int("DATABASE_CONN_MAX_AGE", 0)
+    # A persistent connection the server ended (restart, failover, pg_terminate_backend) is
+    # noticed and replaced before a request uses it, instead of one 500 per worker.
+    DATABASES = {
+        "default": dj_database_url.parse(
+            _database_url, conn_max_age=_conn_max_age, conn_health_checks=_conn_max_age > 0
+        )
+    }
 else:
     (BASE_DIR / "var").mkdir(exist_ok=True)
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "var" / "db.sqlite3"}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 _redis_url = env_str("REDIS_URL").strip()
+if PRODUCTION and not _redis_url and not env_bool("IBANK_ALLOW_LOCAL_CACHE", False):
+    # Rate limits (token issuance) live in the cache: per process, N workers would allow N times the limit.
+    raise ImproperlyConfigured(
+        "REDIS_URL must be set in production: rate limits need a cache shared by every worker "
+        "(IBANK_ALLOW_LOCAL_CACHE=1 accepts a per-process cache for a single-process server)."
+    )
 if _redis_url:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url}}
 else:
@@ -228,6 +242,13 @@ if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     if env_bool("IBANK_BEHIND_PROXY", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind our own proxies, the client's address is the one the outermost of them added to
+# X-Forwarded-For: IBANK_PROXY_HOPS from the right. Anything further left was sent by the client.
+IBANK_BEHIND_PROXY = env_bool("IBANK_BEHIND_PROXY", False)
+IBANK_PROXY_HOPS = env_int("IBANK_PROXY_HOPS", 1, minimum=1)
+# ...and only when the request came from one of them: a client that reaches the server
+# directly cannot choose its own address by sending X-Forwarded-For.
+IBANK_TRUSTED_PROXIES = env_list("IBANK_TRUSTED_PROXIES", "127.0.0.0/8,::1/128")
 
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", _("日本語")), ("en", _("English"))]

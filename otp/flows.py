@@ -19,15 +19,17 @@ from django.views.decorators.debug import sensitive_post_parameters
 from accounts.forms import ContractAuthForm
 from accounts.models import Contract
 from ibank import pending
+from ibank.notices import mask_token_id
 
 from . import services
 from .forms import ExchangeForm, OtpForm, RegisterForm
 from .messages import message_for
-from .models import TokenBinding
+from .models import SoftwareToken, TokenBinding
 from .verifier import verify
 
 FLOW_KEY = "_ibank_token_flow"  # [contract pk, flow, stage, token pk, started at]
-RESULT_KEY = "_ibank_token_flow_result"  # [contract pk, result kind]
+# [contract pk, result kind, masked token ID, login OTP chosen, at]: what this flow did, for 5 minutes.
+RESULT_KEY = "_ibank_token_flow_result"
 
 FLOW_EXPIRED = _("一定時間が経過したか、手順が正しくないため、最初からやり直してください。")
 NO_TOKEN = _("ワンタイムパスワードの利用登録がありません。")
@@ -87,9 +89,9 @@ def flow_step(flow, stage):
     return decorator
 
 
-def _finish(request, contract, kind):
+def _finish(request, contract, kind, *, token_id: str, login_otp: bool | None = None):
     pending.clear(request, FLOW_KEY)
-    request.session[RESULT_KEY] = [contract.pk, kind]
+    pending.put(request, RESULT_KEY, contract.pk, kind, mask_token_id(token_id), login_otp)
     return redirect("otp-result")
 
 
@@ -137,7 +139,8 @@ def register_token_view(request, contract, _token_pk):
         except services.TokenFlowError as error:
             form.add_error(error.field, error.message)
         else:
-            return _finish(request, contract, "register")
+            data = form.cleaned_data
+            return _finish(request, contract, "register", token_id=data["token_id"], login_otp=data["login_otp"])
     return _page(request, "otp/flow_register.html", flow="register", step=1, guide="register-token", form=form)
 
 
@@ -185,7 +188,7 @@ def exchange_new_view(request, contract, token_pk):
         except services.TokenFlowError as error:
             form.add_error(error.field, error.message)
         else:
-            return _finish(request, contract, "exchange")
+            return _finish(request, contract, "exchange", token_id=form.cleaned_data["token_id"])
     return _page(request, "otp/flow_exchange.html", flow="exchange", step=2, guide="exchange-new", form=form)
 
 
@@ -216,19 +219,18 @@ def stop_otp_view(request, contract, token_pk):
         except services.TokenFlowError as error:
             form.add_error(None, error.message)
         else:
-            return _finish(request, contract, "stop")
+            token_id = SoftwareToken.objects.values_list("token_id", flat=True).get(pk=token_pk)
+            return _finish(request, contract, "stop", token_id=token_id)
     return _page(request, "otp/flow_otp.html", flow="stop", step=1, guide="stop-otp", form=form, button=_("停止"))
 
 
 @never_cache
 def result_view(request):
-    """処理結果, rendered from the database."""
-    stored = request.session.get(RESULT_KEY)
-    contract = Contract.objects.filter(pk=stored[0]).first() if isinstance(stored, list) else None
-    if contract is None or stored[1] not in RESULTS:
+    """処理結果: what this flow did (token ID masked), for a few minutes; never the contract's current state."""
+    stored = pending.get(request, RESULT_KEY)
+    if stored is None or stored[1] not in RESULTS:
         return redirect("accounts-login")
-    kind = stored[1]
-    binding = TokenBinding.objects.select_related("software_token").filter(contract=contract).first()
+    _contract_pk, kind, masked_token_id, login_otp = stored
     message, code = RESULTS[kind]
     steps = len(STEPS[kind]) - 1
     return _page(
@@ -239,7 +241,8 @@ def result_view(request):
         guide="result",
         message=message,
         code=code,
-        binding=binding,
+        token_id=masked_token_id,
+        login_otp=login_otp,
     )
 
 

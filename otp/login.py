@@ -43,6 +43,7 @@ def login_view(request):
 
 
 def _after_password(request, contract):
+    pending.clear(request, PENDING_LOGIN)  # an earlier, unfinished login (perhaps of another contract) ends here
     binding = TokenBinding.objects.filter(contract=contract).only("pk", "software_token_id", "login_otp").first()
     if binding is not None and binding.login_otp:
         pending.put(request, PENDING_LOGIN, contract.pk, binding.software_token_id)

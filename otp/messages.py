@@ -18,8 +18,16 @@ TOKEN_EXPIRED = _(
 )
 
 
+TOKEN_GONE = _("ワンタイムパスワードの利用登録が解除されたため、処理を中止しました。最初からやり直してください。")
+
+
 def message_for(result: Result):
     """The customer's message for a refused verification."""
     if result.now_locked or result.outcome is Outcome.LOCKED:
         return OTP_LOCKED
-    return {Outcome.WRONG: OTP_WRONG, Outcome.REUSED: OTP_REUSED, Outcome.TOKEN_EXPIRED: TOKEN_EXPIRED}[result.outcome]
+    return {
+        Outcome.WRONG: OTP_WRONG,
+        Outcome.REUSED: OTP_REUSED,
+        Outcome.TOKEN_EXPIRED: TOKEN_EXPIRED,
+        Outcome.GONE: TOKEN_GONE,
+    }[result.outcome]

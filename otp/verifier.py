@@ -47,6 +47,8 @@ class Outcome(enum.StrEnum):
     REUSED = "reused"
     LOCKED = "locked"
     TOKEN_EXPIRED = "token_expired"  # noqa: S105 (an outcome, not a password)
+    #: the binding was removed (stopped, exchanged, reset) while this code was being checked
+    GONE = "gone"
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,8 @@ def verify(
         # A valid code of a step already used (or the binding was locked meanwhile).
         # Not counted toward the lock: it is no guess and can never succeed, and a
         # double-submitted form must not lock the customer out.
-        binding.refresh_from_db(fields=["failures", "locked_at"])
+        if not _reload(binding):
+            return _finish(request, action, binding, Outcome.GONE, **detail)
         return _finish(request, action, binding, Outcome.LOCKED if binding.is_locked else Outcome.REUSED, **detail)
 
     now_locked = count_failure(
@@ -120,12 +123,22 @@ def verify(
         locked_field="locked_at",
         limit=otp_settings.IBANK_OTP_MAX_FAILURES,
     )
-    binding.refresh_from_db(fields=["failures", "locked_at"])
+    if not _reload(binding):
+        return _finish(request, action, binding, Outcome.GONE, **detail)
     _finish(request, action, binding, Outcome.WRONG, failures=binding.failures, **detail)
     if now_locked:
         audit.record(request, "otp.lock", ok=True, contract=binding.contract, reason="too_many_failures")
         notify(binding.contract, "otp_locked")
     return Result(Outcome.WRONG, now_locked=now_locked)
+
+
+def _reload(binding: TokenBinding) -> bool:
+    """Re-read the counters; False if the binding was removed meanwhile (a stop committed during the check)."""
+    try:
+        binding.refresh_from_db(fields=["failures", "locked_at"])
+    except TokenBinding.DoesNotExist:
+        return False
+    return True
 
 
 def _finish(request, action, binding, outcome: Outcome, **detail) -> Result:

@@ -20,7 +20,9 @@ GOOD_KEY = "k" * 50
 
 def run_settings(**env):
     clean = {
-        k: v for k, v in os.environ.items() if not k.startswith(("IBANK_", "SECRET_KEY", "DATABASE_URL", "PYTEST"))
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("IBANK_", "SECRET_KEY", "DATABASE_URL", "PYTEST", "REDIS_URL"))
     }
     clean.update({"DJANGO_SETTINGS_MODULE": "ibank.settings", **env})
     return subprocess.run(
@@ -51,7 +53,9 @@ def test_production_refuses_to_start_without_encryption_key():
 
 
 def test_production_is_secure_by_default():
-    result = run_settings(SECRET_KEY=GOOD_KEY, IBANK_ENCRYPTION_KEYS=Fernet.generate_key().decode())
+    result = run_settings(
+        SECRET_KEY=GOOD_KEY, IBANK_ENCRYPTION_KEYS=Fernet.generate_key().decode(), REDIS_URL="redis://127.0.0.1:6379/0"
+    )
     assert result.returncode == 0, result.stderr
     values = json.loads(result.stdout)
     assert values["debug"] is False
@@ -101,3 +105,28 @@ def test_otp_rules_come_from_the_environment():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["3", "10"]
+
+
+def test_production_refuses_a_per_process_cache():
+    """Without a shared cache the issuance rate limit would be multiplied by the worker count."""
+    keys = {"SECRET_KEY": GOOD_KEY, "IBANK_ENCRYPTION_KEYS": Fernet.generate_key().decode()}
+    result = run_settings(**keys)
+    assert result.returncode != 0 and "REDIS_URL must be set in production" in result.stderr
+    assert run_settings(**keys, IBANK_ALLOW_LOCAL_CACHE="1").returncode == 0
+
+
+def test_persistent_connections_are_health_checked():
+    probe = (
+        "import json, django; from django.conf import settings; django.setup(); "
+        "print(json.dumps(settings.DATABASES['default']['CONN_HEALTH_CHECKS']))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("IBANK_", "DATABASE_", "PYTEST"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="ibank.settings",
+        IBANK_ENV="development",
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres",
+        DATABASE_CONN_MAX_AGE="60",
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) is True

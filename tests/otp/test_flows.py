@@ -488,3 +488,18 @@ def test_suspension_between_steps_ends_the_flow(client, contract, issued, fake_c
     response = register(client, token, key, fake_clock)
     assert response["Location"] == REGISTER
     assert not TokenBinding.objects.exists()
+
+
+def test_result_shows_what_the_flow_did_masked_and_expires(client, contract, issued, fake_clock):
+    token, key = issued
+    auth(client, REGISTER, contract)
+    assert register(client, token, key, fake_clock)["Location"] == RESULT
+    page = client.get(RESULT).content.decode()
+    assert f"{token.token_id[:4]}****{token.token_id[-4:]}" in page and token.token_id not in page
+    # Later the contract's token changes (another session exchanges it): this result still says what it did.
+    new, _new_key = token_issue(kind="mobile")
+    TokenBinding.objects.filter(contract=contract).update(software_token=new)
+    page = client.get(RESULT).content.decode()
+    assert new.token_id[-4:] not in page and token.token_id[-4:] in page
+    fake_clock.advance(301)
+    assert client.get(RESULT)["Location"] == LOGIN

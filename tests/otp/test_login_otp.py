@@ -163,3 +163,11 @@ def test_suspension_between_password_and_code_refuses_the_login(client, token_co
     response = client.post(LOGIN_OTP, {"otp": current_code(token_contract, fake_clock)})
     assert response["Location"] == LOGIN
     assert client.get(MENU).status_code == 302
+
+
+def test_a_later_login_as_someone_else_clears_the_pending_login(client, token_contract, contract, fake_clock):
+    client.post(LOGIN, {"contract_id": token_contract.contract_id, "password": PASSWORD})
+    assert client.session.get(PENDING_LOGIN) is not None
+    response = client.post(LOGIN, {"contract_id": contract.contract_id, "password": PASSWORD})
+    assert response["Location"] == MENU
+    assert PENDING_LOGIN not in client.session

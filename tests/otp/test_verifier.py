@@ -162,3 +162,16 @@ def test_success_is_one_statement_on_postgresql(token_contract, at_t, django_ass
     with django_assert_num_queries(1):
         assert verify(binding, code_at(token_contract.key)).ok
     assert AuditEntry.objects.filter(action="otp.verify", outcome="ok", contract=token_contract).count() == 1
+
+
+@pytest.mark.parametrize("right", [True, False])
+def test_a_binding_removed_during_the_check_gives_a_message_not_an_error(token_contract, fake_clock, right):
+    from otp.messages import TOKEN_GONE, message_for
+    from otp.verifier import Outcome
+
+    binding = TokenBinding.objects.for_verify().get(pk=token_contract.binding.pk)
+    TokenBinding.objects.filter(pk=binding.pk).delete()  # a stop committed by another request meanwhile
+    code = totp.totp(token_contract.key, fake_clock.t) if right else "000000"
+    result = verify(binding, code)
+    assert result.outcome is Outcome.GONE and message_for(result) == TOKEN_GONE
+    assert AuditEntry.objects.filter(action="otp.verify", reason="gone", contract=token_contract).exists()
