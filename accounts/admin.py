@@ -1,13 +1,11 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
-from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ibank.admin import ReadOnlyAdminMixin, admin_site
 
 from . import audit
-from .models import Account, AuditEntry, Contract, User
+from .models import Account, AuditEntry, Contract, StaffDevice, User
 
 
 @admin.register(User, site=admin_site)
@@ -92,4 +90,20 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "at"
 
 
-admin_site.register(TOTPDevice, TOTPDeviceAdmin)
+@admin.register(StaffDevice, site=admin_site)
+class StaffDeviceAdmin(admin.ModelAdmin):
+    """Staff devices can be listed and removed (a lost phone), never added or read: the owner enrolls their own."""
+
+    list_display = ["user", "name", "confirmed"]
+    fields = ["user", "name", "confirmed"]  # never the key
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_model(self, request, obj):
+        audit.record(request, "staff.device_delete", ok=True, owner=obj.user.get_username())
+        super().delete_model(request, obj)

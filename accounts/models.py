@@ -1,3 +1,4 @@
+import base64
 import secrets
 
 from django.conf import settings
@@ -9,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device
 
 from ibank import clock, crypto
 from ibank.counters import count_failure
@@ -32,6 +34,9 @@ class User(AbstractUser):
     """
 
     session_nonce = models.CharField(max_length=32, blank=True, editable=False)
+    # Staff admin login (SPEC §7): consecutive failures (password or OTP) and the 15-minute lock.
+    staff_failures = models.PositiveSmallIntegerField(_("管理画面ログインの連続誤り回数"), default=0, editable=False)
+    staff_locked_until = models.DateTimeField(_("管理画面ログイン停止期限"), null=True, blank=True, editable=False)
 
     def _get_session_auth_hash(self, secret=None):
         key_salt = "accounts.User.get_session_auth_hash"
@@ -334,3 +339,51 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied("the audit log is append-only")
+
+
+class StaffDevice(Device):
+    """A staff member's own TOTP device for the admin (SPEC §7).
+
+    The seed is encrypted at rest (ibank.crypto, rotated by reencrypt_secrets)
+    and shown once, to its owner, when they enroll it; never again, to no one.
+    ``last_step`` makes each code single-use, by a conditional UPDATE.
+    """
+
+    key = models.TextField(editable=False)
+    last_step = models.BigIntegerField(default=-1, editable=False)
+
+    class Meta(Device.Meta):
+        verbose_name = _("職員用ワンタイムパスワード")
+        verbose_name_plural = _("職員用ワンタイムパスワード")
+
+    @classmethod
+    def new_key(cls) -> bytes:
+        return secrets.token_bytes(20)
+
+    def set_key(self, key: bytes) -> None:
+        self.key = crypto.encrypt(key.hex())
+
+    def bin_key(self) -> bytes:
+        return bytes.fromhex(crypto.decrypt(self.key))
+
+    def config_url(self, issuer: str) -> str:
+        import pyotp
+
+        return pyotp.TOTP(base64.b32encode(self.bin_key()).decode()).provisioning_uri(
+            name=self.user.get_username(), issuer_name=issuer
+        )
+
+    def verify_token(self, token) -> bool:
+        """Accept the code of the current step ±1, each step once (conditional UPDATE)."""
+        import pyotp
+
+        code = str(token).strip()
+        if not (len(code) == 6 and code.isdigit()):
+            return False
+        totp = pyotp.TOTP(base64.b32encode(self.bin_key()).decode())
+        t = clock.epoch()
+        for offset in (-1, 0, 1):
+            step = int(t // 30) + offset
+            if constant_time_compare(totp.at(step * 30), code):
+                return StaffDevice.objects.filter(pk=self.pk, last_step__lt=step).update(last_step=step) == 1
+        return False

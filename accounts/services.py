@@ -55,7 +55,7 @@ def _unknown_id_hash() -> str:
     return _dummy_hash
 
 
-def _count_login_failure(contract_id: str) -> tuple[int, bool, bool] | None:
+def count_login_failure(contract_id: str) -> tuple[int, bool, bool] | None:
     """Count one wrong password for ``contract_id`` and lock at the limit, in one UPDATE.
 
     The statement is the same for an unknown ID (it then changes no row), so
@@ -94,7 +94,7 @@ def contract_authenticate(*, request, contract_id: str, password: str, action: s
     else:
         ok = contract.user.check_password(password)
     if not ok or contract.is_login_locked:
-        counted = _count_login_failure(contract_id)
+        counted = count_login_failure(contract_id)
         if contract is None:
             audit.record(request, action, ok=False, reason="unknown_id", contract_id=contract_id)
             raise InvalidCredentials

@@ -1,12 +1,33 @@
+from django.shortcuts import redirect
 from django_otp.admin import OTPAdminSite
 
 
 class IbankAdminSite(OTPAdminSite):
-    """Staff admin: staff login plus the staff member's own TOTP device (SPEC §7)."""
+    """Staff admin: staff login plus the staff member's own TOTP device (SPEC §7).
+
+    The login form, its template and the enrollment page are the ``accounts``
+    app's (a higher layer): it plugs them in from its ready() through
+    ``login_form``, ``extra_urls`` and ``enrollment_needed``.
+    """
 
     site_header = "ibank 営業店管理"
     site_title = "ibank 営業店管理"
     index_title = "営業店業務"
+    login_template = "admin/ibank_login.html"
+
+    def __init__(self, name="admin"):
+        super().__init__(name)
+        self.extra_urls = []
+        self.enrollment_needed = None
+
+    def get_urls(self):
+        return self.extra_urls + super().get_urls()
+
+    def login(self, request, extra_context=None):
+        # Password accepted, no device yet: the staff member enrolls their own before anything else.
+        if self.enrollment_needed is not None and self.enrollment_needed(request.user):
+            return redirect(f"{self.name}:staff-enroll")
+        return super().login(request, extra_context)
 
 
 admin_site = IbankAdminSite(name="admin")

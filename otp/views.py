@@ -7,9 +7,9 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
 from accounts.audit import client_ip
-from ibank import ratelimit
+from ibank import qr, ratelimit
 
-from . import qr, services
+from . import services
 from .conf import otp_settings
 from .models import TokenType
 from .totp import b32

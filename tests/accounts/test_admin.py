@@ -1,16 +1,19 @@
 import pytest
 from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import AuditEntry, Contract
+from accounts.models import AuditEntry, Contract, StaffDevice
 from otp.models import TokenBinding
+
+STAFF_KEY = bytes(range(20))
 
 
 @pytest.fixture
 def staff(django_user_model):
     user = django_user_model.objects.create_user("clerk", password="clerk-pass-123", is_staff=True, is_superuser=True)
-    user.device = TOTPDevice.objects.create(user=user, name="clerk")
+    user.device = StaffDevice(user=user, name="clerk", confirmed=True)
+    user.device.set_key(STAFF_KEY)
+    user.device.save()
     return user
 
 

@@ -7,17 +7,17 @@ after it), restart, run this command, then drop the old keys.
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from accounts.models import Contract
+from accounts.models import Contract, StaffDevice
 from ibank import crypto
 from otp.models import SoftwareToken
 
 
 class Command(BaseCommand):
-    help = "Re-encrypt token secrets and card digits under the newest encryption key."
+    help = "Re-encrypt token secrets, card digits and staff OTP seeds under the newest encryption key."
 
     def handle(self, *args, **options):
         counts = {}
-        for model, field in [(SoftwareToken, "secret"), (Contract, "card_cells")]:
+        for model, field in [(SoftwareToken, "secret"), (Contract, "card_cells"), (StaffDevice, "key")]:
             done = 0
             for pk in model.objects.exclude(**{field: ""}).values_list("pk", flat=True).iterator():
                 with transaction.atomic():

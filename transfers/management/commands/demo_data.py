@@ -5,9 +5,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import CARD_COLUMNS, CARD_ROWS, Account, Contract, User
+from accounts.models import CARD_COLUMNS, CARD_ROWS, Account, Contract, StaffDevice, User
 from ibank import clock
 from otp.models import PREFIXES, SoftwareToken, TokenBinding, TokenType
 from otp.tokenid import make as make_token_id
@@ -145,9 +144,12 @@ class Command(BaseCommand):
         staff.is_active = True
         staff.set_password(STAFF_PASSWORD)
         staff.save()
-        device, _ = TOTPDevice.objects.get_or_create(user=staff, name="demo", defaults={"key": STAFF_TOTP_KEY})
-        if device.key != STAFF_TOTP_KEY:
-            device.key = STAFF_TOTP_KEY
-            device.save()
+        staff.staff_failures, staff.staff_locked_until = 0, None
+        staff.save()
+        # Demo only: a fixed, known key, so that the demo can be tried. Real staff enroll their own device.
+        StaffDevice.objects.filter(user=staff).delete()
+        device = StaffDevice(user=staff, name="demo", confirmed=True)
+        device.set_key(bytes.fromhex(STAFF_TOTP_KEY))
+        device.save()
         self.stdout.write(f"staff (/admin/): {STAFF_USERNAME} / {STAFF_PASSWORD}")
-        self.stdout.write(f"  staff OTP device: {device.config_url}")
+        self.stdout.write(f"  staff OTP device (demo only): {device.config_url(settings.OTP_TOTP_ISSUER)}")

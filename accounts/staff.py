@@ -1,0 +1,186 @@
+"""Staff login to the admin (SPEC §7): password and the staff member's own OTP on one form.
+
+* One answer for every failure (unknown user, customer, wrong password, wrong
+  code, locked): the page never tells which part was wrong.
+* 5 failures, password or code, lock the staff account for 15 minutes.
+* A customer's wrong password here counts toward that customer's login lock.
+* Every attempt is audited.
+* A staff member without a device enrolls one, once, after their password:
+  the QR code is shown once, to them; nobody can enroll a device for a colleague.
+"""
+
+import secrets
+from datetime import timedelta
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import check_password, make_password
+from django.db.models import F
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+from django_otp import login as otp_login
+
+from ibank import clock, qr
+
+from . import audit, services
+from .models import StaffDevice
+
+User = get_user_model()
+
+LOGIN_FAILED = _(
+    "ユーザー名、パスワードまたはワンタイムパスワードが正しくないか、現在ログインできません。"
+    "しばらくしてからもう一度お試しください。"
+)
+STAFF_MAX_FAILURES = 5
+STAFF_LOCK = timedelta(minutes=15)
+ENROLL_WRONG = _("ワンタイムパスワードが正しくありません。認証アプリに表示されている6桁の数字を入力してください。")
+
+
+class StaffLoginForm(forms.Form):
+    """The admin's login form (django.contrib.admin calls it with ``request`` and ``data``)."""
+
+    username = forms.CharField(label=_("ユーザー名"), max_length=150)
+    password = forms.CharField(label=_("パスワード"), strip=False, widget=forms.PasswordInput)
+    otp_token = forms.CharField(
+        label=_("ワンタイムパスワード"),
+        required=False,
+        max_length=6,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+        self.user_cache = None
+
+    def get_user(self):
+        return self.user_cache
+
+    @sensitive_variables("password", "token")
+    def clean(self):
+        username = self.cleaned_data.get("username", "")
+        password = self.cleaned_data.get("password", "")
+        token = self.cleaned_data.get("otp_token", "")
+        user = User.objects.filter(username=username).first() if username else None
+        # The same Argon2 work whatever the username.
+        password_ok = user.check_password(password) if user is not None else check_password(password, _dummy())
+        reason, device = self._refusal(user, password_ok, token)
+        if reason:
+            audit.record(self.request, "admin.login", ok=False, reason=reason, actor=f"admin:{username[:150]}")
+            raise forms.ValidationError(LOGIN_FAILED, code="invalid_login")
+        User.objects.filter(pk=user.pk).update(staff_failures=0, staff_locked_until=None)
+        if device is not None:
+            user.otp_device = device  # django_otp marks the session verified at login
+        audit.record(
+            self.request, "admin.login", ok=True, actor=f"staff:{user.get_username()}", enrolled=device is not None
+        )
+        self.user_cache = user
+        return self.cleaned_data
+
+    def _refusal(self, user, password_ok: bool, token: str):
+        """(reason, device): an empty reason lets the staff member in; every refusal looks the same outside."""
+        if user is None:
+            return "unknown_user", None
+        contract = getattr(user, "contract", None)
+        if contract is not None:
+            if not password_ok:
+                # A customer's password guessed here counts toward the customer's own lock.
+                counted = services.count_login_failure(contract.contract_id)
+                if counted and counted[2]:
+                    audit.record(self.request, "login.lock", ok=True, contract=contract, reason="too_many_failures")
+            return "customer", None
+        if not (user.is_staff and user.is_active):
+            return "not_staff", None
+        now = clock.now()
+        if user.staff_locked_until is not None and user.staff_locked_until > now:
+            return "locked", None
+        if not password_ok:
+            return _count_staff_failure(self.request, user, "wrong_password"), None
+        devices = list(StaffDevice.objects.filter(user=user, confirmed=True))
+        if not devices:
+            return "", None  # enrollment: admin pages stay closed until a device is confirmed
+        for device in devices:
+            if device.verify_token(token):
+                return "", device
+        return _count_staff_failure(self.request, user, "wrong_otp"), None
+
+
+_dummy_hash = None
+
+
+def _dummy() -> str:
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = make_password(secrets.token_urlsafe(12))
+    return _dummy_hash
+
+
+def _count_staff_failure(request, user, reason: str) -> str:
+    User.objects.filter(pk=user.pk).update(staff_failures=F("staff_failures") + 1)
+    locked = User.objects.filter(pk=user.pk, staff_failures__gte=STAFF_MAX_FAILURES).update(
+        staff_failures=0, staff_locked_until=clock.now() + STAFF_LOCK
+    )
+    if locked:
+        audit.record(request, "admin.lock", ok=True, reason="too_many_failures", actor=f"staff:{user.get_username()}")
+    return reason
+
+
+def needs_enrollment(user) -> bool:
+    return (
+        user.is_authenticated
+        and user.is_staff
+        and not user.is_verified()
+        and not StaffDevice.objects.filter(user=user, confirmed=True).exists()
+    )
+
+
+class EnrollForm(forms.Form):
+    otp_token = forms.CharField(
+        label=_("ワンタイムパスワード"),
+        max_length=6,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+@sensitive_post_parameters("otp_token")
+@csrf_protect
+@never_cache
+def enroll_view(request):
+    """A staff member enrolls their own device, once: the QR code is shown on the first visit only."""
+    if not needs_enrollment(request.user):
+        return redirect("admin:index")
+    user = request.user
+    device = StaffDevice.objects.filter(user=user, confirmed=False).first()
+    form = EnrollForm(request.POST if request.method == "POST" and "restart" not in request.POST else None)
+    shown_key = None
+    if request.method == "POST" and "restart" in request.POST:
+        StaffDevice.objects.filter(user=user, confirmed=False).delete()
+        audit.record(request, "staff.enroll", ok=False, reason="restarted", actor=f"staff:{user.get_username()}")
+        return redirect("admin:staff-enroll")
+    if device is None:
+        key = StaffDevice.new_key()
+        device = StaffDevice(user=user, name=f"{user.get_username()}", confirmed=False)
+        device.set_key(key)
+        device.save()
+        shown_key = device.config_url(settings.OTP_TOTP_ISSUER)
+    elif request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["otp_token"]):
+            StaffDevice.objects.filter(pk=device.pk).update(confirmed=True)
+            device.confirmed = True
+            otp_login(request, device)
+            audit.record(request, "staff.enroll", ok=True, actor=f"staff:{user.get_username()}")
+            return redirect("admin:index")
+        form.add_error("otp_token", ENROLL_WRONG)
+    context = {
+        "form": form,
+        "uri": shown_key,
+        "qr": qr.svg(shown_key, title=user.get_username()) if shown_key else None,
+        "title": _("職員用ワンタイムパスワードの登録"),
+        "site_header": _("ibank 営業店管理"),
+        "site_title": _("ibank 営業店管理"),
+    }
+    return render(request, "admin/staff_enroll.html", context)

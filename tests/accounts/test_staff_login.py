@@ -1,0 +1,162 @@
+"""Staff login to the admin: one answer, lockout, audit, the staff's own encrypted OTP device."""
+
+import base64
+import importlib
+
+import pyotp
+import pytest
+from django.urls import reverse
+
+from accounts.models import AuditEntry, Contract, StaffDevice, User
+from accounts.staff import LOGIN_FAILED
+from ibank import crypto
+from tests.conftest import PASSWORD
+
+LOGIN = reverse("admin:login")
+STAFF_PASSWORD = "clerk-pass-123"
+KEY = bytes(range(20))
+
+
+def code(fake_clock, key=KEY, offset=0):
+    return pyotp.TOTP(base64.b32encode(key).decode()).at(fake_clock.t + 30 * offset)
+
+
+@pytest.fixture
+def clerk(db):
+    user = User.objects.create_user("clerk", password=STAFF_PASSWORD, is_staff=True, is_superuser=True)
+    device = StaffDevice(user=user, name="clerk", confirmed=True)
+    device.set_key(KEY)
+    device.save()
+    return user
+
+
+def post(client, username, password, otp=""):
+    return client.post(LOGIN, {"username": username, "password": password, "otp_token": otp, "next": "/admin/"})
+
+
+def test_password_and_code_on_one_form_open_the_admin(client, clerk, fake_clock):
+    response = post(client, "clerk", STAFF_PASSWORD, code(fake_clock))
+    assert response.status_code == 302
+    assert client.get(reverse("admin:index")).status_code == 200
+    assert AuditEntry.objects.filter(action="admin.login", outcome="ok", actor="staff:clerk").exists()
+
+
+def test_every_failure_gets_the_same_answer(client, clerk, contract, fake_clock):
+    cases = {
+        "unknown": ("nobody", STAFF_PASSWORD, code(fake_clock)),
+        "customer": (contract.contract_id, PASSWORD, ""),
+        "wrong_password": ("clerk", "wrong-pass-1", code(fake_clock)),
+        "wrong_otp": ("clerk", STAFF_PASSWORD, "000000"),
+        "no_otp": ("clerk", STAFF_PASSWORD, ""),
+    }
+    pages = {}
+    for name, (username, password, otp) in cases.items():
+        response = post(client, username, password, otp)
+        assert response.status_code == 200, name
+        page = response.content.decode()
+        assert str(LOGIN_FAILED) in page, name
+        assert password not in page  # never echoed back
+        assert "otp_device" not in page and "Please enter your OTP" not in page
+        pages[name] = page.replace(username, "")
+    assert len({p.split('name="csrfmiddlewaretoken"')[0] for p in pages.values()}) == 1
+    reasons = list(AuditEntry.objects.filter(action="admin.login", outcome="failed").values_list("reason", flat=True))
+    assert sorted(reasons) == sorted(["unknown_user", "customer", "wrong_password", "wrong_otp", "wrong_otp"])
+
+
+def test_five_failures_lock_staff_for_15_minutes(client, clerk, fake_clock):
+    for _ in range(3):
+        post(client, "clerk", "wrong-pass-1")
+    for _ in range(2):
+        post(client, "clerk", STAFF_PASSWORD, "000000")
+    assert AuditEntry.objects.filter(action="admin.lock", actor="staff:clerk").count() == 1
+    response = post(client, "clerk", STAFF_PASSWORD, code(fake_clock))  # right, but locked
+    assert str(LOGIN_FAILED) in response.content.decode()
+    assert AuditEntry.objects.filter(action="admin.login", reason="locked").count() == 1
+    fake_clock.advance(15 * 60 + 1)
+    assert post(client, "clerk", STAFF_PASSWORD, code(fake_clock))["Location"] == "/admin/"
+
+
+def test_a_customers_wrong_passwords_at_the_admin_count_toward_the_customer_lock(client, contract):
+    for _ in range(5):
+        post(client, contract.contract_id, "Wrong123")
+    contract.refresh_from_db()
+    assert contract.is_login_locked
+    assert AuditEntry.objects.filter(action="login.lock", contract=contract).count() == 1
+
+
+def test_a_crafted_otp_device_field_is_a_form_error_not_a_500(client, clerk):
+    response = client.post(
+        LOGIN,
+        {"username": "clerk", "password": STAFF_PASSWORD, "otp_device": "no.such/1", "otp_token": "123456"},
+    )
+    assert response.status_code == 200 and str(LOGIN_FAILED) in response.content.decode()
+
+
+def test_a_code_opens_the_admin_once(client, clerk, fake_clock):
+    otp = code(fake_clock)
+    assert post(client, "clerk", STAFF_PASSWORD, otp).status_code == 302
+    client.post(reverse("admin:logout"))
+    assert post(client, "clerk", STAFF_PASSWORD, otp).status_code == 200
+
+
+# -- the seed -------------------------------------------------------------------------
+
+
+def test_staff_seeds_are_encrypted_at_rest_and_never_shown(client, clerk, fake_clock):
+    device = StaffDevice.objects.get(user=clerk)
+    assert KEY.hex() not in device.key and crypto.decrypt(device.key) == KEY.hex()
+    post(client, "clerk", STAFF_PASSWORD, code(fake_clock))
+    b32 = base64.b32encode(KEY).decode()
+    for url in [
+        reverse("admin:accounts_staffdevice_changelist"),
+        reverse("admin:accounts_staffdevice_change", args=[device.pk]),
+    ]:
+        html = client.get(url).content.decode()
+        assert KEY.hex() not in html and b32 not in html and device.key not in html
+    # Nobody adds a device for someone else: only the owner enrolls, at their own login.
+    assert client.get(reverse("admin:accounts_staffdevice_add")).status_code == 403
+
+
+def test_plaintext_totp_devices_are_moved_encrypted(db, django_user_model):
+    from django.apps import apps
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = django_user_model.objects.create_user("old", password="x", is_staff=True)
+    TOTPDevice.objects.create(user=user, name="old", key=KEY.hex())
+    migration = importlib.import_module("accounts.migrations.0005_staff_device")
+    migration.move_totp_devices(apps, None)
+    assert not TOTPDevice.objects.exists()
+    device = StaffDevice.objects.get(user=user)
+    assert KEY.hex() not in device.key and device.bin_key() == KEY
+
+
+# -- enrollment ------------------------------------------------------------------------
+
+
+def test_a_new_staff_member_enrolls_their_own_device_once(client, db, fake_clock):
+    User.objects.create_user("newbie", password=STAFF_PASSWORD, is_staff=True, is_superuser=True)
+    response = post(client, "newbie", STAFF_PASSWORD)
+    assert response.status_code == 302
+    assert client.get(reverse("admin:index"))["Location"].startswith(LOGIN)  # not verified
+    response = client.get(LOGIN)
+    assert response["Location"] == reverse("admin:staff-enroll")
+    page = client.get(reverse("admin:staff-enroll")).content.decode()
+    assert "otpauth://totp/" in page and 'class="qr-code"' in page
+    device = StaffDevice.objects.get(user__username="newbie", confirmed=False)
+    again = client.get(reverse("admin:staff-enroll")).content.decode()
+    assert "otpauth://" not in again and 'class="qr-code"' not in again  # shown once
+    wrong = client.post(reverse("admin:staff-enroll"), {"otp_token": "000000"})
+    assert wrong.status_code == 200
+    otp = pyotp.TOTP(base64.b32encode(device.bin_key()).decode()).at(fake_clock.t)
+    assert client.post(reverse("admin:staff-enroll"), {"otp_token": otp})["Location"] == reverse("admin:index")
+    assert client.get(reverse("admin:index")).status_code == 200
+    assert StaffDevice.objects.get(pk=device.pk).confirmed
+    # Enrolled: the password alone no longer opens anything, and there is nothing left to enroll.
+    client.post(reverse("admin:logout"))
+    assert str(LOGIN_FAILED) in post(client, "newbie", STAFF_PASSWORD).content.decode()
+    assert AuditEntry.objects.filter(action="staff.enroll", outcome="ok", actor="staff:newbie").exists()
+
+
+def test_customer_accounts_cannot_enroll(client, contract):
+    client.force_login(Contract.objects.get(pk=contract.pk).user)
+    assert client.get(reverse("admin:staff-enroll"))["Location"] == reverse("admin:index")
