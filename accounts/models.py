@@ -44,9 +44,13 @@ class User(AbstractUser):
             key_salt, f"{self.password}\x00{self.session_nonce}", secret=secret, algorithm="sha256"
         ).hexdigest()
 
-    def rotate_session_nonce(self) -> None:
+    def rotate_session_nonce(self, *, last_login=None) -> None:
+        """A new nonce (ending every other session of this user), and the login time, in one UPDATE."""
         self.session_nonce = secrets.token_hex(16)
-        type(self).objects.filter(pk=self.pk).update(session_nonce=self.session_nonce)
+        fields = {"session_nonce": self.session_nonce}
+        if last_login is not None:
+            self.last_login = fields["last_login"] = last_login
+        type(self).objects.filter(pk=self.pk).update(**fields)
 
 
 class Contract(models.Model):
@@ -111,6 +115,8 @@ class Contract(models.Model):
 
     def reset_login_failures(self) -> bool:
         """Clear the failure count unless locked meanwhile. Returns False if the contract is locked."""
+        if self.login_failures == 0 and self.login_locked_at is None:
+            return True  # nothing to clear: no write on the usual login
         changed = Contract.objects.filter(pk=self.pk, login_locked_at__isnull=True).update(login_failures=0)
         self.refresh_from_db(fields=["login_failures", "login_locked_at"])
         return changed == 1

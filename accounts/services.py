@@ -127,8 +127,9 @@ def contract_authenticate(*, request, contract_id: str, password: str, action: s
 def contract_login(*, request, contract: Contract, channel: str | None = None) -> LoginRecord:
     """Log the customer in: a new session key, every other session of the contract ended."""
     user = contract.user
-    user.rotate_session_nonce()
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    # last_login goes with the nonce (Django's own update_last_login receiver is disconnected: accounts.apps).
+    user.rotate_session_nonce(last_login=clock.now())
+    login(request, user, backend="accounts.backends.IbankBackend")
     record = LoginRecord.objects.create(
         contract=contract, channel=channel or channel_for(request), ip=audit.client_ip(request)
     )

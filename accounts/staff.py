@@ -72,7 +72,8 @@ class StaffLoginForm(forms.Form):
         if reason:
             audit.record(self.request, "admin.login", ok=False, reason=reason, actor=f"admin:{username[:150]}")
             raise forms.ValidationError(LOGIN_FAILED, code="invalid_login")
-        User.objects.filter(pk=user.pk).update(staff_failures=0, staff_locked_until=None)
+        user.last_login = clock.now()
+        User.objects.filter(pk=user.pk).update(staff_failures=0, staff_locked_until=None, last_login=user.last_login)
         if device is not None:
             user.otp_device = device  # django_otp marks the session verified at login
         audit.record(

@@ -117,9 +117,6 @@ IBANK_LIMIT_CEILING_NO_TOKEN = env_int("IBANK_LIMIT_CEILING_NO_TOKEN", 200_000, 
 OTP_TOTP_ISSUER = env_str("IBANK_OTP_ISSUER", "ibank")
 
 INSTALLED_APPS = [
-    "accounts",
-    "otp",
-    "transfers",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -128,6 +125,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    # Ours last: their ready() runs after Django's (accounts replaces auth's update_last_login receiver).
+    "accounts",
+    "otp",
+    "transfers",
 ]
 
 MIDDLEWARE = [
@@ -192,10 +193,15 @@ if PRODUCTION and not _redis_url and not env_bool("IBANK_ALLOW_LOCAL_CACHE", Fal
     )
 if _redis_url:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url}}
+    # Sessions live in the shared cache: every server sees them, and logging in or reading a page
+    # writes no session row to the database (a session is at most 12 hours; a Redis restart logs
+    # customers out, which is safe).
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ibank"}}
 
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["accounts.backends.IbankBackend"]
 LOGIN_URL = "accounts-login"
 LOGIN_REDIRECT_URL = "accounts-menu"
 

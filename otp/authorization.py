@@ -19,13 +19,13 @@ class OtpMethod(authorization.Method):
     instruction = _("ソフトウェアトークンに表示されているワンタイムパスワードを入力してください。")
 
     def _binding(self, contract: Contract):
-        cached = getattr(contract, "_authorization_binding", None)
-        if cached is None:
-            cached = TokenBinding.objects.for_verify().filter(contract=contract).first()
-        return cached
+        """The contract's binding, read once per request object (a page asks several questions of it)."""
+        if not hasattr(contract, "_authorization_binding"):
+            contract._authorization_binding = TokenBinding.objects.for_verify().filter(contract=contract).first()
+        return contract._authorization_binding
 
     def applies(self, contract: Contract) -> bool:
-        return TokenBinding.objects.filter(contract=contract).exists()
+        return self._binding(contract) is not None
 
     def is_locked(self, contract: Contract) -> bool:
         binding = self._binding(contract)

@@ -7,6 +7,7 @@ check itself is ``accounts.services.contract_authenticate``.
 import django_otp
 from django.conf import settings
 from django.contrib import messages
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -34,9 +35,11 @@ PENDING_LOGIN = "_ibank_pending_login"
 @never_cache
 def login_view(request):
     if request.method == "POST":
-        form = ContractAuthForm(request.POST, request=request)
-        if form.is_valid():
-            return _after_password(request, form.contract)
+        # One transaction, one commit, for all the login writes (counter, audit, nonce, record, session key).
+        with transaction.atomic():
+            form = ContractAuthForm(request.POST, request=request)
+            if form.is_valid():
+                return _after_password(request, form.contract)
     else:
         form = ContractAuthForm(request=request)
     return render(request, "accounts/login.html", {"form": form})

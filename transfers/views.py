@@ -69,7 +69,8 @@ def _steps(current: int):
 @customer_required
 def menu_view(request):
     contract = request.contract
-    binding = TokenBinding.objects.select_related("software_token__token_type").filter(contract=contract).first()
+    binding = TokenBinding.objects.for_verify().filter(contract=contract).first()
+    contract._authorization_binding = binding  # what the authorization registry asks of it: no second read
     method = authorization.method_for(contract)
     return render(
         request,

@@ -55,3 +55,34 @@ def test_idle_timeout_is_configurable(client, contract, fake_clock):
     login(client, contract)
     fake_clock.advance(120)
     assert client.get(MENU).status_code == 302
+
+
+def _writes(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return [
+        q["sql"]
+        for q in ctx.captured_queries
+        if not q["sql"].lstrip().upper().startswith(("SELECT", "SAVEPOINT", "RELEASE"))
+    ]
+
+
+def test_reading_a_page_writes_nothing_within_a_minute_of_the_stamp(client, contract, fake_clock):
+    login(client, contract)
+    fake_clock.advance(59)
+    assert _writes(client, MENU) == []
+    fake_clock.advance(1)
+    assert any("django_session" in sql for sql in _writes(client, MENU))  # the stamp moves, once a minute at most
+
+
+def test_idle_ends_between_nine_and_ten_minutes_after_the_last_request(client, contract, fake_clock):
+    login(client, contract)
+    fake_clock.advance(59)
+    assert client.get(MENU).status_code == 200  # not stamped: the stamp is 59 s older than this request
+    fake_clock.advance(540)  # 599 s since the stamp, 540 s since the last request
+    assert client.get(MENU).status_code == 200
+    fake_clock.advance(600)
+    assert client.get(MENU).status_code == 302

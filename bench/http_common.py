@@ -1,0 +1,136 @@
+"""Shared by the HTTP benchmarks: a throw-away PostgreSQL database, gunicorn on a free loopback port, a client.
+
+Nothing here is a test. The server runs the project as deployed (gunicorn sync
+workers, PostgreSQL with persistent connections, Redis for the cache), DEBUG off.
+"""
+
+import contextlib
+import http.client
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/5")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_env(db_name: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("IBANK_", "DATABASE_", "PYTEST"))}
+    env.update(
+        IBANK_ENV="development",
+        IBANK_DEBUG="0",
+        DATABASE_URL=f"{PG}/{db_name}",
+        DATABASE_CONN_MAX_AGE="600",
+        REDIS_URL=REDIS,
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        LOG_LEVEL="ERROR",
+    )
+    return env
+
+
+def manage(env: dict, *args: str, stdin: str | None = None) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, input=stdin, capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        raise RuntimeError(result.stderr)
+    return result.stdout
+
+
+@contextlib.contextmanager
+def database(name: str):
+    """A fresh database ``name`` (dropped afterwards)."""
+    import psycopg
+
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield name
+    finally:
+        with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextlib.contextmanager
+def gunicorn(env: dict, workers: int = 2):
+    port = _free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "ibank.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            str(workers),
+            "--worker-class",
+            "sync",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError):
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            time.sleep(0.1)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+class Client:
+    """A keep-alive HTTP client with a cookie jar of its own (one per thread)."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, bytes]:
+        headers = {"Host": "127.0.0.1", "Accept-Language": "ja"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Referer"] = f"http://127.0.0.1:{self.port}{path}"
+        self.conn.request(method, path, body=body, headers=headers)
+        response = self.conn.getresponse()
+        data = response.read()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            match = re.match(r"([^=]+)=([^;]*)", header)
+            if match:
+                self.cookies[match.group(1)] = match.group(2)
+        return response.status, data
+
+    def login(self, contract_id: str, password: str) -> int:
+        if "csrftoken" not in self.cookies:
+            self.request("GET", "/login/")
+        self.cookies.pop("sessionid", None)
+        status, _ = self.request(
+            "POST",
+            "/login/",
+            {"contract_id": contract_id, "password": password, "csrfmiddlewaretoken": self.cookies["csrftoken"]},
+        )
+        return status

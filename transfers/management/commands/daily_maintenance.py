@@ -1,0 +1,39 @@
+"""The daily job: everything that expires and must be cleaned away. Run once a day from cron:
+
+    15 3 * * *  cd /srv/ibank && .venv/bin/python manage.py daily_maintenance
+
+* expired sessions (``clearsessions``: with database sessions they would pile up
+  for ever; with sessions in Redis it is a no-op, Redis expires them itself);
+* issued tokens never registered and past their deadline (``purge_expired_tokens``);
+* transfers entered but never confirmed or executed, older than a day, are
+  cancelled (nothing moved; they stay as records).
+
+Pending login and flow steps live in the session and expire with it. The
+Zengin export (``export_zengin``) and the ledger check (``check_ledger``) are
+jobs of their own.
+"""
+
+from datetime import timedelta
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from accounts import audit
+from ibank import clock
+from transfers.models import Transfer
+
+
+class Command(BaseCommand):
+    help = "Daily clean-up: expired sessions, expired unregistered tokens, abandoned transfer drafts."
+
+    def handle(self, *args, **options):
+        call_command("clearsessions")
+        call_command("purge_expired_tokens", stdout=self.stdout)
+        stale = Transfer.objects.filter(
+            status__in=[Transfer.Status.DRAFT, Transfer.Status.CONFIRMED],
+            created_at__lt=clock.now() - timedelta(days=1),
+        )
+        count = stale.update(status=Transfer.Status.CANCELLED)
+        if count:
+            audit.record(None, "transfer.expire", ok=True, actor="system:daily_maintenance", count=count)
+        self.stdout.write(f"{count} abandoned transfer(s) cancelled")
