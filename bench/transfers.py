@@ -111,12 +111,12 @@ def run():
     def floor_once():
         with raw.transaction(), raw.cursor() as cur:
             cur.execute(
-                f"UPDATE {table} SET balance = balance - %s WHERE id = %s AND balance >= %s RETURNING balance",  # noqa: S608
+                f"UPDATE {table} SET balance = balance - %s WHERE id = %s AND balance >= %s RETURNING balance",
                 [AMOUNT, floor_from, AMOUNT],
             )
             from_balance = cur.fetchone()[0]
             cur.execute(
-                f"UPDATE {table} SET balance = balance + %s WHERE id = %s RETURNING balance",  # noqa: S608
+                f"UPDATE {table} SET balance = balance + %s WHERE id = %s RETURNING balance",
                 [AMOUNT, floor_to],
             )
             to_balance = cur.fetchone()[0]
