@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 MO := locale/en/LC_MESSAGES/django.mo
 
-.PHONY: run test setup chromium lint format lock messages clean
+.PHONY: run test fuzz setup chromium lint format lock messages clean
 
 ## run: set up, migrate, load the demo data and serve on http://127.0.0.1:8000
 run: setup
@@ -22,6 +22,10 @@ run: setup
 ## test: set up (with Debian's Chromium) and run the whole suite
 test: setup chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## fuzz: hostile input at every form, 5,000 examples for each of the two fuzz tests (10,000 in all; long)
+fuzz: setup
+	IBANK_FUZZ_EXAMPLES=5000 $(PY) -m pytest tests/test_fuzz.py $(PYTEST_ARGS)
 
 setup: $(VENV)/.installed $(MO)
 
