@@ -1,0 +1,122 @@
+"""The app served by real gunicorn processes against the test database, and a small HTTP client (for tests)."""
+
+import contextlib
+import http.client
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+REDIS_URL = "redis://127.0.0.1:6379/7"  # a database of its own, flushed by each test that uses it
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_env(database_name: str, *, redis: bool = True) -> dict:
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{database_name}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("IBANK_", "DATABASE_", "PYTEST", "REDIS"))}
+    env.update(
+        IBANK_ENV="development",
+        IBANK_DEBUG="0",
+        DATABASE_URL=url,
+        DATABASE_CONN_MAX_AGE="600",
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        LOG_LEVEL="CRITICAL",
+    )
+    if redis:
+        env["REDIS_URL"] = REDIS_URL
+    return env
+
+
+def flush_redis() -> None:
+    with socket.create_connection(("127.0.0.1", 6379), timeout=5) as s:
+        s.sendall(b"SELECT 7\r\nFLUSHDB\r\n")
+        s.recv(100)
+
+
+@contextlib.contextmanager
+def gunicorn(env: dict, *, workers: int = 2):
+    """Serve the project on a free loopback port; yields (port, master process)."""
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "gunicorn", "ibank.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers)),
+            *("--graceful-timeout", "2", "--log-level", "critical"),
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        wait_for(port)
+        yield port, process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def wait_for(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        time.sleep(0.1)
+    raise TimeoutError(f"nothing listens on {port}")
+
+
+def worker_pids(master_pid: int) -> list[int]:
+    path = Path(f"/proc/{master_pid}/task/{master_pid}/children")
+    return [int(pid) for pid in path.read_text().split()] if path.exists() else []
+
+
+class Client:
+    """A keep-alive HTTP client with its own cookies; reconnects after a dropped connection."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.conn = None
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, str, str]:
+        """(status, Location, body); status 0 for a connection that broke."""
+        headers = {"Host": "127.0.0.1", "Accept-Language": "ja"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if form is not None:
+            if "csrftoken" not in self.cookies and method != "GET":
+                self.request("GET", "/login/")
+                headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+            body = urllib.parse.urlencode({**form, "csrfmiddlewaretoken": self.cookies.get("csrftoken", "")})
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        try:
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            self.conn.request(method, path, body=body, headers=headers)
+            response = self.conn.getresponse()
+            data = response.read().decode("utf-8", errors="replace")
+        except (OSError, http.client.HTTPException):
+            self.conn = None
+            return 0, "", ""
+        for header in response.headers.get_all("Set-Cookie") or []:
+            match = re.match(r"([^=]+)=([^;]*)", header)
+            if match:
+                self.cookies[match.group(1)] = match.group(2)
+        if response.getheader("Connection", "").lower() == "close":
+            self.conn = None
+        return response.status, response.getheader("Location", ""), data
