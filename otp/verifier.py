@@ -87,7 +87,7 @@ def verify(
     if binding.is_locked:
         return _finish(request, action, binding, Outcome.LOCKED, **detail)
     token = binding.software_token
-    if not allow_expired_type and not token.token_type.is_usable():
+    if not allow_expired_type and not token.policy.is_usable():
         return _finish(request, action, binding, Outcome.TOKEN_EXPIRED, **detail)
 
     code = half_width_digits(code)

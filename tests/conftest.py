@@ -60,6 +60,15 @@ def browser_context_args(browser_context_args):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache (rate limits, type policies), as its database starts empty."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _browser_timeouts(request):
     if "page" in request.fixturenames:
         request.getfixturevalue("page").set_default_timeout(10_000)
