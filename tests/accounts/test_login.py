@@ -251,3 +251,13 @@ def test_unknown_id_and_wrong_password_run_the_same_statements(client, contract)
     assert unknown == known
     assert unknown_tables == known_tables
     assert "UPDATE" in known  # the failure counter is written (and matched no row for the unknown ID)
+
+
+def test_the_login_lock_is_emailed_once(client, contract, mailoutbox, django_capture_on_commit_callbacks):
+    from ibank.notices import subject
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(6):
+            client.post(LOGIN, {"contract_id": contract.contract_id, "password": "Wrong123"})
+    assert [m.subject for m in mailoutbox] == [subject("login_locked")]
+    assert mailoutbox[0].to == [contract.email] and "ログインを停止しました" in mailoutbox[0].body

@@ -175,3 +175,14 @@ def test_a_binding_removed_during_the_check_gives_a_message_not_an_error(token_c
     result = verify(binding, code)
     assert result.outcome is Outcome.GONE and message_for(result) == TOKEN_GONE
     assert AuditEntry.objects.filter(action="otp.verify", reason="gone", contract=token_contract).exists()
+
+
+def test_the_otp_lock_is_emailed_once(token_contract, fake_clock, mailoutbox, django_capture_on_commit_callbacks):
+    from ibank.notices import subject
+
+    binding = TokenBinding.objects.for_verify().get(pk=token_contract.binding.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(6):
+            verify(binding, "000000")
+    assert [m.subject for m in mailoutbox] == [subject("otp_locked")]
+    assert "ワンタイムパスワードによる認証を停止しました" in mailoutbox[0].body
