@@ -16,6 +16,7 @@ run: setup
 	IBANK_ENV=development $(PY) manage.py migrate --noinput -v 0
 	IBANK_ENV=development $(PY) manage.py load_zengin
 	IBANK_ENV=development $(PY) manage.py demo_data
+	IBANK_ENV=development $(PY) manage.py seal_audit
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	IBANK_ENV=development $(PY) manage.py runserver $(HOST):$(PORT)
 

@@ -393,3 +393,35 @@ class StaffDevice(Device):
             if constant_time_compare(totp.at(step * 30), code):
                 return StaffDevice.objects.filter(pk=self.pk, last_step__lt=step).update(last_step=step) == 1
         return False
+
+
+class AuditSeal(models.Model):
+    """One sealed batch of audit entries (SPEC §8): the SHA-256 of its entries' content and of the previous seal.
+
+    Written by ``manage.py seal_audit`` (every minute), checked by ``manage.py
+    verify_audit``. Sealing after the fact keeps writers from waiting on each
+    other: a chain written at insert time would serialise every audited request.
+    """
+
+    first_id = models.BigIntegerField(_("最初の記録"))
+    last_id = models.BigIntegerField(_("最後の記録"), unique=True)
+    count = models.PositiveIntegerField(_("件数"))
+    entries_sha256 = models.CharField(max_length=64)
+    previous_sha256 = models.CharField(max_length=64)
+    sha256 = models.CharField(max_length=64, unique=True)
+    sealed_at = models.DateTimeField(_("封印日時"), default=clock.now)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("監査ログの封印")
+        verbose_name_plural = _("監査ログの封印")
+        ordering = ["last_id"]
+
+    def __str__(self):
+        return f"{self.first_id}-{self.last_id} {self.sha256[:12]}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionDenied("seals are append-only")
+        super().save(*args, **kwargs)

@@ -59,6 +59,28 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "ja-JP", "timezone_id": "Asia/Tokyo"}
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _flush_past_the_audit_triggers():
+    """Transactional tests end by emptying every table (Django's flush): on SQLite that is a DELETE,
+    which the audit log's append-only triggers refuse. Only the test flush lifts them, for its own
+    statements, and puts them back (PostgreSQL flushes with TRUNCATE, which they do not cover)."""
+    from django.db.backends.sqlite3.operations import DatabaseOperations
+
+    migration = __import__("accounts.migrations.0006_audit_seal", fromlist=["sqlite_triggers"])
+    original = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        statements = original(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+        guarded = [table for table in migration.TABLES if table in tables]
+        drop = [f"DROP TRIGGER IF EXISTS {t}_{kind}" for t in guarded for kind in ("no_update", "no_delete")]
+        create = [sql for t in guarded for sql in migration.sqlite_triggers(t)]
+        return [*drop, *statements, *create]
+
+    DatabaseOperations.sql_flush = sql_flush
+    yield
+    DatabaseOperations.sql_flush = original
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Each test starts with an empty cache (rate limits, type policies), as its database starts empty."""

@@ -1,0 +1,131 @@
+"""The audit log is append-only in the database and tamper-evident through chained seals (SPEC §8)."""
+
+import threading
+import time
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError, connection, transaction
+
+from accounts import audit, sealing
+from accounts.models import AuditEntry, AuditSeal
+from tests.concurrency import run_concurrently
+
+
+def _entries(n):
+    return [audit.record(None, "test.event", ok=True, actor="test", n=i) for i in range(n)]
+
+
+def _raw(sql, params=()):
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    ["UPDATE accounts_auditentry SET action = 'x' WHERE id = %s", "DELETE FROM accounts_auditentry WHERE id = %s"],
+)
+def test_the_database_refuses_update_and_delete(db, sql):
+    [entry] = _entries(1)
+    with pytest.raises(DatabaseError, match="append-only"):
+        _raw(sql, [entry.pk])
+    assert AuditEntry.objects.get(pk=entry.pk).action == "test.event"
+
+
+def test_seals_are_refused_change_too(db):
+    _entries(2)
+    sealing.seal(margin=timedelta(0))
+    with pytest.raises(DatabaseError, match="append-only"):
+        _raw("UPDATE accounts_auditseal SET count = 1")
+
+
+def _without_triggers(sql, params=()):
+    """What someone with the database's owner rights could do: disable the guard, change, enable it again."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("DROP TRIGGER accounts_auditentry_no_update")
+            cursor.execute("DROP TRIGGER accounts_auditentry_no_delete")
+            cursor.execute(sql, params)
+            migration = __import__("accounts.migrations.0006_audit_seal", fromlist=["sqlite_triggers"])
+            for statement in migration.sqlite_triggers("accounts_auditentry"):
+                cursor.execute(statement)
+        else:
+            cursor.execute("ALTER TABLE accounts_auditentry DISABLE TRIGGER accounts_auditentry_append_only")
+            cursor.execute(sql, params)
+            cursor.execute("ALTER TABLE accounts_auditentry ENABLE TRIGGER accounts_auditentry_append_only")
+
+
+def _verify():
+    call_command("verify_audit", stdout=StringIO())
+
+
+def test_seal_then_verify_is_clean_and_counts_the_unsealed(db):
+    _entries(5)
+    seals = sealing.seal(margin=timedelta(0), batch=2)
+    assert [s.count for s in seals] == [2, 2, 1]
+    assert seals[1].previous_sha256 == seals[0].sha256
+    _entries(3)
+    out = StringIO()
+    call_command("verify_audit", stdout=out)
+    assert "3 seal(s); 3 entries not yet sealed" in out.getvalue()
+
+
+def test_verify_finds_a_sealed_entry_changed_behind_the_triggers(db):
+    entries = _entries(4)
+    sealing.seal(margin=timedelta(0), batch=2)
+    _without_triggers("UPDATE accounts_auditentry SET reason = 'edited' WHERE id = %s", [entries[2].pk])
+    with pytest.raises(CommandError, match=f"entries {entries[2].pk}-{entries[3].pk} is broken: an entry's content"):
+        _verify()
+
+
+def test_verify_finds_a_deleted_entry(db):
+    entries = _entries(4)
+    sealing.seal(margin=timedelta(0))
+    _without_triggers("DELETE FROM accounts_auditentry WHERE id = %s", [entries[1].pk])
+    with pytest.raises(CommandError, match="holds 3 entries, sealed with 4"):
+        _verify()
+
+
+def test_entries_younger_than_the_margin_wait(db, fake_clock):
+    _entries(2)
+    assert sealing.seal(margin=timedelta(seconds=30)) == []
+    fake_clock.advance(31)
+    assert sum(s.count for s in sealing.seal(margin=timedelta(seconds=30))) == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_sealing_racing_new_inserts_skips_no_entry():
+    stop = threading.Event()
+
+    def writer(i):
+        n = 0
+        while not stop.is_set():
+            with transaction.atomic():  # some entries wait in an open transaction before they commit
+                audit.record(None, "race.event", ok=True, actor=f"writer{i}", n=n)
+                if n % 7 == 0:
+                    time.sleep(0.05)
+            n += 1
+        return n
+
+    def sealer(_i):
+        while not stop.is_set():
+            sealing.seal(margin=timedelta(0), batch=50)
+            time.sleep(0.01)
+
+    threads = [threading.Thread(target=run_concurrently, args=(writer, 4))]
+    threads.append(threading.Thread(target=run_concurrently, args=(sealer, 2)))
+    for t in threads:
+        t.start()
+    time.sleep(4)
+    stop.set()
+    for t in threads:
+        t.join(timeout=60)
+    time.sleep(5.5)  # past the horizon's 5 s guard
+    sealing.seal(margin=timedelta(0))
+    report = sealing.verify()
+    assert report.broken is None, report.problem
+    assert report.unsealed == 0
+    assert sum(AuditSeal.objects.values_list("count", flat=True)) == AuditEntry.objects.count() > 100
