@@ -81,6 +81,10 @@ class Contract(models.Model):
     daily_transfer_limit = models.PositiveBigIntegerField(_("1日あたりの振込限度額（円）"), default=500_000)
     # IB取引中止 (SPEC §4.5): set by the customer, lifted only by the branch.
     ib_suspended_at = models.DateTimeField(_("IB取引中止日時"), null=True, blank=True)
+    # 紛失届 (SPEC §7): the token may not be used for login or transactions until a reset is approved.
+    lost_reported_at = models.DateTimeField(_("紛失届受付日時"), null=True, blank=True)
+    # IB解約: a state, never a delete; login and every flow are refused, accounts and history stay.
+    cancelled_at = models.DateTimeField(_("IB解約日時"), null=True, blank=True)
     created_at = models.DateTimeField(default=clock.now, editable=False)
 
     class Meta:
@@ -110,8 +114,13 @@ class Contract(models.Model):
 
     @property
     def is_ib_usable(self) -> bool:
-        """Active, not locked (ログイン停止) and not suspended (IB取引中止): checked again at every later step."""
-        return self.user.is_active and not self.is_login_locked and self.ib_suspended_at is None
+        """Active, not locked (ログイン停止), not suspended (IB取引中止), not cancelled: checked at every step."""
+        return (
+            self.user.is_active
+            and not self.is_login_locked
+            and self.ib_suspended_at is None
+            and self.cancelled_at is None
+        )
 
     def reset_login_failures(self) -> bool:
         """Clear the failure count unless locked meanwhile. Returns False if the contract is locked."""

@@ -114,8 +114,9 @@ def contract_authenticate(*, request, contract_id: str, password: str, action: s
         # Locked by concurrent failures between our check and now.
         audit.record(request, action, ok=False, contract=contract, reason="locked")
         raise LoginLocked
-    if not contract.user.is_active:
-        audit.record(request, action, ok=False, contract=contract, reason="inactive")
+    if not contract.user.is_active or contract.cancelled_at is not None:
+        reason = "cancelled" if contract.cancelled_at is not None else "inactive"
+        audit.record(request, action, ok=False, contract=contract, reason=reason)
         raise ContractUnavailable
     if contract.ib_suspended_at is not None:
         audit.record(request, action, ok=False, contract=contract, reason="suspended")

@@ -20,6 +20,10 @@ SUBJECTS = {
     "login_locked": _("ログイン停止のお知らせ"),
     "otp_locked": _("ワンタイムパスワード停止のお知らせ"),
     "token_setup_locked": _("ソフトウェアトークン登録停止のお知らせ"),
+    "token_reset": _("トークンIDリセットのお知らせ"),
+    "token_lost": _("ソフトウェアトークン紛失届受付のお知らせ"),
+    "unlocked": _("停止解除のお知らせ"),
+    "contract_cancelled": _("インターネットバンキング解約のお知らせ"),
     "transaction_locked": _("お取引停止（取引認証停止）のお知らせ"),
     "transfer_done": _("お振込受付のお知らせ"),
 }

@@ -129,6 +129,7 @@ INSTALLED_APPS = [
     "accounts",
     "otp",
     "transfers",
+    "branch",
 ]
 
 MIDDLEWARE = [

@@ -6,7 +6,7 @@ from accounts import authorization
 from accounts.models import Contract
 
 from .forms import OtpField
-from .messages import OTP_LOCKED, message_for
+from .messages import OTP_LOCKED, OTP_LOST, message_for
 from .models import TokenBinding
 from .verifier import Outcome, verify
 
@@ -29,10 +29,10 @@ class OtpMethod(authorization.Method):
 
     def is_locked(self, contract: Contract) -> bool:
         binding = self._binding(contract)
-        return binding is not None and binding.is_locked
+        return binding is not None and (binding.is_locked or contract.lost_reported_at is not None)
 
     def locked_message(self, contract: Contract) -> str:
-        return OTP_LOCKED
+        return OTP_LOST if contract.lost_reported_at is not None else OTP_LOCKED
 
     def add_fields(self, form, contract):
         form.fields["otp"] = OtpField()
@@ -46,7 +46,7 @@ class OtpMethod(authorization.Method):
         result = verify(binding, data["otp"], request=request, action=action, **detail)
         if result.ok:
             return authorization.Outcome(True)
-        locked = result.now_locked or result.outcome is Outcome.LOCKED
+        locked = result.now_locked or result.outcome in (Outcome.LOCKED, Outcome.LOST)
         field = None if locked or result.outcome is Outcome.TOKEN_EXPIRED else "otp"
         return authorization.Outcome(
             False, message_for(result), field=field, locked=locked, reused=result.outcome is Outcome.REUSED

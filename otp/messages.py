@@ -21,6 +21,12 @@ TOKEN_EXPIRED = _(
 TOKEN_GONE = _("ワンタイムパスワードの利用登録が解除されたため、処理を中止しました。最初からやり直してください。")
 
 
+OTP_LOST = _(
+    "ソフトウェアトークンの紛失届を受け付けているため、ワンタイムパスワードはご利用いただけません。"
+    "お取引店にお問い合わせください。"
+)
+
+
 def message_for(result: Result):
     """The customer's message for a refused verification."""
     if result.now_locked or result.outcome is Outcome.LOCKED:
@@ -30,4 +36,5 @@ def message_for(result: Result):
         Outcome.REUSED: OTP_REUSED,
         Outcome.TOKEN_EXPIRED: TOKEN_EXPIRED,
         Outcome.GONE: TOKEN_GONE,
+        Outcome.LOST: OTP_LOST,
     }[result.outcome]

@@ -163,6 +163,8 @@ class TokenBindingQuerySet(models.QuerySet):
             "contract__email",
             "contract__login_locked_at",
             "contract__ib_suspended_at",
+            "contract__lost_reported_at",
+            "contract__cancelled_at",
             "software_token__id",
             "software_token__token_id",
             "software_token__secret",

@@ -294,8 +294,32 @@ def token_stop(*, request, contract: Contract, token_pk: int) -> None:
     binding = TokenBinding.objects.select_for_update().filter(contract=contract, software_token_id=token_pk).first()
     if binding is None:
         raise TokenChanged
-    token = SoftwareToken.objects.get(pk=token_pk)
+    token_id = _unbind(binding)
+    audit.record(request, "token.stop", ok=True, contract=contract, token_id=token_id)
+    notify(contract, "token_stopped", token_id=mask_token_id(token_id))
+
+
+def _unbind(binding: TokenBinding) -> str:
+    token_pk = binding.software_token_id
+    token_id = SoftwareToken.objects.values_list("token_id", flat=True).get(pk=token_pk)
     binding.delete()
     SoftwareToken.objects.filter(pk=token_pk).update(status=SoftwareToken.Status.RETIRED)
-    audit.record(request, "token.stop", ok=True, contract=contract, token_id=token.token_id)
-    notify(contract, "token_stopped", token_id=mask_token_id(token.token_id))
+    return token_id
+
+
+@transaction.atomic
+def token_reset(*, request, contract: Contract, reason: str, reference: str) -> str | None:
+    """トークンIDのリセット (approved by the branch): the same unbinding as the customer's stop, with the reason.
+
+    The token is retired for good; a 紛失届 is lifted with it; the customer may
+    register a new token from the login page. Returns the old token ID, if any.
+    """
+    _lock_contract(contract)
+    Contract.objects.filter(pk=contract.pk).update(lost_reported_at=None)
+    binding = TokenBinding.objects.select_for_update().filter(contract=contract).first()
+    token_id = _unbind(binding) if binding is not None else None
+    audit.record(
+        request, "token.reset", ok=True, contract=contract, token_id=token_id, staff_reason=reason, reference=reference
+    )
+    notify(contract, "token_reset", token_id=mask_token_id(token_id or ""))
+    return token_id

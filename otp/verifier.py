@@ -49,6 +49,8 @@ class Outcome(enum.StrEnum):
     TOKEN_EXPIRED = "token_expired"  # noqa: S105 (an outcome, not a password)
     #: the binding was removed (stopped, exchanged, reset) while this code was being checked
     GONE = "gone"
+    #: a 紛失届 (lost device) is on file: the token may not be used until the branch resets it
+    LOST = "lost"
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,8 @@ def verify(
         digest of the transaction being authorized); never a secret.
     :returns: a :class:`Result`; ``result.ok`` tells whether the code was accepted.
     """
+    if binding.contract.lost_reported_at is not None:
+        return _finish(request, action, binding, Outcome.LOST, **detail)
     if binding.is_locked:
         return _finish(request, action, binding, Outcome.LOCKED, **detail)
     token = binding.software_token

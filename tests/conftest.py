@@ -64,6 +64,9 @@ def _flush_past_the_audit_triggers():
     """Transactional tests end by emptying every table (Django's flush): on SQLite that is a DELETE,
     which the audit log's append-only triggers refuse. Only the test flush lifts them, for its own
     statements, and puts them back (PostgreSQL flushes with TRUNCATE, which they do not cover)."""
+    if connection.vendor != "sqlite":
+        yield
+        return
     from django.db.backends.sqlite3.operations import DatabaseOperations
 
     migration = __import__("accounts.migrations.0006_audit_seal", fromlist=["sqlite_triggers"])

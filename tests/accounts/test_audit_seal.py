@@ -51,10 +51,10 @@ def _without_triggers(sql, params=()):
             migration = __import__("accounts.migrations.0006_audit_seal", fromlist=["sqlite_triggers"])
             for statement in migration.sqlite_triggers("accounts_auditentry"):
                 cursor.execute(statement)
-        else:
-            cursor.execute("ALTER TABLE accounts_auditentry DISABLE TRIGGER accounts_auditentry_append_only")
+        else:  # a superuser's way of not firing triggers
+            cursor.execute("SET LOCAL session_replication_role = replica")
             cursor.execute(sql, params)
-            cursor.execute("ALTER TABLE accounts_auditentry ENABLE TRIGGER accounts_auditentry_append_only")
+            cursor.execute("SET LOCAL session_replication_role = DEFAULT")
 
 
 def _verify():

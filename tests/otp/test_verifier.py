@@ -159,6 +159,7 @@ def test_success_audit_entry_has_actor_address_agent_and_detail(token_contract, 
 @pytest.mark.postgres
 def test_success_is_one_statement_on_postgresql(token_contract, at_t, django_assert_num_queries):
     binding = fresh(token_contract.binding)
+    assert binding.software_token.policy.is_usable()  # the type policy is cached (read once a minute at most)
     with django_assert_num_queries(1):
         assert verify(binding, code_at(token_contract.key)).ok
     assert AuditEntry.objects.filter(action="otp.verify", outcome="ok", contract=token_contract).count() == 1

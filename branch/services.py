@@ -1,0 +1,175 @@
+"""Branch operations (SPEC §7): each one a service with a required 理由 (and, from a paper form, its
+届出書番号), a permission, an audit entry naming the staff member, and a notice where the customer
+should know. The admin only collects the reason and reference and calls these.
+"""
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from accounts import audit
+from accounts.models import Contract
+from ibank import clock
+from ibank.notices import notify
+from otp import services as otp_services
+from otp.models import TokenBinding
+
+from .models import TokenResetRequest
+
+REASON_REQUIRED = _("理由を入力してください。")
+REFERENCE_REQUIRED = _("届出書番号を入力してください。")
+NOT_ALLOWED = _("この操作を行う権限がありません。")
+OWN_REQUEST = _("ご自身が依頼したリセットは承認できません。別の役席が承認してください。")
+ALREADY_DECIDED = _("この依頼は既に処理されています。")
+ALREADY_PENDING = _("このお客様には承認待ちのトークンIDリセット依頼があります。")
+HAS_TOKEN = _(
+    "ワンタイムパスワードの利用登録があるため、IB解約はできません。"
+    "お客様ご自身で、先にワンタイムパスワードの利用停止を行っていただく必要があります。"
+)
+NOTHING_TO_LIFT = _("解除する停止がありません。")
+
+#: lock kind -> (field set to None, counter reset, display name)
+UNLOCKS = {
+    "login": ("login_locked_at", "login_failures", _("ログイン停止")),
+    "transaction": ("transaction_locked_at", "transaction_failures", _("取引認証停止")),
+    "token_setup": ("token_setup_locked_at", "token_setup_failures", _("トークン登録停止")),
+    "ib_suspension": ("ib_suspended_at", None, _("IB取引中止")),
+    "otp": (None, None, _("ワンタイムパスワード停止")),
+}
+
+
+class OperationRefused(Exception):
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+def _require(staff, permission: str, reason: str | None = "", reference: str | None = None) -> None:
+    if not (staff.is_active and staff.is_staff and staff.has_perm(f"branch.{permission}")):
+        raise OperationRefused(NOT_ALLOWED)
+    if reason is not None and not reason.strip():
+        raise OperationRefused(REASON_REQUIRED)
+    if reference is not None and not reference.strip():
+        raise OperationRefused(REFERENCE_REQUIRED)
+
+
+# -- トークンIDのリセット (maker–checker) ---------------------------------------------
+
+
+def token_reset_request(*, request, staff, contract: Contract, reason: str, reference: str) -> TokenResetRequest:
+    """窓口担当 enters the written request; a different 役席 approves it."""
+    _require(staff, "request_token_reset", reason, reference)
+    try:
+        with transaction.atomic():
+            reset = TokenResetRequest.objects.create(
+                contract=contract, reason=reason.strip(), reference=reference.strip(), requested_by=staff
+            )
+    except IntegrityError:  # the one-pending-request-per-contract constraint
+        raise OperationRefused(ALREADY_PENDING) from None
+    audit.record(
+        request,
+        "token_reset.request",
+        ok=True,
+        contract=contract,
+        staff_reason=reason,
+        reference=reference,
+        request_id=reset.pk,
+    )
+    return reset
+
+
+def token_reset_approve(*, request, staff, reset: TokenResetRequest, comment: str = "") -> TokenResetRequest:
+    """PENDING → APPROVED in one conditional UPDATE (two checkers at once: one approval), then the unbinding."""
+    _require(staff, "approve_token_reset", None)
+    if reset.requested_by_id == staff.pk:
+        raise OperationRefused(OWN_REQUEST)
+    with transaction.atomic():
+        approved = (
+            TokenResetRequest.objects.filter(pk=reset.pk, status=TokenResetRequest.Status.PENDING)
+            .exclude(requested_by=staff)
+            .update(
+                status=TokenResetRequest.Status.APPROVED, approved_by=staff, decided_at=clock.now(), comment=comment
+            )
+        )
+        if not approved:
+            raise OperationRefused(ALREADY_DECIDED)
+        reset.refresh_from_db()
+        token_id = otp_services.token_reset(
+            request=request, contract=reset.contract, reason=reset.reason, reference=reset.reference
+        )
+        audit.record(
+            request,
+            "token_reset.approve",
+            ok=True,
+            contract=reset.contract,
+            request_id=reset.pk,
+            requested_by=reset.requested_by.get_username(),
+            token_id=token_id,
+            comment=comment,
+        )
+    return reset
+
+
+def token_reset_reject(*, request, staff, reset: TokenResetRequest, comment: str) -> None:
+    """A 役席 refuses the request: nothing changes for the customer."""
+    _require(staff, "approve_token_reset", comment)
+    _close(request, staff, reset, TokenResetRequest.Status.REJECTED, comment, "token_reset.reject")
+
+
+def token_reset_withdraw(*, request, staff, reset: TokenResetRequest, comment: str = "") -> None:
+    """The 窓口担当 who entered it takes it back."""
+    _require(staff, "request_token_reset", None)
+    if reset.requested_by_id != staff.pk:
+        raise OperationRefused(NOT_ALLOWED)
+    _close(request, staff, reset, TokenResetRequest.Status.WITHDRAWN, comment, "token_reset.withdraw")
+
+
+def _close(request, staff, reset, status, comment, action):
+    closed = TokenResetRequest.objects.filter(pk=reset.pk, status=TokenResetRequest.Status.PENDING).update(
+        status=status, decided_at=clock.now(), comment=comment
+    )
+    if not closed:
+        raise OperationRefused(ALREADY_DECIDED)
+    audit.record(request, action, ok=True, contract=reset.contract, request_id=reset.pk, comment=comment)
+
+
+# -- one-person operations -------------------------------------------------------------
+
+
+def contract_report_lost(*, request, staff, contract: Contract, reason: str, reference: str) -> None:
+    """紛失届: the token stops working for login and transactions at once, until a reset is approved."""
+    _require(staff, "operate_contract", reason, reference)
+    Contract.objects.filter(pk=contract.pk).update(lost_reported_at=clock.now())
+    contract.user.rotate_session_nonce()  # a session opened with the lost phone ends now
+    audit.record(request, "token.lost", ok=True, contract=contract, staff_reason=reason, reference=reference)
+    notify(contract, "token_lost")
+
+
+def contract_unlock(*, request, staff, contract: Contract, kind: str, reason: str, reference: str = "") -> None:
+    """Lift one kind of lock; every other kind stays (an OTP unlock never lifts a 紛失届)."""
+    _require(staff, "operate_contract", reason)
+    field, counter, label = UNLOCKS[kind]
+    if kind == "otp":
+        lifted = TokenBinding.objects.filter(contract=contract, locked_at__isnull=False).update(
+            failures=0, locked_at=None
+        )
+    else:
+        changes = {field: None, **({counter: 0} if counter else {})}
+        lifted = Contract.objects.filter(pk=contract.pk, **{f"{field}__isnull": False}).update(**changes)
+    if not lifted:
+        raise OperationRefused(NOTHING_TO_LIFT)
+    audit.record(request, f"{kind}.unlock", ok=True, contract=contract, staff_reason=reason, reference=reference)
+    notify(contract, "unlocked", kind=str(label))
+
+
+def contract_cancel(*, request, staff, contract: Contract, reason: str, reference: str) -> None:
+    """IB解約: refused while a token is registered (seed 004 §5); a state with date and reason, never a delete."""
+    _require(staff, "operate_contract", reason, reference)
+    with transaction.atomic():
+        Contract.objects.select_for_update().filter(pk=contract.pk).values_list("pk").get()
+        if TokenBinding.objects.filter(contract=contract).exists():
+            audit.record(request, "ib.cancel", ok=False, contract=contract, reason="has_token", reference=reference)
+            raise OperationRefused(HAS_TOKEN)
+        Contract.objects.filter(pk=contract.pk).update(cancelled_at=clock.now())
+        contract.user.rotate_session_nonce()
+        audit.record(request, "ib.cancel", ok=True, contract=contract, staff_reason=reason, reference=reference)
+        notify(contract, "contract_cancelled")

@@ -1,0 +1,184 @@
+import pytest
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from accounts.models import AuditEntry, Contract
+from branch import services
+from branch.models import TokenResetRequest
+from ibank.notices import subject
+from otp import services as otp_services
+from otp import totp
+from otp.models import SoftwareToken, TokenBinding
+from otp.services import token_issue
+from otp.verifier import Outcome, verify
+from tests.conftest import PASSWORD, TRANSFER_PASSWORD
+
+REASON = "スマートフォン故障のため"
+REF = "R-2026-0001"
+
+
+def test_a_request_approved_by_another_staff_member_unbinds_the_token_for_good(
+    client, token_contract, maker, checker, fake_clock, mailoutbox, django_capture_on_commit_callbacks
+):
+    old = token_contract.binding.software_token
+    reset = services.token_reset_request(
+        request=None, staff=maker, contract=token_contract, reason=REASON, reference=REF
+    )
+    assert TokenBinding.objects.filter(contract=token_contract).exists()  # nothing happens before approval
+    with django_capture_on_commit_callbacks(execute=True):
+        services.token_reset_approve(request=None, staff=checker, reset=reset, comment="確認済")
+    reset.refresh_from_db()
+    assert reset.status == TokenResetRequest.Status.APPROVED and reset.approved_by == checker
+    assert not TokenBinding.objects.filter(contract=token_contract).exists()
+    assert SoftwareToken.objects.get(pk=old.pk).status == SoftwareToken.Status.RETIRED
+    assert subject("token_reset") in [m.subject for m in mailoutbox]
+    entry = AuditEntry.objects.get(action="token.reset")
+    assert entry.detail["staff_reason"] == REASON and entry.detail["reference"] == REF
+    # The customer registers a new token from the login page; the old one is refused for ever.
+    new, key = token_issue(kind="mobile")
+    otp_services.token_register(
+        request=None, contract=token_contract, token_id=new.token_id, code=totp.totp(key, fake_clock.t), login_otp=True
+    )
+    with pytest.raises(otp_services.TokenAlreadyBound):
+        otp_services.registrable_token(old.token_id)
+
+
+def test_nobody_approves_their_own_request(token_contract, maker, checker):
+    # A user with both roles still cannot approve their own request: the service says so...
+    from django.contrib.auth.models import Group
+
+    maker.groups.add(Group.objects.get(name="役席"))
+    maker = type(maker).objects.get(pk=maker.pk)
+    reset = services.token_reset_request(
+        request=None, staff=maker, contract=token_contract, reason=REASON, reference=REF
+    )
+    with pytest.raises(services.OperationRefused) as refused:
+        services.token_reset_approve(request=None, staff=maker, reset=reset)
+    assert refused.value.message == services.OWN_REQUEST
+    # ...and the database refuses it whatever the code does.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        TokenResetRequest.objects.filter(pk=reset.pk).update(approved_by=maker)
+    assert TokenBinding.objects.filter(contract=token_contract).exists()
+
+
+def test_a_checker_only_user_cannot_request_and_a_maker_cannot_approve(token_contract, maker, checker):
+    with pytest.raises(services.OperationRefused):
+        services.token_reset_request(request=None, staff=checker, contract=token_contract, reason=REASON, reference=REF)
+    reset = services.token_reset_request(
+        request=None, staff=maker, contract=token_contract, reason=REASON, reference=REF
+    )
+    with pytest.raises(services.OperationRefused):
+        services.token_reset_approve(request=None, staff=maker, reset=reset)
+
+
+def test_one_pending_request_per_contract(token_contract, maker, maker2):
+    services.token_reset_request(request=None, staff=maker, contract=token_contract, reason=REASON, reference=REF)
+    with pytest.raises(services.OperationRefused) as refused:
+        services.token_reset_request(request=None, staff=maker2, contract=token_contract, reason=REASON, reference="R2")
+    assert refused.value.message == services.ALREADY_PENDING
+
+
+def test_rejected_or_withdrawn_requests_change_nothing(token_contract, maker, checker):
+    first = services.token_reset_request(
+        request=None, staff=maker, contract=token_contract, reason=REASON, reference=REF
+    )
+    services.token_reset_reject(request=None, staff=checker, reset=first, comment="書類不備")
+    second = services.token_reset_request(
+        request=None, staff=maker, contract=token_contract, reason=REASON, reference=REF
+    )
+    services.token_reset_withdraw(request=None, staff=maker, reset=second)
+    assert TokenBinding.objects.filter(contract=token_contract).exists()
+    with pytest.raises(services.OperationRefused):
+        services.token_reset_approve(request=None, staff=checker, reset=first)
+
+
+@pytest.mark.parametrize(
+    ("operation", "kwargs"),
+    [
+        (services.token_reset_request, {"reference": REF}),
+        (services.contract_report_lost, {"reference": REF}),
+        (services.contract_cancel, {"reference": REF}),
+        (services.contract_unlock, {"kind": "login"}),
+    ],
+)
+def test_every_operation_needs_a_reason(contract, maker, operation, kwargs):
+    with pytest.raises(services.OperationRefused) as refused:
+        operation(request=None, staff=maker, contract=contract, reason="  ", **kwargs)
+    assert refused.value.message == services.REASON_REQUIRED
+
+
+def test_lost_device_blocks_login_otp_and_transactions_at_once_and_an_otp_unlock_keeps_it(
+    client, token_contract, maker, fake_clock
+):
+    from accounts import authorization
+
+    services.contract_report_lost(request=None, staff=maker, contract=token_contract, reason=REASON, reference=REF)
+    binding = TokenBinding.objects.for_verify().get(contract=token_contract)
+    assert verify(binding, totp.totp(token_contract.key, fake_clock.t)).outcome is Outcome.LOST
+    contract = Contract.objects.get(pk=token_contract.pk)
+    method = authorization.method_for(contract)
+    assert method.key == "otp" and method.is_locked(contract)
+    # An OTP-failure unlock does not lift a 紛失届.
+    TokenBinding.objects.filter(contract=token_contract).update(failures=5, locked_at=fake_clock.now())
+    services.contract_unlock(request=None, staff=maker, contract=token_contract, kind="otp", reason="電話で本人確認")
+    assert Contract.objects.get(pk=token_contract.pk).lost_reported_at is not None
+    fake_clock.advance(30)
+    binding = TokenBinding.objects.for_verify().get(contract=token_contract)
+    assert verify(binding, totp.totp(token_contract.key, fake_clock.t)).outcome is Outcome.LOST
+    # Login with the token's code is refused with the message to contact the branch.
+    client.post(reverse("accounts-login"), {"contract_id": token_contract.contract_id, "password": PASSWORD})
+    page = client.post(reverse("accounts-login-otp"), {"otp": totp.totp(token_contract.key, fake_clock.t)})
+    assert "紛失届を受け付けているため" in page.content.decode()
+
+
+def test_each_unlock_lifts_only_its_own_kind(contract, maker):
+    from ibank import clock
+
+    now = clock.now()
+    Contract.objects.filter(pk=contract.pk).update(
+        login_locked_at=now, login_failures=5, transaction_locked_at=now, token_setup_locked_at=now, ib_suspended_at=now
+    )
+    kinds = ["login", "transaction", "token_setup", "ib_suspension"]
+    fields = ["login_locked_at", "transaction_locked_at", "token_setup_locked_at", "ib_suspended_at"]
+    for i, kind in enumerate(kinds):
+        services.contract_unlock(request=None, staff=maker, contract=contract, kind=kind, reason="本人確認済")
+        contract.refresh_from_db()
+        assert [getattr(contract, f) is None for f in fields] == [j <= i for j in range(4)]
+        assert AuditEntry.objects.filter(action=f"{kind}.unlock", contract=contract).exists()
+    with pytest.raises(services.OperationRefused):
+        services.contract_unlock(request=None, staff=maker, contract=contract, kind="login", reason="二度目")
+
+
+def test_ib_cancellation_needs_the_token_stopped_first_then_refuses_login(client, token_contract, maker):
+    with pytest.raises(services.OperationRefused) as refused:
+        services.contract_cancel(request=None, staff=maker, contract=token_contract, reason="ご本人申出", reference=REF)
+    assert refused.value.message == services.HAS_TOKEN
+    otp_services.token_stop(request=None, contract=token_contract, token_pk=token_contract.binding.software_token_id)
+    services.contract_cancel(request=None, staff=maker, contract=token_contract, reason="ご本人申出", reference=REF)
+    contract = Contract.objects.get(pk=token_contract.pk)
+    assert contract.cancelled_at is not None and contract.accounts.exists()  # a state, never a delete
+    response = client.post(reverse("accounts-login"), {"contract_id": contract.contract_id, "password": PASSWORD})
+    assert "このご契約ではインターネットバンキングをご利用いただけません" in response.content.decode()
+    response = client.post(reverse("otp-register"), {"contract_id": contract.contract_id, "password": PASSWORD})
+    assert response.status_code == 200  # the flows refuse too
+    assert TRANSFER_PASSWORD  # (the transfer password no longer matters: nothing can be reached)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_checkers_approving_at_once_unbind_once(token_contract, maker, checker, checker2):
+    from tests.concurrency import run_concurrently
+
+    reset = services.token_reset_request(
+        request=None, staff=maker, contract=token_contract, reason=REASON, reference=REF
+    )
+
+    def approve(i):
+        try:
+            services.token_reset_approve(request=None, staff=(checker, checker2)[i], reset=reset)
+        except services.OperationRefused:
+            return "refused"
+        return "approved"
+
+    assert sorted(run_concurrently(approve, 2)) == ["approved", "refused"]
+    assert AuditEntry.objects.filter(action="token.reset", contract=token_contract).count() == 1
