@@ -1,5 +1,4 @@
-from django.contrib import admin, messages
-from django.utils.translation import gettext_lazy as _
+from django.contrib import admin
 
 from accounts import audit
 from ibank.admin import ReadOnlyAdminMixin, admin_site
@@ -38,21 +37,10 @@ class TokenBindingAdmin(admin.ModelAdmin):
     search_fields = ["contract__contract_id", "software_token__token_id"]
     fields = ["contract", "software_token", "login_otp", "failures", "locked_at", "drift", "bound_at", "last_used_at"]
     readonly_fields = fields
-    actions = ["unlock_otp"]
+    # Unlocking is a branch operation with a reason (branch.admin, ContractAdmin → 手続き).
 
     def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    @admin.action(description=_("ワンタイムパスワードのロックを解除する"))
-    def unlock_otp(self, request, queryset):
-        for binding in queryset.filter(locked_at__isnull=False).select_related("contract"):
-            TokenBinding.objects.filter(pk=binding.pk).update(failures=0, locked_at=None)
-            audit.record(request, "otp.unlock", ok=True, contract=binding.contract)
-            self.message_user(
-                request,
-                _("%(id)s のワンタイムパスワードのロックを解除しました。") % {"id": binding.contract.contract_id},
-                messages.SUCCESS,
-            )

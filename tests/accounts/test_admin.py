@@ -36,34 +36,6 @@ def test_admin_with_staff_otp_opens(staff_client):
     assert staff_client.get(reverse("admin:index")).status_code == 200
 
 
-def test_unlock_login_and_lift_ib_suspension_are_audited(staff_client, contract):
-    from ibank import clock
-
-    Contract.objects.filter(pk=contract.pk).update(
-        login_failures=5, login_locked_at=clock.now(), ib_suspended_at=clock.now()
-    )
-    url = reverse("admin:accounts_contract_changelist")
-    for action in ["unlock_login", "lift_ib_suspension"]:
-        staff_client.post(url, {"action": action, "_selected_action": [contract.pk]})
-    contract.refresh_from_db()
-    assert contract.login_locked_at is None and contract.login_failures == 0 and contract.ib_suspended_at is None
-    entries = AuditEntry.objects.filter(contract=contract, action__in=["login.unlock", "ib.resume"])
-    assert {e.actor for e in entries} == {"staff:clerk"} and entries.count() == 2
-
-
-def test_unlock_otp_is_audited(staff_client, token_contract):
-    from ibank import clock
-
-    TokenBinding.objects.filter(pk=token_contract.binding.pk).update(failures=5, locked_at=clock.now())
-    staff_client.post(
-        reverse("admin:ibank_otp_tokenbinding_changelist"),
-        {"action": "unlock_otp", "_selected_action": [token_contract.binding.pk]},
-    )
-    binding = TokenBinding.objects.get(pk=token_contract.binding.pk)
-    assert binding.locked_at is None and binding.failures == 0
-    assert AuditEntry.objects.filter(action="otp.unlock", contract=token_contract, actor="staff:clerk").exists()
-
-
 def test_secrets_are_never_shown(staff_client, make_contract, make_token):
     card_contract = make_contract(method=Contract.Method.CARD)
     binding, key = make_token(card_contract)
@@ -102,35 +74,57 @@ def test_audit_log_is_append_only_in_code(db):
         AuditEntry.objects.all().delete()
 
 
-def test_unlock_transactions_lifts_only_the_transaction_lock_and_is_audited(staff_client, contract):
-    from django.utils import timezone
+def _operate(client, contract, operation, reason="本人確認済", reference=""):
+    return client.post(
+        reverse("admin:branch-operate", args=[contract.pk]),
+        {"operation": operation, "reason": reason, "reference": reference},
+    )
 
-    now = timezone.now()
-    Contract.objects.filter(pk=contract.pk).update(
-        transaction_failures=5, transaction_locked_at=now, login_locked_at=now
+
+def test_unlocks_in_the_admin_take_a_reason_and_lift_only_their_kind(staff_client, token_contract):
+    from ibank import clock
+
+    now = clock.now()
+    Contract.objects.filter(pk=token_contract.pk).update(
+        login_failures=5, login_locked_at=now, transaction_locked_at=now, ib_suspended_at=now
     )
-    staff_client.post(
-        reverse("admin:accounts_contract_changelist"),
-        {"action": "unlock_transactions", "_selected_action": [contract.pk]},
+    TokenBinding.objects.filter(pk=token_contract.binding.pk).update(failures=5, locked_at=now)
+    response = _operate(staff_client, token_contract, "unlock_login", reason="")
+    assert response.status_code == 200 and "理由" in response.content.decode()  # no reason, nothing done
+    assert Contract.objects.get(pk=token_contract.pk).is_login_locked
+    for operation in ["unlock_login", "unlock_otp", "unlock_ib_suspension"]:
+        assert _operate(staff_client, token_contract, operation).status_code == 302
+    contract = Contract.objects.get(pk=token_contract.pk)
+    assert contract.login_locked_at is None and contract.ib_suspended_at is None
+    assert contract.transaction_locked_at is not None  # not asked for: stays
+    assert TokenBinding.objects.get(pk=token_contract.binding.pk).locked_at is None
+    entries = AuditEntry.objects.filter(
+        contract=contract, action__in=["login.unlock", "otp.unlock", "ib_suspension.unlock"]
     )
+    assert entries.count() == 3 and {e.actor for e in entries} == {"staff:clerk"}
+    assert {e.detail["staff_reason"] for e in entries} == {"本人確認済"}
+
+
+def test_the_contract_page_cannot_edit_state_directly(staff_client, contract):
+    url = reverse("admin:accounts_contract_change", args=[contract.pk])
+    page = staff_client.get(url).content.decode()
+    assert 'name="email"' not in page and 'name="transaction_method"' not in page
+    staff_client.post(url, {"email": "attacker@example.com", "daily_transfer_limit": "10000000"})
     contract.refresh_from_db()
-    assert not contract.is_transaction_locked and contract.transaction_failures == 0
-    assert contract.is_login_locked  # another kind of lock stays
-    assert AuditEntry.objects.filter(action="transaction.unlock", contract=contract, actor="staff:clerk").exists()
+    assert contract.email != "attacker@example.com" and contract.daily_transfer_limit == 500_000
 
 
-def test_unlock_token_setup_is_its_own_action_and_audited(staff_client, contract):
-    from django.utils import timezone
+def test_customer_users_are_not_editable_in_the_admin(staff_client, contract):
+    response = staff_client.get(reverse("admin:accounts_user_change", args=[contract.user.pk]))
+    assert response.status_code in (302, 404)  # not found among the staff accounts
+    assert contract.user.username not in staff_client.get(reverse("admin:accounts_user_changelist")).content.decode()
 
-    now = timezone.now()
-    Contract.objects.filter(pk=contract.pk).update(
-        token_setup_failures=5, token_setup_locked_at=now, transaction_locked_at=now
-    )
-    staff_client.post(
-        reverse("admin:accounts_contract_changelist"),
-        {"action": "unlock_token_setup", "_selected_action": [contract.pk]},
-    )
-    contract.refresh_from_db()
-    assert contract.token_setup_locked_at is None and contract.token_setup_failures == 0
-    assert contract.is_transaction_locked  # another kind of lock stays
-    assert AuditEntry.objects.filter(action="register.unlock", contract=contract, actor="staff:clerk").exists()
+
+def test_the_contract_list_shows_token_status_and_locks_and_finds_by_token_id(staff_client, token_contract):
+    from ibank import clock
+
+    Contract.objects.filter(pk=token_contract.pk).update(login_locked_at=clock.now())
+    page = staff_client.get(
+        reverse("admin:accounts_contract_changelist"), {"q": token_contract.binding.software_token.token_id}
+    ).content.decode()
+    assert token_contract.contract_id in page and "利用中" in page and "ログイン停止" in page

@@ -33,7 +33,7 @@ def test_staff_admin_login_with_otp_and_no_csp_violations(page, live_server, dja
     expect(page.locator("#site-name")).to_contain_text("ibank 営業店管理")
 
     page.goto(live_server.url + f"/admin/accounts/contract/{contract.pk}/change/")
-    expect(page.locator("#id_name")).to_have_value(contract.name)
+    expect(page.locator(".field-name .readonly")).to_have_text(contract.name)
     page.goto(live_server.url + "/admin/accounts/contract/")
     expect(page.get_by_text(contract.contract_id)).to_be_visible()
     assert violations == []

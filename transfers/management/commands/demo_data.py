@@ -51,8 +51,13 @@ DEMO_CONTRACTS = [
 ]
 STAFF_USERNAME = "staff"
 STAFF_PASSWORD = "staff-demo-1234"
-# 160-bit TOTP key (hex) of the demo staff member's device: demo only.
+# 160-bit TOTP keys (hex) of the demo staff members' devices: demo only.
 STAFF_TOTP_KEY = "3132333435363738393031323334353637383930"
+# The two branch roles: a 窓口担当 enters requests, a 役席 approves them (never their own).
+BRANCH_STAFF = [
+    ("madoguchi", "madoguchi-demo-1234", "窓口担当", "4142434445464748494a4b4c4d4e4f5051525354"),
+    ("yakuseki", "yakuseki-demo-1234", "役席", "6162636465666768696a6b6c6d6e6f7071727374"),
+]
 
 
 class Command(BaseCommand):
@@ -70,6 +75,8 @@ class Command(BaseCommand):
         for spec in DEMO_CONTRACTS:
             self._contract(spec)
         self._staff()
+        for username, password, role, key in BRANCH_STAFF:
+            self._branch_staff(username, password, role, key)
 
     def _contract(self, spec):
         user, _ = User.objects.get_or_create(username=spec["contract_id"])
@@ -136,6 +143,25 @@ class Command(BaseCommand):
         token = binding.software_token
         self.stdout.write(f"  ソフトウェアトークン {token.token_id} (ログイン時認証する)")
         self.stdout.write(f"    add to an authenticator app: {token.provisioning_uri(settings.OTP_TOTP_ISSUER)}")
+
+    def _branch_staff(self, username, password, role, key_hex):
+        from django.apps import apps
+        from django.contrib.auth.models import Group
+
+        if not Group.objects.filter(name=role).exists():  # a database flushed since its migrations
+            __import__("branch.migrations.0002_roles", fromlist=["create_roles"]).create_roles(apps, None)
+        user, _ = User.objects.get_or_create(username=username)
+        user.is_staff, user.is_superuser, user.is_active = True, False, True
+        user.set_password(password)
+        user.staff_failures, user.staff_locked_until = 0, None
+        user.save()
+        user.groups.set([Group.objects.get(name=role)])
+        StaffDevice.objects.filter(user=user).delete()
+        device = StaffDevice(user=user, name="demo", confirmed=True)
+        device.set_key(bytes.fromhex(key_hex))
+        device.save()
+        self.stdout.write(f"{role} (/admin/): {username} / {password}")
+        self.stdout.write(f"  staff OTP device (demo only): {device.config_url(settings.OTP_TOTP_ISSUER)}")
 
     def _staff(self):
         staff, _ = User.objects.get_or_create(username=STAFF_USERNAME)

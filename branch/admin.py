@@ -1,0 +1,258 @@
+"""The clerk's admin (SPEC §7): the contract page to work from, its operations, and the approval queue.
+
+Admin pages only collect the reason and the form reference and call branch.services;
+no page edits a contract's state directly.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from accounts.admin import AccountInline
+from accounts.models import AuditEntry, Contract
+from ibank.admin import admin_site
+
+from . import services
+from .models import TokenResetRequest
+
+OPERATIONS = [
+    ("token_reset_request", _("トークンIDのリセットを依頼する（書面による届出）")),
+    ("report_lost", _("紛失届を受け付ける")),
+    ("unlock_login", _("ログイン停止を解除する")),
+    ("unlock_otp", _("ワンタイムパスワード停止を解除する")),
+    ("unlock_transaction", _("取引認証停止を解除する")),
+    ("unlock_token_setup", _("トークン登録停止を解除する")),
+    ("unlock_ib_suspension", _("IB取引中止を解除する")),
+    ("cancel", _("IB解約")),
+]
+NEEDS_REFERENCE = {"token_reset_request", "report_lost", "cancel"}
+DONE = _("%(operation)sを行いました。")
+
+
+class OperationForm(forms.Form):
+    operation = forms.ChoiceField(label=_("手続き"), choices=OPERATIONS)
+    reason = forms.CharField(label=_("理由"), max_length=200)
+    reference = forms.CharField(
+        label=_("届出書番号"), max_length=40, required=False, help_text=_("書面の届出による手続きでは必須です。")
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("operation") in NEEDS_REFERENCE and not data.get("reference", "").strip():
+            self.add_error("reference", services.REFERENCE_REQUIRED)
+        return data
+
+
+def _token_status(contract) -> str:
+    binding = getattr(contract, "token_binding", None)
+    if contract.lost_reported_at:
+        return str(_("紛失届"))
+    if binding is None:
+        return str(_("なし"))
+    if binding.locked_at:
+        return str(_("ロック中"))
+    return str(_("利用中"))
+
+
+@admin.register(Contract, site=admin_site)
+class ContractAdmin(admin.ModelAdmin):
+    list_display = ["contract_id", "name", "token", "locks", "cancelled_at"]
+    list_select_related = ["token_binding"]
+    search_fields = ["contract_id", "name", "accounts__holder_kana", "accounts__number", "token_binding__name"]
+    fields = [
+        "contract_id",
+        "name",
+        "email",
+        "transaction_method",
+        "daily_transfer_limit",
+        "token",
+        "locks",
+        "lost_reported_at",
+        "cancelled_at",
+        "pending_requests",
+        "last_logins",
+        "latest_audit",
+        "operations",
+    ]
+    readonly_fields = fields
+    inlines = [AccountInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_search_results(self, request, queryset, search_term):
+        # A token ID is typed as printed (SMBL…); the binding's name holds it.
+        queryset, duplicates = super().get_search_results(request, queryset, search_term)
+        return queryset.distinct(), duplicates
+
+    @admin.display(description=_("トークン"))
+    def token(self, contract):
+        return _token_status(contract)
+
+    @admin.display(description=_("停止"))
+    def locks(self, contract):
+        binding = getattr(contract, "token_binding", None)
+        labels = [
+            (contract.login_locked_at, _("ログイン停止")),
+            (binding is not None and binding.locked_at, _("ワンタイムパスワード停止")),
+            (contract.transaction_locked_at, _("取引認証停止")),
+            (contract.token_setup_locked_at, _("トークン登録停止")),
+            (contract.lost_reported_at, _("紛失届")),
+            (contract.ib_suspended_at, _("IB取引中止")),
+            (contract.cancelled_at, _("解約")),
+        ]
+        return "、".join(str(label) for on, label in labels if on) or "—"
+
+    @admin.display(description=_("承認待ちの依頼"))
+    def pending_requests(self, contract):
+        pending = contract.token_reset_requests.filter(status=TokenResetRequest.Status.PENDING)
+        return "、".join(f"{r.reference}（{r.requested_by.get_username()}）" for r in pending) or "—"
+
+    @admin.display(description=_("最近のログイン"))
+    def last_logins(self, contract):
+        local = [timezone.localtime(r.at) for r in contract.logins.all()[:3]]
+        return "、".join(f"{at:%Y-%m-%d %H:%M}" for at in local) or "—"
+
+    @admin.display(description=_("最近の監査ログ"))
+    def latest_audit(self, contract):
+        entries = AuditEntry.objects.filter(contract=contract).order_by("-pk")[:5]
+        return "、".join(f"{timezone.localtime(e.at):%m-%d %H:%M} {e.action}（{e.outcome}）" for e in entries) or "—"
+
+    @admin.display(description=_("手続き"))
+    def operations(self, contract):
+        url = reverse("admin:branch-operate", args=[contract.pk])
+        return format_html('<a class="button" href="{}">{}</a>', url, _("手続きを行う"))
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/operate/", self.admin_site.admin_view(self.operate_view), name="branch-operate"),
+            *super().get_urls(),
+        ]
+
+    def operate_view(self, request, pk):
+        """One form for every operation: which, 理由, 届出書番号 → the branch service."""
+        contract = get_object_or_404(Contract.objects.select_related("user"), pk=pk)
+        form = OperationForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                _run(request, contract, data["operation"], data["reason"], data["reference"])
+            except services.OperationRefused as refused:
+                form.add_error(None, refused.message)
+            else:
+                label = dict(OPERATIONS)[data["operation"]]
+                self.message_user(request, DONE % {"operation": label}, messages.SUCCESS)
+                return redirect("admin:accounts_contract_change", contract.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("%(id)s の手続き") % {"id": contract.contract_id},
+            "contract": contract,
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/branch/operate.html", context)
+
+
+def _run(request, contract, operation, reason, reference):
+    staff = request.user
+    common = {"request": request, "staff": staff, "contract": contract, "reason": reason}
+    if operation == "token_reset_request":
+        services.token_reset_request(**common, reference=reference)
+    elif operation == "report_lost":
+        services.contract_report_lost(**common, reference=reference)
+    elif operation == "cancel":
+        services.contract_cancel(**common, reference=reference)
+    else:
+        services.contract_unlock(**common, kind=operation.removeprefix("unlock_"), reference=reference)
+
+
+class DecisionForm(forms.Form):
+    comment = forms.CharField(label=_("コメント"), max_length=200, required=False)
+
+
+@admin.register(TokenResetRequest, site=admin_site)
+class TokenResetRequestAdmin(admin.ModelAdmin):
+    """承認待ち: the requests a 役席 approves or rejects, with who entered them, why, and how long ago."""
+
+    list_display = [
+        "contract",
+        "status",
+        "reason",
+        "reference",
+        "requested_by",
+        "requested_at",
+        "approved_by",
+        "decide",
+    ]
+    list_filter = ["status"]
+    search_fields = ["contract__contract_id", "reference"]
+    fields = [
+        "contract",
+        "status",
+        "reason",
+        "reference",
+        "requested_by",
+        "requested_at",
+        "approved_by",
+        "decided_at",
+        "comment",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("contract", "requested_by", "approved_by")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("処理"))
+    def decide(self, reset):
+        if reset.status != TokenResetRequest.Status.PENDING:
+            return "—"
+        return format_html('<a href="{}">{}</a>', reverse("admin:branch-decide", args=[reset.pk]), _("承認・否認"))
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/decide/", self.admin_site.admin_view(self.decide_view), name="branch-decide"),
+            *super().get_urls(),
+        ]
+
+    def decide_view(self, request, pk):
+        reset = get_object_or_404(TokenResetRequest.objects.select_related("contract", "requested_by"), pk=pk)
+        form = DecisionForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            comment = form.cleaned_data["comment"]
+            try:
+                if "approve" in request.POST:
+                    services.token_reset_approve(request=request, staff=request.user, reset=reset, comment=comment)
+                    self.message_user(request, _("リセットを承認しました。"), messages.SUCCESS)
+                elif "withdraw" in request.POST:
+                    services.token_reset_withdraw(request=request, staff=request.user, reset=reset, comment=comment)
+                    self.message_user(request, _("依頼を取り下げました。"), messages.SUCCESS)
+                else:
+                    services.token_reset_reject(request=request, staff=request.user, reset=reset, comment=comment)
+                    self.message_user(request, _("依頼を否認しました。"), messages.SUCCESS)
+            except services.OperationRefused as refused:
+                form.add_error(None, refused.message)
+            else:
+                return redirect("admin:branch_tokenresetrequest_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("トークンIDリセット依頼の承認"),
+            "reset": reset,
+            "form": form,
+            "opts": self.model._meta,
+            "pending": TokenResetRequest.objects.filter(status=TokenResetRequest.Status.PENDING).count(),
+        }
+        return TemplateResponse(request, "admin/branch/decide.html", context)
