@@ -4,7 +4,7 @@ import ipaddress
 
 from django.conf import settings
 
-from .models import AuditEntry
+from .models import AUDIT_ACTIONS, AuditEntry
 
 
 def client_ip(request) -> str | None:
@@ -47,8 +47,13 @@ def _actor(request, contract) -> str:
     return "anonymous"
 
 
+_KNOWN = {code for code, _label in AUDIT_ACTIONS}
+
+
 def entry(request, action: str, *, ok: bool, contract=None, reason: str = "", actor: str = "", **detail) -> AuditEntry:
-    """An unsaved entry. ``detail`` must never hold a secret (password, code, seed)."""
+    """An unsaved entry. ``detail`` must never hold a secret (password, code, seed). ``action`` is from the list."""
+    if action not in _KNOWN:
+        raise ValueError(f"unknown audit action {action!r}: add it to accounts.models.AUDIT_ACTIONS")
     return AuditEntry(
         action=action,
         outcome=AuditEntry.Outcome.OK if ok else AuditEntry.Outcome.FAILED,

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device
@@ -310,6 +311,62 @@ class LoginRecord(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.channel}"
 
 
+# The closed list of what the audit log records (SPEC §8), with the names staff read in the admin.
+AUDIT_ACTIONS = [
+    ("login", _("ログイン")),
+    ("login.password", _("ログイン（パスワード）")),
+    ("login.otp", _("ログイン（ワンタイムパスワード）")),
+    ("login.lock", _("ログイン停止")),
+    ("login.unlock", _("ログイン停止の解除")),
+    ("logout", _("ログアウト")),
+    ("otp.verify", _("ワンタイムパスワード確認")),
+    ("otp.lock", _("ワンタイムパスワード停止")),
+    ("otp.unlock", _("ワンタイムパスワード停止の解除")),
+    ("token.issue", _("トークン発行")),
+    ("token.register", _("トークン利用登録")),
+    ("token.exchange", _("トークン交換")),
+    ("token.stop", _("トークン利用停止")),
+    ("token.reset", _("トークンIDのリセット")),
+    ("token.lost", _("紛失届")),
+    ("token.purge", _("期限切れトークンの削除")),
+    ("token.setup_lock", _("トークンの登録停止（コード誤り）")),
+    ("token_id.check", _("トークンIDの確認")),
+    ("token_type.change", _("トークン種類の設定変更")),
+    ("token_reset.request", _("トークンIDリセットの依頼")),
+    ("token_reset.approve", _("トークンIDリセットの承認")),
+    ("token_reset.reject", _("トークンIDリセットの否認")),
+    ("token_reset.withdraw", _("トークンIDリセットの取下げ")),
+    ("register.auth", _("利用登録／交換の利用者認証")),
+    ("register.otp", _("利用登録のワンタイムパスワード")),
+    ("register.secret", _("利用登録の資金移動用パスワード／確認用パスワード")),
+    ("register.lock", _("トークン登録停止")),
+    ("token_setup.unlock", _("トークン登録停止の解除")),
+    ("exchange.old_otp", _("交換（旧トークン）のワンタイムパスワード")),
+    ("exchange.otp", _("交換（新トークン）のワンタイムパスワード")),
+    ("stop.auth", _("利用停止の利用者認証")),
+    ("stop.otp", _("利用停止のワンタイムパスワード")),
+    ("transaction.lock", _("取引認証停止")),
+    ("transaction.unlock", _("取引認証停止の解除")),
+    ("ib.suspend", _("IB取引中止")),
+    ("ib_suspension.unlock", _("IB取引中止の解除")),
+    ("ib.cancel", _("IB解約")),
+    ("contract.change", _("契約内容の変更（届出）")),
+    ("transfer.input", _("振込（入力）")),
+    ("transfer.confirm", _("振込（確認）")),
+    ("transfer.authorize", _("振込（認証）")),
+    ("transfer.execute", _("振込（実行）")),
+    ("transfer.cancel", _("振込（中止）")),
+    ("transfer.expire", _("振込（放置された入力の取消）")),
+    ("payee.add", _("振込先登録")),
+    ("payee.delete", _("振込先削除")),
+    ("zengin.export", _("全銀ファイル作成")),
+    ("admin.login", _("管理画面ログイン")),
+    ("admin.lock", _("管理画面ログイン停止")),
+    ("staff.enroll", _("職員用ワンタイムパスワードの登録")),
+    ("staff.device_delete", _("職員用ワンタイムパスワードの削除")),
+]
+
+
 class AuditQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise PermissionDenied("the audit log is append-only")
@@ -326,7 +383,7 @@ class AuditEntry(models.Model):
         FAILED = "failed", _("失敗")
 
     at = models.DateTimeField(default=clock.now, db_index=True)
-    action = models.CharField(_("操作"), max_length=40, db_index=True)
+    action = models.CharField(_("操作"), max_length=40, db_index=True, choices=AUDIT_ACTIONS)
     outcome = models.CharField(_("結果"), max_length=8, choices=Outcome.choices)
     reason = models.CharField(_("理由"), max_length=40, blank=True)
     contract = models.ForeignKey(
@@ -345,7 +402,9 @@ class AuditEntry(models.Model):
         ordering = ["-at", "-pk"]
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.outcome}"
+        return (
+            f"{timezone.localtime(self.at):%Y-%m-%d %H:%M:%S} {self.get_action_display()} {self.get_outcome_display()}"
+        )
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -29,8 +29,18 @@ OPERATIONS = [
     ("unlock_token_setup", _("トークン登録停止を解除する")),
     ("unlock_ib_suspension", _("IB取引中止を解除する")),
     ("cancel", _("IB解約")),
+    ("change_transaction_method", _("取引認証方式の変更（password / card）")),
+    ("change_email", _("メールアドレスの変更")),
+    ("change_daily_transfer_limit", _("振込限度額の変更")),
 ]
-NEEDS_REFERENCE = {"token_reset_request", "report_lost", "cancel"}
+NEEDS_REFERENCE = {
+    "token_reset_request",
+    "report_lost",
+    "cancel",
+    "change_transaction_method",
+    "change_email",
+    "change_daily_transfer_limit",
+}
 DONE = _("%(operation)sを行いました。")
 
 
@@ -40,6 +50,7 @@ class OperationForm(forms.Form):
     reference = forms.CharField(
         label=_("届出書番号"), max_length=40, required=False, help_text=_("書面の届出による手続きでは必須です。")
     )
+    value = forms.CharField(label=_("変更後の内容"), max_length=254, required=False, help_text=_("変更の手続きのみ。"))
 
     def clean(self):
         data = super().clean()
@@ -170,6 +181,10 @@ def _run(request, contract, operation, reason, reference):
         services.contract_report_lost(**common, reference=reference)
     elif operation == "cancel":
         services.contract_cancel(**common, reference=reference)
+    elif operation.startswith("change_"):
+        services.contract_change(
+            **common, field=operation.removeprefix("change_"), value=request.POST.get("value", ""), reference=reference
+        )
     else:
         services.contract_unlock(**common, kind=operation.removeprefix("unlock_"), reference=reference)
 

@@ -173,3 +173,66 @@ def contract_cancel(*, request, staff, contract: Contract, reason: str, referenc
         contract.user.rotate_session_nonce()
         audit.record(request, "ib.cancel", ok=True, contract=contract, staff_reason=reason, reference=reference)
         notify(contract, "contract_cancelled")
+
+
+# -- contract changes a branch makes on a written form ----------------------------------
+
+NO_CARD = _("お客様カードが発行されていないため、確認用パスワード（お客様カード）方式には変更できません。")
+BAD_METHOD = _("取引認証方式は「password」（資金移動用パスワード）または「card」（お客様カード）で指定してください。")
+BAD_EMAIL = _("メールアドレスの形式が正しくありません。")
+BAD_LIMIT = _("振込限度額は1円以上、上限（%(ceiling)s円）以内の半角数字で指定してください。")
+
+
+def contract_change(*, request, staff, contract: Contract, field: str, value: str, reason: str, reference: str) -> None:
+    """取引認証方式, e-mail address or daily limit, as the customer's written form asks; audited and notified."""
+    from django.conf import settings
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    _require(staff, "operate_contract", reason, reference)
+    value = value.strip()
+    if field == "transaction_method":
+        if value not in Contract.Method.values:
+            raise OperationRefused(BAD_METHOD)
+        if value == Contract.Method.CARD and not contract.card_cells:
+            raise OperationRefused(NO_CARD)
+        new = value
+    elif field == "email":
+        try:
+            validate_email(value)
+        except ValidationError:
+            raise OperationRefused(BAD_EMAIL) from None
+        new = value
+    elif field == "daily_transfer_limit":
+        has_token = TokenBinding.objects.filter(contract=contract).exists()
+        ceiling = settings.IBANK_LIMIT_CEILING_TOKEN if has_token else settings.IBANK_LIMIT_CEILING_NO_TOKEN
+        digits = value.replace(",", "")
+        if not digits.isdigit() or not 0 < int(digits) <= ceiling:
+            raise OperationRefused(BAD_LIMIT % {"ceiling": f"{ceiling:,}"})
+        new = int(digits)
+    else:
+        raise ValueError(field)
+    old = getattr(contract, field)
+    Contract.objects.filter(pk=contract.pk).update(**{field: new})
+    audit.record(
+        request,
+        "contract.change",
+        ok=True,
+        contract=contract,
+        field=field,
+        old=str(old),
+        new=str(new),
+        staff_reason=reason,
+        reference=reference,
+    )
+    if field == "email" and old:
+        notify(contract, "contract_changed", field_label=str(_("メールアドレス")))  # the old address hears of it
+        contract.email = new
+    notify(contract, "contract_changed", field_label=str(CHANGE_LABELS[field]))
+
+
+CHANGE_LABELS = {
+    "transaction_method": _("取引認証方式"),
+    "email": _("メールアドレス"),
+    "daily_transfer_limit": _("1日あたりの振込限度額"),
+}

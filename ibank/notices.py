@@ -24,6 +24,7 @@ SUBJECTS = {
     "token_lost": _("ソフトウェアトークン紛失届受付のお知らせ"),
     "unlocked": _("停止解除のお知らせ"),
     "contract_cancelled": _("インターネットバンキング解約のお知らせ"),
+    "contract_changed": _("ご契約内容変更のお知らせ"),
     "transaction_locked": _("お取引停止（取引認証停止）のお知らせ"),
     "transfer_done": _("お振込受付のお知らせ"),
 }
@@ -43,6 +44,7 @@ def notify(contract, event: str, **context) -> None:
     if not contract.email:
         return
     at = clock.now()
+    to = contract.email  # the address now: a change of address notifies the old one, then the new one
 
     def send():
         with translation.override(settings.LANGUAGE_CODE):
@@ -50,6 +52,6 @@ def notify(contract, event: str, **context) -> None:
                 f"emails/{event}.txt",
                 {"contract": contract, "at": at, "BANK_NAME": settings.BANK_NAME, **context},
             )
-            send_mail(subject(event), body, None, [contract.email])
+            send_mail(subject(event), body, None, [to])
 
     transaction.on_commit(send)

@@ -53,7 +53,7 @@ def test_secrets_are_never_shown(staff_client, make_contract, make_token):
 
 
 def test_audit_log_is_read_only_in_the_admin(staff_client, contract):
-    entry = AuditEntry.objects.create(action="test", outcome="ok", actor="x")
+    entry = AuditEntry.objects.create(action="login", outcome="ok", actor="x")
     assert staff_client.get(reverse("admin:accounts_auditentry_changelist")).status_code == 200
     response = staff_client.post(reverse("admin:accounts_auditentry_delete", args=[entry.pk]), {"post": "yes"})
     assert response.status_code == 403
@@ -63,7 +63,7 @@ def test_audit_log_is_read_only_in_the_admin(staff_client, contract):
 def test_audit_log_is_append_only_in_code(db):
     from django.core.exceptions import PermissionDenied
 
-    entry = AuditEntry.objects.create(action="test", outcome="ok", actor="x")
+    entry = AuditEntry.objects.create(action="login", outcome="ok", actor="x")
     with pytest.raises(PermissionDenied):
         entry.save()
     with pytest.raises(PermissionDenied):
@@ -128,3 +128,13 @@ def test_the_contract_list_shows_token_status_and_locks_and_finds_by_token_id(st
         reverse("admin:accounts_contract_changelist"), {"q": token_contract.binding.software_token.token_id}
     ).content.decode()
     assert token_contract.contract_id in page and "利用中" in page and "ログイン停止" in page
+
+
+def test_audit_actions_are_a_closed_list_shown_in_japanese(staff_client, contract):
+    from accounts import audit
+
+    with pytest.raises(ValueError, match="unknown audit action"):
+        audit.record(None, "made.up", ok=True)
+    audit.record(None, "ib.suspend", ok=True, contract=contract)
+    page = staff_client.get(reverse("admin:accounts_auditentry_changelist")).content.decode()
+    assert "IB取引中止" in page and "ib.suspend</td>" not in page

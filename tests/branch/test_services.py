@@ -182,3 +182,26 @@ def test_two_checkers_approving_at_once_unbind_once(token_contract, maker, check
 
     assert sorted(run_concurrently(approve, 2)) == ["approved", "refused"]
     assert AuditEntry.objects.filter(action="token.reset", contract=token_contract).count() == 1
+
+
+def test_contract_changes_from_a_written_form(contract, maker, mailoutbox, django_capture_on_commit_callbacks):
+    common = {"request": None, "staff": maker, "contract": contract, "reason": "変更届", "reference": "C-1"}
+    with pytest.raises(services.OperationRefused) as refused:
+        services.contract_change(**common, field="transaction_method", value="card")
+    assert refused.value.message == services.NO_CARD  # no card digits: the card method is refused
+    with pytest.raises(services.OperationRefused):
+        services.contract_change(**common, field="daily_transfer_limit", value="300000")  # no token: 200,000 at most
+    with pytest.raises(services.OperationRefused):
+        services.contract_change(**common, field="email", value="not-an-address")
+    old_email = contract.email
+    with django_capture_on_commit_callbacks(execute=True):
+        services.contract_change(**common, field="email", value="new@example.jp")
+        services.contract_change(**common, field="daily_transfer_limit", value="150,000")
+    contract.refresh_from_db()
+    assert contract.email == "new@example.jp" and contract.daily_transfer_limit == 150_000
+    assert [m.to for m in mailoutbox][:2] == [[old_email], ["new@example.jp"]]
+    entries = AuditEntry.objects.filter(action="contract.change", contract=contract)
+    assert {(e.detail["field"], e.detail["new"]) for e in entries} == {
+        ("email", "new@example.jp"),
+        ("daily_transfer_limit", "150000"),
+    }
