@@ -61,7 +61,7 @@ class Contract(models.Model):
         TRANSFER_PASSWORD = "password", _("資金移動用パスワード")
         CARD = "card", _("お客様カード")
 
-    user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="contract")
+    user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="contract", verbose_name=_("ユーザー"))
     contract_id = models.CharField(_("契約者ID"), max_length=10, unique=True, validators=[contract_id_validator])
     name = models.CharField(_("お名前"), max_length=60)
     email = models.EmailField(_("メールアドレス"), blank=True)
@@ -86,7 +86,7 @@ class Contract(models.Model):
     lost_reported_at = models.DateTimeField(_("紛失届受付日時"), null=True, blank=True)
     # IB解約: a state, never a delete; login and every flow are refused, accounts and history stay.
     cancelled_at = models.DateTimeField(_("IB解約日時"), null=True, blank=True)
-    created_at = models.DateTimeField(default=clock.now, editable=False)
+    created_at = models.DateTimeField(_("作成日時"), default=clock.now, editable=False)
 
     class Meta:
         verbose_name = _("IB契約")
@@ -251,7 +251,9 @@ class Account(models.Model):
         FEE_INCOME = "fee_income", _("手数料収入")
         CLEARING_OUT = "clearing_out", _("他行為替未決済")
 
-    contract = models.ForeignKey(Contract, null=True, blank=True, on_delete=models.PROTECT, related_name="accounts")
+    contract = models.ForeignKey(
+        Contract, null=True, blank=True, on_delete=models.PROTECT, related_name="accounts", verbose_name=_("IB契約")
+    )
     purpose = models.CharField(_("区分"), max_length=16, choices=Purpose.choices, default=Purpose.CUSTOMER)
     branch_code = models.CharField(_("支店番号"), max_length=3, validators=[RegexValidator(r"^[0-9]{3}\Z")])
     branch_name = models.CharField(_("支店名"), max_length=40)
@@ -299,10 +301,10 @@ class LoginRecord(models.Model):
         SMARTPHONE = "smartphone", _("スマートフォン")
         MOBILE = "mobile", _("携帯電話")
 
-    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="logins")
-    at = models.DateTimeField(default=clock.now, db_index=True)
-    channel = models.CharField(max_length=12, choices=Channel.choices)
-    ip = models.GenericIPAddressField(null=True, blank=True)
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="logins", verbose_name=_("IB契約"))
+    at = models.DateTimeField(_("日時"), default=clock.now, db_index=True)
+    channel = models.CharField(_("チャネル"), max_length=12, choices=Channel.choices)
+    ip = models.GenericIPAddressField(_("接続元アドレス"), null=True, blank=True)
 
     class Meta:
         ordering = ["-at", "-pk"]
@@ -382,17 +384,22 @@ class AuditEntry(models.Model):
         OK = "ok", _("成功")
         FAILED = "failed", _("失敗")
 
-    at = models.DateTimeField(default=clock.now, db_index=True)
+    at = models.DateTimeField(_("日時"), default=clock.now, db_index=True)
     action = models.CharField(_("操作"), max_length=40, db_index=True, choices=AUDIT_ACTIONS)
     outcome = models.CharField(_("結果"), max_length=8, choices=Outcome.choices)
     reason = models.CharField(_("理由"), max_length=40, blank=True)
     contract = models.ForeignKey(
-        Contract, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_entries"
+        Contract,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="audit_entries",
+        verbose_name=_("IB契約"),
     )
     actor = models.CharField(_("操作者"), max_length=160)
     ip = models.GenericIPAddressField(_("接続元アドレス"), null=True, blank=True)
-    user_agent = models.CharField(max_length=300, blank=True)
-    detail = models.JSONField(default=dict, blank=True)
+    user_agent = models.CharField(_("ブラウザ"), max_length=300, blank=True)
+    detail = models.JSONField(_("詳細"), default=dict, blank=True)
 
     objects = AuditQuerySet.as_manager()
 

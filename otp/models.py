@@ -180,8 +180,12 @@ class TokenBinding(Device):
     earlier one is refused, enforced by a conditional UPDATE (otp.verifier).
     """
 
-    contract = models.OneToOneField(Contract, on_delete=models.PROTECT, related_name="token_binding")
-    software_token = models.OneToOneField(SoftwareToken, on_delete=models.PROTECT, related_name="binding")
+    contract = models.OneToOneField(
+        Contract, on_delete=models.PROTECT, related_name="token_binding", verbose_name=_("IB契約")
+    )
+    software_token = models.OneToOneField(
+        SoftwareToken, on_delete=models.PROTECT, related_name="binding", verbose_name=_("ソフトウェアトークン")
+    )
     login_otp = models.BooleanField(_("ログイン時のワンタイムパスワード認証"), default=False)
     last_step = models.BigIntegerField(default=-1, editable=False)
     drift = models.SmallIntegerField(_("時刻のずれ（ステップ）"), default=0, editable=False)

@@ -36,20 +36,53 @@ def test_admin_with_staff_otp_opens(staff_client):
     assert staff_client.get(reverse("admin:index")).status_code == 200
 
 
-def test_secrets_are_never_shown(staff_client, make_contract, make_token):
+def test_secrets_are_never_shown_on_any_admin_page_of_a_contract(staff_client, make_contract, make_token):
+    import base64
+
+    from branch import services as branch_services
+    from tests.conftest import CARD
+
     card_contract = make_contract(method=Contract.Method.CARD)
     binding, key = make_token(card_contract)
-    pages = [
-        staff_client.get(reverse("admin:accounts_contract_change", args=[card_contract.pk])),
-        staff_client.get(reverse("admin:ibank_otp_softwaretoken_change", args=[binding.software_token_id])),
-        staff_client.get(reverse("admin:ibank_otp_tokenbinding_change", args=[binding.pk])),
+    from accounts import audit
+
+    audit.record(None, "ib.suspend", ok=True, contract=card_contract)
+    staff = type(card_contract.user).objects.get(username="clerk")
+    branch_services.token_reset_request(
+        request=None, staff=staff, contract=card_contract, reason="故障", reference="R-1"
+    )
+    stored = Contract.objects.values_list("card_cells", "transfer_password", flat=False).get(pk=card_contract.pk)
+    account = card_contract.accounts.get()
+    urls = [
+        reverse("admin:accounts_contract_changelist"),
+        reverse("admin:accounts_contract_change", args=[card_contract.pk]),
+        reverse("admin:branch-operate", args=[card_contract.pk]),
+        reverse("admin:accounts_account_changelist"),
+        reverse("admin:accounts_account_change", args=[account.pk]),
+        reverse("admin:ibank_otp_softwaretoken_changelist"),
+        reverse("admin:ibank_otp_softwaretoken_change", args=[binding.software_token_id]),
+        reverse("admin:ibank_otp_tokenbinding_changelist"),
+        reverse("admin:ibank_otp_tokenbinding_change", args=[binding.pk]),
+        reverse("admin:accounts_auditentry_changelist"),
+        reverse("admin:branch_tokenresetrequest_changelist"),
+        reverse("admin:accounts_staffdevice_changelist"),
+        reverse("admin:accounts_user_changelist"),
     ]
-    stored_card = Contract.objects.values_list("card_cells", flat=True).get(pk=card_contract.pk)
-    for response in pages:
+    forbidden = [
+        key.hex(),
+        base64.b32encode(key).decode(),
+        binding.software_token.secret,
+        stored[0],
+        CARD,
+        card_contract.user.password,
+        "argon2",
+    ]
+    for url in urls:
+        response = staff_client.get(url)
+        assert response.status_code == 200, url
         html = response.content.decode()
-        assert response.status_code == 200
-        assert key.hex() not in html and binding.software_token.secret not in html and stored_card not in html
-        assert "argon2" not in html
+        for secret in forbidden:
+            assert secret not in html, (url, secret[:12])
 
 
 def test_audit_log_is_read_only_in_the_admin(staff_client, contract):
