@@ -205,3 +205,40 @@ def test_contract_changes_from_a_written_form(contract, maker, mailoutbox, djang
         ("email", "new@example.jp"),
         ("daily_transfer_limit", "150000"),
     }
+
+
+def _admin_client(client, user):
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from accounts.models import StaffDevice
+
+    device = StaffDevice(user=user, name="d", confirmed=True)
+    device.set_key(bytes(20))
+    device.save()
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+def test_in_the_admin_a_checker_cannot_request_and_nobody_approves_their_own(client, token_contract, maker, checker):
+    from django.contrib.auth.models import Group
+
+    _admin_client(client, checker)
+    response = client.post(
+        reverse("admin:branch-operate", args=[token_contract.pk]),
+        {"operation": "token_reset_request", "reason": REASON, "reference": REF},
+    )
+    assert str(services.NOT_ALLOWED) in response.content.decode()
+    assert not TokenResetRequest.objects.exists()
+    # A 窓口担当 who is also a 役席 still cannot approve their own request in the admin.
+    maker.groups.add(Group.objects.get(name="役席"))
+    reset = services.token_reset_request(
+        request=None, staff=maker, contract=token_contract, reason=REASON, reference=REF
+    )
+    client.logout()
+    _admin_client(client, type(maker).objects.get(pk=maker.pk))
+    response = client.post(reverse("admin:branch-decide", args=[reset.pk]), {"approve": "1", "comment": ""})
+    assert str(services.OWN_REQUEST) in response.content.decode()
+    assert TokenBinding.objects.filter(contract=token_contract).exists()
