@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from ibank.admin import ReadOnlyAdminMixin, admin_site
 
@@ -36,10 +37,13 @@ class AccountInline(admin.TabularInline):
 
 
 @admin.register(Account, site=admin_site)
-class AccountAdmin(admin.ModelAdmin):
-    list_display = ["branch_code", "kind", "number", "holder_kana", "balance", "contract"]
+class AccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Accounts are opened and named by the bank's core systems; here they are only read (balances move
+    through the ledger)."""
+
+    list_display = ["branch_code", "kind", "number", "holder_kana", "balance", "contract", "purpose"]
+    list_filter = ["purpose", "kind"]
     search_fields = ["number", "holder_kana", "contract__contract_id"]
-    readonly_fields = ["balance"]
 
 
 @admin.register(AuditEntry, site=admin_site)
@@ -54,9 +58,21 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class StaffDeviceAdmin(admin.ModelAdmin):
     """Staff devices can be listed and removed (a lost phone), never added or read: the owner enrolls their own."""
 
-    list_display = ["user", "name", "confirmed"]
-    fields = ["user", "name", "confirmed"]  # never the key
+    list_display = ["owner", "device_name", "is_confirmed"]
+    fields = ["owner", "device_name", "is_confirmed"]  # never the key
     readonly_fields = fields
+
+    @admin.display(description=_("職員"))
+    def owner(self, device):
+        return device.user.get_username()
+
+    @admin.display(description=_("名前"))
+    def device_name(self, device):
+        return device.name
+
+    @admin.display(description=_("登録完了"), boolean=True)
+    def is_confirmed(self, device):
+        return device.confirmed
 
     def has_add_permission(self, request):
         return False

@@ -41,7 +41,7 @@ NEEDS_REFERENCE = {
     "change_email",
     "change_daily_transfer_limit",
 }
-DONE = _("%(operation)sを行いました。")
+DONE = _("手続きが完了しました：%(operation)s")
 
 
 class OperationForm(forms.Form):
