@@ -80,6 +80,9 @@ class Contract(models.Model):
     token_setup_failures = models.PositiveSmallIntegerField(_("トークン登録時のコード連続誤り回数"), default=0)
     token_setup_locked_at = models.DateTimeField(_("トークン登録停止日時"), null=True, blank=True)
     daily_transfer_limit = models.PositiveBigIntegerField(_("1日あたりの振込限度額（円）"), default=500_000)
+    # A raise authorized without a token takes effect from 0:00 JST the next day (SPEC §5).
+    pending_daily_limit = models.PositiveBigIntegerField(_("変更予定の振込限度額（円）"), null=True, blank=True)
+    pending_daily_limit_from = models.DateField(_("変更予定日"), null=True, blank=True)
     # IB取引中止 (SPEC §4.5): set by the customer, lifted only by the branch.
     ib_suspended_at = models.DateTimeField(_("IB取引中止日時"), null=True, blank=True)
     # 紛失届 (SPEC §7): the token may not be used for login or transactions until a reset is approved.
@@ -97,6 +100,11 @@ class Contract(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(daily_transfer_limit__lte=10_000_000), name="contract_limit_at_most_10m"
+            ),
+            models.CheckConstraint(
+                condition=Q(pending_daily_limit__isnull=True, pending_daily_limit_from__isnull=True)
+                | Q(pending_daily_limit__lte=10_000_000, pending_daily_limit_from__isnull=False),
+                name="contract_pending_limit_valid",
             ),
         ]
 
@@ -359,6 +367,9 @@ AUDIT_ACTIONS = [
     ("transfer.execute", _("振込（実行）")),
     ("transfer.cancel", _("振込（中止）")),
     ("transfer.expire", _("振込（放置された入力の取消）")),
+    ("limit.change", _("振込限度額変更")),
+    ("limit.authorize", _("振込限度額変更（認証）")),
+    ("limit.cancel", _("振込限度額変更の取消")),
     ("payee.add", _("振込先登録")),
     ("payee.delete", _("振込先削除")),
     ("zengin.export", _("全銀ファイル作成")),

@@ -111,3 +111,19 @@ class BankSearchForm(forms.Form):
 
 class BranchSearchForm(forms.Form):
     q = forms.CharField(label=_("支店名"), required=False, max_length=40)
+
+
+LIMIT_FORMAT = _("振込限度額は半角数字（円単位）で入力してください。")
+
+
+class LimitForm(IbankForm):
+    limit = forms.CharField(
+        label=_("変更後の振込限度額（円）"),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "maxlength": "11", "size": "12", "autocomplete": "off"}),
+    )
+
+    def clean_limit(self):
+        value = _digits(self.cleaned_data["limit"]).removesuffix("円")
+        if not re.fullmatch(r"[0-9]{1,9}", value) or int(value) < 1:
+            raise forms.ValidationError(LIMIT_FORMAT, code="format")
+        return int(value)

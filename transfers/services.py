@@ -14,7 +14,7 @@
 import contextlib
 import hashlib
 import secrets
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
@@ -125,9 +125,16 @@ def limit_ceiling(contract: Contract, on: date) -> int:
     return settings.IBANK_LIMIT_CEILING_NO_TOKEN
 
 
+def contract_limit(contract: Contract, on: date) -> int:
+    """The contract's own limit on ``on``: a pending change counts from its date (0:00 JST)."""
+    if contract.pending_daily_limit_from is not None and contract.pending_daily_limit_from <= on:
+        return contract.pending_daily_limit
+    return contract.daily_transfer_limit
+
+
 def daily_limit(contract: Contract, on: date) -> int:
     """The limit in force on ``on``: the contract's own, never above the ceiling."""
-    return min(contract.daily_transfer_limit, limit_ceiling(contract, on))
+    return min(contract_limit(contract, on), limit_ceiling(contract, on))
 
 
 def used_on(contract: Contract, on: date) -> int:
@@ -154,12 +161,14 @@ def _take_limit(contract: Contract, amount: int) -> None:
     usage = qn(DailyUsage._meta.db_table)
     least = "LEAST" if connection.vendor == "postgresql" else "MIN"
     limit_sql = (
-        f"SELECT {least}(c.daily_transfer_limit, CASE WHEN EXISTS (SELECT 1 FROM {qn(TokenBinding._meta.db_table)} b"  # noqa: S608
+        f"SELECT {least}(CASE WHEN c.pending_daily_limit_from <= %s THEN c.pending_daily_limit"  # noqa: S608
+        f" ELSE c.daily_transfer_limit END, CASE WHEN EXISTS (SELECT 1 FROM {qn(TokenBinding._meta.db_table)} b"
         f" WHERE b.contract_id = c.id AND b.bound_at < %s) THEN %s ELSE %s END)"
         f" FROM {qn(Contract._meta.db_table)} c WHERE c.id = %s"
     )
     day_start = timezone.make_aware(datetime.combine(on, time.min))
     limit_params = [
+        connection.ops.adapt_datefield_value(on),
         connection.ops.adapt_datetimefield_value(day_start),
         settings.IBANK_LIMIT_CEILING_TOKEN,
         settings.IBANK_LIMIT_CEILING_NO_TOKEN,
@@ -515,3 +524,56 @@ def payee_save(*, request, contract: Contract, transfer: Transfer) -> tuple[Paye
 def payee_delete(*, request, contract: Contract, payee: Payee) -> None:
     Payee.objects.filter(pk=payee.pk, contract=contract).delete()
     audit.record(request, "payee.delete", ok=True, contract=contract, payee=payee.pk)
+
+
+# -- 振込限度額変更 (SPEC §5) -------------------------------------------------------
+
+
+class LimitRefused(TransferError):
+    field = "limit"
+    reason = "limit_refused"
+
+
+LIMIT_OVER_CEILING = _("振込限度額は%(ceiling)s円以内で指定してください。")
+
+
+def limit_ceiling_for_change(contract: Contract) -> int:
+    """The most a customer may ask for: with a token 10,000,000, without 200,000 (registered today or not)."""
+    has_token = TokenBinding.objects.filter(contract=contract).exists()
+    return settings.IBANK_LIMIT_CEILING_TOKEN if has_token else settings.IBANK_LIMIT_CEILING_NO_TOKEN
+
+
+def limit_check(contract: Contract, new_limit: int) -> None:
+    ceiling = limit_ceiling_for_change(contract)
+    if new_limit > ceiling:
+        raise LimitRefused(LIMIT_OVER_CEILING, ceiling=f"{ceiling:,}")
+
+
+def limit_change(*, request, contract: Contract, new_limit: int, at_once: bool) -> date | None:
+    """Set the contract's own daily limit: at once (a lowering, or a raise authorized by the OTP), or from
+    0:00 JST tomorrow (a raise authorized by the 資金移動用パスワード or card). Returns the date it applies from."""
+    limit_check(contract, new_limit)
+    if at_once:
+        Contract.objects.filter(pk=contract.pk).update(
+            daily_transfer_limit=new_limit, pending_daily_limit=None, pending_daily_limit_from=None
+        )
+        effective = today()
+    else:
+        effective = today() + timedelta(days=1)
+        Contract.objects.filter(pk=contract.pk).update(
+            pending_daily_limit=new_limit, pending_daily_limit_from=effective
+        )
+    old = contract.daily_transfer_limit
+    contract.refresh_from_db()
+    audit.record(request, "limit.change", ok=True, contract=contract, old=old, new=new_limit, effective=str(effective))
+    notify(contract, "limit_changed", new_limit=new_limit, effective=effective)
+    return effective
+
+
+def limit_cancel(*, request, contract: Contract) -> bool:
+    cancelled = Contract.objects.filter(pk=contract.pk, pending_daily_limit__isnull=False).update(
+        pending_daily_limit=None, pending_daily_limit_from=None
+    )
+    if cancelled:
+        audit.record(request, "limit.cancel", ok=True, contract=contract)
+    return bool(cancelled)

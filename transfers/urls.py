@@ -18,4 +18,7 @@ urlpatterns = [
     path("payees/", views.payees_view, name="transfers-payees"),
     path("payees/<int:pk>/delete/", views.payee_delete_view, name="transfers-payee-delete"),
     path("accounts/<int:pk>/history/", views.history_view, name="transfers-history"),
+    path("limit/", views.limit_view, name="transfers-limit"),
+    path("limit/authorize/", views.limit_authorize_view, name="transfers-limit-authorize"),
+    path("limit/cancel/", views.limit_cancel_view, name="transfers-limit-cancel"),
 ]

@@ -395,3 +395,106 @@ def history_view(request, pk):
     postings = account.postings.select_related("entry").order_by("-pk")
     page = Paginator(postings, 20).get_page(request.GET.get("page"))
     return render(request, "transfers/history.html", {"account": account, "page": page})
+
+
+# -- 振込限度額変更 -------------------------------------------------------------------
+
+# [new limit, started at]: a raise waiting for its authorization.
+LIMIT_KEY = "_ibank_limit_raise"
+LIMIT_LOWERED = _("振込限度額を変更しました。本日から適用されます。")
+LIMIT_RAISED_NOW = _("振込限度額を変更しました。本日から適用されます。")
+LIMIT_RAISED_TOMORROW = _("振込限度額の変更を受け付けました。%(date)s 0:00から適用されます。")
+LIMIT_CANCELLED = _("変更予定の振込限度額を取り消しました。")
+LIMIT_EXPIRED = _("一定時間が経過したため、振込限度額の入力からやり直してください。")
+
+
+def _limit_context(contract):
+    on = services.today()
+    return {
+        "today_limit": services.daily_limit(contract, on),
+        "own_limit": services.contract_limit(contract, on),
+        "used": services.used_on(contract, on),
+        "ceiling": services.limit_ceiling_for_change(contract),
+        "pending": contract.pending_daily_limit
+        if contract.pending_daily_limit_from and contract.pending_daily_limit_from > on
+        else None,
+        "pending_from": contract.pending_daily_limit_from,
+    }
+
+
+@customer_required
+@csrf_protect
+def limit_view(request):
+    """振込限度額変更: today's limit, what is used, the ceiling; a lowering applies at once, a raise is authorized."""
+    from .forms import LimitForm
+
+    contract = request.contract
+    form = LimitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        new_limit = form.cleaned_data["limit"]
+        try:
+            services.limit_check(contract, new_limit)
+            if new_limit <= services.contract_limit(contract, services.today()):
+                services.limit_change(request=request, contract=contract, new_limit=new_limit, at_once=True)
+                messages.success(request, LIMIT_LOWERED)
+                return redirect("transfers-limit")
+        except services.TransferError as error:
+            form.add_error("limit", error.text())
+        else:
+            pending.put(request, LIMIT_KEY, new_limit)
+            return redirect("transfers-limit-authorize")
+    return render(request, "transfers/limit.html", {"form": form, **_limit_context(contract)})
+
+
+@customer_required
+@sensitive_post_parameters()
+@csrf_protect
+def limit_authorize_view(request):
+    """A raise needs the contract's method: with a token the OTP (at once), otherwise from tomorrow."""
+    contract = request.contract
+    stored = pending.get(request, LIMIT_KEY)
+    if stored is None:
+        messages.warning(request, LIMIT_EXPIRED)
+        return redirect("transfers-limit")
+    new_limit = stored[0]
+    method = authorization.method_for(contract)
+    locked = method.is_locked(contract)
+    form = authorization.AuthorizationForm(
+        request.POST if request.method == "POST" and not locked else None, method=method, contract=contract
+    )
+    if request.method == "POST" and not locked and form.is_valid():
+        outcome = method.authorize(
+            request=request, contract=contract, data=form.cleaned_data, action="limit.authorize", new_limit=new_limit
+        )
+        if outcome.ok:
+            pending.clear(request, LIMIT_KEY)
+            effective = services.limit_change(
+                request=request, contract=contract, new_limit=new_limit, at_once=method.key == "otp"
+            )
+            if effective == services.today():
+                messages.success(request, LIMIT_RAISED_NOW)
+            else:
+                messages.success(request, LIMIT_RAISED_TOMORROW % {"date": f"{effective:%Y/%m/%d}"})
+            return redirect("transfers-limit")
+        form.apply(outcome)
+        locked = outcome.locked
+    return render(
+        request,
+        "transfers/limit_authorize.html",
+        {
+            "form": form,
+            "method": method,
+            "new_limit": new_limit,
+            "locked": locked,
+            "locked_message": method.locked_message(contract) if locked else "",
+        },
+    )
+
+
+@customer_required
+@require_POST
+@csrf_protect
+def limit_cancel_view(request):
+    if services.limit_cancel(request=request, contract=request.contract):
+        messages.success(request, LIMIT_CANCELLED)
+    return redirect("transfers-limit")

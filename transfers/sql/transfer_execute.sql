@@ -35,8 +35,9 @@ BEGIN
         RAISE EXCEPTION 'transfer % changed since it was confirmed', p_transfer USING ERRCODE = 'IB002';
     END IF;
 
-    -- The day's limit: the contract's own, under the ceiling of a token registered before today (JST).
-    SELECT LEAST(c.daily_transfer_limit,
+    -- The day's limit: the contract's own (a pending change once in effect), under the ceiling of a token registered before today (JST).
+    SELECT LEAST(CASE WHEN c.pending_daily_limit_from <= p_day THEN c.pending_daily_limit
+                      ELSE c.daily_transfer_limit END,
                  CASE WHEN EXISTS (SELECT 1 FROM ibank_otp_tokenbinding b
                                     WHERE b.contract_id = c.id AND b.bound_at < p_day_start)
                       THEN p_ceiling_token ELSE p_ceiling_none END)

@@ -37,3 +37,13 @@ class Command(BaseCommand):
         if count:
             audit.record(None, "transfer.expire", ok=True, actor="system:daily_maintenance", count=count)
         self.stdout.write(f"{count} abandoned transfer(s) cancelled")
+        # A limit raise that is in force becomes the contract's own limit (until then it is pending).
+        from django.db.models import F
+        from django.utils import timezone
+
+        from accounts.models import Contract
+
+        folded = Contract.objects.filter(pending_daily_limit_from__lte=timezone.localdate(clock.now())).update(
+            daily_transfer_limit=F("pending_daily_limit"), pending_daily_limit=None, pending_daily_limit_from=None
+        )
+        self.stdout.write(f"{folded} limit change(s) now in force")

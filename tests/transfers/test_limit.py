@@ -1,0 +1,107 @@
+"""振込限度額変更 (SPEC §5): lowering at once; raising with the OTP at once, without a token from tomorrow."""
+
+from django.urls import reverse
+
+from accounts.models import AuditEntry, Contract
+from ibank.notices import subject
+from otp import totp
+from tests.conftest import TRANSFER_PASSWORD
+from tests.transfers.helpers import enter, login, same_bank_data, send
+from transfers import services
+from transfers.models import Transfer
+
+LIMIT = reverse("transfers-limit")
+AUTHORIZE = reverse("transfers-limit-authorize")
+
+
+def _today_limit(contract):
+    contract = Contract.objects.get(pk=contract.pk)
+    return services.daily_limit(contract, services.today())
+
+
+def test_the_page_shows_limit_usage_and_ceiling(client, contract, make_contract):
+    payee = make_contract()
+    login(client, contract)
+    send(client, same_bank_data(contract, payee, amount=12_000))
+    page = client.get(LIMIT).content.decode()
+    assert "200,000円" in page and "12,000円" in page  # today's limit (no token: the ceiling) and what is used
+
+
+def test_lowering_applies_at_once_without_authorization(
+    client, contract, mailoutbox, django_capture_on_commit_callbacks
+):
+    login(client, contract)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(LIMIT, {"limit": "１００，０００"})
+    assert response["Location"] == LIMIT
+    assert _today_limit(contract) == 100_000
+    assert [m.subject for m in mailoutbox] == [subject("limit_changed")]
+    assert AuditEntry.objects.filter(action="limit.change", contract=contract).exists()
+
+
+def test_raising_without_a_token_applies_from_tomorrow_and_can_be_cancelled(client, contract, fake_clock):
+    login(client, contract)
+    client.post(LIMIT, {"limit": "100000"})
+    assert client.post(LIMIT, {"limit": "150000"})["Location"] == AUTHORIZE
+    assert _today_limit(contract) == 100_000  # nothing yet
+    response = client.post(AUTHORIZE, {"transfer_password": TRANSFER_PASSWORD})
+    assert response["Location"] == LIMIT
+    assert _today_limit(contract) == 100_000  # still today's
+    assert "変更予定" in client.get(LIMIT).content.decode()
+    fake_clock.advance(86400)
+    assert _today_limit(contract) == 150_000  # from 0:00 JST the next day
+
+
+def test_a_pending_raise_can_be_cancelled(client, contract, fake_clock):
+    login(client, contract)
+    client.post(LIMIT, {"limit": "100000"})
+    client.post(LIMIT, {"limit": "150000"})
+    client.post(AUTHORIZE, {"transfer_password": TRANSFER_PASSWORD})
+    client.post(reverse("transfers-limit-cancel"))
+    assert Contract.objects.get(pk=contract.pk).pending_daily_limit is None
+    fake_clock.advance(86400)
+    assert _today_limit(contract) == 100_000
+    assert AuditEntry.objects.filter(action="limit.cancel", contract=contract).exists()
+
+
+def test_a_pending_raise_is_enforced_by_the_transfer_itself(client, contract, make_contract, fake_clock):
+    rich = make_contract(balance=1_000_000, daily_transfer_limit=100_000)
+    payee = make_contract()
+    login(client, rich)
+    client.post(LIMIT, {"limit": "180000"})
+    client.post(AUTHORIZE, {"transfer_password": TRANSFER_PASSWORD})
+    response, transfer = enter(client, same_bank_data(rich, payee, amount=150_000))
+    assert transfer is None and "あと100,000円" in response.content.decode()  # over today's 100,000
+    fake_clock.advance(86400)
+    client.cookies.clear()
+    login(client, rich)
+    _response, transfer = send(client, same_bank_data(rich, payee, amount=150_000))
+    assert transfer.status == Transfer.Status.DONE
+
+
+def test_raising_with_the_otp_applies_at_once_within_the_ceiling(client, make_contract, make_token, fake_clock):
+    customer = make_contract()
+    _binding, key = make_token(customer, login_otp=False, bound_days_ago=1)
+    login(client, customer)
+    response = client.post(LIMIT, {"limit": "20000000"})
+    assert "10,000,000円以内" in response.content.decode()  # over the ceiling
+    client.post(LIMIT, {"limit": "3000000"})
+    wrong = client.post(AUTHORIZE, {"otp": "000000"})
+    assert wrong.status_code == 200 and _today_limit(customer) == 500_000
+    response = client.post(AUTHORIZE, {"otp": totp.totp(key, fake_clock.t)})
+    assert response["Location"] == LIMIT
+    assert _today_limit(customer) == 3_000_000
+
+
+def test_a_token_registered_today_does_not_lift_the_ceiling_until_tomorrow(
+    client, make_contract, make_token, fake_clock
+):
+    customer = make_contract()
+    _binding, key = make_token(customer, login_otp=False, bound_days_ago=0)
+    login(client, customer)
+    client.post(LIMIT, {"limit": "3000000"})
+    client.post(AUTHORIZE, {"otp": totp.totp(key, fake_clock.t)})
+    assert Contract.objects.get(pk=customer.pk).daily_transfer_limit == 3_000_000
+    assert _today_limit(customer) == 200_000  # the ceiling of a token registered today
+    fake_clock.advance(86400)
+    assert _today_limit(customer) == 3_000_000
