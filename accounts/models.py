@@ -370,6 +370,8 @@ AUDIT_ACTIONS = [
     ("limit.change", _("振込限度額変更")),
     ("limit.authorize", _("振込限度額変更（認証）")),
     ("limit.cancel", _("振込限度額変更の取消")),
+    ("email.change", _("メールアドレス変更")),
+    ("email.authorize", _("メールアドレス変更（認証）")),
     ("payee.add", _("振込先登録")),
     ("payee.delete", _("振込先削除")),
     ("zengin.export", _("全銀ファイル作成")),

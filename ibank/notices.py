@@ -26,6 +26,7 @@ SUBJECTS = {
     "contract_cancelled": _("インターネットバンキング解約のお知らせ"),
     "contract_changed": _("ご契約内容変更のお知らせ"),
     "limit_changed": _("振込限度額変更のお知らせ"),
+    "email_changed": _("メールアドレス変更のお知らせ"),
     "transaction_locked": _("お取引停止（取引認証停止）のお知らせ"),
     "transfer_done": _("お振込受付のお知らせ"),
 }

@@ -127,3 +127,15 @@ class LimitForm(IbankForm):
         if not re.fullmatch(r"[0-9]{1,9}", value) or int(value) < 1:
             raise forms.ValidationError(LIMIT_FORMAT, code="format")
         return int(value)
+
+
+EMAIL_FORMAT = _("メールアドレスの形式が正しくありません。（例：taro@example.jp）")
+
+
+class EmailForm(IbankForm):
+    email = forms.EmailField(
+        label=_("新しいメールアドレス"),
+        max_length=254,
+        error_messages={"invalid": EMAIL_FORMAT},
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "size": "30"}),
+    )

@@ -577,3 +577,17 @@ def limit_cancel(*, request, contract: Contract) -> bool:
     if cancelled:
         audit.record(request, "limit.cancel", ok=True, contract=contract)
     return bool(cancelled)
+
+
+# -- メールアドレス変更 (SPEC §5) ---------------------------------------------------
+
+
+def email_change(*, request, contract: Contract, new_email: str) -> None:
+    """Change the contract's address (authorized beforehand); the old and the new address are both told."""
+    old = contract.email
+    Contract.objects.filter(pk=contract.pk).update(email=new_email)
+    audit.record(request, "email.change", ok=True, contract=contract, old=old, new=new_email)
+    if old:
+        notify(contract, "email_changed", new_email=new_email)  # to the old address, taken now
+    contract.email = new_email
+    notify(contract, "email_changed", new_email=new_email)

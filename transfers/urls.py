@@ -21,4 +21,6 @@ urlpatterns = [
     path("limit/", views.limit_view, name="transfers-limit"),
     path("limit/authorize/", views.limit_authorize_view, name="transfers-limit-authorize"),
     path("limit/cancel/", views.limit_cancel_view, name="transfers-limit-cancel"),
+    path("email/", views.email_view, name="transfers-email"),
+    path("email/authorize/", views.email_authorize_view, name="transfers-email-authorize"),
 ]

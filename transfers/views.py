@@ -498,3 +498,57 @@ def limit_cancel_view(request):
     if services.limit_cancel(request=request, contract=request.contract):
         messages.success(request, LIMIT_CANCELLED)
     return redirect("transfers-limit")
+
+
+# -- メールアドレス変更 ---------------------------------------------------------------
+
+EMAIL_KEY = "_ibank_email_change"  # [new address, started at]
+EMAIL_CHANGED = _("メールアドレスを変更しました。")
+EMAIL_EXPIRED = _("一定時間が経過したため、メールアドレスの入力からやり直してください。")
+
+
+@customer_required
+@csrf_protect
+def email_view(request):
+    """メールアドレス変更: the new address, then the contract's authorization."""
+    from .forms import EmailForm
+
+    form = EmailForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        pending.put(request, EMAIL_KEY, form.cleaned_data["email"])
+        return redirect("transfers-email-authorize")
+    return render(request, "transfers/email.html", {"form": form, "current": request.contract.email})
+
+
+@customer_required
+@sensitive_post_parameters()
+@csrf_protect
+def email_authorize_view(request):
+    contract = request.contract
+    stored = pending.get(request, EMAIL_KEY)
+    if stored is None:
+        messages.warning(request, EMAIL_EXPIRED)
+        return redirect("transfers-email")
+    new_email = stored[0]
+    method = authorization.method_for(contract)
+    locked = method.is_locked(contract)
+    form = authorization.AuthorizationForm(
+        request.POST if request.method == "POST" and not locked else None, method=method, contract=contract
+    )
+    if request.method == "POST" and not locked and form.is_valid():
+        outcome = method.authorize(request=request, contract=contract, data=form.cleaned_data, action="email.authorize")
+        if outcome.ok:
+            pending.clear(request, EMAIL_KEY)
+            services.email_change(request=request, contract=contract, new_email=new_email)
+            messages.success(request, EMAIL_CHANGED)
+            return redirect("accounts-menu")
+        form.apply(outcome)
+        locked = outcome.locked
+    context = {
+        "form": form,
+        "method": method,
+        "new_email": new_email,
+        "locked": locked,
+        "locked_message": method.locked_message(contract) if locked else "",
+    }
+    return render(request, "transfers/email_authorize.html", context)

@@ -1,0 +1,44 @@
+"""メールアドレス変更: authorized like a transaction; both addresses are told; every later notice uses the new one."""
+
+from django.urls import reverse
+
+from accounts.models import AuditEntry, Contract
+from ibank.notices import subject
+from tests.conftest import TRANSFER_PASSWORD
+from tests.transfers.helpers import login, same_bank_data, send
+
+EMAIL = reverse("transfers-email")
+AUTHORIZE = reverse("transfers-email-authorize")
+
+
+def test_a_malformed_address_gets_a_field_message_and_keeps_what_was_typed(client, contract):
+    login(client, contract)
+    response = client.post(EMAIL, {"email": "taro＠example"})
+    assert response.context["form"].errors["email"] == [
+        "メールアドレスの形式が正しくありません。（例：taro@example.jp）"
+    ]
+    assert 'value="taro＠example"' in response.content.decode()
+
+
+def test_the_change_needs_authorization_and_tells_both_addresses(
+    client, contract, make_contract, mailoutbox, django_capture_on_commit_callbacks
+):
+    old = contract.email
+    login(client, contract)
+    assert client.post(EMAIL, {"email": "new.taro@example.jp"})["Location"] == AUTHORIZE
+    assert Contract.objects.get(pk=contract.pk).email == old  # nothing before the authorization
+    wrong = client.post(AUTHORIZE, {"transfer_password": "99999"})
+    assert wrong.status_code == 200 and Contract.objects.get(pk=contract.pk).email == old
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(AUTHORIZE, {"transfer_password": TRANSFER_PASSWORD})
+    assert response["Location"] == reverse("accounts-menu")
+    assert Contract.objects.get(pk=contract.pk).email == "new.taro@example.jp"
+    changed = [m for m in mailoutbox if m.subject == subject("email_changed")]
+    assert [m.to for m in changed] == [[old], ["new.taro@example.jp"]]
+    assert AuditEntry.objects.filter(action="email.change", contract=contract).exists()
+    # Every notice from now on goes to the new address.
+    mailoutbox.clear()
+    payee = make_contract()
+    with django_capture_on_commit_callbacks(execute=True):
+        send(client, same_bank_data(contract, payee, amount=100))
+    assert [m.to for m in mailoutbox] == [["new.taro@example.jp"]]
