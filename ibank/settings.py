@@ -130,6 +130,7 @@ INSTALLED_APPS = [
     "otp",
     "transfers",
     "branch",
+    "mobile",
 ]
 
 MIDDLEWARE = [

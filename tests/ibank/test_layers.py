@@ -7,7 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
-PACKAGES = ["ibank", "accounts", "otp", "transfers", "branch"]
+PACKAGES = ["ibank", "accounts", "otp", "transfers", "branch", "mobile"]
 
 
 def _lint(cwd: Path) -> subprocess.CompletedProcess:
