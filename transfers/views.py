@@ -457,6 +457,34 @@ def limit_authorize_view(request):
         messages.warning(request, LIMIT_EXPIRED)
         return redirect("transfers-limit")
     new_limit = stored[0]
+
+    def done():
+        pending.clear(request, LIMIT_KEY)
+        effective = services.limit_change(
+            request=request,
+            contract=contract,
+            new_limit=new_limit,
+            at_once=authorization.method_for(contract).key == "otp",
+        )
+        if effective == services.today():
+            messages.success(request, LIMIT_RAISED_NOW)
+        else:
+            messages.success(request, LIMIT_RAISED_TOMORROW % {"date": f"{effective:%Y/%m/%d}"})
+        return redirect("transfers-limit")
+
+    return _authorization_step(
+        request,
+        "transfers/limit_authorize.html",
+        action="limit.authorize",
+        on_success=done,
+        context={"new_limit": new_limit},
+        detail={"new_limit": new_limit},
+    )
+
+
+def _authorization_step(request, template, *, action, on_success, context, detail=None):
+    """A step authorized by the contract's method (OTP, 資金移動用パスワード or card); on success, ``on_success()``."""
+    contract = request.contract
     method = authorization.method_for(contract)
     locked = method.is_locked(contract)
     form = authorization.AuthorizationForm(
@@ -464,29 +492,21 @@ def limit_authorize_view(request):
     )
     if request.method == "POST" and not locked and form.is_valid():
         outcome = method.authorize(
-            request=request, contract=contract, data=form.cleaned_data, action="limit.authorize", new_limit=new_limit
+            request=request, contract=contract, data=form.cleaned_data, action=action, **(detail or {})
         )
         if outcome.ok:
-            pending.clear(request, LIMIT_KEY)
-            effective = services.limit_change(
-                request=request, contract=contract, new_limit=new_limit, at_once=method.key == "otp"
-            )
-            if effective == services.today():
-                messages.success(request, LIMIT_RAISED_NOW)
-            else:
-                messages.success(request, LIMIT_RAISED_TOMORROW % {"date": f"{effective:%Y/%m/%d}"})
-            return redirect("transfers-limit")
+            return on_success()
         form.apply(outcome)
         locked = outcome.locked
     return render(
         request,
-        "transfers/limit_authorize.html",
+        template,
         {
             "form": form,
             "method": method,
-            "new_limit": new_limit,
             "locked": locked,
             "locked_message": method.locked_message(contract) if locked else "",
+            **context,
         },
     )
 
@@ -530,25 +550,17 @@ def email_authorize_view(request):
         messages.warning(request, EMAIL_EXPIRED)
         return redirect("transfers-email")
     new_email = stored[0]
-    method = authorization.method_for(contract)
-    locked = method.is_locked(contract)
-    form = authorization.AuthorizationForm(
-        request.POST if request.method == "POST" and not locked else None, method=method, contract=contract
+
+    def done():
+        pending.clear(request, EMAIL_KEY)
+        services.email_change(request=request, contract=contract, new_email=new_email)
+        messages.success(request, EMAIL_CHANGED)
+        return redirect("accounts-menu")
+
+    return _authorization_step(
+        request,
+        "transfers/email_authorize.html",
+        action="email.authorize",
+        on_success=done,
+        context={"new_email": new_email},
     )
-    if request.method == "POST" and not locked and form.is_valid():
-        outcome = method.authorize(request=request, contract=contract, data=form.cleaned_data, action="email.authorize")
-        if outcome.ok:
-            pending.clear(request, EMAIL_KEY)
-            services.email_change(request=request, contract=contract, new_email=new_email)
-            messages.success(request, EMAIL_CHANGED)
-            return redirect("accounts-menu")
-        form.apply(outcome)
-        locked = outcome.locked
-    context = {
-        "form": form,
-        "method": method,
-        "new_email": new_email,
-        "locked": locked,
-        "locked_message": method.locked_message(contract) if locked else "",
-    }
-    return render(request, "transfers/email_authorize.html", context)
