@@ -76,7 +76,14 @@ def seal(*, margin: timedelta = MARGIN, batch: int = BATCH) -> list[AuditSeal]:
             last = AuditSeal.objects.select_for_update().order_by("-last_id").first()
             after = last.last_id if last else 0
             previous = last.sha256 if last else GENESIS
-            entries = list(AuditEntry.objects.filter(pk__gt=after, at__lt=horizon).order_by("pk")[:batch])
+            # A contiguous run of ids: stop at the first entry that is not old enough. (Taking every old
+            # enough entry instead would skip a younger one whose id falls in between, and that entry
+            # would then lie inside a sealed range.)
+            entries = []
+            for candidate in AuditEntry.objects.filter(pk__gt=after).order_by("pk")[:batch]:
+                if candidate.at >= horizon:
+                    break
+                entries.append(candidate)
             if not entries:
                 return made
             entries_sha256, count = _digest(entries)

@@ -129,3 +129,23 @@ def test_sealing_racing_new_inserts_skips_no_entry():
     assert report.broken is None, report.problem
     assert report.unsealed == 0
     assert sum(AuditSeal.objects.values_list("count", flat=True)) == AuditEntry.objects.count() > 100
+
+
+def test_a_younger_entry_between_older_ones_stops_the_seal(db, fake_clock):
+    """Ids follow insertion, times follow creation: a seal must not step over a younger entry."""
+    from datetime import timedelta as td
+
+    [first] = _entries(1)  # made at T
+    fake_clock.advance(100)
+    [young] = _entries(1)  # made at T+100
+    fake_clock.advance(-99)
+    [old] = _entries(1)  # made at T+1, inserted after the young one
+    fake_clock.advance(109)  # now T+110: the horizon (30 s margin) is T+80
+    seals = sealing.seal(margin=td(seconds=30))
+    assert [(s.first_id, s.last_id) for s in seals] == [(first.pk, first.pk)]
+    assert sealing.verify().broken is None
+    fake_clock.advance(60)
+    sealing.seal(margin=td(seconds=30))
+    report = sealing.verify()
+    assert report.broken is None and report.unsealed == 0
+    assert young.pk < old.pk
