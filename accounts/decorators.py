@@ -2,17 +2,25 @@ from functools import wraps
 
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 
 
-def customer_required(view):
-    """A logged-in customer (a user with a contract); ``request.contract`` is set. Never cached."""
+def customer_required(view=None, *, login_url=None):
+    """A logged-in customer (a user with a contract); ``request.contract`` is set. Never cached.
+
+    ``login_url`` (a URL name) sends others to another login page (the mobile IB's) without a ``next``.
+    """
+    if view is None:
+        return lambda v: customer_required(v, login_url=login_url)
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         user = request.user
         contract = getattr(user, "contract", None) if user.is_authenticated else None
         if contract is None:
+            if login_url is not None:
+                return redirect(login_url)
             return redirect_to_login(request.get_full_path(), redirect_field_name=REDIRECT_FIELD_NAME)
         request.contract = contract
         return view(request, *args, **kwargs)

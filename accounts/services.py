@@ -142,6 +142,16 @@ def contract_login(*, request, contract: Contract, channel: str | None = None) -
     return record
 
 
+def contract_logout(*, request) -> None:
+    """End the login (any channel), audited for a customer."""
+    from django.contrib.auth import logout
+
+    contract = getattr(request.user, "contract", None) if request.user.is_authenticated else None
+    if contract is not None:
+        audit.record(request, "logout", ok=True, contract=contract)
+    logout(request)
+
+
 def previous_logins(*, contract: Contract, current_record_id: int | None, count: int = 3):
     """The last ``count`` logins before the current one (前回ログイン日時)."""
     return list(contract.logins.exclude(pk=current_record_id)[:count])

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
-from . import audit, services
+from . import services
 from .decorators import customer_required
 from .forms import SuspendForm
 
@@ -16,10 +16,7 @@ SUSPENDED = _("インターネットバンキングのお取引を中止しま�
 @require_POST
 @csrf_protect
 def logout_view(request):
-    contract = getattr(request.user, "contract", None) if request.user.is_authenticated else None
-    if contract is not None:
-        audit.record(request, "logout", ok=True, contract=contract)
-    logout(request)
+    services.contract_logout(request=request)
     messages.info(request, LOGGED_OUT)
     return redirect("accounts-login")
 

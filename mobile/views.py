@@ -6,10 +6,7 @@ phone); the lockout counts, the one-session rule, the timeouts and the
 security headers are the browser IB's own.
 """
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth import logout
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,27 +16,15 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from accounts import audit
 from accounts import services as account_services
+from accounts.decorators import customer_required
 from accounts.forms import ContractAuthForm
 from accounts.models import Account, LoginRecord
 
 LOGGED_OUT = _("ログアウトしました。")
 
 
-def mobile_customer_required(view):
-    """A logged-in customer; otherwise the mobile login page. Never cached."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        user = request.user
-        contract = getattr(user, "contract", None) if user.is_authenticated else None
-        if contract is None:
-            return redirect("mobile-login")
-        request.contract = contract
-        return view(request, *args, **kwargs)
-
-    return never_cache(wrapper)
+mobile_customer_required = customer_required(login_url="mobile-login")
 
 
 @sensitive_post_parameters("password")
@@ -87,9 +72,6 @@ def history_view(request, pk):
 @require_POST
 @csrf_protect
 def logout_view(request):
-    contract = getattr(request.user, "contract", None) if request.user.is_authenticated else None
-    if contract is not None:
-        audit.record(request, "logout", ok=True, contract=contract)
-    logout(request)
+    account_services.contract_logout(request=request)
     messages.info(request, LOGGED_OUT)
     return redirect("mobile-login")
