@@ -83,6 +83,11 @@ class Contract(models.Model):
     # A raise authorized without a token takes effect from 0:00 JST the next day (SPEC §5).
     pending_daily_limit = models.PositiveBigIntegerField(_("変更予定の振込限度額（円）"), null=True, blank=True)
     pending_daily_limit_from = models.DateField(_("変更予定日"), null=True, blank=True)
+    # 収納サービス (Pay-easy): consecutive wrong number entries on one JST day; at the limit Pay-easy is
+    # blocked for that day (SPEC §5), lifted by the next day or by the branch.
+    payeasy_failures = models.PositiveSmallIntegerField(_("収納サービスの番号の連続誤り回数"), default=0)
+    payeasy_failure_date = models.DateField(_("収納サービスの番号誤りの日付"), null=True, blank=True)
+    payeasy_blocked_on = models.DateField(_("収納サービス利用停止日"), null=True, blank=True)
     # IB取引中止 (SPEC §4.5): set by the customer, lifted only by the branch.
     ib_suspended_at = models.DateTimeField(_("IB取引中止日時"), null=True, blank=True)
     # 紛失届 (SPEC §7): the token may not be used for login or transactions until a reset is approved.
@@ -258,6 +263,7 @@ class Account(models.Model):
         CASH = "cash", _("現金")
         FEE_INCOME = "fee_income", _("手数料収入")
         CLEARING_OUT = "clearing_out", _("他行為替未決済")
+        BILLER = "biller", _("収納機関決済口座")
 
     contract = models.ForeignKey(
         Contract, null=True, blank=True, on_delete=models.PROTECT, related_name="accounts", verbose_name=_("IB契約")
@@ -288,7 +294,9 @@ class Account(models.Model):
                 name="account_customer_has_contract",
             ),
             models.UniqueConstraint(
-                fields=["purpose"], condition=~Q(purpose="customer"), name="account_one_internal_per_purpose"
+                fields=["purpose"],
+                condition=~Q(purpose__in=["customer", "biller"]),
+                name="account_one_internal_per_purpose",
             ),
         ]
 
@@ -372,6 +380,14 @@ AUDIT_ACTIONS = [
     ("limit.cancel", _("振込限度額変更の取消")),
     ("email.change", _("メールアドレス変更")),
     ("email.authorize", _("メールアドレス変更（認証）")),
+    ("payeasy.input", _("収納サービス（番号入力）")),
+    ("payeasy.confirm", _("収納サービス（確認）")),
+    ("payeasy.authorize", _("収納サービス（認証）")),
+    ("payeasy.execute", _("収納サービス（払込み）")),
+    ("payeasy.cancel", _("収納サービス（中止）")),
+    ("payeasy.block", _("収納サービス利用停止（番号誤り）")),
+    ("payeasy.unlock", _("収納サービス利用停止の解除")),
+    ("biller.change", _("収納機関・請求の登録／変更")),
     ("payee.add", _("振込先登録")),
     ("payee.delete", _("振込先削除")),
     ("zengin.export", _("全銀ファイル作成")),

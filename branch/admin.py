@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import AccountInline
 from accounts.models import AuditEntry, Contract
 from ibank.admin import admin_site
+from transfers.services import today
 
 from . import services
 from .models import TokenResetRequest
@@ -28,6 +29,7 @@ OPERATIONS = [
     ("unlock_transaction", _("取引認証停止を解除する")),
     ("unlock_token_setup", _("トークン登録停止を解除する")),
     ("unlock_ib_suspension", _("IB取引中止を解除する")),
+    ("unlock_payeasy", _("収納サービス利用停止を解除する")),
     ("cancel", _("IB解約")),
     ("change_transaction_method", _("取引認証方式の変更（password / card）")),
     ("change_email", _("メールアドレスの変更")),
@@ -116,6 +118,7 @@ class ContractAdmin(admin.ModelAdmin):
             (binding is not None and binding.locked_at, _("ワンタイムパスワード停止")),
             (contract.transaction_locked_at, _("取引認証停止")),
             (contract.token_setup_locked_at, _("トークン登録停止")),
+            (contract.payeasy_blocked_on == today(), _("収納サービス利用停止（本日）")),
             (contract.lost_reported_at, _("紛失届")),
             (contract.ib_suspended_at, _("IB取引中止")),
             (contract.cancelled_at, _("解約")),
@@ -135,7 +138,13 @@ class ContractAdmin(admin.ModelAdmin):
     @admin.display(description=_("最近の監査ログ"))
     def latest_audit(self, contract):
         entries = AuditEntry.objects.filter(contract=contract).order_by("-pk")[:5]
-        return "、".join(f"{timezone.localtime(e.at):%m-%d %H:%M} {e.action}（{e.outcome}）" for e in entries) or "—"
+        return (
+            "、".join(
+                f"{timezone.localtime(e.at):%m-%d %H:%M} {e.get_action_display()}（{e.get_outcome_display()}）"
+                for e in entries
+            )
+            or "—"
+        )
 
     @admin.display(description=_("手続き"))
     def operations(self, contract):

@@ -12,6 +12,7 @@ from ibank import clock
 from ibank.notices import notify
 from otp import services as otp_services
 from otp.models import TokenBinding
+from transfers import services as transfer_services
 
 from .models import TokenResetRequest
 
@@ -34,6 +35,7 @@ UNLOCKS = {
     "token_setup": ("token_setup_locked_at", "token_setup_failures", _("トークン登録停止")),
     "ib_suspension": ("ib_suspended_at", None, _("IB取引中止")),
     "otp": (None, None, _("ワンタイムパスワード停止")),
+    "payeasy": ("payeasy_blocked_on", "payeasy_failures", _("収納サービス利用停止")),
 }
 
 
@@ -151,6 +153,10 @@ def contract_unlock(*, request, staff, contract: Contract, kind: str, reason: st
     if kind == "otp":
         lifted = TokenBinding.objects.filter(contract=contract, locked_at__isnull=False).update(
             failures=0, locked_at=None
+        )
+    elif kind == "payeasy":  # only today's block is in force
+        lifted = Contract.objects.filter(pk=contract.pk, payeasy_blocked_on=transfer_services.today()).update(
+            payeasy_blocked_on=None, payeasy_failures=0
         )
     else:
         changes = {field: None, **({counter: 0} if counter else {})}

@@ -29,6 +29,8 @@ SUBJECTS = {
     "email_changed": _("メールアドレス変更のお知らせ"),
     "transaction_locked": _("お取引停止（取引認証停止）のお知らせ"),
     "transfer_done": _("お振込受付のお知らせ"),
+    "payeasy_done": _("収納サービス（Pay-easy）払込み完了のお知らせ"),
+    "payeasy_blocked": _("収納サービス（Pay-easy）利用停止のお知らせ"),
 }
 
 

@@ -225,6 +225,8 @@ CSRF_COOKIE_SAMESITE = "Lax"
 IBANK_LOGIN_MAX_FAILURES = env_int("IBANK_LOGIN_MAX_FAILURES", 5, minimum=1)
 # Consecutive wrong 資金移動用パスワード / card answers that stop transactions.
 IBANK_TRANSACTION_MAX_FAILURES = env_int("IBANK_TRANSACTION_MAX_FAILURES", 5, minimum=1)
+# Consecutive wrong Pay-easy number entries that block Pay-easy for the JST day (SPEC §5).
+IBANK_PAYEASY_MAX_FAILURES = env_int("IBANK_PAYEASY_MAX_FAILURES", 10, minimum=1)
 
 # OTP rules (defaults in otp/conf.py), overridable from the environment.
 for _name, _minimum in [

@@ -20,8 +20,20 @@ from accounts import services as account_services
 from accounts.decorators import customer_required
 from accounts.forms import ContractAuthForm
 from accounts.models import Account, LoginRecord
+from ibank import pending
+from transfers import services as transfer_services
+from transfers.forms import TransferForm
+from transfers.models import Payee, Transfer
+from transfers.payeasy_views import UI, token_holder_refused
+from transfers.views import CONFIRMED_KEY, authorization_step
 
 LOGGED_OUT = _("ログアウトしました。")
+CONFIRM_EXPIRED = _("一定時間が経過したため、確認からやり直してください。")
+CANCELLED = _("お振込を中止しました。")
+
+#: Pay-easy on /m/: the browser's views with the mobile templates, URL names and menu; a customer
+#: with a token is told to use a PC or smartphone (SPEC §6).
+MOBILE = UI(prefix="mobile-", templates="mobile", menu="mobile-menu", token_holders_refused=True)
 
 
 mobile_customer_required = customer_required(login_url="mobile-login")
@@ -75,3 +87,141 @@ def logout_view(request):
     account_services.contract_logout(request=request)
     messages.info(request, LOGGED_OUT)
     return redirect("mobile-login")
+
+
+# -- 振込 to a registered payee (customers without a token) ---------------------------
+
+
+def _get_transfer(request, reference) -> Transfer:
+    return get_object_or_404(
+        Transfer.objects.select_related("from_account", "to_account"), reference=reference, contract=request.contract
+    )
+
+
+@mobile_customer_required
+def transfer_payees_view(request):
+    """振込: choose one of the registered payees (振込先登録 is done in the browser)."""
+    if refused := token_holder_refused(request, MOBILE):
+        return refused
+    return render(request, "mobile/transfer_payees.html", {"payees": request.contract.payees.all()[:20]})
+
+
+@mobile_customer_required
+def transfer_input_view(request, pk):
+    """入力: the account to pay from and the amount; the payee is the registered one."""
+    if refused := token_holder_refused(request, MOBILE):
+        return refused
+    contract = request.contract
+    payee = get_object_or_404(Payee, pk=pk, contract=contract)
+    payee_data = {
+        "bank_code": payee.bank_code,
+        "branch_code": payee.branch_code,
+        "payee_kind": payee.kind,
+        "payee_number": payee.number,
+        "payee_name": payee.name,
+    }
+    if request.method == "POST":
+        form = TransferForm(
+            {
+                **payee_data,
+                "from_account": request.POST.get("from_account", ""),
+                "amount": request.POST.get("amount", ""),
+            },
+            contract=contract,
+        )
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                transfer = transfer_services.transfer_prepare(
+                    request=request, contract=contract, **{k: data[k] for k in ("from_account", "amount", *payee_data)}
+                )
+            except transfer_services.TransferError as error:
+                form.add_error(error.field if error.field in ("from_account", "amount") else None, error.text())
+            else:
+                return redirect("mobile-transfer-confirm", reference=transfer.reference)
+    else:
+        form = TransferForm(contract=contract)
+    other_errors = [e for name, errors in form.errors.items() if name not in ("from_account", "amount") for e in errors]
+    return render(
+        request,
+        "mobile/transfer_input.html",
+        {
+            "form": form,
+            "payee": payee,
+            "other_errors": other_errors,
+            "available": transfer_services.available_today(contract),
+        },
+    )
+
+
+@mobile_customer_required
+def transfer_confirm_view(request, reference):
+    if refused := token_holder_refused(request, MOBILE):
+        return refused
+    transfer = _get_transfer(request, reference)
+    if transfer.is_executed:
+        return redirect("mobile-transfer-result", reference=reference)
+    if transfer.status == Transfer.Status.CANCELLED:
+        return redirect("mobile-transfer")
+    if request.method == "POST":
+        if request.POST.get("cancel"):
+            transfer_services.transfer_cancel(request=request, contract=request.contract, transfer=transfer)
+            pending.clear(request, CONFIRMED_KEY)
+            messages.info(request, CANCELLED)
+            return redirect("mobile-menu")
+        try:
+            digest = transfer_services.transfer_confirm(request=request, contract=request.contract, transfer=transfer)
+        except transfer_services.AlreadyExecuted:
+            return redirect("mobile-transfer-result", reference=reference)
+        except transfer_services.TransferError as error:
+            messages.error(request, error.text())
+            return redirect("mobile-transfer")
+        pending.put(request, CONFIRMED_KEY, transfer.reference, digest)
+        return redirect("mobile-transfer-authorize", reference=reference)
+    return render(request, "mobile/transfer_confirm.html", {"transfer": transfer})
+
+
+@mobile_customer_required
+@sensitive_post_parameters()
+def transfer_authorize_view(request, reference):
+    """認証 with the 資金移動用パスワード or card; then the money moves once."""
+    if refused := token_holder_refused(request, MOBILE):
+        return refused
+    transfer = _get_transfer(request, reference)
+    if transfer.is_executed:
+        return redirect("mobile-transfer-result", reference=reference)
+    stored = pending.get(request, CONFIRMED_KEY)
+    if transfer.status != Transfer.Status.CONFIRMED or not stored or stored[0] != reference:
+        messages.warning(request, CONFIRM_EXPIRED)
+        return redirect("mobile-transfer-confirm", reference=reference)
+    digest = stored[1]
+
+    def execute():
+        pending.clear(request, CONFIRMED_KEY)
+        try:
+            transfer_services.transfer_execute(
+                request=request, contract=request.contract, transfer=transfer, digest=digest
+            )
+        except transfer_services.AlreadyExecuted:
+            pass
+        except transfer_services.TransferError as error:
+            messages.error(request, error.text())
+            return redirect("mobile-menu")
+        return redirect("mobile-transfer-result", reference=reference)
+
+    return authorization_step(
+        request,
+        "mobile/transfer_authorize.html",
+        action="transfer.authorize",
+        on_success=execute,
+        context={"transfer": transfer},
+        detail={"reference": reference, "digest": digest},
+    )
+
+
+@mobile_customer_required
+def transfer_result_view(request, reference):
+    transfer = _get_transfer(request, reference)
+    if not transfer.is_executed:
+        return redirect("mobile-transfer-confirm", reference=reference)
+    return render(request, "mobile/transfer_result.html", {"transfer": transfer})

@@ -201,3 +201,34 @@ def token_contract(make_contract, make_token):
     contract = make_contract("1111111111")
     contract.binding, contract.key = make_token(contract)
     return contract
+
+
+@pytest.fixture
+def billers(db):
+    """Two billers of the two kinds (民間, 国庫金・地方公共団体), each with an unpaid bill due in 10 days."""
+    from transfers.models import Bill, Biller
+    from transfers.services import today
+
+    private = Biller(number="58001", name="さくら電力株式会社", kana="ｻｸﾗﾃﾞﾝﾘﾖｸ", kind=Biller.Kind.PRIVATE)
+    private.save()
+    public = Biller(number="78901", name="さくら市", kana="ｻｸﾗｼ", kind=Biller.Kind.PUBLIC)
+    public.save()
+    due = today() + timedelta(days=10)
+    electricity = Bill.objects.create(
+        biller=private,
+        customer_number="12345678901234",
+        confirmation_number="1234",
+        description="電気料金（11月分）",
+        amount=8_640,
+        due_date=due,
+    )
+    tax = Bill.objects.create(
+        biller=public,
+        customer_number="1234567890123456",
+        confirmation_number="123456",
+        payment_category="101",
+        description="固定資産税（第3期）",
+        amount=45_600,
+        due_date=due,
+    )
+    return {"private": private, "public": public, "electricity": electricity, "tax": tax}

@@ -3,7 +3,7 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import IbankForm
+from accounts.forms import REQUIRED, IbankForm
 from accounts.models import Account, Contract
 from ibank.text import half_width_digits
 
@@ -139,3 +139,78 @@ class EmailForm(IbankForm):
         error_messages={"invalid": EMAIL_FORMAT},
         widget=forms.EmailInput(attrs={"autocomplete": "email", "size": "30"}),
     )
+
+
+# -- 収納サービス (Pay-easy) ------------------------------------------------------------
+
+BILLER_NUMBER_FORMAT = _("収納機関番号は半角数字5桁で入力してください。")
+NUMBER_FORMAT = _("%(field)sは半角数字%(max)d桁以内で入力してください。")
+
+
+def _digit_input(max_length: int, size: int) -> forms.TextInput:
+    return forms.TextInput(
+        attrs={"inputmode": "numeric", "maxlength": str(max_length), "size": str(size), "autocomplete": "off"}
+    )
+
+
+class BillerForm(IbankForm):
+    """Pay-easy, first entry: the 収納機関番号 printed on the bill."""
+
+    biller_number = forms.CharField(label=_("収納機関番号"), widget=_digit_input(5, 7))
+
+    def clean_biller_number(self):
+        value = half_width_digits(self.cleaned_data["biller_number"]).strip()
+        if not re.fullmatch(r"[0-9]{5}", value):
+            raise forms.ValidationError(BILLER_NUMBER_FORMAT, code="format")
+        return value
+
+
+class BillNumbersForm(IbankForm):
+    """Pay-easy, second entry: the numbers of the biller's kind, and the account to pay from.
+
+    民間: お客様番号 (≤ 20 digits) + 確認番号 (≤ 6); 国庫金・地方公共団体: 納付番号 + 確認番号 + 納付区分.
+    The amount is never typed: it comes from the bill.
+    """
+
+    from_account = forms.TypedChoiceField(label=_("支払口座"), coerce=int)
+    customer_number = forms.CharField(label=_("お客様番号"), widget=_digit_input(20, 22))
+    confirmation_number = forms.CharField(label=_("確認番号"), widget=_digit_input(6, 8))
+    payment_category = forms.CharField(label=_("納付区分"), widget=_digit_input(3, 5))
+
+    LIMITS = {"customer_number": 20, "confirmation_number": 6, "payment_category": 3}
+
+    def __init__(self, *args, contract: Contract, public: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if public:
+            self.fields["customer_number"].label = _("納付番号")
+        else:
+            del self.fields["payment_category"]
+        self.accounts = {a.pk: a for a in contract.accounts.customer()}
+        self.fields["from_account"].choices = [
+            (pk, f"{a.branch_name} {a.get_kind_display()} {a.number}（{a.balance:,}円）")
+            for pk, a in self.accounts.items()
+        ]
+        # IbankForm named the fields before the labels changed.
+        for field in self.fields.values():
+            if not isinstance(field, forms.ChoiceField):
+                field.error_messages["required"] = REQUIRED % {"field": field.label}
+
+    def _clean_digits(self, name):
+        value = half_width_digits(self.cleaned_data[name]).strip().replace("-", "").replace(" ", "")
+        if not re.fullmatch(rf"[0-9]{{1,{self.LIMITS[name]}}}", value):
+            raise forms.ValidationError(
+                NUMBER_FORMAT % {"field": self.fields[name].label, "max": self.LIMITS[name]}, code="format"
+            )
+        return value
+
+    def clean_customer_number(self):
+        return self._clean_digits("customer_number")
+
+    def clean_confirmation_number(self):
+        return self._clean_digits("confirmation_number")
+
+    def clean_payment_category(self):
+        return self._clean_digits("payment_category")
+
+    def clean_from_account(self):
+        return self.accounts[self.cleaned_data["from_account"]]

@@ -12,7 +12,11 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Account, Contract
 from ibank import clock
 
-digits = {n: RegexValidator(rf"^[0-9]{{{n}}}\Z") for n in (3, 4, 7)}
+digits = {n: RegexValidator(rf"^[0-9]{{{n}}}\Z") for n in (3, 4, 5, 7)}
+
+
+def digits_up_to(n: int) -> RegexValidator:
+    return RegexValidator(rf"^[0-9]{{1,{n}}}\Z", _("半角数字%(n)d桁以内で入力してください。") % {"n": n})
 
 
 # -- Zengin master (loaded by manage.py load_zengin) ----------------------------
@@ -102,6 +106,7 @@ class JournalEntry(_Immutable):
         DEPOSIT = "deposit", _("入金")
         TRANSFER = "transfer", _("振込")
         REVERSAL = "reversal", _("取消")
+        PAYEASY = "payeasy", _("収納サービス")
 
     at = models.DateTimeField(_("日時"), default=clock.now, db_index=True)
     kind = models.CharField(_("種類"), max_length=12, choices=Kind.choices)
@@ -126,6 +131,7 @@ class Memo(models.TextChoices):
     TRANSFER_IN = "transfer_in", _("振込入金")
     CLEARING = "clearing", _("他行為替")
     REVERSAL = "reversal", _("取消")
+    PAYEASY = "payeasy", _("ペイジー")
 
 
 class Posting(_Immutable):
@@ -267,3 +273,140 @@ class DailyUsage(models.Model):
 
     def __str__(self):
         return f"{self.contract_id} {self.date} {self.used}"
+
+
+# -- 収納サービス (Pay-easy), SPEC §5 ------------------------------------------------
+
+
+class Biller(models.Model):
+    """A 収納機関 the bank collects for, with its own clearing account (credited by every payment)."""
+
+    class Kind(models.TextChoices):
+        PRIVATE = "private", _("民間")
+        PUBLIC = "public", _("国庫金・地方公共団体")
+
+    number = models.CharField(_("収納機関番号"), max_length=5, unique=True, validators=[digits[5]])
+    name = models.CharField(_("収納機関名"), max_length=60)
+    # Half-width kana, as the customer's passbook shows it (入出金明細's 相手先).
+    kana = models.CharField(_("収納機関名（カナ）"), max_length=30)
+    kind = models.CharField(_("種類"), max_length=8, choices=Kind.choices)
+    is_active = models.BooleanField(_("取扱中"), default=True)
+    account = models.OneToOneField(
+        Account, on_delete=models.PROTECT, related_name="biller", editable=False, verbose_name=_("収納機関決済口座")
+    )
+
+    class Meta:
+        verbose_name = _("収納機関")
+        verbose_name_plural = _("収納機関")
+        ordering = ["number"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["private", "public"]), name="biller_kind_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.name}"
+
+    def save(self, *args, **kwargs):
+        """A new biller gets its clearing account (本部, 普通 8 + 収納機関番号 + 0) in the same transaction."""
+        from django.db import transaction
+
+        with transaction.atomic():
+            if self.account_id is None:
+                self.account = Account.objects.create(
+                    purpose=Account.Purpose.BILLER,
+                    branch_code="000",
+                    branch_name="本部",
+                    kind=Account.Kind.ORDINARY,
+                    number=f"8{self.number}0",
+                    holder_kana=self.kana[:30],
+                )
+            super().save(*args, **kwargs)
+
+    @property
+    def is_public(self) -> bool:
+        return self.kind == self.Kind.PUBLIC
+
+
+class Bill(models.Model):
+    """One bill (払込み) a biller has issued; paid at most once (a conditional UPDATE, and a unique index)."""
+
+    biller = models.ForeignKey(Biller, on_delete=models.PROTECT, related_name="bills", verbose_name=_("収納機関"))
+    # 民間: お客様番号; 国庫金・地方公共団体: 納付番号.
+    customer_number = models.CharField(_("お客様番号／納付番号"), max_length=20, validators=[digits_up_to(20)])
+    confirmation_number = models.CharField(_("確認番号"), max_length=6, validators=[digits_up_to(6)])
+    # 国庫金・地方公共団体 only.
+    payment_category = models.CharField(_("納付区分"), max_length=3, blank=True, validators=[digits_up_to(3)])
+    description = models.CharField(_("内容"), max_length=60)
+    amount = models.BigIntegerField(_("金額（円）"))
+    due_date = models.DateField(_("お支払期限"))
+    paid_at = models.DateTimeField(_("払込日時"), null=True, blank=True, editable=False)
+    paid_reference = models.CharField(_("払込みの受付番号"), max_length=14, blank=True, editable=False)
+    created_at = models.DateTimeField(_("登録日時"), default=clock.now, editable=False)
+
+    class Meta:
+        verbose_name = _("請求（払込み）")
+        verbose_name_plural = _("請求（払込み）")
+        ordering = ["biller", "due_date", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["biller", "customer_number", "payment_category"], name="bill_unique_numbers"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="bill_amount_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.biller.number}-{self.customer_number} {self.description}"
+
+    @property
+    def is_paid(self) -> bool:
+        return self.paid_at is not None
+
+
+class Payment(models.Model):
+    """A 収納サービス payment of one bill: 入力 → 確認 → 認証 → 結果, like a transfer."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("入力中")
+        CONFIRMED = "confirmed", _("確認済")
+        DONE = "done", _("払込済")
+        CANCELLED = "cancelled", _("中止")
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="payments")
+    reference = models.CharField(_("受付番号"), max_length=14, unique=True)
+    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="payments", verbose_name=_("請求"))
+    from_account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="payments_out", verbose_name=_("支払口座")
+    )
+    # What 確認 showed, copied from the bill and the biller (the digest covers them).
+    biller_number = models.CharField(_("収納機関番号"), max_length=5)
+    biller_name = models.CharField(_("収納機関名"), max_length=60)
+    customer_number = models.CharField(_("お客様番号／納付番号"), max_length=20)
+    payment_category = models.CharField(_("納付区分"), max_length=3, blank=True)
+    description = models.CharField(_("内容"), max_length=60)
+    amount = models.BigIntegerField(_("払込金額"))
+    status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    digest = models.CharField(max_length=64, blank=True, editable=False)
+    entry = models.OneToOneField(JournalEntry, null=True, blank=True, on_delete=models.PROTECT)
+    created_at = models.DateTimeField(_("入力日時"), default=clock.now)
+    confirmed_at = models.DateTimeField(_("確認日時"), null=True, blank=True)
+    executed_at = models.DateTimeField(_("払込日時"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("収納サービスの払込み")
+        verbose_name_plural = _("収納サービスの払込み")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "confirmed", "done", "cancelled"]), name="payment_status_valid"
+            ),
+            # A bill is paid at most once, whatever the application does.
+            models.UniqueConstraint(fields=["bill"], condition=Q(status="done"), name="payment_one_done_per_bill"),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def is_executed(self) -> bool:
+        return self.status == self.Status.DONE

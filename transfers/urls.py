@@ -1,6 +1,8 @@
 from django.urls import path, re_path
 
-from . import views
+from accounts.decorators import customer_required
+
+from . import payeasy_views, views
 
 REF = r"(?P<reference>[0-9]{14})"
 
@@ -23,4 +25,10 @@ urlpatterns = [
     path("limit/cancel/", views.limit_cancel_view, name="transfers-limit-cancel"),
     path("email/", views.email_view, name="transfers-email"),
     path("email/authorize/", views.email_authorize_view, name="transfers-email-authorize"),
+    path("payeasy/", customer_required(payeasy_views.start_view), name="payeasy-new"),
+    path("payeasy/numbers/", customer_required(payeasy_views.numbers_view), name="payeasy-numbers"),
+    re_path(rf"^payeasy/{REF}/$", customer_required(payeasy_views.result_view), name="payeasy-result"),
+    re_path(rf"^payeasy/{REF}/confirm/$", customer_required(payeasy_views.confirm_view), name="payeasy-confirm"),
+    re_path(rf"^payeasy/{REF}/authorize/$", customer_required(payeasy_views.authorize_view), name="payeasy-authorize"),
+    re_path(rf"^payeasy/{REF}/cancel/$", customer_required(payeasy_views.cancel_view), name="payeasy-cancel"),
 ]

@@ -472,7 +472,7 @@ def limit_authorize_view(request):
             messages.success(request, LIMIT_RAISED_TOMORROW % {"date": f"{effective:%Y/%m/%d}"})
         return redirect("transfers-limit")
 
-    return _authorization_step(
+    return authorization_step(
         request,
         "transfers/limit_authorize.html",
         action="limit.authorize",
@@ -482,7 +482,7 @@ def limit_authorize_view(request):
     )
 
 
-def _authorization_step(request, template, *, action, on_success, context, detail=None):
+def authorization_step(request, template, *, action, on_success, context, detail=None):
     """A step authorized by the contract's method (OTP, 資金移動用パスワード or card); on success, ``on_success()``."""
     contract = request.contract
     method = authorization.method_for(contract)
@@ -557,7 +557,7 @@ def email_authorize_view(request):
         messages.success(request, EMAIL_CHANGED)
         return redirect("accounts-menu")
 
-    return _authorization_step(
+    return authorization_step(
         request,
         "transfers/email_authorize.html",
         action="email.authorize",

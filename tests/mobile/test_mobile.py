@@ -1,12 +1,16 @@
 """The feature-phone IB at /m/ (SPEC §6)."""
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import Contract, LoginRecord
-from tests.conftest import PASSWORD
+from accounts.models import Account, AuditEntry, Contract, LoginRecord
+from tests.conftest import CARD, PASSWORD, TRANSFER_PASSWORD
+from tests.transfers.conftest import zengin_master  # noqa: F401 (the payee's bank)
 from tests.transfers.helpers import login as browser_login
+from transfers.models import Payment, Transfer
+from transfers.services import today
 
 LOGIN = reverse("mobile-login")
 MENU = reverse("mobile-menu")
@@ -76,3 +80,192 @@ def test_another_contracts_history_is_404(client, contract, stranger):
 @pytest.mark.parametrize("url", [MENU, "/m/history/1/"])
 def test_pages_need_a_login(client, db, url):
     assert client.get(url)["Location"] == LOGIN
+
+
+# -- transactions on /m/ (customers without a token) ---------------------------------
+
+
+@pytest.fixture
+def payee(contract, stranger):
+    from transfers.models import Payee
+
+    account = stranger.account
+    return Payee.objects.create(
+        contract=contract,
+        bank_code=settings.IBANK_BANK_CODE,
+        bank_name=settings.BANK_NAME,
+        branch_code=account.branch_code,
+        branch_name=account.branch_name,
+        kind=account.kind,
+        number=account.number,
+        name=account.holder_kana,
+    )
+
+
+def _transfer(client, payee, amount="5000", answer=None):
+    """入力 → 確認 → 認証 on /m/; returns (last response, reference)."""
+    response = client.post(
+        reverse("mobile-transfer-input", args=[payee.pk]),
+        {"from_account": payee.contract.account.pk, "amount": amount},
+    )
+    assert response.status_code == 302, response.content.decode()
+    reference = response["Location"].split("/")[3]
+    assert client.post(response["Location"])["Location"] == reverse("mobile-transfer-authorize", args=[reference])
+    response = client.post(
+        reverse("mobile-transfer-authorize", args=[reference]), answer or {"transfer_password": TRANSFER_PASSWORD}
+    )
+    return response, reference
+
+
+def _pay(client, contract, answer=None):
+    client.post(reverse("mobile-payeasy-new"), {"biller_number": "58001"})
+    response = client.post(
+        reverse("mobile-payeasy-numbers"),
+        {"from_account": contract.account.pk, "customer_number": "12345678901234", "confirmation_number": "1234"},
+    )
+    assert response.status_code == 302, response.content.decode()
+    reference = response["Location"].split("/")[3]
+    client.post(response["Location"])
+    response = client.post(
+        reverse("mobile-payeasy-authorize", args=[reference]), answer or {"transfer_password": TRANSFER_PASSWORD}
+    )
+    return response, reference
+
+
+def test_a_customer_without_a_token_transfers_to_a_registered_payee(client, contract, stranger, payee):
+    mobile_login(client, contract)
+    payees = client.get(reverse("mobile-transfer")).content.decode()
+    assert stranger.account.holder_kana in payees and 'accesskey="1"' in payees
+    response, reference = _transfer(client, payee)
+    assert response["Location"] == reverse("mobile-transfer-result", args=[reference])
+    result = client.get(response["Location"]).content.decode()
+    assert "お振込が完了しました。" in result and reference in result
+    assert Account.objects.get(pk=contract.account.pk).balance == 95_000
+    assert Account.objects.get(pk=stranger.account.pk).balance == 105_000
+    transfer = Transfer.objects.get(reference=reference)
+    assert transfer.status == Transfer.Status.DONE
+    assert AuditEntry.objects.filter(action="transfer.execute", contract=contract, outcome="ok").exists()
+    # A reload of 認証 moves nothing more.
+    client.post(reverse("mobile-transfer-authorize", args=[reference]), {"transfer_password": TRANSFER_PASSWORD})
+    assert Account.objects.get(pk=contract.account.pk).balance == 95_000
+
+
+def test_mobile_transfer_keeps_the_limit_and_the_amount_messages(client, contract, payee):
+    mobile_login(client, contract)
+    url = reverse("mobile-transfer-input", args=[payee.pk])
+    response = client.post(url, {"from_account": contract.account.pk, "amount": "abc"})
+    html = response.content.decode()
+    assert "振込金額は半角数字" in html and 'value="abc"' in html
+    response = client.post(url, {"from_account": contract.account.pk, "amount": "600000"})
+    assert "残高が不足しています" in response.content.decode()
+
+
+def test_a_card_customer_pays_a_bill_on_the_phone(client, make_contract, billers):
+    contract = make_contract(method=Contract.Method.CARD)
+    mobile_login(client, contract)
+    client.post(reverse("mobile-payeasy-new"), {"biller_number": "58001"})
+    response = client.post(
+        reverse("mobile-payeasy-numbers"),
+        {"from_account": contract.account.pk, "customer_number": "12345678901234", "confirmation_number": "1234"},
+    )
+    reference = response["Location"].split("/")[3]
+    confirm = client.get(response["Location"]).content.decode()
+    assert "電気料金" in confirm and "8,640円" in confirm
+    client.post(response["Location"])
+    authorize = reverse("mobile-payeasy-authorize", args=[reference])
+    form = client.get(authorize).context["form"]
+    grid = dict(zip([f"{c}{r}" for r in "1234" for c in "ABCDE"], CARD, strict=True))
+    response = client.post(authorize, {f"card_{i}": grid[cell] for i, cell in enumerate(form.card_cells)})
+    assert response["Location"] == reverse("mobile-payeasy-result", args=[reference])
+    assert "お支払いが完了しました。" in client.get(response["Location"]).content.decode()
+    assert Payment.objects.get(reference=reference).status == Payment.Status.DONE
+    assert Account.objects.get(pk=billers["private"].account_id).balance == 8_640
+
+
+def test_a_customer_with_a_token_is_told_to_use_a_pc_or_smartphone(client, token_contract, billers):
+    mobile_login(client, token_contract)
+    for name in ("mobile-transfer", "mobile-payeasy-new", "mobile-payeasy-numbers"):
+        response = client.get(reverse(name))
+        assert response.status_code == 403, name
+        assert "パソコンまたはスマートフォンからご利用ください" in response.content.decode()
+    response = client.post(reverse("mobile-payeasy-new"), {"biller_number": "58001"})
+    assert response.status_code == 403
+    assert not Payment.objects.exists()
+
+
+def _plain(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, url
+    assert len(response.content) <= 5 * 1024, (url, len(response.content))
+    html = response.content.decode()
+    assert "<script" not in html and "<img" not in html and "<title>" in html, url
+
+
+def test_every_transaction_page_is_small_plain_html(client, contract, payee, billers):
+    mobile_login(client, contract)
+    _plain(client, reverse("mobile-transfer"))
+    _plain(client, reverse("mobile-transfer-input", args=[payee.pk]))
+    response = client.post(
+        reverse("mobile-transfer-input", args=[payee.pk]), {"from_account": contract.account.pk, "amount": "1000"}
+    )
+    reference = response["Location"].split("/")[3]
+    _plain(client, response["Location"])
+    client.post(response["Location"])
+    _plain(client, reverse("mobile-transfer-authorize", args=[reference]))
+    client.post(reverse("mobile-transfer-authorize", args=[reference]), {"transfer_password": TRANSFER_PASSWORD})
+    _plain(client, reverse("mobile-transfer-result", args=[reference]))
+    _plain(client, reverse("mobile-payeasy-new"))
+    client.post(reverse("mobile-payeasy-new"), {"biller_number": "78901"})
+    _plain(client, reverse("mobile-payeasy-numbers"))
+    response = client.post(
+        reverse("mobile-payeasy-numbers"),
+        {
+            "from_account": contract.account.pk,
+            "customer_number": "1234567890123456",
+            "confirmation_number": "123456",
+            "payment_category": "101",
+        },
+    )
+    reference = response["Location"].split("/")[3]
+    _plain(client, response["Location"])
+    client.post(response["Location"])
+    _plain(client, reverse("mobile-payeasy-authorize", args=[reference]))
+    client.post(reverse("mobile-payeasy-authorize", args=[reference]), {"transfer_password": TRANSFER_PASSWORD})
+    _plain(client, reverse("mobile-payeasy-result", args=[reference]))
+    assert Payment.objects.get(reference=reference).status == Payment.Status.DONE
+
+
+def test_the_refusal_and_blocked_pages_are_small_too(client, token_contract, contract, billers):
+    mobile_login(client, token_contract)
+    response = client.get(reverse("mobile-transfer"))
+    assert len(response.content) <= 5 * 1024 and "<script" not in response.content.decode()
+    Contract.objects.filter(pk=contract.pk).update(payeasy_blocked_on=today())
+    mobile_login(client, contract)
+    response = client.get(reverse("mobile-payeasy-new"))
+    assert "本日は収納サービスをご利用いただけません" in response.content.decode()
+    assert len(response.content) <= 5 * 1024
+
+
+def test_another_contracts_transactions_are_404_on_the_phone(client, contract, stranger, payee, billers):
+    from transfers.models import Payee
+
+    mobile_login(client, contract)
+    _response, reference = _transfer(client, payee)
+    _response, paid = _pay(client, contract)
+    theirs = Payee.objects.create(
+        contract=stranger,
+        bank_code="0005",
+        bank_name="x",
+        branch_code="001",
+        branch_name="y",
+        kind=1,
+        number="1111111",
+        name="ﾃｽﾄ",
+    )
+    mobile_login(client, stranger)
+    assert client.get(reverse("mobile-transfer-input", args=[payee.pk])).status_code == 404
+    assert client.get(reverse("mobile-transfer-input", args=[theirs.pk])).status_code == 200
+    for name in ("mobile-transfer-result", "mobile-transfer-confirm", "mobile-transfer-authorize"):
+        assert client.get(reverse(name, args=[reference])).status_code == 404, name
+    for name in ("mobile-payeasy-result", "mobile-payeasy-confirm", "mobile-payeasy-authorize"):
+        assert client.get(reverse(name, args=[paid])).status_code == 404, name

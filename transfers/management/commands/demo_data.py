@@ -11,6 +11,7 @@ from ibank import clock
 from otp.models import PREFIXES, SoftwareToken, TokenBinding, TokenType
 from otp.tokenid import make as make_token_id
 from transfers import ledger
+from transfers.models import Bill, Biller
 
 DEMO_PASSWORD = "demo1234"
 DEMO_CONTRACTS = [
@@ -49,6 +50,37 @@ DEMO_CONTRACTS = [
         ],
     },
 ]
+# Fictional billers for 収納サービス (Pay-easy): (収納機関番号, name, kana, kind, bills), each bill
+# (お客様番号／納付番号, 確認番号, 納付区分, 内容, 金額).
+DEMO_BILLERS = [
+    (
+        "58001",
+        "さくら電力株式会社",
+        "ｻｸﾗﾃﾞﾝﾘﾖｸ(ｶ",
+        Biller.Kind.PRIVATE,
+        [
+            ("12345678901234", "1234", "", "電気料金（11月分）", 8_640),
+            ("12345678901235", "5678", "", "電気料金（12月分）", 9_120),
+        ],
+    ),
+    (
+        "58002",
+        "みなと通信株式会社",
+        "ﾐﾅﾄﾂｳｼﾝ(ｶ",
+        Biller.Kind.PRIVATE,
+        [("98765432109876543210", "246810", "", "携帯電話料金（11月分）", 4_378)],
+    ),
+    (
+        "78901",
+        "さくら市",
+        "ｻｸﾗｼ",
+        Biller.Kind.PUBLIC,
+        [
+            ("1234567890123456", "123456", "101", "固定資産税（第3期）", 45_600),
+            ("2234567890123456", "654321", "201", "軽自動車税", 10_800),
+        ],
+    ),
+]
 STAFF_USERNAME = "staff"
 STAFF_PASSWORD = "staff-demo-1234"
 # 160-bit TOTP keys (hex) of the demo staff members' devices: demo only.
@@ -74,6 +106,7 @@ class Command(BaseCommand):
             )
         for spec in DEMO_CONTRACTS:
             self._contract(spec)
+        self._billers()
         self._staff()
         for username, password, role, key in BRANCH_STAFF:
             self._branch_staff(username, password, role, key)
@@ -143,6 +176,36 @@ class Command(BaseCommand):
         token = binding.software_token
         self.stdout.write(f"  ソフトウェアトークン {token.token_id} (ログイン時認証する)")
         self.stdout.write(f"    add to an authenticator app: {token.provisioning_uri(settings.OTP_TOTP_ISSUER)}")
+
+    def _billers(self):
+        self.stdout.write("収納サービス（Pay-easy）のデモ請求:")
+        due = (clock.now() + timedelta(days=30)).date()
+        for number, name, kana, kind, bills in DEMO_BILLERS:
+            biller = Biller.objects.filter(number=number).first()
+            if biller is None:
+                biller = Biller(number=number, name=name, kana=kana, kind=kind)
+                biller.save()
+            self.stdout.write(f"  収納機関番号 {number} {name}（{biller.get_kind_display()}）")
+            for customer_number, confirmation, category, description, amount in bills:
+                bill, _ = Bill.objects.get_or_create(
+                    biller=biller,
+                    customer_number=customer_number,
+                    payment_category=category,
+                    defaults={
+                        "confirmation_number": confirmation,
+                        "description": description,
+                        "amount": amount,
+                        "due_date": due,
+                    },
+                )
+                if not bill.is_paid:  # never overdue in the demo
+                    Bill.objects.filter(pk=bill.pk).update(due_date=max(bill.due_date, due))
+                label = "お客様番号" if kind == Biller.Kind.PRIVATE else "納付番号"
+                numbers = f"{label} {customer_number}  確認番号 {confirmation}"
+                if category:
+                    numbers += f"  納付区分 {category}"
+                state = "払込済" if bill.is_paid else "未払い"
+                self.stdout.write(f"    {numbers}  {description} {amount:,}円 [{state}]")
 
     def _branch_staff(self, username, password, role, key_hex):
         from django.apps import apps

@@ -1,0 +1,318 @@
+"""収納サービス (Pay-easy), SPEC §5: both kinds of biller, the number-entry block, a bill paid once."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.urls import reverse
+
+from accounts.models import Account, AuditEntry, Contract
+from branch import services as branch_services
+from tests.concurrency import run_concurrently
+from tests.conftest import CARD, TRANSFER_PASSWORD
+from tests.transfers.helpers import login
+from transfers import payeasy
+from transfers.models import Bill, JournalEntry, Payment
+from transfers.services import today
+
+NEW = reverse("payeasy-new")
+NUMBERS = reverse("payeasy-numbers")
+BLOCKED = "番号の誤りが続いたため、本日は収納サービスをご利用いただけません。"
+WRONG = "入力された番号に該当するお支払いがありません。"
+
+
+def enter(client, biller_number, contract, **numbers):
+    """収納機関番号 and the numbers: returns the last response."""
+    response = client.post(NEW, {"biller_number": biller_number})
+    if response.status_code != 302:
+        return response
+    return client.post(NUMBERS, {"from_account": contract.account.pk, **numbers})
+
+
+def pay(client, contract, biller_number, answer=None, **numbers):
+    """A whole payment: returns (last response, payment)."""
+    response = enter(client, biller_number, contract, **numbers)
+    assert response.status_code == 302, response.context["form"].errors
+    reference = response["Location"].split("/")[2]
+    payment = Payment.objects.get(reference=reference)
+    assert client.get(response["Location"]).status_code == 200
+    confirmed = client.post(reverse("payeasy-confirm", args=[reference]))
+    assert confirmed["Location"] == reverse("payeasy-authorize", args=[reference])
+    response = client.post(
+        reverse("payeasy-authorize", args=[reference]), answer or {"transfer_password": TRANSFER_PASSWORD}
+    )
+    payment.refresh_from_db()
+    return response, payment
+
+
+PRIVATE_NUMBERS = {"customer_number": "12345678901234", "confirmation_number": "1234"}
+PUBLIC_NUMBERS = {"customer_number": "1234567890123456", "confirmation_number": "123456", "payment_category": "101"}
+
+
+def test_a_private_billers_bill_end_to_end(client, contract, billers, django_capture_on_commit_callbacks):
+    login(client, contract)
+    numbers_page = client.post(NEW, {"biller_number": "５８００１"}, follow=True)
+    html = numbers_page.content.decode()
+    assert "さくら電力株式会社" in html and "お客様番号" in html and "納付区分" not in html
+    response = client.post(NUMBERS, {"from_account": contract.account.pk, **PRIVATE_NUMBERS, "amount": "1"})
+    reference = response["Location"].split("/")[2]
+    confirm = client.get(response["Location"]).content.decode()
+    # The bill as fetched: biller, 内容, amount (never typed: a posted "amount" is ignored).
+    assert "電気料金（11月分）" in confirm and "8,640円" in confirm
+    client.post(reverse("payeasy-confirm", args=[reference]))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("payeasy-authorize", args=[reference]), {"transfer_password": TRANSFER_PASSWORD})
+    assert response["Location"] == reverse("payeasy-result", args=[reference])
+    result = client.get(response["Location"]).content.decode()
+    assert "お支払いが完了しました。" in result and reference in result
+
+    payment = Payment.objects.get(reference=reference)
+    assert payment.status == Payment.Status.DONE and payment.amount == 8_640
+    bill = Bill.objects.get(pk=billers["electricity"].pk)
+    assert bill.is_paid and bill.paid_reference == reference
+    assert Account.objects.get(pk=contract.account.pk).balance == 100_000 - 8_640
+    assert Account.objects.get(pk=billers["private"].account_id).balance == 8_640
+    entry = JournalEntry.objects.get(reference=reference)
+    assert entry.kind == JournalEntry.Kind.PAYEASY and sum(p.amount for p in entry.postings.all()) == 0
+    actions = list(AuditEntry.objects.filter(contract=contract, outcome="ok").values_list("action", flat=True))
+    for action in ("payeasy.input", "payeasy.confirm", "payeasy.authorize", "payeasy.execute"):
+        assert action in actions
+    assert mail.outbox[-1].to == [contract.email] and "払込み完了" in mail.outbox[-1].subject
+    assert reference in mail.outbox[-1].body
+    # A reload of 認証 or 結果 pays nothing more.
+    client.post(reverse("payeasy-authorize", args=[reference]), {"transfer_password": TRANSFER_PASSWORD})
+    assert Account.objects.get(pk=contract.account.pk).balance == 100_000 - 8_640
+    assert JournalEntry.objects.filter(reference=reference).count() == 1
+    call_command("check_ledger")
+
+
+def test_a_public_billers_bill_end_to_end_with_the_card(client, make_contract, billers):
+    contract = make_contract(method=Contract.Method.CARD)
+    login(client, contract)
+    page = client.post(NEW, {"biller_number": "78901"}, follow=True).content.decode()
+    assert "納付番号" in page and "納付区分" in page
+    # 納付区分 is one of the numbers: without it, the field is named.
+    response = client.post(NUMBERS, {"from_account": contract.account.pk, **PUBLIC_NUMBERS, "payment_category": ""})
+    assert "納付区分を入力してください。" in response.content.decode()
+    assert 'value="1234567890123456"' in response.content.decode()  # what was typed is kept
+    response = client.post(NUMBERS, {"from_account": contract.account.pk, **PUBLIC_NUMBERS})
+    reference = response["Location"].split("/")[2]
+    client.post(reverse("payeasy-confirm", args=[reference]))
+    authorize = reverse("payeasy-authorize", args=[reference])
+    form = client.get(authorize).context["form"]
+    grid = dict(zip([f"{c}{r}" for r in "1234" for c in "ABCDE"], CARD, strict=True))
+    answer = {f"card_{i}": grid[cell] for i, cell in enumerate(form.card_cells)}
+    assert client.post(authorize, answer)["Location"] == reverse("payeasy-result", args=[reference])
+    assert Bill.objects.get(pk=billers["tax"].pk).is_paid
+    assert Account.objects.get(pk=billers["public"].account_id).balance == 45_600
+
+
+def test_a_wrong_category_is_a_wrong_entry_with_one_answer(client, contract, billers):
+    login(client, contract)
+    for numbers in (
+        {**PUBLIC_NUMBERS, "payment_category": "102"},
+        {**PUBLIC_NUMBERS, "confirmation_number": "000000"},
+        {**PUBLIC_NUMBERS, "customer_number": "9"},
+    ):
+        response = enter(client, "78901", contract, **numbers)
+        assert WRONG in response.content.decode()
+    assert Contract.objects.get(pk=contract.pk).payeasy_failures == 3
+    assert not Payment.objects.exists()
+
+
+def _wrong(client, contract, n):
+    for _ in range(n):
+        response = enter(client, "58001", contract, customer_number="12345678901234", confirmation_number="9999")
+    return response
+
+
+def test_the_tenth_consecutive_wrong_entry_blocks_pay_easy_for_the_day(
+    client, contract, billers, django_capture_on_commit_callbacks
+):
+    login(client, contract)
+    response = _wrong(client, contract, 7)
+    assert "あと3回" in response.content.decode()
+    # An unknown 収納機関番号 is a wrong entry too.
+    response = client.post(NEW, {"biller_number": "99999"})
+    assert "収納機関番号に該当する収納機関がありません" in response.content.decode()
+    response = _wrong(client, contract, 1)
+    assert "あと1回" in response.content.decode() and BLOCKED not in response.content.decode()
+    assert not payeasy.is_blocked(Contract.objects.get(pk=contract.pk))  # the 9th does not block
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _wrong(client, contract, 1)
+    assert BLOCKED in response.content.decode()
+    contract.refresh_from_db()
+    assert payeasy.is_blocked(contract) and contract.payeasy_failures == 10
+    # The right numbers are refused now, and no number field is offered.
+    page = client.get(NEW).content.decode()
+    assert BLOCKED in page and "biller_number" not in page
+    response = client.post(NEW, {"biller_number": "58001"})
+    assert BLOCKED in response.content.decode()
+    assert AuditEntry.objects.filter(contract=contract, action="payeasy.block").count() == 1
+    assert any("利用停止" in m.subject for m in mail.outbox)
+    # Transfers are another matter: not blocked.
+    assert client.get(reverse("transfers-new")).status_code == 200
+
+
+def test_a_right_entry_resets_the_run(client, contract, billers):
+    login(client, contract)
+    _wrong(client, contract, 9)
+    response = enter(client, "58001", contract, **PRIVATE_NUMBERS)
+    assert response.status_code == 302
+    assert Contract.objects.get(pk=contract.pk).payeasy_failures == 0
+    _wrong(client, contract, 9)
+    assert not payeasy.is_blocked(Contract.objects.get(pk=contract.pk))
+
+
+def test_the_next_jst_day_unblocks(client, contract, billers, fake_clock):
+    login(client, contract)
+    _wrong(client, contract, 10)
+    assert payeasy.is_blocked(Contract.objects.get(pk=contract.pk))
+    fake_clock.advance(24 * 3600)
+    login(client, contract)  # the session has timed out meanwhile
+    response = enter(client, "58001", contract, **PRIVATE_NUMBERS)
+    assert response.status_code == 302 and "/confirm/" in response["Location"]
+
+
+def test_a_branch_unlock_unblocks_and_only_that(rf, client, contract, billers, django_user_model):
+    from django.contrib.auth.models import Group
+
+    login(client, contract)
+    _wrong(client, contract, 10)
+    Contract.objects.filter(pk=contract.pk).update(transaction_failures=5, transaction_locked_at=contract.created_at)
+    clerk = django_user_model.objects.create_user("clerk", password="x", is_staff=True)
+    clerk.groups.add(Group.objects.get(name="窓口担当"))
+    request = rf.post("/admin/")
+    request.user = clerk
+    branch_services.contract_unlock(
+        request=request, staff=clerk, contract=contract, kind="payeasy", reason="お客様から電話で申出"
+    )
+    contract.refresh_from_db()
+    assert not payeasy.is_blocked(contract) and contract.payeasy_failures == 0
+    assert contract.is_transaction_locked  # another kind stays
+    entry = AuditEntry.objects.get(action="payeasy.unlock")
+    assert entry.detail["staff_reason"] == "お客様から電話で申出" and "clerk" in entry.actor
+    with pytest.raises(branch_services.OperationRefused):  # nothing left to lift
+        branch_services.contract_unlock(request=request, staff=clerk, contract=contract, kind="payeasy", reason="再")
+    assert enter(client, "58001", contract, **PRIVATE_NUMBERS).status_code == 302
+
+
+def test_a_paid_bill_is_refused(client, contract, stranger, billers):
+    login(client, contract)
+    pay(client, contract, "58001", **PRIVATE_NUMBERS)
+    response = enter(client, "58001", contract, **PRIVATE_NUMBERS)
+    assert "このお支払いは既に完了しています。" in response.content.decode()
+    assert Contract.objects.get(pk=contract.pk).payeasy_failures == 0  # the numbers were right
+
+
+def test_a_bill_paid_between_confirm_and_execute_moves_nothing(client, contract, stranger, billers):
+    from django.test import Client
+
+    login(client, contract)
+    first = enter(client, "58001", contract, **PRIVATE_NUMBERS)
+    reference = first["Location"].split("/")[2]
+    client.post(reverse("payeasy-confirm", args=[reference]))
+    other = Client()
+    login(other, stranger)
+    _response, paid = pay(other, stranger, "58001", **PRIVATE_NUMBERS)
+    assert paid.status == Payment.Status.DONE
+    response = client.post(reverse("payeasy-authorize", args=[reference]), {"transfer_password": TRANSFER_PASSWORD})
+    assert response["Location"] == NEW
+    assert "このお支払いは既に完了しています。" in client.get(NEW).content.decode()
+    assert Account.objects.get(pk=contract.account.pk).balance == 100_000
+    assert Payment.objects.get(reference=reference).status == Payment.Status.CONFIRMED
+    assert Account.objects.get(pk=billers["private"].account_id).balance == 8_640
+    call_command("check_ledger")
+
+
+def test_an_overdue_bill_is_refused(client, contract, billers):
+    Bill.objects.filter(pk=billers["electricity"].pk).update(due_date=today() - timedelta(days=1))
+    login(client, contract)
+    response = enter(client, "58001", contract, **PRIVATE_NUMBERS)
+    assert "お支払期限" in response.content.decode() and "過ぎている" in response.content.decode()
+
+
+def test_pay_easy_counts_toward_the_daily_limit(client, make_contract, billers):
+    contract = make_contract(daily_transfer_limit=10_000)
+    login(client, contract)
+    response = enter(client, "78901", contract, **PUBLIC_NUMBERS)
+    assert "限度額を超えています" in response.content.decode()
+    assert not Payment.objects.exists()
+
+
+def test_insufficient_balance_is_refused(client, make_contract, billers):
+    contract = make_contract(balance=1_000)
+    login(client, contract)
+    response = enter(client, "58001", contract, **PRIVATE_NUMBERS)
+    assert "残高が不足しています" in response.content.decode()
+
+
+def test_another_contracts_payment_is_404(client, contract, stranger, billers):
+    from django.test import Client
+
+    other = Client()
+    login(other, stranger)
+    _response, payment = pay(other, stranger, "58001", **PRIVATE_NUMBERS)
+    login(client, contract)
+    for name in ("payeasy-result", "payeasy-confirm", "payeasy-authorize"):
+        assert client.get(reverse(name, args=[payment.reference])).status_code == 404
+    assert client.post(reverse("payeasy-cancel", args=[payment.reference])).status_code == 404
+
+
+def test_the_numbers_step_expires_and_cannot_be_skipped(client, contract, billers, fake_clock):
+    login(client, contract)
+    assert client.get(NUMBERS)["Location"] == NEW
+    client.post(NEW, {"biller_number": "58001"})
+    fake_clock.advance(301)
+    response = client.post(NUMBERS, {"from_account": contract.account.pk, **PRIVATE_NUMBERS})
+    assert response["Location"] in (NEW, reverse("accounts-login"))
+
+
+def test_cancel_before_execution_moves_nothing(client, contract, billers):
+    login(client, contract)
+    response = enter(client, "58001", contract, **PRIVATE_NUMBERS)
+    reference = response["Location"].split("/")[2]
+    response = client.post(reverse("payeasy-cancel", args=[reference]))
+    assert response["Location"] == reverse("accounts-menu")
+    assert Payment.objects.get(reference=reference).status == Payment.Status.CANCELLED
+    assert client.post(reverse("payeasy-confirm", args=[reference]))["Location"] == NEW
+    assert not Bill.objects.get(pk=billers["electricity"].pk).is_paid
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_payments_of_one_bill_pay_it_once(make_contract, billers, rf):
+    payers = [make_contract(balance=100_000) for _ in range(4)]
+    prepared = []
+    for contract in payers:
+        request = rf.post("/")
+        request.session = {}
+        bill = payeasy.bill_lookup(
+            request=request, contract=contract, biller=billers["private"], **_lookup(PRIVATE_NUMBERS)
+        )
+        payment = payeasy.payment_prepare(request=request, contract=contract, bill=bill, from_account=contract.account)
+        digest = payeasy.payment_confirm(request=request, contract=contract, payment=payment)
+        prepared.append((contract, payment, digest))
+
+    def attempt(i):
+        contract, payment, digest = prepared[i]
+        request = rf.post("/")
+        return payeasy.payment_execute(request=request, contract=contract, payment=payment, digest=digest)
+
+    results = run_concurrently(attempt, len(prepared))
+    done = [r for r in results if isinstance(r, Payment)]
+    assert len(done) == 1, results
+    assert all(isinstance(r, payeasy.BillPaid) for r in results if not isinstance(r, Payment)), results
+    assert Payment.objects.filter(status=Payment.Status.DONE).count() == 1
+    assert Account.objects.get(pk=billers["private"].account_id).balance == 8_640
+    assert sum(Account.objects.get(pk=c.account.pk).balance for c in payers) == 4 * 100_000 - 8_640
+    call_command("check_ledger")
+
+
+def _lookup(numbers):
+    return {
+        "customer_number": numbers["customer_number"],
+        "confirmation_number": numbers["confirmation_number"],
+        "category": numbers.get("payment_category", ""),
+    }

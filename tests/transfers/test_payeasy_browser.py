@@ -1,0 +1,47 @@
+"""収納サービス (Pay-easy) end to end in Chromium, authorized with the OTP."""
+
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from accounts.models import Account
+from otp import totp
+from tests.conftest import PASSWORD
+from transfers.models import Bill, Payment
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_bill_paid_with_the_otp(page, live_server, make_contract, make_token, billers):
+    customer = make_contract(balance=200_000)
+    _binding, key = make_token(customer, login_otp=False, bound_days_ago=1)
+    page.goto(live_server.url + "/login/")
+    page.get_by_label("契約者ID（利用者番号）").fill(customer.contract_id)
+    page.get_by_label("ログインパスワード").fill(PASSWORD)
+    page.get_by_role("button", name="ログイン", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("メニュー")
+
+    page.get_by_role("link", name="収納サービス（Pay-easy）").click()
+    page.get_by_label("収納機関番号").fill("78901")
+    page.get_by_role("button", name="次へ").click()
+    expect(page.locator(".facts")).to_contain_text("さくら市")
+    page.get_by_label("納付番号").fill("1234567890123456")
+    page.get_by_label("確認番号").fill("123456")
+    page.get_by_label("納付区分").fill("101")
+    page.get_by_role("button", name="確認画面へ").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("払込内容の確認")
+    expect(page.locator(".facts")).to_contain_text("固定資産税（第3期）")
+    expect(page.locator(".facts")).to_contain_text("45,600円")
+    page.get_by_role("button", name="確認", exact=True).click()
+    expect(page.locator("[aria-current=step]")).to_have_text("認証")
+    page.get_by_label("ワンタイムパスワード").fill(totp.totp(key, time.time()))
+    page.get_by_role("button", name="実行").click()
+
+    expect(page.get_by_role("status")).to_have_text("お支払いが完了しました。")
+    reference = page.locator(".reference").inner_text()
+    assert Payment.objects.get(reference=reference).status == Payment.Status.DONE
+    assert Bill.objects.get(pk=billers["tax"].pk).paid_reference == reference
+    assert Account.objects.get(pk=customer.account.pk).balance == 200_000 - 45_600
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

@@ -1,0 +1,86 @@
+"""The biller registry (収納機関 and their bills) in the staff admin, and a read-only view of payments.
+
+A bill that is paid is never edited; a payment is never edited or deleted (it is money moved).
+"""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from accounts import audit
+from ibank.admin import ReadOnlyAdminMixin, admin_site
+
+from .models import Bill, Biller, Payment
+
+
+class BillInline(admin.TabularInline):
+    model = Bill
+    extra = 1
+    fields = ["customer_number", "confirmation_number", "payment_category", "description", "amount", "due_date"]
+    can_delete = False
+    show_change_link = True
+
+    verbose_name_plural = _("未払いの請求（払込み済の請求は「請求（払込み）」で見られます）")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(paid_at__isnull=True)
+
+
+@admin.register(Biller, site=admin_site)
+class BillerAdmin(admin.ModelAdmin):
+    list_display = ["number", "name", "kind", "is_active", "unpaid"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["number", "name", "kana"]
+    fields = ["number", "name", "kana", "kind", "is_active", "account_display"]
+    readonly_fields = ["account_display"]
+    inlines = [BillInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The number and the kind are what customers type and what bills follow: fixed once created.
+        return [*self.readonly_fields, "number", "kind"] if obj else self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("収納機関決済口座"))
+    def account_display(self, biller):
+        return str(biller.account) if biller.account_id else _("登録時に作成します")
+
+    @admin.display(description=_("未払いの請求"))
+    def unpaid(self, biller):
+        return biller.bills.filter(paid_at__isnull=True).count()
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit.record(request, "biller.change", ok=True, biller=obj.number, changed=sorted(form.changed_data))
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        for bill in formset.new_objects + [obj for obj, _fields in formset.changed_objects]:
+            audit.record(request, "biller.change", ok=True, biller=bill.biller.number, bill=bill.pk)
+
+
+@admin.register(Bill, site=admin_site)
+class BillAdmin(admin.ModelAdmin):
+    list_display = ["biller", "customer_number", "description", "amount", "due_date", "paid_at", "paid_reference"]
+    list_filter = ["biller", "due_date"]
+    search_fields = ["customer_number", "description", "biller__number", "biller__name", "paid_reference"]
+    readonly_fields = ["paid_at", "paid_reference"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.is_paid:  # a paid bill is history
+            return [f.name for f in Bill._meta.fields if f.name != "id"]
+        return self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit.record(request, "biller.change", ok=True, biller=obj.biller.number, bill=obj.pk)
+
+
+@admin.register(Payment, site=admin_site)
+class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["reference", "contract", "biller_name", "description", "amount", "status", "executed_at"]
+    list_filter = ["status"]
+    search_fields = ["reference", "contract__contract_id", "biller_number", "customer_number"]

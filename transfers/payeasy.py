@@ -1,0 +1,379 @@
+"""収納サービス (Pay-easy), SPEC §5: 収納機関番号 → the numbers of its kind → the bill → 確認 → 認証 → 結果.
+
+* :func:`biller_lookup` and :func:`bill_lookup` are the number entries. Each
+  wrong entry counts, per contract and JST day, in one conditional UPDATE;
+  the 10th consecutive one blocks Pay-easy for the rest of that day (lifted
+  by the next day or by the branch). A right entry resets the count.
+* :func:`payment_prepare` writes a DRAFT copying what will be shown; the
+  amount comes from the bill, never from the customer.
+* :func:`payment_confirm` fixes a digest of what 確認 showed.
+* :func:`payment_execute` claims the bill (``paid_at IS NULL``), claims the
+  payment (CONFIRMED → DONE with the digest), takes the day's limit and posts
+  the entry (customer → the biller's clearing account), in one transaction.
+  Locks are taken in a fixed order — bill, payment, the day's usage, accounts
+  by id — so racing payments cannot deadlock; of two payments of one bill,
+  the second finds it paid and moves nothing. A partial unique index (one
+  DONE payment per bill) backs the rule in the database.
+"""
+
+import hashlib
+from datetime import date
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, F, Value, When
+from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext_lazy as _
+
+from accounts import audit
+from accounts.models import Account, Contract
+from ibank import clock
+from ibank.notices import notify
+
+from . import ledger
+from .models import Bill, Biller, JournalEntry, Memo, Payment
+from .services import (
+    AlreadyExecuted,
+    InsufficientBalance,
+    OverLimit,
+    TransferChanged,
+    TransferError,
+    _new_reference,
+    _take_limit,
+    daily_limit,
+    today,
+    used_on,
+)
+
+
+class PayeasyError(TransferError):
+    message = _("お取引を完了できませんでした。最初からやり直してください。")
+
+
+class WrongNumbers(PayeasyError):
+    """One answer for every wrong entry: it never tells which number was wrong."""
+
+    message = _("入力された番号に該当するお支払いがありません。番号をお確かめのうえ、もう一度入力してください。")
+    field = "__all__"
+    reason = "wrong_numbers"
+
+
+class UnknownBiller(PayeasyError):
+    message = _("入力された収納機関番号に該当する収納機関がありません。収納機関番号をお確かめください。")
+    field = "biller_number"
+    reason = "unknown_biller"
+
+
+TRIES_LEFT = _("番号の誤りがあと%(left)d回続くと、本日は収納サービスをご利用いただけなくなります。")
+
+
+class Blocked(PayeasyError):
+    message = _(
+        "番号の誤りが続いたため、本日は収納サービスをご利用いただけません。"
+        "明日以降にあらためてお手続きください。お急ぎの場合はお取引店にお問い合わせください。"
+    )
+    reason = "blocked"
+
+
+class BillPaid(PayeasyError):
+    message = _("このお支払いは既に完了しています。")
+    field = "__all__"
+    reason = "already_paid"
+
+
+class BillOverdue(PayeasyError):
+    message = _("お支払期限（%(due)s）を過ぎているため、お支払いいただけません。収納機関にお問い合わせください。")
+    field = "__all__"
+    reason = "overdue"
+
+
+class PayeasyOverLimit(OverLimit):
+    message = _("1日あたりの振込・払込みの限度額を超えています。本日お支払いいただける金額はあと%(available)s円です。")
+
+
+# -- the block -----------------------------------------------------------------------
+
+
+def max_failures() -> int:
+    return settings.IBANK_PAYEASY_MAX_FAILURES
+
+
+def is_blocked(contract: Contract, on: date | None = None) -> bool:
+    return contract.payeasy_blocked_on is not None and contract.payeasy_blocked_on == (on or today())
+
+
+def _count_wrong(request, contract: Contract, error_class, **detail):
+    """Count one wrong entry (a new JST day starts a new run); block at the limit. Raises the customer's error."""
+    on = today()
+    with transaction.atomic():
+        Contract.objects.filter(pk=contract.pk).update(
+            payeasy_failures=Case(When(payeasy_failure_date=on, then=F("payeasy_failures") + 1), default=Value(1)),
+            payeasy_failure_date=on,
+        )
+        newly_blocked = (
+            Contract.objects.filter(pk=contract.pk, payeasy_failure_date=on, payeasy_failures__gte=max_failures())
+            .exclude(payeasy_blocked_on=on)
+            .update(payeasy_blocked_on=on)
+        )
+        contract.refresh_from_db(fields=["payeasy_failures", "payeasy_failure_date", "payeasy_blocked_on"])
+        audit.record(
+            request,
+            "payeasy.input",
+            ok=False,
+            contract=contract,
+            reason=error_class.reason,
+            failures=contract.payeasy_failures,
+            **detail,
+        )
+        if newly_blocked:
+            audit.record(request, "payeasy.block", ok=True, contract=contract, failures=contract.payeasy_failures)
+    if newly_blocked:
+        notify(contract, "payeasy_blocked")
+    if is_blocked(contract, on):
+        raise Blocked
+    error = error_class()
+    left = max_failures() - contract.payeasy_failures
+    if left <= 3:
+        error.message = f"{error.message}{TRIES_LEFT % {'left': left}}"
+    raise error
+
+
+def _right_entry(contract: Contract) -> None:
+    if contract.payeasy_failures:
+        Contract.objects.filter(pk=contract.pk).exclude(payeasy_blocked_on=today()).update(payeasy_failures=0)
+        contract.payeasy_failures = 0
+
+
+def _refuse_if_blocked(request, contract: Contract) -> None:
+    contract.refresh_from_db(fields=["payeasy_blocked_on"])
+    if is_blocked(contract):
+        audit.record(request, "payeasy.input", ok=False, contract=contract, reason=Blocked.reason)
+        raise Blocked
+
+
+# -- number entries ------------------------------------------------------------------
+
+
+def biller_lookup(*, request, contract: Contract, number: str) -> Biller:
+    """The 収納機関 of ``number`` (in service), or a counted wrong entry."""
+    _refuse_if_blocked(request, contract)
+    biller = Biller.objects.filter(number=number, is_active=True).first()
+    if biller is None:
+        _count_wrong(request, contract, UnknownBiller, biller_number=number)
+    return biller
+
+
+# Compared against when no bill matches, so that a miss does the same work as a wrong 確認番号.
+_NO_BILL = Bill(confirmation_number="\x00" * 6)
+
+
+def bill_lookup(
+    *, request, contract: Contract, biller: Biller, customer_number: str, confirmation_number: str, category: str = ""
+) -> Bill:
+    """The unpaid, not overdue bill the numbers name, or a counted wrong entry (one answer for any wrong number)."""
+    _refuse_if_blocked(request, contract)
+    if not biller.is_public:
+        category = ""
+    bill = Bill.objects.filter(biller=biller, customer_number=customer_number, payment_category=category).first()
+    right = constant_time_compare((bill or _NO_BILL).confirmation_number, confirmation_number)
+    if bill is None or not right:
+        _count_wrong(request, contract, WrongNumbers, biller_number=biller.number)
+    _right_entry(contract)
+    if bill.is_paid:
+        audit.record(request, "payeasy.input", ok=False, contract=contract, reason=BillPaid.reason, bill=bill.pk)
+        raise BillPaid
+    if bill.due_date < today():
+        audit.record(request, "payeasy.input", ok=False, contract=contract, reason=BillOverdue.reason, bill=bill.pk)
+        raise BillOverdue(due=f"{bill.due_date:%Y/%m/%d}")
+    return bill
+
+
+# -- 入力 / 確認 ------------------------------------------------------------------------
+
+
+def payment_prepare(*, request, contract: Contract, bill: Bill, from_account: Account) -> Payment:
+    """A DRAFT payment of ``bill`` from ``from_account`` (checked against balance and today's limit)."""
+    try:
+        balance = Account.objects.values_list("balance", flat=True).get(pk=from_account.pk)
+        if bill.amount > balance:
+            raise InsufficientBalance(available=f"{balance:,}")
+        available = max(0, daily_limit(contract, today()) - used_on(contract, today()))
+        if bill.amount > available:
+            raise PayeasyOverLimit(available=f"{available:,}")
+    except TransferError as error:
+        audit.record(request, "payeasy.input", ok=False, contract=contract, reason=error.reason, bill=bill.pk)
+        raise
+    biller = bill.biller
+    for _attempt in range(10):
+        try:
+            with transaction.atomic():
+                payment = Payment.objects.create(
+                    contract=contract,
+                    reference=_new_reference(),
+                    bill=bill,
+                    from_account=from_account,
+                    biller_number=biller.number,
+                    biller_name=biller.name,
+                    customer_number=bill.customer_number,
+                    payment_category=bill.payment_category,
+                    description=bill.description,
+                    amount=bill.amount,
+                )
+            break
+        except IntegrityError:  # that 受付番号 exists: draw another
+            continue
+    else:
+        raise PayeasyError
+    audit.record(
+        request, "payeasy.input", ok=True, contract=contract, reference=payment.reference, amount=payment.amount
+    )
+    return payment
+
+
+def payment_digest(payment: Payment) -> str:
+    fields = [
+        payment.contract_id,
+        payment.reference,
+        payment.bill_id,
+        payment.from_account_id,
+        payment.biller_number,
+        payment.customer_number,
+        payment.payment_category,
+        payment.amount,
+    ]
+    return hashlib.sha256("|".join(map(str, fields)).encode()).hexdigest()
+
+
+def payment_confirm(*, request, contract: Contract, payment: Payment) -> str:
+    """DRAFT → CONFIRMED with the digest of what was shown; returns the digest."""
+    digest = payment_digest(payment)
+    confirmed = Payment.objects.filter(pk=payment.pk, contract=contract, status=Payment.Status.DRAFT).update(
+        status=Payment.Status.CONFIRMED, digest=digest, confirmed_at=clock.now()
+    )
+    if not confirmed:
+        payment.refresh_from_db()
+        if payment.is_executed:
+            raise AlreadyExecuted
+        if payment.status != Payment.Status.CONFIRMED:
+            raise TransferChanged
+        digest = payment.digest
+    audit.record(request, "payeasy.confirm", ok=True, contract=contract, reference=payment.reference, digest=digest)
+    return digest
+
+
+def payment_cancel(*, request, contract: Contract, payment: Payment) -> None:
+    cancelled = Payment.objects.filter(
+        pk=payment.pk, contract=contract, status__in=[Payment.Status.DRAFT, Payment.Status.CONFIRMED]
+    ).update(status=Payment.Status.CANCELLED)
+    if cancelled:
+        audit.record(request, "payeasy.cancel", ok=True, contract=contract, reference=payment.reference)
+
+
+# -- 実行 ---------------------------------------------------------------------------
+
+
+_CLAIM_FIELDS = [
+    "reference",
+    "bill_id",
+    "from_account_id",
+    "biller_number",
+    "customer_number",
+    "payment_category",
+    "amount",
+]
+
+
+def _claim(payment: Payment, contract: Contract, digest: str, now):
+    qn = connection.ops.quote_name
+    sql = (
+        f"UPDATE {qn(Payment._meta.db_table)} SET status = %s, executed_at = %s"  # noqa: S608 (model metadata)
+        f" WHERE id = %s AND contract_id = %s AND status = %s AND digest = %s"
+        f" RETURNING {', '.join(qn(name) for name in _CLAIM_FIELDS)}"
+    )
+    params = [
+        Payment.Status.DONE,
+        connection.ops.adapt_datetimefield_value(now),
+        payment.pk,
+        contract.pk,
+        Payment.Status.CONFIRMED,
+        digest,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+def payment_execute(*, request, contract: Contract, payment: Payment, digest: str) -> Payment:
+    """Pay a confirmed, authorized payment's bill, once. Raises AlreadyExecuted, BillPaid, TransferChanged,
+    PayeasyOverLimit or InsufficientBalance (nothing moved)."""
+    now = clock.now()
+    try:
+        with transaction.atomic():
+            # The bill first (lock order: bill, payment, usage, accounts): of racing payments of one bill,
+            # the first to commit pays it; the others find it paid here and move nothing.
+            paid = Bill.objects.filter(pk=payment.bill_id, paid_at__isnull=True, amount=payment.amount).update(
+                paid_at=now, paid_reference=payment.reference
+            )
+            if not paid:
+                status = Payment.objects.filter(pk=payment.pk).values_list("status", flat=True).first()
+                raise AlreadyExecuted if status == Payment.Status.DONE else BillPaid
+            row = _claim(payment, contract, digest, now)
+            if row is None:
+                raise TransferChanged
+            for name, value in zip(_CLAIM_FIELDS, row, strict=True):
+                setattr(payment, name, value)
+            payment.status, payment.executed_at = Payment.Status.DONE, now
+            # The claimed row must still be what was confirmed (and so name the bill claimed above).
+            if not constant_time_compare(payment_digest(payment), digest):
+                raise TransferChanged
+            try:
+                _take_limit(contract, payment.amount)
+            except OverLimit:
+                raise PayeasyOverLimit from None
+            bill = Bill.objects.select_related("biller").get(pk=payment.bill_id)
+            sender = Account.objects.get(pk=payment.from_account_id)
+            applied = ledger.apply(
+                [
+                    ledger.Line(sender.pk, -payment.amount, Memo.PAYEASY, bill.biller.kana),
+                    ledger.Line(bill.biller.account_id, payment.amount, Memo.PAYEASY, sender.holder_kana),
+                ]
+            )
+            entry = ledger.write_entry(kind=JournalEntry.Kind.PAYEASY, applied=applied, reference=payment.reference)
+            Payment.objects.filter(pk=payment.pk).update(entry=entry)
+            payment.entry_id = entry.pk
+            audit.record(
+                request,
+                "payeasy.execute",
+                ok=True,
+                contract=contract,
+                reference=payment.reference,
+                amount=payment.amount,
+                bill=payment.bill_id,
+                digest=digest,
+                entry=entry.pk,
+            )
+    except ledger.InsufficientFunds:
+        _refused(request, contract, payment, InsufficientBalance)
+    except AlreadyExecuted:
+        payment.refresh_from_db()
+        raise
+    except TransferError as error:
+        _refused(request, contract, payment, type(error))
+    notify(contract, "payeasy_done", payment=payment)
+    return payment
+
+
+def _refused(request, contract: Contract, payment: Payment, error_class):
+    payment.refresh_from_db()
+    if error_class is InsufficientBalance:
+        balance = Account.objects.values_list("balance", flat=True).get(pk=payment.from_account_id)
+        error = InsufficientBalance(available=f"{balance:,}")
+    elif error_class is PayeasyOverLimit:
+        on = today()
+        error = PayeasyOverLimit(available=f"{max(0, daily_limit(contract, on) - used_on(contract, on)):,}")
+    else:
+        error = error_class()
+    audit.record(
+        request, "payeasy.execute", ok=False, contract=contract, reason=error.reason, reference=payment.reference
+    )
+    raise error from None

@@ -1,0 +1,230 @@
+"""収納サービス (Pay-easy) pages: 収納機関番号 → 番号 → 確認 → 認証 → 結果.
+
+One set of views for both channels: the browser IB (``BROWSER``) and the
+feature-phone IB (``mobile`` wires them with its own templates, URL names and
+login page, and refuses them to a customer with a token). Every view reaches
+payments only through :func:`_get_payment`, scoped to the logged-in contract.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from ibank import pending
+from otp.models import TokenBinding
+
+from . import payeasy
+from .forms import BillerForm, BillNumbersForm
+from .models import Biller, Payment
+from .services import AlreadyExecuted, TransferError
+from .views import STEPS, authorization_step
+
+BILLER_KEY = "_ibank_payeasy_biller"  # [収納機関番号, started at]
+CONFIRMED_KEY = "_ibank_payeasy_confirmed"  # [reference, digest, started at]
+BILLER_EXPIRED = _("一定時間が経過したため、収納機関番号の入力からやり直してください。")
+CONFIRM_EXPIRED = _("一定時間が経過したため、確認からやり直してください。")
+NOT_CONFIRMED = _("お支払いの内容を確認してから、認証に進んでください。")
+CANCELLED = _("お支払いを中止しました。")
+TOKEN_HOLDER = _(
+    "ワンタイムパスワードを利用登録されているお客様は、携帯電話からはお取引（振込・収納サービス）をご利用いただけません。"
+    "パソコンまたはスマートフォンからご利用ください。"
+)
+
+
+@dataclass(frozen=True)
+class UI:
+    """What differs between the channels: URL names, templates, the menu, and who may transact."""
+
+    prefix: str
+    templates: str
+    menu: str
+    token_holders_refused: bool = False
+
+    def url(self, name: str) -> str:
+        return f"{self.prefix}{name}"
+
+    def template(self, name: str) -> str:
+        return f"{self.templates}/{name}"
+
+
+BROWSER = UI(prefix="", templates="transfers", menu="accounts-menu")
+
+
+def token_holder_refused(request, ui: UI):
+    """The feature-phone IB: a customer with a token transacts from a PC or smartphone only (SPEC §6)."""
+    if ui.token_holders_refused and TokenBinding.objects.filter(contract=request.contract).exists():
+        return render(request, ui.template("refused.html"), {"message": TOKEN_HOLDER}, status=403)
+    return None
+
+
+def _steps(current: int):
+    return [{"label": label, "current": i == current} for i, label in enumerate(STEPS)]
+
+
+def _get_payment(request, reference) -> Payment:
+    return get_object_or_404(
+        Payment.objects.select_related("from_account", "bill"), reference=reference, contract=request.contract
+    )
+
+
+def _blocked(request, ui: UI):
+    return render(
+        request,
+        ui.template("payeasy_blocked.html"),
+        {"message": payeasy.Blocked.message, "steps": _steps(0)},
+    )
+
+
+def start_view(request, ui: UI = BROWSER):
+    """入力 (1): the 収納機関番号."""
+    if refused := token_holder_refused(request, ui):
+        return refused
+    contract = request.contract
+    if payeasy.is_blocked(contract):
+        return _blocked(request, ui)
+    form = BillerForm(request.POST or None, initial={"biller_number": request.GET.get("biller", "")[:5]})
+    if request.method == "POST" and form.is_valid():
+        try:
+            biller = payeasy.biller_lookup(
+                request=request, contract=contract, number=form.cleaned_data["biller_number"]
+            )
+        except payeasy.Blocked:
+            return _blocked(request, ui)
+        except TransferError as error:
+            form.add_error(error.field, error.text())
+        else:
+            pending.put(request, BILLER_KEY, biller.number)
+            return redirect(ui.url("payeasy-numbers"))
+    return render(request, ui.template("payeasy_start.html"), {"form": form, "steps": _steps(0)})
+
+
+def numbers_view(request, ui: UI = BROWSER):
+    """入力 (2): the numbers of the biller's kind, and the account to pay from; then the bill is fetched."""
+    if refused := token_holder_refused(request, ui):
+        return refused
+    contract = request.contract
+    if payeasy.is_blocked(contract):
+        return _blocked(request, ui)
+    stored = pending.get(request, BILLER_KEY)
+    biller = Biller.objects.filter(number=stored[0], is_active=True).first() if stored else None
+    if biller is None:
+        messages.warning(request, BILLER_EXPIRED)
+        return redirect(ui.url("payeasy-new"))
+    form = BillNumbersForm(request.POST or None, contract=contract, public=biller.is_public)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            bill = payeasy.bill_lookup(
+                request=request,
+                contract=contract,
+                biller=biller,
+                customer_number=data["customer_number"],
+                confirmation_number=data["confirmation_number"],
+                category=data.get("payment_category", ""),
+            )
+            payment = payeasy.payment_prepare(
+                request=request, contract=contract, bill=bill, from_account=data["from_account"]
+            )
+        except payeasy.Blocked:
+            pending.clear(request, BILLER_KEY)
+            return _blocked(request, ui)
+        except TransferError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.text())
+        else:
+            pending.clear(request, BILLER_KEY)
+            return redirect(ui.url("payeasy-confirm"), reference=payment.reference)
+    return render(
+        request,
+        ui.template("payeasy_numbers.html"),
+        {"form": form, "biller": biller, "steps": _steps(0), "no_account": not form.accounts},
+    )
+
+
+def confirm_view(request, reference, ui: UI = BROWSER):
+    """確認: the bill as fetched (収納機関, 内容, 金額); 確認 fixes it (digest) and leads to 認証."""
+    if refused := token_holder_refused(request, ui):
+        return refused
+    payment = _get_payment(request, reference)
+    if payment.is_executed:
+        return redirect(ui.url("payeasy-result"), reference=reference)
+    if payment.status == Payment.Status.CANCELLED:
+        return redirect(ui.url("payeasy-new"))
+    if request.method == "POST":
+        try:
+            digest = payeasy.payment_confirm(request=request, contract=request.contract, payment=payment)
+        except AlreadyExecuted:
+            return redirect(ui.url("payeasy-result"), reference=reference)
+        except TransferError as error:
+            messages.error(request, error.text())
+            return redirect(ui.url("payeasy-new"))
+        pending.put(request, CONFIRMED_KEY, payment.reference, digest)
+        return redirect(ui.url("payeasy-authorize"), reference=reference)
+    return render(
+        request,
+        ui.template("payeasy_confirm.html"),
+        {"payment": payment, "due_date": payment.bill.due_date, "steps": _steps(1)},
+    )
+
+
+@sensitive_post_parameters()
+def authorize_view(request, reference, ui: UI = BROWSER):
+    """認証: the contract's method (OTP, 資金移動用パスワード or card); then the bill is paid, once."""
+    if refused := token_holder_refused(request, ui):
+        return refused
+    payment = _get_payment(request, reference)
+    if payment.is_executed:
+        return redirect(ui.url("payeasy-result"), reference=reference)
+    stored = pending.get(request, CONFIRMED_KEY)
+    if payment.status != Payment.Status.CONFIRMED or not stored or stored[0] != reference:
+        messages.warning(request, CONFIRM_EXPIRED if payment.status == Payment.Status.CONFIRMED else NOT_CONFIRMED)
+        return redirect(ui.url("payeasy-confirm"), reference=reference)
+    digest = stored[1]
+
+    def execute():
+        pending.clear(request, CONFIRMED_KEY)
+        try:
+            payeasy.payment_execute(request=request, contract=request.contract, payment=payment, digest=digest)
+        except AlreadyExecuted:
+            pass
+        except TransferError as error:
+            messages.error(request, error.text())
+            return redirect(ui.url("payeasy-new"))
+        return redirect(ui.url("payeasy-result"), reference=reference)
+
+    response = authorization_step(
+        request,
+        ui.template("payeasy_authorize.html"),
+        action="payeasy.authorize",
+        on_success=execute,
+        context={"payment": payment, "steps": _steps(2)},
+        detail={"reference": reference, "digest": digest},
+    )
+    if request.method == "POST" and response.status_code == 200:
+        payment.refresh_from_db()
+        if payment.is_executed:  # a double click: the first one paid the bill
+            return redirect(ui.url("payeasy-result"), reference=reference)
+    return response
+
+
+@require_POST
+def cancel_view(request, reference, ui: UI = BROWSER):
+    """中止: before execution only; nothing moves."""
+    payment = _get_payment(request, reference)
+    payeasy.payment_cancel(request=request, contract=request.contract, payment=payment)
+    pending.clear(request, CONFIRMED_KEY)
+    if payment.is_executed:
+        return redirect(ui.url("payeasy-result"), reference=reference)
+    messages.info(request, CANCELLED)
+    return redirect(ui.menu)
+
+
+def result_view(request, reference, ui: UI = BROWSER):
+    """結果: rendered from the database; a reload shows the same 受付番号."""
+    payment = _get_payment(request, reference)
+    if not payment.is_executed:
+        return redirect(ui.url("payeasy-confirm"), reference=reference)
+    return render(request, ui.template("payeasy_result.html"), {"payment": payment, "steps": _steps(3)})
