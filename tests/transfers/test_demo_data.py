@@ -2,6 +2,7 @@ from django.core.management import call_command
 
 from accounts.models import Account, Contract, User
 from otp.models import TokenBinding
+from transfers.models import Bill, Biller
 
 
 def test_demo_data_is_idempotent_and_logs_in(client, db):
@@ -18,3 +19,16 @@ def test_demo_data_is_idempotent_and_logs_in(client, db):
     assert hanako.transaction_method == Contract.Method.CARD
     response = client.post("/login/", {"contract_id": "1000000001", "password": "demo1234"})
     assert response.status_code == 302
+
+
+def test_demo_data_seeds_billers_of_both_kinds_with_unpaid_bills_and_prints_them(db, capsys):
+    call_command("demo_data")
+    out = capsys.readouterr().out
+    kinds = set(Biller.objects.values_list("kind", flat=True))
+    assert kinds == {Biller.Kind.PRIVATE, Biller.Kind.PUBLIC}
+    for bill in Bill.objects.select_related("biller"):
+        assert not bill.is_paid
+        assert bill.biller.number in out and bill.customer_number in out and bill.confirmation_number in out
+    assert "収納サービス" in out
+    taro = Contract.objects.get(contract_id="1000000001")
+    assert taro.payees.get().number == "2345678"  # for /m/, which pays registered payees only

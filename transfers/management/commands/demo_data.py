@@ -11,7 +11,7 @@ from ibank import clock
 from otp.models import PREFIXES, SoftwareToken, TokenBinding, TokenType
 from otp.tokenid import make as make_token_id
 from transfers import ledger
-from transfers.models import Bill, Biller
+from transfers.models import Bill, Biller, Payee
 
 DEMO_PASSWORD = "demo1234"
 DEMO_CONTRACTS = [
@@ -106,6 +106,7 @@ class Command(BaseCommand):
             )
         for spec in DEMO_CONTRACTS:
             self._contract(spec)
+        self._payees()
         self._billers()
         self._staff()
         for username, password, role, key in BRANCH_STAFF:
@@ -176,6 +177,23 @@ class Command(BaseCommand):
         token = binding.software_token
         self.stdout.write(f"  ソフトウェアトークン {token.token_id} (ログイン時認証する)")
         self.stdout.write(f"    add to an authenticator app: {token.provisioning_uri(settings.OTP_TOTP_ISSUER)}")
+
+    def _payees(self):
+        """山田 太郎 has 佐藤 花子 registered as a payee (so /m/, which only pays registered payees, can be tried)."""
+        taro = Contract.objects.get(contract_id="1000000001")
+        hanako = Account.objects.get(branch_code="012", kind=Account.Kind.ORDINARY, number="2345678")
+        Payee.objects.get_or_create(
+            contract=taro,
+            bank_code=settings.IBANK_BANK_CODE,
+            branch_code=hanako.branch_code,
+            kind=hanako.kind,
+            number=hanako.number,
+            defaults={
+                "bank_name": settings.BANK_NAME,
+                "branch_name": hanako.branch_name,
+                "name": hanako.holder_kana,
+            },
+        )
 
     def _billers(self):
         self.stdout.write("収納サービス（Pay-easy）のデモ請求:")
