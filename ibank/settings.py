@@ -264,6 +264,8 @@ LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", _("日本語")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Tokyo"
+# Date formats per language (ibank/formats/<lang>/formats.py): English pages show English dates.
+FORMAT_MODULE_PATH = ["ibank.formats"]
 USE_I18N = True
 USE_TZ = True
 

@@ -1,0 +1,252 @@
+"""Every customer page, as a customer meets it on a phone (issue 11): walked through the real flows in
+Chromium at 375 px, each page checked at 320 and 375 px for sideways scrolling and by axe-core for
+serious or critical accessibility violations; then the main pages again in English.
+
+The server's clock and the browser's are one fake clock, moved 30 s between OTP steps.
+"""
+
+import datetime
+import re
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.conf import settings
+from playwright.sync_api import expect
+
+from otp import totp
+from otp.models import SoftwareToken
+from tests.conftest import PASSWORD, TRANSFER_PASSWORD
+from tests.transfers.conftest import zengin_master  # noqa: F401 (an autouse fixture: the banks)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+WIDTHS = (320, 375)
+_axe = Axe()
+
+
+class Walker:
+    """Checks the page the browser is on; collects every problem, so that one run shows them all."""
+
+    def __init__(self, page):
+        self.page = page
+        self.problems: list[str] = []
+        self.checked: list[str] = []
+
+    def check(self, label: str) -> None:
+        page = self.page
+        page.wait_for_load_state("load")
+        self.checked.append(label)
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 800})
+            scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+            if scroll > inner:
+                wide = page.evaluate(
+                    """(w) => [...document.querySelectorAll('body *')]
+                        .filter((e) => e.getBoundingClientRect().right > w + 1)
+                        .slice(0, 3).map((e) => e.tagName + '.' + e.className)""",
+                    inner,
+                )
+                self.problems.append(f"{label} at {width}px: {scroll} > {inner} {wide}")
+        page.set_viewport_size({"width": 375, "height": 800})
+        for violation in _axe.run(page).response["violations"]:
+            if violation["impact"] in ("serious", "critical"):
+                targets = [node["target"] for node in violation["nodes"]][:3]
+                self.problems.append(f"{label}: axe {violation['id']} ({violation['impact']}) {targets}")
+
+
+def browser_time(page, t):
+    page.clock.set_fixed_time(datetime.datetime.fromtimestamp(t, tz=datetime.UTC))
+
+
+def log_in(page, contract):
+    page.get_by_label("契約者ID（利用者番号）").fill(contract.contract_id)
+    page.get_by_label("ログインパスワード").fill(PASSWORD)
+
+
+def test_every_customer_page_fits_a_phone_and_passes_axe(page, live_server, make_contract, fake_clock, billers):
+    browser_time(page, fake_clock.t)
+    page.set_viewport_size({"width": 375, "height": 800})
+    base = live_server.url
+    walk = Walker(page)
+    customer = make_contract(balance=1_000_000)
+    payee = make_contract(balance=0)
+
+    # -- anonymous pages and the token's issue ------------------------------------------
+    page.goto(base + "/login/")
+    walk.check("login")
+    page.get_by_role("button", name="ソフトウェアキーボード").click()
+    walk.check("login with the software keyboard open")
+    page.goto(base + "/otp/guide/")
+    walk.check("guide")
+    page.goto(base + "/token/")
+    walk.check("token issue index")
+    page.get_by_role("button", name="モバイル型トークンを発行する").click()
+    walk.check("mobile token issued")
+    mobile_id = page.locator("#token-id").inner_text()
+    mobile_key = SoftwareToken.objects.get(token_id=mobile_id).key()
+    page.goto(base + "/token/")
+    page.get_by_role("button", name="デスクトップ型トークンを発行する").click()
+    expect(page.locator(".desktop-token .token-code")).to_have_text(re.compile(r"^[0-9]{6}$"))
+    walk.check("desktop token")
+    desktop_id = page.locator(".desktop-token .token-id").inner_text()
+    desktop_key = SoftwareToken.objects.get(token_id=desktop_id).key()
+    page.goto(base + "/nowhere/")
+    walk.check("404")
+
+    # -- 利用登録 -------------------------------------------------------------------------
+    page.goto(base + "/otp/register/")
+    walk.check("register: 利用者認証")
+    page.get_by_role("button", name="次へ").click()
+    walk.check("register: 利用者認証 with errors")
+    log_in(page, customer)
+    page.get_by_role("button", name="次へ").click()
+    walk.check("register: token")
+    page.get_by_label("トークンID").fill(mobile_id)
+    page.get_by_label("ワンタイムパスワード").fill(totp.totp(mobile_key, fake_clock.t))
+    page.get_by_label("認証しない").check()
+    page.get_by_label("資金移動用パスワード").fill(TRANSFER_PASSWORD)
+    page.get_by_role("button", name="登録").click()
+    expect(page.get_by_text("ワンタイムパスワードの利用登録が完了しました。")).to_be_visible()
+    walk.check("register: result")
+
+    # -- login, menu, 振込 with the OTP (the ceiling applies from tomorrow: small amounts) --
+    fake_clock.advance(30)
+    page.goto(base + "/login/")
+    page.get_by_role("button", name="ログイン", exact=True).click()
+    walk.check("login with errors")
+    log_in(page, customer)
+    page.get_by_role("button", name="ログイン", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("メニュー")
+    walk.check("menu")
+    page.get_by_role("link", name="振込", exact=True).click()
+    walk.check("transfer: 入力")
+    page.get_by_role("button", name="確認画面へ").click()
+    walk.check("transfer: 入力 with errors")
+    page.get_by_role("link", name="金融機関・支店を名前から検索する").click()
+    walk.check("bank search")
+    page.goto(base + f"/transfer/banks/{settings.IBANK_BANK_CODE}/")
+    walk.check("branch search")
+    page.goto(base + "/transfer/")
+    page.get_by_label("金融機関コード").fill(settings.IBANK_BANK_CODE)
+    page.get_by_label("支店番号").fill("001")
+    page.get_by_label("口座番号").fill(payee.account.number)
+    page.get_by_label("受取人名").fill("ﾃｽﾄ")
+    page.get_by_label("振込金額（円）").fill("1000")
+    page.get_by_role("button", name="確認画面へ").click()
+    walk.check("transfer: 確認")
+    page.get_by_role("button", name="確認", exact=True).click()
+    walk.check("transfer: 認証")
+    page.get_by_label("ワンタイムパスワード").fill(totp.totp(mobile_key, fake_clock.t))
+    page.get_by_role("button", name="実行").click()
+    expect(page.get_by_role("status")).to_have_text("お振込が完了しました。")
+    walk.check("transfer: 結果")
+    page.get_by_role("button", name="この振込先を登録する").click()
+    page.goto(base + "/payees/")
+    walk.check("payees")
+    page.get_by_role("link", name="削除").first.click()
+    walk.check("payee: delete")
+    page.goto(base + f"/accounts/{customer.account.pk}/history/")
+    walk.check("入出金明細")
+
+    # -- 収納サービス ------------------------------------------------------------------------
+    fake_clock.advance(30)
+    page.goto(base + "/payeasy/")
+    walk.check("payeasy: 収納機関番号")
+    page.get_by_label("収納機関番号").fill("78901")
+    page.get_by_role("button", name="次へ").click()
+    walk.check("payeasy: numbers")
+    page.get_by_label("納付番号").fill("1234567890123456")
+    page.get_by_label("確認番号").fill("123456")
+    page.get_by_label("納付区分").fill("101")
+    page.get_by_role("button", name="確認画面へ").click()
+    walk.check("payeasy: 確認")
+    page.get_by_role("button", name="確認", exact=True).click()
+    walk.check("payeasy: 認証")
+    page.get_by_label("ワンタイムパスワード").fill(totp.totp(mobile_key, fake_clock.t))
+    page.get_by_role("button", name="実行").click()
+    expect(page.get_by_role("status")).to_have_text("お支払いが完了しました。")
+    walk.check("payeasy: 結果")
+
+    # -- 限度額, メールアドレス, IB取引中止 (not submitted) --------------------------------------
+    page.goto(base + "/limit/")
+    walk.check("limit")
+    page.get_by_label("変更後の振込限度額（円）").fill("100000")
+    page.get_by_role("button", name="変更する").click()
+    walk.check("limit lowered")
+    page.get_by_label("変更後の振込限度額（円）").fill("150000")
+    page.get_by_role("button", name="変更する").click()
+    walk.check("limit: 認証")
+    page.goto(base + "/email/")
+    walk.check("email")
+    page.get_by_label("新しいメールアドレス").fill("new@example.jp")
+    page.get_by_role("button", name=re.compile("次へ|確認")).first.click()
+    walk.check("email: 認証")
+    page.goto(base + "/menu/suspend/")
+    walk.check("IB取引中止")
+    page.goto(base + "/menu/")
+    page.get_by_role("button", name="ログアウト").click()
+    walk.check("logged out")
+
+    # -- 交換 (mobile → desktop), then 利用停止 ---------------------------------------------------
+    fake_clock.advance(30)
+    browser_time(page, fake_clock.t)
+    page.goto(base + "/otp/register/")
+    log_in(page, customer)
+    page.get_by_role("button", name="次へ").click()
+    walk.check("exchange: old token's code")
+    page.get_by_label("ワンタイムパスワード").fill(totp.totp(mobile_key, fake_clock.t))
+    page.get_by_role("button", name="次へ").click()
+    walk.check("exchange: new token")
+    page.get_by_label("トークンID").fill(desktop_id)
+    page.get_by_label("ワンタイムパスワード").fill(totp.totp(desktop_key, fake_clock.t))
+    page.get_by_role("button", name="登録").click()
+    expect(page.get_by_text("ワンタイムパスワードの交換が完了しました。")).to_be_visible()
+    walk.check("exchange: result")
+    fake_clock.advance(30)
+    page.goto(base + "/otp/stop/")
+    walk.check("stop: 利用者認証")
+    log_in(page, customer)
+    page.get_by_role("button", name="次へ").click()
+    walk.check("stop: code")
+    page.get_by_label("ワンタイムパスワード").fill(totp.totp(desktop_key, fake_clock.t))
+    page.get_by_role("button", name="停止").click()
+    walk.check("stop: result")
+
+    # -- a login with the OTP, and English ---------------------------------------------------
+    token_customer = make_contract(balance=50_000)
+    from otp.models import TokenBinding
+    from otp.services import token_issue
+
+    token, key = token_issue(kind="mobile")
+    SoftwareToken.objects.filter(pk=token.pk).update(status=SoftwareToken.Status.ACTIVE)
+    TokenBinding.objects.create(
+        user=token_customer.user, name=token.token_id, contract=token_customer, software_token=token, login_otp=True
+    )
+    fake_clock.advance(30)
+    page.goto(base + "/login/")
+    log_in(page, token_customer)
+    page.get_by_role("button", name="ログイン", exact=True).click()
+    walk.check("login: OTP")
+    page.get_by_role("button", name="確認").click()
+    walk.check("login: OTP with errors")
+    page.get_by_label(re.compile("^ワンタイムパスワード")).fill(totp.totp(key, fake_clock.t))
+    page.get_by_role("button", name="確認").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("メニュー")
+    page.get_by_role("button", name="English").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Menu")
+    walk.check("menu (English)")
+    page.goto(base + f"/accounts/{token_customer.account.pk}/history/")
+    walk.check("入出金明細 (English)")
+    page.goto(base + "/transfer/")
+    walk.check("transfer (English)")
+    page.goto(base + "/payeasy/")
+    walk.check("payeasy (English)")
+    page.goto(base + "/limit/")
+    walk.check("limit (English)")
+    page.goto(base + "/otp/guide/")
+    walk.check("guide (English)")
+    page.goto(base + "/token/")
+    walk.check("token issue index (English)")
+
+    assert len(walk.checked) >= 50
+    assert not walk.problems, "\n".join(walk.problems)
