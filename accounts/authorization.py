@@ -18,6 +18,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
+from ibank.helpdesk import with_contact
 from ibank.notices import notify
 from ibank.text import half_width_digits
 
@@ -27,9 +28,10 @@ from .models import Contract
 REQUIRED = _("%(field)sを入力してください。")
 TRANSFER_PASSWORD_WRONG = _("資金移動用パスワードが正しくありません。")
 CARD_WRONG = _("確認用パスワードが正しくありません。お客様カードの指定された位置の数字を入力してください。")
-TRANSACTION_LOCKED = _(
-    "資金移動用パスワード／確認用パスワードの誤りが規定回数に達したため、お取引を停止しています。"
-    "お取引店にお問い合わせください。"
+TRANSACTION_LOCKED = with_contact(
+    _(
+        "資金移動用パスワード／確認用パスワードの誤りが規定回数に達したため、お取引（振込・収納サービス等）を停止しています。"
+    )
 )
 TRIES_LEFT = _("あと%(count)s回誤るとお取引が停止されます。")
 

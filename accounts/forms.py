@@ -4,20 +4,18 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
+from ibank.helpdesk import with_contact
 from ibank.text import half_width_digits
 
 from . import services
 
 INVALID_CREDENTIALS = _("契約者ID（利用者番号）またはログインパスワードが正しくありません。")
-LOGIN_LOCKED = _(
-    "ログインパスワードの誤りが規定回数に達したため、ログインを停止しています。お取引店にお問い合わせください。"
+LOGIN_LOCKED = with_contact(_("ログインパスワードの誤りが規定回数に達したため、ログインを停止しています。"))
+CONTRACT_UNAVAILABLE = with_contact(_("このご契約ではインターネットバンキングをご利用いただけません。"))
+CONTRACT_SUSPENDED = with_contact(
+    _("インターネットバンキングのお取引を中止しています。再開には、お取引店での書面によるお手続きが必要です。")
 )
-CONTRACT_UNAVAILABLE = _(
-    "このご契約ではインターネットバンキングをご利用いただけません。お取引店にお問い合わせください。"
-)
-CONTRACT_SUSPENDED = _(
-    "インターネットバンキングのお取引を中止しています。再開をご希望の場合は、お取引店にお申し出ください。"
-)
+LOGIN_TRIES_LEFT = _("あと%(count)s回誤るとログインが停止されます。")
 CONTRACT_ID_FORMAT = _("契約者ID（利用者番号）は半角数字10桁で入力してください。")
 PASSWORD_FORMAT = _("ログインパスワードは半角英数字6～12桁で入力してください。")
 REQUIRED = _("%(field)sを入力してください。")
@@ -88,8 +86,11 @@ class ContractAuthForm(IbankForm):
                 raise forms.ValidationError(CONTRACT_SUSPENDED, code="suspended") from None
             except services.ContractUnavailable:
                 raise forms.ValidationError(CONTRACT_UNAVAILABLE, code="unavailable") from None
-            except services.InvalidCredentials:
-                raise forms.ValidationError(INVALID_CREDENTIALS, code="invalid_login") from None
+            except services.InvalidCredentials as error:
+                message = str(INVALID_CREDENTIALS)
+                if error.left <= 2:  # the customer is warned before the lock, whichever ID was typed
+                    message = f"{message}{LOGIN_TRIES_LEFT % {'count': error.left}}"
+                raise forms.ValidationError(message, code="invalid_login") from None
         return cleaned_data
 
 

@@ -1,5 +1,6 @@
 """Customer authentication and login (SPEC §4.1)."""
 
+import hashlib
 import re
 import secrets
 
@@ -23,7 +24,11 @@ _SMARTPHONE_UA = re.compile(r"iPhone|iPod|Android.*Mobile|Windows Phone|Mobile S
 
 
 class InvalidCredentials(Exception):
-    """Unknown 契約者ID or wrong password (the customer is not told which)."""
+    """Unknown 契約者ID or wrong password (the customer is not told which); ``left``: tries before the lock."""
+
+    def __init__(self, left: int):
+        super().__init__(left)
+        self.left = left
 
 
 class LoginLocked(Exception):
@@ -53,6 +58,28 @@ def _unknown_id_hash() -> str:
     if _dummy_hash is None:
         _dummy_hash = make_password(secrets.token_urlsafe(12))
     return _dummy_hash
+
+
+_PHANTOM_TTL = 90 * 24 * 3600
+
+
+def _count_phantom_failure(contract_id: str) -> int:
+    """Wrong passwords for a 契約者ID, counted in the cache, for every failed attempt.
+
+    For an unknown ID this count stands in for the contract's own: the remaining-tries message and the
+    lock message follow it exactly as they follow a real contract's, so that neither tells whether the
+    ID exists. It is kept for known IDs too, so that both cases do the same work.
+    """
+    from django.core.cache import cache
+
+    key = "ibank:login-failures:" + hashlib.sha256(contract_id.encode()).hexdigest()
+    if cache.add(key, 1, _PHANTOM_TTL):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, _PHANTOM_TTL)
+        return 1
 
 
 def count_login_failure(contract_id: str) -> tuple[int, bool, bool] | None:
@@ -95,9 +122,13 @@ def contract_authenticate(*, request, contract_id: str, password: str, action: s
         ok = contract.user.check_password(password)
     if not ok or contract.is_login_locked:
         counted = count_login_failure(contract_id)
+        phantom = _count_phantom_failure(contract_id)
+        limit = settings.IBANK_LOGIN_MAX_FAILURES
         if contract is None:
-            audit.record(request, action, ok=False, reason="unknown_id", contract_id=contract_id)
-            raise InvalidCredentials
+            audit.record(request, action, ok=False, reason="unknown_id", contract_id=contract_id, failures=phantom)
+            if phantom >= limit:
+                raise LoginLocked
+            raise InvalidCredentials(left=limit - phantom)
         if contract.is_login_locked:
             audit.record(request, action, ok=False, contract=contract, reason="locked")
             raise LoginLocked
@@ -109,7 +140,7 @@ def contract_authenticate(*, request, contract_id: str, password: str, action: s
             notify(contract, "login_locked")
         if locked:
             raise LoginLocked
-        raise InvalidCredentials
+        raise InvalidCredentials(left=limit - failures)
     if not contract.reset_login_failures():
         # Locked by concurrent failures between our check and now.
         audit.record(request, action, ok=False, contract=contract, reason="locked")

@@ -10,7 +10,9 @@ from .decorators import customer_required
 from .forms import SuspendForm
 
 LOGGED_OUT = _("ログアウトしました。")
-SUSPENDED = _("インターネットバンキングのお取引を中止しました。(00004) 再開はお取引店にお申し出ください。")
+SUSPENDED = _(
+    "インターネットバンキングのお取引を中止しました。(00004) 再開には、お取引店での書面によるお手続きが必要です。"
+)
 
 
 @require_POST

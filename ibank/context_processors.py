@@ -2,4 +2,8 @@ from django.conf import settings
 
 
 def bank(request):
-    return {"BANK_NAME": settings.BANK_NAME}
+    return {
+        "BANK_NAME": settings.BANK_NAME,
+        "HELPDESK_PHONE": settings.BANK_HELPDESK_PHONE,
+        "HELPDESK_HOURS": settings.BANK_HELPDESK_HOURS,
+    }

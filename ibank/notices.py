@@ -54,7 +54,14 @@ def notify(contract, event: str, **context) -> None:
         with translation.override(settings.LANGUAGE_CODE):
             body = render_to_string(
                 f"emails/{event}.txt",
-                {"contract": contract, "at": at, "BANK_NAME": settings.BANK_NAME, **context},
+                {
+                    "contract": contract,
+                    "at": at,
+                    "BANK_NAME": settings.BANK_NAME,
+                    "HELPDESK_PHONE": settings.BANK_HELPDESK_PHONE,
+                    "HELPDESK_HOURS": settings.BANK_HELPDESK_HOURS,
+                    **context,
+                },
             )
             send_mail(subject(event), body, None, [to])
 

@@ -95,6 +95,11 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,local
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 BANK_NAME = env_str("BANK_NAME", "さくら架空信用金庫")
+# The internet-banking help desk, shown in every page's footer, on every dead end and in the e-mails
+# (fictional defaults: 0120-000-000 is not a real number). The days are fixed: weekdays, except
+# holidays and 12/31-1/3.
+BANK_HELPDESK_PHONE = env_str("BANK_HELPDESK_PHONE", "0120-000-000")
+BANK_HELPDESK_HOURS = env_str("BANK_HELPDESK_HOURS", "9:00～17:00")
 # The bank's own 金融機関コード (fictional by default: no bank in the Zengin master has it),
 # its name in Zengin kana, and its branches "code:name:kana;…".
 IBANK_BANK_CODE = env_str("IBANK_BANK_CODE", "1999")

@@ -20,7 +20,7 @@ from accounts.forms import ContractAuthForm
 from ibank import pending
 
 from .forms import OtpForm
-from .messages import message_for
+from .messages import OTP_LOCKED, OTP_LOST, message_for
 from .models import TokenBinding
 from .verifier import Outcome, verify
 
@@ -88,6 +88,8 @@ def login_otp_view(request):
         audit.record(request, "login.otp", ok=False, contract=binding.contract, reason="cancelled")
         messages.info(request, LOGIN_CANCELLED)
         return redirect("accounts-login")
+    if binding.is_locked or binding.contract.lost_reported_at is not None:
+        return _dead_end(request, binding)
     form = OtpForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         result = verify(binding, form.cleaned_data["otp"], request=request, action="login.otp")
@@ -98,6 +100,15 @@ def login_otp_view(request):
             return redirect(settings.LOGIN_REDIRECT_URL)
         if result.outcome in (Outcome.WRONG, Outcome.REUSED) and not result.now_locked:
             form.add_error("otp", message_for(result))
+        elif result.now_locked or result.outcome in (Outcome.LOCKED, Outcome.LOST):
+            return _dead_end(request, binding, message_for(result))
         else:
             form.add_error(None, message_for(result))
     return render(request, "accounts/login_otp.html", {"form": form})
+
+
+def _dead_end(request, binding, message=None):
+    """The OTP is locked (or the token reported lost): say so and whom to call; offer no code field."""
+    if message is None:
+        message = OTP_LOST if binding.contract.lost_reported_at is not None else OTP_LOCKED
+    return render(request, "accounts/login_otp.html", {"locked_message": message})

@@ -2,16 +2,18 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from ibank.helpdesk import with_contact
+
 from .verifier import Outcome, Result
 
 OTP_HELP = _("トークンに表示されている数字6桁を入力してください。(30秒毎に数字が変更されます。)")
 OTP_FORMAT = _("ワンタイムパスワードは半角数字6桁で入力してください。")
 OTP_WRONG = _("ワンタイムパスワードが正しくありません。トークンに表示されている数字6桁を入力してください。")
 OTP_REUSED = _("このワンタイムパスワードは使用済みです。トークンの数字が変わってから、新しい数字を入力してください。")
-OTP_LOCKED = _(
-    "ワンタイムパスワードの誤りが規定回数に達したため、ワンタイムパスワードによる認証を停止しています。"
-    "お取引店にお問い合わせください。"
+OTP_LOCKED = with_contact(
+    _("ワンタイムパスワードの誤りが規定回数に達したため、ワンタイムパスワードによる認証を停止しています。")
 )
+OTP_TRIES_LEFT = _("あと%(count)s回誤るとワンタイムパスワードによる認証が停止されます。")
 TOKEN_EXPIRED = _(
     "ご利用のソフトウェアトークンは利用期限を過ぎています。"
     "ログイン画面の「ワンタイムパスワードの利用登録／交換はこちら」から新しいトークンに交換してください。"
@@ -21,9 +23,8 @@ TOKEN_EXPIRED = _(
 TOKEN_GONE = _("ワンタイムパスワードの利用登録が解除されたため、処理を中止しました。最初からやり直してください。")
 
 
-OTP_LOST = _(
-    "ソフトウェアトークンの紛失届を受け付けているため、ワンタイムパスワードはご利用いただけません。"
-    "お取引店にお問い合わせください。"
+OTP_LOST = with_contact(
+    _("ソフトウェアトークンの紛失届を受け付けているため、ワンタイムパスワードはご利用いただけません。")
 )
 
 
@@ -31,6 +32,8 @@ def message_for(result: Result):
     """The customer's message for a refused verification."""
     if result.now_locked or result.outcome is Outcome.LOCKED:
         return OTP_LOCKED
+    if result.outcome is Outcome.WRONG and result.left is not None and result.left <= 2:
+        return f"{OTP_WRONG}{OTP_TRIES_LEFT % {'count': result.left}}"
     return {
         Outcome.WRONG: OTP_WRONG,
         Outcome.REUSED: OTP_REUSED,

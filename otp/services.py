@@ -9,6 +9,7 @@ from accounts import audit
 from accounts.models import Contract
 from ibank import clock
 from ibank.counters import count_failure
+from ibank.helpdesk import with_contact
 from ibank.notices import mask_token_id, notify
 
 from . import tokenid, totp
@@ -97,10 +98,7 @@ class TokenLocked(TokenFlowError):
 
 
 class TokenSetupLocked(TokenFlowError):
-    message = _(
-        "ワンタイムパスワードの誤りが規定回数に達したため、トークンの登録を停止しています。"
-        "お取引店にお問い合わせください。"
-    )
+    message = with_contact(_("ワンタイムパスワードの誤りが規定回数に達したため、トークンの登録を停止しています。"))
 
 
 class ContractHasToken(TokenFlowError):

@@ -58,6 +58,8 @@ class Result:
     outcome: Outcome
     #: True when this attempt's failure locked the binding.
     now_locked: bool = False
+    #: After a wrong code: how many more wrong codes the binding takes before it locks.
+    left: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -133,7 +135,8 @@ def verify(
     if now_locked:
         audit.record(request, "otp.lock", ok=True, contract=binding.contract, reason="too_many_failures")
         notify(binding.contract, "otp_locked")
-    return Result(Outcome.WRONG, now_locked=now_locked)
+    left = max(0, otp_settings.IBANK_OTP_MAX_FAILURES - binding.failures)
+    return Result(Outcome.WRONG, now_locked=now_locked, left=left)
 
 
 def _reload(binding: TokenBinding) -> bool:

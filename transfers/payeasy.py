@@ -23,11 +23,13 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, F, Value, When
 from django.utils.crypto import constant_time_compare
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts import audit
 from accounts.models import Account, Contract
 from ibank import clock
+from ibank.helpdesk import CONTACT
 from ibank.notices import notify
 
 from . import ledger
@@ -68,9 +70,10 @@ TRIES_LEFT = _("番号の誤りがあと%(left)d回続くと、本日は収納�
 
 
 class Blocked(PayeasyError):
-    message = _(
-        "番号の誤りが続いたため、本日は収納サービスをご利用いただけません。"
-        "明日以降にあらためてお手続きください。お急ぎの場合はお取引店にお問い合わせください。"
+    message = format_lazy(
+        "{}{}",
+        _("番号の誤りが続いたため、本日は収納サービスをご利用いただけません。明日以降にあらためてお手続きください。"),
+        format_lazy("{}{}", _("お急ぎの場合は、"), CONTACT),
     )
     reason = "blocked"
 

@@ -81,7 +81,8 @@ def menu_view(request):
             "binding": binding,
             "token_expired_message": TOKEN_EXPIRED,
             "authorization_label": method.label,
-            "authorization_locked": method.is_locked(contract),
+            "authorization_locked": (locked := method.is_locked(contract)),
+            "authorization_locked_message": method.locked_message(contract) if locked else "",
             "previous_logins": account_services.previous_logins(
                 contract=contract, current_record_id=request.session.get(account_services.SESSION_LOGIN_RECORD)
             ),

@@ -64,15 +64,19 @@ def test_unknown_id_is_audited_without_the_password(client, db):
 def test_lock_at_exactly_the_fifth_failure(client, contract):
     limit = settings.IBANK_LOGIN_MAX_FAILURES
     assert limit == 5
-    for _ in range(limit - 1):
+    for attempt in range(1, limit):
         response = post_login(client, contract.contract_id, "Wrong123")
-        assert errors(response) == [forms.INVALID_CREDENTIALS]
+        # From the 3rd, the customer is told how many tries are left (2, then 1).
+        left = f"あと{limit - attempt}回誤るとログインが停止されます。"
+        assert errors(response) == [str(forms.INVALID_CREDENTIALS) + (left if attempt >= 3 else "")]
     contract.refresh_from_db()
     assert contract.login_failures == 4 and contract.login_locked_at is None
 
     response = post_login(client, contract.contract_id, "Wrong123")
     assert errors(response) == [forms.LOGIN_LOCKED]
-    assert "ログインを停止しています。お取引店にお問い合わせください。" in response.content.decode()
+    html = response.content.decode()
+    assert "ログインを停止しています。お取引店、またはインターネットバンキングヘルプデスク" in html
+    assert settings.BANK_HELPDESK_PHONE in html
     contract.refresh_from_db()
     assert contract.login_locked_at is not None
     assert AuditEntry.objects.filter(action="login.lock", contract=contract).count() == 1
@@ -261,3 +265,13 @@ def test_the_login_lock_is_emailed_once(client, contract, mailoutbox, django_cap
             client.post(LOGIN, {"contract_id": contract.contract_id, "password": "Wrong123"})
     assert [m.subject for m in mailoutbox] == [subject("login_locked")]
     assert mailoutbox[0].to == [contract.email] and "ログインを停止しました" in mailoutbox[0].body
+
+
+def test_an_unknown_id_gets_the_same_answers_as_a_known_one(client, contract):
+    """Tries left and the lock are told for any ID typed: the answers never tell whether the ID exists."""
+
+    def answers(contract_id):
+        return [errors(post_login(client, contract_id, "Wrong123")) for _ in range(6)]
+
+    assert answers("5555555555") == answers(contract.contract_id)
+    assert AuditEntry.objects.filter(reason="unknown_id").count() == 6

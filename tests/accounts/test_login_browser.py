@@ -59,7 +59,9 @@ def test_lockout_message_in_the_browser(page, live_server, contract):
         page.get_by_label("契約者ID（利用者番号）").fill(contract.contract_id)
         page.get_by_label("ログインパスワード").fill("Wrong123")
         page.get_by_role("button", name="ログイン", exact=True).click()
-    expect(page.get_by_role("alert")).to_contain_text("ログインを停止しています。お取引店にお問い合わせください。")
+    expect(page.get_by_role("alert")).to_contain_text(
+        "ログインを停止しています。お取引店、またはインターネットバンキングヘルプデスク"
+    )
     # what was typed in the ID is kept, the password is not
     expect(page.get_by_label("契約者ID（利用者番号）")).to_have_value(contract.contract_id)
     expect(page.get_by_label("ログインパスワード")).to_have_value("")

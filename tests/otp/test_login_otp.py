@@ -1,4 +1,5 @@
 import pytest
+from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.urls import reverse
 
@@ -64,14 +65,24 @@ def test_wrong_code_gives_a_message_and_a_retry_and_counts(client, token_contrac
     assert response["Location"] == MENU
 
 
-def test_five_wrong_codes_lock_the_otp(client, token_contract, fake_clock):
+def test_five_wrong_codes_lock_the_otp(client, token_contract, fake_clock, django_capture_on_commit_callbacks):
+    from django.core import mail
+
     password_step(client, token_contract)
-    for _ in range(5):
+    for attempt in range(1, 5):
         response = client.post(LOGIN_OTP, {"otp": "000000"})
-    assert str(otp_forms.OTP_LOCKED) in response.content.decode()
+        message = response.context["form"].errors["otp"][0]
+        # the 3rd and 4th wrong codes say how many tries are left
+        assert ("あと2回誤ると" in message) == (attempt == 3) and ("あと1回誤ると" in message) == (attempt == 4)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(LOGIN_OTP, {"otp": "000000"})
+    html = response.content.decode()
+    assert str(otp_forms.OTP_LOCKED) in html and settings.BANK_HELPDESK_PHONE in html
+    assert 'name="otp"' not in html and "ログイン画面に戻る" in html  # no field that cannot succeed
+    assert mail.outbox[-1].to == [token_contract.email] and "ワンタイムパスワード停止" in mail.outbox[-1].subject
     response = client.post(LOGIN_OTP, {"otp": current_code(token_contract, fake_clock)})
     assert response.status_code == 200
-    assert str(otp_forms.OTP_LOCKED) in response.content.decode()
+    assert str(otp_forms.OTP_LOCKED) in response.content.decode() and 'name="otp"' not in response.content.decode()
     assert client.get(MENU).status_code == 302
 
 

@@ -15,3 +15,27 @@ def test_menu_reads_the_binding_once_and_writes_nothing(client, make_contract, m
     assert "お取引の認証方法：ワンタイムパスワード" in page
     assert sum("ibank_otp_tokenbinding" in sql for sql in sqls) == 1
     assert all(sql.lstrip().upper().startswith("SELECT") for sql in sqls), sqls
+
+
+def test_the_menu_tells_a_locked_token_and_locked_transactions(client, make_contract, make_token):
+    from django.conf import settings
+
+    from accounts.models import Contract
+    from ibank import clock
+    from otp.models import TokenBinding
+
+    customer = make_contract()
+    binding, _key = make_token(customer, login_otp=False)
+    login(client, customer)
+    TokenBinding.objects.filter(pk=binding.pk).update(failures=5, locked_at=clock.now())
+    page = client.get(reverse("accounts-menu")).content.decode()
+    assert "お取引の認証方法：ワンタイムパスワード" not in page
+    assert "停止中（誤りが規定回数に達しました）" in page
+    assert "ワンタイムパスワードによる認証を停止しています" in page and settings.BANK_HELPDESK_PHONE in page
+
+    no_token = make_contract()
+    Contract.objects.filter(pk=no_token.pk).update(transaction_failures=5, transaction_locked_at=clock.now())
+    login(client, no_token)
+    page = client.get(reverse("accounts-menu")).content.decode()
+    assert "お取引の認証方法" not in page
+    assert "お取引（振込・収納サービス等）を停止しています" in page and settings.BANK_HELPDESK_PHONE in page
