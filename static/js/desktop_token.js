@@ -102,12 +102,25 @@
     return b;
   }
 
+  function hex(buffer) {
+    return Array.prototype.map.call(new Uint8Array(buffer), function (b) { return b.toString(16).padStart(2, "0"); }).join("");
+  }
+
+  // Ask the server whether this token still works, proving we hold its key (an HMAC, never a code).
+  function status(statusUrl, record) {
+    var message = new TextEncoder().encode("ibank-token-status:" + record.tokenId);
+    return crypto.subtle.sign("HMAC", record.key, message).then(function (sig) {
+      var url = statusUrl + "?token_id=" + encodeURIComponent(record.tokenId) + "&proof=" + hex(sig);
+      return fetch(url, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : { state: "?" }; });
+    });
+  }
+
   function renderToken(container, labels, record) {
     var card = document.createElement("section");
     card.className = "panel desktop-token";
     card.setAttribute("data-token-id", record.tokenId);
     var title = document.createElement("h2");
-    title.textContent = record.issuer;
+    title.textContent = labels.title;
     card.appendChild(title);
 
     function row(label, valueClass) {
@@ -127,31 +140,25 @@
 
     var idOut = row(labels.tokenId, "token-id");
     idOut.textContent = record.tokenId;
+    var note = document.createElement("p");
+    note.className = "notice token-state";
+    note.hidden = true;
+    card.appendChild(note);
     var codeOut = row(labels.code, "token-code");
     codeOut.setAttribute("aria-live", "polite");
+    var codeRow = codeOut.parentNode;
     var progress = document.createElement("progress");
     progress.max = PERIOD;
     progress.className = "countdown";
+    progress.setAttribute("aria-label", labels.code);
     var remaining = document.createElement("span");
     remaining.className = "remaining";
     card.appendChild(progress);
     card.appendChild(remaining);
-
-    var remove = document.createElement("button");
-    remove.type = "button";
-    remove.className = "link-button remove";
-    remove.textContent = labels.remove;
-    remove.addEventListener("click", function () {
-      if (!window.confirm(labels.confirmRemove)) return;
-      tx("readwrite", function (store) { return store.delete(record.tokenId); }).then(function () {
-        card.remove();
-        showEmptyIfNone(container);
-      });
-    });
-    card.appendChild(remove);
     container.appendChild(card);
 
     var lastStep = null;
+    var timer = null;
     function tick() {
       var now = Date.now() / 1000;
       var step = Math.floor(now / PERIOD);
@@ -164,15 +171,55 @@
       }
     }
     tick();
-    setInterval(tick, 1000);
+    timer = setInterval(tick, 1000);
+
+    status(labels.statusUrl, record).then(function (answer) {
+      if (answer.state === "void" || answer.state === "unknown") {
+        // Stopped, reset, exchanged or expired: no live codes for a token that can no longer be used.
+        clearInterval(timer);
+        codeRow.remove();
+        progress.remove();
+        remaining.remove();
+        note.textContent = labels.void;
+        note.hidden = false;
+        card.classList.add("void");
+      } else if (answer.state === "unregistered") {
+        note.textContent = labels.unregistered;
+        note.hidden = false;
+      }
+    }).catch(function () { /* offline: the codes are still right */ });
+    return card;
+  }
+
+  function addRemoveButton(list, labels, record, card, container) {
+    var item = document.createElement("li");
+    var remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "danger remove";
+    remove.textContent = labels.remove.replace("{id}", record.tokenId);
+    remove.addEventListener("click", function () {
+      if (!window.confirm(labels.confirmRemove)) return;
+      tx("readwrite", function (store) { return store.delete(record.tokenId); }).then(function () {
+        card.remove();
+        item.remove();
+        showEmptyIfNone(container);
+      });
+    });
+    item.appendChild(remove);
+    list.appendChild(item);
   }
 
   function showEmptyIfNone(container) {
-    document.getElementById("desktop-empty").hidden = container.querySelector(".desktop-token") !== null;
+    var none = container.querySelector(".desktop-token") === null;
+    document.getElementById("desktop-empty").hidden = !none;
+    var removal = document.getElementById("desktop-remove");
+    if (removal) removal.hidden = none;
   }
 
   function showTokens(container) {
     var labels = {
+      title: container.getAttribute("data-title"),
+      statusUrl: container.getAttribute("data-status-url"),
       copy: container.getAttribute("data-label-copy"),
       copied: container.getAttribute("data-label-copied"),
       tokenId: container.getAttribute("data-label-token-id"),
@@ -180,10 +227,16 @@
       remaining: container.getAttribute("data-label-remaining"),
       remove: container.getAttribute("data-label-remove"),
       confirmRemove: container.getAttribute("data-confirm-remove"),
+      void: container.getAttribute("data-label-void"),
+      unregistered: container.getAttribute("data-label-unregistered"),
     };
+    var list = document.getElementById("desktop-remove-list");
     return tx("readonly", function (store) { return store.getAll(); }).then(function (records) {
       records.sort(function (a, b) { return b.addedAt - a.addedAt; });
-      records.forEach(function (r) { renderToken(container, labels, r); });
+      records.forEach(function (r) {
+        var card = renderToken(container, labels, r);
+        if (list) addRemoveButton(list, labels, r, card, container);
+      });
       showEmptyIfNone(container);
     });
   }

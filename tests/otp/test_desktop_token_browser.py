@@ -1,6 +1,7 @@
 """The desktop token computes codes in the browser; they must equal the server's."""
 
 import datetime
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -52,3 +53,30 @@ def test_desktop_token_key_is_not_extractable(page, live_server):
         })"""
     )
     assert extractable == [[False, "undefined"]]
+
+
+def test_a_stopped_desktop_token_says_so_instead_of_showing_codes(page, live_server, contract):
+    from django.conf import settings
+
+    from otp.models import TokenBinding
+
+    page.goto(live_server.url + "/token/")
+    page.get_by_role("button", name="デスクトップ型トークンを発行する").click()
+    card = page.locator(".desktop-token")
+    expect(card.get_by_role("heading", level=2)).to_have_text(f"{settings.BANK_NAME} ソフトウェアトークン")
+    expect(card.locator(".token-state")).to_contain_text("まだ利用登録されていません")
+    expect(card.locator(".token-code")).to_have_text(re.compile(r"^[0-9]{6}$"))
+    # Removal is a separate, confirmed action, away from the code and its countdown.
+    assert card.get_by_role("button", name=re.compile("削除")).count() == 0
+    expect(page.locator("#desktop-remove")).to_be_visible()
+
+    token = SoftwareToken.objects.get()
+    SoftwareToken.objects.filter(pk=token.pk).update(status=SoftwareToken.Status.RETIRED)  # stopped or reset
+    assert not TokenBinding.objects.exists()
+    page.reload()
+    expect(card.locator(".token-state")).to_contain_text("無効になっています")
+    expect(card.locator(".token-code")).to_have_count(0)
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.locator("#desktop-remove").get_by_role("button", name=re.compile(token.token_id)).click()
+    expect(page.locator(".desktop-token")).to_have_count(0)
+    expect(page.locator("#desktop-empty")).to_be_visible()

@@ -14,6 +14,7 @@ from tests.otp.qr_decode import decode_svg
 
 ISSUE = reverse("otp-issue")
 CREATE = reverse("otp-issue-create")
+MOBILE = reverse("otp-issue-mobile")
 
 
 @pytest.fixture(autouse=True)
@@ -39,6 +40,8 @@ def test_issuing_needs_a_post(client, db):
 
 def test_mobile_token_page_shows_id_qr_and_uri_and_the_qr_encodes_exactly_the_uri(client, db):
     response = client.post(CREATE, {"kind": "mobile"})
+    assert response["Location"] == MOBILE
+    response = client.get(MOBILE)
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
     token = SoftwareToken.objects.get()
@@ -78,13 +81,13 @@ def test_unknown_kind_is_refused_with_a_message(client, db):
 @override_settings(IBANK_TOKEN_ISSUE_LIMIT=3)
 def test_issuance_is_rate_limited_per_client_address(client, db):
     for _ in range(3):
-        assert client.post(CREATE, {"kind": "mobile"}).status_code == 200
+        assert client.post(CREATE, {"kind": "mobile"}).status_code == 302
     response = client.post(CREATE, {"kind": "mobile"})
     assert response.status_code == 429
     assert str(views.ISSUE_LIMITED) in response.content.decode()
     assert SoftwareToken.objects.count() == 3
     # another address is not affected
-    assert client.post(CREATE, {"kind": "mobile"}, REMOTE_ADDR="192.0.2.7").status_code == 200
+    assert client.post(CREATE, {"kind": "mobile"}, REMOTE_ADDR="192.0.2.7").status_code == 302
 
 
 def test_closed_type_offers_no_button_and_refuses_issuing(client, db):
@@ -131,3 +134,62 @@ def test_purge_deletes_only_expired_unregistered_tokens(db, fake_clock, contract
     assert "1 expired" in out.getvalue()
     assert set(SoftwareToken.objects.values_list("pk", flat=True)) == {bound.software_token_id, fresh.pk}
     assert AuditEntry.objects.get(action="token.purge").detail == {"count": 1}
+
+
+def _shown(response):
+    page = response.content.decode()
+    token_id = re.search(r'id="token-id">([^<]+)<', page)
+    secret = re.search(r'<code id="secret">([^<]+)</code>', page)
+    return token_id and token_id.group(1), secret and secret.group(1)
+
+
+def test_a_reload_of_the_mobile_token_page_shows_the_same_token_as_the_page_says(client, db, fake_clock):
+    client.post(CREATE, {"kind": "mobile"})
+    first = client.get(MOBILE)
+    assert "再読み込みしても同じトークンが表示されます" in first.content.decode()
+    fake_clock.advance(9 * 60)
+    again = client.get(MOBILE)
+    assert _shown(again) == _shown(first) and _shown(first)[1]
+    assert SoftwareToken.objects.count() == 1
+    # After the window: the ID only, never the key again, and what to do.
+    fake_clock.advance(2 * 60)
+    late = client.get(MOBILE).content.decode()
+    token = SoftwareToken.objects.get()
+    assert token.token_id in late and totp.b32(token.key()) not in late and 'id="secret"' not in late
+    assert "表示期限を過ぎた" in late
+
+
+def test_issuing_again_voids_the_token_shown_before_and_says_so(client, db):
+    client.post(CREATE, {"kind": "mobile"})
+    first = SoftwareToken.objects.get()
+    client.post(CREATE, {"kind": "mobile"})
+    page = client.get(MOBILE).content.decode()
+    first.refresh_from_db()
+    assert first.status == SoftwareToken.Status.RETIRED and not first.is_registrable()
+    assert f"先に発行したトークン（トークンID {first.token_id}）は無効になりました" in page
+    second = SoftwareToken.objects.exclude(pk=first.pk).get()
+    assert _shown(client.get(MOBILE))[0] == second.token_id
+
+
+def test_the_desktop_status_needs_the_tokens_key(client, contract, make_token):
+    import hashlib
+    import hmac
+
+    from otp.views import STATUS_DOMAIN
+
+    status_url = reverse("otp-desktop-status")
+
+    def proof(token_id, key):
+        return hmac.new(key, (STATUS_DOMAIN + token_id).encode(), hashlib.sha1).hexdigest()
+
+    def state(token_id, key):
+        return client.get(status_url, {"token_id": token_id, "proof": proof(token_id, key)}).json()["state"]
+
+    binding, key = make_token(contract, kind="desktop")
+    token_id = binding.software_token.token_id
+    assert state(token_id, key) == "registered"
+    assert state(token_id, b"x" * 20) == "unknown"  # the ID alone tells nothing
+    assert state("SDSK99999999", key) == "unknown"
+    binding.delete()
+    SoftwareToken.objects.filter(token_id=token_id).update(status=SoftwareToken.Status.RETIRED)
+    assert state(token_id, key) == "void"
