@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
 
 from accounts.forms import ContractAuthForm
 from accounts.models import Contract
@@ -32,7 +33,10 @@ FLOW_KEY = "_ibank_token_flow"  # [contract pk, flow, stage, token pk, started a
 RESULT_KEY = "_ibank_token_flow_result"
 
 FLOW_EXPIRED = _("一定時間が経過したか、手順が正しくないため、最初からやり直してください。")
-NO_TOKEN = _("ワンタイムパスワードの利用登録がありません。")
+NO_TOKEN = _(
+    "ワンタイムパスワードは利用登録されていないため、利用停止の手続きは不要です。"
+    "続けて利用登録する場合は、この画面でトークンIDとワンタイムパスワードを入力してください。"
+)
 
 STEPS = {
     "register": [_("利用者認証"), _("ワンタイムパスワード登録情報入力"), _("処理結果")],
@@ -200,9 +204,10 @@ def stop_auth_view(request):
 
     def on_success(contract):
         binding = TokenBinding.objects.filter(contract=contract).only("software_token_id").first()
-        if binding is None:
+        if binding is None:  # nothing to stop: say so, and lead to registration (the customer is authenticated)
             messages.info(request, NO_TOKEN)
-            return None
+            _start(request, contract, "register", "token")
+            return redirect("otp-register-token")
         _start(request, contract, "stop", "otp", binding.software_token_id)
         return redirect("otp-stop-otp")
 
@@ -244,6 +249,24 @@ def result_view(request):
         token_id=masked_token_id,
         login_otp=login_otp,
     )
+
+
+FLOW_CANCELLED = _("%(title)sの手続きを中止しました。")
+
+
+@require_POST
+@csrf_protect
+@never_cache
+def cancel_view(request):
+    """中止 in the middle of a flow: the pending step ends, and the customer is told it was cancelled."""
+    values = pending.get(request, FLOW_KEY)
+    pending.clear(request, FLOW_KEY)
+    title = TITLES.get(values[1]) if values else None
+    messages.info(request, FLOW_CANCELLED % {"title": title} if title else LOGIN_PAGE_CANCELLED)
+    return redirect("accounts-login")
+
+
+LOGIN_PAGE_CANCELLED = _("手続きを中止しました。")
 
 
 @never_cache

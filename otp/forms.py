@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
 from accounts import audit, authorization
-from accounts.forms import IbankForm
+from accounts.forms import REQUIRED, IbankForm
 from accounts.models import Contract
 from ibank.text import half_width_digits
 
@@ -40,6 +40,11 @@ class OtpField(forms.CharField):
 
 class OtpForm(IbankForm):
     otp = OtpField(label=_("ワンタイムパスワード (半角数字)"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The label's note is no part of the field's name: 「ワンタイムパスワードを入力してください。」
+        self.fields["otp"].error_messages["required"] = REQUIRED % {"field": _("ワンタイムパスワード")}
 
 
 TOKEN_ID_FORMAT = _("トークンIDは英字4文字と数字8桁（例：SMBL12345678）で入力してください。")
@@ -84,7 +89,7 @@ class _NewTokenForm(IbankForm):
     def clean_token_id(self):
         token_id = self.cleaned_data["token_id"]
         try:
-            services.registrable_token(token_id)
+            services.registrable_token(token_id, contract=self.contract)
         except services.TokenFlowError as error:
             audit.record(
                 self.request,

@@ -79,6 +79,13 @@ class TokenAlreadyBound(TokenFlowError):
     field = "token_id"
 
 
+class TokenInUse(TokenFlowError):
+    message = _(
+        "入力されたトークンIDは、現在ご利用中のトークンです。交換先となる新しいトークンのトークンIDを入力してください。"
+    )
+    field = "token_id"
+
+
 class TokenRegistrationExpired(TokenFlowError):
     message = _("このトークンは登録期限を過ぎているため、登録できません。新しいトークンを発行してください。")
     field = "token_id"
@@ -126,14 +133,19 @@ class _Rollback(Exception):
         self.result = result
 
 
-def registrable_token(token_id: str, *, lock: bool = False) -> SoftwareToken:
-    """The issued, never-bound, unexpired token ``token_id``, or a TokenFlowError saying why not."""
+def registrable_token(token_id: str, *, lock: bool = False, contract: Contract | None = None) -> SoftwareToken:
+    """The issued, never-bound, unexpired token ``token_id``, or a TokenFlowError saying why not.
+
+    ``contract``: the contract registering it; its own current token gets its own message (交換).
+    """
     queryset = SoftwareToken.objects.select_related("token_type")
     if lock:
         queryset = queryset.select_for_update(of=("self",))
     token = queryset.filter(token_id=token_id).first()
     if token is None:
         raise TokenUnknown
+    if contract is not None and TokenBinding.objects.filter(contract=contract, software_token=token).exists():
+        raise TokenInUse
     if token.status == SoftwareToken.Status.LOCKED:
         raise TokenLocked
     if token.status != SoftwareToken.Status.ISSUED:

@@ -16,6 +16,7 @@ urlpatterns = [
     path("otp/exchange/new/", flows.exchange_new_view, name="otp-exchange-new"),
     path("otp/stop/", flows.stop_auth_view, name="otp-stop"),
     path("otp/stop/otp/", flows.stop_otp_view, name="otp-stop-otp"),
+    path("otp/cancel/", flows.cancel_view, name="otp-cancel"),
     path("otp/result/", flows.result_view, name="otp-result"),
     path("otp/guide/", flows.guide_view, name="otp-guide"),
 ]

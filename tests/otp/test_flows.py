@@ -386,7 +386,8 @@ def test_stop_happy_path_then_login_needs_no_code_and_transactions_use_the_trans
     assert response["Location"] == STOP_OTP
     page = client.get(STOP_OTP).content.decode()
     assert "ワンタイムパスワードを入力し、「停止」ボタンを押してください。" in page
-    assert ">停止</button>" in page and "ログイン画面に戻る" in page
+    assert ">停止</button>" in page and ">中止</button>" in page
+    assert "この画面は5分以内に操作してください。" in page
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(STOP_OTP, {"otp": code(token_contract.key, fake_clock)})
     assert response["Location"] == RESULT
@@ -403,10 +404,20 @@ def test_stop_happy_path_then_login_needs_no_code_and_transactions_use_the_trans
     assert contract.check_transaction_secret(TRANSFER_PASSWORD)
 
 
-def test_stop_without_a_token_says_so(client, contract):
+def test_stop_without_a_token_says_so_and_leads_to_registration(client, contract):
     response = auth(client, STOP, contract)
-    assert response.status_code == 200
-    assert str(flows.NO_TOKEN) in response.content.decode()
+    assert response["Location"] == REGISTER_TOKEN
+    page = client.get(REGISTER_TOKEN).content.decode()
+    assert str(flows.NO_TOKEN) in page and "トークンID" in page
+
+
+def test_the_current_tokens_id_at_the_exchange_says_it_is_in_use(client, token_contract, fake_clock):
+    auth(client, REGISTER, token_contract)
+    client.post(reverse("otp-exchange-old"), {"otp": code(token_contract.key, fake_clock)})
+    response = client.post(
+        reverse("otp-exchange-new"), {"token_id": token_contract.binding.software_token.token_id, "otp": "123456"}
+    )
+    assert "現在ご利用中のトークンです" in response.content.decode()
 
 
 def test_stop_with_a_wrong_code_keeps_the_token(client, token_contract, fake_clock):
@@ -503,3 +514,19 @@ def test_result_shows_what_the_flow_did_masked_and_expires(client, contract, iss
     assert new.token_id[-4:] not in page and token.token_id[-4:] in page
     fake_clock.advance(301)
     assert client.get(RESULT)["Location"] == LOGIN
+
+
+def test_cancel_in_the_middle_of_a_flow_says_cancelled_not_expired(client, token_contract, fake_clock):
+    auth(client, STOP, token_contract)
+    response = client.post(reverse("otp-cancel"), follow=True)
+    page = response.content.decode()
+    assert "ワンタイムパスワード利用停止の手続きを中止しました。" in page
+    assert "一定時間が経過" not in page
+    # the step cannot be resumed
+    assert client.get(STOP_OTP)["Location"] == STOP
+
+
+def test_registration_opens_token_issuance_in_a_new_tab_with_a_warning(client, contract):
+    auth(client, REGISTER, contract)
+    page = client.get(REGISTER_TOKEN).content.decode()
+    assert 'target="_blank"' in page and "このタブに戻って入力してください" in page
