@@ -326,7 +326,7 @@ class LoginRecord(models.Model):
         ordering = ["-at", "-pk"]
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.channel}"
+        return f"{timezone.localtime(self.at):%Y-%m-%d %H:%M:%S} {self.get_channel_display()}"
 
 
 # The closed list of what the audit log records (SPEC §8), with the names staff read in the admin.

@@ -12,7 +12,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts import services as account_services
 from accounts.audit import client_ip
+from accounts.models import LoginRecord
 from ibank import clock, qr, ratelimit
 
 from . import services
@@ -31,7 +33,12 @@ def issue_index_view(request):
     return render(
         request,
         "otp/issue_index.html",
-        {"mobile": TokenType.objects.policy("mobile"), "desktop": TokenType.objects.policy("desktop")},
+        {
+            "mobile": TokenType.objects.policy("mobile"),
+            "desktop": TokenType.objects.policy("desktop"),
+            # The desktop type is for PCs (seed 000): warn on a smartphone.
+            "on_smartphone": account_services.channel_for(request) == LoginRecord.Channel.SMARTPHONE,
+        },
     )
 
 
@@ -113,7 +120,8 @@ def issued_mobile_view(request):
 @never_cache
 def desktop_token_view(request):
     """The desktop token (PC一体型): computes codes in the browser from the key it keeps."""
-    return render(request, "otp/desktop_token.html")
+    on_smartphone = account_services.channel_for(request) == LoginRecord.Channel.SMARTPHONE
+    return render(request, "otp/desktop_token.html", {"on_smartphone": on_smartphone})
 
 
 #: The desktop token proves it holds a token's key by this HMAC (never a code: no OTP oracle here).

@@ -171,3 +171,49 @@ def test_audit_actions_are_a_closed_list_shown_in_japanese(staff_client, contrac
     audit.record(None, "ib.suspend", ok=True, contract=contract)
     page = staff_client.get(reverse("admin:accounts_auditentry_changelist")).content.decode()
     assert "IB取引中止" in page and "ib.suspend</td>" not in page
+
+
+def _visible_labels(html: str) -> list[str]:
+    """Column headers, form labels and read-only field labels of an admin page."""
+    import re
+
+    texts = re.findall(r'<th scope="col"[^>]*>((?:(?!</th>).)*)</th>', html, re.S)
+    texts += re.findall(r"<label[^>]*>(.*?)</label>", html, re.S)
+    cleaned = [re.sub(r"<[^>]+>", "", t).strip().rstrip(":：") for t in texts]
+    return [t for t in cleaned if t]
+
+
+def test_every_admin_page_speaks_japanese_and_shows_jst(staff_client, make_contract, make_token, billers):
+    import datetime
+
+    from django.utils import timezone
+
+    from accounts import audit
+    from ibank.admin import admin_site
+
+    contract = make_contract()
+    make_token(contract)
+    entry = audit.record(None, "ib.suspend", ok=True, contract=contract)
+    english, seen = [], 0
+    for model in admin_site._registry:
+        info = (model._meta.app_label, model._meta.model_name)
+        urls = [reverse("admin:{}_{}_changelist".format(*info)), reverse("admin:{}_{}_add".format(*info))]
+        obj = model._default_manager.order_by("pk").first()
+        if obj is not None:
+            urls.append(reverse("admin:{}_{}_change".format(*info), args=[obj.pk]))
+        for url in urls:
+            response = staff_client.get(url)
+            if response.status_code != 200:
+                continue
+            for label in _visible_labels(response.content.decode()):
+                seen += 1
+                if label.isascii() and label not in {"ID", "IP"}:
+                    english.append((url, label))
+    assert seen > 150 and not english, (seen, english)
+    # Times in JST: the entry's title and the list both show the local (JST) time, not UTC.
+    local, utc = timezone.localtime(entry.at), entry.at.astimezone(datetime.UTC)
+    page = staff_client.get(reverse("admin:accounts_auditentry_change", args=[entry.pk])).content.decode()
+    assert f"{local:%Y-%m-%d %H:%M}" in page and f"{utc:%Y-%m-%d %H:%M}" not in page  # the title
+    assert f"{local:%Y年%-m月%-d日 %H:%M}" in page  # the field
+    changelist = staff_client.get(reverse("admin:accounts_auditentry_changelist")).content.decode()
+    assert f"{local:%Y年%-m月%-d日 %H:%M}" in changelist

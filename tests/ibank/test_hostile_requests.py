@@ -33,3 +33,22 @@ def test_utf8_forms_still_work(db):
         content_type="application/x-www-form-urlencoded; charset=UTF-8",
     )
     assert response.status_code == 200 and "正しくありません" in response.content.decode()
+
+
+def test_error_pages_speak_to_the_customer(client, db):
+    from django.test import Client
+
+    response = client.get("/no/such/page/")
+    assert response.status_code == 404
+    assert "ページが見つかりません" in response.content.decode() and "ログイン画面に戻る" in response.content.decode()
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post("/login/", {"contract_id": "1234567890", "password": "Passw0rd"})
+    assert response.status_code == 403
+    assert "画面の有効期限が切れました" in response.content.decode()
+
+
+def test_the_server_error_page_renders_without_a_request(db):
+    from django.template.loader import render_to_string
+
+    html = render_to_string("500.html")
+    assert "ただいまご利用いただけません" in html and 'lang="ja"' in html

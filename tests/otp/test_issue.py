@@ -193,3 +193,14 @@ def test_the_desktop_status_needs_the_tokens_key(client, contract, make_token):
     binding.delete()
     SoftwareToken.objects.filter(token_id=token_id).update(status=SoftwareToken.Status.RETIRED)
     assert state(token_id, key) == "void"
+
+
+def test_the_desktop_type_warns_on_a_smartphone(client, db):
+    iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
+    warning = "デスクトップ型はパソコン用のため、スマートフォンではモバイル型をご利用ください"
+    assert warning in client.get(ISSUE, HTTP_USER_AGENT=iphone).content.decode()
+    assert warning in client.get(reverse("otp-desktop"), HTTP_USER_AGENT=iphone).content.decode()
+    assert (
+        warning not in client.get(ISSUE, HTTP_USER_AGENT="Mozilla/5.0 (Windows NT 10.0; Win64; x64)").content.decode()
+    )
+    assert "「① モバイル型」はスマートフォン用です" in client.get(ISSUE).content.decode()

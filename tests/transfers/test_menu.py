@@ -39,3 +39,22 @@ def test_the_menu_tells_a_locked_token_and_locked_transactions(client, make_cont
     page = client.get(reverse("accounts-menu")).content.decode()
     assert "お取引の認証方法" not in page
     assert "お取引（振込・収納サービス等）を停止しています" in page and settings.BANK_HELPDESK_PHONE in page
+
+
+def test_english_pages_show_english_dates(client, make_contract):
+    from django.conf import settings
+    from django.utils import timezone
+
+    from accounts.models import LoginRecord
+
+    customer = make_contract()
+    login(client, customer)
+    login(client, customer)
+    previous = LoginRecord.objects.filter(contract=customer).order_by("pk").first()
+    local = timezone.localtime(previous.at)
+    japanese = client.get(reverse("accounts-menu")).content.decode()
+    assert f"{local.year}年{local.month}月{local.day}日" in japanese
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(reverse("accounts-menu")).content.decode()
+    assert f"{local.day} {local:%b} {local.year}, {local:%H:%M}" in english
+    assert "年" not in english.split("<main", 1)[1].split("</main>", 1)[0]
