@@ -248,5 +248,44 @@ def test_every_customer_page_fits_a_phone_and_passes_axe(page, live_server, make
     page.goto(base + "/token/")
     walk.check("token issue index (English)")
 
-    assert len(walk.checked) >= 50
+    page.goto(base + "/token/mobile/")
+    walk.check("mobile token page after its window (English)")
+
+    # -- dead ends: the locks, as the customer meets them --------------------------------------
+    page.get_by_role("button", name="日本語").first.click()
+    from accounts.models import Contract
+    from ibank import clock
+
+    locked = make_contract()
+    page.goto(base + "/menu/")
+    page.get_by_role("button", name="ログアウト").click()
+    for _ in range(5):
+        page.get_by_label("契約者ID（利用者番号）").fill(locked.contract_id)
+        page.get_by_label("ログインパスワード").fill("Wrong123")
+        page.get_by_role("button", name="ログイン", exact=True).click()
+    expect(page.locator(".form-errors")).to_contain_text("ログインを停止しています")
+    walk.check("login locked")
+    TokenBinding.objects.filter(contract=token_customer).update(failures=5, locked_at=clock.now())
+    log_in(page, token_customer)
+    page.get_by_role("button", name="ログイン", exact=True).click()
+    expect(page.locator(".form-errors")).to_contain_text("ワンタイムパスワードによる認証を停止しています")
+    walk.check("login: OTP locked")
+    blocked = make_contract()
+    Contract.objects.filter(pk=blocked.pk).update(
+        transaction_failures=5, transaction_locked_at=clock.now(), payeasy_blocked_on=clock.now().date()
+    )
+    page.goto(base + "/login/")
+    log_in(page, blocked)
+    page.get_by_role("button", name="ログイン", exact=True).click()
+    walk.check("menu with transactions locked")
+    page.goto(base + "/payeasy/")
+    walk.check("payeasy blocked")
+    page.goto(base + "/m/")
+    walk.check("mobile: login")
+    page.get_by_label("契約者ID（利用者番号）").fill(blocked.contract_id)
+    page.get_by_label("ログインパスワード").fill(PASSWORD)
+    page.get_by_role("button", name="ログイン").click()
+    walk.check("mobile: menu")
+
+    assert len(walk.checked) >= 55
     assert not walk.problems, "\n".join(walk.problems)

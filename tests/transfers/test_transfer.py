@@ -277,13 +277,15 @@ def test_five_wrong_answers_lock_transactions_with_audit_and_mail(
     with django_capture_on_commit_callbacks(execute=True):
         for i in range(5):
             response = authorize(client, transfer, transfer_password="99999")
-            if i == 3:
-                assert "あと1回誤るとお取引が停止されます。" in response.content.decode()
+            page = response.content.decode()
+            assert ("あと2回誤るとお取引が停止されます。" in page) == (i == 2)
+            assert ("あと1回誤るとお取引が停止されます。" in page) == (i == 3)
     page = response.content.decode()
     assert str(authorization.TRANSACTION_LOCKED) in page and 'name="transfer_password"' not in page
     assert Contract.objects.get(pk=contract.pk).is_transaction_locked
     assert AuditEntry.objects.filter(action="transaction.lock", contract=contract).count() == 1
     assert [m.subject for m in mailoutbox] == [subject("transaction_locked")]
+    assert settings.BANK_HELPDESK_PHONE in mailoutbox[0].body and settings.BANK_HELPDESK_PHONE in page
     response = authorize(client, transfer)  # even the right one now
     assert balance(contract) == 100_000 and str(authorization.TRANSACTION_LOCKED) in response.content.decode()
 
