@@ -84,7 +84,31 @@ def world(db, make_contract, make_token):
         amount=100,
     )
     issued, _ = token_issue(kind="mobile")
+    from transfers.models import Bill, Biller, Payee
+
+    biller = Biller(number="58001", name="電力", kana="ﾃﾞﾝﾘﾖｸ", kind=Biller.Kind.PUBLIC)
+    biller.save()
+    Bill.objects.create(
+        biller=biller,
+        customer_number="1234",
+        confirmation_number="1234",
+        payment_category="101",
+        description="x",
+        amount=10,
+        due_date=transfer_services.today(),
+    )
+    payee_row = Payee.objects.create(
+        contract=customer,
+        bank_code=settings.IBANK_BANK_CODE,
+        bank_name="own",
+        branch_code="001",
+        branch_name="本店",
+        kind=1,
+        number=payee.account.number,
+        name="ﾃｽﾄ",
+    )
     return {
+        "payee": payee_row,
         "customer": customer,
         "with_token": with_token,
         "binding": binding,
@@ -107,6 +131,11 @@ def _form_cases(world):
 
     def logged_in():
         return _client(customer.user)
+
+    def payeasy_pending():
+        client = logged_in()
+        _pending(client, "_ibank_payeasy_biller", "58001")
+        return client
 
     def pending_login():
         client = _client()
@@ -153,6 +182,19 @@ def _form_cases(world):
         ("bank search", logged_in, "/transfer/banks/", ["q", "initial"]),
         ("suspend", logged_in, "/menu/suspend/", ["confirm"]),
         ("admin login", anonymous, "/admin/login/", ["username", "password", "otp_token", "otp_device"]),
+        ("otp cancel", flow("stop", "otp", with_token, binding.software_token_id), "/otp/cancel/", ["x"]),
+        ("limit", logged_in, "/limit/", ["limit"]),
+        ("email", logged_in, "/email/", ["email"]),
+        ("payeasy", logged_in, "/payeasy/", ["biller_number"]),
+        (
+            "payeasy numbers",
+            payeasy_pending,
+            "/payeasy/numbers/",
+            ["from_account", "customer_number", "confirmation_number", "payment_category"],
+        ),
+        ("mobile login", anonymous, "/m/", ["contract_id", "password"]),
+        ("mobile transfer", logged_in, f"/m/transfer/payee/{world['payee'].pk}/", ["from_account", "amount"]),
+        ("mobile payeasy", logged_in, "/m/payeasy/", ["biller_number"]),
     ]
 
 
