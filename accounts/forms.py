@@ -24,6 +24,14 @@ REQUIRED_CHOICE = _("%(field)sを選択してください。")
 _PASSWORD_RE = re.compile(r"[A-Za-z0-9]{6,12}\Z")
 
 
+_LABEL_NOTE = re.compile(r"\s*[（(](円|半角数字|yen|in yen|digits)[）)]\s*$", re.IGNORECASE)
+
+
+def field_name(label) -> str:
+    """A field's name for a message: its label without a unit note (「振込金額（円）」 → 「振込金額」)."""
+    return _LABEL_NOTE.sub("", str(label))
+
+
 class IbankForm(forms.Form):
     """Base form: a required-field message that names the field."""
 
@@ -31,7 +39,7 @@ class IbankForm(forms.Form):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             message = REQUIRED_CHOICE if isinstance(field, forms.ChoiceField) else REQUIRED
-            field.error_messages["required"] = message % {"field": field.label}
+            field.error_messages["required"] = message % {"field": field_name(field.label)}
 
 
 class ContractAuthForm(IbankForm):

@@ -24,9 +24,9 @@ from ibank.notices import mask_token_id
 
 from . import services
 from .forms import ExchangeForm, OtpForm, RegisterForm
-from .messages import message_for
+from .messages import OTP_LOCKED, OTP_LOST, message_for
 from .models import SoftwareToken, TokenBinding
-from .verifier import verify
+from .verifier import Outcome, verify
 
 FLOW_KEY = "_ibank_token_flow"  # [contract pk, flow, stage, token pk, started at]
 # [contract pk, result kind, masked token ID, login OTP chosen, at]: what this flow did, for 5 minutes.
@@ -149,31 +149,47 @@ def register_token_view(request, contract, _token_pk):
 
 
 def _current_token_step(request, contract, token_pk, *, action):
-    """The form of a step that checks the current token's code, and whether the code was accepted."""
+    """The form of a step that checks the current token's code, whether the code was accepted, and the lock
+    message when the token can no longer be used (locked, reported lost): then the page offers no field."""
     form = OtpForm(request.POST if request.method == "POST" else None)
-    if request.method != "POST" or not form.is_valid():
-        return form, False
     binding = TokenBinding.objects.for_verify().filter(contract=contract, software_token_id=token_pk).first()
+    if binding is not None and (binding.is_locked or contract.lost_reported_at is not None):
+        return form, False, OTP_LOST if contract.lost_reported_at is not None else OTP_LOCKED
+    if request.method != "POST" or not form.is_valid():
+        return form, False, ""
     if binding is None:
         form.add_error(None, services.TokenChanged.message)
-        return form, False
+        return form, False, ""
     # A token past its type's end of use may still be exchanged away or stopped.
     result = verify(binding, form.cleaned_data["otp"], request=request, action=action, allow_expired_type=True)
+    if result.now_locked or result.outcome in (Outcome.LOCKED, Outcome.LOST):
+        return form, False, message_for(result)
     if not result.ok:
         form.add_error("otp", message_for(result))
-    return form, result.ok
+    return form, result.ok, ""
+
+
+def _current_token_page(request, flow, guide, form, button, locked_message):
+    return _page(
+        request,
+        "otp/flow_otp.html",
+        flow=flow,
+        step=1,
+        guide=guide,
+        form=form,
+        button=button,
+        locked_message=locked_message,
+    )
 
 
 @flow_step("exchange", "old")
 def exchange_old_view(request, contract, token_pk):
     """旧トークンのワンタイムパスワード入力 → 次へ."""
-    form, verified = _current_token_step(request, contract, token_pk, action="exchange.old_otp")
+    form, verified, locked_message = _current_token_step(request, contract, token_pk, action="exchange.old_otp")
     if verified:
         _start(request, contract, "exchange", "new", token_pk)
         return redirect("otp-exchange-new")
-    return _page(
-        request, "otp/flow_otp.html", flow="exchange", step=1, guide="exchange-old", form=form, button=_("次へ")
-    )
+    return _current_token_page(request, "exchange", "exchange-old", form, _("次へ"), locked_message)
 
 
 @flow_step("exchange", "new")
@@ -217,7 +233,7 @@ def stop_auth_view(request):
 @flow_step("stop", "otp")
 def stop_otp_view(request, contract, token_pk):
     """ワンタイムパスワード入力 → 停止."""
-    form, verified = _current_token_step(request, contract, token_pk, action="stop.otp")
+    form, verified, locked_message = _current_token_step(request, contract, token_pk, action="stop.otp")
     if verified:
         try:
             services.token_stop(request=request, contract=contract, token_pk=token_pk)
@@ -226,7 +242,7 @@ def stop_otp_view(request, contract, token_pk):
         else:
             token_id = SoftwareToken.objects.values_list("token_id", flat=True).get(pk=token_pk)
             return _finish(request, contract, "stop", token_id=token_id)
-    return _page(request, "otp/flow_otp.html", flow="stop", step=1, guide="stop-otp", form=form, button=_("停止"))
+    return _current_token_page(request, "stop", "stop-otp", form, _("停止"), locked_message)
 
 
 @never_cache

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
 from accounts import audit, authorization
-from accounts.forms import REQUIRED, IbankForm
+from accounts.forms import IbankForm
 from accounts.models import Contract
 from ibank.text import half_width_digits
 
@@ -40,11 +40,6 @@ class OtpField(forms.CharField):
 
 class OtpForm(IbankForm):
     otp = OtpField(label=_("ワンタイムパスワード (半角数字)"))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # The label's note is no part of the field's name: 「ワンタイムパスワードを入力してください。」
-        self.fields["otp"].error_messages["required"] = REQUIRED % {"field": _("ワンタイムパスワード")}
 
 
 TOKEN_ID_FORMAT = _("トークンIDは英字4文字と数字8桁（例：SMBL12345678）で入力してください。")

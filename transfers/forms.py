@@ -3,7 +3,7 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import REQUIRED, IbankForm
+from accounts.forms import REQUIRED, IbankForm, field_name
 from accounts.models import Account, Contract
 from ibank.text import half_width_digits
 
@@ -193,7 +193,7 @@ class BillNumbersForm(IbankForm):
         # IbankForm named the fields before the labels changed.
         for field in self.fields.values():
             if not isinstance(field, forms.ChoiceField):
-                field.error_messages["required"] = REQUIRED % {"field": field.label}
+                field.error_messages["required"] = REQUIRED % {"field": field_name(field.label)}
 
     def _clean_digits(self, name):
         value = half_width_digits(self.cleaned_data[name]).strip().replace("-", "").replace(" ", "")

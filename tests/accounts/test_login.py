@@ -275,3 +275,12 @@ def test_an_unknown_id_gets_the_same_answers_as_a_known_one(client, contract):
 
     assert answers("5555555555") == answers(contract.contract_id)
     assert AuditEntry.objects.filter(reason="unknown_id").count() == 6
+
+
+def test_an_empty_field_message_names_the_field_without_the_labels_note(client, contract):
+    from tests.transfers.helpers import login as customer_login
+
+    customer_login(client, contract)
+    response = client.post(reverse("transfers-new"), {})
+    assert "振込金額を入力してください。" in response.content.decode()
+    assert "振込金額（円）を入力してください" not in response.content.decode()

@@ -530,3 +530,16 @@ def test_registration_opens_token_issuance_in_a_new_tab_with_a_warning(client, c
     auth(client, REGISTER, contract)
     page = client.get(REGISTER_TOKEN).content.decode()
     assert 'target="_blank"' in page and "このタブに戻って入力してください" in page
+
+
+def test_a_locked_token_at_the_stop_step_says_so_with_no_code_field(client, token_contract, fake_clock):
+    from django.conf import settings
+
+    auth(client, STOP, token_contract)
+    for _ in range(5):
+        response = client.post(STOP_OTP, {"otp": "000000"})
+    html = response.content.decode()
+    assert "ワンタイムパスワードによる認証を停止しています" in html and settings.BANK_HELPDESK_PHONE in html
+    assert 'name="otp"' not in html
+    html = client.get(STOP_OTP).content.decode()
+    assert 'name="otp"' not in html and "ワンタイムパスワードによる認証を停止しています" in html
