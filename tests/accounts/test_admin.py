@@ -118,23 +118,33 @@ def test_unlocks_in_the_admin_take_a_reason_and_lift_only_their_kind(staff_clien
     from ibank import clock
 
     now = clock.now()
+    from django.utils import timezone
+
     Contract.objects.filter(pk=token_contract.pk).update(
-        login_failures=5, login_locked_at=now, transaction_locked_at=now, ib_suspended_at=now
+        login_failures=5,
+        login_locked_at=now,
+        transaction_locked_at=now,
+        ib_suspended_at=now,
+        payeasy_failures=10,
+        payeasy_blocked_on=timezone.localdate(now),
     )
     TokenBinding.objects.filter(pk=token_contract.binding.pk).update(failures=5, locked_at=now)
     response = _operate(staff_client, token_contract, "unlock_login", reason="")
     assert response.status_code == 200 and "理由" in response.content.decode()  # no reason, nothing done
     assert Contract.objects.get(pk=token_contract.pk).is_login_locked
-    for operation in ["unlock_login", "unlock_otp", "unlock_ib_suspension"]:
+    page = staff_client.get(reverse("admin:accounts_contract_change", args=[token_contract.pk])).content.decode()
+    assert "収納サービス利用停止（本日）" in page
+    for operation in ["unlock_login", "unlock_otp", "unlock_ib_suspension", "unlock_payeasy"]:
         assert _operate(staff_client, token_contract, operation).status_code == 302
     contract = Contract.objects.get(pk=token_contract.pk)
     assert contract.login_locked_at is None and contract.ib_suspended_at is None
+    assert contract.payeasy_blocked_on is None and contract.payeasy_failures == 0
     assert contract.transaction_locked_at is not None  # not asked for: stays
     assert TokenBinding.objects.get(pk=token_contract.binding.pk).locked_at is None
     entries = AuditEntry.objects.filter(
-        contract=contract, action__in=["login.unlock", "otp.unlock", "ib_suspension.unlock"]
+        contract=contract, action__in=["login.unlock", "otp.unlock", "ib_suspension.unlock", "payeasy.unlock"]
     )
-    assert entries.count() == 3 and {e.actor for e in entries} == {"staff:clerk"}
+    assert entries.count() == 4 and {e.actor for e in entries} == {"staff:clerk"}
     assert {e.detail["staff_reason"] for e in entries} == {"本人確認済"}
 
 
