@@ -90,6 +90,12 @@ class BillOverdue(PayeasyError):
     reason = "overdue"
 
 
+class PaymentChanged(TransferChanged):
+    message = _(
+        "確認後にお支払いの内容が変更されたため、お取引を中止しました。もう一度収納機関番号の入力からやり直してください。"
+    )
+
+
 class PayeasyOverLimit(OverLimit):
     message = _("1日あたりの振込・払込みの限度額を超えています。本日お支払いいただける金額はあと%(available)s円です。")
 
@@ -258,7 +264,7 @@ def payment_confirm(*, request, contract: Contract, payment: Payment) -> str:
         if payment.is_executed:
             raise AlreadyExecuted
         if payment.status != Payment.Status.CONFIRMED:
-            raise TransferChanged
+            raise PaymentChanged
         digest = payment.digest
     audit.record(request, "payeasy.confirm", ok=True, contract=contract, reference=payment.reference, digest=digest)
     return digest
@@ -307,7 +313,7 @@ def _claim(payment: Payment, contract: Contract, digest: str, now):
 
 
 def payment_execute(*, request, contract: Contract, payment: Payment, digest: str) -> Payment:
-    """Pay a confirmed, authorized payment's bill, once. Raises AlreadyExecuted, BillPaid, TransferChanged,
+    """Pay a confirmed, authorized payment's bill, once. Raises AlreadyExecuted, BillPaid, PaymentChanged,
     PayeasyOverLimit or InsufficientBalance (nothing moved)."""
     now = clock.now()
     try:
@@ -319,16 +325,20 @@ def payment_execute(*, request, contract: Contract, payment: Payment, digest: st
             )
             if not paid:
                 status = Payment.objects.filter(pk=payment.pk).values_list("status", flat=True).first()
-                raise AlreadyExecuted if status == Payment.Status.DONE else BillPaid
+                if status == Payment.Status.DONE:
+                    raise AlreadyExecuted
+                # Paid by another payment, or its amount changed by the biller since 確認.
+                bill_paid = Bill.objects.filter(pk=payment.bill_id, paid_at__isnull=False).exists()
+                raise BillPaid if bill_paid else PaymentChanged
             row = _claim(payment, contract, digest, now)
             if row is None:
-                raise TransferChanged
+                raise PaymentChanged
             for name, value in zip(_CLAIM_FIELDS, row, strict=True):
                 setattr(payment, name, value)
             payment.status, payment.executed_at = Payment.Status.DONE, now
             # The claimed row must still be what was confirmed (and so name the bill claimed above).
             if not constant_time_compare(payment_digest(payment), digest):
-                raise TransferChanged
+                raise PaymentChanged
             try:
                 _take_limit(contract, payment.amount)
             except OverLimit:

@@ -316,3 +316,16 @@ def _lookup(numbers):
         "confirmation_number": numbers["confirmation_number"],
         "category": numbers.get("payment_category", ""),
     }
+
+
+def test_a_bill_changed_by_the_biller_after_confirm_is_not_paid(client, contract, billers):
+    login(client, contract)
+    response = enter(client, "58001", contract, **PRIVATE_NUMBERS)
+    reference = response["Location"].split("/")[2]
+    client.post(reverse("payeasy-confirm", args=[reference]))
+    Bill.objects.filter(pk=billers["electricity"].pk).update(amount=9_999)
+    response = client.post(reverse("payeasy-authorize", args=[reference]), {"transfer_password": TRANSFER_PASSWORD})
+    assert response["Location"] == NEW
+    assert "確認後にお支払いの内容が変更されたため、お取引を中止しました。" in client.get(NEW).content.decode()
+    assert not Bill.objects.get(pk=billers["electricity"].pk).is_paid
+    assert Account.objects.get(pk=contract.account.pk).balance == 100_000
