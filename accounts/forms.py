@@ -37,6 +37,10 @@ class IbankForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.name_required_fields()
+
+    def name_required_fields(self) -> None:
+        """Each field's empty message names it; call again after changing a label."""
         for field in self.fields.values():
             message = REQUIRED_CHOICE if isinstance(field, forms.ChoiceField) else REQUIRED
             field.error_messages["required"] = message % {"field": field_name(field.label)}

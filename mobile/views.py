@@ -25,10 +25,9 @@ from transfers import services as transfer_services
 from transfers.forms import TransferForm
 from transfers.models import Payee, Transfer
 from transfers.payeasy_views import UI, token_holder_refused
-from transfers.views import CONFIRMED_KEY, authorization_step
+from transfers.views import CONFIRM_EXPIRED, CONFIRMED_KEY, authorization_step, confirmed_digest
 
 LOGGED_OUT = _("ログアウトしました。")
-CONFIRM_EXPIRED = _("一定時間が経過したため、確認からやり直してください。")
 CANCELLED = _("お振込を中止しました。")
 
 #: Pay-easy on /m/: the browser's views with the mobile templates, URL names and menu; a customer
@@ -190,11 +189,10 @@ def transfer_authorize_view(request, reference):
     transfer = _get_transfer(request, reference)
     if transfer.is_executed:
         return redirect("mobile-transfer-result", reference=reference)
-    stored = pending.get(request, CONFIRMED_KEY)
-    if transfer.status != Transfer.Status.CONFIRMED or not stored or stored[0] != reference:
+    digest = confirmed_digest(request, CONFIRMED_KEY, transfer)
+    if digest is None:
         messages.warning(request, CONFIRM_EXPIRED)
         return redirect("mobile-transfer-confirm", reference=reference)
-    digest = stored[1]
 
     def execute():
         pending.clear(request, CONFIRMED_KEY)

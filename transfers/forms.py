@@ -3,7 +3,7 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import REQUIRED, IbankForm, field_name
+from accounts.forms import IbankForm
 from accounts.models import Account, Contract
 from ibank.text import half_width_digits
 
@@ -22,6 +22,15 @@ MAX_AMOUNT = 9_999_999_999  # 10 digits: the Zengin record's field
 
 def _digits(value: str) -> str:
     return half_width_digits(value).replace(",", "").replace("，", "")
+
+
+def _offer_accounts(field: forms.ChoiceField, contract: Contract) -> dict:
+    """The contract's accounts as the 支払口座 choices (with balances); returns them by pk."""
+    accounts = {a.pk: a for a in contract.accounts.customer()}
+    field.choices = [
+        (pk, f"{a.branch_name} {a.get_kind_display()} {a.number}（{a.balance:,}円）") for pk, a in accounts.items()
+    ]
+    return accounts
 
 
 class TransferForm(IbankForm):
@@ -56,11 +65,7 @@ class TransferForm(IbankForm):
     def __init__(self, *args, contract: Contract, **kwargs):
         super().__init__(*args, **kwargs)
         self.contract = contract
-        self.accounts = {a.pk: a for a in contract.accounts.customer()}
-        self.fields["from_account"].choices = [
-            (pk, f"{a.branch_name} {a.get_kind_display()} {a.number}（{a.balance:,}円）")
-            for pk, a in self.accounts.items()
-        ]
+        self.accounts = _offer_accounts(self.fields["from_account"], contract)
 
     def clean_bank_code(self):
         value = half_width_digits(self.cleaned_data["bank_code"])
@@ -185,15 +190,8 @@ class BillNumbersForm(IbankForm):
             self.fields["customer_number"].label = _("納付番号")
         else:
             del self.fields["payment_category"]
-        self.accounts = {a.pk: a for a in contract.accounts.customer()}
-        self.fields["from_account"].choices = [
-            (pk, f"{a.branch_name} {a.get_kind_display()} {a.number}（{a.balance:,}円）")
-            for pk, a in self.accounts.items()
-        ]
-        # IbankForm named the fields before the labels changed.
-        for field in self.fields.values():
-            if not isinstance(field, forms.ChoiceField):
-                field.error_messages["required"] = REQUIRED % {"field": field_name(field.label)}
+        self.accounts = _offer_accounts(self.fields["from_account"], contract)
+        self.name_required_fields()  # the labels changed
 
     def _clean_digits(self, name):
         value = half_width_digits(self.cleaned_data[name]).strip().replace("-", "").replace(" ", "")

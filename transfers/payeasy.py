@@ -16,11 +16,10 @@
   DONE payment per bill) backs the rule in the database.
 """
 
-import hashlib
 from datetime import date
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import transaction
 from django.db.models import Case, F, Value, When
 from django.utils.crypto import constant_time_compare
 from django.utils.text import format_lazy
@@ -40,9 +39,13 @@ from .services import (
     OverLimit,
     TransferChanged,
     TransferError,
-    _new_reference,
     _take_limit,
+    cancel_unexecuted,
+    claim_confirmed,
+    confirm_with_digest,
+    create_with_reference,
     daily_limit,
+    digest_of,
     today,
     used_on,
 )
@@ -213,26 +216,19 @@ def payment_prepare(*, request, contract: Contract, bill: Bill, from_account: Ac
         audit.record(request, "payeasy.input", ok=False, contract=contract, reason=error.reason, bill=bill.pk)
         raise
     biller = bill.biller
-    for _attempt in range(10):
-        try:
-            with transaction.atomic():
-                payment = Payment.objects.create(
-                    contract=contract,
-                    reference=_new_reference(),
-                    bill=bill,
-                    from_account=from_account,
-                    biller_number=biller.number,
-                    biller_name=biller.name,
-                    customer_number=bill.customer_number,
-                    payment_category=bill.payment_category,
-                    description=bill.description,
-                    amount=bill.amount,
-                )
-            break
-        except IntegrityError:  # that 受付番号 exists: draw another
-            continue
-    else:
-        raise PayeasyError
+    payment = create_with_reference(
+        Payment,
+        PayeasyError,
+        contract=contract,
+        bill=bill,
+        from_account=from_account,
+        biller_number=biller.number,
+        biller_name=biller.name,
+        customer_number=bill.customer_number,
+        payment_category=bill.payment_category,
+        description=bill.description,
+        amount=bill.amount,
+    )
     audit.record(
         request, "payeasy.input", ok=True, contract=contract, reference=payment.reference, amount=payment.amount
     )
@@ -250,32 +246,23 @@ def payment_digest(payment: Payment) -> str:
         payment.payment_category,
         payment.amount,
     ]
-    return hashlib.sha256("|".join(map(str, fields)).encode()).hexdigest()
+    return digest_of(fields)
 
 
 def payment_confirm(*, request, contract: Contract, payment: Payment) -> str:
     """DRAFT → CONFIRMED with the digest of what was shown; returns the digest."""
-    digest = payment_digest(payment)
-    confirmed = Payment.objects.filter(pk=payment.pk, contract=contract, status=Payment.Status.DRAFT).update(
-        status=Payment.Status.CONFIRMED, digest=digest, confirmed_at=clock.now()
+    return confirm_with_digest(
+        request=request,
+        contract=contract,
+        obj=payment,
+        digest=payment_digest(payment),
+        action="payeasy.confirm",
+        changed=PaymentChanged,
     )
-    if not confirmed:
-        payment.refresh_from_db()
-        if payment.is_executed:
-            raise AlreadyExecuted
-        if payment.status != Payment.Status.CONFIRMED:
-            raise PaymentChanged
-        digest = payment.digest
-    audit.record(request, "payeasy.confirm", ok=True, contract=contract, reference=payment.reference, digest=digest)
-    return digest
 
 
 def payment_cancel(*, request, contract: Contract, payment: Payment) -> None:
-    cancelled = Payment.objects.filter(
-        pk=payment.pk, contract=contract, status__in=[Payment.Status.DRAFT, Payment.Status.CONFIRMED]
-    ).update(status=Payment.Status.CANCELLED)
-    if cancelled:
-        audit.record(request, "payeasy.cancel", ok=True, contract=contract, reference=payment.reference)
+    cancel_unexecuted(request=request, contract=contract, obj=payment, action="payeasy.cancel")
 
 
 # -- 実行 ---------------------------------------------------------------------------
@@ -290,26 +277,6 @@ _CLAIM_FIELDS = [
     "payment_category",
     "amount",
 ]
-
-
-def _claim(payment: Payment, contract: Contract, digest: str, now):
-    qn = connection.ops.quote_name
-    sql = (
-        f"UPDATE {qn(Payment._meta.db_table)} SET status = %s, executed_at = %s"  # noqa: S608 (model metadata)
-        f" WHERE id = %s AND contract_id = %s AND status = %s AND digest = %s"
-        f" RETURNING {', '.join(qn(name) for name in _CLAIM_FIELDS)}"
-    )
-    params = [
-        Payment.Status.DONE,
-        connection.ops.adapt_datetimefield_value(now),
-        payment.pk,
-        contract.pk,
-        Payment.Status.CONFIRMED,
-        digest,
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()
 
 
 def payment_execute(*, request, contract: Contract, payment: Payment, digest: str) -> Payment:
@@ -330,7 +297,15 @@ def payment_execute(*, request, contract: Contract, payment: Payment, digest: st
                 # Paid by another payment, or its amount changed by the biller since 確認.
                 bill_paid = Bill.objects.filter(pk=payment.bill_id, paid_at__isnull=False).exists()
                 raise BillPaid if bill_paid else PaymentChanged
-            row = _claim(payment, contract, digest, now)
+            row = claim_confirmed(
+                Payment,
+                _CLAIM_FIELDS,
+                pk=payment.pk,
+                contract_pk=contract.pk,
+                digest=digest,
+                status=Payment.Status.DONE,
+                now=now,
+            )
             if row is None:
                 raise PaymentChanged
             for name, value in zip(_CLAIM_FIELDS, row, strict=True):

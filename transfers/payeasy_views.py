@@ -21,12 +21,11 @@ from . import payeasy
 from .forms import BillerForm, BillNumbersForm
 from .models import Biller, Payment
 from .services import AlreadyExecuted, TransferError
-from .views import STEPS, authorization_step
+from .views import CONFIRM_EXPIRED, STEPS, authorization_step, confirmed_digest
 
 BILLER_KEY = "_ibank_payeasy_biller"  # [収納機関番号, started at]
 CONFIRMED_KEY = "_ibank_payeasy_confirmed"  # [reference, digest, started at]
 BILLER_EXPIRED = _("一定時間が経過したため、収納機関番号の入力からやり直してください。")
-CONFIRM_EXPIRED = _("一定時間が経過したため、確認からやり直してください。")
 NOT_CONFIRMED = _("お支払いの内容を確認してから、認証に進んでください。")
 CANCELLED = _("お支払いを中止しました。")
 TOKEN_HOLDER = _(
@@ -178,11 +177,10 @@ def authorize_view(request, reference, ui: UI = BROWSER):
     payment = _get_payment(request, reference)
     if payment.is_executed:
         return redirect(ui.url("payeasy-result"), reference=reference)
-    stored = pending.get(request, CONFIRMED_KEY)
-    if payment.status != Payment.Status.CONFIRMED or not stored or stored[0] != reference:
+    digest = confirmed_digest(request, CONFIRMED_KEY, payment)
+    if digest is None:
         messages.warning(request, CONFIRM_EXPIRED if payment.status == Payment.Status.CONFIRMED else NOT_CONFIRMED)
         return redirect(ui.url("payeasy-confirm"), reference=reference)
-    digest = stored[1]
 
     def execute():
         pending.clear(request, CONFIRMED_KEY)

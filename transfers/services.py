@@ -206,12 +206,71 @@ def transfer_digest(transfer: Transfer) -> str:
         transfer.amount,
         transfer.fee,
     ]
+    return digest_of(fields)
+
+
+def digest_of(fields: list) -> str:
+    """The SHA-256 of what 確認 showed, its fields joined by "|" (transfers, Pay-easy payments)."""
     return hashlib.sha256("|".join(map(str, fields)).encode()).hexdigest()
 
 
 def _new_reference() -> str:
     """受付番号: the JST date and 8 random digits (not guessable from one another)."""
     return f"{today():%y%m%d}{secrets.randbelow(10**8):08d}"
+
+
+def create_with_reference(model, error_class: type[TransferError], **values):
+    """A new ``model`` row with a fresh 受付番号 (another one drawn on the rare collision)."""
+    for _attempt in range(10):
+        try:
+            with transaction.atomic():
+                return model.objects.create(reference=_new_reference(), **values)
+        except IntegrityError:  # that 受付番号 exists: draw another
+            continue
+    raise error_class
+
+
+def confirm_with_digest(*, request, contract: Contract, obj, digest: str, action: str, changed: type) -> str:
+    """DRAFT → CONFIRMED with ``digest`` in one conditional UPDATE; a second 確認 (a reload) keeps the first
+    digest. Raises AlreadyExecuted or ``changed``. Returns the digest in force."""
+    model = type(obj)
+    confirmed = model.objects.filter(pk=obj.pk, contract=contract, status=model.Status.DRAFT).update(
+        status=model.Status.CONFIRMED, digest=digest, confirmed_at=clock.now()
+    )
+    if not confirmed:
+        obj.refresh_from_db()
+        if obj.is_executed:
+            raise AlreadyExecuted
+        if obj.status != model.Status.CONFIRMED:
+            raise changed
+        digest = obj.digest
+    audit.record(request, action, ok=True, contract=contract, reference=obj.reference, digest=digest)
+    return digest
+
+
+def cancel_unexecuted(*, request, contract: Contract, obj, action: str) -> None:
+    """中止 before execution: DRAFT or CONFIRMED → CANCELLED; nothing moved, the row is kept."""
+    model = type(obj)
+    cancelled = model.objects.filter(
+        pk=obj.pk, contract=contract, status__in=[model.Status.DRAFT, model.Status.CONFIRMED]
+    ).update(status=model.Status.CANCELLED)
+    if cancelled:
+        audit.record(request, action, ok=True, contract=contract, reference=obj.reference)
+
+
+def claim_confirmed(model, fields: list[str], *, pk: int, contract_pk: int, digest: str, status: str, now):
+    """CONFIRMED -> ``status`` if the row still carries ``digest``, in one UPDATE; returns ``fields`` of the
+    claimed row (what the digest covers), or None."""
+    qn = connection.ops.quote_name
+    sql = (
+        f"UPDATE {qn(model._meta.db_table)} SET status = %s, executed_at = %s"  # noqa: S608 (model metadata)
+        f" WHERE id = %s AND contract_id = %s AND status = %s AND digest = %s"
+        f" RETURNING {', '.join(qn(name) for name in fields)}"
+    )
+    params = [status, connection.ops.adapt_datetimefield_value(now), pk, contract_pk, "confirmed", digest]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
 
 
 # -- 入力 ---------------------------------------------------------------------------
@@ -281,15 +340,7 @@ def transfer_prepare(
             raise AlreadyExecuted
         transfer.refresh_from_db()
     else:
-        for _attempt in range(10):
-            try:
-                with transaction.atomic():
-                    transfer = Transfer.objects.create(contract=contract, reference=_new_reference(), **values)
-                break
-            except IntegrityError:  # that 受付番号 exists: draw another
-                continue
-        else:
-            raise TransferError
+        transfer = create_with_reference(Transfer, TransferError, contract=contract, **values)
     audit.record(
         request, "transfer.input", ok=True, contract=contract, reference=transfer.reference, amount=amount, fee=fee
     )
@@ -301,19 +352,14 @@ def transfer_prepare(
 
 def transfer_confirm(*, request, contract: Contract, transfer: Transfer) -> str:
     """DRAFT → CONFIRMED with the digest of what was shown; returns the digest."""
-    digest = transfer_digest(transfer)
-    confirmed = Transfer.objects.filter(pk=transfer.pk, contract=contract, status=Transfer.Status.DRAFT).update(
-        status=Transfer.Status.CONFIRMED, digest=digest, confirmed_at=clock.now()
+    return confirm_with_digest(
+        request=request,
+        contract=contract,
+        obj=transfer,
+        digest=transfer_digest(transfer),
+        action="transfer.confirm",
+        changed=TransferChanged,
     )
-    if not confirmed:
-        transfer.refresh_from_db()
-        if transfer.is_executed:
-            raise AlreadyExecuted
-        if transfer.status != Transfer.Status.CONFIRMED:
-            raise TransferChanged
-        digest = transfer.digest
-    audit.record(request, "transfer.confirm", ok=True, contract=contract, reference=transfer.reference, digest=digest)
-    return digest
 
 
 # -- 実行 ---------------------------------------------------------------------------
@@ -353,7 +399,9 @@ def transfer_execute(*, request, contract: Contract, transfer: Transfer, digest:
     now = clock.now()
     try:
         with transaction.atomic():
-            row = _claim(transfer.pk, contract.pk, digest, done, now)
+            row = claim_confirmed(
+                Transfer, _CLAIM_FIELDS, pk=transfer.pk, contract_pk=contract.pk, digest=digest, status=done, now=now
+            )
             if row is None:
                 status = Transfer.objects.filter(pk=transfer.pk).values_list("status", flat=True).first()
                 raise AlreadyExecuted if status in (Transfer.Status.DONE, Transfer.Status.ACCEPTED) else TransferChanged
@@ -452,20 +500,6 @@ def _refused(request, contract: Contract, transfer: Transfer, error_class: type[
     raise error from None
 
 
-def _claim(pk: int, contract_pk: int, digest: str, status: str, now):
-    """CONFIRMED -> ``status`` if the row still carries ``digest``; returns what the digest covers, or None."""
-    qn = connection.ops.quote_name
-    sql = (
-        f"UPDATE {qn(Transfer._meta.db_table)} SET status = %s, executed_at = %s"  # noqa: S608 (model metadata)
-        f" WHERE id = %s AND contract_id = %s AND status = %s AND digest = %s"
-        f" RETURNING {', '.join(qn(name) for name in _CLAIM_FIELDS)}"
-    )
-    params = [status, connection.ops.adapt_datetimefield_value(now), pk, contract_pk, Transfer.Status.CONFIRMED, digest]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()
-
-
 def _lines(transfer: Transfer, *, same_bank: bool) -> list[ledger.Line]:
     sender = transfer.from_account
     lines = [ledger.Line(sender.pk, -transfer.amount, Memo.TRANSFER_OUT, transfer.payee_name)]
@@ -483,11 +517,7 @@ def _lines(transfer: Transfer, *, same_bank: bool) -> list[ledger.Line]:
 
 def transfer_cancel(*, request, contract: Contract, transfer: Transfer) -> None:
     """中止 before execution: nothing moved, the transfer is kept as cancelled."""
-    cancelled = Transfer.objects.filter(
-        pk=transfer.pk, contract=contract, status__in=[Transfer.Status.DRAFT, Transfer.Status.CONFIRMED]
-    ).update(status=Transfer.Status.CANCELLED)
-    if cancelled:
-        audit.record(request, "transfer.cancel", ok=True, contract=contract, reference=transfer.reference)
+    cancel_unexecuted(request=request, contract=contract, obj=transfer, action="transfer.cancel")
 
 
 # -- 振込先登録 -------------------------------------------------------------------

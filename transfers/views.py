@@ -59,6 +59,15 @@ def _get_payee(request, pk) -> Payee:
     return get_object_or_404(Payee, pk=pk, contract=request.contract)
 
 
+def confirmed_digest(request, key: str, obj) -> str | None:
+    """The digest 確認 kept in the session under ``key`` for ``obj`` (a transfer or a payment), or None when
+    ``obj`` is not confirmed, another one was confirmed since, or 5 minutes have passed."""
+    stored = pending.get(request, key)
+    if obj.status != obj.Status.CONFIRMED or not stored or stored[0] != obj.reference:
+        return None
+    return stored[1]
+
+
 def _steps(current: int):
     return [{"label": label, "current": i == current} for i, label in enumerate(STEPS)]
 
@@ -217,11 +226,10 @@ def authorize_view(request, reference):
     transfer = _get_transfer(request, reference)
     if transfer.is_executed:
         return redirect("transfers-result", reference=reference)
-    stored = pending.get(request, CONFIRMED_KEY)
-    if transfer.status != Transfer.Status.CONFIRMED or not stored or stored[0] != reference:
+    digest = confirmed_digest(request, CONFIRMED_KEY, transfer)
+    if digest is None:
         messages.warning(request, CONFIRM_EXPIRED if transfer.status == Transfer.Status.CONFIRMED else NOT_CONFIRMED)
         return redirect("transfers-confirm", reference=reference)
-    digest = stored[1]
     method = authorization.method_for(contract)
     locked = method.is_locked(contract)
     form = authorization.AuthorizationForm(
