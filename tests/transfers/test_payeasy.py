@@ -329,3 +329,20 @@ def test_a_bill_changed_by_the_biller_after_confirm_is_not_paid(client, contract
     assert "確認後にお支払いの内容が変更されたため、お取引を中止しました。" in client.get(NEW).content.decode()
     assert not Bill.objects.get(pk=billers["electricity"].pk).is_paid
     assert Account.objects.get(pk=contract.account.pk).balance == 100_000
+
+
+def test_the_limit_is_taken_at_execution_too(client, contract, billers):
+    """Checked at 入力 and taken again at 実行: what was used meanwhile (another tab's transfer) counts."""
+    from transfers.models import DailyUsage
+
+    login(client, contract)
+    response = enter(client, "58001", contract, **PRIVATE_NUMBERS)
+    reference = response["Location"].split("/")[2]
+    client.post(reverse("payeasy-confirm", args=[reference]))
+    DailyUsage.objects.create(contract=contract, date=today(), used=200_000 - 1_000)  # no token: 200,000
+    response = client.post(reverse("payeasy-authorize", args=[reference]), {"transfer_password": TRANSFER_PASSWORD})
+    assert response["Location"] == NEW
+    assert "本日お支払いいただける金額はあと1,000円です" in client.get(NEW).content.decode()
+    assert not Bill.objects.get(pk=billers["electricity"].pk).is_paid
+    assert Account.objects.get(pk=contract.account.pk).balance == 100_000
+    assert DailyUsage.objects.get(contract=contract).used == 199_000
