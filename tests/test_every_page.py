@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 from otp import totp
 from otp.models import SoftwareToken
 from tests.conftest import PASSWORD, TRANSFER_PASSWORD
+from tests.helpers import fill_login
 from tests.transfers.conftest import zengin_master  # noqa: F401 (an autouse fixture: the banks)
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -58,11 +59,6 @@ def browser_time(page, t):
     page.clock.set_fixed_time(datetime.datetime.fromtimestamp(t, tz=datetime.UTC))
 
 
-def log_in(page, contract):
-    page.get_by_label("契約者ID（利用者番号）").fill(contract.contract_id)
-    page.get_by_label("ログインパスワード").fill(PASSWORD)
-
-
 def test_every_customer_page_fits_a_phone_and_passes_axe(page, live_server, make_contract, fake_clock, billers):
     browser_time(page, fake_clock.t)
     page.set_viewport_size({"width": 375, "height": 800})
@@ -98,7 +94,7 @@ def test_every_customer_page_fits_a_phone_and_passes_axe(page, live_server, make
     walk.check("register: 利用者認証")
     page.get_by_role("button", name="次へ").click()
     walk.check("register: 利用者認証 with errors")
-    log_in(page, customer)
+    fill_login(page, customer)
     page.get_by_role("button", name="次へ").click()
     walk.check("register: token")
     page.get_by_label("トークンID").fill(mobile_id)
@@ -114,7 +110,7 @@ def test_every_customer_page_fits_a_phone_and_passes_axe(page, live_server, make
     page.goto(base + "/login/")
     page.get_by_role("button", name="ログイン", exact=True).click()
     walk.check("login with errors")
-    log_in(page, customer)
+    fill_login(page, customer)
     page.get_by_role("button", name="ログイン", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("メニュー")
     walk.check("menu")
@@ -191,7 +187,7 @@ def test_every_customer_page_fits_a_phone_and_passes_axe(page, live_server, make
     fake_clock.advance(30)
     browser_time(page, fake_clock.t)
     page.goto(base + "/otp/register/")
-    log_in(page, customer)
+    fill_login(page, customer)
     page.get_by_role("button", name="次へ").click()
     walk.check("exchange: old token's code")
     page.get_by_label("ワンタイムパスワード").fill(totp.totp(mobile_key, fake_clock.t))
@@ -205,7 +201,7 @@ def test_every_customer_page_fits_a_phone_and_passes_axe(page, live_server, make
     fake_clock.advance(30)
     page.goto(base + "/otp/stop/")
     walk.check("stop: 利用者認証")
-    log_in(page, customer)
+    fill_login(page, customer)
     page.get_by_role("button", name="次へ").click()
     walk.check("stop: code")
     page.get_by_label("ワンタイムパスワード").fill(totp.totp(desktop_key, fake_clock.t))
@@ -224,7 +220,7 @@ def test_every_customer_page_fits_a_phone_and_passes_axe(page, live_server, make
     )
     fake_clock.advance(30)
     page.goto(base + "/login/")
-    log_in(page, token_customer)
+    fill_login(page, token_customer)
     page.get_by_role("button", name="ログイン", exact=True).click()
     walk.check("login: OTP")
     page.get_by_role("button", name="確認").click()
@@ -266,7 +262,7 @@ def test_every_customer_page_fits_a_phone_and_passes_axe(page, live_server, make
     expect(page.locator(".form-errors")).to_contain_text("ログインを停止しています")
     walk.check("login locked")
     TokenBinding.objects.filter(contract=token_customer).update(failures=5, locked_at=clock.now())
-    log_in(page, token_customer)
+    fill_login(page, token_customer)
     page.get_by_role("button", name="ログイン", exact=True).click()
     expect(page.locator(".form-errors")).to_contain_text("ワンタイムパスワードによる認証を停止しています")
     walk.check("login: OTP locked")
@@ -275,7 +271,7 @@ def test_every_customer_page_fits_a_phone_and_passes_axe(page, live_server, make
         transaction_failures=5, transaction_locked_at=clock.now(), payeasy_blocked_on=clock.now().date()
     )
     page.goto(base + "/login/")
-    log_in(page, blocked)
+    fill_login(page, blocked)
     page.get_by_role("button", name="ログイン", exact=True).click()
     walk.check("menu with transactions locked")
     page.goto(base + "/payeasy/")

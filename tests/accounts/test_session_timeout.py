@@ -2,14 +2,9 @@ from django.test import override_settings
 from django.urls import reverse
 
 from accounts.middleware import EXPIRED_MESSAGE, TIMEOUT_MESSAGE
-from tests.conftest import PASSWORD
+from tests.helpers import login
 
 MENU = reverse("accounts-menu")
-
-
-def login(client, contract):
-    response = client.post(reverse("accounts-login"), {"contract_id": contract.contract_id, "password": PASSWORD})
-    assert response.status_code == 302
 
 
 def test_idle_for_599_seconds_keeps_the_session(client, contract, fake_clock):

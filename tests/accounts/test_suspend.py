@@ -5,6 +5,7 @@ from accounts import forms
 from accounts.models import AuditEntry, Contract
 from accounts.views import SUSPENDED
 from ibank.notices import subject
+from tests import helpers
 from tests.conftest import PASSWORD
 
 LOGIN = reverse("accounts-login")
@@ -13,7 +14,7 @@ SUSPEND = reverse("accounts-suspend")
 
 
 def login(client, contract):
-    assert client.post(LOGIN, {"contract_id": contract.contract_id, "password": PASSWORD})["Location"] == MENU
+    assert helpers.login(client, contract)["Location"] == MENU
 
 
 def test_menu_offers_the_emergency_stop(client, contract):

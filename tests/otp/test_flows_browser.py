@@ -13,7 +13,8 @@ from playwright.sync_api import expect
 from accounts.models import AuditEntry
 from otp import totp
 from otp.models import SoftwareToken, TokenBinding
-from tests.conftest import PASSWORD, TRANSFER_PASSWORD
+from tests.conftest import TRANSFER_PASSWORD
+from tests.helpers import fill_login
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,11 +23,6 @@ T0 = 1_900_000_005  # 5 s into a time step
 
 def browser_time(page, t):
     page.clock.set_fixed_time(datetime.datetime.fromtimestamp(t, tz=datetime.UTC))
-
-
-def log_in(page, contract):
-    page.get_by_label("契約者ID（利用者番号）").fill(contract.contract_id)
-    page.get_by_label("ログインパスワード").fill(PASSWORD)
 
 
 def test_issue_register_login_exchange_stop_and_login_without(page, live_server, contract, fake_clock):
@@ -46,7 +42,7 @@ def test_issue_register_login_exchange_stop_and_login_without(page, live_server,
     page.goto(base + "/login/")
     page.get_by_role("link", name="ワンタイムパスワードの利用登録／交換はこちら").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("ワンタイムパスワード利用登録／交換")
-    log_in(page, contract)
+    fill_login(page, contract)
     page.get_by_role("button", name="次へ").click()
     expect(page.locator('[aria-current="step"]')).to_have_text("ワンタイムパスワード登録情報入力")
     page.get_by_label("トークンID").fill(mobile_id)
@@ -59,7 +55,7 @@ def test_issue_register_login_exchange_stop_and_login_without(page, live_server,
 
     # 3. login with the one-time password
     fake_clock.advance(30)
-    log_in(page, contract)
+    fill_login(page, contract)
     page.get_by_role("button", name="ログイン", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("ワンタイムパスワード認証")
     page.get_by_label("ワンタイムパスワード (半角数字)").fill(totp.totp(mobile_key, fake_clock.t))
@@ -81,7 +77,7 @@ def test_issue_register_login_exchange_stop_and_login_without(page, live_server,
     code_from_desktop_page = desktop_code.inner_text()
     page.goto(base + "/login/")
     page.get_by_role("link", name="ワンタイムパスワードの利用登録／交換はこちら").click()
-    log_in(page, contract)
+    fill_login(page, contract)
     page.get_by_role("button", name="次へ").click()
     expect(page.locator('[aria-current="step"]')).to_have_text("旧トークンのワンタイムパスワード入力")
     page.get_by_label("ワンタイムパスワード").fill(totp.totp(mobile_key, fake_clock.t))
@@ -102,7 +98,7 @@ def test_issue_register_login_exchange_stop_and_login_without(page, live_server,
     stop_code_text = stop_code.inner_text()
     page.goto(base + "/login/")
     page.get_by_role("link", name="ワンタイムパスワードの利用停止はこちら").click()
-    log_in(page, contract)
+    fill_login(page, contract)
     page.get_by_role("button", name="次へ").click()
     expect(page.locator('[aria-current="step"]')).to_have_text("ワンタイムパスワード入力")
     page.get_by_label("ワンタイムパスワード").fill(stop_code_text)
@@ -111,7 +107,7 @@ def test_issue_register_login_exchange_stop_and_login_without(page, live_server,
     page.get_by_role("link", name="ログイン画面に戻る").click()
 
     # 7. login is ID + password only again
-    log_in(page, contract)
+    fill_login(page, contract)
     page.get_by_role("button", name="ログイン", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("メニュー")
     expect(page.get_by_text("ワンタイムパスワードは利用登録されていません。")).to_be_visible()
@@ -128,7 +124,7 @@ def test_card_customer_registers_with_the_card_challenge(page, live_server, make
     card_contract = make_contract(method=Contract.Method.CARD)
     token, key = token_issue(kind="mobile")
     page.goto(live_server.url + "/otp/register/")
-    log_in(page, card_contract)
+    fill_login(page, card_contract)
     page.get_by_role("button", name="次へ").click()
     grid = dict(zip(CARD_CELLS, CARD, strict=True))
     page.get_by_label("トークンID").fill(token.token_id)

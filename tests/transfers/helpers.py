@@ -1,16 +1,11 @@
 from django.conf import settings
 from django.urls import reverse
 
-from tests.conftest import PASSWORD, TRANSFER_PASSWORD
+from tests.conftest import TRANSFER_PASSWORD
+from tests.helpers import login  # noqa: F401 (the transfer tests import it from here)
 from transfers.models import Transfer
 
 NEW = reverse("transfers-new")
-
-
-def login(client, contract):
-    response = client.post(reverse("accounts-login"), {"contract_id": contract.contract_id, "password": PASSWORD})
-    assert response.status_code == 302
-    return response
 
 
 def same_bank_data(contract, payee, amount=10_000, **extra):

@@ -9,7 +9,8 @@ from playwright.sync_api import expect
 
 from accounts.models import Account, Contract
 from otp import totp
-from tests.conftest import CARD, PASSWORD
+from tests.conftest import CARD
+from tests.helpers import fill_login
 from transfers.models import Transfer
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -17,8 +18,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def _login(page, live_server, contract):
     page.goto(live_server.url + "/login/")
-    page.get_by_label("契約者ID（利用者番号）").fill(contract.contract_id)
-    page.get_by_label("ログインパスワード").fill(PASSWORD)
+    fill_login(page, contract)
     page.get_by_role("button", name="ログイン", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("メニュー")
 

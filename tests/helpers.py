@@ -1,0 +1,41 @@
+"""What many tests do the same way: log a customer in, read what the session store holds."""
+
+from importlib import import_module
+
+from django.conf import settings
+from django.urls import reverse
+
+from tests.conftest import PASSWORD
+
+
+def post_login(client, contract_or_id, password=PASSWORD):
+    """POST the login form (契約者ID + ログインパスワード); returns the response."""
+    contract_id = getattr(contract_or_id, "contract_id", contract_or_id)
+    return client.post(reverse("accounts-login"), {"contract_id": contract_id, "password": password})
+
+
+def login(client, contract, password=PASSWORD):
+    """Log ``contract`` in (or reach its second step); fails the test unless the form was accepted."""
+    response = post_login(client, contract, password)
+    assert response.status_code == 302, response.content.decode()[:500]
+    return response
+
+
+def fill_login(page, contract, password=PASSWORD):
+    """Type 契約者ID and ログインパスワード into the login form on ``page`` (the caller presses the button)."""
+    page.get_by_label("契約者ID（利用者番号）").fill(contract.contract_id)
+    page.get_by_label("ログインパスワード").fill(password)
+
+
+def stored_session(client) -> tuple[dict, str]:
+    """The client's session as the configured engine stores it: (decoded data, raw stored form).
+
+    Fails the test when the client has no stored session, so that a check of what a session holds can
+    never pass by looking at nothing (with cache sessions the database's session table stays empty).
+    """
+    key = client.cookies.get(settings.SESSION_COOKIE_NAME)
+    assert key is not None and key.value, "the client has no session cookie"
+    store = import_module(settings.SESSION_ENGINE).SessionStore(key.value)
+    data = store.load()
+    assert data, "the session store holds nothing for the client's session"
+    return data, store.encode(data)
