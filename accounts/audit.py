@@ -38,7 +38,8 @@ def _is_trusted_proxy(address: str | None) -> bool:
     return any(ip in ipaddress.ip_network(network, strict=False) for network in settings.IBANK_TRUSTED_PROXIES)
 
 
-def _actor(request, contract) -> str:
+def actor_name(request, contract=None) -> str:
+    """Who acts: ``staff:<username>``, ``customer:<契約者ID>`` or ``anonymous``."""
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated and user.is_staff:
         return f"staff:{user.get_username()}"
@@ -59,7 +60,7 @@ def entry(request, action: str, *, ok: bool, contract=None, reason: str = "", ac
         outcome=AuditEntry.Outcome.OK if ok else AuditEntry.Outcome.FAILED,
         reason=reason,
         contract=contract,
-        actor=actor or _actor(request, contract),
+        actor=actor or actor_name(request, contract),
         ip=client_ip(request),
         user_agent=(request.META.get("HTTP_USER_AGENT", "")[:300] if request is not None else ""),
         detail=detail,

@@ -22,8 +22,8 @@ from ibank.helpdesk import with_contact
 from ibank.notices import notify
 from ibank.text import half_width_digits
 
-from . import audit
-from .models import Contract
+from . import audit, locks
+from .models import Contract, Lock
 
 REQUIRED = _("%(field)sを入力してください。")
 TRANSFER_PASSWORD_WRONG = _("資金移動用パスワードが正しくありません。")
@@ -34,6 +34,7 @@ TRANSACTION_LOCKED = with_contact(
     )
 )
 TRIES_LEFT = _("あと%(count)s回誤るとお取引が停止されます。")
+ALREADY_ANSWERED = _("このお取引は既に認証されています。")
 
 
 @dataclass(frozen=True)
@@ -57,14 +58,18 @@ class Method:
     label = ""
     #: the lead sentence of the authorization step
     instruction = ""
+    #: the lock kinds that stop this method (the gate refuses every transaction while one is in force)
+    lock_kinds: tuple[str, ...] = ()
+    #: the channels this method can be used on (a software token cannot run on a feature phone)
+    channels: frozenset[str] = frozenset({"browser", "mobile"})
+    #: a raise of the daily limit authorized by this method applies at once (else from 0:00 JST tomorrow)
+    raises_limit_at_once = False
 
     def applies(self, contract: Contract) -> bool:
         raise NotImplementedError
 
-    def is_locked(self, contract: Contract) -> bool:
-        raise NotImplementedError
-
-    def locked_message(self, contract: Contract) -> str:
+    def locked_message(self, contract: Contract, kind: str) -> str:
+        """The customer's message while a lock of ``kind`` (one of ``lock_kinds``) is in force."""
         raise NotImplementedError
 
     def add_fields(self, form: forms.Form, contract: Contract) -> list[str]:
@@ -91,28 +96,47 @@ class _SecretMethod(Method):
     """資金移動用パスワード and お客様カード: the contract's own secret, with the transaction lock."""
 
     wrong_message = ""
+    lock_kinds = (Lock.Kind.TRANSACTION,)
 
     def applies(self, contract: Contract) -> bool:
         return contract.transaction_method == self.key
 
-    def is_locked(self, contract: Contract) -> bool:
-        return contract.is_transaction_locked
-
-    def locked_message(self, contract: Contract) -> str:
+    def locked_message(self, contract: Contract, kind: str) -> str:
         return TRANSACTION_LOCKED
 
-    def answer(self, data: dict, contract: Contract) -> str:
+    def check(self, data: dict, contract: Contract) -> str:
+        """``"ok"``, ``"wrong"`` or ``"reused"`` (the right answer sent again: a double submission)."""
         raise NotImplementedError
 
-    @sensitive_variables("answer", "data")
+    @sensitive_variables("data")
     def authorize(self, *, request, contract: Contract, data: dict, action: str, **detail) -> Outcome:
-        if contract.is_transaction_locked:
-            audit.record(request, action, ok=False, contract=contract, reason="locked", method=self.key, **detail)
-            return Outcome(False, TRANSACTION_LOCKED, locked=True)
-        answer = self.answer(data, contract)
-        if contract.check_transaction_secret(answer):
+        """Check the answer; count a wrong one and lock at the limit in one statement with the guess, so
+        that a burst is never evaluated past the limit and a right answer after the lock is refused."""
+        result = self.check(data, contract)
+        guard = self.lock_kinds
+        if result == "reused":
+            audit.record(request, action, ok=False, contract=contract, reason="reused", method=self.key, **detail)
+            return Outcome(False, ALREADY_ANSWERED, reused=True)
+        if result == "ok" and locks.accept(
+            model=Contract, pk=contract.pk, field="transaction_failures", contract_id=contract.pk, guard=guard
+        ):
             audit.record(request, action, ok=True, contract=contract, method=self.key, **detail)
             return Outcome(True)
+        counted = None
+        if result != "ok":
+            counted = locks.count_failure(
+                model=Contract,
+                pk=contract.pk,
+                field="transaction_failures",
+                contract_id=contract.pk,
+                kind=Lock.Kind.TRANSACTION,
+                limit=settings.IBANK_TRANSACTION_MAX_FAILURES,
+                by=audit.actor_name(request, contract),
+            )
+        if counted is None or not counted.counted:  # a lock was in force (set by a guess that raced this one)
+            audit.record(request, action, ok=False, contract=contract, reason="locked", method=self.key, **detail)
+            return Outcome(False, TRANSACTION_LOCKED, locked=True)
+        contract.transaction_failures = counted.failures
         audit.record(
             request,
             action,
@@ -120,16 +144,17 @@ class _SecretMethod(Method):
             contract=contract,
             reason="wrong",
             method=self.key,
-            failures=contract.transaction_failures,
+            failures=counted.failures,
             **detail,
         )
-        if contract.is_transaction_locked:
-            if getattr(contract, "transaction_newly_locked", False):
-                audit.record(request, "transaction.lock", ok=True, contract=contract, reason="too_many_failures")
-                notify(contract, "transaction_locked")
+        if counted.newly_locked:
+            audit.record(request, "transaction.lock", ok=True, contract=contract, reason="too_many_failures")
+            notify(contract, "transaction_locked")
+        locks.forget(contract)
+        if counted.failures >= settings.IBANK_TRANSACTION_MAX_FAILURES:
             return Outcome(False, TRANSACTION_LOCKED, locked=True)
         message = self.wrong_message
-        left = settings.IBANK_TRANSACTION_MAX_FAILURES - contract.transaction_failures
+        left = settings.IBANK_TRANSACTION_MAX_FAILURES - counted.failures
         if left <= 2:
             message = f"{message} {TRIES_LEFT % {'count': left}}"
         return Outcome(False, message, field=self.first_field)
@@ -146,8 +171,9 @@ class TransferPasswordMethod(_SecretMethod):
         form.fields["transfer_password"] = _digit_field(_("資金移動用パスワード"), max_length=8, size=10)
         return ["transfer_password"]
 
-    def answer(self, data, contract):
-        return half_width_digits(data["transfer_password"])
+    @sensitive_variables("data")
+    def check(self, data, contract):
+        return "ok" if contract.check_transfer_password(half_width_digits(data["transfer_password"])) else "wrong"
 
 
 class CardMethod(_SecretMethod):
@@ -158,8 +184,12 @@ class CardMethod(_SecretMethod):
     first_field = "card_0"
 
     def add_fields(self, form, contract):
-        # The challenge is kept until answered: a reload draws no new cells.
+        # The challenge is kept until answered: a reload draws no new cells. The page sends back which cells
+        # it asked for, so that the same right answer sent twice is recognised as such, not as a guess.
         form.card_cells = contract.card_challenge_cells()
+        form.fields["card_cells"] = forms.CharField(
+            widget=forms.HiddenInput, required=False, initial=" ".join(form.card_cells)
+        )
         names = []
         for i, cell in enumerate(form.card_cells):
             label = _("確認用パスワード（%(cell)s）") % {"cell": cell}
@@ -168,8 +198,11 @@ class CardMethod(_SecretMethod):
             names.append(f"card_{i}")
         return names
 
-    def answer(self, data, contract):
-        return "".join(half_width_digits(data[f"card_{i}"]) for i in range(len(contract.card_challenge.split())))
+    @sensitive_variables("data", "answer")
+    def check(self, data, contract):
+        cells = data.get("card_cells") or contract.card_challenge
+        answer = "".join(half_width_digits(data.get(f"card_{i}", "")) for i in range(len(cells.split())))
+        return contract.card_answer_outcome(answer, cells)
 
 
 _registry: list[Method] = []

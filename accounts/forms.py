@@ -4,17 +4,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
-from ibank.helpdesk import with_contact
 from ibank.text import half_width_digits
 
-from . import services
+from . import gate, services
 
 INVALID_CREDENTIALS = _("契約者ID（利用者番号）またはログインパスワードが正しくありません。")
-LOGIN_LOCKED = with_contact(_("ログインパスワードの誤りが規定回数に達したため、ログインを停止しています。"))
-CONTRACT_UNAVAILABLE = with_contact(_("このご契約ではインターネットバンキングをご利用いただけません。"))
-CONTRACT_SUSPENDED = with_contact(
-    _("インターネットバンキングのお取引を中止しています。再開には、お取引店での書面によるお手続きが必要です。")
-)
+LOGIN_LOCKED = gate.LOGIN_LOCKED
+CONTRACT_UNAVAILABLE = gate.CONTRACT_UNAVAILABLE
+CONTRACT_SUSPENDED = gate.CONTRACT_SUSPENDED
 LOGIN_TRIES_LEFT = _("あと%(count)s回誤るとログインが停止されます。")
 CONTRACT_ID_FORMAT = _("契約者ID（利用者番号）は半角数字10桁で入力してください。")
 PASSWORD_FORMAT = _("ログインパスワードは半角英数字6～12桁で入力してください。")
@@ -92,12 +89,8 @@ class ContractAuthForm(IbankForm):
                 self.contract = services.contract_authenticate(
                     request=self.request, contract_id=contract_id, password=password, action=self.audit_action
                 )
-            except services.LoginLocked:
-                raise forms.ValidationError(LOGIN_LOCKED, code="locked") from None
-            except services.ContractSuspended:
-                raise forms.ValidationError(CONTRACT_SUSPENDED, code="suspended") from None
-            except services.ContractUnavailable:
-                raise forms.ValidationError(CONTRACT_UNAVAILABLE, code="unavailable") from None
+            except services.LoginRefused as refused:  # locked, suspended, cancelled: the gate's words
+                raise forms.ValidationError(refused.message, code=refused.reason) from None
             except services.InvalidCredentials as error:
                 message = str(INVALID_CREDENTIALS)
                 if error.left <= 2:  # the customer is warned before the lock, whichever ID was typed

@@ -7,14 +7,13 @@ import secrets
 from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth.hashers import check_password, make_password
-from django.db import connection
 from django.views.decorators.debug import sensitive_variables
 
 from ibank import clock
 from ibank.notices import notify
 
-from . import audit
-from .models import Contract, LoginRecord
+from . import audit, gate, locks
+from .models import Contract, Lock, LoginRecord
 
 SESSION_LOGIN_AT = "_ibank_login_at"
 SESSION_LAST_SEEN = "_ibank_last_seen"
@@ -31,16 +30,22 @@ class InvalidCredentials(Exception):
         self.left = left
 
 
-class LoginLocked(Exception):
+class LoginRefused(Exception):
+    """The gate refused the login; ``message`` says why and whom to call."""
+
+    reason = "refused"
+
+    def __init__(self, message=None, reason: str | None = None):
+        super().__init__(reason or self.reason)
+        self.message = message if message is not None else gate.LOGIN_LOCKED
+        if reason is not None:
+            self.reason = reason
+
+
+class LoginLocked(LoginRefused):
     """The contract is locked (ログイン停止) until the branch unlocks it."""
 
-
-class ContractUnavailable(Exception):
-    """The contract cannot be used for internet banking (cancelled)."""
-
-
-class ContractSuspended(Exception):
-    """IB取引中止: the customer stopped all IB use; only the branch lifts it."""
+    reason = "locked"
 
 
 def channel_for(request) -> str:
@@ -82,37 +87,32 @@ def _count_phantom_failure(contract_id: str) -> int:
         return 1
 
 
-def count_login_failure(contract_id: str) -> tuple[int, bool, bool] | None:
-    """Count one wrong password for ``contract_id`` and lock at the limit, in one UPDATE.
+def count_login_failure(contract: Contract | None, contract_id: str) -> locks.Counted | None:
+    """Count one wrong password and lock at the limit, in one statement.
 
-    The statement is the same for an unknown ID (it then changes no row), so
-    that the two cases cannot be told apart by the work they cause. Returns
-    (failures, locked, newly locked by this call), or None for an unknown ID.
+    The statement is the same for an unknown ID (it then changes no row), so that the two cases cannot be
+    told apart by the work they cause. Returns what was counted, or None for an unknown ID.
     """
-    now = connection.ops.adapt_datetimefield_value(clock.now())
-    table = connection.ops.quote_name(Contract._meta.db_table)
-    sql = (
-        f"UPDATE {table} SET login_failures = login_failures + 1,"  # noqa: S608 (table name from model metadata)
-        f" login_locked_at = CASE WHEN login_locked_at IS NULL AND login_failures + 1 >= %s"
-        f" THEN %s ELSE login_locked_at END WHERE contract_id = %s RETURNING login_failures, login_locked_at"
+    pk = contract.pk if contract is not None else 0
+    counted = locks.count_failure(
+        model=Contract,
+        pk=pk,
+        field="login_failures",
+        contract_id=pk,
+        kind=Lock.Kind.LOGIN,
+        limit=settings.IBANK_LOGIN_MAX_FAILURES,
+        by=f"customer:{contract_id}",
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [settings.IBANK_LOGIN_MAX_FAILURES, now, contract_id])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    failures, locked_at = row
-    # Increments are serialised by the row lock: exactly one call reaches the limit.
-    return failures, locked_at is not None, locked_at is not None and failures == settings.IBANK_LOGIN_MAX_FAILURES
+    return counted if contract is not None else None
 
 
 @sensitive_variables("password")
 def contract_authenticate(*, request, contract_id: str, password: str, action: str = "login.password") -> Contract:
-    """Check 契約者ID + ログインパスワード with the lockout rule. Does not log in.
+    """Check 契約者ID + ログインパスワード with the lockout rule, then ask the gate. Does not log in.
 
-    Raises InvalidCredentials, LoginLocked or ContractUnavailable; every attempt
-    is audited. An unknown ID, a wrong password and a locked contract cost the
-    same: one SELECT, one Argon2 verification, one UPDATE, one audit INSERT.
+    Raises InvalidCredentials, LoginLocked or LoginRefused (cancelled, suspended); every attempt is
+    audited. An unknown ID, a wrong password and a locked contract cost the same: one SELECT, one Argon2
+    verification, the counting statement and one audit INSERT.
     """
     contract = Contract.objects.select_related("user").filter(contract_id=contract_id).first()
     if contract is None:
@@ -120,40 +120,52 @@ def contract_authenticate(*, request, contract_id: str, password: str, action: s
         ok = False
     else:
         ok = contract.user.check_password(password)
-    if not ok or contract.is_login_locked:
-        counted = count_login_failure(contract_id)
-        phantom = _count_phantom_failure(contract_id)
-        limit = settings.IBANK_LOGIN_MAX_FAILURES
-        if contract is None:
-            audit.record(request, action, ok=False, reason="unknown_id", contract_id=contract_id, failures=phantom)
-            if phantom >= limit:
-                raise LoginLocked
-            raise InvalidCredentials(left=limit - phantom)
-        if contract.is_login_locked:
-            audit.record(request, action, ok=False, contract=contract, reason="locked")
-            raise LoginLocked
-        failures, locked, newly_locked = counted
-        contract.login_failures = failures
-        audit.record(request, action, ok=False, contract=contract, reason="wrong_password", failures=failures)
-        if newly_locked:
-            audit.record(request, "login.lock", ok=True, contract=contract, reason="too_many_failures")
-            notify(contract, "login_locked")
-        if locked:
-            raise LoginLocked
-        raise InvalidCredentials(left=limit - failures)
-    if not contract.reset_login_failures():
+    # The lock read happens for an unknown ID too (it finds nothing): the same statements either way.
+    locks.open_locks(contract if contract is not None else Contract(pk=0))
+    answer = gate.may(contract, gate.Action.LOGIN) if contract is not None else gate.ALLOWED
+    locked = not answer and answer.kind == Lock.Kind.LOGIN
+    if not ok or locked:
+        return _refuse_password(request, action, contract, contract_id)
+    guard = (Lock.Kind.LOGIN,)
+    if contract.login_failures and not locks.accept(
+        model=Contract, pk=contract.pk, field="login_failures", contract_id=contract.pk, guard=guard
+    ):
         # Locked by concurrent failures between our check and now.
         audit.record(request, action, ok=False, contract=contract, reason="locked")
         raise LoginLocked
-    if not contract.user.is_active or contract.cancelled_at is not None:
-        reason = "cancelled" if contract.cancelled_at is not None else "inactive"
-        audit.record(request, action, ok=False, contract=contract, reason=reason)
-        raise ContractUnavailable
-    if contract.ib_suspended_at is not None:
-        audit.record(request, action, ok=False, contract=contract, reason="suspended")
-        raise ContractSuspended
+    contract.login_failures = 0
+    if not answer:
+        audit.record(
+            request, action, ok=False, contract=contract, reason=_REFUSAL_REASONS.get(answer.kind, answer.kind)
+        )
+        raise LoginRefused(answer.message, reason=answer.kind)
     audit.record(request, action, ok=True, contract=contract)
     return contract
+
+
+_REFUSAL_REASONS = {"cancelled": "cancelled", Lock.Kind.IB_SUSPENSION: "suspended"}
+
+
+def _refuse_password(request, action, contract, contract_id):
+    counted = count_login_failure(contract, contract_id)
+    phantom = _count_phantom_failure(contract_id)
+    limit = settings.IBANK_LOGIN_MAX_FAILURES
+    if contract is None:
+        audit.record(request, action, ok=False, reason="unknown_id", contract_id=contract_id, failures=phantom)
+        if phantom >= limit:
+            raise LoginLocked
+        raise InvalidCredentials(left=limit - phantom)
+    if not counted.counted:
+        audit.record(request, action, ok=False, contract=contract, reason="locked")
+        raise LoginLocked
+    contract.login_failures = counted.failures
+    audit.record(request, action, ok=False, contract=contract, reason="wrong_password", failures=counted.failures)
+    if counted.newly_locked:
+        audit.record(request, "login.lock", ok=True, contract=contract, reason="too_many_failures")
+        notify(contract, "login_locked")
+    if counted.failures >= limit:
+        raise LoginLocked
+    raise InvalidCredentials(left=limit - counted.failures)
 
 
 def contract_login(*, request, contract: Contract, channel: str | None = None) -> LoginRecord:
@@ -190,7 +202,7 @@ def previous_logins(*, contract: Contract, current_record_id: int | None, count:
 
 def contract_suspend(*, request, contract: Contract) -> None:
     """IB取引中止 (SPEC §4.5): stop all IB use of the contract at once and end its sessions."""
-    Contract.objects.filter(pk=contract.pk, ib_suspended_at__isnull=True).update(ib_suspended_at=clock.now())
+    locks.set_lock(contract, Lock.Kind.IB_SUSPENSION, reason="customer", by=audit.actor_name(request, contract))
     contract.user.rotate_session_nonce()  # every session of the contract ends at its next request
     audit.record(request, "ib.suspend", ok=True, contract=contract)
     notify(contract, "ib_suspended")

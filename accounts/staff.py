@@ -90,8 +90,8 @@ class StaffLoginForm(forms.Form):
         if contract is not None:
             if not password_ok:
                 # A customer's password guessed here counts toward the customer's own lock.
-                counted = services.count_login_failure(contract.contract_id)
-                if counted and counted[2]:
+                counted = services.count_login_failure(contract, contract.contract_id)
+                if counted is not None and counted.newly_locked:
                     audit.record(self.request, "login.lock", ok=True, contract=contract, reason="too_many_failures")
             return "customer", None
         if not (user.is_staff and user.is_active):

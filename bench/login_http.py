@@ -133,7 +133,8 @@ def manage_reset(env):
     import psycopg
 
     with psycopg.connect(env["DATABASE_URL"], autocommit=True) as conn:
-        conn.execute("UPDATE accounts_contract SET login_failures = 0, login_locked_at = NULL")
+        conn.execute("UPDATE accounts_contract SET login_failures = 0")
+        conn.execute("UPDATE accounts_lock SET lifted_at = now(), lifted_by = 'bench' WHERE lifted_at IS NULL")
 
 
 if __name__ == "__main__":

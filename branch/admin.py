@@ -4,6 +4,8 @@ Admin pages only collect the reason and the form reference and call branch.servi
 no page edits a contract's state directly.
 """
 
+from datetime import timedelta
+
 from django import forms
 from django.contrib import admin, messages
 from django.shortcuts import get_object_or_404, redirect
@@ -14,9 +16,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import AccountInline
-from accounts.models import AuditEntry, Contract
+from accounts.locks import open_locks
+from accounts.models import AuditEntry, Contract, Lock
 from ibank.admin import admin_site
-from transfers.services import today
 
 from . import services
 from .models import TokenResetRequest
@@ -63,13 +65,39 @@ class OperationForm(forms.Form):
 
 def _token_status(contract) -> str:
     binding = getattr(contract, "token_binding", None)
-    if contract.lost_reported_at:
+    in_force = open_locks(contract)
+    if Lock.Kind.LOST in in_force:
         return str(_("紛失届"))
     if binding is None:
         return str(_("なし"))
-    if binding.locked_at:
+    if Lock.Kind.OTP in in_force:
         return str(_("ロック中"))
     return str(_("利用中"))
+
+
+def _lock_label(lock) -> str:
+    label = str(lock.get_kind_display())
+    if lock.until is not None and timezone.localdate(lock.until - timedelta(seconds=1)) == timezone.localdate():
+        label += str(_("（本日）"))  # a block that ends at 0:00 JST tonight
+    return label
+
+
+class LockInline(admin.TabularInline):
+    """The contract's locks, open and past, from the lock table (never edited here: operations lift them)."""
+
+    model = Lock
+    extra = 0
+    can_delete = False
+    fields = ["kind", "reason", "reference", "set_at", "set_by", "until", "lifted_at", "lifted_by", "lift_reason"]
+    readonly_fields = fields
+    ordering = ["-set_at", "-pk"]
+    verbose_name_plural = _("停止の履歴（解除済みを含む）")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Contract, site=admin_site)
@@ -85,7 +113,6 @@ class ContractAdmin(admin.ModelAdmin):
         "daily_transfer_limit",
         "token",
         "locks",
-        "lost_reported_at",
         "cancelled_at",
         "pending_requests",
         "last_logins",
@@ -93,7 +120,7 @@ class ContractAdmin(admin.ModelAdmin):
         "operations",
     ]
     readonly_fields = fields
-    inlines = [AccountInline]
+    inlines = [AccountInline, LockInline]
 
     def has_add_permission(self, request):
         return False
@@ -112,18 +139,11 @@ class ContractAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("停止"))
     def locks(self, contract):
-        binding = getattr(contract, "token_binding", None)
-        labels = [
-            (contract.login_locked_at, _("ログイン停止")),
-            (binding is not None and binding.locked_at, _("ワンタイムパスワード停止")),
-            (contract.transaction_locked_at, _("取引認証停止")),
-            (contract.token_setup_locked_at, _("トークン登録停止")),
-            (contract.payeasy_blocked_on == today(), _("収納サービス利用停止（本日）")),
-            (contract.lost_reported_at, _("紛失届")),
-            (contract.ib_suspended_at, _("IB取引中止")),
-            (contract.cancelled_at, _("解約")),
-        ]
-        return "、".join(str(label) for on, label in labels if on) or "—"
+        """The locks in force (from the lock table), and 解約."""
+        labels = [_lock_label(lock) for lock in open_locks(contract).values()]
+        if contract.cancelled_at:
+            labels.append(str(_("解約")))
+        return "、".join(labels) or "—"
 
     @admin.display(description=_("承認待ちの依頼"))
     def pending_requests(self, contract):

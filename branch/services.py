@@ -6,13 +6,12 @@ should know. The admin only collects the reason and reference and calls these.
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from accounts import audit
-from accounts.models import Contract
+from accounts import audit, locks
+from accounts.models import Contract, Lock
 from ibank import clock
 from ibank.notices import notify
 from otp import services as otp_services
 from otp.models import TokenBinding
-from transfers import services as transfer_services
 
 from .models import TokenResetRequest
 
@@ -27,16 +26,6 @@ HAS_TOKEN = _(
     "お客様ご自身で、先にワンタイムパスワードの利用停止を行っていただく必要があります。"
 )
 NOTHING_TO_LIFT = _("解除する停止がありません。")
-
-#: lock kind -> (field set to None, counter reset, display name)
-UNLOCKS = {
-    "login": ("login_locked_at", "login_failures", _("ログイン停止")),
-    "transaction": ("transaction_locked_at", "transaction_failures", _("取引認証停止")),
-    "token_setup": ("token_setup_locked_at", "token_setup_failures", _("トークン登録停止")),
-    "ib_suspension": ("ib_suspended_at", None, _("IB取引中止")),
-    "otp": (None, None, _("ワンタイムパスワード停止")),
-    "payeasy": ("payeasy_blocked_on", "payeasy_failures", _("収納サービス利用停止")),
-}
 
 
 class OperationRefused(Exception):
@@ -140,7 +129,9 @@ def _close(request, staff, reset, status, comment, action):
 def contract_report_lost(*, request, staff, contract: Contract, reason: str, reference: str) -> None:
     """紛失届: the token stops working for login and transactions at once, until a reset is approved."""
     _require(staff, "operate_contract", reason, reference)
-    Contract.objects.filter(pk=contract.pk).update(lost_reported_at=clock.now())
+    locks.set_lock(
+        contract, Lock.Kind.LOST, reason=reason.strip(), reference=reference.strip(), by=audit.actor_name(request)
+    )
     contract.user.rotate_session_nonce()  # a session opened with the lost phone ends now
     audit.record(request, "token.lost", ok=True, contract=contract, staff_reason=reason, reference=reference)
     notify(contract, "token_lost")
@@ -149,22 +140,11 @@ def contract_report_lost(*, request, staff, contract: Contract, reason: str, ref
 def contract_unlock(*, request, staff, contract: Contract, kind: str, reason: str, reference: str = "") -> None:
     """Lift one kind of lock; every other kind stays (an OTP unlock never lifts a 紛失届)."""
     _require(staff, "operate_contract", reason)
-    field, counter, label = UNLOCKS[kind]
-    if kind == "otp":
-        lifted = TokenBinding.objects.filter(contract=contract, locked_at__isnull=False).update(
-            failures=0, locked_at=None
-        )
-    elif kind == "payeasy":  # only today's block is in force
-        lifted = Contract.objects.filter(pk=contract.pk, payeasy_blocked_on=transfer_services.today()).update(
-            payeasy_blocked_on=None, payeasy_failures=0
-        )
-    else:
-        changes = {field: None, **({counter: 0} if counter else {})}
-        lifted = Contract.objects.filter(pk=contract.pk, **{f"{field}__isnull": False}).update(**changes)
-    if not lifted:
+    lock_kind = locks.kinds()[kind]  # only the kinds the branch lifts (a 紛失届 ends with a token reset)
+    if not locks.lift(contract, kind, by=audit.actor_name(request), reason=reason.strip()):
         raise OperationRefused(NOTHING_TO_LIFT)
     audit.record(request, f"{kind}.unlock", ok=True, contract=contract, staff_reason=reason, reference=reference)
-    notify(contract, "unlocked", kind=str(label))
+    notify(contract, "unlocked", kind=str(lock_kind.label))
 
 
 def contract_cancel(*, request, staff, contract: Contract, reason: str, reference: str) -> None:

@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from accounts import gate
 from accounts import services as account_services
 from accounts.decorators import customer_required
 from accounts.forms import ContractAuthForm
@@ -24,7 +25,7 @@ from ibank import pending
 from transfers import services as transfer_services
 from transfers.forms import TransferForm
 from transfers.models import Payee, Transfer
-from transfers.payeasy_views import UI, token_holder_refused
+from transfers.payeasy_views import UI, channel_refused
 from transfers.views import CONFIRM_EXPIRED, CONFIRMED_KEY, authorization_step, confirmed_digest
 
 LOGGED_OUT = _("ログアウトしました。")
@@ -32,7 +33,7 @@ CANCELLED = _("お振込を中止しました。")
 
 #: Pay-easy on /m/: the browser's views with the mobile templates, URL names and menu; a customer
 #: with a token is told to use a PC or smartphone (SPEC §6).
-MOBILE = UI(prefix="mobile-", templates="mobile", menu="mobile-menu", token_holders_refused=True)
+MOBILE = UI(prefix="mobile-", templates="mobile", menu="mobile-menu", channel=gate.Channel.MOBILE)
 
 
 mobile_customer_required = customer_required(login_url="mobile-login")
@@ -58,12 +59,15 @@ def login_view(request):
 @mobile_customer_required
 def menu_view(request):
     contract = request.contract
+    # What the menu offers is the gate's answer: a token holder is not offered transactions here.
+    transactions = gate.may(contract, gate.Action.TRANSFER, channel=gate.Channel.MOBILE)
     return render(
         request,
         "mobile/menu.html",
         {
             "contract": contract,
             "accounts": contract.accounts.customer(),
+            "transactions_refused": "" if transactions or transactions.kind != "channel" else transactions.message,
             "previous": account_services.previous_logins(
                 contract=contract,
                 current_record_id=request.session.get(account_services.SESSION_LOGIN_RECORD),
@@ -100,7 +104,7 @@ def _get_transfer(request, reference) -> Transfer:
 @mobile_customer_required
 def transfer_payees_view(request):
     """振込: choose one of the registered payees (振込先登録 is done in the browser)."""
-    if refused := token_holder_refused(request, MOBILE):
+    if refused := channel_refused(request, MOBILE, gate.Action.TRANSFER):
         return refused
     return render(request, "mobile/transfer_payees.html", {"payees": request.contract.payees.all()[:20]})
 
@@ -108,7 +112,7 @@ def transfer_payees_view(request):
 @mobile_customer_required
 def transfer_input_view(request, pk):
     """入力: the account to pay from and the amount; the payee is the registered one."""
-    if refused := token_holder_refused(request, MOBILE):
+    if refused := channel_refused(request, MOBILE, gate.Action.TRANSFER):
         return refused
     contract = request.contract
     payee = get_object_or_404(Payee, pk=pk, contract=contract)
@@ -155,7 +159,7 @@ def transfer_input_view(request, pk):
 
 @mobile_customer_required
 def transfer_confirm_view(request, reference):
-    if refused := token_holder_refused(request, MOBILE):
+    if refused := channel_refused(request, MOBILE, gate.Action.TRANSFER):
         return refused
     transfer = _get_transfer(request, reference)
     if transfer.is_executed:
@@ -184,7 +188,7 @@ def transfer_confirm_view(request, reference):
 @sensitive_post_parameters()
 def transfer_authorize_view(request, reference):
     """認証 with the 資金移動用パスワード or card; then the money moves once."""
-    if refused := token_holder_refused(request, MOBILE):
+    if refused := channel_refused(request, MOBILE, gate.Action.TRANSFER):
         return refused
     transfer = _get_transfer(request, reference)
     if transfer.is_executed:
@@ -207,11 +211,20 @@ def transfer_authorize_view(request, reference):
             return redirect("mobile-menu")
         return redirect("mobile-transfer-result", reference=reference)
 
+    def after_refusal():
+        transfer.refresh_from_db()
+        if transfer.is_executed:  # a double submission: the first one moved the money
+            return redirect("mobile-transfer-result", reference=reference)
+        return None
+
     return authorization_step(
         request,
         "mobile/transfer_authorize.html",
-        action="transfer.authorize",
+        action=gate.Action.TRANSFER,
+        audit_action="transfer.authorize",
+        channel=gate.Channel.MOBILE,
         on_success=execute,
+        on_reused=after_refusal,
         context={"transfer": transfer},
         detail={"reference": reference, "digest": digest},
     )

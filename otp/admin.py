@@ -33,9 +33,9 @@ class SoftwareTokenAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(TokenBinding, site=admin_site)
 class TokenBindingAdmin(admin.ModelAdmin):
-    list_display = ["contract", "software_token", "login_otp", "failures", "locked_at", "bound_at", "last_used_at"]
+    list_display = ["contract", "software_token", "login_otp", "failures", "bound_at", "last_used_at"]
     search_fields = ["contract__contract_id", "software_token__token_id"]
-    fields = ["contract", "software_token", "login_otp", "failures", "locked_at", "drift", "bound_at", "last_used_at"]
+    fields = ["contract", "software_token", "login_otp", "failures", "drift", "bound_at", "last_used_at"]
     readonly_fields = fields
     # Unlocking is a branch operation with a reason (branch.admin, ContractAdmin → 手続き).
 

@@ -2,11 +2,12 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from accounts import authorization
-from accounts.models import Contract
+from accounts import authorization, gate
+from accounts.models import Contract, Lock
 
+from . import rules
 from .forms import OtpField
-from .messages import OTP_LOCKED, OTP_LOST, message_for
+from .messages import message_for
 from .models import TokenBinding
 from .verifier import Outcome, verify
 
@@ -24,15 +25,15 @@ class OtpMethod(authorization.Method):
             contract._authorization_binding = TokenBinding.objects.for_verify().filter(contract=contract).first()
         return contract._authorization_binding
 
+    lock_kinds = rules.LOCK_KINDS
+    channels = frozenset({gate.Channel.BROWSER})
+    raises_limit_at_once = True
+
     def applies(self, contract: Contract) -> bool:
         return self._binding(contract) is not None
 
-    def is_locked(self, contract: Contract) -> bool:
-        binding = self._binding(contract)
-        return binding is not None and (binding.is_locked or contract.lost_reported_at is not None)
-
-    def locked_message(self, contract: Contract) -> str:
-        return OTP_LOST if contract.lost_reported_at is not None else OTP_LOCKED
+    def locked_message(self, contract: Contract, kind: str) -> str:
+        return rules.LOCKED_MESSAGES[kind]
 
     def add_fields(self, form, contract):
         form.fields["otp"] = OtpField()
@@ -55,3 +56,9 @@ class OtpMethod(authorization.Method):
 
 def register() -> None:
     authorization.register(OtpMethod(), first=True)
+    gate.rule(rules.token_rule)
+    from accounts import locks
+
+    from .models import TokenBinding
+
+    locks.register_kind(Lock.Kind.OTP, _("ワンタイムパスワード停止"), counter=(TokenBinding, "failures"))

@@ -17,14 +17,15 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from accounts import gate
 from accounts.forms import ContractAuthForm
-from accounts.models import Contract
+from accounts.models import Contract, Lock
 from ibank import pending
 from ibank.notices import mask_token_id
 
-from . import services
+from . import rules, services
 from .forms import ExchangeForm, OtpForm, RegisterForm
-from .messages import OTP_LOCKED, OTP_LOST, message_for
+from .messages import message_for
 from .models import SoftwareToken, TokenBinding
 from .verifier import Outcome, verify
 
@@ -80,7 +81,7 @@ def flow_step(flow, stage):
             contract = None
             if values and values[1:3] == [flow, stage]:
                 contract = Contract.objects.select_related("user").filter(pk=values[0]).first()
-            if contract is not None and not contract.is_ib_usable:  # locked or suspended since step 1
+            if contract is not None and _stopped_since_step_1(contract, flow):
                 contract = None
             if contract is None:
                 pending.clear(request, FLOW_KEY)
@@ -91,6 +92,24 @@ def flow_step(flow, stage):
         return sensitive_post_parameters()(csrf_protect(never_cache(wrapper)))
 
     return decorator
+
+
+#: what the gate is asked at each flow's steps
+ACTIONS = {
+    "register": gate.Action.TOKEN_REGISTER,
+    "exchange": gate.Action.TOKEN_EXCHANGE,
+    "stop": gate.Action.TOKEN_STOP,
+}
+
+
+STEP_ACTIONS = {"exchange.old_otp": gate.Action.TOKEN_EXCHANGE, "stop.otp": gate.Action.TOKEN_STOP}
+
+
+def _stopped_since_step_1(contract, flow) -> bool:
+    """Locked (ログイン停止), suspended or cancelled since 利用者認証: the flow starts again. A locked or lost
+    token is not this: its step says so and whom to call (the token's own rule, asked by the step)."""
+    answer = gate.may(contract, ACTIONS[flow])
+    return not answer and answer.kind not in (*rules.LOCK_KINDS, Lock.Kind.TOKEN_SETUP)
 
 
 def _finish(request, contract, kind, *, token_id: str, login_otp: bool | None = None):
@@ -153,8 +172,9 @@ def _current_token_step(request, contract, token_pk, *, action):
     message when the token can no longer be used (locked, reported lost): then the page offers no field."""
     form = OtpForm(request.POST if request.method == "POST" else None)
     binding = TokenBinding.objects.for_verify().filter(contract=contract, software_token_id=token_pk).first()
-    if binding is not None and (binding.is_locked or contract.lost_reported_at is not None):
-        return form, False, OTP_LOST if contract.lost_reported_at is not None else OTP_LOCKED
+    answer = gate.may(contract, STEP_ACTIONS[action])
+    if binding is not None and not answer:
+        return form, False, answer.message
     if request.method != "POST" or not form.is_valid():
         return form, False, ""
     if binding is None:

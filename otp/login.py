@@ -14,13 +14,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
-from accounts import audit
+from accounts import audit, gate
 from accounts import services as account_services
 from accounts.forms import ContractAuthForm
 from ibank import pending
 
+from . import rules
 from .forms import OtpForm
-from .messages import OTP_LOCKED, OTP_LOST, message_for
+from .messages import message_for
 from .models import TokenBinding
 from .verifier import Outcome, verify
 
@@ -67,8 +68,12 @@ def _pending_binding(request):
         .filter(contract_id=contract_pk, software_token_id=token_pk)
         .first()
     )
-    if binding is None or not binding.contract.is_ib_usable:
-        # the token was stopped or exchanged, or the contract locked or suspended, meanwhile
+    if binding is None:  # the token was stopped or exchanged meanwhile
+        pending.clear(request, PENDING_LOGIN)
+        return None
+    answer = gate.may(binding.contract, gate.Action.LOGIN_OTP)
+    if not answer and answer.kind not in rules.LOCK_KINDS:
+        # the contract was locked, suspended or cancelled meanwhile: the login starts again
         pending.clear(request, PENDING_LOGIN)
         return None
     return binding
@@ -88,8 +93,9 @@ def login_otp_view(request):
         audit.record(request, "login.otp", ok=False, contract=binding.contract, reason="cancelled")
         messages.info(request, LOGIN_CANCELLED)
         return redirect("accounts-login")
-    if binding.is_locked or binding.contract.lost_reported_at is not None:
-        return _dead_end(request, binding)
+    answer = gate.may(binding.contract, gate.Action.LOGIN_OTP)
+    if not answer:  # the token is locked or reported lost: no code field, whom to call
+        return _dead_end(request, answer.message)
     form = OtpForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         result = verify(binding, form.cleaned_data["otp"], request=request, action="login.otp")
@@ -101,14 +107,12 @@ def login_otp_view(request):
         if result.outcome in (Outcome.WRONG, Outcome.REUSED) and not result.now_locked:
             form.add_error("otp", message_for(result))
         elif result.now_locked or result.outcome in (Outcome.LOCKED, Outcome.LOST):
-            return _dead_end(request, binding, message_for(result))
+            return _dead_end(request, message_for(result))
         else:
             form.add_error(None, message_for(result))
     return render(request, "accounts/login_otp.html", {"form": form})
 
 
-def _dead_end(request, binding, message=None):
+def _dead_end(request, message):
     """The OTP is locked (or the token reported lost): say so and whom to call; offer no code field."""
-    if message is None:
-        message = OTP_LOST if binding.contract.lost_reported_at is not None else OTP_LOCKED
     return render(request, "accounts/login_otp.html", {"locked_message": message})

@@ -4,8 +4,6 @@ from django.utils.translation import gettext_lazy as _
 
 from ibank.helpdesk import with_contact
 
-from .verifier import Outcome, Result
-
 OTP_HELP = _("トークンに表示されている数字6桁を入力してください。(30秒毎に数字が変更されます。)")
 OTP_FORMAT = _("ワンタイムパスワードは半角数字6桁で入力してください。")
 OTP_WRONG = _("ワンタイムパスワードが正しくありません。トークンに表示されている数字6桁を入力してください。")
@@ -28,8 +26,10 @@ OTP_LOST = with_contact(
 )
 
 
-def message_for(result: Result):
-    """The customer's message for a refused verification."""
+def message_for(result):
+    """The customer's message for a refused verification (an ``otp.verifier.Result``)."""
+    from .verifier import Outcome
+
     if result.now_locked or result.outcome is Outcome.LOCKED:
         return OTP_LOCKED
     if result.outcome is Outcome.WRONG and result.left is not None and result.left <= 2:

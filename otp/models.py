@@ -153,7 +153,6 @@ class TokenBindingQuerySet(models.QuerySet):
             "last_step",
             "drift",
             "failures",
-            "locked_at",
             "bound_at",
             "last_used_at",
             "contract__id",
@@ -161,10 +160,8 @@ class TokenBindingQuerySet(models.QuerySet):
             "contract__contract_id",
             "contract__name",
             "contract__email",
-            "contract__login_locked_at",
-            "contract__ib_suspended_at",
-            "contract__lost_reported_at",
             "contract__cancelled_at",
+            "contract__transaction_method",
             "software_token__id",
             "software_token__token_id",
             "software_token__secret",
@@ -189,8 +186,8 @@ class TokenBinding(Device):
     login_otp = models.BooleanField(_("ログイン時のワンタイムパスワード認証"), default=False)
     last_step = models.BigIntegerField(default=-1, editable=False)
     drift = models.SmallIntegerField(_("時刻のずれ（ステップ）"), default=0, editable=False)
+    # Consecutive wrong codes; at the limit the contract's OTP lock (accounts.models.Lock) is set.
     failures = models.PositiveSmallIntegerField(_("連続誤り回数"), default=0)
-    locked_at = models.DateTimeField(_("ワンタイムパスワード停止日時"), null=True, blank=True)
     bound_at = models.DateTimeField(_("登録日時"), default=clock.now)
     last_used_at = models.DateTimeField(_("最終利用日時"), null=True, blank=True)
 
@@ -202,10 +199,6 @@ class TokenBinding(Device):
 
     def __str__(self):
         return f"{self.contract.contract_id} / {self.software_token.token_id}"
-
-    @property
-    def is_locked(self) -> bool:
-        return self.locked_at is not None
 
     def verify_token(self, token) -> bool:
         """django-otp's entry point; goes through the one verifier."""

@@ -5,11 +5,10 @@ import secrets
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from accounts import audit
-from accounts.models import Contract
+from accounts import audit, gate, locks
+from accounts.models import Contract, Lock
 from ibank import clock
 from ibank.counters import count_failure
-from ibank.helpdesk import with_contact
 from ibank.notices import mask_token_id, notify
 
 from . import tokenid, totp
@@ -52,14 +51,6 @@ def token_issue(*, kind: str, request=None) -> tuple[SoftwareToken, bytes]:
 
 
 # -- registration, exchange, stop (SPEC §4.2–§4.4) ---------------------------
-
-
-def authorization_method(contract: Contract) -> str:
-    """What authorizes this contract's transactions (SPEC §5): ``"otp"`` with a token,
-    otherwise the contract's own 資金移動用パスワード (``"password"``) or card (``"card"``)."""
-    if TokenBinding.objects.filter(contract=contract).exists():
-        return "otp"
-    return contract.transaction_method
 
 
 class TokenFlowError(Exception):
@@ -105,7 +96,12 @@ class TokenLocked(TokenFlowError):
 
 
 class TokenSetupLocked(TokenFlowError):
-    message = with_contact(_("ワンタイムパスワードの誤りが規定回数に達したため、トークンの登録を停止しています。"))
+    message = gate.TOKEN_SETUP_LOCKED
+
+    def __init__(self, message=None):
+        super().__init__()
+        if message is not None:
+            self.message = message
 
 
 class ContractHasToken(TokenFlowError):
@@ -158,8 +154,13 @@ def registrable_token(token_id: str, *, lock: bool = False, contract: Contract |
 
 
 def _lock_contract(contract: Contract) -> None:
-    # Serialises the token flows of one contract (PostgreSQL; SQLite serialises all writes).
-    Contract.objects.select_for_update().filter(pk=contract.pk).values_list("pk").get()
+    """Serialise the token flows of one contract (PostgreSQL; SQLite serialises all writes).
+
+    FOR NO KEY UPDATE: it must not block the key-share locks that inserting an audit entry for the contract
+    takes (a verification that consumed a code holds the binding's row and then inserts its audit entry;
+    FOR UPDATE here, then waiting for the binding, made a deadlock of 32 concurrent stops).
+    """
+    Contract.objects.select_for_update(no_key=True).filter(pk=contract.pk).values_list("pk").get()
 
 
 def _verify_or_rollback(binding_pk: int, code: str, *, request, action: str) -> None:
@@ -189,25 +190,36 @@ def _refused(request, action: str, contract: Contract, token_id: str, refused: _
             status=SoftwareToken.Status.LOCKED
         )
         audit.record(request, "token.setup_lock", ok=True, contract=contract, token_id=token_id)
-    if count_failure(
-        Contract, contract.pk, count_field="token_setup_failures", locked_field="token_setup_locked_at", limit=limit
-    ):
+    counted = locks.count_failure(
+        model=Contract,
+        pk=contract.pk,
+        field="token_setup_failures",
+        contract_id=contract.pk,
+        kind=Lock.Kind.TOKEN_SETUP,
+        limit=limit,
+        by=audit.actor_name(request, contract),
+    )
+    if counted.newly_locked:
         audit.record(request, "register.lock", ok=True, contract=contract, reason="too_many_failures")
         notify(contract, "token_setup_locked")
-    contract.refresh_from_db(fields=["token_setup_failures", "token_setup_locked_at"])
-    if contract.token_setup_locked_at is not None:
+    if not counted.counted or counted.failures >= limit:
         return TokenSetupLocked()
     token_locked = SoftwareToken.objects.filter(pk=token_pk, status=SoftwareToken.Status.LOCKED).exists()
     return TokenLocked() if token_locked else OtpRefused(result)
 
 
-def _check_setup_allowed(contract: Contract) -> None:
-    if Contract.objects.filter(pk=contract.pk, token_setup_locked_at__isnull=False).exists():
-        raise TokenSetupLocked
+def _check_setup_allowed(contract: Contract, action: gate.Action) -> None:
+    refused = gate.ask_again(contract, action)  # under the contract's row lock: the latest state
+    if not refused:
+        raise TokenSetupLocked(refused.message)
 
 
 def _setup_succeeded(contract: Contract) -> None:
-    Contract.objects.filter(pk=contract.pk, token_setup_locked_at__isnull=True).update(token_setup_failures=0)
+    guard = (Lock.Kind.TOKEN_SETUP,)
+    if not locks.accept(
+        model=Contract, pk=contract.pk, field="token_setup_failures", contract_id=contract.pk, guard=guard
+    ):
+        raise TokenSetupLocked
 
 
 def token_register(*, request, contract: Contract, token_id: str, code: str, login_otp: bool) -> TokenBinding:
@@ -219,7 +231,7 @@ def token_register(*, request, contract: Contract, token_id: str, code: str, log
     try:
         with transaction.atomic():
             _lock_contract(contract)
-            _check_setup_allowed(contract)
+            _check_setup_allowed(contract, gate.Action.TOKEN_REGISTER)
             if TokenBinding.objects.filter(contract=contract).exists():
                 raise ContractHasToken
             token = registrable_token(token_id, lock=True)
@@ -255,7 +267,7 @@ def token_exchange(*, request, contract: Contract, old_token_pk: int, new_token_
     try:
         with transaction.atomic():
             _lock_contract(contract)
-            _check_setup_allowed(contract)
+            _check_setup_allowed(contract, gate.Action.TOKEN_EXCHANGE)
             binding = (
                 TokenBinding.objects.select_for_update()
                 .filter(contract=contract, software_token_id=old_token_pk)
@@ -325,7 +337,7 @@ def token_reset(*, request, contract: Contract, reason: str, reference: str) -> 
     register a new token from the login page. Returns the old token ID, if any.
     """
     _lock_contract(contract)
-    Contract.objects.filter(pk=contract.pk).update(lost_reported_at=None)
+    locks.lift(contract, Lock.Kind.LOST, by=audit.actor_name(request, contract), reason=reason)
     binding = TokenBinding.objects.select_for_update().filter(contract=contract).first()
     token_id = _unbind(binding) if binding is not None else None
     audit.record(

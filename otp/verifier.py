@@ -27,16 +27,16 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
-from accounts import audit
-from accounts.models import AuditEntry
+from accounts import audit, locks
+from accounts.models import AuditEntry, Lock
 from ibank import clock
-from ibank.counters import count_failure
 from ibank.notices import notify
 from ibank.text import half_width_digits
 
 from . import totp
 from .conf import otp_settings
 from .models import TokenBinding
+from .rules import token_refusal
 
 _CODE = re.compile(r"[0-9]{6}")
 
@@ -88,10 +88,8 @@ def verify(
         digest of the transaction being authorized); never a secret.
     :returns: a :class:`Result`; ``result.ok`` tells whether the code was accepted.
     """
-    if binding.contract.lost_reported_at is not None:
-        return _finish(request, action, binding, Outcome.LOST, **detail)
-    if binding.is_locked:
-        return _finish(request, action, binding, Outcome.LOCKED, **detail)
+    # The locks (OTP lock, 紛失届) are not read first: the accepting and the counting statements each carry
+    # them as a condition, so a code is never accepted, nor a guess counted, while one is in force.
     token = binding.software_token
     if not allow_expired_type and not token.policy.is_usable():
         return _finish(request, action, binding, Outcome.TOKEN_EXPIRED, **detail)
@@ -115,37 +113,47 @@ def verify(
         if _accept(binding, step=step, drift=drift, now=now, audit_entry=ok_entry):
             binding.last_step, binding.drift, binding.failures, binding.last_used_at = step, drift, 0, now
             return Result(Outcome.OK)
-        # A valid code of a step already used (or the binding was locked meanwhile).
+        # A valid code of a step already used (or the token was locked meanwhile).
         # Not counted toward the lock: it is no guess and can never succeed, and a
         # double-submitted form must not lock the customer out.
-        if not _reload(binding):
-            return _finish(request, action, binding, Outcome.GONE, **detail)
-        return _finish(request, action, binding, Outcome.LOCKED if binding.is_locked else Outcome.REUSED, **detail)
+        return _finish(request, action, binding, _why_not(binding) or Outcome.REUSED, **detail)
 
-    now_locked = count_failure(
-        TokenBinding,
-        binding.pk,
-        count_field="failures",
-        locked_field="locked_at",
-        limit=otp_settings.IBANK_OTP_MAX_FAILURES,
+    limit = otp_settings.IBANK_OTP_MAX_FAILURES
+    counted = locks.count_failure(
+        model=TokenBinding,
+        pk=binding.pk,
+        field="failures",
+        contract_id=binding.contract_id,
+        kind=Lock.Kind.OTP,
+        guard_kinds=(Lock.Kind.LOST,),
+        limit=limit,
+        by=audit.actor_name(request, binding.contract),
     )
-    if not _reload(binding):
-        return _finish(request, action, binding, Outcome.GONE, **detail)
-    _finish(request, action, binding, Outcome.WRONG, failures=binding.failures, **detail)
-    if now_locked:
+    if not counted.counted:  # locked by a guess that raced this one, or the token is gone: this one is void
+        return _finish(request, action, binding, _why_not(binding) or Outcome.LOCKED, **detail)
+    binding.failures = counted.failures
+    _finish(request, action, binding, Outcome.WRONG, failures=counted.failures, **detail)
+    if counted.newly_locked:
         audit.record(request, "otp.lock", ok=True, contract=binding.contract, reason="too_many_failures")
         notify(binding.contract, "otp_locked")
-    left = max(0, otp_settings.IBANK_OTP_MAX_FAILURES - binding.failures)
-    return Result(Outcome.WRONG, now_locked=now_locked, left=left)
+    return Result(Outcome.WRONG, now_locked=counted.newly_locked, left=max(0, limit - counted.failures))
 
 
-def _reload(binding: TokenBinding) -> bool:
-    """Re-read the counters; False if the binding was removed meanwhile (a stop committed during the check)."""
-    try:
-        binding.refresh_from_db(fields=["failures", "locked_at"])
-    except TokenBinding.DoesNotExist:
-        return False
-    return True
+_REFUSALS = {Lock.Kind.LOST: Outcome.LOST, Lock.Kind.OTP: Outcome.LOCKED}
+
+
+def _refusal(binding: TokenBinding) -> Outcome | None:
+    """The token may not be used now (the rule the gate applies to every token action)."""
+    refused = token_refusal(binding.contract, locks.open_locks(binding.contract))
+    return _REFUSALS[refused.kind] if refused is not None else None
+
+
+def _why_not(binding: TokenBinding) -> Outcome | None:
+    """After a write that changed nothing: the binding is gone, or a lock is now in force (re-read)."""
+    if not TokenBinding.objects.filter(pk=binding.pk).exists():
+        return Outcome.GONE
+    locks.forget(binding.contract)
+    return _refusal(binding)
 
 
 def _finish(request, action, binding, outcome: Outcome, **detail) -> Result:
@@ -169,13 +177,21 @@ def _accept(binding: TokenBinding, *, step: int, drift: int, now, audit_entry: A
     """
     if connection.vendor == "postgresql":
         return _accept_postgresql(binding, step=step, drift=drift, now=now, audit_entry=audit_entry)
-    with transaction.atomic():
-        accepted = TokenBinding.objects.filter(pk=binding.pk, last_step__lt=step, locked_at__isnull=True).update(
-            last_step=step, drift=drift, failures=0, last_used_at=now
-        )
+    table = connection.ops.quote_name(TokenBinding._meta.db_table)
+    sql = (
+        f"UPDATE {table} SET last_step = %s, drift = %s, failures = 0, last_used_at = %s"  # noqa: S608
+        f" WHERE id = %s AND last_step < %s AND {locks.not_locked_sql(_GUARD)}"
+    )
+    params = [step, drift, connection.ops.adapt_datetimefield_value(now), binding.pk, step]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *locks.not_locked_params(binding.contract_id, _GUARD, now)])
+        accepted = cursor.rowcount
         if accepted:
             audit_entry.save()
     return accepted == 1
+
+
+_GUARD = (Lock.Kind.OTP, Lock.Kind.LOST)
 
 
 def _accept_postgresql(binding: TokenBinding, *, step: int, drift: int, now, audit_entry: AuditEntry) -> bool:
@@ -187,11 +203,12 @@ def _accept_postgresql(binding: TokenBinding, *, step: int, drift: int, now, aud
     sql = (
         f"WITH accepted AS ("  # noqa: S608 (identifiers from model metadata; every value is a parameter)
         f" UPDATE {binding_table} SET last_step = %s, drift = %s, failures = 0, last_used_at = %s"
-        f" WHERE id = %s AND last_step < %s AND locked_at IS NULL RETURNING id)"
+        f" WHERE id = %s AND last_step < %s AND {locks.not_locked_sql(_GUARD)} RETURNING id)"
         f" INSERT INTO {audit_table} ({', '.join(qn(c) for c in columns)})"
         f" SELECT %s, %s, %s, %s, %s, %s, %s::inet, %s, %s::jsonb FROM accepted RETURNING id"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [step, drift, now, binding.pk, step, *values])
+        guard = locks.not_locked_params(binding.contract_id, _GUARD, now)
+        cursor.execute(sql, [step, drift, now, binding.pk, step, *guard, *values])
         row = cursor.fetchone()
     return row is not None

@@ -39,3 +39,29 @@ def stored_session(client) -> tuple[dict, str]:
     data = store.load()
     assert data, "the session store holds nothing for the client's session"
     return data, store.encode(data)
+
+
+def set_lock(contract, kind, *, at=None, until=None):
+    """Put a lock of ``kind`` on ``contract`` as the code would (a row); ``at`` is when it was set."""
+    from accounts import locks
+    from accounts.models import Lock
+
+    assert locks.set_lock(contract, kind, reason="test", by="test", until=until)
+    if at is not None:
+        Lock.objects.filter(contract=contract, kind=kind, lifted_at__isnull=True).update(set_at=at)
+    locks.forget(contract)
+
+
+def is_locked(contract, kind) -> bool:
+    """A lock of ``kind`` is in force on ``contract`` now (read from the lock table, not from a cache)."""
+    from accounts import locks
+
+    return kind in locks.open_locks(contract, refresh=True)
+
+
+def locked_at(contract, kind):
+    """When the lock of ``kind`` in force was set, or None."""
+    from accounts import locks
+
+    lock = locks.open_locks(contract, refresh=True).get(kind)
+    return lock.set_at if lock is not None else None

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from otp import totp
 from otp.models import SoftwareToken
 from tests.conftest import PASSWORD, TRANSFER_PASSWORD
-from tests.helpers import fill_login
+from tests.helpers import fill_login, set_lock
 from tests.transfers.conftest import zengin_master  # noqa: F401 (an autouse fixture: the banks)
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -261,15 +261,16 @@ def test_every_customer_page_fits_a_phone_and_passes_axe(page, live_server, make
         page.get_by_role("button", name="ログイン", exact=True).click()
     expect(page.locator(".form-errors")).to_contain_text("ログインを停止しています")
     walk.check("login locked")
-    TokenBinding.objects.filter(contract=token_customer).update(failures=5, locked_at=clock.now())
+    TokenBinding.objects.filter(contract=token_customer).update(failures=5)
+    set_lock(token_customer, "otp")
     fill_login(page, token_customer)
     page.get_by_role("button", name="ログイン", exact=True).click()
     expect(page.locator(".form-errors")).to_contain_text("ワンタイムパスワードによる認証を停止しています")
     walk.check("login: OTP locked")
     blocked = make_contract()
-    Contract.objects.filter(pk=blocked.pk).update(
-        transaction_failures=5, transaction_locked_at=clock.now(), payeasy_blocked_on=clock.now().date()
-    )
+    Contract.objects.filter(pk=blocked.pk).update(transaction_failures=5)
+    set_lock(blocked, "transaction")
+    set_lock(blocked, "payeasy", until=clock.now() + datetime.timedelta(hours=1))
     page.goto(base + "/login/")
     fill_login(page, blocked)
     page.get_by_role("button", name="ログイン", exact=True).click()

@@ -6,9 +6,9 @@ import time
 import pytest
 from django.db import connection
 
-from accounts.models import Contract
 from otp import totp
 from tests.conftest import PASSWORD
+from tests.helpers import is_locked
 from tests.live import Client, flush_redis, gunicorn, server_env
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -62,7 +62,7 @@ def test_lockout_counts_across_servers(servers, contract):
     a, b = servers
     for i in range(5):
         login(Client((a, b)[i % 2]), contract.contract_id, "Wrong123")
-    assert Contract.objects.get(pk=contract.pk).is_login_locked
+    assert is_locked(contract, "login")
     _status, _location, body = login(Client(a), contract.contract_id)
     assert "ログインを停止しています" in body
 

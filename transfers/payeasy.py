@@ -16,19 +16,17 @@
   DONE payment per bill) backs the rule in the database.
 """
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Case, F, Value, When
+from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from accounts import audit
-from accounts.models import Account, Contract
+from accounts import audit, gate, locks
+from accounts.models import Account, Contract, Lock
 from ibank import clock
-from ibank.helpdesk import CONTACT
 from ibank.notices import notify
 
 from . import ledger
@@ -73,11 +71,7 @@ TRIES_LEFT = _("番号の誤りがあと%(left)d回続くと、本日は収納�
 
 
 class Blocked(PayeasyError):
-    message = format_lazy(
-        "{}{}",
-        _("番号の誤りが続いたため、本日は収納サービスをご利用いただけません。明日以降にあらためてお手続きください。"),
-        format_lazy("{}{}", _("お急ぎの場合は、"), CONTACT),
-    )
+    message = gate.PAYEASY_BLOCKED
     reason = "blocked"
 
 
@@ -110,54 +104,73 @@ def max_failures() -> int:
     return settings.IBANK_PAYEASY_MAX_FAILURES
 
 
-def is_blocked(contract: Contract, on: date | None = None) -> bool:
-    return contract.payeasy_blocked_on is not None and contract.payeasy_blocked_on == (on or today())
+def is_blocked(contract: Contract) -> bool:
+    """Pay-easy is blocked for ``contract`` now (the gate's answer, read afresh)."""
+    answer = gate.ask_again(contract, gate.Action.PAYEASY)
+    return not answer and answer.kind == Lock.Kind.PAYEASY
+
+
+def _block_until(on: date) -> datetime:
+    """A block lasts the rest of the JST day ``on``."""
+    return timezone.make_aware(datetime.combine(on + timedelta(days=1), time.min))
 
 
 def _count_wrong(request, contract: Contract, error_class, **detail):
-    """Count one wrong entry (a new JST day starts a new run); block at the limit. Raises the customer's error."""
-    on = today()
-    with transaction.atomic():
-        Contract.objects.filter(pk=contract.pk).update(
-            payeasy_failures=Case(When(payeasy_failure_date=on, then=F("payeasy_failures") + 1), default=Value(1)),
-            payeasy_failure_date=on,
-        )
-        newly_blocked = (
-            Contract.objects.filter(pk=contract.pk, payeasy_failure_date=on, payeasy_failures__gte=max_failures())
-            .exclude(payeasy_blocked_on=on)
-            .update(payeasy_blocked_on=on)
-        )
-        contract.refresh_from_db(fields=["payeasy_failures", "payeasy_failure_date", "payeasy_blocked_on"])
-        audit.record(
-            request,
-            "payeasy.input",
-            ok=False,
-            contract=contract,
-            reason=error_class.reason,
-            failures=contract.payeasy_failures,
-            **detail,
-        )
-        if newly_blocked:
-            audit.record(request, "payeasy.block", ok=True, contract=contract, failures=contract.payeasy_failures)
-    if newly_blocked:
+    """Count one wrong entry (a new JST day starts a new run) and block at the limit, in one statement.
+    Raises the customer's error; an entry made once the block is in force is void (Blocked)."""
+    on, limit = today(), max_failures()
+    day = connection.ops.adapt_datefield_value(on)
+    counted = locks.count_failure(
+        model=Contract,
+        pk=contract.pk,
+        field="payeasy_failures",
+        contract_id=contract.pk,
+        kind=Lock.Kind.PAYEASY,
+        limit=limit,
+        by=audit.actor_name(request, contract),
+        increment=(
+            "CASE WHEN payeasy_failure_date = %s THEN payeasy_failures + 1 ELSE 1 END, payeasy_failure_date = %s",
+            [day, day],
+            "payeasy_failure_date IS NULL OR payeasy_failure_date <> %s OR payeasy_failures < %s",
+            [day, limit],
+        ),
+        until=_block_until(on),
+    )
+    if not counted.counted:
+        audit.record(request, "payeasy.input", ok=False, contract=contract, reason=Blocked.reason, **detail)
+        raise Blocked
+    contract.payeasy_failures = counted.failures
+    audit.record(
+        request,
+        "payeasy.input",
+        ok=False,
+        contract=contract,
+        reason=error_class.reason,
+        failures=counted.failures,
+        **detail,
+    )
+    if counted.newly_locked:
+        audit.record(request, "payeasy.block", ok=True, contract=contract, failures=counted.failures)
         notify(contract, "payeasy_blocked")
-    if is_blocked(contract, on):
+    if counted.failures >= limit:
         raise Blocked
     error = error_class()
-    left = max_failures() - contract.payeasy_failures
+    left = limit - counted.failures
     if left <= 3:
         error.message = f"{error.message}{TRIES_LEFT % {'left': left}}"
     raise error
 
 
-def _right_entry(contract: Contract) -> None:
-    if contract.payeasy_failures:
-        Contract.objects.filter(pk=contract.pk).exclude(payeasy_blocked_on=today()).update(payeasy_failures=0)
-        contract.payeasy_failures = 0
+def _right_entry(request, contract: Contract) -> None:
+    """A right entry ends the run, unless a block was set meanwhile (a wrong entry that raced it): refused."""
+    guard = (Lock.Kind.PAYEASY,)
+    if not locks.accept(model=Contract, pk=contract.pk, field="payeasy_failures", contract_id=contract.pk, guard=guard):
+        audit.record(request, "payeasy.input", ok=False, contract=contract, reason=Blocked.reason)
+        raise Blocked
+    contract.payeasy_failures = 0
 
 
 def _refuse_if_blocked(request, contract: Contract) -> None:
-    contract.refresh_from_db(fields=["payeasy_blocked_on"])
     if is_blocked(contract):
         audit.record(request, "payeasy.input", ok=False, contract=contract, reason=Blocked.reason)
         raise Blocked
@@ -190,7 +203,7 @@ def bill_lookup(
     right = constant_time_compare((bill or _NO_BILL).confirmation_number, confirmation_number)
     if bill is None or not right:
         _count_wrong(request, contract, WrongNumbers, biller_number=biller.number)
-    _right_entry(contract)
+    _right_entry(request, contract)
     if bill.is_paid:
         audit.record(request, "payeasy.input", ok=False, contract=contract, reason=BillPaid.reason, bill=bill.pk)
         raise BillPaid

@@ -14,8 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from accounts import gate
+from accounts.models import Lock
 from ibank import pending
-from otp.models import TokenBinding
 
 from . import payeasy
 from .forms import BillerForm, BillNumbersForm
@@ -28,10 +29,6 @@ CONFIRMED_KEY = "_ibank_payeasy_confirmed"  # [reference, digest, started at]
 BILLER_EXPIRED = _("一定時間が経過したため、収納機関番号の入力からやり直してください。")
 NOT_CONFIRMED = _("お支払いの内容を確認してから、認証に進んでください。")
 CANCELLED = _("お支払いを中止しました。")
-TOKEN_HOLDER = _(
-    "ワンタイムパスワードを利用登録されているお客様は、携帯電話からはお取引（振込・収納サービス）をご利用いただけません。"
-    "パソコンまたはスマートフォンからご利用ください。"
-)
 
 
 @dataclass(frozen=True)
@@ -41,7 +38,7 @@ class UI:
     prefix: str
     templates: str
     menu: str
-    token_holders_refused: bool = False
+    channel: gate.Channel = gate.Channel.BROWSER
 
     def url(self, name: str) -> str:
         return f"{self.prefix}{name}"
@@ -53,10 +50,21 @@ class UI:
 BROWSER = UI(prefix="", templates="transfers", menu="accounts-menu")
 
 
-def token_holder_refused(request, ui: UI):
-    """The feature-phone IB: a customer with a token transacts from a PC or smartphone only (SPEC §6)."""
-    if ui.token_holders_refused and TokenBinding.objects.filter(contract=request.contract).exists():
-        return render(request, ui.template("refused.html"), {"message": TOKEN_HOLDER}, status=403)
+def channel_refused(request, ui: UI, action: gate.Action = gate.Action.PAYEASY):
+    """A page refusing ``action`` on this channel, as the gate decides (a token holder on /m/, SPEC §6)."""
+    answer = gate.may(request.contract, action, channel=ui.channel)
+    if not answer and answer.kind == "channel":
+        return render(request, ui.template("refused.html"), {"message": answer.message}, status=403)
+    return None
+
+
+def _refused(request, ui: UI):
+    """The channel's refusal, or the Pay-easy block's page, or None (a locked method is met at 認証)."""
+    if refused := channel_refused(request, ui):
+        return refused
+    answer = gate.may(request.contract, gate.Action.PAYEASY, channel=ui.channel)
+    if not answer and answer.kind == Lock.Kind.PAYEASY:
+        return _blocked(request, ui)
     return None
 
 
@@ -80,11 +88,9 @@ def _blocked(request, ui: UI):
 
 def start_view(request, ui: UI = BROWSER):
     """入力 (1): the 収納機関番号."""
-    if refused := token_holder_refused(request, ui):
+    if refused := _refused(request, ui):
         return refused
     contract = request.contract
-    if payeasy.is_blocked(contract):
-        return _blocked(request, ui)
     form = BillerForm(request.POST or None, initial={"biller_number": request.GET.get("biller", "")[:5]})
     if request.method == "POST" and form.is_valid():
         try:
@@ -103,11 +109,9 @@ def start_view(request, ui: UI = BROWSER):
 
 def numbers_view(request, ui: UI = BROWSER):
     """入力 (2): the numbers of the biller's kind, and the account to pay from; then the bill is fetched."""
-    if refused := token_holder_refused(request, ui):
+    if refused := _refused(request, ui):
         return refused
     contract = request.contract
-    if payeasy.is_blocked(contract):
-        return _blocked(request, ui)
     stored = pending.get(request, BILLER_KEY)
     biller = Biller.objects.filter(number=stored[0], is_active=True).first() if stored else None
     if biller is None:
@@ -145,7 +149,7 @@ def numbers_view(request, ui: UI = BROWSER):
 
 def confirm_view(request, reference, ui: UI = BROWSER):
     """確認: the bill as fetched (収納機関, 内容, 金額); 確認 fixes it (digest) and leads to 認証."""
-    if refused := token_holder_refused(request, ui):
+    if refused := channel_refused(request, ui):
         return refused
     payment = _get_payment(request, reference)
     if payment.is_executed:
@@ -172,7 +176,7 @@ def confirm_view(request, reference, ui: UI = BROWSER):
 @sensitive_post_parameters()
 def authorize_view(request, reference, ui: UI = BROWSER):
     """認証: the contract's method (OTP, 資金移動用パスワード or card); then the bill is paid, once."""
-    if refused := token_holder_refused(request, ui):
+    if refused := channel_refused(request, ui):
         return refused
     payment = _get_payment(request, reference)
     if payment.is_executed:
@@ -193,19 +197,23 @@ def authorize_view(request, reference, ui: UI = BROWSER):
             return redirect(ui.url("payeasy-new"))
         return redirect(ui.url("payeasy-result"), reference=reference)
 
-    response = authorization_step(
-        request,
-        ui.template("payeasy_authorize.html"),
-        action="payeasy.authorize",
-        on_success=execute,
-        context={"payment": payment, "steps": _steps(2)},
-        detail={"reference": reference, "digest": digest},
-    )
-    if request.method == "POST" and response.status_code == 200:
+    def after_refusal():
         payment.refresh_from_db()
         if payment.is_executed:  # a double click: the first one paid the bill
             return redirect(ui.url("payeasy-result"), reference=reference)
-    return response
+        return None
+
+    return authorization_step(
+        request,
+        ui.template("payeasy_authorize.html"),
+        action=gate.Action.PAYEASY,
+        audit_action="payeasy.authorize",
+        on_success=execute,
+        on_reused=after_refusal,
+        channel=ui.channel,
+        context={"payment": payment, "steps": _steps(2)},
+        detail={"reference": reference, "digest": digest},
+    )
 
 
 @require_POST

@@ -14,7 +14,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from accounts import authorization
+from accounts import authorization, gate
 from accounts import services as account_services
 from accounts.decorators import customer_required
 from accounts.models import Account
@@ -81,6 +81,7 @@ def menu_view(request):
     binding = TokenBinding.objects.for_verify().filter(contract=contract).first()
     contract._authorization_binding = binding  # what the authorization registry asks of it: no second read
     method = authorization.method_for(contract)
+    answer = gate.may(contract, gate.Action.TRANSFER)
     return render(
         request,
         "transfers/menu.html",
@@ -89,9 +90,10 @@ def menu_view(request):
             "accounts": contract.accounts.customer(),
             "binding": binding,
             "token_expired_message": TOKEN_EXPIRED,
+            "token_lock": "" if answer else answer.kind,
             "authorization_label": method.label,
-            "authorization_locked": (locked := method.is_locked(contract)),
-            "authorization_locked_message": method.locked_message(contract) if locked else "",
+            "authorization_locked": not answer,
+            "authorization_locked_message": "" if answer else answer.message,
             "previous_logins": account_services.previous_logins(
                 contract=contract, current_record_id=request.session.get(account_services.SESSION_LOGIN_RECORD)
             ),
@@ -222,7 +224,6 @@ def confirm_view(request, reference):
 @csrf_protect
 def authorize_view(request, reference):
     """認証: the contract's method (OTP, 資金移動用パスワード or card), then the money moves once."""
-    contract = request.contract
     transfer = _get_transfer(request, reference)
     if transfer.is_executed:
         return redirect("transfers-result", reference=reference)
@@ -230,38 +231,22 @@ def authorize_view(request, reference):
     if digest is None:
         messages.warning(request, CONFIRM_EXPIRED if transfer.status == Transfer.Status.CONFIRMED else NOT_CONFIRMED)
         return redirect("transfers-confirm", reference=reference)
-    method = authorization.method_for(contract)
-    locked = method.is_locked(contract)
-    form = authorization.AuthorizationForm(
-        request.POST if request.method == "POST" and not locked else None, method=method, contract=contract
-    )
-    if request.method == "POST" and not locked and form.is_valid():
-        outcome = method.authorize(
-            request=request,
-            contract=contract,
-            data=form.cleaned_data,
-            action="transfer.authorize",
-            reference=reference,
-            digest=digest,
-        )
-        if outcome.ok:
-            return _execute(request, transfer, digest)
+
+    def after_refusal():
         transfer.refresh_from_db()
-        if outcome.reused and transfer.is_executed:  # a double click: the first one moved the money
+        if transfer.is_executed:  # a double click: the first one moved the money
             return redirect("transfers-result", reference=reference)
-        form.apply(outcome)
-        locked = outcome.locked
-    return render(
+        return None
+
+    return authorization_step(
         request,
         "transfers/authorize.html",
-        {
-            "transfer": transfer,
-            "steps": _steps(2),
-            "form": form,
-            "method": method,
-            "locked": locked,
-            "locked_message": method.locked_message(contract) if locked else "",
-        },
+        action=gate.Action.TRANSFER,
+        audit_action="transfer.authorize",
+        on_success=lambda: _execute(request, transfer, digest),
+        on_reused=after_refusal,
+        context={"transfer": transfer, "steps": _steps(2)},
+        detail={"reference": reference, "digest": digest},
     )
 
 
@@ -473,7 +458,7 @@ def limit_authorize_view(request):
             request=request,
             contract=contract,
             new_limit=new_limit,
-            at_once=authorization.method_for(contract).key == "otp",
+            at_once=authorization.method_for(contract).raises_limit_at_once,
         )
         if effective == services.today():
             messages.success(request, LIMIT_RAISED_NOW)
@@ -484,37 +469,46 @@ def limit_authorize_view(request):
     return authorization_step(
         request,
         "transfers/limit_authorize.html",
-        action="limit.authorize",
+        action=gate.Action.LIMIT_CHANGE,
+        audit_action="limit.authorize",
         on_success=done,
         context={"new_limit": new_limit},
         detail={"new_limit": new_limit},
     )
 
 
-def authorization_step(request, template, *, action, on_success, context, detail=None):
-    """A step authorized by the contract's method (OTP, 資金移動用パスワード or card); on success, ``on_success()``."""
+def authorization_step(
+    request, template, *, action, audit_action, on_success, context, detail=None, on_reused=None, channel=None
+):
+    """A step authorized by the contract's method (OTP, 資金移動用パスワード or card) once the gate allows
+    ``action``; on success, ``on_success()``. ``on_reused()`` may answer a double submission (a right answer
+    already used) with the result of the first one."""
     contract = request.contract
+    channel = channel or gate.Channel.BROWSER
+    answer = gate.may(contract, action, channel=channel)
     method = authorization.method_for(contract)
-    locked = method.is_locked(contract)
     form = authorization.AuthorizationForm(
-        request.POST if request.method == "POST" and not locked else None, method=method, contract=contract
+        request.POST if request.method == "POST" and answer else None, method=method, contract=contract
     )
-    if request.method == "POST" and not locked and form.is_valid():
+    if request.method == "POST" and answer and form.is_valid():
         outcome = method.authorize(
-            request=request, contract=contract, data=form.cleaned_data, action=action, **(detail or {})
+            request=request, contract=contract, data=form.cleaned_data, action=audit_action, **(detail or {})
         )
         if outcome.ok:
             return on_success()
+        if outcome.reused and on_reused is not None and (response := on_reused()) is not None:
+            return response
         form.apply(outcome)
-        locked = outcome.locked
+        if outcome.locked:
+            answer = gate.ask_again(contract, action, channel=channel)
     return render(
         request,
         template,
         {
             "form": form,
             "method": method,
-            "locked": locked,
-            "locked_message": method.locked_message(contract) if locked else "",
+            "locked": not answer,
+            "locked_message": "" if answer else answer.message,
             **context,
         },
     )
@@ -569,7 +563,8 @@ def email_authorize_view(request):
     return authorization_step(
         request,
         "transfers/email_authorize.html",
-        action="email.authorize",
+        action=gate.Action.EMAIL_CHANGE,
+        audit_action="email.authorize",
         on_success=done,
         context={"new_email": new_email},
     )

@@ -4,6 +4,8 @@ from django_otp import DEVICE_ID_SESSION_KEY
 
 from accounts.models import AuditEntry, Contract, StaffDevice
 from otp.models import TokenBinding
+from tests.helpers import is_locked, set_lock
+from transfers import payeasy
 
 STAFF_KEY = bytes(range(20))
 
@@ -120,27 +122,24 @@ def test_unlocks_in_the_admin_take_a_reason_and_lift_only_their_kind(staff_clien
     now = clock.now()
     from django.utils import timezone
 
-    Contract.objects.filter(pk=token_contract.pk).update(
-        login_failures=5,
-        login_locked_at=now,
-        transaction_locked_at=now,
-        ib_suspended_at=now,
-        payeasy_failures=10,
-        payeasy_blocked_on=timezone.localdate(now),
-    )
-    TokenBinding.objects.filter(pk=token_contract.binding.pk).update(failures=5, locked_at=now)
+    Contract.objects.filter(pk=token_contract.pk).update(login_failures=5, payeasy_failures=10)
+    for kind in ("login", "transaction", "ib_suspension"):
+        set_lock(token_contract, kind, at=now)
+    set_lock(token_contract, "payeasy", until=payeasy._block_until(timezone.localdate(now)))
+    TokenBinding.objects.filter(pk=token_contract.binding.pk).update(failures=5)
+    set_lock(token_contract, "otp")
     response = _operate(staff_client, token_contract, "unlock_login", reason="")
     assert response.status_code == 200 and "理由" in response.content.decode()  # no reason, nothing done
-    assert Contract.objects.get(pk=token_contract.pk).is_login_locked
+    assert is_locked(token_contract, "login")
     page = staff_client.get(reverse("admin:accounts_contract_change", args=[token_contract.pk])).content.decode()
     assert "収納サービス利用停止（本日）" in page
     for operation in ["unlock_login", "unlock_otp", "unlock_ib_suspension", "unlock_payeasy"]:
         assert _operate(staff_client, token_contract, operation).status_code == 302
     contract = Contract.objects.get(pk=token_contract.pk)
-    assert contract.login_locked_at is None and contract.ib_suspended_at is None
-    assert contract.payeasy_blocked_on is None and contract.payeasy_failures == 0
-    assert contract.transaction_locked_at is not None  # not asked for: stays
-    assert TokenBinding.objects.get(pk=token_contract.binding.pk).locked_at is None
+    assert not is_locked(contract, "login") and not is_locked(contract, "ib_suspension")
+    assert not is_locked(contract, "payeasy") and contract.payeasy_failures == 0
+    assert is_locked(contract, "transaction")  # not asked for: stays
+    assert not is_locked(token_contract, "otp")
     entries = AuditEntry.objects.filter(
         contract=contract, action__in=["login.unlock", "otp.unlock", "ib_suspension.unlock", "payeasy.unlock"]
     )
@@ -164,9 +163,8 @@ def test_customer_users_are_not_editable_in_the_admin(staff_client, contract):
 
 
 def test_the_contract_list_shows_token_status_and_locks_and_finds_by_token_id(staff_client, token_contract):
-    from ibank import clock
 
-    Contract.objects.filter(pk=token_contract.pk).update(login_locked_at=clock.now())
+    set_lock(token_contract, "login")
     page = staff_client.get(
         reverse("admin:accounts_contract_changelist"), {"q": token_contract.binding.software_token.token_id}
     ).content.decode()

@@ -5,8 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from accounts.models import Contract
 from tests.conftest import PASSWORD
+from tests.helpers import is_locked
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -65,7 +65,7 @@ def test_lockout_message_in_the_browser(page, live_server, contract):
     # what was typed in the ID is kept, the password is not
     expect(page.get_by_label("契約者ID（利用者番号）")).to_have_value(contract.contract_id)
     expect(page.get_by_label("ログインパスワード")).to_have_value("")
-    assert Contract.objects.get(pk=contract.pk).login_locked_at is not None
+    assert is_locked(contract, "login")
 
 
 def test_field_error_is_announced_with_the_field(page, live_server, db):

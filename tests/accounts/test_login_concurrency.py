@@ -3,6 +3,7 @@ from django.test import Client
 
 from accounts.models import AuditEntry, Contract
 from tests.concurrency import run_concurrently
+from tests.helpers import is_locked, locked_at
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -19,7 +20,7 @@ def test_concurrent_wrong_passwords_lose_no_count_and_lock_once(contract):
     assert contract.login_failures == counted  # every counted failure is in the database: no lost update
     assert counted + refused == 12  # every attempt was either counted or refused as locked
     assert counted >= 5
-    assert contract.login_locked_at is not None
+    assert is_locked(contract, "login")
     assert AuditEntry.objects.filter(action="login.lock", contract=contract).count() == 1
 
 
@@ -33,12 +34,12 @@ def test_no_login_succeeds_after_the_lock(contract):
     for _ in range(3):
         run_concurrently(attempt, 8)
         contract.refresh_from_db()
-        if contract.login_locked_at is not None:
+        if is_locked(contract, "login"):
             break
         Contract.objects.filter(pk=contract.pk).update(login_failures=4)
     # a success may reset the count first (then no lock); a lock, once set, lets nobody in after it
-    if contract.login_locked_at is not None:
+    if is_locked(contract, "login"):
         ok_after = AuditEntry.objects.filter(
-            action="login", outcome="ok", contract=contract, at__gt=contract.login_locked_at
+            action="login", outcome="ok", contract=contract, at__gt=locked_at(contract, "login")
         )
         assert not ok_after.exists()

@@ -11,6 +11,7 @@ from accounts.models import AuditEntry, Contract, StaffDevice, User
 from accounts.staff import LOGIN_FAILED
 from ibank import crypto
 from tests.conftest import PASSWORD
+from tests.helpers import is_locked
 
 LOGIN = reverse("admin:login")
 STAFF_PASSWORD = "clerk-pass-123"
@@ -80,7 +81,7 @@ def test_a_customers_wrong_passwords_at_the_admin_count_toward_the_customer_lock
     for _ in range(5):
         post(client, contract.contract_id, "Wrong123")
     contract.refresh_from_db()
-    assert contract.is_login_locked
+    assert is_locked(contract, "login")
     assert AuditEntry.objects.filter(action="login.lock", contract=contract).count() == 1
 
 

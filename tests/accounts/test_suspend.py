@@ -2,11 +2,12 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts import forms
-from accounts.models import AuditEntry, Contract
+from accounts.models import AuditEntry
 from accounts.views import SUSPENDED
 from ibank.notices import subject
 from tests import helpers
 from tests.conftest import PASSWORD
+from tests.helpers import is_locked
 
 LOGIN = reverse("accounts-login")
 MENU = reverse("accounts-menu")
@@ -28,7 +29,7 @@ def test_unconfirmed_suspension_changes_nothing(client, contract):
     login(client, contract)
     response = client.post(SUSPEND, {})
     assert response.context["form"].errors["confirm"] == [str(forms.SUSPEND_UNCONFIRMED)]
-    assert Contract.objects.get(pk=contract.pk).ib_suspended_at is None
+    assert not is_locked(contract, "ib_suspension")
 
 
 def test_suspension_stops_everything_at_once(client, contract, mailoutbox, django_capture_on_commit_callbacks):
@@ -40,7 +41,7 @@ def test_suspension_stops_everything_at_once(client, contract, mailoutbox, djang
     assert response.redirect_chain[-1][0] == LOGIN
     assert str(SUSPENDED) in response.content.decode()
     assert "(00004)" in str(SUSPENDED)
-    assert Contract.objects.get(pk=contract.pk).ib_suspended_at is not None
+    assert is_locked(contract, "ib_suspension")
     assert client.get(MENU).status_code == 302
     assert other_device.get(MENU).status_code == 302  # every session of the contract ended
     # no login, no token flow
@@ -55,4 +56,4 @@ def test_suspension_stops_everything_at_once(client, contract, mailoutbox, djang
 def test_suspension_needs_a_post_and_a_login(client, contract):
     assert client.get(SUSPEND)["Location"].startswith(LOGIN)
     assert client.post(SUSPEND, {"confirm": "on"})["Location"].startswith(LOGIN)
-    assert Contract.objects.get(pk=contract.pk).ib_suspended_at is None
+    assert not is_locked(contract, "ib_suspension")

@@ -12,6 +12,7 @@ from otp.models import SoftwareToken, TokenBinding
 from otp.services import token_issue
 from otp.verifier import Outcome, verify
 from tests.conftest import PASSWORD, TRANSFER_PASSWORD
+from tests.helpers import is_locked, set_lock
 
 REASON = "スマートフォン故障のため"
 REF = "R-2026-0001"
@@ -110,18 +111,20 @@ def test_every_operation_needs_a_reason(contract, maker, operation, kwargs):
 def test_lost_device_blocks_login_otp_and_transactions_at_once_and_an_otp_unlock_keeps_it(
     client, token_contract, maker, fake_clock
 ):
-    from accounts import authorization
+    from accounts import authorization, gate
 
     services.contract_report_lost(request=None, staff=maker, contract=token_contract, reason=REASON, reference=REF)
     binding = TokenBinding.objects.for_verify().get(contract=token_contract)
     assert verify(binding, totp.totp(token_contract.key, fake_clock.t)).outcome is Outcome.LOST
     contract = Contract.objects.get(pk=token_contract.pk)
     method = authorization.method_for(contract)
-    assert method.key == "otp" and method.is_locked(contract)
+    refused = gate.may(contract, gate.Action.TRANSFER)
+    assert method.key == "otp" and not refused and refused.kind == "lost"
     # An OTP-failure unlock does not lift a 紛失届.
-    TokenBinding.objects.filter(contract=token_contract).update(failures=5, locked_at=fake_clock.now())
+    TokenBinding.objects.filter(contract=token_contract).update(failures=5)
+    set_lock(token_contract, "otp")
     services.contract_unlock(request=None, staff=maker, contract=token_contract, kind="otp", reason="電話で本人確認")
-    assert Contract.objects.get(pk=token_contract.pk).lost_reported_at is not None
+    assert is_locked(token_contract, "lost")
     fake_clock.advance(30)
     binding = TokenBinding.objects.for_verify().get(contract=token_contract)
     assert verify(binding, totp.totp(token_contract.key, fake_clock.t)).outcome is Outcome.LOST
@@ -135,15 +138,14 @@ def test_each_unlock_lifts_only_its_own_kind(contract, maker):
     from ibank import clock
 
     now = clock.now()
-    Contract.objects.filter(pk=contract.pk).update(
-        login_locked_at=now, login_failures=5, transaction_locked_at=now, token_setup_locked_at=now, ib_suspended_at=now
-    )
+    Contract.objects.filter(pk=contract.pk).update(login_failures=5)
     kinds = ["login", "transaction", "token_setup", "ib_suspension"]
-    fields = ["login_locked_at", "transaction_locked_at", "token_setup_locked_at", "ib_suspended_at"]
+    for kind in kinds:
+        set_lock(contract, kind, at=now)
     for i, kind in enumerate(kinds):
         services.contract_unlock(request=None, staff=maker, contract=contract, kind=kind, reason="本人確認済")
         contract.refresh_from_db()
-        assert [getattr(contract, f) is None for f in fields] == [j <= i for j in range(4)]
+        assert [not is_locked(contract, k) for k in kinds] == [j <= i for j in range(4)]
         assert AuditEntry.objects.filter(action=f"{kind}.unlock", contract=contract).exists()
     with pytest.raises(services.OperationRefused):
         services.contract_unlock(request=None, staff=maker, contract=contract, kind="login", reason="二度目")

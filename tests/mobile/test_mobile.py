@@ -7,8 +7,10 @@ from django.urls import reverse
 
 from accounts.models import Account, AuditEntry, Contract, LoginRecord
 from tests.conftest import CARD, PASSWORD, TRANSFER_PASSWORD
+from tests.helpers import is_locked, set_lock
 from tests.transfers.conftest import zengin_master  # noqa: F401 (the payee's bank)
 from tests.transfers.helpers import login as browser_login
+from transfers import payeasy
 from transfers.models import Payment, Transfer
 from transfers.services import today
 
@@ -57,7 +59,7 @@ def test_the_lockout_is_shared_with_the_browser(client, contract):
     browser = Client()
     for _ in range(2):
         browser.post(reverse("accounts-login"), {"contract_id": contract.contract_id, "password": "Wrong123"})
-    assert Contract.objects.get(pk=contract.pk).is_login_locked
+    assert is_locked(contract, "login")
     response = mobile_login(client, contract)
     assert "ログインを停止しています" in response.content.decode()
 
@@ -239,7 +241,7 @@ def test_the_refusal_and_blocked_pages_are_small_too(client, token_contract, con
     mobile_login(client, token_contract)
     response = client.get(reverse("mobile-transfer"))
     assert len(response.content) <= 5 * 1024 and "<script" not in response.content.decode()
-    Contract.objects.filter(pk=contract.pk).update(payeasy_blocked_on=today())
+    set_lock(contract, "payeasy", until=payeasy._block_until(today()))
     mobile_login(client, contract)
     response = client.get(reverse("mobile-payeasy-new"))
     assert "本日は収納サービスをご利用いただけません" in response.content.decode()

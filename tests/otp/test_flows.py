@@ -13,6 +13,7 @@ from otp import messages as otp_messages
 from otp.models import SoftwareToken, TokenBinding
 from otp.services import token_issue
 from tests.conftest import CARD, PASSWORD, TRANSFER_PASSWORD
+from tests.helpers import is_locked, set_lock
 
 REGISTER = reverse("otp-register")
 REGISTER_TOKEN = reverse("otp-register-token")
@@ -105,7 +106,7 @@ def test_wrong_password_at_step_one_counts_toward_the_lock(client, contract):
         response = auth(client, REGISTER, contract, "Wrong123")
     assert "ログインを停止しています" in response.content.decode()
     contract.refresh_from_db()
-    assert contract.login_locked_at is not None
+    assert is_locked(contract, "login")
     assert AuditEntry.objects.filter(action="register.auth", reason="wrong_password").count() == 5
     assert "ログインを停止しています" in auth(client, LOGIN, contract).content.decode()  # the login is locked too
 
@@ -403,7 +404,9 @@ def test_stop_happy_path_then_login_needs_no_code_and_transactions_use_the_trans
     assert auth(client, LOGIN, token_contract)["Location"] == MENU
     contract = Contract.objects.get(pk=token_contract.pk)
     assert authorization.method_for(contract).key == Contract.Method.TRANSFER_PASSWORD
-    assert contract.check_transaction_secret(TRANSFER_PASSWORD)
+    method = authorization.method_for(contract)
+    data = {"transfer_password": TRANSFER_PASSWORD}
+    assert method.authorize(request=None, contract=contract, data=data, action="transfer.authorize").ok
 
 
 def test_stop_without_a_token_says_so_and_leads_to_registration(client, contract):
@@ -493,11 +496,10 @@ def test_registration_page_links_to_issuance(client, contract):
 
 
 def test_suspension_between_steps_ends_the_flow(client, contract, issued, fake_clock):
-    from ibank import clock
 
     token, key = issued
     auth(client, REGISTER, contract)
-    Contract.objects.filter(pk=contract.pk).update(ib_suspended_at=clock.now())  # from another browser
+    set_lock(contract, "ib_suspension")  # from another browser
     response = register(client, token, key, fake_clock)
     assert response["Location"] == REGISTER
     assert not TokenBinding.objects.exists()

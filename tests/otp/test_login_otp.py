@@ -7,7 +7,7 @@ from otp import messages as otp_forms
 from otp import totp
 from otp.login import PENDING_EXPIRED, PENDING_LOGIN
 from tests.conftest import PASSWORD
-from tests.helpers import post_login, stored_session
+from tests.helpers import post_login, set_lock, stored_session
 
 LOGIN = reverse("accounts-login")
 LOGIN_OTP = reverse("accounts-login-otp")
@@ -167,11 +167,9 @@ def test_expired_token_type_is_refused_at_login_with_the_exchange_message(client
 
 
 def test_suspension_between_password_and_code_refuses_the_login(client, token_contract, fake_clock):
-    from accounts.models import Contract
-    from ibank import clock
 
     password_step(client, token_contract)
-    Contract.objects.filter(pk=token_contract.pk).update(ib_suspended_at=clock.now())
+    set_lock(token_contract, "ib_suspension")
     response = client.post(LOGIN_OTP, {"otp": current_code(token_contract, fake_clock)})
     assert response["Location"] == LOGIN
     assert client.get(MENU).status_code == 302

@@ -2,11 +2,12 @@
 
 from django.urls import reverse
 
-from accounts.models import AuditEntry, Contract
+from accounts.models import AuditEntry
 from ibank.notices import subject
 from otp import services
 from otp.models import SoftwareToken, TokenBinding
 from otp.services import token_issue
+from tests.helpers import is_locked
 from tests.otp.test_flows import EXCHANGE_NEW, EXCHANGE_OLD, REGISTER, auth, code, register
 
 
@@ -25,7 +26,7 @@ def test_five_wrong_codes_at_registration_stop_token_setup(
             response = register(client, token, key, fake_clock, otp=wrong(key, fake_clock))
     assert str(services.TokenSetupLocked.message) in response.content.decode()
     contract.refresh_from_db()
-    assert contract.token_setup_failures == 5 and contract.token_setup_locked_at is not None
+    assert contract.token_setup_failures == 5 and is_locked(contract, "token_setup")
     assert AuditEntry.objects.filter(action="register.lock", contract=contract).count() == 1
     assert subject("token_setup_locked") in [m.subject for m in mailoutbox]
     # Even the right code, and any other token, is now refused: 600 guesses are no longer possible.
@@ -65,7 +66,7 @@ def test_a_success_resets_the_contract_count(client, contract, fake_clock):
         register(client, token, key, fake_clock, otp=wrong(key, fake_clock))
     assert register(client, token, key, fake_clock)["Location"] == reverse("otp-result")
     contract.refresh_from_db()
-    assert contract.token_setup_failures == 0 and contract.token_setup_locked_at is None
+    assert contract.token_setup_failures == 0 and not is_locked(contract, "token_setup")
 
 
 def test_wrong_new_token_codes_at_exchange_count_too(client, token_contract, fake_clock):
@@ -75,7 +76,7 @@ def test_wrong_new_token_codes_at_exchange_count_too(client, token_contract, fak
     for _ in range(5):
         response = client.post(EXCHANGE_NEW, {"token_id": new.token_id, "otp": wrong(new_key, fake_clock)})
     assert str(services.TokenSetupLocked.message) in response.content.decode()
-    assert Contract.objects.get(pk=token_contract.pk).token_setup_locked_at is not None
+    assert is_locked(token_contract, "token_setup")
     binding = TokenBinding.objects.get(contract=token_contract)
     assert binding.software_token_id == token_contract.binding.software_token_id  # the old token stays
     assert binding.failures == 0  # the login OTP is not locked by these

@@ -7,6 +7,7 @@ from accounts.models import AuditEntry
 from otp import totp
 from otp.models import SoftwareToken, TokenBinding, TokenType
 from otp.verifier import Outcome, verify
+from tests.helpers import is_locked
 
 T = 1_800_000_015  # a fixed time, 15 s into its step
 
@@ -62,10 +63,10 @@ def test_lock_at_the_fifth_failure_and_correct_code_refused_while_locked(token_c
     for _ in range(4):
         result = verify(fresh(token_contract.binding), "000000")
         assert result.outcome is Outcome.WRONG and not result.now_locked
-    assert fresh(token_contract.binding).locked_at is None
+    assert not is_locked(token_contract, "otp")
     fifth = verify(fresh(token_contract.binding), "000000")
     assert fifth.now_locked
-    assert fresh(token_contract.binding).locked_at is not None
+    assert is_locked(token_contract, "otp")
     assert verify(fresh(token_contract.binding), code_at(token_contract.key)).outcome is Outcome.LOCKED
     assert AuditEntry.objects.filter(action="otp.lock", contract=token_contract).count() == 1
 
@@ -138,7 +139,7 @@ def test_reused_code_is_refused_but_not_counted_toward_the_lock(token_contract, 
     for _ in range(6):
         assert verify(fresh(token_contract.binding), code).outcome is Outcome.REUSED
     binding = fresh(token_contract.binding)
-    assert binding.failures == 0 and binding.locked_at is None
+    assert binding.failures == 0 and not is_locked(binding.contract, "otp")
 
 
 def test_success_audit_entry_has_actor_address_agent_and_detail(token_contract, at_t, rf):

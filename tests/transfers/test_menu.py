@@ -2,6 +2,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from tests.helpers import set_lock
 from tests.transfers.helpers import login
 
 
@@ -21,20 +22,21 @@ def test_the_menu_tells_a_locked_token_and_locked_transactions(client, make_cont
     from django.conf import settings
 
     from accounts.models import Contract
-    from ibank import clock
     from otp.models import TokenBinding
 
     customer = make_contract()
     binding, _key = make_token(customer, login_otp=False)
     login(client, customer)
-    TokenBinding.objects.filter(pk=binding.pk).update(failures=5, locked_at=clock.now())
+    TokenBinding.objects.filter(pk=binding.pk).update(failures=5)
+    set_lock(binding.contract, "otp")
     page = client.get(reverse("accounts-menu")).content.decode()
     assert "お取引の認証方法：ワンタイムパスワード" not in page
     assert "停止中（誤りが規定回数に達しました）" in page
     assert "ワンタイムパスワードによる認証を停止しています" in page and settings.BANK_HELPDESK_PHONE in page
 
     no_token = make_contract()
-    Contract.objects.filter(pk=no_token.pk).update(transaction_failures=5, transaction_locked_at=clock.now())
+    Contract.objects.filter(pk=no_token.pk).update(transaction_failures=5)
+    set_lock(no_token, "transaction")
     login(client, no_token)
     page = client.get(reverse("accounts-menu")).content.decode()
     assert "お取引の認証方法" not in page

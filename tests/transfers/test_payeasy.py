@@ -11,6 +11,7 @@ from accounts.models import Account, AuditEntry, Contract
 from branch import services as branch_services
 from tests.concurrency import run_concurrently
 from tests.conftest import CARD, TRANSFER_PASSWORD
+from tests.helpers import is_locked, set_lock
 from tests.transfers.helpers import login
 from transfers import payeasy
 from transfers.models import Bill, JournalEntry, Payment
@@ -180,7 +181,8 @@ def test_a_branch_unlock_unblocks_and_only_that(rf, client, contract, billers, d
 
     login(client, contract)
     _wrong(client, contract, 10)
-    Contract.objects.filter(pk=contract.pk).update(transaction_failures=5, transaction_locked_at=contract.created_at)
+    Contract.objects.filter(pk=contract.pk).update(transaction_failures=5)
+    set_lock(contract, "transaction")
     clerk = django_user_model.objects.create_user("clerk", password="x", is_staff=True)
     clerk.groups.add(Group.objects.get(name="窓口担当"))
     request = rf.post("/admin/")
@@ -190,7 +192,7 @@ def test_a_branch_unlock_unblocks_and_only_that(rf, client, contract, billers, d
     )
     contract.refresh_from_db()
     assert not payeasy.is_blocked(contract) and contract.payeasy_failures == 0
-    assert contract.is_transaction_locked  # another kind stays
+    assert is_locked(contract, "transaction")  # another kind stays
     entry = AuditEntry.objects.get(action="payeasy.unlock")
     assert entry.detail["staff_reason"] == "お客様から電話で申出" and "clerk" in entry.actor
     with pytest.raises(branch_services.OperationRefused):  # nothing left to lift

@@ -10,6 +10,7 @@ from accounts.models import Account, AuditEntry, Contract
 from ibank.notices import subject
 from otp import totp
 from tests.conftest import CARD, TRANSFER_PASSWORD
+from tests.helpers import is_locked
 from tests.transfers.helpers import (
     NEW,
     authorize,
@@ -283,7 +284,7 @@ def test_five_wrong_answers_lock_transactions_with_audit_and_mail(
             assert ("あと1回誤るとお取引が停止されます。" in page) == (i == 3)
     page = response.content.decode()
     assert str(authorization.TRANSACTION_LOCKED) in page and 'name="transfer_password"' not in page
-    assert Contract.objects.get(pk=contract.pk).is_transaction_locked
+    assert is_locked(contract, "transaction")
     assert AuditEntry.objects.filter(action="transaction.lock", contract=contract).count() == 1
     assert [m.subject for m in mailoutbox] == [subject("transaction_locked")]
     assert settings.BANK_HELPDESK_PHONE in mailoutbox[0].body and settings.BANK_HELPDESK_PHONE in page

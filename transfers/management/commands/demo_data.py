@@ -6,7 +6,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from accounts.models import CARD_COLUMNS, CARD_ROWS, Account, Contract, StaffDevice, User
+from accounts import locks
+from accounts.models import CARD_COLUMNS, CARD_ROWS, Account, Contract, Lock, StaffDevice, User
 from ibank import clock
 from otp.models import PREFIXES, SoftwareToken, TokenBinding, TokenType
 from otp.tokenid import make as make_token_id
@@ -131,8 +132,8 @@ class Command(BaseCommand):
             contract.set_card(spec["card"])
             contract.transfer_password = ""
         contract.login_failures = 0
-        contract.login_locked_at = None
         contract.save()
+        locks.lift(contract, Lock.Kind.LOGIN, by="demo_data", reason="demo data reloaded")
         for branch_code, branch_name, kind, number, holder, balance in spec["accounts"]:
             account, created = Account.objects.get_or_create(
                 branch_code=branch_code,

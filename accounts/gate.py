@@ -1,0 +1,164 @@
+"""The one gate: may this contract do this action now, on this channel — and if not, why (SPEC §7, §9).
+
+Modelled on django-otp's ``Device.verify_is_allowed()``: one answer, :class:`Allowed` or :class:`Refused`
+with the lock kind and the customer's message (with whom to call). Every door asks it — the login and its
+second step, the token flows, every transaction view, ``/m/``, the menu (what it offers) and the branch
+operations — and nothing else decides.
+
+Rules are functions registered with :func:`rule`; higher layers register theirs (``otp`` the OTP lock and
+the 紛失届, the channel a token cannot be used on) so that this layer imports nothing above it. A rule
+sees the contract, the action, the channel and the locks in force (read once per contract object).
+"""
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from ibank.helpdesk import CONTACT, with_contact
+
+from . import authorization, locks
+from .models import Contract, Lock
+
+
+class Action(enum.StrEnum):
+    """The closed list of what a contract can ask to do."""
+
+    LOGIN = "login"  # 契約者ID + ログインパスワード (browser, /m/, the token flows' 利用者認証)
+    LOGIN_OTP = "login_otp"  # the login's second factor
+    TOKEN_REGISTER = "token_register"  # noqa: S105 (an action, not a password)
+    TOKEN_EXCHANGE = "token_exchange"  # noqa: S105
+    TOKEN_STOP = "token_stop"  # noqa: S105
+    TRANSFER = "transfer"
+    PAYEASY = "payeasy"
+    LIMIT_CHANGE = "limit_change"
+    EMAIL_CHANGE = "email_change"
+
+
+#: Actions authorized by the contract's transaction method (SPEC §5).
+TRANSACTIONS = frozenset({Action.TRANSFER, Action.PAYEASY, Action.LIMIT_CHANGE, Action.EMAIL_CHANGE})
+#: Actions that begin with 契約者ID + ログインパスワード, under the login's lockout.
+PASSWORD_ACTIONS = frozenset(
+    {Action.LOGIN, Action.LOGIN_OTP, Action.TOKEN_REGISTER, Action.TOKEN_EXCHANGE, Action.TOKEN_STOP}
+)
+
+
+class Channel(enum.StrEnum):
+    BROWSER = "browser"  # PC and smartphone
+    MOBILE = "mobile"  # the feature-phone IB at /m/
+
+
+@dataclass(frozen=True)
+class Allowed:
+    ok = True
+
+    def __bool__(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True)
+class Refused:
+    """Why not: ``kind`` is the lock kind (or ``cancelled``, ``channel``), ``message`` the customer's words."""
+
+    kind: str
+    message: str
+    ok = False
+
+    def __bool__(self) -> bool:
+        return False
+
+
+ALLOWED = Allowed()
+
+CONTRACT_UNAVAILABLE = with_contact(_("このご契約ではインターネットバンキングをご利用いただけません。"))
+CONTRACT_SUSPENDED = with_contact(
+    _("インターネットバンキングのお取引を中止しています。再開には、お取引店での書面によるお手続きが必要です。")
+)
+LOGIN_LOCKED = with_contact(_("ログインパスワードの誤りが規定回数に達したため、ログインを停止しています。"))
+TOKEN_SETUP_LOCKED = with_contact(
+    _("ワンタイムパスワードの誤りが規定回数に達したため、トークンの登録を停止しています。")
+)
+PAYEASY_BLOCKED = format_lazy(
+    "{}{}",
+    _("番号の誤りが続いたため、本日は収納サービスをご利用いただけません。明日以降にあらためてお手続きください。"),
+    format_lazy("{}{}", _("お急ぎの場合は、"), CONTACT),
+)
+CHANNEL_REFUSED = _(
+    "ワンタイムパスワードを利用登録されているお客様は、携帯電話からはお取引（振込・収納サービス）をご利用いただけません。"
+    "パソコンまたはスマートフォンからご利用ください。"
+)
+
+Rule = Callable[[Contract, Action, Channel, dict], "Refused | None"]
+_rules: list[Rule] = []
+
+
+def rule(func: Rule) -> Rule:
+    """Register ``func(contract, action, channel, open_locks) -> Refused | None``; rules are asked in order."""
+    if func not in _rules:
+        _rules.append(func)
+    return func
+
+
+def may(contract: Contract, action: Action, *, channel: Channel = Channel.BROWSER) -> Allowed | Refused:
+    """The one answer to "may ``contract`` do ``action`` now on ``channel``"."""
+    open_locks = locks.open_locks(contract)
+    for check in _rules:
+        refused = check(contract, action, channel, open_locks)
+        if refused is not None:
+            return refused
+    return ALLOWED
+
+
+def ask_again(contract: Contract, action: Action, *, channel: Channel = Channel.BROWSER) -> Allowed | Refused:
+    """:func:`may` after re-reading the locks (a step that waited, or that just counted a failure)."""
+    locks.forget(contract)
+    return may(contract, action, channel=channel)
+
+
+# -- the rules of this layer ---------------------------------------------------------------
+
+
+@rule
+def _login_lock(contract, action, channel, open_locks):
+    if action in PASSWORD_ACTIONS and Lock.Kind.LOGIN in open_locks:
+        return Refused(Lock.Kind.LOGIN, LOGIN_LOCKED)
+    return None
+
+
+@rule
+def _contract_in_service(contract, action, channel, open_locks):
+    if not contract.is_active_contract:
+        return Refused("cancelled", CONTRACT_UNAVAILABLE)
+    if Lock.Kind.IB_SUSPENSION in open_locks:
+        return Refused(Lock.Kind.IB_SUSPENSION, CONTRACT_SUSPENDED)
+    return None
+
+
+@rule
+def _token_setup_lock(contract, action, channel, open_locks):
+    if action in (Action.TOKEN_REGISTER, Action.TOKEN_EXCHANGE) and Lock.Kind.TOKEN_SETUP in open_locks:
+        return Refused(Lock.Kind.TOKEN_SETUP, TOKEN_SETUP_LOCKED)
+    return None
+
+
+@rule
+def _transaction_method(contract, action, channel, open_locks):
+    """A transaction needs its method usable: on this channel, and none of its locks in force."""
+    if action not in TRANSACTIONS:
+        return None
+    method = authorization.method_for(contract)
+    if channel not in method.channels:
+        return Refused("channel", CHANNEL_REFUSED)
+    for kind in method.lock_kinds:
+        if kind in open_locks:
+            return Refused(kind, method.locked_message(contract, kind))
+    return None
+
+
+@rule
+def _payeasy_block(contract, action, channel, open_locks):
+    if action is Action.PAYEASY and Lock.Kind.PAYEASY in open_locks:
+        return Refused(Lock.Kind.PAYEASY, PAYEASY_BLOCKED)
+    return None

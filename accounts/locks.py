@@ -1,0 +1,240 @@
+"""Setting, counting toward and lifting locks (accounts.models.Lock). The gate (accounts.gate) reads them.
+
+* :func:`set_lock` is a conditional insert (the partial unique index allows one open lock per kind), so of
+  racing callers exactly one sets it and is told so (one audit entry, one notice).
+* :func:`count_failure` counts one wrong guess and sets the lock at the limit **in one statement** (one
+  round trip on PostgreSQL; the same two writes in one transaction on SQLite, which serialises writers).
+  A guess made while the lock is in force is not counted and is answered as locked: however many guesses
+  race, no more than the limit are ever counted as evaluated, and none after the lock is accepted.
+* :func:`accept` is the other half: a right answer resets the count only while no lock is in force; when a
+  lock was set meanwhile (by a concurrent wrong guess), the right answer is refused.
+* :func:`lift` is a conditional update; the row stays, with who lifted it and why.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from ibank import clock
+
+from .models import Contract, Lock
+
+OPEN_LOCKS_ATTR = "_open_locks"
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What the branch lifts with a lock of ``key``: its name, the counter it resets, and the audit action."""
+
+    key: str
+    label: str
+    #: (model, field): the failure counter reset with the lift (on the row ``rows(contract)`` selects)
+    counter: tuple[type, str] | None = None
+
+
+_kinds: dict[str, Kind] = {}
+
+
+def register_kind(key: str, label, *, counter: tuple[type, str] | None = None) -> None:
+    """Make ``key`` a lock kind the branch can lift (higher layers register theirs: otp its OTP lock)."""
+    _kinds[key] = Kind(key, label, counter)
+
+
+def kinds() -> dict[str, Kind]:
+    return dict(_kinds)
+
+
+register_kind(Lock.Kind.LOGIN, _("ログイン停止"), counter=(Contract, "login_failures"))
+register_kind(Lock.Kind.TRANSACTION, _("取引認証停止"), counter=(Contract, "transaction_failures"))
+register_kind(Lock.Kind.TOKEN_SETUP, _("トークン登録停止"), counter=(Contract, "token_setup_failures"))
+register_kind(Lock.Kind.PAYEASY, _("収納サービス利用停止"), counter=(Contract, "payeasy_failures"))
+register_kind(Lock.Kind.IB_SUSPENSION, _("IB取引中止"))
+
+
+# -- reading ------------------------------------------------------------------------------
+
+
+def open_locks(contract: Contract, *, refresh: bool = False) -> dict[str, Lock]:
+    """The locks in force on ``contract`` by kind, read once per contract object (one query)."""
+    cached = getattr(contract, OPEN_LOCKS_ATTR, None)
+    if cached is None or refresh:
+        now = clock.now()
+        rows = Lock.objects.filter(contract_id=contract.pk, lifted_at__isnull=True)
+        cached = {lock.kind: lock for lock in rows if lock.in_force(now)}
+        setattr(contract, OPEN_LOCKS_ATTR, cached)
+    return cached
+
+
+def forget(contract: Contract) -> None:
+    """Drop what :func:`open_locks` read: the next question reads the table again."""
+    if hasattr(contract, OPEN_LOCKS_ATTR):
+        delattr(contract, OPEN_LOCKS_ATTR)
+
+
+# -- setting and lifting ------------------------------------------------------------------
+
+
+def _qn(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+_COLUMNS = ["contract_id", "kind", "reason", "reference", "set_at", "set_by", "until", "lifted_by", "lift_reason"]
+
+
+def _expire(contract_id: int, kind: str, now: datetime) -> None:
+    """Close the lock of ``kind`` whose time ran out, so that a new one can be set (one open lock per kind)."""
+    Lock.objects.filter(
+        contract_id=contract_id, kind=kind, lifted_at__isnull=True, until__isnull=False, until__lte=now
+    ).update(lifted_at=now, lifted_by="expired")
+
+
+def set_lock(
+    contract: Contract, kind: str, *, reason: str, by: str, reference: str = "", until: datetime | None = None
+) -> bool:
+    """Set a lock of ``kind`` unless one is in force; True only for the call that set it."""
+    now = clock.now()
+    with transaction.atomic():
+        if until is not None:
+            _expire(contract.pk, kind, now)
+        sql = (
+            f"INSERT INTO {_qn(Lock._meta.db_table)} ({', '.join(_qn(c) for c in _COLUMNS)})"  # noqa: S608
+            f" VALUES ({', '.join(['%s'] * len(_COLUMNS))}) ON CONFLICT DO NOTHING RETURNING id"
+        )
+        ops = connection.ops
+        params = [
+            contract.pk,
+            kind,
+            reason[:200],
+            reference[:40],
+            ops.adapt_datetimefield_value(now),
+            by[:160],
+            ops.adapt_datetimefield_value(until),
+            "",
+            "",
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            created = cursor.fetchone() is not None
+    forget(contract)
+    return created
+
+
+def lift(contract: Contract, kind: str, *, by: str, reason: str = "") -> bool:
+    """Lift the open lock of ``kind`` (and reset its failure count); True if there was one in force."""
+    now = clock.now()
+    with transaction.atomic():
+        lifted = (
+            Lock.objects.filter(contract_id=contract.pk, kind=kind, lifted_at__isnull=True)
+            .filter(Q(until__isnull=True) | Q(until__gt=now))
+            .update(lifted_at=now, lifted_by=by[:160], lift_reason=reason[:200])
+        )
+        if lifted:
+            counter = _kinds[kind].counter if kind in _kinds else None
+            if counter is not None:
+                model, field = counter
+                owner = {"pk": contract.pk} if model is Contract else {"contract": contract}
+                model.objects.filter(**owner).update(**{field: 0})
+    forget(contract)
+    return bool(lifted)
+
+
+# -- counting guesses ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Counted:
+    """What :func:`count_failure` decided: ``counted`` False means a lock was in force (the guess is void)."""
+
+    counted: bool
+    failures: int = 0
+    newly_locked: bool = False
+
+
+def not_locked_sql(guard: tuple[str, ...]) -> str:
+    """SQL: no lock of the ``guard`` kinds in force (parameters: :func:`not_locked_params`)."""
+    return (
+        f"NOT EXISTS (SELECT 1 FROM {_qn(Lock._meta.db_table)} l WHERE l.contract_id = %s"  # noqa: S608
+        f" AND l.kind IN ({', '.join(['%s'] * len(guard))}) AND l.lifted_at IS NULL"
+        f" AND (l.until IS NULL OR l.until > %s))"
+    )
+
+
+def not_locked_params(contract_id: int, guard: tuple[str, ...], now) -> list:
+    return [contract_id, *guard, connection.ops.adapt_datetimefield_value(now)]
+
+
+def count_failure(
+    *,
+    model,
+    pk: int,
+    field: str,
+    contract_id: int,
+    kind: str,
+    limit: int,
+    by: str,
+    guard_kinds: tuple[str, ...] = (),
+    increment: tuple[str, list, str, list] | None = None,
+    until: datetime | None = None,
+) -> Counted:
+    """Count one wrong guess on row ``pk`` of ``model`` (its ``field``) and set the lock ``kind`` of
+    ``contract_id`` when the count reaches ``limit``, in one statement.
+
+    The guess counts only while the count is under the limit and no lock of ``kind`` (or ``guard_kinds``)
+    is in force; otherwise it is void and must be answered as locked. The count's own condition is
+    re-checked by the database against the latest committed row, so of a burst at most the limit is ever
+    counted. ``increment`` replaces ``field + 1`` and ``field < limit`` with SQL expressions and their
+    parameters (Pay-easy's run restarts each JST day).
+    """
+    now = clock.now()
+    ops = connection.ops
+    table, column = _qn(model._meta.db_table), _qn(field)
+    set_sql, set_params, cond_sql, cond_params = increment or (f"{column} + 1", [], f"{column} < %s", [limit])
+    guard = (kind, *guard_kinds)
+    where_params = [pk, *cond_params, *not_locked_params(contract_id, guard, now)]
+    update = (
+        f"UPDATE {table} SET {column} = {set_sql}"  # noqa: S608 (identifiers from model metadata)
+        f" WHERE id = %s AND ({cond_sql}) AND {not_locked_sql(guard)} RETURNING {column}"
+    )
+    lock_values = [contract_id, kind, "too_many_failures", "", ops.adapt_datetimefield_value(now), by[:160]]
+    lock_values += [ops.adapt_datetimefield_value(until), "", ""]
+    insert_head = (
+        f"INSERT INTO {_qn(Lock._meta.db_table)} ({', '.join(_qn(c) for c in _COLUMNS)})"
+        f" SELECT {', '.join(['%s'] * len(_COLUMNS))}"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        if until is not None:
+            _expire(contract_id, kind, now)
+        if connection.vendor == "postgresql":
+            statement = (
+                f"WITH c AS ({update}),"  # noqa: S608 (identifiers from model metadata; values are parameters)
+                f" l AS ({insert_head} FROM c WHERE c.{column} >= %s ON CONFLICT DO NOTHING RETURNING id)"
+                f" SELECT c.{column}, EXISTS (SELECT 1 FROM l) FROM c"
+            )
+            cursor.execute(statement, [*set_params, *where_params, *lock_values, limit])
+            row = cursor.fetchone()
+        else:  # SQLite serialises writers: the same two writes in one transaction
+            cursor.execute(update, [*set_params, *where_params])
+            row = cursor.fetchone()
+            if row is not None:
+                newly = False
+                if row[0] >= limit:
+                    cursor.execute(f"{insert_head} ON CONFLICT DO NOTHING RETURNING id", lock_values)
+                    newly = cursor.fetchone() is not None
+                row = (row[0], newly)
+    if row is None:
+        return Counted(False)
+    return Counted(True, row[0], bool(row[1]))
+
+
+def accept(*, model, pk: int, field: str, contract_id: int, guard: tuple[str, ...]) -> bool:
+    """A right answer: reset the failure count unless a lock of ``guard`` is in force (then False: refuse it,
+    since a concurrent wrong guess locked first)."""
+    now = clock.now()
+    table, column = _qn(model._meta.db_table), _qn(field)
+    sql = f"UPDATE {table} SET {column} = 0 WHERE id = %s AND {not_locked_sql(guard)}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [pk, *not_locked_params(contract_id, guard, now)])
+        return cursor.rowcount == 1

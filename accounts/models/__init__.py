@@ -1,0 +1,38 @@
+"""The contract's side of the bank: contracts, accounts, logins, locks, the audit log, staff devices."""
+
+from .audit import AUDIT_ACTIONS, AuditEntry, AuditQuerySet, AuditSeal
+from .contract import (
+    CARD_CELLS,
+    CARD_CHALLENGE_SIZE,
+    CARD_COLUMNS,
+    CARD_ROWS,
+    INTERNAL_ACCOUNTS,
+    Account,
+    AccountQuerySet,
+    Contract,
+    LoginRecord,
+    User,
+    contract_id_validator,
+)
+from .locks import Lock
+from .staff import StaffDevice
+
+__all__ = [
+    "AUDIT_ACTIONS",
+    "CARD_CELLS",
+    "CARD_CHALLENGE_SIZE",
+    "CARD_COLUMNS",
+    "CARD_ROWS",
+    "INTERNAL_ACCOUNTS",
+    "Account",
+    "AccountQuerySet",
+    "AuditEntry",
+    "AuditQuerySet",
+    "AuditSeal",
+    "Contract",
+    "Lock",
+    "LoginRecord",
+    "StaffDevice",
+    "User",
+    "contract_id_validator",
+]

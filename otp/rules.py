@@ -1,0 +1,28 @@
+"""The token's rule in the gate: a token reported lost (紛失届) or locked by wrong codes cannot be used.
+
+The gate applies it to every action that checks the current token's code; the verifier asks the same
+function, so that the rule is written once.
+"""
+
+from accounts import gate
+from accounts.models import Contract, Lock
+
+from .messages import OTP_LOCKED, OTP_LOST
+
+#: a 紛失届 stops the token first; then the OTP lock (too many wrong codes)
+LOCK_KINDS = (Lock.Kind.LOST, Lock.Kind.OTP)
+LOCKED_MESSAGES = {Lock.Kind.LOST: OTP_LOST, Lock.Kind.OTP: OTP_LOCKED}
+#: Actions that check the code of the contract's current token.
+TOKEN_ACTIONS = frozenset({gate.Action.LOGIN_OTP, gate.Action.TOKEN_EXCHANGE, gate.Action.TOKEN_STOP})
+
+
+def token_refusal(contract: Contract, open_locks: dict) -> gate.Refused | None:
+    """Why the contract's current token cannot be used now, or None."""
+    for kind in LOCK_KINDS:
+        if kind in open_locks:
+            return gate.Refused(kind, LOCKED_MESSAGES[kind])
+    return None
+
+
+def token_rule(contract, action, channel, open_locks):
+    return token_refusal(contract, open_locks) if action in TOKEN_ACTIONS else None

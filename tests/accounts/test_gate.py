@@ -1,0 +1,81 @@
+"""The gate as a table: every action × every lock kind × channel, for a contract with and without a token."""
+
+import pytest
+
+from accounts import gate
+from accounts.models import Contract, Lock
+from tests.helpers import set_lock
+
+A = gate.Action
+PASSWORD = {A.LOGIN, A.LOGIN_OTP, A.TOKEN_REGISTER, A.TOKEN_EXCHANGE, A.TOKEN_STOP}
+TOKEN_CODE = {A.LOGIN_OTP, A.TOKEN_EXCHANGE, A.TOKEN_STOP}
+TRANSACTIONS = {A.TRANSFER, A.PAYEASY, A.LIMIT_CHANGE, A.EMAIL_CHANGE}
+EVERYTHING = set(A)
+
+#: lock kind -> the actions it refuses, without a token (transactions by 資金移動用パスワード) and with one (OTP)
+REFUSES = {
+    None: (set(), set()),
+    Lock.Kind.LOGIN: (PASSWORD, PASSWORD),
+    Lock.Kind.OTP: (TOKEN_CODE, TOKEN_CODE | TRANSACTIONS),
+    Lock.Kind.LOST: (TOKEN_CODE, TOKEN_CODE | TRANSACTIONS),
+    Lock.Kind.TOKEN_SETUP: ({A.TOKEN_REGISTER, A.TOKEN_EXCHANGE}, {A.TOKEN_REGISTER, A.TOKEN_EXCHANGE}),
+    Lock.Kind.TRANSACTION: (TRANSACTIONS, set()),  # the OTP, not the own secret, authorizes a token holder
+    Lock.Kind.PAYEASY: ({A.PAYEASY}, {A.PAYEASY}),
+    Lock.Kind.IB_SUSPENSION: (EVERYTHING, EVERYTHING),
+    "cancelled": (EVERYTHING, EVERYTHING),
+}
+
+
+def expected(kind, action, channel, has_token):
+    """The refusal's kind, or None: the table above, then the channel rule (a token cannot run on /m/)."""
+    refused = REFUSES[kind][has_token]
+    if kind in ("cancelled", Lock.Kind.IB_SUSPENSION, Lock.Kind.LOGIN) and action in refused:
+        return kind  # these come before any other answer
+    if channel == gate.Channel.MOBILE and has_token and action in TRANSACTIONS:
+        return "channel"
+    return kind if action in refused else None
+
+
+@pytest.mark.parametrize("channel", list(gate.Channel))
+@pytest.mark.parametrize("has_token", [False, True], ids=["no-token", "token"])
+@pytest.mark.parametrize("kind", list(REFUSES), ids=lambda k: k or "none")
+def test_every_action_lock_and_channel(kind, has_token, channel, make_contract, make_token):
+    contract = make_contract()
+    if has_token:
+        make_token(contract, login_otp=True, bound_days_ago=1)
+    if kind == "cancelled":
+        from ibank import clock
+
+        Contract.objects.filter(pk=contract.pk).update(cancelled_at=clock.now())
+    elif kind is not None:
+        set_lock(contract, kind)
+    contract = Contract.objects.select_related("user").get(pk=contract.pk)
+    for action in gate.Action:
+        answer = gate.may(contract, action, channel=channel)
+        want = expected(kind, action, channel, has_token)
+        assert (answer.kind if not answer else None) == want, (action, kind, channel, has_token)
+        if not answer:
+            assert str(answer.message)  # every refusal says why, in the customer's words
+
+
+def test_a_refusal_names_whom_to_call(make_contract):
+    from django.conf import settings
+
+    contract = make_contract()
+    for kind in [k for k in REFUSES if k not in (None, "cancelled")]:
+        set_lock(contract, kind)
+    for action in gate.Action:
+        answer = gate.may(contract, action)
+        assert not answer and settings.BANK_HELPDESK_PHONE in str(answer.message)
+
+
+def test_a_lock_past_its_end_no_longer_refuses(make_contract, fake_clock):
+    from datetime import timedelta
+
+    from ibank import clock
+
+    contract = make_contract()
+    set_lock(contract, Lock.Kind.PAYEASY, until=clock.now() + timedelta(seconds=10))
+    assert not gate.ask_again(contract, A.PAYEASY)
+    fake_clock.advance(10)
+    assert gate.ask_again(contract, A.PAYEASY)
