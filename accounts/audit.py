@@ -72,3 +72,34 @@ def record(request, action: str, *, ok: bool, contract=None, reason: str = "", a
     new_entry = entry(request, action, ok=ok, contract=contract, reason=reason, actor=actor, **detail)
     new_entry.save()
     return new_entry
+
+
+def columns() -> list[str]:
+    """The audit table's columns that a raw-SQL path writes (all but the id), from the model: one list."""
+    return [f.column for f in AuditEntry._meta.concrete_fields if not f.primary_key]
+
+
+def as_row(new_entry: AuditEntry) -> dict:
+    """An unsaved entry as column -> JSON value, for a raw-SQL path (ledger.post on PostgreSQL)."""
+    row = {}
+    for field in AuditEntry._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        value = getattr(new_entry, field.attname)
+        row[field.column] = value.isoformat() if hasattr(value, "isoformat") else value
+    return row
+
+
+def insert_sql(source: str = "") -> str:
+    """PostgreSQL: ``INSERT INTO <audit> (<columns>) SELECT … FROM [source,] <the entry as one jsonb parameter>``,
+    for a statement that writes its audit entry itself (``as_row(entry)`` as JSON is the parameter)."""
+    from django.db import connection
+
+    qn = connection.ops.quote_name
+    table = qn(AuditEntry._meta.db_table)
+    names = columns()
+    return (
+        f"INSERT INTO {table} ({', '.join(qn(c) for c in names)})"  # noqa: S608 (model metadata only)
+        f" SELECT {', '.join('r.' + qn(c) for c in names)}"
+        f" FROM {source + ', ' if source else ''}jsonb_populate_record(NULL::{table}, %s::jsonb) r"
+    )

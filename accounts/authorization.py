@@ -68,6 +68,18 @@ class Method:
     def applies(self, contract: Contract) -> bool:
         raise NotImplementedError
 
+    def token_bound_at(self, contract: Contract):
+        """When the token behind this method was registered (the limit's ceiling follows it), or None."""
+        return None
+
+    def ceiling_rows(self, contract: Contract) -> list[tuple[type, int, dict]]:
+        """(model, pk, {column: value}): the rows the ceiling was decided from, as read (a money movement
+        holds them unchanged until it commits)."""
+        return []
+
+    def forget(self, contract: Contract) -> None:
+        """Drop what this method read of ``contract`` (a question asked again reads afresh)."""
+
     def locked_message(self, contract: Contract, kind: str) -> str:
         """The customer's message while a lock of ``kind`` (one of ``lock_kinds``) is in force."""
         raise NotImplementedError
@@ -224,6 +236,12 @@ def method_for(contract: Contract) -> Method:
         if method.applies(contract):
             return method
     raise LookupError(f"no authorization method for contract {contract.pk}")
+
+
+def forget(contract: Contract) -> None:
+    """Every method forgets what it read of ``contract``."""
+    for method in _registry:
+        method.forget(contract)
 
 
 def own_secret_method(contract: Contract) -> Method:

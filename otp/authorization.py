@@ -32,6 +32,16 @@ class OtpMethod(authorization.Method):
     def applies(self, contract: Contract) -> bool:
         return self._binding(contract) is not None
 
+    def token_bound_at(self, contract: Contract):
+        return self._binding(contract).bound_at
+
+    def ceiling_rows(self, contract: Contract):
+        binding = self._binding(contract)
+        return [(TokenBinding, binding.pk, {"bound_at": binding.bound_at})]
+
+    def forget(self, contract: Contract) -> None:
+        contract.__dict__.pop("_authorization_binding", None)
+
     def locked_message(self, contract: Contract, kind: str) -> str:
         return rules.LOCKED_MESSAGES[kind]
 

@@ -196,19 +196,15 @@ _GUARD = (Lock.Kind.OTP, Lock.Kind.LOST)
 
 def _accept_postgresql(binding: TokenBinding, *, step: int, drift: int, now, audit_entry: AuditEntry) -> bool:
     # One statement: one round trip and one commit instead of two of each.
-    qn = connection.ops.quote_name
-    binding_table, audit_table = qn(TokenBinding._meta.db_table), qn(AuditEntry._meta.db_table)
-    columns = ["at", "action", "outcome", "reason", "contract_id", "actor", "ip", "user_agent", "detail"]
-    values = [getattr(audit_entry, name) for name in columns[:-1]] + [json.dumps(audit_entry.detail)]
+    table = connection.ops.quote_name(TokenBinding._meta.db_table)
     sql = (
         f"WITH accepted AS ("  # noqa: S608 (identifiers from model metadata; every value is a parameter)
-        f" UPDATE {binding_table} SET last_step = %s, drift = %s, failures = 0, last_used_at = %s"
+        f" UPDATE {table} SET last_step = %s, drift = %s, failures = 0, last_used_at = %s"
         f" WHERE id = %s AND last_step < %s AND {locks.not_locked_sql(_GUARD)} RETURNING id)"
-        f" INSERT INTO {audit_table} ({', '.join(qn(c) for c in columns)})"
-        f" SELECT %s, %s, %s, %s, %s, %s, %s::inet, %s, %s::jsonb FROM accepted RETURNING id"
+        f" {audit.insert_sql('accepted')} RETURNING id"
     )
     with connection.cursor() as cursor:
         guard = locks.not_locked_params(binding.contract_id, _GUARD, now)
-        cursor.execute(sql, [step, drift, now, binding.pk, step, *guard, *values])
+        cursor.execute(sql, [step, drift, now, binding.pk, step, *guard, json.dumps(audit.as_row(audit_entry))])
         row = cursor.fetchone()
     return row is not None

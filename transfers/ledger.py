@@ -8,11 +8,13 @@ the same accounts lock them in the same order and cannot deadlock. Entries are
 never changed: a mistake is corrected by :func:`reverse`.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from accounts.models import Account
+from ibank import clock
 
 from .models import JournalEntry, Memo, Posting
 
@@ -67,16 +69,13 @@ def apply(lines: list[Line]) -> list[tuple[Line, int]]:
     Must run inside the caller's transaction, which then writes the entry
     (:func:`write_entry`): a failed line raises and the caller rolls back.
     """
-    if len(lines) < 2 or sum(line.amount for line in lines) != 0:
-        raise Unbalanced(lines)
-    if any(not isinstance(line.amount, int) or line.amount == 0 for line in lines):
-        raise Unbalanced(lines)
+    _check_balanced(lines)
     # Fixed lock order (ascending account id); stable for lines on one account.
     return [(line, _apply(line.account_id, line.amount)) for line in sorted(lines, key=lambda line: line.account_id)]
 
 
-def write_entry(*, kind: str, applied: list[tuple[Line, int]], reference: str = "", reverses=None) -> JournalEntry:
-    entry = JournalEntry.objects.create(kind=kind, reference=reference, reverses=reverses)
+def write_entry(*, kind: str, applied: list[tuple[Line, int]], reference: str = "", reverses_id=None, at=None):
+    entry = JournalEntry.objects.create(kind=kind, reference=reference, reverses_id=reverses_id, at=at or clock.now())
     Posting.objects.bulk_create(
         Posting(
             entry=entry,
@@ -91,27 +90,208 @@ def write_entry(*, kind: str, applied: list[tuple[Line, int]], reference: str = 
     return entry
 
 
-def post(*, kind: str, lines: list[Line], reference: str = "", reverses: JournalEntry | None = None) -> JournalEntry:
-    """Write one balanced entry and move the balances, all or nothing."""
-    # No savepoint when the caller's transaction is open: all or nothing with it.
-    with transaction.atomic(savepoint=False):
-        applied = apply(lines)
-        return write_entry(kind=kind, applied=applied, reference=reference, reverses=reverses)
-
-
 def deposit(*, account: Account, amount: int, counterparty: str = "") -> JournalEntry:
     """Cash paid in at the counter (demo data, tests): cash account out, customer account in."""
     cash = Account.objects.internal(Account.Purpose.CASH)
-    return post(
-        kind=JournalEntry.Kind.DEPOSIT,
-        lines=[
-            Line(cash.pk, -amount, Memo.DEPOSIT, counterparty),
-            Line(account.pk, amount, Memo.DEPOSIT, counterparty),
-        ],
-    )
+    lines = [
+        Line(cash.pk, -amount, Memo.DEPOSIT, counterparty),
+        Line(account.pk, amount, Memo.DEPOSIT, counterparty),
+    ]
+    return JournalEntry.objects.get(pk=post(Instruction(kind=JournalEntry.Kind.DEPOSIT, reference="", lines=lines)))
 
 
 def reverse(entry: JournalEntry) -> JournalEntry:
     """Correct ``entry`` by its mirror image; the original stays as it was."""
     lines = [Line(p.account_id, -p.amount, Memo.REVERSAL, p.counterparty) for p in entry.postings.all()]
-    return post(kind=JournalEntry.Kind.REVERSAL, lines=lines, reference=entry.reference, reverses=entry)
+    instruction = Instruction(
+        kind=JournalEntry.Kind.REVERSAL, reference=entry.reference, lines=lines, reverses=entry.pk
+    )
+    return JournalEntry.objects.get(pk=post(instruction))
+
+
+# -- the one money engine --------------------------------------------------------------------------
+
+
+class Refused(Exception):
+    """An instruction was not applied (nothing moved); ``reason`` is the refused guard's name, or
+    ``over_limit`` / ``insufficient_funds``."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A row that must still be what the instruction was decided from (``where``: column -> value, None for
+    NULL). With ``set`` it is claimed (moved to ``set`` in the same UPDATE); without, it is held FOR SHARE."""
+
+    model: type
+    pk: int
+    where: dict
+    refused: str
+    set: dict | None = None
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Count ``amount`` toward the contract's use of ``day``, never past ``ceiling`` (decided in Python)."""
+
+    contract_id: int
+    day: date
+    amount: int
+    ceiling: int
+
+
+@dataclass
+class Instruction:
+    """One money movement, decided in Python (rows, posting lines, ceiling, audit entry); :func:`post`
+    only applies its guards and writes its rows."""
+
+    kind: str
+    reference: str
+    lines: list[Line]
+    at: datetime = field(default_factory=clock.now)
+    #: the entry this one corrects (a reversal)
+    reverses: int | None = None
+    claims: list[Guard] = field(default_factory=list)
+    checks: list[Guard] = field(default_factory=list)
+    usage: Usage | None = None
+    #: (model, pk): the row whose ``entry`` points to the new journal entry
+    link: tuple[type, int] | None = None
+    #: an unsaved accounts.models.AuditEntry; the entry id is added to its detail
+    audit: object = None
+
+
+def post(instruction: Instruction) -> int:
+    """Apply ``instruction`` all or nothing; returns the journal entry's id or raises :class:`Refused`.
+
+    PostgreSQL: one round trip (``ibank_post``, transfers/sql/post.sql). Elsewhere the same steps, in the same
+    order, in one transaction. Either way: checks and claims (each must match its row), the day's usage under
+    the ceiling, the balances in account-id order (a customer's never below zero), the entry and its
+    postings, the link, the audit entry.
+    """
+    _check_balanced(instruction.lines)
+    if connection.vendor == "postgresql":
+        return _post_postgresql(instruction)
+    with transaction.atomic():
+        for guard in [*instruction.checks, *instruction.claims]:
+            rows = guard.model.objects.filter(pk=guard.pk, **_lookups(guard.where))
+            matched = rows.exists() if guard.set is None else rows.update(**guard.set) == 1
+            if not matched:
+                raise Refused(guard.refused)
+        if instruction.usage is not None and not _take_usage(instruction.usage):
+            raise Refused("over_limit")
+        try:
+            applied = apply(instruction.lines)
+        except InsufficientFunds:
+            raise Refused("insufficient_funds") from None
+        entry = write_entry(
+            kind=instruction.kind,
+            applied=applied,
+            reference=instruction.reference,
+            reverses_id=instruction.reverses,
+            at=instruction.at,
+        )
+        if instruction.link is not None:
+            model, pk = instruction.link
+            model.objects.filter(pk=pk).update(entry=entry)
+        if instruction.audit is not None:
+            instruction.audit.detail = {**instruction.audit.detail, "entry": entry.pk}
+            instruction.audit.save()
+    return entry.pk
+
+
+def _check_balanced(lines: list[Line]) -> None:
+    if len(lines) < 2 or sum(line.amount for line in lines) != 0:
+        raise Unbalanced(lines)
+    if any(not isinstance(line.amount, int) or line.amount == 0 for line in lines):
+        raise Unbalanced(lines)
+
+
+def _lookups(where: dict) -> dict:
+    return {(f"{k}__isnull" if v is None else k): (True if v is None else v) for k, v in where.items()}
+
+
+def _take_usage(usage: Usage) -> bool:
+    """The conditional upsert of the day's usage: of racing movements, only those that fit pass."""
+    from .models import DailyUsage
+
+    qn = connection.ops.quote_name
+    table = qn(DailyUsage._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} (contract_id, date, used) SELECT %s, %s, %s WHERE %s <= %s"
+        f" ON CONFLICT (contract_id, date) DO UPDATE SET used = {table}.used + excluded.used"
+        f" WHERE {table}.used + excluded.used <= %s RETURNING used"
+    )
+    day = connection.ops.adapt_datefield_value(usage.day)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [usage.contract_id, day, usage.amount, usage.amount, usage.ceiling, usage.ceiling])
+        return cursor.fetchone() is not None
+
+
+def _json(value):
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _guard_json(guard: Guard) -> dict:
+    out = {
+        "table": guard.model._meta.db_table,
+        "id": guard.pk,
+        "where": {k: _json(v) for k, v in guard.where.items()},
+        "refused": guard.refused,
+    }
+    if guard.set is not None:
+        out["set"] = {k: _json(v) for k, v in guard.set.items()}
+    return out
+
+
+def _post_postgresql(instruction: Instruction) -> int:
+    import contextlib
+    import json
+
+    from accounts import audit
+
+    payload = {
+        "checks": [_guard_json(g) for g in instruction.checks],
+        "claims": [_guard_json(g) for g in instruction.claims],
+        "usage": None,
+        "lines": [
+            {"account": line.account_id, "amount": line.amount, "memo": line.memo, "counterparty": line.counterparty}
+            for line in instruction.lines
+        ],
+        "entry": {
+            "at": instruction.at.isoformat(),
+            "kind": instruction.kind,
+            "reference": instruction.reference,
+            "reverses": instruction.reverses,
+        },
+    }
+    if instruction.usage is not None:
+        usage = instruction.usage
+        payload["usage"] = {
+            "contract": usage.contract_id,
+            "day": usage.day.isoformat(),
+            "amount": usage.amount,
+            "ceiling": usage.ceiling,
+        }
+    if instruction.link is not None:
+        model, pk = instruction.link
+        payload["link"] = {"table": model._meta.db_table, "id": pk}
+    if instruction.audit is not None:
+        payload["audit"] = audit.as_row(instruction.audit)
+        payload["audit_columns"] = audit.columns()
+    # Inside a caller's transaction a refusal must roll back to here only (a savepoint); alone, the
+    # statement is its own transaction (autocommit): one round trip.
+    guard = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+    try:
+        with guard, connection.cursor() as cursor:
+            cursor.execute("SELECT ibank_post(%s::jsonb)", [json.dumps(payload, ensure_ascii=False)])
+            return cursor.fetchone()[0]
+    except DatabaseError as exc:
+        cause = exc.__cause__
+        if getattr(cause, "sqlstate", None) in ("IB001", "IB003", "IB004"):
+            raise Refused(cause.diag.message_detail) from None
+        raise

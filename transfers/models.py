@@ -216,6 +216,8 @@ class Transfer(models.Model):
     def __str__(self):
         return self.reference
 
+    EXECUTED = (Status.DONE, Status.ACCEPTED)
+
     @property
     def total(self) -> int:
         return self.amount + self.fee

@@ -19,7 +19,7 @@
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
@@ -37,13 +37,14 @@ from .services import (
     OverLimit,
     TransferChanged,
     TransferError,
-    _take_limit,
+    _limit_check,
+    _status,
     cancel_unexecuted,
-    claim_confirmed,
     confirm_with_digest,
     create_with_reference,
     daily_limit,
     digest_of,
+    post_deciding_the_limit,
     today,
     used_on,
 )
@@ -294,55 +295,54 @@ _CLAIM_FIELDS = [
 
 def payment_execute(*, request, contract: Contract, payment: Payment, digest: str) -> Payment:
     """Pay a confirmed, authorized payment's bill, once. Raises AlreadyExecuted, BillPaid, PaymentChanged,
-    PayeasyOverLimit or InsufficientBalance (nothing moved)."""
+    PayeasyOverLimit or InsufficientBalance (nothing moved).
+
+    The one engine (ledger.post) claims the bill first (unpaid, at the amount confirmed), then the payment
+    (CONFIRMED, with the digest, as loaded), takes the day's limit and moves the money: of racing payments of
+    one bill, the first to commit pays it; the others find it paid and move nothing.
+    """
+    if not constant_time_compare(payment_digest(payment), digest):  # changed since 確認 (the row as loaded)
+        if payment.is_executed:
+            raise AlreadyExecuted
+        _refused(request, contract, payment, PaymentChanged)
     now = clock.now()
-    try:
-        with transaction.atomic():
-            # The bill first (lock order: bill, payment, usage, accounts): of racing payments of one bill,
-            # the first to commit pays it; the others find it paid here and move nothing.
-            paid = Bill.objects.filter(pk=payment.bill_id, paid_at__isnull=True, amount=payment.amount).update(
-                paid_at=now, paid_reference=payment.reference
-            )
-            if not paid:
-                status = Payment.objects.filter(pk=payment.pk).values_list("status", flat=True).first()
-                if status == Payment.Status.DONE:
-                    raise AlreadyExecuted
-                # Paid by another payment, or its amount changed by the biller since 確認.
-                bill_paid = Bill.objects.filter(pk=payment.bill_id, paid_at__isnull=False).exists()
-                raise BillPaid if bill_paid else PaymentChanged
-            row = claim_confirmed(
-                Payment,
-                _CLAIM_FIELDS,
-                pk=payment.pk,
-                contract_pk=contract.pk,
-                digest=digest,
-                status=Payment.Status.DONE,
-                now=now,
-            )
-            if row is None:
-                raise PaymentChanged
-            for name, value in zip(_CLAIM_FIELDS, row, strict=True):
-                setattr(payment, name, value)
-            payment.status, payment.executed_at = Payment.Status.DONE, now
-            # The claimed row must still be what was confirmed (and so name the bill claimed above).
-            if not constant_time_compare(payment_digest(payment), digest):
-                raise PaymentChanged
-            try:
-                _take_limit(contract, payment.amount)
-            except OverLimit:
-                raise PayeasyOverLimit from None
-            bill = Bill.objects.select_related("biller").get(pk=payment.bill_id)
-            sender = Account.objects.get(pk=payment.from_account_id)
-            applied = ledger.apply(
-                [
-                    ledger.Line(sender.pk, -payment.amount, Memo.PAYEASY, bill.biller.kana),
-                    ledger.Line(bill.biller.account_id, payment.amount, Memo.PAYEASY, sender.holder_kana),
-                ]
-            )
-            entry = ledger.write_entry(kind=JournalEntry.Kind.PAYEASY, applied=applied, reference=payment.reference)
-            Payment.objects.filter(pk=payment.pk).update(entry=entry)
-            payment.entry_id = entry.pk
-            audit.record(
+    bill = Bill.objects.select_related("biller").get(pk=payment.bill_id)
+    sender = payment.from_account
+
+    def instruction():
+        return ledger.Instruction(
+            kind=JournalEntry.Kind.PAYEASY,
+            reference=payment.reference,
+            at=now,
+            lines=[
+                ledger.Line(sender.pk, -payment.amount, Memo.PAYEASY, bill.biller.kana),
+                ledger.Line(bill.biller.account_id, payment.amount, Memo.PAYEASY, sender.holder_kana),
+            ],
+            checks=_limit_check(contract),
+            claims=[
+                ledger.Guard(
+                    Bill,
+                    bill.pk,
+                    where={"paid_at": None, "amount": payment.amount},
+                    set={"paid_at": now, "paid_reference": payment.reference},
+                    refused="bill",
+                ),
+                ledger.Guard(
+                    Payment,
+                    payment.pk,
+                    where={
+                        "contract_id": contract.pk,
+                        "status": Payment.Status.CONFIRMED,
+                        "digest": digest,
+                        **{name: getattr(payment, name) for name in _CLAIM_FIELDS},
+                    },
+                    set={"status": Payment.Status.DONE, "executed_at": now},
+                    refused="changed",
+                ),
+            ],
+            usage=ledger.Usage(contract.pk, today(), payment.amount, daily_limit(contract, today())),
+            link=(Payment, payment.pk),
+            audit=audit.entry(
                 request,
                 "payeasy.execute",
                 ok=True,
@@ -351,17 +351,27 @@ def payment_execute(*, request, contract: Contract, payment: Payment, digest: st
                 amount=payment.amount,
                 bill=payment.bill_id,
                 digest=digest,
-                entry=entry.pk,
-            )
-    except ledger.InsufficientFunds:
-        _refused(request, contract, payment, InsufficientBalance)
-    except AlreadyExecuted:
-        payment.refresh_from_db()
-        raise
-    except TransferError as error:
-        _refused(request, contract, payment, type(error))
+            ),
+        )
+
+    try:
+        entry_id = post_deciding_the_limit(contract, instruction)
+    except ledger.Refused as refused:
+        _refused(request, contract, payment, _refusal(refused.reason, payment))
+    payment.status, payment.entry_id, payment.executed_at = Payment.Status.DONE, entry_id, now
     notify(contract, "payeasy_done", payment=payment)
     return payment
+
+
+def _refusal(reason: str, payment: Payment):
+    """What a refused payment tells the customer; a second execution is AlreadyExecuted (raised here)."""
+    if reason in ("bill", "changed"):
+        if _status(Payment, payment) == Payment.Status.DONE:
+            payment.refresh_from_db()
+            raise AlreadyExecuted
+        # Paid by another payment, or its amount changed by the biller since 確認.
+        return BillPaid if Bill.objects.filter(pk=payment.bill_id, paid_at__isnull=False).exists() else PaymentChanged
+    return {"over_limit": PayeasyOverLimit, "insufficient_funds": InsufficientBalance}.get(reason, PayeasyOverLimit)
 
 
 def _refused(request, contract: Contract, payment: Payment, error_class):

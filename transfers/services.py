@@ -11,18 +11,17 @@
   click finds the transfer executed and shows its 受付番号: money moves once.
 """
 
-import contextlib
 import hashlib
 import secrets
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
 
-from accounts import audit
+from accounts import audit, authorization
 from accounts.models import Account, Contract
 from ibank import clock
 from ibank.notices import notify
@@ -119,7 +118,7 @@ def fee_for(*, bank_code: str, amount: int) -> int:
 
 def limit_ceiling(contract: Contract, on: date) -> int:
     """10,000,000 with a token registered before ``on`` (JST), else 200,000 (SPEC §5)."""
-    bound_at = TokenBinding.objects.filter(contract=contract).values_list("bound_at", flat=True).first()
+    bound_at = authorization.method_for(contract).token_bound_at(contract)  # read once per request
     if bound_at is not None and timezone.localdate(bound_at) < on:
         return settings.IBANK_LIMIT_CEILING_TOKEN
     return settings.IBANK_LIMIT_CEILING_NO_TOKEN
@@ -146,52 +145,10 @@ def available_today(contract: Contract) -> int:
     return max(0, daily_limit(contract, on) - used_on(contract, on))
 
 
-def _take_limit(contract: Contract, amount: int) -> None:
-    """Count ``amount`` toward today's limit in one conditional upsert, or raise OverLimit.
-
-    Never "sum today's transfers, then check": two concurrent transfers would
-    both pass. The upsert's UPDATE locks the day's row and re-checks the
-    condition on the committed value, so of racing transfers only those that
-    fit pass. The limit is computed in the statement, as :func:`daily_limit`
-    does: the contract's own, under the ceiling of a token registered before
-    today (JST).
-    """
-    on = today()
-    qn = connection.ops.quote_name
-    usage = qn(DailyUsage._meta.db_table)
-    least = "LEAST" if connection.vendor == "postgresql" else "MIN"
-    limit_sql = (
-        f"SELECT {least}(CASE WHEN c.pending_daily_limit_from <= %s THEN c.pending_daily_limit"  # noqa: S608
-        f" ELSE c.daily_transfer_limit END, CASE WHEN EXISTS (SELECT 1 FROM {qn(TokenBinding._meta.db_table)} b"
-        f" WHERE b.contract_id = c.id AND b.bound_at < %s) THEN %s ELSE %s END)"
-        f" FROM {qn(Contract._meta.db_table)} c WHERE c.id = %s"
-    )
-    day_start = timezone.make_aware(datetime.combine(on, time.min))
-    limit_params = [
-        connection.ops.adapt_datefield_value(on),
-        connection.ops.adapt_datetimefield_value(day_start),
-        settings.IBANK_LIMIT_CEILING_TOKEN,
-        settings.IBANK_LIMIT_CEILING_NO_TOKEN,
-        contract.pk,
-    ]
-    sql = (
-        f"INSERT INTO {usage} (contract_id, date, used) SELECT %s, %s, %s WHERE %s <= ({limit_sql})"
-        f" ON CONFLICT (contract_id, date) DO UPDATE SET used = {usage}.used + excluded.used"
-        f" WHERE {usage}.used + excluded.used <= ({limit_sql}) RETURNING used"
-    )
-    params = [contract.pk, connection.ops.adapt_datefield_value(on), amount, amount, *limit_params, *limit_params]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        taken = cursor.fetchone()
-    if taken is None:
-        raise OverLimit(available=f"{max(0, daily_limit(contract, on) - used_on(contract, on)):,}")
-
-
 def transfer_digest(transfer: Transfer) -> str:
     """The SHA-256 of what 確認 showed; any change between 確認 and 実行 changes it.
 
-    Kept server-side (the session and the row), never sent to the browser. The
-    same function is computed in SQL by transfers/sql/transfer_execute.sql.
+    Kept server-side (the session and the row), never sent to the browser.
     """
     fields = [
         transfer.contract_id,
@@ -256,21 +213,6 @@ def cancel_unexecuted(*, request, contract: Contract, obj, action: str) -> None:
     ).update(status=model.Status.CANCELLED)
     if cancelled:
         audit.record(request, action, ok=True, contract=contract, reference=obj.reference)
-
-
-def claim_confirmed(model, fields: list[str], *, pk: int, contract_pk: int, digest: str, status: str, now):
-    """CONFIRMED -> ``status`` if the row still carries ``digest``, in one UPDATE; returns ``fields`` of the
-    claimed row (what the digest covers), or None."""
-    qn = connection.ops.quote_name
-    sql = (
-        f"UPDATE {qn(model._meta.db_table)} SET status = %s, executed_at = %s"  # noqa: S608 (model metadata)
-        f" WHERE id = %s AND contract_id = %s AND status = %s AND digest = %s"
-        f" RETURNING {', '.join(qn(name) for name in fields)}"
-    )
-    params = [status, connection.ops.adapt_datetimefield_value(now), pk, contract_pk, "confirmed", digest]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()
 
 
 # -- 入力 ---------------------------------------------------------------------------
@@ -382,105 +324,102 @@ _CLAIM_FIELDS = [
 def transfer_execute(*, request, contract: Contract, transfer: Transfer, digest: str) -> Transfer:
     """Move the money of a confirmed, authorized transfer, once.
 
-    ``digest`` is the one kept server-side at 確認; the row must still carry it
-    and still produce it. Raises AlreadyExecuted for a second execution,
-    TransferChanged, OverLimit or InsufficientBalance (nothing moved).
-
-    One transaction of few statements (see bench/transfers.py): the claim
-    returns what the digest covers, the limit is one upsert that computes the
-    ceiling itself, the balances move in account-id order, and on PostgreSQL
-    the entry, its postings, the transfer's link to it and the audit entry are
-    one statement.
+    ``digest`` is the one kept server-side at 確認; the loaded transfer must still produce it, and the row must
+    still be what it was loaded as. Raises AlreadyExecuted for a second execution, TransferChanged, OverLimit
+    or InsufficientBalance (nothing moved). Python decides the movement (the posting lines, the day's
+    ceiling); the one engine (ledger.post) applies it: one round trip on PostgreSQL.
     """
-    if connection.vendor == "postgresql":
-        return _execute_postgresql(request=request, contract=contract, transfer=transfer, digest=digest)
+    if not constant_time_compare(transfer_digest(transfer), digest):  # changed since 確認 (the row as loaded)
+        if transfer.is_executed:
+            raise AlreadyExecuted
+        _refused(request, contract, transfer, TransferChanged)
     same_bank = is_same_bank(transfer.bank_code)
     done = Transfer.Status.DONE if same_bank else Transfer.Status.ACCEPTED
     now = clock.now()
+
+    def instruction():
+        return _instruction(request, contract, transfer, digest=digest, done=done, now=now)
+
     try:
-        with transaction.atomic():
-            row = claim_confirmed(
-                Transfer, _CLAIM_FIELDS, pk=transfer.pk, contract_pk=contract.pk, digest=digest, status=done, now=now
-            )
-            if row is None:
-                status = Transfer.objects.filter(pk=transfer.pk).values_list("status", flat=True).first()
-                raise AlreadyExecuted if status in (Transfer.Status.DONE, Transfer.Status.ACCEPTED) else TransferChanged
-            for name, value in zip(_CLAIM_FIELDS, row, strict=True):
-                setattr(transfer, name, value)
-            transfer.status, transfer.executed_at = done, now
-            if not constant_time_compare(transfer_digest(transfer), digest):
-                raise TransferChanged
-            _take_limit(contract, transfer.amount)
-            applied = ledger.apply(_lines(transfer, same_bank=same_bank))
-            detail = {
-                "reference": transfer.reference,
-                "amount": transfer.amount,
-                "fee": transfer.fee,
-                "status": done,
-                "digest": digest,
-            }
-            entry = ledger.write_entry(kind=JournalEntry.Kind.TRANSFER, applied=applied, reference=transfer.reference)
-            Transfer.objects.filter(pk=transfer.pk).update(entry=entry)
-            transfer.entry_id = entry.pk
-            audit.record(request, "transfer.execute", ok=True, contract=contract, **detail, entry=entry.pk)
-            notify(contract, "transfer_done", transfer=transfer)
-    except ledger.InsufficientFunds:
-        _refused(request, contract, transfer, InsufficientBalance)
-    except AlreadyExecuted:
-        transfer.refresh_from_db()
-        raise
-    except TransferError as error:
-        _refused(request, contract, transfer, type(error))
-    return transfer
-
-
-# SQLSTATEs raised by transfers/sql/transfer_execute.sql
-_SQLSTATE_ERRORS = {"IB002": TransferChanged, "IB003": OverLimit, "IB004": InsufficientBalance}
-
-
-def _execute_postgresql(*, request, contract: Contract, transfer: Transfer, digest: str) -> Transfer:
-    """The same rules in one round trip (transfers/sql/transfer_execute.sql)."""
-    now, on = clock.now(), today()
-    audit_entry = audit.entry(request, "transfer.execute", ok=True, contract=contract)
-    params = [
-        transfer.pk,
-        contract.pk,
-        digest,
-        now,
-        on,
-        timezone.make_aware(datetime.combine(on, time.min)),
-        settings.IBANK_LIMIT_CEILING_TOKEN,
-        settings.IBANK_LIMIT_CEILING_NO_TOKEN,
-        settings.IBANK_BANK_CODE,
-        None if is_same_bank(transfer.bank_code) else _internal_id(Account.Purpose.CLEARING_OUT),
-        _internal_id(Account.Purpose.FEE_INCOME) if transfer.fee else None,
-        audit_entry.actor,
-        audit_entry.ip,
-        audit_entry.user_agent,
-    ]
-    sql = "SELECT status, entry_id FROM ibank_transfer_execute(" + ", ".join(["%s"] * len(params)) + ")"  # noqa: S608
-    # Inside a caller's transaction a failure must roll back to here only (a savepoint); alone, the
-    # statement is its own transaction (autocommit): one round trip.
-    guard = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
-    try:
-        with guard, connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            status, entry_id = cursor.fetchone()
-    except DatabaseError as exc:
-        state = getattr(exc.__cause__, "sqlstate", None)
-        if state == "IB001":
+        entry_id = post_deciding_the_limit(contract, instruction)
+    except ledger.Refused as refused:
+        if refused.reason == "changed" and _status(Transfer, transfer) in Transfer.EXECUTED:
             transfer.refresh_from_db()
             raise AlreadyExecuted from None
-        if state not in _SQLSTATE_ERRORS:
-            raise
-        _refused(request, contract, transfer, _SQLSTATE_ERRORS[state])
-    transfer.status, transfer.entry_id, transfer.executed_at = status, entry_id, now
+        _refused(request, contract, transfer, _REFUSALS.get(refused.reason, TransferChanged))
+    transfer.status, transfer.entry_id, transfer.executed_at = done, entry_id, now
     notify(contract, "transfer_done", transfer=transfer)
     return transfer
 
 
-def _internal_id(purpose: str) -> int:
-    return Account.objects.internal(purpose).pk
+def _instruction(request, contract: Contract, transfer: Transfer, *, digest: str, done: str, now) -> ledger.Instruction:
+    """What executing ``transfer`` moves, decided here: the claim of the row as loaded, the posting lines,
+    the day's ceiling, the audit entry."""
+    same_bank = done == Transfer.Status.DONE
+    return ledger.Instruction(
+        kind=JournalEntry.Kind.TRANSFER,
+        reference=transfer.reference,
+        at=now,
+        lines=_lines(transfer, same_bank=same_bank),
+        checks=_limit_check(contract),
+        claims=[
+            ledger.Guard(
+                Transfer,
+                transfer.pk,
+                where={
+                    "contract_id": contract.pk,
+                    "status": Transfer.Status.CONFIRMED,
+                    "digest": digest,
+                    **{name: getattr(transfer, name) for name in _CLAIM_FIELDS},
+                },
+                set={"status": done, "executed_at": now},
+                refused="changed",
+            )
+        ],
+        usage=ledger.Usage(contract.pk, today(), transfer.amount, daily_limit(contract, today())),
+        link=(Transfer, transfer.pk),
+        audit=audit.entry(
+            request,
+            "transfer.execute",
+            ok=True,
+            contract=contract,
+            reference=transfer.reference,
+            amount=transfer.amount,
+            fee=transfer.fee,
+            status=done,
+            digest=digest,
+        ),
+    )
+
+
+#: ledger.Refused reasons -> what the customer is told
+_REFUSALS = {"over_limit": OverLimit, "insufficient_funds": InsufficientBalance}
+LIMIT_FIELDS = ("daily_transfer_limit", "pending_daily_limit", "pending_daily_limit_from")
+
+
+def post_deciding_the_limit(contract: Contract, instruction) -> int:
+    """``ledger.post(instruction())``; when the contract's limit changed between our read and the post (the
+    check refused), the ceiling is decided again from the fresh row, once."""
+    try:
+        return ledger.post(instruction())
+    except ledger.Refused as refused:
+        if refused.reason != "limit_changed":
+            raise
+    contract.refresh_from_db(fields=LIMIT_FIELDS)
+    authorization.forget(contract)
+    return ledger.post(instruction())
+
+
+def _status(model, obj) -> str | None:
+    return model.objects.filter(pk=obj.pk).values_list("status", flat=True).first()
+
+
+def _limit_check(contract: Contract) -> list[ledger.Guard]:
+    """The rows the day's ceiling was decided from (the contract's limit, its token's registration) must
+    still be as read: held unchanged until the movement commits, or it is decided again."""
+    rows = [(Contract, contract.pk, {f: getattr(contract, f) for f in LIMIT_FIELDS})]
+    rows += authorization.method_for(contract).ceiling_rows(contract)
+    return [ledger.Guard(model, pk, where=where, refused="limit_changed") for model, pk, where in rows]
 
 
 def _refused(request, contract: Contract, transfer: Transfer, error_class: type[TransferError]):

@@ -1,0 +1,106 @@
+"""The one money engine, ledger.post: the guards it is handed, all or nothing, on whichever database runs."""
+
+import pytest
+from django.conf import settings
+
+from accounts import audit
+from accounts.models import Account, AuditEntry, Contract
+from transfers import ledger, services
+from transfers.models import DailyUsage, JournalEntry, Memo, Transfer
+
+
+def _confirmed(contract, to, amount):
+    transfer = services.transfer_prepare(
+        request=None,
+        contract=contract,
+        from_account=contract.account,
+        bank_code=settings.IBANK_BANK_CODE,
+        branch_code=to.account.branch_code,
+        payee_kind=to.account.kind,
+        payee_number=to.account.number,
+        payee_name=to.account.holder_kana,
+        amount=amount,
+    )
+    digest = services.transfer_confirm(request=None, contract=contract, transfer=transfer)
+    return Transfer.objects.get(pk=transfer.pk), digest
+
+
+def _instruction(contract, to, transfer, digest, *, amount=None, ceiling=1_000_000, status="confirmed"):
+    amount = transfer.amount if amount is None else amount
+    return ledger.Instruction(
+        kind=JournalEntry.Kind.TRANSFER,
+        reference=transfer.reference,
+        lines=[
+            ledger.Line(contract.account.pk, -amount, Memo.TRANSFER_OUT, "ｳｹﾄﾘ"),
+            ledger.Line(to.account.pk, amount, Memo.TRANSFER_IN, "ｵｸﾘﾃ"),
+        ],
+        claims=[
+            ledger.Guard(
+                Transfer,
+                transfer.pk,
+                where={"status": status, "digest": digest, "amount": transfer.amount},
+                set={"status": "done"},
+                refused="changed",
+            )
+        ],
+        usage=ledger.Usage(contract.pk, services.today(), amount, ceiling),
+        link=(Transfer, transfer.pk),
+        audit=audit.entry(None, "transfer.execute", ok=True, contract=contract, reference=transfer.reference),
+    )
+
+
+def _nothing_moved(contract, to, transfer):
+    assert Account.objects.get(pk=contract.account.pk).balance == 100_000
+    assert Account.objects.get(pk=to.account.pk).balance == 100_000
+    assert Transfer.objects.get(pk=transfer.pk).status == "confirmed"
+    assert not JournalEntry.objects.filter(reference=transfer.reference).exists()
+    assert not DailyUsage.objects.filter(contract=contract).exists()
+    assert not AuditEntry.objects.filter(action="transfer.execute").exists()
+
+
+def test_an_instruction_moves_money_claims_links_and_audits_at_once(contract, stranger):
+    transfer, digest = _confirmed(contract, stranger, 1_000)
+    entry_id = ledger.post(_instruction(contract, stranger, transfer, digest))
+    transfer.refresh_from_db()
+    assert transfer.status == "done" and transfer.entry_id == entry_id
+    assert sorted(JournalEntry.objects.get(pk=entry_id).postings.values_list("amount", flat=True)) == [-1_000, 1_000]
+    assert DailyUsage.objects.get(contract=contract).used == 1_000
+    assert AuditEntry.objects.get(action="transfer.execute").detail["entry"] == entry_id
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"status": "draft"}, "changed"),  # the claim no longer matches its row
+        ({"ceiling": 999}, "over_limit"),  # the usage would pass the ceiling handed in
+        ({"amount": 100_001}, "insufficient_funds"),  # the sender's balance would go below zero
+    ],
+)
+def test_a_refused_guard_leaves_nothing_half_done(contract, stranger, change, reason):
+    transfer, digest = _confirmed(contract, stranger, 1_000)
+    instruction = _instruction(contract, stranger, transfer, digest, **change)
+    with pytest.raises(ledger.Refused) as refused:
+        ledger.post(instruction)
+    assert refused.value.reason == reason
+    _nothing_moved(contract, stranger, transfer)
+
+
+def test_a_check_holds_its_row_as_read(contract, stranger):
+    transfer, digest = _confirmed(contract, stranger, 1_000)
+    instruction = _instruction(contract, stranger, transfer, digest)
+    instruction.checks = [
+        ledger.Guard(Contract, contract.pk, where={"daily_transfer_limit": 1}, refused="limit_changed")
+    ]
+    with pytest.raises(ledger.Refused) as refused:
+        ledger.post(instruction)
+    assert refused.value.reason == "limit_changed"
+    _nothing_moved(contract, stranger, transfer)
+
+
+def test_unbalanced_lines_are_never_posted(contract, stranger):
+    transfer, digest = _confirmed(contract, stranger, 1_000)
+    instruction = _instruction(contract, stranger, transfer, digest)
+    instruction.lines = instruction.lines[:1]
+    with pytest.raises(ledger.Unbalanced):
+        ledger.post(instruction)
+    _nothing_moved(contract, stranger, transfer)
