@@ -22,7 +22,7 @@ from http_common import Client, database, gunicorn, manage, server_env
 
 SEED = """
 from accounts.models import Account, Contract, User
-from transfers import ledger
+from payments import ledger
 for n in range(2):
     cid = f"{4100000000 + n}"
     user = User.objects.create_user(username=cid, password="Bench1234")

@@ -10,10 +10,10 @@ Contenders, each doing one whole money movement inside its own timer:
 * ``service`` (the one that counts): what the authorization view does once the method accepted, starting
   from what a request has — the contract's id (from the session) and the transfer's reference (from the
   URL): load the contract, load the transfer scoped to it (the view's 404 check), read the contract's
-  authorization method (and token), then ``transfers.services.transfer_execute``: Python decides the
+  authorization method (and token), then ``payments.services.transfer_execute``: Python decides the
   instruction (the claim of the row as loaded, the posting lines, the day's ceiling, the audit entry) and
   the one engine ``ledger.post`` applies it — one round trip on PostgreSQL (``ibank_post``,
-  transfers/sql/post.sql).
+  payments/sql/post.sql).
 * ``service from a loaded transfer``: ``transfer_execute`` alone, on objects already loaded, for the record.
 * ``bare SQL`` (the floor): the same double-entry transfer through psycopg: BEGIN; two conditional
   balance UPDATEs; one journal INSERT and one two-row posting INSERT; COMMIT.
@@ -43,8 +43,8 @@ from django.db import connection  # noqa: E402
 
 from accounts import authorization  # noqa: E402
 from accounts.models import Account, Contract, User  # noqa: E402
-from transfers import ledger, services  # noqa: E402
-from transfers.models import Bank, Branch, Transfer  # noqa: E402
+from payments import ledger, services  # noqa: E402
+from payments.models import Bank, Branch, Transfer  # noqa: E402
 
 SLICE = int(os.environ.get("BENCH_SLICE", "25"))
 SLICES = int(os.environ.get("BENCH_SLICES", "20"))

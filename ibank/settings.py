@@ -133,7 +133,7 @@ INSTALLED_APPS = [
     # Ours last: their ready() runs after Django's (accounts replaces auth's update_last_login receiver).
     "accounts",
     "otp",
-    "transfers",
+    "payments",  # app label "transfers"
     "branch",
     "mobile",
 ]

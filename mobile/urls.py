@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from transfers import payeasy_views
+from payments import payeasy_views
 
 from . import views
 from .views import MOBILE, mobile_customer_required

@@ -22,11 +22,11 @@ from accounts.decorators import customer_required
 from accounts.forms import ContractAuthForm
 from accounts.models import Account, LoginRecord
 from ibank import pending
-from transfers import services as transfer_services
-from transfers.forms import TransferForm
-from transfers.models import Payee, Transfer
-from transfers.payeasy_views import UI, channel_refused
-from transfers.views import CONFIRM_EXPIRED, CONFIRMED_KEY, authorization_step, confirmed_digest
+from payments import services as transfer_services
+from payments.forms import TransferForm
+from payments.models import Payee, Transfer
+from payments.payeasy_views import UI, channel_refused
+from payments.views import CONFIRM_EXPIRED, CONFIRMED_KEY, authorization_step, confirmed_digest
 
 LOGGED_OUT = _("ログアウトしました。")
 CANCELLED = _("お振込を中止しました。")

@@ -6,7 +6,7 @@ from django.db import connection
 
 from accounts.models import Account, Contract, User
 from ibank import clock
-from transfers import ledger
+from payments import ledger
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM
 # calls from that thread (fixtures, assertions) are still synchronous.
@@ -206,8 +206,8 @@ def token_contract(make_contract, make_token):
 @pytest.fixture
 def billers(db):
     """Two billers of the two kinds (民間, 国庫金・地方公共団体), each with an unpaid bill due in 10 days."""
-    from transfers.models import Bill, Biller
-    from transfers.services import today
+    from payments.models import Bill, Biller
+    from payments.services import today
 
     private = Biller(number="58001", name="さくら電力株式会社", kana="ｻｸﾗﾃﾞﾝﾘﾖｸ", kind=Biller.Kind.PRIVATE)
     private.save()

@@ -17,7 +17,7 @@ from otp import totp
 from otp.models import SoftwareToken
 from tests.conftest import PASSWORD, TRANSFER_PASSWORD
 from tests.helpers import fill_login, set_lock
-from tests.transfers.conftest import zengin_master  # noqa: F401 (an autouse fixture: the banks)
+from tests.payments.conftest import zengin_master  # noqa: F401 (an autouse fixture: the banks)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

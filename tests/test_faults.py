@@ -20,9 +20,9 @@ from django.db import InterfaceError, OperationalError, connection
 from otp import totp
 from otp.models import SoftwareToken, TokenBinding
 from otp.services import token_issue
+from payments.models import Bank, Branch, Transfer
 from tests.conftest import PASSWORD, TRANSFER_PASSWORD
 from tests.live import Client, flush_redis, gunicorn, server_env, wait_for, worker_pids
-from transfers.models import Bank, Branch, Transfer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

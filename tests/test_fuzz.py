@@ -17,7 +17,7 @@ from ibank import clock
 from otp.flows import FLOW_KEY
 from otp.login import PENDING_LOGIN
 from otp.services import token_issue
-from transfers import services as transfer_services
+from payments import services as transfer_services
 
 EXAMPLES = int(os.environ.get("IBANK_FUZZ_EXAMPLES", "25"))
 INJECTION = '"><svg onload=alert(1)><script>alert(2)</script>'
@@ -64,7 +64,7 @@ def _check(response):
 
 @pytest.fixture
 def world(db, make_contract, make_token):
-    from transfers.models import Bank, Branch
+    from payments.models import Bank, Branch
 
     own = Bank.objects.create(code=settings.IBANK_BANK_CODE, name="own", kana="ｵｳﾝ", initial="ｵ", search_text="")
     Branch.objects.create(bank=own, code="001", name="本店", kana="ﾎﾝﾃﾝ", initial="ﾎ", search_text="")
@@ -84,7 +84,7 @@ def world(db, make_contract, make_token):
         amount=100,
     )
     issued, _ = token_issue(kind="mobile")
-    from transfers.models import Bill, Biller, Payee
+    from payments.models import Bill, Biller, Payee
 
     biller = Biller(number="58001", name="電力", kana="ﾃﾞﾝﾘﾖｸ", kind=Biller.Kind.PUBLIC)
     biller.save()

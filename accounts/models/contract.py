@@ -196,7 +196,7 @@ class Account(models.Model):
     """A deposit account (口座) of a contract, or one of the bank's own accounts.
 
     Balances are integer yen, a cache of the account's ledger postings
-    (transfers.ledger writes both in one transaction). A customer's balance
+    (payments.ledger writes both in one transaction). A customer's balance
     never goes negative; the bank's own accounts may (cash paid in is the
     counterpart of every deposit), so the sum over all accounts is always 0.
     """

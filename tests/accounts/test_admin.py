@@ -4,8 +4,8 @@ from django_otp import DEVICE_ID_SESSION_KEY
 
 from accounts.models import AuditEntry, Contract, StaffDevice
 from otp.models import TokenBinding
+from payments import payeasy
 from tests.helpers import is_locked, set_lock
-from transfers import payeasy
 
 STAFF_KEY = bytes(range(20))
 

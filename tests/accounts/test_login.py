@@ -282,7 +282,7 @@ def test_an_unknown_id_gets_the_same_answers_as_a_known_one(client, contract):
 
 
 def test_an_empty_field_message_names_the_field_without_the_labels_note(client, contract):
-    from tests.transfers.helpers import login as customer_login
+    from tests.payments.helpers import login as customer_login
 
     customer_login(client, contract)
     response = client.post(reverse("transfers-new"), {})

@@ -1,4 +1,4 @@
-"""The app layers of STYLE.md, enforced by import-linter: ibank ← accounts ← otp ← transfers."""
+"""The app layers of STYLE.md, enforced by import-linter: ibank ← accounts ← otp ← … ← payments ← branch, mobile."""
 
 import shutil
 import subprocess
@@ -7,7 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
-PACKAGES = ["ibank", "accounts", "otp", "transfers", "branch", "mobile"]
+PACKAGES = ["ibank", "accounts", "otp", "payments", "branch", "mobile"]
 
 
 def _lint(cwd: Path) -> subprocess.CompletedProcess:
@@ -31,9 +31,9 @@ def test_a_backward_import_fails(tmp_path):
     for package in PACKAGES:
         shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "pyproject.toml", tmp_path)
-    # accounts (layer 2) reaching up into transfers (layer 4)
-    with (tmp_path / "accounts" / "models.py").open("a") as models:
-        models.write("\nfrom transfers import ledger  # noqa\n")
+    # accounts (layer 2) reaching up into payments (layer 5)
+    with (tmp_path / "accounts" / "gate.py").open("a") as module:
+        module.write("\nfrom payments import services  # noqa\n")
     result = _lint(tmp_path)
     assert result.returncode != 0
-    assert "accounts.models -> transfers.ledger" in result.stdout
+    assert "accounts.gate -> payments.services" in result.stdout

@@ -6,13 +6,13 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Account, AuditEntry, Contract, LoginRecord
+from payments import payeasy
+from payments.models import Payment, Transfer
+from payments.services import today
 from tests.conftest import CARD, PASSWORD, TRANSFER_PASSWORD
 from tests.helpers import is_locked, set_lock
-from tests.transfers.conftest import zengin_master  # noqa: F401 (the payee's bank)
-from tests.transfers.helpers import login as browser_login
-from transfers import payeasy
-from transfers.models import Payment, Transfer
-from transfers.services import today
+from tests.payments.conftest import zengin_master  # noqa: F401 (the payee's bank)
+from tests.payments.helpers import login as browser_login
 
 LOGIN = reverse("mobile-login")
 MENU = reverse("mobile-menu")
@@ -89,7 +89,7 @@ def test_pages_need_a_login(client, db, url):
 
 @pytest.fixture
 def payee(contract, stranger):
-    from transfers.models import Payee
+    from payments.models import Payee
 
     account = stranger.account
     return Payee.objects.create(
@@ -249,7 +249,7 @@ def test_the_refusal_and_blocked_pages_are_small_too(client, token_contract, con
 
 
 def test_another_contracts_transactions_are_404_on_the_phone(client, contract, stranger, payee, billers):
-    from transfers.models import Payee
+    from payments.models import Payee
 
     mobile_login(client, contract)
     _response, reference = _transfer(client, payee)

@@ -9,9 +9,9 @@ from playwright.sync_api import expect
 
 from accounts.models import Account, Contract
 from otp import totp
+from payments.models import Transfer
 from tests.conftest import CARD
 from tests.helpers import fill_login
-from transfers.models import Transfer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

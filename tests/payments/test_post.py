@@ -5,8 +5,8 @@ from django.conf import settings
 
 from accounts import audit
 from accounts.models import Account, AuditEntry, Contract
-from transfers import ledger, services
-from transfers.models import DailyUsage, JournalEntry, Memo, Transfer
+from payments import ledger, services
+from payments.models import DailyUsage, JournalEntry, Memo, Transfer
 
 
 def _confirmed(contract, to, amount):

@@ -166,7 +166,7 @@ class Instruction:
 def post(instruction: Instruction) -> int:
     """Apply ``instruction`` all or nothing; returns the journal entry's id or raises :class:`Refused`.
 
-    PostgreSQL: one round trip (``ibank_post``, transfers/sql/post.sql). Elsewhere the same steps, in the same
+    PostgreSQL: one round trip (``ibank_post``, payments/sql/post.sql). Elsewhere the same steps, in the same
     order, in one transaction. Either way: checks and claims (each must match its row), the day's usage under
     the ceiling, the balances in account-id order (a customer's never below zero), the entry and its
     postings, the link, the audit entry.

@@ -5,7 +5,7 @@ from django.urls import reverse
 from accounts.models import AuditEntry, Contract
 from ibank.notices import subject
 from tests.conftest import TRANSFER_PASSWORD
-from tests.transfers.helpers import login, same_bank_data, send
+from tests.payments.helpers import login, same_bank_data, send
 
 EMAIL = reverse("transfers-email")
 AUTHORIZE = reverse("transfers-email-authorize")

@@ -2,7 +2,7 @@ from django.core.management import call_command
 
 from accounts.models import Account, Contract, User
 from otp.models import TokenBinding
-from transfers.models import Bill, Biller
+from payments.models import Bill, Biller
 
 
 def test_demo_data_is_idempotent_and_logs_in(client, db):

@@ -11,9 +11,9 @@ from django.db.models import Sum
 
 from accounts import authorization
 from accounts.models import Account
+from payments import services
+from payments.models import DailyUsage, JournalEntry, Transfer
 from tests.concurrency import run_concurrently
-from transfers import services
-from transfers.models import DailyUsage, JournalEntry, Transfer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

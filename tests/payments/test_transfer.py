@@ -9,9 +9,12 @@ from accounts import authorization
 from accounts.models import Account, AuditEntry, Contract
 from ibank.notices import subject
 from otp import totp
+from payments import forms, services
+from payments.models import JournalEntry, Payee, Transfer
+from payments.views import NOT_CONFIRMED
 from tests.conftest import CARD, TRANSFER_PASSWORD
 from tests.helpers import is_locked
-from tests.transfers.helpers import (
+from tests.payments.helpers import (
     NEW,
     authorize,
     confirm,
@@ -21,9 +24,6 @@ from tests.transfers.helpers import (
     same_bank_data,
     send,
 )
-from transfers import forms, services
-from transfers.models import JournalEntry, Payee, Transfer
-from transfers.views import NOT_CONFIRMED
 
 
 def check_ledger():
@@ -417,7 +417,7 @@ def test_ledger_entries_are_immutable(client, contract, payee):
         JournalEntry.objects.filter(pk=entry.pk).delete()
     with pytest.raises(PermissionDenied):
         entry.postings.update(amount=1)
-    from transfers import ledger
+    from payments import ledger
 
     reversal = ledger.reverse(entry)
     assert balance(contract) == 100_000 and reversal.reverses == entry

@@ -20,7 +20,7 @@ from django.core.management.base import BaseCommand
 
 from accounts import audit
 from ibank import clock
-from transfers.models import Transfer
+from payments.models import Transfer
 
 
 class Command(BaseCommand):

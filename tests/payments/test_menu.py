@@ -3,7 +3,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.helpers import set_lock
-from tests.transfers.helpers import login
+from tests.payments.helpers import login
 
 
 def test_menu_reads_the_binding_once_and_writes_nothing(client, make_contract, make_token, fake_clock):

@@ -3,8 +3,8 @@ from io import StringIO
 from django.contrib.sessions.models import Session
 from django.core.management import call_command
 
-from tests.transfers.helpers import enter, login, other_bank_data, send
-from transfers.models import Transfer
+from payments.models import Transfer
+from tests.payments.helpers import enter, login, other_bank_data, send
 
 
 def test_daily_maintenance_clears_expired_sessions_and_abandoned_drafts(client, contract, fake_clock):

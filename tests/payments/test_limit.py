@@ -5,10 +5,10 @@ from django.urls import reverse
 from accounts.models import AuditEntry, Contract
 from ibank.notices import subject
 from otp import totp
+from payments import services
+from payments.models import Transfer
 from tests.conftest import TRANSFER_PASSWORD
-from tests.transfers.helpers import enter, login, same_bank_data, send
-from transfers import services
-from transfers.models import Transfer
+from tests.payments.helpers import enter, login, same_bank_data, send
 
 LIMIT = reverse("transfers-limit")
 AUTHORIZE = reverse("transfers-limit-authorize")

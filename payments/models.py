@@ -100,7 +100,7 @@ class _Immutable(models.Model):
 
 
 class JournalEntry(_Immutable):
-    """One movement of money: two or more postings summing to zero (transfers.ledger writes it)."""
+    """One movement of money: two or more postings summing to zero (payments.ledger writes it)."""
 
     class Kind(models.TextChoices):
         DEPOSIT = "deposit", _("入金")

@@ -11,8 +11,8 @@ from accounts.models import CARD_COLUMNS, CARD_ROWS, Account, Contract, Lock, St
 from ibank import clock
 from otp.models import PREFIXES, SoftwareToken, TokenBinding, TokenType
 from otp.tokenid import make as make_token_id
-from transfers import ledger
-from transfers.models import Bill, Biller, Payee
+from payments import ledger
+from payments.models import Bill, Biller, Payee
 
 DEMO_PASSWORD = "demo1234"
 DEMO_CONTRACTS = [

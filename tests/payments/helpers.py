@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.urls import reverse
 
+from payments.models import Transfer
 from tests.conftest import TRANSFER_PASSWORD
 from tests.helpers import login  # noqa: F401 (the transfer tests import it from here)
-from transfers.models import Transfer
 
 NEW = reverse("transfers-new")
 

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.db.models import Count, Sum
 
 from accounts.models import Account
-from transfers.models import JournalEntry, Posting, Transfer
+from payments.models import JournalEntry, Posting, Transfer
 
 
 class Command(BaseCommand):

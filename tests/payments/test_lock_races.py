@@ -10,13 +10,13 @@ from accounts import authorization
 from accounts.models import AuditEntry, Contract, Lock
 from otp import totp
 from otp.models import TokenBinding
+from payments import payeasy
+from payments.models import JournalEntry, Transfer
+from payments.services import today
 from tests.concurrency import run_concurrently
 from tests.conftest import CARD, PASSWORD
 from tests.helpers import login
-from tests.transfers.helpers import confirm, enter, same_bank_data
-from transfers import payeasy
-from transfers.models import JournalEntry, Transfer
-from transfers.services import today
+from tests.payments.helpers import confirm, enter, same_bank_data
 
 GRID = dict(zip([f"{c}{r}" for r in "1234" for c in "ABCDE"], CARD, strict=True))
 

@@ -7,8 +7,8 @@ from playwright.sync_api import expect
 
 from accounts.models import Account
 from otp import totp
+from payments.models import Bill, Payment
 from tests.conftest import PASSWORD
-from transfers.models import Bill, Payment
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
