@@ -32,7 +32,7 @@ SLICES = 10
 PASSWORD = "Bench1234"
 SEED = """
 from accounts.models import Account, Contract, User
-from payments import ledger
+from ledger import books
 for n in range({count}):
     cid = f"{{4000000000 + n}}"
     user = User.objects.create_user(username=cid, password="{password}")

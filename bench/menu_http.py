@@ -22,14 +22,14 @@ from http_common import Client, database, gunicorn, manage, server_env
 
 SEED = """
 from accounts.models import Account, Contract, User
-from payments import ledger
+from ledger import books
 for n in range(2):
     cid = f"{4100000000 + n}"
     user = User.objects.create_user(username=cid, password="Bench1234")
     c = Contract.objects.create(user=user, contract_id=cid, name=f"bench {n}", transaction_method="password")
     a = Account.objects.create(contract=c, branch_code="001", branch_name="本店営業部", kind=1,
                                number=f"{8000000 + n}", holder_kana="ﾍﾞﾝﾁ")
-    ledger.deposit(account=a, amount=100000)
+    books.deposit(account=a, amount=100000)
 """
 
 

@@ -12,7 +12,7 @@ Contenders, each doing one whole money movement inside its own timer:
   URL): load the contract, load the transfer scoped to it (the view's 404 check), read the contract's
   authorization method (and token), then ``payments.services.transfer_execute``: Python decides the
   instruction (the claim of the row as loaded, the posting lines, the day's ceiling, the audit entry) and
-  the one engine ``ledger.post`` applies it — one round trip on PostgreSQL (``ibank_post``,
+  the one engine ``books.post`` applies it — one round trip on PostgreSQL (``ibank_post``,
   payments/sql/post.sql).
 * ``service from a loaded transfer``: ``transfer_execute`` alone, on objects already loaded, for the record.
 * ``bare SQL`` (the floor): the same double-entry transfer through psycopg: BEGIN; two conditional
@@ -43,8 +43,10 @@ from django.db import connection  # noqa: E402
 
 from accounts import authorization  # noqa: E402
 from accounts.models import Account, Contract, User  # noqa: E402
-from payments import ledger, services  # noqa: E402
-from payments.models import Bank, Branch, Transfer  # noqa: E402
+from ledger import books  # noqa: E402
+from payments import services  # noqa: E402
+from payments.models import Transfer  # noqa: E402
+from zengin.models import Bank, Branch  # noqa: E402
 
 SLICE = int(os.environ.get("BENCH_SLICE", "25"))
 SLICES = int(os.environ.get("BENCH_SLICES", "20"))
@@ -69,7 +71,7 @@ def _contract(n: int) -> Contract:
         number=f"{n:07d}",
         holder_kana=f"ﾍﾞﾝﾁ {n}",
     )
-    ledger.deposit(account=account, amount=10_000_000)
+    books.deposit(account=account, amount=10_000_000)
     contract.account = account
     return contract
 

@@ -133,6 +133,8 @@ INSTALLED_APPS = [
     # Ours last: their ready() runs after Django's (accounts replaces auth's update_last_login receiver).
     "accounts",
     "otp",
+    "ledger",
+    "zengin",
     "payments",  # app label "transfers"
     "branch",
     "mobile",

@@ -6,8 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.forms import IbankForm
 from accounts.models import Account, Contract
 from ibank.text import half_width_digits
-
-from . import kana
+from zengin import kana
 
 BANK_CODE_FORMAT = _("金融機関コードは半角数字4桁で入力してください。")
 BRANCH_CODE_FORMAT = _("支店番号は半角数字3桁で入力してください。")

@@ -1,9 +1,8 @@
-"""Money (SPEC §5): the Zengin master, the double-entry ledger, transfers, payees and daily limits.
+"""Payments (SPEC §5): 振込 (transfers), registered payees, and 収納サービス (Pay-easy billers, bills, payments).
 
 Money is integer yen everywhere.
 """
 
-from django.core.exceptions import PermissionDenied
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -11,150 +10,13 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Contract
 from ibank import clock
+from ledger.models import JournalEntry
 
 digits = {n: RegexValidator(rf"^[0-9]{{{n}}}\Z") for n in (3, 4, 5, 7)}
 
 
 def digits_up_to(n: int) -> RegexValidator:
     return RegexValidator(rf"^[0-9]{{1,{n}}}\Z", _("半角数字%(n)d桁以内で入力してください。") % {"n": n})
-
-
-# -- Zengin master (loaded by manage.py load_zengin) ----------------------------
-
-
-class Bank(models.Model):
-    """A financial institution of the Zengin master (金融機関コード 4 digits)."""
-
-    code = models.CharField(_("金融機関コード"), max_length=4, primary_key=True, validators=[digits[4]])
-    name = models.CharField(_("金融機関名"), max_length=60)
-    # Half-width kana in the Zengin character set, as it goes into a Zengin record.
-    kana = models.CharField(_("金融機関名（カナ）"), max_length=60)
-    # The first large kana of the reading (ｱ…ﾝ), for the 50-on index.
-    initial = models.CharField(_("頭文字"), max_length=1, db_index=True)
-    search_text = models.CharField(max_length=200, editable=False)
-
-    class Meta:
-        verbose_name = _("金融機関")
-        verbose_name_plural = _("金融機関")
-        ordering = ["code"]
-
-    def __str__(self):
-        return f"{self.code} {self.name}"
-
-
-class Branch(models.Model):
-    """A branch of a bank (支店番号 3 digits)."""
-
-    bank = models.ForeignKey(Bank, on_delete=models.CASCADE, related_name="branches")
-    code = models.CharField(_("支店番号"), max_length=3, validators=[digits[3]])
-    name = models.CharField(_("支店名"), max_length=60)
-    kana = models.CharField(_("支店名（カナ）"), max_length=60)
-    initial = models.CharField(_("頭文字"), max_length=1)
-    search_text = models.CharField(max_length=200, editable=False)
-
-    class Meta:
-        verbose_name = _("支店")
-        verbose_name_plural = _("支店")
-        ordering = ["bank", "code"]
-        constraints = [models.UniqueConstraint(fields=["bank", "code"], name="branch_unique_code")]
-
-    def __str__(self):
-        return f"{self.bank_id}-{self.code} {self.name}"
-
-
-class MasterVersion(models.Model):
-    """Which Zengin master is loaded, so that load_zengin only reloads a newer one."""
-
-    source = models.CharField(max_length=40, unique=True)
-    version = models.CharField(max_length=40)
-    loaded_at = models.DateTimeField(default=clock.now)
-
-    def __str__(self):
-        return f"{self.source} {self.version}"
-
-
-# -- ledger -------------------------------------------------------------------
-
-
-class ImmutableQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise PermissionDenied("ledger entries are immutable; post a reversing entry")
-
-    def delete(self):
-        raise PermissionDenied("ledger entries are immutable; post a reversing entry")
-
-
-class _Immutable(models.Model):
-    objects = ImmutableQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionDenied("ledger entries are immutable; post a reversing entry")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionDenied("ledger entries are immutable; post a reversing entry")
-
-
-class JournalEntry(_Immutable):
-    """One movement of money: two or more postings summing to zero (payments.ledger writes it)."""
-
-    class Kind(models.TextChoices):
-        DEPOSIT = "deposit", _("入金")
-        TRANSFER = "transfer", _("振込")
-        REVERSAL = "reversal", _("取消")
-        PAYEASY = "payeasy", _("収納サービス")
-
-    at = models.DateTimeField(_("日時"), default=clock.now, db_index=True)
-    kind = models.CharField(_("種類"), max_length=12, choices=Kind.choices)
-    reference = models.CharField(_("受付番号"), max_length=20, blank=True, db_index=True)
-    reverses = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by", verbose_name=_("取消対象")
-    )
-
-    class Meta:
-        verbose_name = _("仕訳")
-        verbose_name_plural = _("仕訳")
-        ordering = ["-pk"]
-
-    def __str__(self):
-        return f"#{self.pk} {self.get_kind_display()} {self.reference}"
-
-
-class Memo(models.TextChoices):
-    DEPOSIT = "deposit", _("入金")
-    TRANSFER_OUT = "transfer_out", _("振込")
-    FEE = "fee", _("振込手数料")
-    TRANSFER_IN = "transfer_in", _("振込入金")
-    CLEARING = "clearing", _("他行為替")
-    REVERSAL = "reversal", _("取消")
-    PAYEASY = "payeasy", _("ペイジー")
-
-
-class Posting(_Immutable):
-    """One line of an entry: ``amount`` yen into (positive) or out of (negative) ``account``."""
-
-    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="postings")
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings")
-    amount = models.BigIntegerField(_("金額"))
-    # The account's balance right after this posting (入出金明細 shows it).
-    balance_after = models.BigIntegerField(_("残高"))
-    # 摘要: what it was, and with whom (half-width kana, as on a passbook).
-    memo = models.CharField(_("摘要"), max_length=16, choices=Memo.choices)
-    counterparty = models.CharField(_("相手先"), max_length=30, blank=True)
-
-    class Meta:
-        verbose_name = _("仕訳明細")
-        verbose_name_plural = _("仕訳明細")
-        ordering = ["-pk"]
-        constraints = [models.CheckConstraint(condition=~Q(amount=0), name="posting_amount_not_zero")]
-        indexes = [models.Index(fields=["account", "-id"], name="posting_account_newest")]
-
-    def __str__(self):
-        return f"{self.account_id} {self.amount:+d}"
 
 
 # -- transfers ------------------------------------------------------------------
@@ -256,25 +118,6 @@ class Payee(models.Model):
 
     def __str__(self):
         return f"{self.bank_name} {self.branch_name} {self.number} {self.name}"
-
-
-class DailyUsage(models.Model):
-    """What a contract has transferred on one JST day; raised only by a conditional UPDATE (SPEC §5)."""
-
-    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="daily_usage")
-    date = models.DateField(_("日付"))
-    used = models.BigIntegerField(_("利用額"), default=0)
-
-    class Meta:
-        verbose_name = _("振込利用額")
-        verbose_name_plural = _("振込利用額")
-        constraints = [
-            models.UniqueConstraint(fields=["contract", "date"], name="usage_unique_per_day"),
-            models.CheckConstraint(condition=Q(used__gte=0), name="usage_not_negative"),
-        ]
-
-    def __str__(self):
-        return f"{self.contract_id} {self.date} {self.used}"
 
 
 # -- 収納サービス (Pay-easy), SPEC §5 ------------------------------------------------

@@ -28,9 +28,10 @@ from accounts import audit, gate, locks
 from accounts.models import Account, Contract, Lock
 from ibank import clock
 from ibank.notices import notify
+from ledger import books
+from ledger.models import JournalEntry, Memo
 
-from . import ledger
-from .models import Bill, Biller, JournalEntry, Memo, Payment
+from .models import Bill, Biller, Payment
 from .services import (
     AlreadyExecuted,
     InsufficientBalance,
@@ -297,7 +298,7 @@ def payment_execute(*, request, contract: Contract, payment: Payment, digest: st
     """Pay a confirmed, authorized payment's bill, once. Raises AlreadyExecuted, BillPaid, PaymentChanged,
     PayeasyOverLimit or InsufficientBalance (nothing moved).
 
-    The one engine (ledger.post) claims the bill first (unpaid, at the amount confirmed), then the payment
+    The one engine (books.post) claims the bill first (unpaid, at the amount confirmed), then the payment
     (CONFIRMED, with the digest, as loaded), takes the day's limit and moves the money: of racing payments of
     one bill, the first to commit pays it; the others find it paid and move nothing.
     """
@@ -310,24 +311,24 @@ def payment_execute(*, request, contract: Contract, payment: Payment, digest: st
     sender = payment.from_account
 
     def instruction():
-        return ledger.Instruction(
+        return books.Instruction(
             kind=JournalEntry.Kind.PAYEASY,
             reference=payment.reference,
             at=now,
             lines=[
-                ledger.Line(sender.pk, -payment.amount, Memo.PAYEASY, bill.biller.kana),
-                ledger.Line(bill.biller.account_id, payment.amount, Memo.PAYEASY, sender.holder_kana),
+                books.Line(sender.pk, -payment.amount, Memo.PAYEASY, bill.biller.kana),
+                books.Line(bill.biller.account_id, payment.amount, Memo.PAYEASY, sender.holder_kana),
             ],
             checks=_limit_check(contract),
             claims=[
-                ledger.Guard(
+                books.Guard(
                     Bill,
                     bill.pk,
                     where={"paid_at": None, "amount": payment.amount},
                     set={"paid_at": now, "paid_reference": payment.reference},
                     refused="bill",
                 ),
-                ledger.Guard(
+                books.Guard(
                     Payment,
                     payment.pk,
                     where={
@@ -340,7 +341,7 @@ def payment_execute(*, request, contract: Contract, payment: Payment, digest: st
                     refused="changed",
                 ),
             ],
-            usage=ledger.Usage(contract.pk, today(), payment.amount, daily_limit(contract, today())),
+            usage=books.Usage(contract.pk, today(), payment.amount, daily_limit(contract, today())),
             link=(Payment, payment.pk),
             audit=audit.entry(
                 request,
@@ -356,7 +357,7 @@ def payment_execute(*, request, contract: Contract, payment: Payment, digest: st
 
     try:
         entry_id = post_deciding_the_limit(contract, instruction)
-    except ledger.Refused as refused:
+    except books.Refused as refused:
         _refused(request, contract, payment, _refusal(refused.reason, payment))
     payment.status, payment.entry_id, payment.executed_at = Payment.Status.DONE, entry_id, now
     notify(contract, "payeasy_done", payment=payment)

@@ -22,13 +22,15 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
 
 from accounts import audit, authorization
-from accounts.models import Account, Contract
+from accounts.models import Account, Contract, DailyUsage
 from ibank import clock
 from ibank.notices import notify
+from ledger import books
+from ledger.models import JournalEntry, Memo
 from otp.models import TokenBinding
+from zengin.models import Bank, Branch
 
-from . import ledger
-from .models import Bank, Branch, DailyUsage, JournalEntry, Memo, Payee, Transfer
+from .models import Payee, Transfer
 
 
 class TransferError(Exception):
@@ -327,7 +329,7 @@ def transfer_execute(*, request, contract: Contract, transfer: Transfer, digest:
     ``digest`` is the one kept server-side at 確認; the loaded transfer must still produce it, and the row must
     still be what it was loaded as. Raises AlreadyExecuted for a second execution, TransferChanged, OverLimit
     or InsufficientBalance (nothing moved). Python decides the movement (the posting lines, the day's
-    ceiling); the one engine (ledger.post) applies it: one round trip on PostgreSQL.
+    ceiling); the one engine (books.post) applies it: one round trip on PostgreSQL.
     """
     if not constant_time_compare(transfer_digest(transfer), digest):  # changed since 確認 (the row as loaded)
         if transfer.is_executed:
@@ -342,7 +344,7 @@ def transfer_execute(*, request, contract: Contract, transfer: Transfer, digest:
 
     try:
         entry_id = post_deciding_the_limit(contract, instruction)
-    except ledger.Refused as refused:
+    except books.Refused as refused:
         if refused.reason == "changed" and _status(Transfer, transfer) in Transfer.EXECUTED:
             transfer.refresh_from_db()
             raise AlreadyExecuted from None
@@ -352,18 +354,18 @@ def transfer_execute(*, request, contract: Contract, transfer: Transfer, digest:
     return transfer
 
 
-def _instruction(request, contract: Contract, transfer: Transfer, *, digest: str, done: str, now) -> ledger.Instruction:
+def _instruction(request, contract: Contract, transfer: Transfer, *, digest: str, done: str, now) -> books.Instruction:
     """What executing ``transfer`` moves, decided here: the claim of the row as loaded, the posting lines,
     the day's ceiling, the audit entry."""
     same_bank = done == Transfer.Status.DONE
-    return ledger.Instruction(
+    return books.Instruction(
         kind=JournalEntry.Kind.TRANSFER,
         reference=transfer.reference,
         at=now,
         lines=_lines(transfer, same_bank=same_bank),
         checks=_limit_check(contract),
         claims=[
-            ledger.Guard(
+            books.Guard(
                 Transfer,
                 transfer.pk,
                 where={
@@ -376,7 +378,7 @@ def _instruction(request, contract: Contract, transfer: Transfer, *, digest: str
                 refused="changed",
             )
         ],
-        usage=ledger.Usage(contract.pk, today(), transfer.amount, daily_limit(contract, today())),
+        usage=books.Usage(contract.pk, today(), transfer.amount, daily_limit(contract, today())),
         link=(Transfer, transfer.pk),
         audit=audit.entry(
             request,
@@ -392,34 +394,34 @@ def _instruction(request, contract: Contract, transfer: Transfer, *, digest: str
     )
 
 
-#: ledger.Refused reasons -> what the customer is told
+#: books.Refused reasons -> what the customer is told
 _REFUSALS = {"over_limit": OverLimit, "insufficient_funds": InsufficientBalance}
 LIMIT_FIELDS = ("daily_transfer_limit", "pending_daily_limit", "pending_daily_limit_from")
 
 
 def post_deciding_the_limit(contract: Contract, instruction) -> int:
-    """``ledger.post(instruction())``; when the contract's limit changed between our read and the post (the
+    """``books.post(instruction())``; when the contract's limit changed between our read and the post (the
     check refused), the ceiling is decided again from the fresh row, once."""
     try:
-        return ledger.post(instruction())
-    except ledger.Refused as refused:
+        return books.post(instruction())
+    except books.Refused as refused:
         if refused.reason != "limit_changed":
             raise
     contract.refresh_from_db(fields=LIMIT_FIELDS)
     authorization.forget(contract)
-    return ledger.post(instruction())
+    return books.post(instruction())
 
 
 def _status(model, obj) -> str | None:
     return model.objects.filter(pk=obj.pk).values_list("status", flat=True).first()
 
 
-def _limit_check(contract: Contract) -> list[ledger.Guard]:
+def _limit_check(contract: Contract) -> list[books.Guard]:
     """The rows the day's ceiling was decided from (the contract's limit, its token's registration) must
     still be as read: held unchanged until the movement commits, or it is decided again."""
     rows = [(Contract, contract.pk, {f: getattr(contract, f) for f in LIMIT_FIELDS})]
     rows += authorization.method_for(contract).ceiling_rows(contract)
-    return [ledger.Guard(model, pk, where=where, refused="limit_changed") for model, pk, where in rows]
+    return [books.Guard(model, pk, where=where, refused="limit_changed") for model, pk, where in rows]
 
 
 def _refused(request, contract: Contract, transfer: Transfer, error_class: type[TransferError]):
@@ -439,18 +441,18 @@ def _refused(request, contract: Contract, transfer: Transfer, error_class: type[
     raise error from None
 
 
-def _lines(transfer: Transfer, *, same_bank: bool) -> list[ledger.Line]:
+def _lines(transfer: Transfer, *, same_bank: bool) -> list[books.Line]:
     sender = transfer.from_account
-    lines = [ledger.Line(sender.pk, -transfer.amount, Memo.TRANSFER_OUT, transfer.payee_name)]
+    lines = [books.Line(sender.pk, -transfer.amount, Memo.TRANSFER_OUT, transfer.payee_name)]
     if same_bank:
-        lines.append(ledger.Line(transfer.to_account_id, transfer.amount, Memo.TRANSFER_IN, sender.holder_kana))
+        lines.append(books.Line(transfer.to_account_id, transfer.amount, Memo.TRANSFER_IN, sender.holder_kana))
     else:
         clearing = Account.objects.internal(Account.Purpose.CLEARING_OUT)
-        lines.append(ledger.Line(clearing.pk, transfer.amount, Memo.CLEARING, transfer.payee_name))
+        lines.append(books.Line(clearing.pk, transfer.amount, Memo.CLEARING, transfer.payee_name))
     if transfer.fee:
         fee_income = Account.objects.internal(Account.Purpose.FEE_INCOME)
-        lines.append(ledger.Line(sender.pk, -transfer.fee, Memo.FEE))
-        lines.append(ledger.Line(fee_income.pk, transfer.fee, Memo.FEE, sender.holder_kana))
+        lines.append(books.Line(sender.pk, -transfer.fee, Memo.FEE))
+        lines.append(books.Line(fee_income.pk, transfer.fee, Memo.FEE, sender.holder_kana))
     return lines
 
 

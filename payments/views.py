@@ -21,11 +21,12 @@ from accounts.models import Account
 from ibank import pending
 from otp.messages import TOKEN_EXPIRED
 from otp.models import TokenBinding
+from zengin.kana import KATAKANA
+from zengin.models import Bank, Branch
 
 from . import services
 from .forms import BankSearchForm, BranchSearchForm, TransferForm
-from .kana import KATAKANA
-from .models import Bank, Branch, Payee, Transfer
+from .models import Payee, Transfer
 
 # [reference, digest, started at]: what 確認 fixed, kept server-side until 実行.
 CONFIRMED_KEY = "_ibank_transfer_confirmed"

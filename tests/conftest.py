@@ -6,7 +6,7 @@ from django.db import connection
 
 from accounts.models import Account, Contract, User
 from ibank import clock
-from payments import ledger
+from ledger import books
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM
 # calls from that thread (fixtures, assertions) are still synchronous.
@@ -153,7 +153,7 @@ def make_contract(db):
             holder_kana=f"ﾃｽﾄ ﾀﾛｳ{n}",
         )
         if balance:
-            ledger.deposit(account=account, amount=balance)
+            books.deposit(account=account, amount=balance)
         contract.account = account
         return contract
 

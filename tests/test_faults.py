@@ -20,9 +20,10 @@ from django.db import InterfaceError, OperationalError, connection
 from otp import totp
 from otp.models import SoftwareToken, TokenBinding
 from otp.services import token_issue
-from payments.models import Bank, Branch, Transfer
+from payments.models import Transfer
 from tests.conftest import PASSWORD, TRANSFER_PASSWORD
 from tests.live import Client, flush_redis, gunicorn, server_env, wait_for, worker_pids
+from zengin.models import Bank, Branch
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

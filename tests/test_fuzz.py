@@ -64,7 +64,7 @@ def _check(response):
 
 @pytest.fixture
 def world(db, make_contract, make_token):
-    from payments.models import Bank, Branch
+    from zengin.models import Bank, Branch
 
     own = Bank.objects.create(code=settings.IBANK_BANK_CODE, name="own", kana="ｵｳﾝ", initial="ｵ", search_text="")
     Branch.objects.create(bank=own, code="001", name="本店", kana="ﾎﾝﾃﾝ", initial="ﾎ", search_text="")

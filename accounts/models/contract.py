@@ -275,3 +275,23 @@ class LoginRecord(models.Model):
 
     def __str__(self):
         return f"{timezone.localtime(self.at):%Y-%m-%d %H:%M:%S} {self.get_channel_display()}"
+
+
+class DailyUsage(models.Model):
+    """What a contract has transferred on one JST day; raised only by a conditional UPDATE (SPEC §5)."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="daily_usage")
+    date = models.DateField(_("日付"))
+    used = models.BigIntegerField(_("利用額"), default=0)
+
+    class Meta:
+        db_table = "transfers_dailyusage"  # made when this lived in the "transfers" app
+        verbose_name = _("振込利用額")
+        verbose_name_plural = _("振込利用額")
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "date"], name="usage_unique_per_day"),
+            models.CheckConstraint(condition=Q(used__gte=0), name="usage_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.contract_id} {self.date} {self.used}"

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.db import migrations
 
-SQL = Path(__file__).resolve().parent.parent / "sql" / "post.sql"
+SQL = Path(__file__).resolve().parents[2] / "ledger" / "sql" / "post.sql"  # the one engine: ledger.books.post
 OLD = (
     "DROP FUNCTION IF EXISTS ibank_transfer_execute(bigint, bigint, text, timestamptz, date, timestamptz,"
     " bigint, bigint, text, bigint, bigint, text, inet, text)"

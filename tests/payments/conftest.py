@@ -1,7 +1,7 @@
 import pytest
 from django.conf import settings
 
-from payments.models import Bank, Branch
+from zengin.models import Bank, Branch
 
 # A small Zengin master: the bank itself (settings) and two other banks.
 OTHER_BANK = ("0005", "三菱ＵＦＪ", "ﾐﾂﾋﾞｼﾕ-ｴﾌｼﾞｴｲ", "ﾐ")

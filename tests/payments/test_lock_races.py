@@ -8,10 +8,11 @@ from django.urls import reverse
 
 from accounts import authorization
 from accounts.models import AuditEntry, Contract, Lock
+from ledger.models import JournalEntry
 from otp import totp
 from otp.models import TokenBinding
 from payments import payeasy
-from payments.models import JournalEntry, Transfer
+from payments.models import Transfer
 from payments.services import today
 from tests.concurrency import run_concurrently
 from tests.conftest import CARD, PASSWORD

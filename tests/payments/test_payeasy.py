@@ -9,8 +9,9 @@ from django.urls import reverse
 
 from accounts.models import Account, AuditEntry, Contract
 from branch import services as branch_services
+from ledger.models import JournalEntry
 from payments import payeasy
-from payments.models import Bill, JournalEntry, Payment
+from payments.models import Bill, Payment
 from payments.services import today
 from tests.concurrency import run_concurrently
 from tests.conftest import CARD, TRANSFER_PASSWORD
@@ -335,7 +336,7 @@ def test_a_bill_changed_by_the_biller_after_confirm_is_not_paid(client, contract
 
 def test_the_limit_is_taken_at_execution_too(client, contract, billers):
     """Checked at 入力 and taken again at 実行: what was used meanwhile (another tab's transfer) counts."""
-    from payments.models import DailyUsage
+    from accounts.models import DailyUsage
 
     login(client, contract)
     response = enter(client, "58001", contract, **PRIVATE_NUMBERS)

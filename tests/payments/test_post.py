@@ -1,12 +1,14 @@
-"""The one money engine, ledger.post: the guards it is handed, all or nothing, on whichever database runs."""
+"""The one money engine, books.post: the guards it is handed, all or nothing, on whichever database runs."""
 
 import pytest
 from django.conf import settings
 
 from accounts import audit
-from accounts.models import Account, AuditEntry, Contract
-from payments import ledger, services
-from payments.models import DailyUsage, JournalEntry, Memo, Transfer
+from accounts.models import Account, AuditEntry, Contract, DailyUsage
+from ledger import books
+from ledger.models import JournalEntry, Memo
+from payments import services
+from payments.models import Transfer
 
 
 def _confirmed(contract, to, amount):
@@ -27,15 +29,15 @@ def _confirmed(contract, to, amount):
 
 def _instruction(contract, to, transfer, digest, *, amount=None, ceiling=1_000_000, status="confirmed"):
     amount = transfer.amount if amount is None else amount
-    return ledger.Instruction(
+    return books.Instruction(
         kind=JournalEntry.Kind.TRANSFER,
         reference=transfer.reference,
         lines=[
-            ledger.Line(contract.account.pk, -amount, Memo.TRANSFER_OUT, "ｳｹﾄﾘ"),
-            ledger.Line(to.account.pk, amount, Memo.TRANSFER_IN, "ｵｸﾘﾃ"),
+            books.Line(contract.account.pk, -amount, Memo.TRANSFER_OUT, "ｳｹﾄﾘ"),
+            books.Line(to.account.pk, amount, Memo.TRANSFER_IN, "ｵｸﾘﾃ"),
         ],
         claims=[
-            ledger.Guard(
+            books.Guard(
                 Transfer,
                 transfer.pk,
                 where={"status": status, "digest": digest, "amount": transfer.amount},
@@ -43,7 +45,7 @@ def _instruction(contract, to, transfer, digest, *, amount=None, ceiling=1_000_0
                 refused="changed",
             )
         ],
-        usage=ledger.Usage(contract.pk, services.today(), amount, ceiling),
+        usage=books.Usage(contract.pk, services.today(), amount, ceiling),
         link=(Transfer, transfer.pk),
         audit=audit.entry(None, "transfer.execute", ok=True, contract=contract, reference=transfer.reference),
     )
@@ -60,7 +62,7 @@ def _nothing_moved(contract, to, transfer):
 
 def test_an_instruction_moves_money_claims_links_and_audits_at_once(contract, stranger):
     transfer, digest = _confirmed(contract, stranger, 1_000)
-    entry_id = ledger.post(_instruction(contract, stranger, transfer, digest))
+    entry_id = books.post(_instruction(contract, stranger, transfer, digest))
     transfer.refresh_from_db()
     assert transfer.status == "done" and transfer.entry_id == entry_id
     assert sorted(JournalEntry.objects.get(pk=entry_id).postings.values_list("amount", flat=True)) == [-1_000, 1_000]
@@ -79,8 +81,8 @@ def test_an_instruction_moves_money_claims_links_and_audits_at_once(contract, st
 def test_a_refused_guard_leaves_nothing_half_done(contract, stranger, change, reason):
     transfer, digest = _confirmed(contract, stranger, 1_000)
     instruction = _instruction(contract, stranger, transfer, digest, **change)
-    with pytest.raises(ledger.Refused) as refused:
-        ledger.post(instruction)
+    with pytest.raises(books.Refused) as refused:
+        books.post(instruction)
     assert refused.value.reason == reason
     _nothing_moved(contract, stranger, transfer)
 
@@ -89,10 +91,10 @@ def test_a_check_holds_its_row_as_read(contract, stranger):
     transfer, digest = _confirmed(contract, stranger, 1_000)
     instruction = _instruction(contract, stranger, transfer, digest)
     instruction.checks = [
-        ledger.Guard(Contract, contract.pk, where={"daily_transfer_limit": 1}, refused="limit_changed")
+        books.Guard(Contract, contract.pk, where={"daily_transfer_limit": 1}, refused="limit_changed")
     ]
-    with pytest.raises(ledger.Refused) as refused:
-        ledger.post(instruction)
+    with pytest.raises(books.Refused) as refused:
+        books.post(instruction)
     assert refused.value.reason == "limit_changed"
     _nothing_moved(contract, stranger, transfer)
 
@@ -101,6 +103,6 @@ def test_unbalanced_lines_are_never_posted(contract, stranger):
     transfer, digest = _confirmed(contract, stranger, 1_000)
     instruction = _instruction(contract, stranger, transfer, digest)
     instruction.lines = instruction.lines[:1]
-    with pytest.raises(ledger.Unbalanced):
-        ledger.post(instruction)
+    with pytest.raises(books.Unbalanced):
+        books.post(instruction)
     _nothing_moved(contract, stranger, transfer)

@@ -8,9 +8,10 @@ from django.urls import reverse
 from accounts import authorization
 from accounts.models import Account, AuditEntry, Contract
 from ibank.notices import subject
+from ledger.models import JournalEntry
 from otp import totp
 from payments import forms, services
-from payments.models import JournalEntry, Payee, Transfer
+from payments.models import Payee, Transfer
 from payments.views import NOT_CONFIRMED
 from tests.conftest import CARD, TRANSFER_PASSWORD
 from tests.helpers import is_locked
@@ -417,7 +418,7 @@ def test_ledger_entries_are_immutable(client, contract, payee):
         JournalEntry.objects.filter(pk=entry.pk).delete()
     with pytest.raises(PermissionDenied):
         entry.postings.update(amount=1)
-    from payments import ledger
+    from ledger import books as ledger
 
     reversal = ledger.reverse(entry)
     assert balance(contract) == 100_000 and reversal.reverses == entry

@@ -10,9 +10,10 @@ from django.core.management import call_command
 from django.db.models import Sum
 
 from accounts import authorization
-from accounts.models import Account
+from accounts.models import Account, DailyUsage
+from ledger.models import JournalEntry
 from payments import services
-from payments.models import DailyUsage, JournalEntry, Transfer
+from payments.models import Transfer
 from tests.concurrency import run_concurrently
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -6,9 +6,9 @@ from django.conf import settings
 from django.core.management import call_command
 
 from accounts.models import AuditEntry
-from payments import zengin
 from payments.models import Transfer
 from tests.payments.helpers import login, other_bank_data, same_bank_data, send
+from zengin import records as zengin
 
 
 def test_export_writes_the_queued_transfers_and_marks_them_sent(client, contract, make_contract, tmp_path):

@@ -9,9 +9,9 @@ from django.db import transaction
 from accounts import locks
 from accounts.models import CARD_COLUMNS, CARD_ROWS, Account, Contract, Lock, StaffDevice, User
 from ibank import clock
+from ledger import books
 from otp.models import PREFIXES, SoftwareToken, TokenBinding, TokenType
 from otp.tokenid import make as make_token_id
-from payments import ledger
 from payments.models import Bill, Biller, Payee
 
 DEMO_PASSWORD = "demo1234"
@@ -142,7 +142,7 @@ class Command(BaseCommand):
                 defaults={"contract": contract, "branch_name": branch_name, "holder_kana": holder},
             )
             if created:  # the opening deposit goes through the ledger, like every yen
-                ledger.deposit(account=account, amount=balance)
+                books.deposit(account=account, amount=balance)
         self.stdout.write(f"契約者ID {spec['contract_id']}  ログインパスワード {DEMO_PASSWORD}  ({spec['name']})")
         if spec["method"] == Contract.Method.TRANSFER_PASSWORD:
             self.stdout.write(f"  資金移動用パスワード {spec['transfer_password']}")

@@ -17,8 +17,8 @@ from django.utils import timezone
 from accounts import audit
 from accounts.models import Account
 from ibank import clock
-from payments import zengin
 from payments.models import Transfer
+from zengin import records as zengin
 
 
 class Command(BaseCommand):

@@ -15,8 +15,7 @@ from django.db import DatabaseError, connection, transaction
 
 from accounts.models import Account
 from ibank import clock
-
-from .models import JournalEntry, Memo, Posting
+from ledger.models import JournalEntry, Memo, Posting
 
 
 class InsufficientFunds(Exception):
@@ -215,7 +214,7 @@ def _lookups(where: dict) -> dict:
 
 def _take_usage(usage: Usage) -> bool:
     """The conditional upsert of the day's usage: of racing movements, only those that fit pass."""
-    from .models import DailyUsage
+    from accounts.models import DailyUsage
 
     qn = connection.ops.quote_name
     table = qn(DailyUsage._meta.db_table)

@@ -10,8 +10,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from payments.kana import KanaError, initial, to_zengin
-from payments.models import Bank, Branch, MasterVersion
+from zengin.kana import KanaError, initial, to_zengin
+from zengin.models import Bank, Branch, MasterVersion
 
 SOURCE = "zengin-code"
 
