@@ -113,3 +113,31 @@ class SuspendForm(IbankForm):
         super().__init__(*args, **kwargs)
         # not "…を入力してください": a checkbox is checked, not typed
         self.fields["confirm"].error_messages["required"] = SUSPEND_UNCONFIRMED
+
+
+LIMIT_FORMAT = _("振込限度額は半角数字（円単位）で入力してください。")
+
+
+class LimitForm(IbankForm):
+    limit = forms.CharField(
+        label=_("変更後の振込限度額（円）"),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "maxlength": "11", "size": "12", "autocomplete": "off"}),
+    )
+
+    def clean_limit(self):
+        value = half_width_digits(self.cleaned_data["limit"]).replace(",", "").replace("，", "").removesuffix("円")
+        if not re.fullmatch(r"[0-9]{1,9}", value) or int(value) < 1:
+            raise forms.ValidationError(LIMIT_FORMAT, code="format")
+        return int(value)
+
+
+EMAIL_FORMAT = _("メールアドレスの形式が正しくありません。（例：taro@example.jp）")
+
+
+class EmailForm(IbankForm):
+    email = forms.EmailField(
+        label=_("新しいメールアドレス"),
+        max_length=254,
+        error_messages={"invalid": EMAIL_FORMAT},
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "size": "30"}),
+    )

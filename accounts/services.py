@@ -206,3 +206,14 @@ def contract_suspend(*, request, contract: Contract) -> None:
     contract.user.rotate_session_nonce()  # every session of the contract ends at its next request
     audit.record(request, "ib.suspend", ok=True, contract=contract)
     notify(contract, "ib_suspended")
+
+
+def email_change(*, request, contract: Contract, new_email: str) -> None:
+    """Change the contract's address (authorized beforehand); the old and the new address are both told."""
+    old = contract.email
+    Contract.objects.filter(pk=contract.pk).update(email=new_email)
+    audit.record(request, "email.change", ok=True, contract=contract, old=old, new=new_email)
+    if old:
+        notify(contract, "email_changed", new_email=new_email)  # to the old address, taken now
+    contract.email = new_email
+    notify(contract, "email_changed", new_email=new_email)

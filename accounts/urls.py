@@ -1,8 +1,16 @@
 from django.urls import path
 
-from . import views
+from . import login, menu, settings_views, views
 
 urlpatterns = [
+    path("login/", login.login_view, name="accounts-login"),
     path("logout/", views.logout_view, name="accounts-logout"),
+    path("menu/", menu.menu_view, name="accounts-menu"),
     path("menu/suspend/", views.suspend_view, name="accounts-suspend"),
+    # The URL names keep the room these pages were first in (templates and bookmarks use them).
+    path("limit/", settings_views.limit_view, name="transfers-limit"),
+    path("limit/authorize/", settings_views.limit_authorize_view, name="transfers-limit-authorize"),
+    path("limit/cancel/", settings_views.limit_cancel_view, name="transfers-limit-cancel"),
+    path("email/", settings_views.email_view, name="transfers-email"),
+    path("email/authorize/", settings_views.email_authorize_view, name="transfers-email-authorize"),
 ]

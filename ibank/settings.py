@@ -136,6 +136,7 @@ INSTALLED_APPS = [
     "ledger",
     "zengin",
     "payments",  # app label "transfers"
+    "demo",
     "branch",
     "mobile",
 ]

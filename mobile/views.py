@@ -21,12 +21,13 @@ from accounts import services as account_services
 from accounts.decorators import customer_required
 from accounts.forms import ContractAuthForm
 from accounts.models import Account, LoginRecord
+from accounts.steps import CONFIRM_EXPIRED, authorization_step, confirmed_digest
 from ibank import pending
 from payments import services as transfer_services
 from payments.forms import TransferForm
 from payments.models import Payee, Transfer
-from payments.payeasy_views import UI, channel_refused
-from payments.views import CONFIRM_EXPIRED, CONFIRMED_KEY, authorization_step, confirmed_digest
+from payments.ui import TRANSFER_CONFIRMED_KEY as CONFIRMED_KEY
+from payments.ui import UI, channel_refused
 
 LOGGED_OUT = _("ログアウトしました。")
 CANCELLED = _("お振込を中止しました。")

@@ -2,12 +2,12 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from accounts import authorization, gate
+from accounts import authorization, gate, menu
 from accounts.models import Contract, Lock
 
 from . import rules
 from .forms import OtpField
-from .messages import message_for
+from .messages import TOKEN_EXPIRED, message_for
 from .models import TokenBinding
 from .verifier import Outcome, verify
 
@@ -64,9 +64,21 @@ class OtpMethod(authorization.Method):
         )
 
 
+def token_panel(contract: Contract) -> dict:
+    """The menu's ワンタイムパスワード panel: the token (read once: the authorization method reuses it)."""
+    binding = OtpMethod()._binding(contract)
+    return {"binding": binding, "token_expired_message": TOKEN_EXPIRED}
+
+
 def register() -> None:
     authorization.register(OtpMethod(), first=True)
     gate.rule(rules.token_rule)
+    menu.register_panel(token_panel)
+    from accounts import login as accounts_login
+
+    from .login import SECOND_FACTOR
+
+    accounts_login.register_second_factor(SECOND_FACTOR)
     from accounts import locks
 
     from .models import TokenBinding

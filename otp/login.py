@@ -1,13 +1,12 @@
-"""Login (SPEC §4.1): 契約者ID + ログインパスワード, then the token's code when 認証する was chosen.
+"""The login's second factor (SPEC §4.1.3): the token's code when 認証する was chosen.
 
-It lives in ``otp`` because the second step needs the token; the password
-check itself is ``accounts.services.contract_authenticate``.
+The password step is accounts.login; this room registers the code step into it (``SECOND_FACTOR``, by
+OtpConfig.ready). The pending login is ``[contract pk, software token pk, started at]``.
 """
 
 import django_otp
 from django.conf import settings
 from django.contrib import messages
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -16,7 +15,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts import audit, gate
 from accounts import services as account_services
-from accounts.forms import ContractAuthForm
+from accounts.login import PENDING_LOGIN, SecondFactor
 from ibank import pending
 
 from . import rules
@@ -27,33 +26,15 @@ from .verifier import Outcome, verify
 
 LOGIN_CANCELLED = _("ログインを中止しました。")
 PENDING_EXPIRED = _("一定時間が経過したため、ログインを中止しました。最初からやり直してください。")
-# [contract pk, software token pk, started at]: the password passed, the OTP is awaited.
-PENDING_LOGIN = "_ibank_pending_login"
 
 
-@sensitive_post_parameters("password")
-@csrf_protect
-@never_cache
-def login_view(request):
-    if request.method == "POST":
-        # One transaction, one commit, for all the login writes (counter, audit, nonce, record, session key).
-        with transaction.atomic():
-            form = ContractAuthForm(request.POST, request=request)
-            if form.is_valid():
-                return _after_password(request, form.contract)
-    else:
-        form = ContractAuthForm(request=request)
-    return render(request, "accounts/login.html", {"form": form})
-
-
-def _after_password(request, contract):
-    pending.clear(request, PENDING_LOGIN)  # an earlier, unfinished login (perhaps of another contract) ends here
+def _token_required(contract):
+    """The second factor's values: the token in use, when 認証する was chosen (SPEC §4.1.3)."""
     binding = TokenBinding.objects.filter(contract=contract).only("pk", "software_token_id", "login_otp").first()
-    if binding is not None and binding.login_otp:
-        pending.put(request, PENDING_LOGIN, contract.pk, binding.software_token_id)
-        return redirect("accounts-login-otp")
-    account_services.contract_login(request=request, contract=contract)
-    return redirect(settings.LOGIN_REDIRECT_URL)
+    return (binding.software_token_id,) if binding is not None and binding.login_otp else None
+
+
+SECOND_FACTOR = SecondFactor(required=_token_required, url_name="accounts-login-otp")
 
 
 def _pending_binding(request):

@@ -3,7 +3,6 @@ from django.urls import path
 from . import flows, login, views
 
 urlpatterns = [
-    path("login/", login.login_view, name="accounts-login"),
     path("login/otp/", login.login_otp_view, name="accounts-login-otp"),
     path("token/", views.issue_index_view, name="otp-issue"),
     path("token/issue/", views.issue_view, name="otp-issue-create"),

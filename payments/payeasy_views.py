@@ -6,56 +6,28 @@ login page, and refuses them to a customer with a token). Every view reaches
 payments only through :func:`_get_payment`, scoped to the logged-in contract.
 """
 
-from dataclasses import dataclass
-
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from accounts import gate
+from accounts import gate, steps
 from accounts.models import Lock
+from accounts.steps import CONFIRM_EXPIRED, authorization_step, confirmed_digest
 from ibank import pending
 
 from . import payeasy
 from .forms import BillerForm, BillNumbersForm
 from .models import Biller, Payment
 from .services import AlreadyExecuted, TransferError
-from .views import CONFIRM_EXPIRED, STEPS, authorization_step, confirmed_digest
+from .ui import BROWSER, UI, channel_refused
 
 BILLER_KEY = "_ibank_payeasy_biller"  # [収納機関番号, started at]
 CONFIRMED_KEY = "_ibank_payeasy_confirmed"  # [reference, digest, started at]
 BILLER_EXPIRED = _("一定時間が経過したため、収納機関番号の入力からやり直してください。")
 NOT_CONFIRMED = _("お支払いの内容を確認してから、認証に進んでください。")
 CANCELLED = _("お支払いを中止しました。")
-
-
-@dataclass(frozen=True)
-class UI:
-    """What differs between the channels: URL names, templates, the menu, and who may transact."""
-
-    prefix: str
-    templates: str
-    menu: str
-    channel: gate.Channel = gate.Channel.BROWSER
-
-    def url(self, name: str) -> str:
-        return f"{self.prefix}{name}"
-
-    def template(self, name: str) -> str:
-        return f"{self.templates}/{name}"
-
-
-BROWSER = UI(prefix="", templates="transfers", menu="accounts-menu")
-
-
-def channel_refused(request, ui: UI, action: gate.Action = gate.Action.PAYEASY):
-    """A page refusing ``action`` on this channel, as the gate decides (a token holder on /m/, SPEC §6)."""
-    answer = gate.may(request.contract, action, channel=ui.channel)
-    if not answer and answer.kind == "channel":
-        return render(request, ui.template("refused.html"), {"message": answer.message}, status=403)
-    return None
 
 
 def _refused(request, ui: UI):
@@ -68,10 +40,6 @@ def _refused(request, ui: UI):
     return None
 
 
-def _steps(current: int):
-    return [{"label": label, "current": i == current} for i, label in enumerate(STEPS)]
-
-
 def _get_payment(request, reference) -> Payment:
     return get_object_or_404(
         Payment.objects.select_related("from_account", "bill"), reference=reference, contract=request.contract
@@ -82,7 +50,7 @@ def _blocked(request, ui: UI):
     return render(
         request,
         ui.template("payeasy_blocked.html"),
-        {"message": payeasy.Blocked.message, "steps": _steps(0)},
+        {"message": payeasy.Blocked.message, "steps": steps.steps(0)},
     )
 
 
@@ -104,7 +72,7 @@ def start_view(request, ui: UI = BROWSER):
         else:
             pending.put(request, BILLER_KEY, biller.number)
             return redirect(ui.url("payeasy-numbers"))
-    return render(request, ui.template("payeasy_start.html"), {"form": form, "steps": _steps(0)})
+    return render(request, ui.template("payeasy_start.html"), {"form": form, "steps": steps.steps(0)})
 
 
 def numbers_view(request, ui: UI = BROWSER):
@@ -143,7 +111,7 @@ def numbers_view(request, ui: UI = BROWSER):
     return render(
         request,
         ui.template("payeasy_numbers.html"),
-        {"form": form, "biller": biller, "steps": _steps(0), "no_account": not form.accounts},
+        {"form": form, "biller": biller, "steps": steps.steps(0), "no_account": not form.accounts},
     )
 
 
@@ -169,7 +137,7 @@ def confirm_view(request, reference, ui: UI = BROWSER):
     return render(
         request,
         ui.template("payeasy_confirm.html"),
-        {"payment": payment, "due_date": payment.bill.due_date, "steps": _steps(1)},
+        {"payment": payment, "due_date": payment.bill.due_date, "steps": steps.steps(1)},
     )
 
 
@@ -211,7 +179,7 @@ def authorize_view(request, reference, ui: UI = BROWSER):
         on_success=execute,
         on_reused=after_refusal,
         channel=ui.channel,
-        context={"payment": payment, "steps": _steps(2)},
+        context={"payment": payment, "steps": steps.steps(2)},
         detail={"reference": reference, "digest": digest},
     )
 
@@ -233,4 +201,4 @@ def result_view(request, reference, ui: UI = BROWSER):
     payment = _get_payment(request, reference)
     if not payment.is_executed:
         return redirect(ui.url("payeasy-confirm"), reference=reference)
-    return render(request, ui.template("payeasy_result.html"), {"payment": payment, "steps": _steps(3)})
+    return render(request, ui.template("payeasy_result.html"), {"payment": payment, "steps": steps.steps(3)})

@@ -13,21 +13,19 @@
 
 import hashlib
 import secrets
-from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
 
-from accounts import audit, authorization
-from accounts.models import Account, Contract, DailyUsage
+from accounts import audit, authorization, limits
+from accounts.limits import available_today, daily_limit, today, used_on
+from accounts.models import Account, Contract
 from ibank import clock
 from ibank.notices import notify
 from ledger import books
 from ledger.models import JournalEntry, Memo
-from otp.models import TokenBinding
 from zengin.models import Bank, Branch
 
 from .models import Payee, Transfer
@@ -100,11 +98,6 @@ class AlreadyExecuted(TransferError):
 # -- rules ------------------------------------------------------------------------
 
 
-def today() -> date:
-    """The JST date (limits and 振込指定日 follow the bank's day)."""
-    return timezone.localdate(clock.now())
-
-
 def is_same_bank(bank_code: str) -> bool:
     return bank_code == settings.IBANK_BANK_CODE
 
@@ -116,35 +109,6 @@ def fee_for(*, bank_code: str, amount: int) -> int:
     if amount < settings.IBANK_FEE_THRESHOLD:
         return settings.IBANK_FEE_OTHER_BANK_SMALL
     return settings.IBANK_FEE_OTHER_BANK_LARGE
-
-
-def limit_ceiling(contract: Contract, on: date) -> int:
-    """10,000,000 with a token registered before ``on`` (JST), else 200,000 (SPEC §5)."""
-    bound_at = authorization.method_for(contract).token_bound_at(contract)  # read once per request
-    if bound_at is not None and timezone.localdate(bound_at) < on:
-        return settings.IBANK_LIMIT_CEILING_TOKEN
-    return settings.IBANK_LIMIT_CEILING_NO_TOKEN
-
-
-def contract_limit(contract: Contract, on: date) -> int:
-    """The contract's own limit on ``on``: a pending change counts from its date (0:00 JST)."""
-    if contract.pending_daily_limit_from is not None and contract.pending_daily_limit_from <= on:
-        return contract.pending_daily_limit
-    return contract.daily_transfer_limit
-
-
-def daily_limit(contract: Contract, on: date) -> int:
-    """The limit in force on ``on``: the contract's own, never above the ceiling."""
-    return min(contract_limit(contract, on), limit_ceiling(contract, on))
-
-
-def used_on(contract: Contract, on: date) -> int:
-    return DailyUsage.objects.filter(contract=contract, date=on).values_list("used", flat=True).first() or 0
-
-
-def available_today(contract: Contract) -> int:
-    on = today()
-    return max(0, daily_limit(contract, on) - used_on(contract, on))
 
 
 def transfer_digest(transfer: Transfer) -> str:
@@ -396,7 +360,6 @@ def _instruction(request, contract: Contract, transfer: Transfer, *, digest: str
 
 #: books.Refused reasons -> what the customer is told
 _REFUSALS = {"over_limit": OverLimit, "insufficient_funds": InsufficientBalance}
-LIMIT_FIELDS = ("daily_transfer_limit", "pending_daily_limit", "pending_daily_limit_from")
 
 
 def post_deciding_the_limit(contract: Contract, instruction) -> int:
@@ -407,7 +370,7 @@ def post_deciding_the_limit(contract: Contract, instruction) -> int:
     except books.Refused as refused:
         if refused.reason != "limit_changed":
             raise
-    contract.refresh_from_db(fields=LIMIT_FIELDS)
+    contract.refresh_from_db(fields=limits.LIMIT_FIELDS)
     authorization.forget(contract)
     return books.post(instruction())
 
@@ -417,10 +380,8 @@ def _status(model, obj) -> str | None:
 
 
 def _limit_check(contract: Contract) -> list[books.Guard]:
-    """The rows the day's ceiling was decided from (the contract's limit, its token's registration) must
-    still be as read: held unchanged until the movement commits, or it is decided again."""
-    rows = [(Contract, contract.pk, {f: getattr(contract, f) for f in LIMIT_FIELDS})]
-    rows += authorization.method_for(contract).ceiling_rows(contract)
+    """The rows the day's ceiling was decided from, held as read until the movement commits."""
+    rows = limits.ceiling_rows(contract)
     return [books.Guard(model, pk, where=where, refused="limit_changed") for model, pk, where in rows]
 
 
@@ -495,70 +456,3 @@ def payee_save(*, request, contract: Contract, transfer: Transfer) -> tuple[Paye
 def payee_delete(*, request, contract: Contract, payee: Payee) -> None:
     Payee.objects.filter(pk=payee.pk, contract=contract).delete()
     audit.record(request, "payee.delete", ok=True, contract=contract, payee=payee.pk)
-
-
-# -- 振込限度額変更 (SPEC §5) -------------------------------------------------------
-
-
-class LimitRefused(TransferError):
-    field = "limit"
-    reason = "limit_refused"
-
-
-LIMIT_OVER_CEILING = _("振込限度額は%(ceiling)s円以内で指定してください。")
-
-
-def limit_ceiling_for_change(contract: Contract) -> int:
-    """The most a customer may ask for: with a token 10,000,000, without 200,000 (registered today or not)."""
-    has_token = TokenBinding.objects.filter(contract=contract).exists()
-    return settings.IBANK_LIMIT_CEILING_TOKEN if has_token else settings.IBANK_LIMIT_CEILING_NO_TOKEN
-
-
-def limit_check(contract: Contract, new_limit: int) -> None:
-    ceiling = limit_ceiling_for_change(contract)
-    if new_limit > ceiling:
-        raise LimitRefused(LIMIT_OVER_CEILING, ceiling=f"{ceiling:,}")
-
-
-def limit_change(*, request, contract: Contract, new_limit: int, at_once: bool) -> date | None:
-    """Set the contract's own daily limit: at once (a lowering, or a raise authorized by the OTP), or from
-    0:00 JST tomorrow (a raise authorized by the 資金移動用パスワード or card). Returns the date it applies from."""
-    limit_check(contract, new_limit)
-    if at_once:
-        Contract.objects.filter(pk=contract.pk).update(
-            daily_transfer_limit=new_limit, pending_daily_limit=None, pending_daily_limit_from=None
-        )
-        effective = today()
-    else:
-        effective = today() + timedelta(days=1)
-        Contract.objects.filter(pk=contract.pk).update(
-            pending_daily_limit=new_limit, pending_daily_limit_from=effective
-        )
-    old = contract.daily_transfer_limit
-    contract.refresh_from_db()
-    audit.record(request, "limit.change", ok=True, contract=contract, old=old, new=new_limit, effective=str(effective))
-    notify(contract, "limit_changed", new_limit=new_limit, effective=effective)
-    return effective
-
-
-def limit_cancel(*, request, contract: Contract) -> bool:
-    cancelled = Contract.objects.filter(pk=contract.pk, pending_daily_limit__isnull=False).update(
-        pending_daily_limit=None, pending_daily_limit_from=None
-    )
-    if cancelled:
-        audit.record(request, "limit.cancel", ok=True, contract=contract)
-    return bool(cancelled)
-
-
-# -- メールアドレス変更 (SPEC §5) ---------------------------------------------------
-
-
-def email_change(*, request, contract: Contract, new_email: str) -> None:
-    """Change the contract's address (authorized beforehand); the old and the new address are both told."""
-    old = contract.email
-    Contract.objects.filter(pk=contract.pk).update(email=new_email)
-    audit.record(request, "email.change", ok=True, contract=contract, old=old, new=new_email)
-    if old:
-        notify(contract, "email_changed", new_email=new_email)  # to the old address, taken now
-    contract.email = new_email
-    notify(contract, "email_changed", new_email=new_email)

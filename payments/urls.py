@@ -7,7 +7,6 @@ from . import payeasy_views, views
 REF = r"(?P<reference>[0-9]{14})"
 
 urlpatterns = [
-    path("menu/", views.menu_view, name="accounts-menu"),
     path("transfer/", views.new_view, name="transfers-new"),
     path("transfer/banks/", views.bank_search_view, name="transfers-banks"),
     re_path(r"^transfer/banks/(?P<bank_code>[0-9]{4})/$", views.branch_search_view, name="transfers-branches"),
@@ -20,11 +19,6 @@ urlpatterns = [
     path("payees/", views.payees_view, name="transfers-payees"),
     path("payees/<int:pk>/delete/", views.payee_delete_view, name="transfers-payee-delete"),
     path("accounts/<int:pk>/history/", views.history_view, name="transfers-history"),
-    path("limit/", views.limit_view, name="transfers-limit"),
-    path("limit/authorize/", views.limit_authorize_view, name="transfers-limit-authorize"),
-    path("limit/cancel/", views.limit_cancel_view, name="transfers-limit-cancel"),
-    path("email/", views.email_view, name="transfers-email"),
-    path("email/authorize/", views.email_authorize_view, name="transfers-email-authorize"),
     path("payeasy/", customer_required(payeasy_views.start_view), name="payeasy-new"),
     path("payeasy/numbers/", customer_required(payeasy_views.numbers_view), name="payeasy-numbers"),
     re_path(rf"^payeasy/{REF}/$", customer_required(payeasy_views.result_view), name="payeasy-result"),

@@ -14,25 +14,19 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from accounts import authorization, gate
-from accounts import services as account_services
+from accounts import gate, steps
 from accounts.decorators import customer_required
 from accounts.models import Account
+from accounts.steps import CONFIRM_EXPIRED, authorization_step, confirmed_digest
 from ibank import pending
-from otp.messages import TOKEN_EXPIRED
-from otp.models import TokenBinding
 from zengin.kana import KATAKANA
 from zengin.models import Bank, Branch
 
 from . import services
 from .forms import BankSearchForm, BranchSearchForm, TransferForm
 from .models import Payee, Transfer
+from .ui import TRANSFER_CONFIRMED_KEY
 
-# [reference, digest, started at]: what 確認 fixed, kept server-side until 実行.
-CONFIRMED_KEY = "_ibank_transfer_confirmed"
-
-STEPS = [_("入力"), _("確認"), _("認証"), _("結果")]
-CONFIRM_EXPIRED = _("一定時間が経過したため、確認からやり直してください。")
 NOT_CONFIRMED = _("お振込の内容を確認してから、認証に進んでください。")
 CANCELLED = _("お振込を中止しました。")
 PAYEE_SAVED = _("振込先を登録しました。")
@@ -58,48 +52,6 @@ def _get_transfer(request, reference) -> Transfer:
 
 def _get_payee(request, pk) -> Payee:
     return get_object_or_404(Payee, pk=pk, contract=request.contract)
-
-
-def confirmed_digest(request, key: str, obj) -> str | None:
-    """The digest 確認 kept in the session under ``key`` for ``obj`` (a transfer or a payment), or None when
-    ``obj`` is not confirmed, another one was confirmed since, or 5 minutes have passed."""
-    stored = pending.get(request, key)
-    if obj.status != obj.Status.CONFIRMED or not stored or stored[0] != obj.reference:
-        return None
-    return stored[1]
-
-
-def _steps(current: int):
-    return [{"label": label, "current": i == current} for i, label in enumerate(STEPS)]
-
-
-# -- menu -------------------------------------------------------------------------
-
-
-@customer_required
-def menu_view(request):
-    contract = request.contract
-    binding = TokenBinding.objects.for_verify().filter(contract=contract).first()
-    contract._authorization_binding = binding  # what the authorization registry asks of it: no second read
-    method = authorization.method_for(contract)
-    answer = gate.may(contract, gate.Action.TRANSFER)
-    return render(
-        request,
-        "transfers/menu.html",
-        {
-            "contract": contract,
-            "accounts": contract.accounts.customer(),
-            "binding": binding,
-            "token_expired_message": TOKEN_EXPIRED,
-            "token_lock": "" if answer else answer.kind,
-            "authorization_label": method.label,
-            "authorization_locked": not answer,
-            "authorization_locked_message": "" if answer else answer.message,
-            "previous_logins": account_services.previous_logins(
-                contract=contract, current_record_id=request.session.get(account_services.SESSION_LOGIN_RECORD)
-            ),
-        },
-    )
 
 
 # -- 振込 ---------------------------------------------------------------------------
@@ -169,7 +121,7 @@ def _input(request, transfer=None):
         "transfers/input.html",
         {
             "form": form,
-            "steps": _steps(0),
+            "steps": steps.steps(0),
             "transfer": transfer,
             "today": services.today(),
             "available": services.available_today(contract),
@@ -215,9 +167,9 @@ def confirm_view(request, reference):
         except services.TransferError as error:
             messages.error(request, error.text())
             return redirect("transfers-edit", reference=reference)
-        pending.put(request, CONFIRMED_KEY, transfer.reference, digest)
+        pending.put(request, TRANSFER_CONFIRMED_KEY, transfer.reference, digest)
         return redirect("transfers-authorize", reference=reference)
-    return render(request, "transfers/confirm.html", {"transfer": transfer, "steps": _steps(1)})
+    return render(request, "transfers/confirm.html", {"transfer": transfer, "steps": steps.steps(1)})
 
 
 @customer_required
@@ -228,7 +180,7 @@ def authorize_view(request, reference):
     transfer = _get_transfer(request, reference)
     if transfer.is_executed:
         return redirect("transfers-result", reference=reference)
-    digest = confirmed_digest(request, CONFIRMED_KEY, transfer)
+    digest = confirmed_digest(request, TRANSFER_CONFIRMED_KEY, transfer)
     if digest is None:
         messages.warning(request, CONFIRM_EXPIRED if transfer.status == Transfer.Status.CONFIRMED else NOT_CONFIRMED)
         return redirect("transfers-confirm", reference=reference)
@@ -246,7 +198,7 @@ def authorize_view(request, reference):
         audit_action="transfer.authorize",
         on_success=lambda: _execute(request, transfer, digest),
         on_reused=after_refusal,
-        context={"transfer": transfer, "steps": _steps(2)},
+        context={"transfer": transfer, "steps": steps.steps(2)},
         detail={"reference": reference, "digest": digest},
     )
 
@@ -257,10 +209,10 @@ def _execute(request, transfer, digest):
     except services.AlreadyExecuted:
         pass
     except services.TransferError as error:
-        pending.clear(request, CONFIRMED_KEY)
+        pending.clear(request, TRANSFER_CONFIRMED_KEY)
         messages.error(request, error.text())
         return redirect("transfers-edit", reference=transfer.reference)
-    pending.clear(request, CONFIRMED_KEY)
+    pending.clear(request, TRANSFER_CONFIRMED_KEY)
     return redirect("transfers-result", reference=transfer.reference)
 
 
@@ -271,7 +223,7 @@ def cancel_view(request, reference):
     """中止: before execution only; nothing moves."""
     transfer = _get_transfer(request, reference)
     services.transfer_cancel(request=request, contract=request.contract, transfer=transfer)
-    pending.clear(request, CONFIRMED_KEY)
+    pending.clear(request, TRANSFER_CONFIRMED_KEY)
     if transfer.is_executed:
         return redirect("transfers-result", reference=reference)
     messages.info(request, CANCELLED)
@@ -291,7 +243,7 @@ def result_view(request, reference):
         kind=transfer.payee_kind,
         number=transfer.payee_number,
     ).exists()
-    return render(request, "transfers/result.html", {"transfer": transfer, "steps": _steps(3), "saved": saved})
+    return render(request, "transfers/result.html", {"transfer": transfer, "steps": steps.steps(3), "saved": saved})
 
 
 @customer_required
@@ -390,182 +342,3 @@ def history_view(request, pk):
     postings = account.postings.select_related("entry").order_by("-pk")
     page = Paginator(postings, 20).get_page(request.GET.get("page"))
     return render(request, "transfers/history.html", {"account": account, "page": page})
-
-
-# -- 振込限度額変更 -------------------------------------------------------------------
-
-# [new limit, started at]: a raise waiting for its authorization.
-LIMIT_KEY = "_ibank_limit_raise"
-LIMIT_LOWERED = _("振込限度額を変更しました。本日から適用されます。")
-LIMIT_RAISED_NOW = _("振込限度額を変更しました。本日から適用されます。")
-LIMIT_RAISED_TOMORROW = _("振込限度額の変更を受け付けました。%(date)s 0:00から適用されます。")
-LIMIT_CANCELLED = _("変更予定の振込限度額を取り消しました。")
-LIMIT_EXPIRED = _("一定時間が経過したため、振込限度額の入力からやり直してください。")
-
-
-def _limit_context(contract):
-    on = services.today()
-    return {
-        "today_limit": services.daily_limit(contract, on),
-        "own_limit": services.contract_limit(contract, on),
-        "used": services.used_on(contract, on),
-        "ceiling": services.limit_ceiling_for_change(contract),
-        "pending": contract.pending_daily_limit
-        if contract.pending_daily_limit_from and contract.pending_daily_limit_from > on
-        else None,
-        "pending_from": contract.pending_daily_limit_from,
-    }
-
-
-@customer_required
-@csrf_protect
-def limit_view(request):
-    """振込限度額変更: today's limit, what is used, the ceiling; a lowering applies at once, a raise is authorized."""
-    from .forms import LimitForm
-
-    contract = request.contract
-    form = LimitForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        new_limit = form.cleaned_data["limit"]
-        try:
-            services.limit_check(contract, new_limit)
-            if new_limit <= services.contract_limit(contract, services.today()):
-                services.limit_change(request=request, contract=contract, new_limit=new_limit, at_once=True)
-                messages.success(request, LIMIT_LOWERED)
-                return redirect("transfers-limit")
-        except services.TransferError as error:
-            form.add_error("limit", error.text())
-        else:
-            pending.put(request, LIMIT_KEY, new_limit)
-            return redirect("transfers-limit-authorize")
-    return render(request, "transfers/limit.html", {"form": form, **_limit_context(contract)})
-
-
-@customer_required
-@sensitive_post_parameters()
-@csrf_protect
-def limit_authorize_view(request):
-    """A raise needs the contract's method: with a token the OTP (at once), otherwise from tomorrow."""
-    contract = request.contract
-    stored = pending.get(request, LIMIT_KEY)
-    if stored is None:
-        messages.warning(request, LIMIT_EXPIRED)
-        return redirect("transfers-limit")
-    new_limit = stored[0]
-
-    def done():
-        pending.clear(request, LIMIT_KEY)
-        effective = services.limit_change(
-            request=request,
-            contract=contract,
-            new_limit=new_limit,
-            at_once=authorization.method_for(contract).raises_limit_at_once,
-        )
-        if effective == services.today():
-            messages.success(request, LIMIT_RAISED_NOW)
-        else:
-            messages.success(request, LIMIT_RAISED_TOMORROW % {"date": f"{effective:%Y/%m/%d}"})
-        return redirect("transfers-limit")
-
-    return authorization_step(
-        request,
-        "transfers/limit_authorize.html",
-        action=gate.Action.LIMIT_CHANGE,
-        audit_action="limit.authorize",
-        on_success=done,
-        context={"new_limit": new_limit},
-        detail={"new_limit": new_limit},
-    )
-
-
-def authorization_step(
-    request, template, *, action, audit_action, on_success, context, detail=None, on_reused=None, channel=None
-):
-    """A step authorized by the contract's method (OTP, 資金移動用パスワード or card) once the gate allows
-    ``action``; on success, ``on_success()``. ``on_reused()`` may answer a double submission (a right answer
-    already used) with the result of the first one."""
-    contract = request.contract
-    channel = channel or gate.Channel.BROWSER
-    answer = gate.may(contract, action, channel=channel)
-    method = authorization.method_for(contract)
-    form = authorization.AuthorizationForm(
-        request.POST if request.method == "POST" and answer else None, method=method, contract=contract
-    )
-    if request.method == "POST" and answer and form.is_valid():
-        outcome = method.authorize(
-            request=request, contract=contract, data=form.cleaned_data, action=audit_action, **(detail or {})
-        )
-        if outcome.ok:
-            return on_success()
-        if outcome.reused and on_reused is not None and (response := on_reused()) is not None:
-            return response
-        form.apply(outcome)
-        if outcome.locked:
-            answer = gate.ask_again(contract, action, channel=channel)
-    return render(
-        request,
-        template,
-        {
-            "form": form,
-            "method": method,
-            "locked": not answer,
-            "locked_message": "" if answer else answer.message,
-            **context,
-        },
-    )
-
-
-@customer_required
-@require_POST
-@csrf_protect
-def limit_cancel_view(request):
-    if services.limit_cancel(request=request, contract=request.contract):
-        messages.success(request, LIMIT_CANCELLED)
-    return redirect("transfers-limit")
-
-
-# -- メールアドレス変更 ---------------------------------------------------------------
-
-EMAIL_KEY = "_ibank_email_change"  # [new address, started at]
-EMAIL_CHANGED = _("メールアドレスを変更しました。")
-EMAIL_EXPIRED = _("一定時間が経過したため、メールアドレスの入力からやり直してください。")
-
-
-@customer_required
-@csrf_protect
-def email_view(request):
-    """メールアドレス変更: the new address, then the contract's authorization."""
-    from .forms import EmailForm
-
-    form = EmailForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        pending.put(request, EMAIL_KEY, form.cleaned_data["email"])
-        return redirect("transfers-email-authorize")
-    return render(request, "transfers/email.html", {"form": form, "current": request.contract.email})
-
-
-@customer_required
-@sensitive_post_parameters()
-@csrf_protect
-def email_authorize_view(request):
-    contract = request.contract
-    stored = pending.get(request, EMAIL_KEY)
-    if stored is None:
-        messages.warning(request, EMAIL_EXPIRED)
-        return redirect("transfers-email")
-    new_email = stored[0]
-
-    def done():
-        pending.clear(request, EMAIL_KEY)
-        services.email_change(request=request, contract=contract, new_email=new_email)
-        messages.success(request, EMAIL_CHANGED)
-        return redirect("accounts-menu")
-
-    return authorization_step(
-        request,
-        "transfers/email_authorize.html",
-        action=gate.Action.EMAIL_CHANGE,
-        audit_action="email.authorize",
-        on_success=done,
-        context={"new_email": new_email},
-    )

@@ -1,0 +1,123 @@
+"""The daily transfer limit (SPEC §5): the contract's own limit, the ceiling, what is used, and changing it.
+
+The limit is enforced per (contract, JST day) by the money engine's conditional upsert of DailyUsage, with
+the ceiling decided here (:func:`daily_limit`) from rows that the movement holds as read
+(:func:`ceiling_rows`); never by summing today's transfers and then checking.
+"""
+
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ibank import clock
+from ibank.notices import notify
+
+from . import audit, authorization
+from .models import Contract, DailyUsage
+
+LIMIT_FIELDS = ("daily_transfer_limit", "pending_daily_limit", "pending_daily_limit_from")
+
+
+def today() -> date:
+    """The JST date (limits and 振込指定日 follow the bank's day)."""
+    return timezone.localdate(clock.now())
+
+
+def limit_ceiling(contract: Contract, on: date) -> int:
+    """10,000,000 with a token registered before ``on`` (JST), else 200,000 (SPEC §5)."""
+    bound_at = authorization.method_for(contract).token_bound_at(contract)  # read once per request
+    if bound_at is not None and timezone.localdate(bound_at) < on:
+        return settings.IBANK_LIMIT_CEILING_TOKEN
+    return settings.IBANK_LIMIT_CEILING_NO_TOKEN
+
+
+def contract_limit(contract: Contract, on: date) -> int:
+    """The contract's own limit on ``on``: a pending change counts from its date (0:00 JST)."""
+    if contract.pending_daily_limit_from is not None and contract.pending_daily_limit_from <= on:
+        return contract.pending_daily_limit
+    return contract.daily_transfer_limit
+
+
+def daily_limit(contract: Contract, on: date) -> int:
+    """The limit in force on ``on``: the contract's own, never above the ceiling."""
+    return min(contract_limit(contract, on), limit_ceiling(contract, on))
+
+
+def used_on(contract: Contract, on: date) -> int:
+    return DailyUsage.objects.filter(contract=contract, date=on).values_list("used", flat=True).first() or 0
+
+
+def available_today(contract: Contract) -> int:
+    on = today()
+    return max(0, daily_limit(contract, on) - used_on(contract, on))
+
+
+def ceiling_rows(contract: Contract) -> list[tuple[type, int, dict]]:
+    """(model, pk, {column: value}): the rows :func:`daily_limit` was decided from (the contract's limit, its
+    token's registration), as read. A money movement holds them unchanged until it commits."""
+    rows = [(Contract, contract.pk, {f: getattr(contract, f) for f in LIMIT_FIELDS})]
+    return rows + authorization.method_for(contract).ceiling_rows(contract)
+
+
+# -- 振込限度額変更 (SPEC §5) -------------------------------------------------------
+
+
+class LimitRefused(Exception):
+    """The limit asked for is above the ceiling; ``text()`` says so."""
+
+    field = "limit"
+    reason = "limit_refused"
+
+    def __init__(self, message, **params):
+        super().__init__(self.reason)
+        self.message, self.params = message, params
+
+    def text(self) -> str:
+        return str(self.message) % self.params
+
+
+LIMIT_OVER_CEILING = _("振込限度額は%(ceiling)s円以内で指定してください。")
+
+
+def limit_ceiling_for_change(contract: Contract) -> int:
+    """The most a customer may ask for: with a token 10,000,000, without 200,000 (registered today or not)."""
+    has_token = authorization.method_for(contract).token_bound_at(contract) is not None
+    return settings.IBANK_LIMIT_CEILING_TOKEN if has_token else settings.IBANK_LIMIT_CEILING_NO_TOKEN
+
+
+def limit_check(contract: Contract, new_limit: int) -> None:
+    ceiling = limit_ceiling_for_change(contract)
+    if new_limit > ceiling:
+        raise LimitRefused(LIMIT_OVER_CEILING, ceiling=f"{ceiling:,}")
+
+
+def limit_change(*, request, contract: Contract, new_limit: int, at_once: bool) -> date | None:
+    """Set the contract's own daily limit: at once (a lowering, or a raise authorized by the OTP), or from
+    0:00 JST tomorrow (a raise authorized by the 資金移動用パスワード or card). Returns the date it applies from."""
+    limit_check(contract, new_limit)
+    if at_once:
+        Contract.objects.filter(pk=contract.pk).update(
+            daily_transfer_limit=new_limit, pending_daily_limit=None, pending_daily_limit_from=None
+        )
+        effective = today()
+    else:
+        effective = today() + timedelta(days=1)
+        Contract.objects.filter(pk=contract.pk).update(
+            pending_daily_limit=new_limit, pending_daily_limit_from=effective
+        )
+    old = contract.daily_transfer_limit
+    contract.refresh_from_db()
+    audit.record(request, "limit.change", ok=True, contract=contract, old=old, new=new_limit, effective=str(effective))
+    notify(contract, "limit_changed", new_limit=new_limit, effective=effective)
+    return effective
+
+
+def limit_cancel(*, request, contract: Contract) -> bool:
+    cancelled = Contract.objects.filter(pk=contract.pk, pending_daily_limit__isnull=False).update(
+        pending_daily_limit=None, pending_daily_limit_from=None
+    )
+    if cancelled:
+        audit.record(request, "limit.cancel", ok=True, contract=contract)
+    return bool(cancelled)

@@ -1,0 +1,67 @@
+"""Login (SPEC §4.1): 契約者ID + ログインパスワード, then a second factor when the contract has one.
+
+The password step is this room's; a second factor (the token's code when 認証する was chosen) is a room
+above, registered with :func:`register_second_factor`. The pending login keeps ``[contract pk, *the
+factor's values, started at]`` for at most 5 minutes, never a password or code.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+
+from ibank import pending
+
+from . import services
+from .forms import ContractAuthForm
+
+# [contract pk, *values of the second factor, started at]: the password passed, the second factor is awaited.
+PENDING_LOGIN = "_ibank_pending_login"
+
+
+@dataclass(frozen=True)
+class SecondFactor:
+    """A second step of login: ``required(contract)`` gives the values its step is bound to (e.g. the token
+    in use), or None when the contract does not use it; ``url_name`` is that step's page."""
+
+    required: Callable
+    url_name: str
+
+
+_second_factors: list[SecondFactor] = []
+
+
+def register_second_factor(factor: SecondFactor) -> None:
+    if factor not in _second_factors:
+        _second_factors.append(factor)
+
+
+@sensitive_post_parameters("password")
+@csrf_protect
+@never_cache
+def login_view(request):
+    if request.method == "POST":
+        # One transaction, one commit, for all the login writes (counter, audit, nonce, record, session key).
+        with transaction.atomic():
+            form = ContractAuthForm(request.POST, request=request)
+            if form.is_valid():
+                return _after_password(request, form.contract)
+    else:
+        form = ContractAuthForm(request=request)
+    return render(request, "accounts/login.html", {"form": form})
+
+
+def _after_password(request, contract):
+    pending.clear(request, PENDING_LOGIN)  # an earlier, unfinished login (perhaps of another contract) ends here
+    for factor in _second_factors:
+        values = factor.required(contract)
+        if values is not None:
+            pending.put(request, PENDING_LOGIN, contract.pk, *values)
+            return redirect(factor.url_name)
+    services.contract_login(request=request, contract=contract)
+    return redirect(settings.LOGIN_REDIRECT_URL)

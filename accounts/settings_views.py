@@ -1,0 +1,148 @@
+"""The contract's settings the customer changes (SPEC §5): 振込限度額変更 and メールアドレス変更, each
+authorized by the contract's method through the shared step (accounts.steps)."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from ibank import pending
+
+from . import authorization, gate, limits, services, steps
+from .decorators import customer_required
+from .forms import EmailForm, LimitForm
+
+# [new limit, started at]: a raise waiting for its authorization.
+LIMIT_KEY = "_ibank_limit_raise"
+LIMIT_LOWERED = _("振込限度額を変更しました。本日から適用されます。")
+LIMIT_RAISED_NOW = _("振込限度額を変更しました。本日から適用されます。")
+LIMIT_RAISED_TOMORROW = _("振込限度額の変更を受け付けました。%(date)s 0:00から適用されます。")
+LIMIT_CANCELLED = _("変更予定の振込限度額を取り消しました。")
+LIMIT_EXPIRED = _("一定時間が経過したため、振込限度額の入力からやり直してください。")
+
+
+def _limit_context(contract):
+    on = limits.today()
+    return {
+        "today_limit": limits.daily_limit(contract, on),
+        "own_limit": limits.contract_limit(contract, on),
+        "used": limits.used_on(contract, on),
+        "ceiling": limits.limit_ceiling_for_change(contract),
+        "pending": contract.pending_daily_limit
+        if contract.pending_daily_limit_from and contract.pending_daily_limit_from > on
+        else None,
+        "pending_from": contract.pending_daily_limit_from,
+    }
+
+
+@customer_required
+@csrf_protect
+def limit_view(request):
+    """振込限度額変更: today's limit, what is used, the ceiling; a lowering applies at once, a raise is authorized."""
+    contract = request.contract
+    form = LimitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        new_limit = form.cleaned_data["limit"]
+        try:
+            limits.limit_check(contract, new_limit)
+            if new_limit <= limits.contract_limit(contract, limits.today()):
+                limits.limit_change(request=request, contract=contract, new_limit=new_limit, at_once=True)
+                messages.success(request, LIMIT_LOWERED)
+                return redirect("transfers-limit")
+        except limits.LimitRefused as error:
+            form.add_error("limit", error.text())
+        else:
+            pending.put(request, LIMIT_KEY, new_limit)
+            return redirect("transfers-limit-authorize")
+    return render(request, "transfers/limit.html", {"form": form, **_limit_context(contract)})
+
+
+@customer_required
+@sensitive_post_parameters()
+@csrf_protect
+def limit_authorize_view(request):
+    """A raise needs the contract's method: with a token the OTP (at once), otherwise from tomorrow."""
+    contract = request.contract
+    stored = pending.get(request, LIMIT_KEY)
+    if stored is None:
+        messages.warning(request, LIMIT_EXPIRED)
+        return redirect("transfers-limit")
+    new_limit = stored[0]
+
+    def done():
+        pending.clear(request, LIMIT_KEY)
+        effective = limits.limit_change(
+            request=request,
+            contract=contract,
+            new_limit=new_limit,
+            at_once=authorization.method_for(contract).raises_limit_at_once,
+        )
+        if effective == limits.today():
+            messages.success(request, LIMIT_RAISED_NOW)
+        else:
+            messages.success(request, LIMIT_RAISED_TOMORROW % {"date": f"{effective:%Y/%m/%d}"})
+        return redirect("transfers-limit")
+
+    return steps.authorization_step(
+        request,
+        "transfers/limit_authorize.html",
+        action=gate.Action.LIMIT_CHANGE,
+        audit_action="limit.authorize",
+        on_success=done,
+        context={"new_limit": new_limit},
+        detail={"new_limit": new_limit},
+    )
+
+
+@customer_required
+@require_POST
+@csrf_protect
+def limit_cancel_view(request):
+    if limits.limit_cancel(request=request, contract=request.contract):
+        messages.success(request, LIMIT_CANCELLED)
+    return redirect("transfers-limit")
+
+
+EMAIL_KEY = "_ibank_email_change"  # [new address, started at]
+EMAIL_CHANGED = _("メールアドレスを変更しました。")
+EMAIL_EXPIRED = _("一定時間が経過したため、メールアドレスの入力からやり直してください。")
+
+
+@customer_required
+@csrf_protect
+def email_view(request):
+    """メールアドレス変更: the new address, then the contract's authorization."""
+    form = EmailForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        pending.put(request, EMAIL_KEY, form.cleaned_data["email"])
+        return redirect("transfers-email-authorize")
+    return render(request, "transfers/email.html", {"form": form, "current": request.contract.email})
+
+
+@customer_required
+@sensitive_post_parameters()
+@csrf_protect
+def email_authorize_view(request):
+    contract = request.contract
+    stored = pending.get(request, EMAIL_KEY)
+    if stored is None:
+        messages.warning(request, EMAIL_EXPIRED)
+        return redirect("transfers-email")
+    new_email = stored[0]
+
+    def done():
+        pending.clear(request, EMAIL_KEY)
+        services.email_change(request=request, contract=contract, new_email=new_email)
+        messages.success(request, EMAIL_CHANGED)
+        return redirect("accounts-menu")
+
+    return steps.authorization_step(
+        request,
+        "transfers/email_authorize.html",
+        action=gate.Action.EMAIL_CHANGE,
+        audit_action="email.authorize",
+        on_success=done,
+        context={"new_email": new_email},
+    )

@@ -1,0 +1,66 @@
+"""The 確認 → 認証 step every transaction shares (振込, Pay-easy, 振込限度額変更, メールアドレス変更, on /m/ too):
+what 確認 kept in the session, and the authorization by the contract's method once the gate allows the action.
+
+A module of its own: views of every room call it; no view imports another view.
+"""
+
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from ibank import pending
+
+from . import authorization, gate
+
+STEPS = [_("入力"), _("確認"), _("認証"), _("結果")]
+CONFIRM_EXPIRED = _("一定時間が経過したため、確認からやり直してください。")
+
+
+def steps(current: int) -> list[dict]:
+    """The breadcrumb of 入力 → 確認 → 認証 → 結果 with ``current`` marked."""
+    return [{"label": label, "current": i == current} for i, label in enumerate(STEPS)]
+
+
+def confirmed_digest(request, key: str, obj) -> str | None:
+    """The digest 確認 kept in the session under ``key`` for ``obj`` (a transfer or a payment), or None when
+    ``obj`` is not confirmed, another one was confirmed since, or 5 minutes have passed."""
+    stored = pending.get(request, key)
+    if obj.status != obj.Status.CONFIRMED or not stored or stored[0] != obj.reference:
+        return None
+    return stored[1]
+
+
+def authorization_step(
+    request, template, *, action, audit_action, on_success, context, detail=None, on_reused=None, channel=None
+):
+    """A step authorized by the contract's method (OTP, 資金移動用パスワード or card) once the gate allows
+    ``action``; on success, ``on_success()``. ``on_reused()`` may answer a double submission (a right answer
+    already used) with the result of the first one."""
+    contract = request.contract
+    channel = channel or gate.Channel.BROWSER
+    answer = gate.may(contract, action, channel=channel)
+    method = authorization.method_for(contract)
+    form = authorization.AuthorizationForm(
+        request.POST if request.method == "POST" and answer else None, method=method, contract=contract
+    )
+    if request.method == "POST" and answer and form.is_valid():
+        outcome = method.authorize(
+            request=request, contract=contract, data=form.cleaned_data, action=audit_action, **(detail or {})
+        )
+        if outcome.ok:
+            return on_success()
+        if outcome.reused and on_reused is not None and (response := on_reused()) is not None:
+            return response
+        form.apply(outcome)
+        if outcome.locked:
+            answer = gate.ask_again(contract, action, channel=channel)
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "method": method,
+            "locked": not answer,
+            "locked_message": "" if answer else answer.message,
+            **context,
+        },
+    )
