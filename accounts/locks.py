@@ -179,14 +179,11 @@ def count_failure(
     increment: tuple[str, list, str, list] | None = None,
     until: datetime | None = None,
 ) -> Counted:
-    """Count one wrong guess on row ``pk`` of ``model`` (its ``field``) and set the lock ``kind`` of
-    ``contract_id`` when the count reaches ``limit``, in one statement.
+    """Count one wrong guess on ``model`` row ``pk`` (``field``); set the lock ``kind`` at ``limit``; one statement.
 
-    The guess counts only while the count is under the limit and no lock of ``kind`` (or ``guard_kinds``)
-    is in force; otherwise it is void and must be answered as locked. The count's own condition is
-    re-checked by the database against the latest committed row, so of a burst at most the limit is ever
-    counted. ``increment`` replaces ``field + 1`` and ``field < limit`` with SQL expressions and their
-    parameters (Pay-easy's run restarts each JST day).
+    Counted only while under the limit and no lock of ``kind`` or ``guard_kinds`` is in force (re-checked
+    against the latest committed row): else void, answered as locked. ``increment`` replaces ``field + 1``
+    and ``field < limit`` with SQL and parameters (Pay-easy's run restarts each JST day).
     """
     now = clock.now()
     ops = connection.ops

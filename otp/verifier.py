@@ -118,6 +118,11 @@ def verify(
         # double-submitted form must not lock the customer out.
         return _finish(request, action, binding, _why_not(binding) or Outcome.REUSED, **detail)
 
+    return _wrong(request, action, binding, **detail)
+
+
+def _wrong(request, action: str, binding: TokenBinding, **detail) -> Result:
+    """Count a wrong code toward the OTP lock, in one statement with the lock it may set."""
     limit = otp_settings.IBANK_OTP_MAX_FAILURES
     counted = locks.count_failure(
         model=TokenBinding,

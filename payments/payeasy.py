@@ -308,52 +308,9 @@ def payment_execute(*, request, contract: Contract, payment: Payment, digest: st
         _refused(request, contract, payment, PaymentChanged)
     now = clock.now()
     bill = Bill.objects.select_related("biller").get(pk=payment.bill_id)
-    sender = payment.from_account
 
     def instruction():
-        return books.Instruction(
-            kind=JournalEntry.Kind.PAYEASY,
-            reference=payment.reference,
-            at=now,
-            lines=[
-                books.Line(sender.pk, -payment.amount, Memo.PAYEASY, bill.biller.kana),
-                books.Line(bill.biller.account_id, payment.amount, Memo.PAYEASY, sender.holder_kana),
-            ],
-            checks=_limit_check(contract),
-            claims=[
-                books.Guard(
-                    Bill,
-                    bill.pk,
-                    where={"paid_at": None, "amount": payment.amount},
-                    set={"paid_at": now, "paid_reference": payment.reference},
-                    refused="bill",
-                ),
-                books.Guard(
-                    Payment,
-                    payment.pk,
-                    where={
-                        "contract_id": contract.pk,
-                        "status": Payment.Status.CONFIRMED,
-                        "digest": digest,
-                        **{name: getattr(payment, name) for name in _CLAIM_FIELDS},
-                    },
-                    set={"status": Payment.Status.DONE, "executed_at": now},
-                    refused="changed",
-                ),
-            ],
-            usage=books.Usage(contract.pk, today(), payment.amount, daily_limit(contract, today())),
-            link=(Payment, payment.pk),
-            audit=audit.entry(
-                request,
-                "payeasy.execute",
-                ok=True,
-                contract=contract,
-                reference=payment.reference,
-                amount=payment.amount,
-                bill=payment.bill_id,
-                digest=digest,
-            ),
-        )
+        return _instruction(request, contract, payment, bill, digest=digest, now=now)
 
     try:
         entry_id = post_deciding_the_limit(contract, instruction)
@@ -362,6 +319,55 @@ def payment_execute(*, request, contract: Contract, payment: Payment, digest: st
     payment.status, payment.entry_id, payment.executed_at = Payment.Status.DONE, entry_id, now
     notify(contract, "payeasy_done", payment=payment)
     return payment
+
+
+def _instruction(request, contract: Contract, payment: Payment, bill: Bill, *, digest: str, now) -> books.Instruction:
+    """What paying ``bill`` moves, decided here: the bill's claim (unpaid, at the confirmed amount), the
+    payment's (as loaded), the posting lines, the day's ceiling, the audit entry."""
+    sender = payment.from_account
+    return books.Instruction(
+        kind=JournalEntry.Kind.PAYEASY,
+        reference=payment.reference,
+        at=now,
+        lines=[
+            books.Line(sender.pk, -payment.amount, Memo.PAYEASY, bill.biller.kana),
+            books.Line(bill.biller.account_id, payment.amount, Memo.PAYEASY, sender.holder_kana),
+        ],
+        checks=_limit_check(contract),
+        claims=[
+            books.Guard(
+                Bill,
+                bill.pk,
+                where={"paid_at": None, "amount": payment.amount},
+                set={"paid_at": now, "paid_reference": payment.reference},
+                refused="bill",
+            ),
+            books.Guard(
+                Payment,
+                payment.pk,
+                where={
+                    "contract_id": contract.pk,
+                    "status": Payment.Status.CONFIRMED,
+                    "digest": digest,
+                    **{name: getattr(payment, name) for name in _CLAIM_FIELDS},
+                },
+                set={"status": Payment.Status.DONE, "executed_at": now},
+                refused="changed",
+            ),
+        ],
+        usage=books.Usage(contract.pk, today(), payment.amount, daily_limit(contract, today())),
+        link=(Payment, payment.pk),
+        audit=audit.entry(
+            request,
+            "payeasy.execute",
+            ok=True,
+            contract=contract,
+            reference=payment.reference,
+            amount=payment.amount,
+            bill=payment.bill_id,
+            digest=digest,
+        ),
+    )
 
 
 def _refusal(reason: str, payment: Payment):

@@ -11,11 +11,7 @@
   click finds the transfer executed and shows its 受付番号: money moves once.
 """
 
-import hashlib
-import secrets
-
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
 
@@ -28,24 +24,15 @@ from ledger import books
 from ledger.models import JournalEntry, Memo
 from zengin.models import Bank, Branch
 
-from .models import Payee, Transfer
-
-
-class TransferError(Exception):
-    """A refusal the customer is told about; ``field`` names the form field it concerns."""
-
-    message = _("お取引を完了できませんでした。最初からやり直してください。")
-    field = None
-    reason = "refused"
-
-    def __init__(self, message=None, **params):
-        super().__init__(self.reason)
-        if message is not None:
-            self.message = message
-        self.params = params
-
-    def text(self) -> str:
-        return str(self.message) % self.params if self.params else str(self.message)
+from .models import Transfer
+from .steps import (
+    AlreadyExecuted,
+    TransferError,
+    cancel_unexecuted,
+    confirm_with_digest,
+    create_with_reference,
+    digest_of,
+)
 
 
 class UnknownBank(TransferError):
@@ -89,12 +76,6 @@ class TransferChanged(TransferError):
     reason = "changed"
 
 
-class AlreadyExecuted(TransferError):
-    """The transfer was executed already (a reload, a double click): show its result."""
-
-    reason = "already_executed"
-
-
 # -- rules ------------------------------------------------------------------------
 
 
@@ -132,56 +113,22 @@ def transfer_digest(transfer: Transfer) -> str:
     return digest_of(fields)
 
 
-def digest_of(fields: list) -> str:
-    """The SHA-256 of what 確認 showed, its fields joined by "|" (transfers, Pay-easy payments)."""
-    return hashlib.sha256("|".join(map(str, fields)).encode()).hexdigest()
-
-
-def _new_reference() -> str:
-    """受付番号: the JST date and 8 random digits (not guessable from one another)."""
-    return f"{today():%y%m%d}{secrets.randbelow(10**8):08d}"
-
-
-def create_with_reference(model, error_class: type[TransferError], **values):
-    """A new ``model`` row with a fresh 受付番号 (another one drawn on the rare collision)."""
-    for _attempt in range(10):
-        try:
-            with transaction.atomic():
-                return model.objects.create(reference=_new_reference(), **values)
-        except IntegrityError:  # that 受付番号 exists: draw another
-            continue
-    raise error_class
-
-
-def confirm_with_digest(*, request, contract: Contract, obj, digest: str, action: str, changed: type) -> str:
-    """DRAFT → CONFIRMED with ``digest`` in one conditional UPDATE; a second 確認 (a reload) keeps the first
-    digest. Raises AlreadyExecuted or ``changed``. Returns the digest in force."""
-    model = type(obj)
-    confirmed = model.objects.filter(pk=obj.pk, contract=contract, status=model.Status.DRAFT).update(
-        status=model.Status.CONFIRMED, digest=digest, confirmed_at=clock.now()
-    )
-    if not confirmed:
-        obj.refresh_from_db()
-        if obj.is_executed:
-            raise AlreadyExecuted
-        if obj.status != model.Status.CONFIRMED:
-            raise changed
-        digest = obj.digest
-    audit.record(request, action, ok=True, contract=contract, reference=obj.reference, digest=digest)
-    return digest
-
-
-def cancel_unexecuted(*, request, contract: Contract, obj, action: str) -> None:
-    """中止 before execution: DRAFT or CONFIRMED → CANCELLED; nothing moved, the row is kept."""
-    model = type(obj)
-    cancelled = model.objects.filter(
-        pk=obj.pk, contract=contract, status__in=[model.Status.DRAFT, model.Status.CONFIRMED]
-    ).update(status=model.Status.CANCELLED)
-    if cancelled:
-        audit.record(request, action, ok=True, contract=contract, reference=obj.reference)
-
-
-# -- 入力 ---------------------------------------------------------------------------
+def _payee(bank_code: str, branch_code: str, kind: int, number: str, from_account: Account):
+    """(bank, branch, the same-bank account or None) of a payee as entered, or the TransferError saying why not."""
+    bank = Bank.objects.filter(code=bank_code).first()
+    if bank is None:
+        raise UnknownBank
+    branch = Branch.objects.filter(bank=bank, code=branch_code).first()
+    if branch is None:
+        raise UnknownBranch
+    to_account = None
+    if is_same_bank(bank_code):
+        to_account = Account.objects.customer().filter(branch_code=branch_code, kind=kind, number=number).first()
+        if to_account is None:
+            raise PayeeAccountNotFound
+        if to_account.pk == from_account.pk:
+            raise SameAccount
+    return bank, branch, to_account
 
 
 def transfer_prepare(
@@ -199,21 +146,7 @@ def transfer_prepare(
 ) -> Transfer:
     """Check a transfer as entered and save it as a DRAFT (a new one, or ``transfer`` corrected)."""
     try:
-        bank = Bank.objects.filter(code=bank_code).first()
-        if bank is None:
-            raise UnknownBank
-        branch = Branch.objects.filter(bank=bank, code=branch_code).first()
-        if branch is None:
-            raise UnknownBranch
-        to_account = None
-        if is_same_bank(bank_code):
-            to_account = (
-                Account.objects.customer().filter(branch_code=branch_code, kind=payee_kind, number=payee_number).first()
-            )
-            if to_account is None:
-                raise PayeeAccountNotFound
-            if to_account.pk == from_account.pk:
-                raise SameAccount
+        bank, branch, to_account = _payee(bank_code, branch_code, payee_kind, payee_number, from_account)
         fee = fee_for(bank_code=bank_code, amount=amount)
         balance = Account.objects.values_list("balance", flat=True).get(pk=from_account.pk)
         if amount + fee > balance:
@@ -226,18 +159,10 @@ def transfer_prepare(
         raise
     values = {
         "from_account": from_account,
-        "bank_code": bank.code,
-        "bank_name": bank.name,
-        "bank_kana": bank.kana,
-        "branch_code": branch.code,
-        "branch_name": branch.name,
-        "branch_kana": branch.kana,
-        "payee_kind": payee_kind,
-        "payee_number": payee_number,
-        "payee_name": payee_name,
-        "to_account": to_account,
-        "amount": amount,
-        "fee": fee,
+        **{"bank_code": bank.code, "bank_name": bank.name, "bank_kana": bank.kana},
+        **{"branch_code": branch.code, "branch_name": branch.name, "branch_kana": branch.kana},
+        **{"payee_kind": payee_kind, "payee_number": payee_number, "payee_name": payee_name},
+        **{"to_account": to_account, "amount": amount, "fee": fee},
     }
     if transfer is not None:
         # A correction: only a transfer not yet executed, and it must be confirmed again.
@@ -420,39 +345,3 @@ def _lines(transfer: Transfer, *, same_bank: bool) -> list[books.Line]:
 def transfer_cancel(*, request, contract: Contract, transfer: Transfer) -> None:
     """中止 before execution: nothing moved, the transfer is kept as cancelled."""
     cancel_unexecuted(request=request, contract=contract, obj=transfer, action="transfer.cancel")
-
-
-# -- 振込先登録 -------------------------------------------------------------------
-
-
-def payee_save(*, request, contract: Contract, transfer: Transfer) -> tuple[Payee, bool]:
-    """Save the payee of an executed transfer; returns (payee, created)."""
-    if not transfer.is_executed:
-        raise TransferError
-    key = {
-        "contract": contract,
-        "bank_code": transfer.bank_code,
-        "branch_code": transfer.branch_code,
-        "kind": transfer.payee_kind,
-        "number": transfer.payee_number,
-    }
-    try:
-        with transaction.atomic():
-            payee, created = Payee.objects.get_or_create(
-                **key,
-                defaults={
-                    "bank_name": transfer.bank_name,
-                    "branch_name": transfer.branch_name,
-                    "name": transfer.payee_name,
-                },
-            )
-    except IntegrityError:  # saved twice at once
-        payee, created = Payee.objects.get(**key), False
-    if created:
-        audit.record(request, "payee.add", ok=True, contract=contract, payee=payee.pk, reference=transfer.reference)
-    return payee, created
-
-
-def payee_delete(*, request, contract: Contract, payee: Payee) -> None:
-    Payee.objects.filter(pk=payee.pk, contract=contract).delete()
-    audit.record(request, "payee.delete", ok=True, contract=contract, payee=payee.pk)

@@ -22,7 +22,7 @@ from ibank import pending
 from zengin.kana import KATAKANA
 from zengin.models import Bank, Branch
 
-from . import services
+from . import payees, services
 from .forms import BankSearchForm, BranchSearchForm, TransferForm
 from .models import Payee, Transfer
 from .ui import TRANSFER_CONFIRMED_KEY
@@ -254,7 +254,7 @@ def save_payee_view(request, reference):
     transfer = _get_transfer(request, reference)
     if not transfer.is_executed:
         return redirect("transfers-confirm", reference=reference)
-    _payee, created = services.payee_save(request=request, contract=request.contract, transfer=transfer)
+    _payee, created = payees.payee_save(request=request, contract=request.contract, transfer=transfer)
     messages.success(request, PAYEE_SAVED if created else PAYEE_EXISTS)
     return redirect("transfers-result", reference=reference)
 
@@ -327,7 +327,7 @@ def payees_view(request):
 def payee_delete_view(request, pk):
     payee = _get_payee(request, pk)
     if request.method == "POST":
-        services.payee_delete(request=request, contract=request.contract, payee=payee)
+        payees.payee_delete(request=request, contract=request.contract, payee=payee)
         messages.success(request, PAYEE_DELETED)
         return redirect("transfers-payees")
     return render(request, "transfers/payee_delete.html", {"payee": payee})

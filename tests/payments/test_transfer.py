@@ -10,7 +10,7 @@ from accounts.models import Account, AuditEntry, Contract
 from ibank.notices import subject
 from ledger.models import JournalEntry
 from otp import totp
-from payments import forms, services
+from payments import forms, payees, services
 from payments.models import Payee, Transfer
 from payments.views import NOT_CONFIRMED
 from tests.conftest import CARD, TRANSFER_PASSWORD
@@ -315,7 +315,7 @@ def test_a_token_registered_today_does_not_raise_the_ceiling(make_contract, make
 def test_another_contracts_things_are_404(client, contract, stranger, payee):
     login(client, stranger)
     _response, transfer = send(client, same_bank_data(stranger, payee, amount=100))
-    services.payee_save(request=None, contract=stranger, transfer=transfer)
+    payees.payee_save(request=None, contract=stranger, transfer=transfer)
     theirs = Payee.objects.get(contract=stranger)
     client.post(reverse("accounts-logout"))
     login(client, contract)

@@ -1,0 +1,88 @@
+"""What 振込 and Pay-easy share between 入力 and 実行: the 受付番号, the digest of what 確認 showed, the
+DRAFT → CONFIRMED step and 中止. (The authorization step itself is accounts.steps.)"""
+
+import hashlib
+import secrets
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from accounts import audit
+from accounts.limits import today
+from accounts.models import Contract
+from ibank import clock
+
+
+class TransferError(Exception):
+    """A refusal the customer is told about; ``field`` names the form field it concerns."""
+
+    message = _("お取引を完了できませんでした。最初からやり直してください。")
+    field = None
+    reason = "refused"
+
+    def __init__(self, message=None, **params):
+        super().__init__(self.reason)
+        if message is not None:
+            self.message = message
+        self.params = params
+
+    def text(self) -> str:
+        return str(self.message) % self.params if self.params else str(self.message)
+
+
+class AlreadyExecuted(TransferError):
+    """The transfer was executed already (a reload, a double click): show its result."""
+
+    reason = "already_executed"
+
+
+def digest_of(fields: list) -> str:
+    """The SHA-256 of what 確認 showed, its fields joined by "|" (transfers, Pay-easy payments)."""
+    return hashlib.sha256("|".join(map(str, fields)).encode()).hexdigest()
+
+
+def _new_reference() -> str:
+    """受付番号: the JST date and 8 random digits (not guessable from one another)."""
+    return f"{today():%y%m%d}{secrets.randbelow(10**8):08d}"
+
+
+def create_with_reference(model, error_class: type[TransferError], **values):
+    """A new ``model`` row with a fresh 受付番号 (another one drawn on the rare collision)."""
+    for _attempt in range(10):
+        try:
+            with transaction.atomic():
+                return model.objects.create(reference=_new_reference(), **values)
+        except IntegrityError:  # that 受付番号 exists: draw another
+            continue
+    raise error_class
+
+
+def confirm_with_digest(*, request, contract: Contract, obj, digest: str, action: str, changed: type) -> str:
+    """DRAFT → CONFIRMED with ``digest`` in one conditional UPDATE; a second 確認 (a reload) keeps the first
+    digest. Raises AlreadyExecuted or ``changed``. Returns the digest in force."""
+    model = type(obj)
+    confirmed = model.objects.filter(pk=obj.pk, contract=contract, status=model.Status.DRAFT).update(
+        status=model.Status.CONFIRMED, digest=digest, confirmed_at=clock.now()
+    )
+    if not confirmed:
+        obj.refresh_from_db()
+        if obj.is_executed:
+            raise AlreadyExecuted
+        if obj.status != model.Status.CONFIRMED:
+            raise changed
+        digest = obj.digest
+    audit.record(request, action, ok=True, contract=contract, reference=obj.reference, digest=digest)
+    return digest
+
+
+def cancel_unexecuted(*, request, contract: Contract, obj, action: str) -> None:
+    """中止 before execution: DRAFT or CONFIRMED → CANCELLED; nothing moved, the row is kept."""
+    model = type(obj)
+    cancelled = model.objects.filter(
+        pk=obj.pk, contract=contract, status__in=[model.Status.DRAFT, model.Status.CONFIRMED]
+    ).update(status=model.Status.CANCELLED)
+    if cancelled:
+        audit.record(request, action, ok=True, contract=contract, reference=obj.reference)
+
+
+# -- 入力 ---------------------------------------------------------------------------
