@@ -2,10 +2,10 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from auditlog import audit
 from ibank.admin import ReadOnlyAdminMixin, admin_site
 
-from . import audit
-from .models import Account, AuditEntry, StaffDevice, User
+from .models import Account, StaffDevice, User
 
 
 @admin.register(User, site=admin_site)
@@ -44,14 +44,6 @@ class AccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["branch_code", "kind", "number", "holder_kana", "balance", "contract", "purpose"]
     list_filter = ["purpose", "kind"]
     search_fields = ["number", "holder_kana", "contract__contract_id"]
-
-
-@admin.register(AuditEntry, site=admin_site)
-class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["at", "action", "outcome", "reason", "contract", "actor", "ip"]
-    list_filter = ["action", "outcome"]
-    search_fields = ["contract__contract_id", "actor", "ip", "action"]
-    date_hierarchy = "at"
 
 
 @admin.register(StaffDevice, site=admin_site)

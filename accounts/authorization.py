@@ -18,11 +18,12 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
+from auditlog import audit
 from ibank.helpdesk import with_contact
 from ibank.notices import notify
 from ibank.text import half_width_digits
 
-from . import audit, locks
+from . import locks
 from .models import Contract, Lock
 
 REQUIRED = _("%(field)sを入力してください。")

@@ -11,10 +11,11 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from auditlog import audit
 from ibank import clock
 from ibank.notices import notify
 
-from . import audit, authorization
+from . import authorization
 from .models import Contract, DailyUsage
 
 LIMIT_FIELDS = ("daily_transfer_limit", "pending_daily_limit", "pending_daily_limit_from")

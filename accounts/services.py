@@ -9,10 +9,11 @@ from django.contrib.auth import login
 from django.contrib.auth.hashers import check_password, make_password
 from django.views.decorators.debug import sensitive_variables
 
+from auditlog import audit
 from ibank import clock
 from ibank.notices import notify
 
-from . import audit, gate, locks
+from . import gate, locks
 from .models import Contract, Lock, LoginRecord
 
 SESSION_LOGIN_AT = "_ibank_login_at"

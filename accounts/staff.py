@@ -24,9 +24,10 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django_otp import login as otp_login
 
+from auditlog import audit
 from ibank import clock, qr
 
-from . import audit, services
+from . import services
 from .models import StaffDevice
 
 User = get_user_model()

@@ -17,7 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import AccountInline
 from accounts.locks import open_locks
-from accounts.models import AuditEntry, Contract, Lock
+from accounts.models import Contract, Lock
+from auditlog.models import AuditEntry
 from ibank.admin import admin_site
 
 from . import services

@@ -6,8 +6,9 @@ should know. The admin only collects the reason and reference and calls these.
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from accounts import audit, locks
+from accounts import locks
 from accounts.models import Contract, Lock
+from auditlog import audit
 from ibank import clock
 from ibank.notices import notify
 from otp import services as otp_services

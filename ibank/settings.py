@@ -131,6 +131,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     # Ours last: their ready() runs after Django's (accounts replaces auth's update_last_login receiver).
+    "auditlog",
     "accounts",
     "otp",
     "ledger",

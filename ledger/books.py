@@ -251,7 +251,7 @@ def _post_postgresql(instruction: Instruction) -> int:
     import contextlib
     import json
 
-    from accounts import audit
+    from auditlog import audit
 
     payload = {
         "checks": [_guard_json(g) for g in instruction.checks],

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from accounts import audit
+from auditlog import audit
 from ibank.admin import ReadOnlyAdminMixin, admin_site
 
 from .models import SoftwareToken, TokenBinding, TokenType

@@ -4,9 +4,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
-from accounts import audit, authorization
+from accounts import authorization
 from accounts.forms import IbankForm
 from accounts.models import Contract
+from auditlog import audit
 from ibank.text import half_width_digits
 
 from . import services, tokenid

@@ -13,9 +13,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
-from accounts import audit, gate
+from accounts import gate
 from accounts import services as account_services
 from accounts.login import PENDING_LOGIN, SecondFactor
+from auditlog import audit
 from ibank import pending
 
 from . import rules

@@ -5,8 +5,9 @@ import secrets
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from accounts import audit, gate, locks
+from accounts import gate, locks
 from accounts.models import Contract, Lock
+from auditlog import audit
 from ibank import clock
 from ibank.counters import count_failure
 from ibank.notices import mask_token_id, notify

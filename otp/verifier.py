@@ -27,8 +27,10 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
-from accounts import audit, locks
-from accounts.models import AuditEntry, Lock
+from accounts import locks
+from accounts.models import Lock
+from auditlog import audit
+from auditlog.models import AuditEntry
 from ibank import clock
 from ibank.notices import notify
 from ibank.text import half_width_digits

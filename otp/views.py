@@ -13,8 +13,8 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import services as account_services
-from accounts.audit import client_ip
 from accounts.models import LoginRecord
+from auditlog.audit import client_ip
 from ibank import clock, qr, ratelimit
 
 from . import services

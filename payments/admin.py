@@ -6,7 +6,7 @@ A bill that is paid is never edited; a payment is never edited or deleted (it is
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from accounts import audit
+from auditlog import audit
 from ibank.admin import ReadOnlyAdminMixin, admin_site
 
 from .models import Bill, Biller, Payment

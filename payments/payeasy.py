@@ -24,8 +24,9 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
 
-from accounts import audit, gate, locks
+from accounts import gate, locks
 from accounts.models import Account, Contract, Lock
+from auditlog import audit
 from ibank import clock
 from ibank.notices import notify
 from ledger import books

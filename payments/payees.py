@@ -2,8 +2,8 @@
 
 from django.db import IntegrityError, transaction
 
-from accounts import audit
 from accounts.models import Contract
+from auditlog import audit
 
 from .models import Payee, Transfer
 from .services import TransferError

@@ -15,9 +15,10 @@ from django.conf import settings
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
 
-from accounts import audit, authorization, limits
+from accounts import authorization, limits
 from accounts.limits import available_today, daily_limit, today, used_on
 from accounts.models import Account, Contract
+from auditlog import audit
 from ibank import clock
 from ibank.notices import notify
 from ledger import books

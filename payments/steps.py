@@ -7,9 +7,9 @@ import secrets
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from accounts import audit
 from accounts.limits import today
 from accounts.models import Contract
+from auditlog import audit
 from ibank import clock
 
 

@@ -1,6 +1,5 @@
-"""The contract's side of the bank: contracts, accounts, logins, locks, the audit log, staff devices."""
+"""The contract's side of the bank: contracts, accounts, logins, locks, the daily usage, staff devices."""
 
-from .audit import AUDIT_ACTIONS, AuditEntry, AuditQuerySet, AuditSeal
 from .contract import (
     CARD_CELLS,
     CARD_CHALLENGE_SIZE,
@@ -19,7 +18,6 @@ from .locks import Lock
 from .staff import StaffDevice
 
 __all__ = [
-    "AUDIT_ACTIONS",
     "CARD_CELLS",
     "CARD_CHALLENGE_SIZE",
     "CARD_COLUMNS",
@@ -27,9 +25,6 @@ __all__ = [
     "INTERNAL_ACCOUNTS",
     "Account",
     "AccountQuerySet",
-    "AuditEntry",
-    "AuditQuerySet",
-    "AuditSeal",
     "Contract",
     "DailyUsage",
     "Lock",

@@ -2,7 +2,8 @@ import pytest
 from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 
-from accounts.models import AuditEntry, Contract, StaffDevice
+from accounts.models import Contract, StaffDevice
+from auditlog.models import AuditEntry
 from otp.models import TokenBinding
 from payments import payeasy
 from tests.helpers import is_locked, set_lock
@@ -46,7 +47,7 @@ def test_secrets_are_never_shown_on_any_admin_page_of_a_contract(staff_client, m
 
     card_contract = make_contract(method=Contract.Method.CARD)
     binding, key = make_token(card_contract)
-    from accounts import audit
+    from auditlog import audit
 
     audit.record(None, "ib.suspend", ok=True, contract=card_contract)
     staff = type(card_contract.user).objects.get(username="clerk")
@@ -65,7 +66,7 @@ def test_secrets_are_never_shown_on_any_admin_page_of_a_contract(staff_client, m
         reverse("admin:ibank_otp_softwaretoken_change", args=[binding.software_token_id]),
         reverse("admin:ibank_otp_tokenbinding_changelist"),
         reverse("admin:ibank_otp_tokenbinding_change", args=[binding.pk]),
-        reverse("admin:accounts_auditentry_changelist"),
+        reverse("admin:auditlog_auditentry_changelist"),
         reverse("admin:branch_tokenresetrequest_changelist"),
         reverse("admin:accounts_staffdevice_changelist"),
         reverse("admin:accounts_user_changelist"),
@@ -89,8 +90,8 @@ def test_secrets_are_never_shown_on_any_admin_page_of_a_contract(staff_client, m
 
 def test_audit_log_is_read_only_in_the_admin(staff_client, contract):
     entry = AuditEntry.objects.create(action="login", outcome="ok", actor="x")
-    assert staff_client.get(reverse("admin:accounts_auditentry_changelist")).status_code == 200
-    response = staff_client.post(reverse("admin:accounts_auditentry_delete", args=[entry.pk]), {"post": "yes"})
+    assert staff_client.get(reverse("admin:auditlog_auditentry_changelist")).status_code == 200
+    response = staff_client.post(reverse("admin:auditlog_auditentry_delete", args=[entry.pk]), {"post": "yes"})
     assert response.status_code == 403
     assert AuditEntry.objects.filter(pk=entry.pk).exists()
 
@@ -172,12 +173,12 @@ def test_the_contract_list_shows_token_status_and_locks_and_finds_by_token_id(st
 
 
 def test_audit_actions_are_a_closed_list_shown_in_japanese(staff_client, contract):
-    from accounts import audit
+    from auditlog import audit
 
     with pytest.raises(ValueError, match="unknown audit action"):
         audit.record(None, "made.up", ok=True)
     audit.record(None, "ib.suspend", ok=True, contract=contract)
-    page = staff_client.get(reverse("admin:accounts_auditentry_changelist")).content.decode()
+    page = staff_client.get(reverse("admin:auditlog_auditentry_changelist")).content.decode()
     assert "IB取引中止" in page and "ib.suspend</td>" not in page
 
 
@@ -196,7 +197,7 @@ def test_every_admin_page_speaks_japanese_and_shows_jst(staff_client, make_contr
 
     from django.utils import timezone
 
-    from accounts import audit
+    from auditlog import audit
     from ibank.admin import admin_site
 
     contract = make_contract()
@@ -220,8 +221,8 @@ def test_every_admin_page_speaks_japanese_and_shows_jst(staff_client, make_contr
     assert seen > 150 and not english, (seen, english)
     # Times in JST: the entry's title and the list both show the local (JST) time, not UTC.
     local, utc = timezone.localtime(entry.at), entry.at.astimezone(datetime.UTC)
-    page = staff_client.get(reverse("admin:accounts_auditentry_change", args=[entry.pk])).content.decode()
+    page = staff_client.get(reverse("admin:auditlog_auditentry_change", args=[entry.pk])).content.decode()
     assert f"{local:%Y-%m-%d %H:%M}" in page and f"{utc:%Y-%m-%d %H:%M}" not in page  # the title
     assert f"{local:%Y年%-m月%-d日 %H:%M}" in page  # the field
-    changelist = staff_client.get(reverse("admin:accounts_auditentry_changelist")).content.decode()
+    changelist = staff_client.get(reverse("admin:auditlog_auditentry_changelist")).content.decode()
     assert f"{local:%Y年%-m月%-d日 %H:%M}" in changelist

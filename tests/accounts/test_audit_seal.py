@@ -9,8 +9,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
-from accounts import audit, sealing
-from accounts.models import AuditEntry, AuditSeal
+from auditlog import audit, sealing
+from auditlog.models import AuditEntry, AuditSeal
 from tests.concurrency import run_concurrently
 
 

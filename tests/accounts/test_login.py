@@ -3,7 +3,8 @@ from django.conf import settings
 from django.urls import reverse
 
 from accounts import forms, locks
-from accounts.models import AuditEntry, Contract, LoginRecord
+from accounts.models import Contract, LoginRecord
+from auditlog.models import AuditEntry
 from tests.conftest import PASSWORD
 from tests.helpers import is_locked, post_login, stored_session
 

@@ -1,7 +1,8 @@
 import pytest
 from django.test import Client
 
-from accounts.models import AuditEntry, Contract
+from accounts.models import Contract
+from auditlog.models import AuditEntry
 from tests.concurrency import run_concurrently
 from tests.helpers import is_locked, locked_at
 

@@ -7,8 +7,9 @@ import pyotp
 import pytest
 from django.urls import reverse
 
-from accounts.models import AuditEntry, Contract, StaffDevice, User
+from accounts.models import Contract, StaffDevice, User
 from accounts.staff import LOGIN_FAILED
+from auditlog.models import AuditEntry
 from ibank import crypto
 from tests.conftest import PASSWORD
 from tests.helpers import is_locked

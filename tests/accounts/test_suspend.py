@@ -2,8 +2,8 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts import forms
-from accounts.models import AuditEntry
 from accounts.views import SUSPENDED
+from auditlog.models import AuditEntry
 from ibank.notices import subject
 from tests import helpers
 from tests.conftest import PASSWORD

@@ -2,7 +2,8 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from accounts.models import AuditEntry, Contract
+from accounts.models import Contract
+from auditlog.models import AuditEntry
 from branch import services
 from branch.models import TokenResetRequest
 from ibank.notices import subject

@@ -7,7 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
-PACKAGES = ["ibank", "accounts", "otp", "ledger", "zengin", "payments", "branch", "mobile", "demo"]
+PACKAGES = ["ibank", "auditlog", "accounts", "otp", "ledger", "zengin", "payments", "branch", "mobile", "demo"]
 
 
 def _lint(cwd: Path) -> subprocess.CompletedProcess:

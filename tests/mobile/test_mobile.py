@@ -5,7 +5,8 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import Account, AuditEntry, Contract, LoginRecord
+from accounts.models import Account, Contract, LoginRecord
+from auditlog.models import AuditEntry
 from payments import payeasy
 from payments.models import Payment, Transfer
 from payments.services import today

@@ -5,7 +5,8 @@ from django.db import IntegrityError
 from django.urls import reverse
 
 from accounts import authorization
-from accounts.models import AuditEntry, Contract
+from accounts.models import Contract
+from auditlog.models import AuditEntry
 from ibank.notices import subject
 from otp import flows, services, totp
 from otp import forms as otp_forms

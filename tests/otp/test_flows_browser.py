@@ -10,7 +10,7 @@ import datetime
 import pytest
 from playwright.sync_api import expect
 
-from accounts.models import AuditEntry
+from auditlog.models import AuditEntry
 from otp import totp
 from otp.models import SoftwareToken, TokenBinding
 from tests.conftest import TRANSFER_PASSWORD

@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.test import override_settings
 from django.urls import reverse
 
-from accounts.models import AuditEntry
+from auditlog.models import AuditEntry
 from otp import tokenid, totp, views
 from otp.models import SoftwareToken, TokenType
 from tests.otp.qr_decode import decode_svg

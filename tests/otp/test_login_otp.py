@@ -2,7 +2,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from accounts.models import AuditEntry
+from auditlog.models import AuditEntry
 from otp import messages as otp_forms
 from otp import totp
 from otp.login import PENDING_EXPIRED, PENDING_LOGIN

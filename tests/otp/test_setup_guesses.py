@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 
-from accounts.models import AuditEntry
+from auditlog.models import AuditEntry
 from ibank.notices import subject
 from otp import services
 from otp.models import SoftwareToken, TokenBinding

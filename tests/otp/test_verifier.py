@@ -3,7 +3,7 @@ from cryptography.fernet import Fernet
 from django.core.management import call_command
 from django.test import override_settings
 
-from accounts.models import AuditEntry
+from auditlog.models import AuditEntry
 from otp import totp
 from otp.models import SoftwareToken, TokenBinding, TokenType
 from otp.verifier import Outcome, verify

@@ -2,7 +2,8 @@
 
 from django.urls import reverse
 
-from accounts.models import AuditEntry, Contract
+from accounts.models import Contract
+from auditlog.models import AuditEntry
 from ibank.notices import subject
 from otp import totp
 from payments import services

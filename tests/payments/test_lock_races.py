@@ -7,7 +7,8 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts import authorization
-from accounts.models import AuditEntry, Contract, Lock
+from accounts.models import Contract, Lock
+from auditlog.models import AuditEntry
 from ledger.models import JournalEntry
 from otp import totp
 from otp.models import TokenBinding

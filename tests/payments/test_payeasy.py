@@ -7,7 +7,8 @@ from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
 
-from accounts.models import Account, AuditEntry, Contract
+from accounts.models import Account, Contract
+from auditlog.models import AuditEntry
 from branch import services as branch_services
 from ledger.models import JournalEntry
 from payments import payeasy

@@ -3,8 +3,9 @@
 import pytest
 from django.conf import settings
 
-from accounts import audit
-from accounts.models import Account, AuditEntry, Contract, DailyUsage
+from accounts.models import Account, Contract, DailyUsage
+from auditlog import audit
+from auditlog.models import AuditEntry
 from ledger import books
 from ledger.models import JournalEntry, Memo
 from payments import services

@@ -6,7 +6,8 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from accounts import authorization
-from accounts.models import Account, AuditEntry, Contract
+from accounts.models import Account, Contract
+from auditlog.models import AuditEntry
 from ibank.notices import subject
 from ledger.models import JournalEntry
 from otp import totp

@@ -110,7 +110,7 @@ def test_on_postgresql_the_money_moves_in_one_statement(contract, stranger):
     assert transfer.status == Transfer.Status.DONE and transfer.entry_id is not None
     entry = JournalEntry.objects.get(pk=transfer.entry_id)
     assert sorted(entry.postings.values_list("amount", flat=True)) == [-1_000, 1_000]
-    from accounts.models import AuditEntry
+    from auditlog.models import AuditEntry
 
     audit = AuditEntry.objects.get(action="transfer.execute")
     assert audit.detail == {

@@ -5,7 +5,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from accounts.models import AuditEntry
+from auditlog.models import AuditEntry
 from payments.models import Transfer
 from tests.payments.helpers import login, other_bank_data, same_bank_data, send
 from zengin import records as zengin

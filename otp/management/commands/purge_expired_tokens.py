@@ -9,7 +9,7 @@ and nothing refers to them. Run daily, e.g. from cron:
 
 from django.core.management.base import BaseCommand
 
-from accounts import audit
+from auditlog import audit
 from ibank import clock
 from otp.models import SoftwareToken
 

@@ -18,7 +18,7 @@ from datetime import timedelta
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from accounts import audit
+from auditlog import audit
 from ibank import clock
 from payments.models import Transfer
 

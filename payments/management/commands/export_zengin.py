@@ -14,8 +14,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts import audit
 from accounts.models import Account
+from auditlog import audit
 from ibank import clock
 from payments.models import Transfer
 from zengin import records as zengin

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts import sealing
+from auditlog import sealing
 
 
 class Command(BaseCommand):

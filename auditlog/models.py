@@ -1,11 +1,11 @@
+"""The audit log (SPEC §8): what happened, to which contract, by whom, from where. Append-only."""
+
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ibank import clock
-
-from .contract import Contract
 
 # The closed list of what the audit log records (SPEC §8), with the names staff read in the admin.
 AUDIT_ACTIONS = [
@@ -96,7 +96,7 @@ class AuditEntry(models.Model):
     outcome = models.CharField(_("結果"), max_length=8, choices=Outcome.choices)
     reason = models.CharField(_("理由"), max_length=40, blank=True)
     contract = models.ForeignKey(
-        Contract,
+        "accounts.Contract",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -111,6 +111,7 @@ class AuditEntry(models.Model):
     objects = AuditQuerySet.as_manager()
 
     class Meta:
+        db_table = "accounts_auditentry"  # made when this lived in the accounts app
         verbose_name = _("監査ログ")
         verbose_name_plural = _("監査ログ")
         ordering = ["-at", "-pk"]
@@ -148,6 +149,7 @@ class AuditSeal(models.Model):
     objects = AuditQuerySet.as_manager()
 
     class Meta:
+        db_table = "accounts_auditseal"  # made when this lived in the accounts app
         verbose_name = _("監査ログの封印")
         verbose_name_plural = _("監査ログの封印")
         ordering = ["last_id"]

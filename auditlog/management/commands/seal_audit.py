@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand
 
-from accounts import sealing
+from auditlog import sealing
 
 
 class Command(BaseCommand):

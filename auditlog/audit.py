@@ -54,7 +54,7 @@ _KNOWN = {code for code, _label in AUDIT_ACTIONS}
 def entry(request, action: str, *, ok: bool, contract=None, reason: str = "", actor: str = "", **detail) -> AuditEntry:
     """An unsaved entry. ``detail`` must never hold a secret (password, code, seed). ``action`` is from the list."""
     if action not in _KNOWN:
-        raise ValueError(f"unknown audit action {action!r}: add it to accounts.models.AUDIT_ACTIONS")
+        raise ValueError(f"unknown audit action {action!r}: add it to auditlog.models.AUDIT_ACTIONS")
     return AuditEntry(
         action=action,
         outcome=AuditEntry.Outcome.OK if ok else AuditEntry.Outcome.FAILED,
