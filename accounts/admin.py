@@ -2,9 +2,9 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from auditlog import audit
 from ibank.admin import ReadOnlyAdminMixin, admin_site
 
+from . import staff
 from .models import Account, StaffDevice, User
 
 
@@ -73,5 +73,4 @@ class StaffDeviceAdmin(admin.ModelAdmin):
         return False
 
     def delete_model(self, request, obj):
-        audit.record(request, "staff.device_delete", ok=True, owner=obj.user.get_username())
-        super().delete_model(request, obj)
+        staff.staff_device_delete(actor=request.actor, device=obj)

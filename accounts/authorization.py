@@ -89,7 +89,7 @@ class Method:
         """Add this method's fields to ``form``; returns their names."""
         raise NotImplementedError
 
-    def authorize(self, *, request, contract: Contract, data: dict, action: str, **detail) -> Outcome:
+    def authorize(self, *, actor, contract: Contract, data: dict, action: str, **detail) -> Outcome:
         """Check the answer in ``data`` (the cleaned fields of ``add_fields``). Every attempt is audited."""
         raise NotImplementedError
 
@@ -122,18 +122,18 @@ class _SecretMethod(Method):
         raise NotImplementedError
 
     @sensitive_variables("data")
-    def authorize(self, *, request, contract: Contract, data: dict, action: str, **detail) -> Outcome:
+    def authorize(self, *, actor, contract: Contract, data: dict, action: str, **detail) -> Outcome:
         """Check the answer; count a wrong one and lock at the limit in one statement with the guess, so
         that a burst is never evaluated past the limit and a right answer after the lock is refused."""
         result = self.check(data, contract)
         guard = self.lock_kinds
         if result == "reused":
-            audit.record(request, action, ok=False, contract=contract, reason="reused", method=self.key, **detail)
+            audit.record(actor, action, ok=False, contract=contract, reason="reused", method=self.key, **detail)
             return Outcome(False, ALREADY_ANSWERED, reused=True)
         if result == "ok" and locks.accept(
             model=Contract, pk=contract.pk, field="transaction_failures", contract_id=contract.pk, guard=guard
         ):
-            audit.record(request, action, ok=True, contract=contract, method=self.key, **detail)
+            audit.record(actor, action, ok=True, contract=contract, method=self.key, **detail)
             return Outcome(True)
         counted = None
         if result != "ok":
@@ -144,14 +144,14 @@ class _SecretMethod(Method):
                 contract_id=contract.pk,
                 kind=Lock.Kind.TRANSACTION,
                 limit=settings.IBANK_TRANSACTION_MAX_FAILURES,
-                by=audit.actor_name(request, contract),
+                by=audit.actor_name(actor, contract),
             )
         if counted is None or not counted.counted:  # a lock was in force (set by a guess that raced this one)
-            audit.record(request, action, ok=False, contract=contract, reason="locked", method=self.key, **detail)
+            audit.record(actor, action, ok=False, contract=contract, reason="locked", method=self.key, **detail)
             return Outcome(False, TRANSACTION_LOCKED, locked=True)
         contract.transaction_failures = counted.failures
         audit.record(
-            request,
+            actor,
             action,
             ok=False,
             contract=contract,
@@ -161,7 +161,7 @@ class _SecretMethod(Method):
             **detail,
         )
         if counted.newly_locked:
-            audit.record(request, "transaction.lock", ok=True, contract=contract, reason="too_many_failures")
+            audit.record(actor, "transaction.lock", ok=True, contract=contract, reason="too_many_failures")
             notify(contract, "transaction_locked")
         locks.forget(contract)
         if counted.failures >= settings.IBANK_TRANSACTION_MAX_FAILURES:

@@ -60,9 +60,9 @@ class ContractAuthForm(IbankForm):
         ),
     )
 
-    def __init__(self, *args, request, audit_action="login.password", **kwargs):
+    def __init__(self, *args, actor, audit_action="login.password", **kwargs):
         super().__init__(*args, **kwargs)
-        self.request = request
+        self.actor = actor
         self.audit_action = audit_action
         self.contract = None
 
@@ -87,7 +87,7 @@ class ContractAuthForm(IbankForm):
         if contract_id and password:
             try:
                 self.contract = services.contract_authenticate(
-                    request=self.request, contract_id=contract_id, password=password, action=self.audit_action
+                    actor=self.actor, contract_id=contract_id, password=password, action=self.audit_action
                 )
             except services.LoginRefused as refused:  # locked, suspended, cancelled: the gate's words
                 raise forms.ValidationError(refused.message, code=refused.reason) from None

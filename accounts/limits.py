@@ -94,7 +94,7 @@ def limit_check(contract: Contract, new_limit: int) -> None:
         raise LimitRefused(LIMIT_OVER_CEILING, ceiling=f"{ceiling:,}")
 
 
-def limit_change(*, request, contract: Contract, new_limit: int, at_once: bool) -> date | None:
+def limit_change(*, actor, contract: Contract, new_limit: int, at_once: bool) -> date | None:
     """Set the contract's own daily limit: at once (a lowering, or a raise authorized by the OTP), or from
     0:00 JST tomorrow (a raise authorized by the 資金移動用パスワード or card). Returns the date it applies from."""
     limit_check(contract, new_limit)
@@ -110,15 +110,15 @@ def limit_change(*, request, contract: Contract, new_limit: int, at_once: bool) 
         )
     old = contract.daily_transfer_limit
     contract.refresh_from_db()
-    audit.record(request, "limit.change", ok=True, contract=contract, old=old, new=new_limit, effective=str(effective))
+    audit.record(actor, "limit.change", ok=True, contract=contract, old=old, new=new_limit, effective=str(effective))
     notify(contract, "limit_changed", new_limit=new_limit, effective=effective)
     return effective
 
 
-def limit_cancel(*, request, contract: Contract) -> bool:
+def limit_cancel(*, actor, contract: Contract) -> bool:
     cancelled = Contract.objects.filter(pk=contract.pk, pending_daily_limit__isnull=False).update(
         pending_daily_limit=None, pending_daily_limit_from=None
     )
     if cancelled:
-        audit.record(request, "limit.cancel", ok=True, contract=contract)
+        audit.record(actor, "limit.cancel", ok=True, contract=contract)
     return bool(cancelled)

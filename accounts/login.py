@@ -48,11 +48,11 @@ def login_view(request):
     if request.method == "POST":
         # One transaction, one commit, for all the login writes (counter, audit, nonce, record, session key).
         with transaction.atomic():
-            form = ContractAuthForm(request.POST, request=request)
+            form = ContractAuthForm(request.POST, actor=request.actor)
             if form.is_valid():
                 return _after_password(request, form.contract)
     else:
-        form = ContractAuthForm(request=request)
+        form = ContractAuthForm(actor=request.actor)
     return render(request, "accounts/login.html", {"form": form})
 
 

@@ -108,7 +108,7 @@ def count_login_failure(contract: Contract | None, contract_id: str) -> locks.Co
 
 
 @sensitive_variables("password")
-def contract_authenticate(*, request, contract_id: str, password: str, action: str = "login.password") -> Contract:
+def contract_authenticate(*, actor, contract_id: str, password: str, action: str = "login.password") -> Contract:
     """Check 契約者ID + ログインパスワード with the lockout rule, then ask the gate. Does not log in.
 
     Raises InvalidCredentials, LoginLocked or LoginRefused (cancelled, suspended); every attempt is
@@ -126,43 +126,41 @@ def contract_authenticate(*, request, contract_id: str, password: str, action: s
     answer = gate.may(contract, gate.Action.LOGIN) if contract is not None else gate.ALLOWED
     locked = not answer and answer.kind == Lock.Kind.LOGIN
     if not ok or locked:
-        return _refuse_password(request, action, contract, contract_id)
+        return _refuse_password(actor, action, contract, contract_id)
     guard = (Lock.Kind.LOGIN,)
     if contract.login_failures and not locks.accept(
         model=Contract, pk=contract.pk, field="login_failures", contract_id=contract.pk, guard=guard
     ):
         # Locked by concurrent failures between our check and now.
-        audit.record(request, action, ok=False, contract=contract, reason="locked")
+        audit.record(actor, action, ok=False, contract=contract, reason="locked")
         raise LoginLocked
     contract.login_failures = 0
     if not answer:
-        audit.record(
-            request, action, ok=False, contract=contract, reason=_REFUSAL_REASONS.get(answer.kind, answer.kind)
-        )
+        audit.record(actor, action, ok=False, contract=contract, reason=_REFUSAL_REASONS.get(answer.kind, answer.kind))
         raise LoginRefused(answer.message, reason=answer.kind)
-    audit.record(request, action, ok=True, contract=contract)
+    audit.record(actor, action, ok=True, contract=contract)
     return contract
 
 
 _REFUSAL_REASONS = {"cancelled": "cancelled", Lock.Kind.IB_SUSPENSION: "suspended"}
 
 
-def _refuse_password(request, action, contract, contract_id):
+def _refuse_password(actor, action, contract, contract_id):
     counted = count_login_failure(contract, contract_id)
     phantom = _count_phantom_failure(contract_id)
     limit = settings.IBANK_LOGIN_MAX_FAILURES
     if contract is None:
-        audit.record(request, action, ok=False, reason="unknown_id", contract_id=contract_id, failures=phantom)
+        audit.record(actor, action, ok=False, reason="unknown_id", contract_id=contract_id, failures=phantom)
         if phantom >= limit:
             raise LoginLocked
         raise InvalidCredentials(left=limit - phantom)
     if not counted.counted:
-        audit.record(request, action, ok=False, contract=contract, reason="locked")
+        audit.record(actor, action, ok=False, contract=contract, reason="locked")
         raise LoginLocked
     contract.login_failures = counted.failures
-    audit.record(request, action, ok=False, contract=contract, reason="wrong_password", failures=counted.failures)
+    audit.record(actor, action, ok=False, contract=contract, reason="wrong_password", failures=counted.failures)
     if counted.newly_locked:
-        audit.record(request, "login.lock", ok=True, contract=contract, reason="too_many_failures")
+        audit.record(actor, "login.lock", ok=True, contract=contract, reason="too_many_failures")
         notify(contract, "login_locked")
     if counted.failures >= limit:
         raise LoginLocked
@@ -175,14 +173,12 @@ def contract_login(*, request, contract: Contract, channel: str | None = None) -
     # last_login goes with the nonce (Django's own update_last_login receiver is disconnected: accounts.apps).
     user.rotate_session_nonce(last_login=clock.now())
     login(request, user, backend="accounts.backends.IbankBackend")
-    record = LoginRecord.objects.create(
-        contract=contract, channel=channel or channel_for(request), ip=audit.client_ip(request)
-    )
+    record = LoginRecord.objects.create(contract=contract, channel=channel or channel_for(request), ip=request.actor.ip)
     now = clock.epoch()
     request.session[SESSION_LOGIN_AT] = now
     request.session[SESSION_LAST_SEEN] = now
     request.session[SESSION_LOGIN_RECORD] = record.pk
-    audit.record(request, "login", ok=True, contract=contract, channel=record.channel)
+    audit.record(request.actor, "login", ok=True, contract=contract, channel=record.channel)
     return record
 
 
@@ -192,7 +188,7 @@ def contract_logout(*, request) -> None:
 
     contract = getattr(request.user, "contract", None) if request.user.is_authenticated else None
     if contract is not None:
-        audit.record(request, "logout", ok=True, contract=contract)
+        audit.record(request.actor, "logout", ok=True, contract=contract)
     logout(request)
 
 
@@ -201,19 +197,19 @@ def previous_logins(*, contract: Contract, current_record_id: int | None, count:
     return list(contract.logins.exclude(pk=current_record_id)[:count])
 
 
-def contract_suspend(*, request, contract: Contract) -> None:
+def contract_suspend(*, actor, contract: Contract) -> None:
     """IB取引中止 (SPEC §4.5): stop all IB use of the contract at once and end its sessions."""
-    locks.set_lock(contract, Lock.Kind.IB_SUSPENSION, reason="customer", by=audit.actor_name(request, contract))
+    locks.set_lock(contract, Lock.Kind.IB_SUSPENSION, reason="customer", by=audit.actor_name(actor, contract))
     contract.user.rotate_session_nonce()  # every session of the contract ends at its next request
-    audit.record(request, "ib.suspend", ok=True, contract=contract)
+    audit.record(actor, "ib.suspend", ok=True, contract=contract)
     notify(contract, "ib_suspended")
 
 
-def email_change(*, request, contract: Contract, new_email: str) -> None:
+def email_change(*, actor, contract: Contract, new_email: str) -> None:
     """Change the contract's address (authorized beforehand); the old and the new address are both told."""
     old = contract.email
     Contract.objects.filter(pk=contract.pk).update(email=new_email)
-    audit.record(request, "email.change", ok=True, contract=contract, old=old, new=new_email)
+    audit.record(actor, "email.change", ok=True, contract=contract, old=old, new=new_email)
     if old:
         notify(contract, "email_changed", new_email=new_email)  # to the old address, taken now
     contract.email = new_email

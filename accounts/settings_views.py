@@ -48,7 +48,7 @@ def limit_view(request):
         try:
             limits.limit_check(contract, new_limit)
             if new_limit <= limits.contract_limit(contract, limits.today()):
-                limits.limit_change(request=request, contract=contract, new_limit=new_limit, at_once=True)
+                limits.limit_change(actor=request.actor, contract=contract, new_limit=new_limit, at_once=True)
                 messages.success(request, LIMIT_LOWERED)
                 return redirect("transfers-limit")
         except limits.LimitRefused as error:
@@ -74,7 +74,7 @@ def limit_authorize_view(request):
     def done():
         pending.clear(request, LIMIT_KEY)
         effective = limits.limit_change(
-            request=request,
+            actor=request.actor,
             contract=contract,
             new_limit=new_limit,
             at_once=authorization.method_for(contract).raises_limit_at_once,
@@ -100,7 +100,7 @@ def limit_authorize_view(request):
 @require_POST
 @csrf_protect
 def limit_cancel_view(request):
-    if limits.limit_cancel(request=request, contract=request.contract):
+    if limits.limit_cancel(actor=request.actor, contract=request.contract):
         messages.success(request, LIMIT_CANCELLED)
     return redirect("transfers-limit")
 
@@ -134,7 +134,7 @@ def email_authorize_view(request):
 
     def done():
         pending.clear(request, EMAIL_KEY)
-        services.email_change(request=request, contract=contract, new_email=new_email)
+        services.email_change(actor=request.actor, contract=contract, new_email=new_email)
         messages.success(request, EMAIL_CHANGED)
         return redirect("accounts-menu")
 

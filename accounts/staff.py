@@ -16,6 +16,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
+from django.db import transaction
 from django.db.models import F
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
@@ -71,14 +72,18 @@ class StaffLoginForm(forms.Form):
         password_ok = user.check_password(password) if user is not None else check_password(password, _dummy())
         reason, device = self._refusal(user, password_ok, token)
         if reason:
-            audit.record(self.request, "admin.login", ok=False, reason=reason, actor=f"admin:{username[:150]}")
+            audit.record(self.request.actor, "admin.login", ok=False, reason=reason, as_name=f"admin:{username[:150]}")
             raise forms.ValidationError(LOGIN_FAILED, code="invalid_login")
         user.last_login = clock.now()
         User.objects.filter(pk=user.pk).update(staff_failures=0, staff_locked_until=None, last_login=user.last_login)
         if device is not None:
             user.otp_device = device  # django_otp marks the session verified at login
         audit.record(
-            self.request, "admin.login", ok=True, actor=f"staff:{user.get_username()}", enrolled=device is not None
+            self.request.actor,
+            "admin.login",
+            ok=True,
+            as_name=f"staff:{user.get_username()}",
+            enrolled=device is not None,
         )
         self.user_cache = user
         return self.cleaned_data
@@ -93,7 +98,9 @@ class StaffLoginForm(forms.Form):
                 # A customer's password guessed here counts toward the customer's own lock.
                 counted = services.count_login_failure(contract, contract.contract_id)
                 if counted is not None and counted.newly_locked:
-                    audit.record(self.request, "login.lock", ok=True, contract=contract, reason="too_many_failures")
+                    audit.record(
+                        self.request.actor, "login.lock", ok=True, contract=contract, reason="too_many_failures"
+                    )
             return "customer", None
         if not (user.is_staff and user.is_active):
             return "not_staff", None
@@ -127,7 +134,9 @@ def _count_staff_failure(request, user, reason: str) -> str:
         staff_failures=0, staff_locked_until=clock.now() + STAFF_LOCK
     )
     if locked:
-        audit.record(request, "admin.lock", ok=True, reason="too_many_failures", actor=f"staff:{user.get_username()}")
+        audit.record(
+            request.actor, "admin.lock", ok=True, reason="too_many_failures", as_name=f"staff:{user.get_username()}"
+        )
     return reason
 
 
@@ -161,7 +170,9 @@ def enroll_view(request):
     shown_key = None
     if request.method == "POST" and "restart" in request.POST:
         StaffDevice.objects.filter(user=user, confirmed=False).delete()
-        audit.record(request, "staff.enroll", ok=False, reason="restarted", actor=f"staff:{user.get_username()}")
+        audit.record(
+            request.actor, "staff.enroll", ok=False, reason="restarted", as_name=f"staff:{user.get_username()}"
+        )
         return redirect("admin:staff-enroll")
     if device is None:
         key = StaffDevice.new_key()
@@ -174,7 +185,7 @@ def enroll_view(request):
             StaffDevice.objects.filter(pk=device.pk).update(confirmed=True)
             device.confirmed = True
             otp_login(request, device)
-            audit.record(request, "staff.enroll", ok=True, actor=f"staff:{user.get_username()}")
+            audit.record(request.actor, "staff.enroll", ok=True, as_name=f"staff:{user.get_username()}")
             return redirect("admin:index")
         form.add_error("otp_token", ENROLL_WRONG)
     context = {
@@ -186,3 +197,10 @@ def enroll_view(request):
         "site_title": _("ibank 営業店管理"),
     }
     return render(request, "admin/staff_enroll.html", context)
+
+
+@transaction.atomic
+def staff_device_delete(*, actor, device: StaffDevice) -> None:
+    """A staff member's device is removed (a lost phone): audited with whose it was."""
+    audit.record(actor, "staff.device_delete", ok=True, owner=device.user.get_username())
+    device.delete()

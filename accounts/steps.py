@@ -44,7 +44,7 @@ def authorization_step(
     )
     if request.method == "POST" and answer and form.is_valid():
         outcome = method.authorize(
-            request=request, contract=contract, data=form.cleaned_data, action=audit_action, **(detail or {})
+            actor=request.actor, contract=contract, data=form.cleaned_data, action=audit_action, **(detail or {})
         )
         if outcome.ok:
             return on_success()

@@ -29,7 +29,7 @@ def suspend_view(request):
     """IB取引中止 (SPEC §4.5): the customer stops all IB use at once; the branch lifts it."""
     form = SuspendForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        services.contract_suspend(request=request, contract=request.contract)
+        services.contract_suspend(actor=request.actor, contract=request.contract)
         logout(request)
         messages.warning(request, SUSPENDED)
         return redirect("accounts-login")

@@ -1,57 +1,21 @@
 """Writing the audit log (SPEC §8): who did what, to which contract, from where."""
 
-import ipaddress
-
-from django.conf import settings
+from ibank.actor import Actor, name_of
 
 from .models import AUDIT_ACTIONS, AuditEntry
 
 
-def client_ip(request) -> str | None:
-    """The client's address: REMOTE_ADDR, or, behind our proxies, the address they saw.
-
-    Each proxy appends the address it received from to X-Forwarded-For, so
-    only the right-most IBANK_PROXY_HOPS entries were written by us; the
-    client can put anything to the left of them. A request that does not come
-    from a trusted proxy (IBANK_TRUSTED_PROXIES), or has fewer entries than
-    hops, did not come through our proxies: REMOTE_ADDR.
-    """
-    if request is None:
-        return None
-    remote = request.META.get("REMOTE_ADDR") or None
-    if settings.IBANK_BEHIND_PROXY and _is_trusted_proxy(remote):
-        entries = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-        if len(entries) >= settings.IBANK_PROXY_HOPS:
-            candidate = entries[-settings.IBANK_PROXY_HOPS]
-            try:
-                return str(ipaddress.ip_address(candidate))
-            except ValueError:
-                pass
-    return remote
-
-
-def _is_trusted_proxy(address: str | None) -> bool:
-    try:
-        ip = ipaddress.ip_address(address or "")
-    except ValueError:
-        return False
-    return any(ip in ipaddress.ip_network(network, strict=False) for network in settings.IBANK_TRUSTED_PROXIES)
-
-
-def actor_name(request, contract=None) -> str:
-    """Who acts: ``staff:<username>``, ``customer:<契約者ID>`` or ``anonymous``."""
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated and user.is_staff:
-        return f"staff:{user.get_username()}"
-    if contract is not None:
-        return f"customer:{contract.contract_id}"
-    return "anonymous"
+def actor_name(actor: Actor | None, contract=None) -> str:
+    """Who acts, as the log names them: ``staff:<username>``, ``customer:<契約者ID>`` or ``anonymous``."""
+    return name_of(actor, contract)
 
 
 _KNOWN = {code for code, _label in AUDIT_ACTIONS}
 
 
-def entry(request, action: str, *, ok: bool, contract=None, reason: str = "", actor: str = "", **detail) -> AuditEntry:
+def entry(
+    actor: Actor | None, action: str, *, ok: bool, contract=None, reason: str = "", as_name: str = "", **detail
+) -> AuditEntry:
     """An unsaved entry. ``detail`` must never hold a secret (password, code, seed). ``action`` is from the list."""
     if action not in _KNOWN:
         raise ValueError(f"unknown audit action {action!r}: add it to auditlog.models.AUDIT_ACTIONS")
@@ -60,16 +24,18 @@ def entry(request, action: str, *, ok: bool, contract=None, reason: str = "", ac
         outcome=AuditEntry.Outcome.OK if ok else AuditEntry.Outcome.FAILED,
         reason=reason,
         contract=contract,
-        actor=actor or actor_name(request, contract),
-        ip=client_ip(request),
-        user_agent=(request.META.get("HTTP_USER_AGENT", "")[:300] if request is not None else ""),
+        actor=as_name or name_of(actor, contract),
+        ip=actor.ip if actor is not None else None,
+        user_agent=actor.user_agent if actor is not None else "",
         detail=detail,
     )
 
 
-def record(request, action: str, *, ok: bool, contract=None, reason: str = "", actor: str = "", **detail) -> AuditEntry:
+def record(
+    actor: Actor | None, action: str, *, ok: bool, contract=None, reason: str = "", as_name: str = "", **detail
+) -> AuditEntry:
     """Append one entry. ``detail`` must never hold a secret (password, code, seed)."""
-    new_entry = entry(request, action, ok=ok, contract=contract, reason=reason, actor=actor, **detail)
+    new_entry = entry(actor, action, ok=ok, contract=contract, reason=reason, as_name=as_name, **detail)
     new_entry.save()
     return new_entry
 

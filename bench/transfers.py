@@ -80,7 +80,7 @@ def _confirmed(sender, receiver, count):
     out = []
     for _ in range(count):
         t = services.transfer_prepare(
-            request=None,
+            actor=None,
             contract=sender,
             from_account=sender.account,
             bank_code=settings.IBANK_BANK_CODE,
@@ -90,7 +90,7 @@ def _confirmed(sender, receiver, count):
             payee_name="ﾍﾞﾝﾁ",
             amount=AMOUNT,
         )
-        out.append((t, services.transfer_confirm(request=None, contract=sender, transfer=t)))
+        out.append((t, services.transfer_confirm(actor=None, contract=sender, transfer=t)))
     return out
 
 
@@ -135,11 +135,11 @@ def run():
         contract = Contract.objects.select_related("user").get(pk=sender.pk)
         transfer = Transfer.objects.select_related("from_account").get(reference=reference, contract=contract)
         authorization.method_for(contract)  # the authorization step reads the method (and the token)
-        services.transfer_execute(request=None, contract=contract, transfer=transfer, digest=digest)
+        services.transfer_execute(actor=None, contract=contract, transfer=transfer, digest=digest)
 
     def service_with_load_once(item):
         transfer, digest = item
-        services.transfer_execute(request=None, contract=sender, transfer=transfer, digest=digest)
+        services.transfer_execute(actor=None, contract=sender, transfer=transfer, digest=digest)
 
     def timed(func, items):
         start = time.perf_counter()

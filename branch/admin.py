@@ -204,7 +204,7 @@ class ContractAdmin(admin.ModelAdmin):
 
 def _run(request, contract, operation, reason, reference):
     staff = request.user
-    common = {"request": request, "staff": staff, "contract": contract, "reason": reason}
+    common = {"actor": request.actor, "staff": staff, "contract": contract, "reason": reason}
     if operation == "token_reset_request":
         services.token_reset_request(**common, reference=reference)
     elif operation == "report_lost":
@@ -280,13 +280,13 @@ class TokenResetRequestAdmin(admin.ModelAdmin):
             comment = form.cleaned_data["comment"]
             try:
                 if "approve" in request.POST:
-                    services.token_reset_approve(request=request, staff=request.user, reset=reset, comment=comment)
+                    services.token_reset_approve(actor=request.actor, staff=request.user, reset=reset, comment=comment)
                     self.message_user(request, _("リセットを承認しました。"), messages.SUCCESS)
                 elif "withdraw" in request.POST:
-                    services.token_reset_withdraw(request=request, staff=request.user, reset=reset, comment=comment)
+                    services.token_reset_withdraw(actor=request.actor, staff=request.user, reset=reset, comment=comment)
                     self.message_user(request, _("依頼を取り下げました。"), messages.SUCCESS)
                 else:
-                    services.token_reset_reject(request=request, staff=request.user, reset=reset, comment=comment)
+                    services.token_reset_reject(actor=request.actor, staff=request.user, reset=reset, comment=comment)
                     self.message_user(request, _("依頼を否認しました。"), messages.SUCCESS)
             except services.OperationRefused as refused:
                 form.add_error(None, refused.message)

@@ -47,7 +47,7 @@ def _require(staff, permission: str, reason: str | None = "", reference: str | N
 # -- トークンIDのリセット (maker–checker) ---------------------------------------------
 
 
-def token_reset_request(*, request, staff, contract: Contract, reason: str, reference: str) -> TokenResetRequest:
+def token_reset_request(*, actor, staff, contract: Contract, reason: str, reference: str) -> TokenResetRequest:
     """窓口担当 enters the written request; a different 役席 approves it."""
     _require(staff, "request_token_reset", reason, reference)
     try:
@@ -58,7 +58,7 @@ def token_reset_request(*, request, staff, contract: Contract, reason: str, refe
     except IntegrityError:  # the one-pending-request-per-contract constraint
         raise OperationRefused(ALREADY_PENDING) from None
     audit.record(
-        request,
+        actor,
         "token_reset.request",
         ok=True,
         contract=contract,
@@ -69,7 +69,7 @@ def token_reset_request(*, request, staff, contract: Contract, reason: str, refe
     return reset
 
 
-def token_reset_approve(*, request, staff, reset: TokenResetRequest, comment: str = "") -> TokenResetRequest:
+def token_reset_approve(*, actor, staff, reset: TokenResetRequest, comment: str = "") -> TokenResetRequest:
     """PENDING → APPROVED in one conditional UPDATE (two checkers at once: one approval), then the unbinding."""
     _require(staff, "approve_token_reset", None)
     if reset.requested_by_id == staff.pk:
@@ -86,10 +86,10 @@ def token_reset_approve(*, request, staff, reset: TokenResetRequest, comment: st
             raise OperationRefused(ALREADY_DECIDED)
         reset.refresh_from_db()
         token_id = otp_services.token_reset(
-            request=request, contract=reset.contract, reason=reset.reason, reference=reset.reference
+            actor=actor, contract=reset.contract, reason=reset.reason, reference=reset.reference
         )
         audit.record(
-            request,
+            actor,
             "token_reset.approve",
             ok=True,
             contract=reset.contract,
@@ -101,64 +101,64 @@ def token_reset_approve(*, request, staff, reset: TokenResetRequest, comment: st
     return reset
 
 
-def token_reset_reject(*, request, staff, reset: TokenResetRequest, comment: str) -> None:
+def token_reset_reject(*, actor, staff, reset: TokenResetRequest, comment: str) -> None:
     """A 役席 refuses the request: nothing changes for the customer."""
     _require(staff, "approve_token_reset", comment)
-    _close(request, staff, reset, TokenResetRequest.Status.REJECTED, comment, "token_reset.reject")
+    _close(actor, staff, reset, TokenResetRequest.Status.REJECTED, comment, "token_reset.reject")
 
 
-def token_reset_withdraw(*, request, staff, reset: TokenResetRequest, comment: str = "") -> None:
+def token_reset_withdraw(*, actor, staff, reset: TokenResetRequest, comment: str = "") -> None:
     """The 窓口担当 who entered it takes it back."""
     _require(staff, "request_token_reset", None)
     if reset.requested_by_id != staff.pk:
         raise OperationRefused(NOT_ALLOWED)
-    _close(request, staff, reset, TokenResetRequest.Status.WITHDRAWN, comment, "token_reset.withdraw")
+    _close(actor, staff, reset, TokenResetRequest.Status.WITHDRAWN, comment, "token_reset.withdraw")
 
 
-def _close(request, staff, reset, status, comment, action):
+def _close(actor, staff, reset, status, comment, action):
     closed = TokenResetRequest.objects.filter(pk=reset.pk, status=TokenResetRequest.Status.PENDING).update(
         status=status, decided_at=clock.now(), comment=comment
     )
     if not closed:
         raise OperationRefused(ALREADY_DECIDED)
-    audit.record(request, action, ok=True, contract=reset.contract, request_id=reset.pk, comment=comment)
+    audit.record(actor, action, ok=True, contract=reset.contract, request_id=reset.pk, comment=comment)
 
 
 # -- one-person operations -------------------------------------------------------------
 
 
-def contract_report_lost(*, request, staff, contract: Contract, reason: str, reference: str) -> None:
+def contract_report_lost(*, actor, staff, contract: Contract, reason: str, reference: str) -> None:
     """紛失届: the token stops working for login and transactions at once, until a reset is approved."""
     _require(staff, "operate_contract", reason, reference)
     locks.set_lock(
-        contract, Lock.Kind.LOST, reason=reason.strip(), reference=reference.strip(), by=audit.actor_name(request)
+        contract, Lock.Kind.LOST, reason=reason.strip(), reference=reference.strip(), by=audit.actor_name(actor)
     )
     contract.user.rotate_session_nonce()  # a session opened with the lost phone ends now
-    audit.record(request, "token.lost", ok=True, contract=contract, staff_reason=reason, reference=reference)
+    audit.record(actor, "token.lost", ok=True, contract=contract, staff_reason=reason, reference=reference)
     notify(contract, "token_lost")
 
 
-def contract_unlock(*, request, staff, contract: Contract, kind: str, reason: str, reference: str = "") -> None:
+def contract_unlock(*, actor, staff, contract: Contract, kind: str, reason: str, reference: str = "") -> None:
     """Lift one kind of lock; every other kind stays (an OTP unlock never lifts a 紛失届)."""
     _require(staff, "operate_contract", reason)
     lock_kind = locks.kinds()[kind]  # only the kinds the branch lifts (a 紛失届 ends with a token reset)
-    if not locks.lift(contract, kind, by=audit.actor_name(request), reason=reason.strip()):
+    if not locks.lift(contract, kind, by=audit.actor_name(actor), reason=reason.strip()):
         raise OperationRefused(NOTHING_TO_LIFT)
-    audit.record(request, f"{kind}.unlock", ok=True, contract=contract, staff_reason=reason, reference=reference)
+    audit.record(actor, f"{kind}.unlock", ok=True, contract=contract, staff_reason=reason, reference=reference)
     notify(contract, "unlocked", kind=str(lock_kind.label))
 
 
-def contract_cancel(*, request, staff, contract: Contract, reason: str, reference: str) -> None:
+def contract_cancel(*, actor, staff, contract: Contract, reason: str, reference: str) -> None:
     """IB解約: refused while a token is registered (seed 004 §5); a state with date and reason, never a delete."""
     _require(staff, "operate_contract", reason, reference)
     with transaction.atomic():
         Contract.objects.select_for_update().filter(pk=contract.pk).values_list("pk").get()
         if TokenBinding.objects.filter(contract=contract).exists():
-            audit.record(request, "ib.cancel", ok=False, contract=contract, reason="has_token", reference=reference)
+            audit.record(actor, "ib.cancel", ok=False, contract=contract, reason="has_token", reference=reference)
             raise OperationRefused(HAS_TOKEN)
         Contract.objects.filter(pk=contract.pk).update(cancelled_at=clock.now())
         contract.user.rotate_session_nonce()
-        audit.record(request, "ib.cancel", ok=True, contract=contract, staff_reason=reason, reference=reference)
+        audit.record(actor, "ib.cancel", ok=True, contract=contract, staff_reason=reason, reference=reference)
         notify(contract, "contract_cancelled")
 
 
@@ -170,7 +170,7 @@ BAD_EMAIL = _("メールアドレスの形式が正しくありません。")
 BAD_LIMIT = _("振込限度額は1円以上、上限（%(ceiling)s円）以内の半角数字で指定してください。")
 
 
-def contract_change(*, request, staff, contract: Contract, field: str, value: str, reason: str, reference: str) -> None:
+def contract_change(*, actor, staff, contract: Contract, field: str, value: str, reason: str, reference: str) -> None:
     """取引認証方式, e-mail address or daily limit, as the customer's written form asks; audited and notified."""
     from django.conf import settings
     from django.core.exceptions import ValidationError
@@ -202,7 +202,7 @@ def contract_change(*, request, staff, contract: Contract, field: str, value: st
     old = getattr(contract, field)
     Contract.objects.filter(pk=contract.pk).update(**{field: new})
     audit.record(
-        request,
+        actor,
         "contract.change",
         ok=True,
         contract=contract,

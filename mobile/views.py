@@ -46,14 +46,14 @@ mobile_customer_required = customer_required(login_url="mobile-login")
 def login_view(request):
     if request.method == "POST":
         with transaction.atomic():
-            form = ContractAuthForm(request.POST, request=request)
+            form = ContractAuthForm(request.POST, actor=request.actor)
             if form.is_valid():
                 account_services.contract_login(
                     request=request, contract=form.contract, channel=LoginRecord.Channel.MOBILE
                 )
                 return redirect("mobile-menu")
     else:
-        form = ContractAuthForm(request=request)
+        form = ContractAuthForm(actor=request.actor)
     return render(request, "mobile/login.html", {"form": form})
 
 
@@ -137,7 +137,9 @@ def transfer_input_view(request, pk):
             data = form.cleaned_data
             try:
                 transfer = transfer_services.transfer_prepare(
-                    request=request, contract=contract, **{k: data[k] for k in ("from_account", "amount", *payee_data)}
+                    actor=request.actor,
+                    contract=contract,
+                    **{k: data[k] for k in ("from_account", "amount", *payee_data)},
                 )
             except transfer_services.TransferError as error:
                 form.add_error(error.field if error.field in ("from_account", "amount") else None, error.text())
@@ -169,12 +171,14 @@ def transfer_confirm_view(request, reference):
         return redirect("mobile-transfer")
     if request.method == "POST":
         if request.POST.get("cancel"):
-            transfer_services.transfer_cancel(request=request, contract=request.contract, transfer=transfer)
+            transfer_services.transfer_cancel(actor=request.actor, contract=request.contract, transfer=transfer)
             pending.clear(request, CONFIRMED_KEY)
             messages.info(request, CANCELLED)
             return redirect("mobile-menu")
         try:
-            digest = transfer_services.transfer_confirm(request=request, contract=request.contract, transfer=transfer)
+            digest = transfer_services.transfer_confirm(
+                actor=request.actor, contract=request.contract, transfer=transfer
+            )
         except transfer_services.AlreadyExecuted:
             return redirect("mobile-transfer-result", reference=reference)
         except transfer_services.TransferError as error:
@@ -203,7 +207,7 @@ def transfer_authorize_view(request, reference):
         pending.clear(request, CONFIRMED_KEY)
         try:
             transfer_services.transfer_execute(
-                request=request, contract=request.contract, transfer=transfer, digest=digest
+                actor=request.actor, contract=request.contract, transfer=transfer, digest=digest
             )
         except transfer_services.AlreadyExecuted:
             pass

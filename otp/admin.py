@@ -1,8 +1,8 @@
 from django.contrib import admin
 
-from auditlog import audit
 from ibank.admin import ReadOnlyAdminMixin, admin_site
 
+from . import services
 from .models import SoftwareToken, TokenBinding, TokenType
 
 
@@ -19,8 +19,7 @@ class TokenTypeAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        audit.record(request, "token_type.change", ok=True, kind=obj.kind, changed=form.changed_data)
+        services.token_type_save(actor=request.actor, token_type=obj, changed=form.changed_data)
 
 
 @admin.register(SoftwareToken, site=admin_site)

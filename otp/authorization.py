@@ -20,7 +20,7 @@ class OtpMethod(authorization.Method):
     instruction = _("ソフトウェアトークンに表示されているワンタイムパスワードを入力してください。")
 
     def _binding(self, contract: Contract):
-        """The contract's binding, read once per request object (a page asks several questions of it)."""
+        """The contract's binding, read once per request's contract object (a page asks several questions of it)."""
         if not hasattr(contract, "_authorization_binding"):
             contract._authorization_binding = TokenBinding.objects.for_verify().filter(contract=contract).first()
         return contract._authorization_binding
@@ -50,11 +50,11 @@ class OtpMethod(authorization.Method):
         form.fields["otp"].error_messages["required"] = authorization.REQUIRED % {"field": _("ワンタイムパスワード")}
         return ["otp"]
 
-    def authorize(self, *, request, contract, data, action, **detail):
+    def authorize(self, *, actor, contract, data, action, **detail):
         binding = TokenBinding.objects.for_verify().filter(contract=contract).first()
         if binding is None:  # stopped meanwhile: nothing to authorize with
             return authorization.Outcome(False, _("ワンタイムパスワードの利用登録がありません。"))
-        result = verify(binding, data["otp"], request=request, action=action, **detail)
+        result = verify(binding, data["otp"], actor=actor, action=action, **detail)
         if result.ok:
             return authorization.Outcome(True)
         locked = result.now_locked or result.outcome in (Outcome.LOCKED, Outcome.LOST)

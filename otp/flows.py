@@ -120,7 +120,7 @@ def _finish(request, contract, kind, *, token_id: str, login_otp: bool | None = 
 
 def _auth_step(request, *, flow, audit_action, on_success):
     form = ContractAuthForm(
-        request.POST if request.method == "POST" else None, request=request, audit_action=audit_action
+        request.POST if request.method == "POST" else None, actor=request.actor, audit_action=audit_action
     )
     if request.method == "POST" and form.is_valid():
         response = on_success(form.contract)
@@ -149,11 +149,11 @@ def register_auth_view(request):
 @flow_step("register", "token")
 def register_token_view(request, contract, _token_pk):
     """ワンタイムパスワード登録情報入力 → 登録."""
-    form = RegisterForm(request.POST if request.method == "POST" else None, contract=contract, request=request)
+    form = RegisterForm(request.POST if request.method == "POST" else None, contract=contract, actor=request.actor)
     if request.method == "POST" and form.is_valid():
         try:
             services.token_register(
-                request=request,
+                actor=request.actor,
                 contract=contract,
                 token_id=form.cleaned_data["token_id"],
                 code=form.cleaned_data["otp"],
@@ -181,7 +181,7 @@ def _current_token_step(request, contract, token_pk, *, action):
         form.add_error(None, services.TokenChanged.message)
         return form, False, ""
     # A token past its type's end of use may still be exchanged away or stopped.
-    result = verify(binding, form.cleaned_data["otp"], request=request, action=action, allow_expired_type=True)
+    result = verify(binding, form.cleaned_data["otp"], actor=request.actor, action=action, allow_expired_type=True)
     if result.now_locked or result.outcome in (Outcome.LOCKED, Outcome.LOST):
         return form, False, message_for(result)
     if not result.ok:
@@ -215,11 +215,11 @@ def exchange_old_view(request, contract, token_pk):
 @flow_step("exchange", "new")
 def exchange_new_view(request, contract, token_pk):
     """新トークン登録情報入力 → 登録."""
-    form = ExchangeForm(request.POST if request.method == "POST" else None, request=request, contract=contract)
+    form = ExchangeForm(request.POST if request.method == "POST" else None, actor=request.actor, contract=contract)
     if request.method == "POST" and form.is_valid():
         try:
             services.token_exchange(
-                request=request,
+                actor=request.actor,
                 contract=contract,
                 old_token_pk=token_pk,
                 new_token_id=form.cleaned_data["token_id"],
@@ -256,7 +256,7 @@ def stop_otp_view(request, contract, token_pk):
     form, verified, locked_message = _current_token_step(request, contract, token_pk, action="stop.otp")
     if verified:
         try:
-            services.token_stop(request=request, contract=contract, token_pk=token_pk)
+            services.token_stop(actor=request.actor, contract=contract, token_pk=token_pk)
         except services.TokenFlowError as error:
             form.add_error(None, error.message)
         else:

@@ -7,7 +7,6 @@ from django.views.decorators.debug import sensitive_variables
 from accounts import authorization
 from accounts.forms import IbankForm
 from accounts.models import Contract
-from auditlog import audit
 from ibank.text import half_width_digits
 
 from . import services, tokenid
@@ -77,24 +76,16 @@ class _NewTokenForm(IbankForm):
     token_id = TokenIdField()
     otp = OtpField()
 
-    def __init__(self, *args, request, contract: Contract, **kwargs):
+    def __init__(self, *args, actor, contract: Contract, **kwargs):
         super().__init__(*args, **kwargs)
-        self.request = request
+        self.actor = actor
         self.contract = contract
 
     def clean_token_id(self):
         token_id = self.cleaned_data["token_id"]
         try:
-            services.registrable_token(token_id, contract=self.contract)
+            services.token_id_check(actor=self.actor, contract=self.contract, token_id=token_id)
         except services.TokenFlowError as error:
-            audit.record(
-                self.request,
-                "token_id.check",
-                ok=False,
-                contract=self.contract,
-                reason=type(error).__name__,
-                token_id=token_id,
-            )
             raise forms.ValidationError(error.message, code=type(error).__name__) from None
         return token_id
 
@@ -120,7 +111,7 @@ class RegisterForm(_NewTokenForm):
         if self.errors:
             return cleaned_data  # the secret is checked (and counted) only when all else is right
         outcome = self.method.authorize(
-            request=self.request, contract=self.contract, data=cleaned_data, action="register.secret"
+            actor=self.actor, contract=self.contract, data=cleaned_data, action="register.secret"
         )
         if not outcome.ok:
             if outcome.field:

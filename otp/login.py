@@ -16,10 +16,9 @@ from django.views.decorators.debug import sensitive_post_parameters
 from accounts import gate
 from accounts import services as account_services
 from accounts.login import PENDING_LOGIN, SecondFactor
-from auditlog import audit
 from ibank import pending
 
-from . import rules
+from . import rules, services
 from .forms import OtpForm
 from .messages import message_for
 from .models import TokenBinding
@@ -72,7 +71,7 @@ def login_otp_view(request):
         return redirect("accounts-login")
     if request.method == "POST" and "cancel" in request.POST:
         pending.clear(request, PENDING_LOGIN)
-        audit.record(request, "login.otp", ok=False, contract=binding.contract, reason="cancelled")
+        services.login_otp_cancel(actor=request.actor, contract=binding.contract)
         messages.info(request, LOGIN_CANCELLED)
         return redirect("accounts-login")
     answer = gate.may(binding.contract, gate.Action.LOGIN_OTP)
@@ -80,7 +79,7 @@ def login_otp_view(request):
         return _dead_end(request, answer.message)
     form = OtpForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        result = verify(binding, form.cleaned_data["otp"], request=request, action="login.otp")
+        result = verify(binding, form.cleaned_data["otp"], actor=request.actor, action="login.otp")
         if result.ok:
             pending.clear(request, PENDING_LOGIN)
             account_services.contract_login(request=request, contract=binding.contract)

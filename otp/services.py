@@ -23,7 +23,7 @@ class IssuingClosed(Exception):
     """New tokens of this type are no longer issued (SPEC §3, type policy)."""
 
 
-def token_issue(*, kind: str, request=None) -> tuple[SoftwareToken, bytes]:
+def token_issue(*, kind: str, actor=None) -> tuple[SoftwareToken, bytes]:
     """Create a token of ``kind`` with a random 160-bit key; returns the token and its key.
 
     The key is handed to the token app once (QR code or desktop page) and is
@@ -46,7 +46,7 @@ def token_issue(*, kind: str, request=None) -> tuple[SoftwareToken, bytes]:
                 token.save()
         except IntegrityError:  # that token ID exists already: draw another
             continue
-        audit.record(request, "token.issue", ok=True, token_id=token.token_id, kind=kind)
+        audit.record(actor, "token.issue", ok=True, token_id=token.token_id, kind=kind)
         return token, key
     raise RuntimeError(f"no free token ID for {kind} after 20 draws")
 
@@ -154,6 +154,16 @@ def registrable_token(token_id: str, *, lock: bool = False, contract: Contract |
     return token
 
 
+def token_id_check(*, actor, contract: Contract, token_id: str) -> SoftwareToken:
+    """The token ID a customer typed at 利用登録 / 交換, checked before any code; a refusal is audited."""
+    try:
+        return registrable_token(token_id, contract=contract)
+    except TokenFlowError as error:
+        reason = type(error).__name__
+        audit.record(actor, "token_id.check", ok=False, contract=contract, reason=reason, token_id=token_id)
+        raise
+
+
 def _lock_contract(contract: Contract) -> None:
     """Serialise the token flows of one contract (PostgreSQL; SQLite serialises all writes).
 
@@ -164,13 +174,13 @@ def _lock_contract(contract: Contract) -> None:
     Contract.objects.select_for_update(no_key=True).filter(pk=contract.pk).values_list("pk").get()
 
 
-def _verify_or_rollback(binding_pk: int, code: str, *, request, action: str) -> None:
-    result = verify(TokenBinding.objects.for_verify().get(pk=binding_pk), code, request=request, action=action)
+def _verify_or_rollback(binding_pk: int, code: str, *, actor, action: str) -> None:
+    result = verify(TokenBinding.objects.for_verify().get(pk=binding_pk), code, actor=actor, action=action)
     if not result.ok:
         raise _Rollback(result)
 
 
-def _refused(request, action: str, contract: Contract, token_id: str, refused: _Rollback) -> TokenFlowError:
+def _refused(actor, action: str, contract: Contract, token_id: str, refused: _Rollback) -> TokenFlowError:
     """Record a refused new-token code after the rollback, and count a wrong one.
 
     The binding that the code was checked against was rolled back, so its own
@@ -179,7 +189,7 @@ def _refused(request, action: str, contract: Contract, token_id: str, refused: _
     the OTP limit.
     """
     result = refused.result
-    audit.record(request, action, ok=False, contract=contract, reason=result.outcome.value, token_id=token_id)
+    audit.record(actor, action, ok=False, contract=contract, reason=result.outcome.value, token_id=token_id)
     if result.outcome is not Outcome.WRONG:
         return OtpRefused(result)
     limit = otp_settings.IBANK_OTP_MAX_FAILURES
@@ -190,7 +200,7 @@ def _refused(request, action: str, contract: Contract, token_id: str, refused: _
         SoftwareToken.objects.filter(pk=token_pk, status=SoftwareToken.Status.ISSUED).update(
             status=SoftwareToken.Status.LOCKED
         )
-        audit.record(request, "token.setup_lock", ok=True, contract=contract, token_id=token_id)
+        audit.record(actor, "token.setup_lock", ok=True, contract=contract, token_id=token_id)
     counted = locks.count_failure(
         model=Contract,
         pk=contract.pk,
@@ -198,10 +208,10 @@ def _refused(request, action: str, contract: Contract, token_id: str, refused: _
         contract_id=contract.pk,
         kind=Lock.Kind.TOKEN_SETUP,
         limit=limit,
-        by=audit.actor_name(request, contract),
+        by=audit.actor_name(actor, contract),
     )
     if counted.newly_locked:
-        audit.record(request, "register.lock", ok=True, contract=contract, reason="too_many_failures")
+        audit.record(actor, "register.lock", ok=True, contract=contract, reason="too_many_failures")
         notify(contract, "token_setup_locked")
     if not counted.counted or counted.failures >= limit:
         return TokenSetupLocked()
@@ -223,7 +233,7 @@ def _setup_succeeded(contract: Contract) -> None:
         raise TokenSetupLocked
 
 
-def token_register(*, request, contract: Contract, token_id: str, code: str, login_otp: bool) -> TokenBinding:
+def token_register(*, actor, contract: Contract, token_id: str, code: str, login_otp: bool) -> TokenBinding:
     """Bind ``token_id`` to ``contract``; ``code`` proves possession and is consumed.
 
     One token per contract and one contract per token: the rows are locked and
@@ -247,19 +257,19 @@ def token_register(*, request, contract: Contract, token_id: str, code: str, log
                     )
             except IntegrityError:  # a concurrent registration won (no row lock on SQLite)
                 raise ContractHasToken from None
-            _verify_or_rollback(binding.pk, code, request=request, action="register.otp")
+            _verify_or_rollback(binding.pk, code, actor=actor, action="register.otp")
             _setup_succeeded(contract)
             SoftwareToken.objects.filter(pk=token.pk).update(status=SoftwareToken.Status.ACTIVE)
             audit.record(
-                request, "token.register", ok=True, contract=contract, token_id=token.token_id, login_otp=login_otp
+                actor, "token.register", ok=True, contract=contract, token_id=token.token_id, login_otp=login_otp
             )
             notify(contract, "token_registered", token_id=mask_token_id(token.token_id), login_otp=login_otp)
     except _Rollback as refused:
-        raise _refused(request, "register.otp", contract, token_id, refused) from None
+        raise _refused(actor, "register.otp", contract, token_id, refused) from None
     return binding
 
 
-def token_exchange(*, request, contract: Contract, old_token_pk: int, new_token_id: str, code: str) -> TokenBinding:
+def token_exchange(*, actor, contract: Contract, old_token_pk: int, new_token_id: str, code: str) -> TokenBinding:
     """Swap the contract's token for ``new_token_id`` in one UPDATE: never zero or two tokens.
 
     ``old_token_pk`` is the token whose code the customer entered in the
@@ -286,12 +296,12 @@ def token_exchange(*, request, contract: Contract, old_token_pk: int, new_token_
                 failures=0,
                 bound_at=clock.now(),
             )
-            _verify_or_rollback(binding.pk, code, request=request, action="exchange.otp")
+            _verify_or_rollback(binding.pk, code, actor=actor, action="exchange.otp")
             _setup_succeeded(contract)
             SoftwareToken.objects.filter(pk=new_token.pk).update(status=SoftwareToken.Status.ACTIVE)
             SoftwareToken.objects.filter(pk=old_token.pk).update(status=SoftwareToken.Status.RETIRED)
             audit.record(
-                request,
+                actor,
                 "token.exchange",
                 ok=True,
                 contract=contract,
@@ -305,20 +315,20 @@ def token_exchange(*, request, contract: Contract, old_token_pk: int, new_token_
                 old_token_id=mask_token_id(old_token.token_id),
             )
     except _Rollback as refused:
-        raise _refused(request, "exchange.otp", contract, new_token_id, refused) from None
+        raise _refused(actor, "exchange.otp", contract, new_token_id, refused) from None
     binding.refresh_from_db()
     return binding
 
 
 @transaction.atomic
-def token_stop(*, request, contract: Contract, token_pk: int) -> None:
+def token_stop(*, actor, contract: Contract, token_pk: int) -> None:
     """Unbind the contract's token (whose code was just verified); it can never be registered again."""
     _lock_contract(contract)
     binding = TokenBinding.objects.select_for_update().filter(contract=contract, software_token_id=token_pk).first()
     if binding is None:
         raise TokenChanged
     token_id = _unbind(binding)
-    audit.record(request, "token.stop", ok=True, contract=contract, token_id=token_id)
+    audit.record(actor, "token.stop", ok=True, contract=contract, token_id=token_id)
     notify(contract, "token_stopped", token_id=mask_token_id(token_id))
 
 
@@ -331,18 +341,30 @@ def _unbind(binding: TokenBinding) -> str:
 
 
 @transaction.atomic
-def token_reset(*, request, contract: Contract, reason: str, reference: str) -> str | None:
+def token_reset(*, actor, contract: Contract, reason: str, reference: str) -> str | None:
     """トークンIDのリセット (approved by the branch): the same unbinding as the customer's stop, with the reason.
 
     The token is retired for good; a 紛失届 is lifted with it; the customer may
     register a new token from the login page. Returns the old token ID, if any.
     """
     _lock_contract(contract)
-    locks.lift(contract, Lock.Kind.LOST, by=audit.actor_name(request, contract), reason=reason)
+    locks.lift(contract, Lock.Kind.LOST, by=audit.actor_name(actor, contract), reason=reason)
     binding = TokenBinding.objects.select_for_update().filter(contract=contract).first()
     token_id = _unbind(binding) if binding is not None else None
     audit.record(
-        request, "token.reset", ok=True, contract=contract, token_id=token_id, staff_reason=reason, reference=reference
+        actor, "token.reset", ok=True, contract=contract, token_id=token_id, staff_reason=reason, reference=reference
     )
     notify(contract, "token_reset", token_id=mask_token_id(token_id or ""))
     return token_id
+
+
+def login_otp_cancel(*, actor, contract: Contract) -> None:
+    """中止 at the login's code step: the pending login ends (the view clears it); audited."""
+    audit.record(actor, "login.otp", ok=False, contract=contract, reason="cancelled")
+
+
+@transaction.atomic
+def token_type_save(*, actor, token_type: TokenType, changed: list[str]) -> None:
+    """Staff change a token type's policy (issuing, end of use); audited with what changed."""
+    token_type.save()
+    audit.record(actor, "token_type.change", ok=True, kind=token_type.kind, changed=changed)

@@ -72,7 +72,7 @@ def verify(
     binding: TokenBinding,
     code: str,
     *,
-    request=None,
+    actor=None,
     action: str = "otp.verify",
     allow_expired_type: bool = False,
     **detail,
@@ -82,7 +82,7 @@ def verify(
     :param binding: the contract's token binding, loaded with
         ``TokenBinding.objects.for_verify()`` (one query for all it reads).
     :param code: what the customer typed (full-width digits are accepted).
-    :param request: the request, for the audit entry's address and user agent.
+    :param actor: who acts (``request.actor``), for the audit entry's name, address and user agent.
     :param action: the audit entry's action, naming the flow (``login.otp``…).
     :param allow_expired_type: accept a token whose type is past its end of
         use (only the exchange flow moves a customer off such a token).
@@ -94,7 +94,7 @@ def verify(
     # them as a condition, so a code is never accepted, nor a guess counted, while one is in force.
     token = binding.software_token
     if not allow_expired_type and not token.policy.is_usable():
-        return _finish(request, action, binding, Outcome.TOKEN_EXPIRED, **detail)
+        return _finish(actor, action, binding, Outcome.TOKEN_EXPIRED, **detail)
 
     code = half_width_digits(code)
     t = clock.epoch()
@@ -103,7 +103,7 @@ def verify(
         now = clock.now()
         drift = step - totp.time_step(t)
         ok_entry = audit.entry(
-            request,
+            actor,
             action,
             ok=True,
             contract=binding.contract,
@@ -118,12 +118,12 @@ def verify(
         # A valid code of a step already used (or the token was locked meanwhile).
         # Not counted toward the lock: it is no guess and can never succeed, and a
         # double-submitted form must not lock the customer out.
-        return _finish(request, action, binding, _why_not(binding) or Outcome.REUSED, **detail)
+        return _finish(actor, action, binding, _why_not(binding) or Outcome.REUSED, **detail)
 
-    return _wrong(request, action, binding, **detail)
+    return _wrong(actor, action, binding, **detail)
 
 
-def _wrong(request, action: str, binding: TokenBinding, **detail) -> Result:
+def _wrong(actor, action: str, binding: TokenBinding, **detail) -> Result:
     """Count a wrong code toward the OTP lock, in one statement with the lock it may set."""
     limit = otp_settings.IBANK_OTP_MAX_FAILURES
     counted = locks.count_failure(
@@ -134,14 +134,14 @@ def _wrong(request, action: str, binding: TokenBinding, **detail) -> Result:
         kind=Lock.Kind.OTP,
         guard_kinds=(Lock.Kind.LOST,),
         limit=limit,
-        by=audit.actor_name(request, binding.contract),
+        by=audit.actor_name(actor, binding.contract),
     )
     if not counted.counted:  # locked by a guess that raced this one, or the token is gone: this one is void
-        return _finish(request, action, binding, _why_not(binding) or Outcome.LOCKED, **detail)
+        return _finish(actor, action, binding, _why_not(binding) or Outcome.LOCKED, **detail)
     binding.failures = counted.failures
-    _finish(request, action, binding, Outcome.WRONG, failures=counted.failures, **detail)
+    _finish(actor, action, binding, Outcome.WRONG, failures=counted.failures, **detail)
     if counted.newly_locked:
-        audit.record(request, "otp.lock", ok=True, contract=binding.contract, reason="too_many_failures")
+        audit.record(actor, "otp.lock", ok=True, contract=binding.contract, reason="too_many_failures")
         notify(binding.contract, "otp_locked")
     return Result(Outcome.WRONG, now_locked=counted.newly_locked, left=max(0, limit - counted.failures))
 
@@ -163,9 +163,9 @@ def _why_not(binding: TokenBinding) -> Outcome | None:
     return _refusal(binding)
 
 
-def _finish(request, action, binding, outcome: Outcome, **detail) -> Result:
+def _finish(actor, action, binding, outcome: Outcome, **detail) -> Result:
     audit.record(
-        request,
+        actor,
         action,
         ok=outcome is Outcome.OK,
         contract=binding.contract,

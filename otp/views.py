@@ -14,8 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts import services as account_services
 from accounts.models import LoginRecord
-from auditlog.audit import client_ip
 from ibank import clock, qr, ratelimit
+from ibank.actor import client_ip
 
 from . import services
 from .conf import otp_settings
@@ -62,7 +62,7 @@ def issue_view(request):
         response.status_code = 429
         return response
     try:
-        token, key = services.token_issue(kind=kind, request=request)
+        token, key = services.token_issue(kind=kind, actor=request.actor)
     except services.IssuingClosed:
         messages.error(request, ISSUING_CLOSED % {"kind": TokenType.Kind(kind).label})
         return redirect("otp-issue")

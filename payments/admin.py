@@ -6,9 +6,9 @@ A bill that is paid is never edited; a payment is never edited or deleted (it is
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from auditlog import audit
 from ibank.admin import ReadOnlyAdminMixin, admin_site
 
+from . import billers
 from .models import Bill, Biller, Payment
 
 
@@ -50,13 +50,12 @@ class BillerAdmin(admin.ModelAdmin):
         return biller.bills.filter(paid_at__isnull=True).count()
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        audit.record(request, "biller.change", ok=True, biller=obj.number, changed=sorted(form.changed_data))
+        billers.biller_save(actor=request.actor, biller=obj, changed=form.changed_data)
 
     def save_formset(self, request, form, formset, change):
-        super().save_formset(request, form, formset, change)
-        for bill in formset.new_objects + [obj for obj, _fields in formset.changed_objects]:
-            audit.record(request, "biller.change", ok=True, biller=bill.biller.number, bill=bill.pk)
+        for bill in formset.save(commit=False):
+            billers.bill_save(actor=request.actor, bill=bill)
+        formset.save_m2m()
 
 
 @admin.register(Bill, site=admin_site)
@@ -75,8 +74,7 @@ class BillAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        audit.record(request, "biller.change", ok=True, biller=obj.biller.number, bill=obj.pk)
+        billers.bill_save(actor=request.actor, bill=obj)
 
 
 @admin.register(Payment, site=admin_site)

@@ -118,7 +118,7 @@ def _block_until(on: date) -> datetime:
     return timezone.make_aware(datetime.combine(on + timedelta(days=1), time.min))
 
 
-def _count_wrong(request, contract: Contract, error_class, **detail):
+def _count_wrong(actor, contract: Contract, error_class, **detail):
     """Count one wrong entry (a new JST day starts a new run) and block at the limit, in one statement.
     Raises the customer's error; an entry made once the block is in force is void (Blocked)."""
     on, limit = today(), max_failures()
@@ -130,7 +130,7 @@ def _count_wrong(request, contract: Contract, error_class, **detail):
         contract_id=contract.pk,
         kind=Lock.Kind.PAYEASY,
         limit=limit,
-        by=audit.actor_name(request, contract),
+        by=audit.actor_name(actor, contract),
         increment=(
             "CASE WHEN payeasy_failure_date = %s THEN payeasy_failures + 1 ELSE 1 END, payeasy_failure_date = %s",
             [day, day],
@@ -140,11 +140,11 @@ def _count_wrong(request, contract: Contract, error_class, **detail):
         until=_block_until(on),
     )
     if not counted.counted:
-        audit.record(request, "payeasy.input", ok=False, contract=contract, reason=Blocked.reason, **detail)
+        audit.record(actor, "payeasy.input", ok=False, contract=contract, reason=Blocked.reason, **detail)
         raise Blocked
     contract.payeasy_failures = counted.failures
     audit.record(
-        request,
+        actor,
         "payeasy.input",
         ok=False,
         contract=contract,
@@ -153,7 +153,7 @@ def _count_wrong(request, contract: Contract, error_class, **detail):
         **detail,
     )
     if counted.newly_locked:
-        audit.record(request, "payeasy.block", ok=True, contract=contract, failures=counted.failures)
+        audit.record(actor, "payeasy.block", ok=True, contract=contract, failures=counted.failures)
         notify(contract, "payeasy_blocked")
     if counted.failures >= limit:
         raise Blocked
@@ -164,30 +164,30 @@ def _count_wrong(request, contract: Contract, error_class, **detail):
     raise error
 
 
-def _right_entry(request, contract: Contract) -> None:
+def _right_entry(actor, contract: Contract) -> None:
     """A right entry ends the run, unless a block was set meanwhile (a wrong entry that raced it): refused."""
     guard = (Lock.Kind.PAYEASY,)
     if not locks.accept(model=Contract, pk=contract.pk, field="payeasy_failures", contract_id=contract.pk, guard=guard):
-        audit.record(request, "payeasy.input", ok=False, contract=contract, reason=Blocked.reason)
+        audit.record(actor, "payeasy.input", ok=False, contract=contract, reason=Blocked.reason)
         raise Blocked
     contract.payeasy_failures = 0
 
 
-def _refuse_if_blocked(request, contract: Contract) -> None:
+def _refuse_if_blocked(actor, contract: Contract) -> None:
     if is_blocked(contract):
-        audit.record(request, "payeasy.input", ok=False, contract=contract, reason=Blocked.reason)
+        audit.record(actor, "payeasy.input", ok=False, contract=contract, reason=Blocked.reason)
         raise Blocked
 
 
 # -- number entries ------------------------------------------------------------------
 
 
-def biller_lookup(*, request, contract: Contract, number: str) -> Biller:
+def biller_lookup(*, actor, contract: Contract, number: str) -> Biller:
     """The 収納機関 of ``number`` (in service), or a counted wrong entry."""
-    _refuse_if_blocked(request, contract)
+    _refuse_if_blocked(actor, contract)
     biller = Biller.objects.filter(number=number, is_active=True).first()
     if biller is None:
-        _count_wrong(request, contract, UnknownBiller, biller_number=number)
+        _count_wrong(actor, contract, UnknownBiller, biller_number=number)
     return biller
 
 
@@ -196,22 +196,22 @@ _NO_BILL = Bill(confirmation_number="\x00" * 6)
 
 
 def bill_lookup(
-    *, request, contract: Contract, biller: Biller, customer_number: str, confirmation_number: str, category: str = ""
+    *, actor, contract: Contract, biller: Biller, customer_number: str, confirmation_number: str, category: str = ""
 ) -> Bill:
     """The unpaid, not overdue bill the numbers name, or a counted wrong entry (one answer for any wrong number)."""
-    _refuse_if_blocked(request, contract)
+    _refuse_if_blocked(actor, contract)
     if not biller.is_public:
         category = ""
     bill = Bill.objects.filter(biller=biller, customer_number=customer_number, payment_category=category).first()
     right = constant_time_compare((bill or _NO_BILL).confirmation_number, confirmation_number)
     if bill is None or not right:
-        _count_wrong(request, contract, WrongNumbers, biller_number=biller.number)
-    _right_entry(request, contract)
+        _count_wrong(actor, contract, WrongNumbers, biller_number=biller.number)
+    _right_entry(actor, contract)
     if bill.is_paid:
-        audit.record(request, "payeasy.input", ok=False, contract=contract, reason=BillPaid.reason, bill=bill.pk)
+        audit.record(actor, "payeasy.input", ok=False, contract=contract, reason=BillPaid.reason, bill=bill.pk)
         raise BillPaid
     if bill.due_date < today():
-        audit.record(request, "payeasy.input", ok=False, contract=contract, reason=BillOverdue.reason, bill=bill.pk)
+        audit.record(actor, "payeasy.input", ok=False, contract=contract, reason=BillOverdue.reason, bill=bill.pk)
         raise BillOverdue(due=f"{bill.due_date:%Y/%m/%d}")
     return bill
 
@@ -219,7 +219,7 @@ def bill_lookup(
 # -- 入力 / 確認 ------------------------------------------------------------------------
 
 
-def payment_prepare(*, request, contract: Contract, bill: Bill, from_account: Account) -> Payment:
+def payment_prepare(*, actor, contract: Contract, bill: Bill, from_account: Account) -> Payment:
     """A DRAFT payment of ``bill`` from ``from_account`` (checked against balance and today's limit)."""
     try:
         balance = Account.objects.values_list("balance", flat=True).get(pk=from_account.pk)
@@ -229,7 +229,7 @@ def payment_prepare(*, request, contract: Contract, bill: Bill, from_account: Ac
         if bill.amount > available:
             raise PayeasyOverLimit(available=f"{available:,}")
     except TransferError as error:
-        audit.record(request, "payeasy.input", ok=False, contract=contract, reason=error.reason, bill=bill.pk)
+        audit.record(actor, "payeasy.input", ok=False, contract=contract, reason=error.reason, bill=bill.pk)
         raise
     biller = bill.biller
     payment = create_with_reference(
@@ -245,9 +245,7 @@ def payment_prepare(*, request, contract: Contract, bill: Bill, from_account: Ac
         description=bill.description,
         amount=bill.amount,
     )
-    audit.record(
-        request, "payeasy.input", ok=True, contract=contract, reference=payment.reference, amount=payment.amount
-    )
+    audit.record(actor, "payeasy.input", ok=True, contract=contract, reference=payment.reference, amount=payment.amount)
     return payment
 
 
@@ -265,10 +263,10 @@ def payment_digest(payment: Payment) -> str:
     return digest_of(fields)
 
 
-def payment_confirm(*, request, contract: Contract, payment: Payment) -> str:
+def payment_confirm(*, actor, contract: Contract, payment: Payment) -> str:
     """DRAFT → CONFIRMED with the digest of what was shown; returns the digest."""
     return confirm_with_digest(
-        request=request,
+        actor=actor,
         contract=contract,
         obj=payment,
         digest=payment_digest(payment),
@@ -277,8 +275,8 @@ def payment_confirm(*, request, contract: Contract, payment: Payment) -> str:
     )
 
 
-def payment_cancel(*, request, contract: Contract, payment: Payment) -> None:
-    cancel_unexecuted(request=request, contract=contract, obj=payment, action="payeasy.cancel")
+def payment_cancel(*, actor, contract: Contract, payment: Payment) -> None:
+    cancel_unexecuted(actor=actor, contract=contract, obj=payment, action="payeasy.cancel")
 
 
 # -- 実行 ---------------------------------------------------------------------------
@@ -295,7 +293,7 @@ _CLAIM_FIELDS = [
 ]
 
 
-def payment_execute(*, request, contract: Contract, payment: Payment, digest: str) -> Payment:
+def payment_execute(*, actor, contract: Contract, payment: Payment, digest: str) -> Payment:
     """Pay a confirmed, authorized payment's bill, once. Raises AlreadyExecuted, BillPaid, PaymentChanged,
     PayeasyOverLimit or InsufficientBalance (nothing moved).
 
@@ -306,23 +304,23 @@ def payment_execute(*, request, contract: Contract, payment: Payment, digest: st
     if not constant_time_compare(payment_digest(payment), digest):  # changed since 確認 (the row as loaded)
         if payment.is_executed:
             raise AlreadyExecuted
-        _refused(request, contract, payment, PaymentChanged)
+        _refused(actor, contract, payment, PaymentChanged)
     now = clock.now()
     bill = Bill.objects.select_related("biller").get(pk=payment.bill_id)
 
     def instruction():
-        return _instruction(request, contract, payment, bill, digest=digest, now=now)
+        return _instruction(actor, contract, payment, bill, digest=digest, now=now)
 
     try:
         entry_id = post_deciding_the_limit(contract, instruction)
     except books.Refused as refused:
-        _refused(request, contract, payment, _refusal(refused.reason, payment))
+        _refused(actor, contract, payment, _refusal(refused.reason, payment))
     payment.status, payment.entry_id, payment.executed_at = Payment.Status.DONE, entry_id, now
     notify(contract, "payeasy_done", payment=payment)
     return payment
 
 
-def _instruction(request, contract: Contract, payment: Payment, bill: Bill, *, digest: str, now) -> books.Instruction:
+def _instruction(actor, contract: Contract, payment: Payment, bill: Bill, *, digest: str, now) -> books.Instruction:
     """What paying ``bill`` moves, decided here: the bill's claim (unpaid, at the confirmed amount), the
     payment's (as loaded), the posting lines, the day's ceiling, the audit entry."""
     sender = payment.from_account
@@ -359,7 +357,7 @@ def _instruction(request, contract: Contract, payment: Payment, bill: Bill, *, d
         usage=books.Usage(contract.pk, today(), payment.amount, daily_limit(contract, today())),
         link=(Payment, payment.pk),
         audit=audit.entry(
-            request,
+            actor,
             "payeasy.execute",
             ok=True,
             contract=contract,
@@ -382,7 +380,7 @@ def _refusal(reason: str, payment: Payment):
     return {"over_limit": PayeasyOverLimit, "insufficient_funds": InsufficientBalance}.get(reason, PayeasyOverLimit)
 
 
-def _refused(request, contract: Contract, payment: Payment, error_class):
+def _refused(actor, contract: Contract, payment: Payment, error_class):
     payment.refresh_from_db()
     if error_class is InsufficientBalance:
         balance = Account.objects.values_list("balance", flat=True).get(pk=payment.from_account_id)
@@ -393,6 +391,6 @@ def _refused(request, contract: Contract, payment: Payment, error_class):
     else:
         error = error_class()
     audit.record(
-        request, "payeasy.execute", ok=False, contract=contract, reason=error.reason, reference=payment.reference
+        actor, "payeasy.execute", ok=False, contract=contract, reason=error.reason, reference=payment.reference
     )
     raise error from None

@@ -63,7 +63,7 @@ def start_view(request, ui: UI = BROWSER):
     if request.method == "POST" and form.is_valid():
         try:
             biller = payeasy.biller_lookup(
-                request=request, contract=contract, number=form.cleaned_data["biller_number"]
+                actor=request.actor, contract=contract, number=form.cleaned_data["biller_number"]
             )
         except payeasy.Blocked:
             return _blocked(request, ui)
@@ -90,7 +90,7 @@ def numbers_view(request, ui: UI = BROWSER):
         data = form.cleaned_data
         try:
             bill = payeasy.bill_lookup(
-                request=request,
+                actor=request.actor,
                 contract=contract,
                 biller=biller,
                 customer_number=data["customer_number"],
@@ -98,7 +98,7 @@ def numbers_view(request, ui: UI = BROWSER):
                 category=data.get("payment_category", ""),
             )
             payment = payeasy.payment_prepare(
-                request=request, contract=contract, bill=bill, from_account=data["from_account"]
+                actor=request.actor, contract=contract, bill=bill, from_account=data["from_account"]
             )
         except payeasy.Blocked:
             pending.clear(request, BILLER_KEY)
@@ -126,7 +126,7 @@ def confirm_view(request, reference, ui: UI = BROWSER):
         return redirect(ui.url("payeasy-new"))
     if request.method == "POST":
         try:
-            digest = payeasy.payment_confirm(request=request, contract=request.contract, payment=payment)
+            digest = payeasy.payment_confirm(actor=request.actor, contract=request.contract, payment=payment)
         except AlreadyExecuted:
             return redirect(ui.url("payeasy-result"), reference=reference)
         except TransferError as error:
@@ -157,7 +157,7 @@ def authorize_view(request, reference, ui: UI = BROWSER):
     def execute():
         pending.clear(request, CONFIRMED_KEY)
         try:
-            payeasy.payment_execute(request=request, contract=request.contract, payment=payment, digest=digest)
+            payeasy.payment_execute(actor=request.actor, contract=request.contract, payment=payment, digest=digest)
         except AlreadyExecuted:
             pass
         except TransferError as error:
@@ -188,7 +188,7 @@ def authorize_view(request, reference, ui: UI = BROWSER):
 def cancel_view(request, reference, ui: UI = BROWSER):
     """中止: before execution only; nothing moves."""
     payment = _get_payment(request, reference)
-    payeasy.payment_cancel(request=request, contract=request.contract, payment=payment)
+    payeasy.payment_cancel(actor=request.actor, contract=request.contract, payment=payment)
     pending.clear(request, CONFIRMED_KEY)
     if payment.is_executed:
         return redirect(ui.url("payeasy-result"), reference=reference)

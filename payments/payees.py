@@ -9,7 +9,7 @@ from .models import Payee, Transfer
 from .services import TransferError
 
 
-def payee_save(*, request, contract: Contract, transfer: Transfer) -> tuple[Payee, bool]:
+def payee_save(*, actor, contract: Contract, transfer: Transfer) -> tuple[Payee, bool]:
     """Save the payee of an executed transfer; returns (payee, created)."""
     if not transfer.is_executed:
         raise TransferError
@@ -33,10 +33,10 @@ def payee_save(*, request, contract: Contract, transfer: Transfer) -> tuple[Paye
     except IntegrityError:  # saved twice at once
         payee, created = Payee.objects.get(**key), False
     if created:
-        audit.record(request, "payee.add", ok=True, contract=contract, payee=payee.pk, reference=transfer.reference)
+        audit.record(actor, "payee.add", ok=True, contract=contract, payee=payee.pk, reference=transfer.reference)
     return payee, created
 
 
-def payee_delete(*, request, contract: Contract, payee: Payee) -> None:
+def payee_delete(*, actor, contract: Contract, payee: Payee) -> None:
     Payee.objects.filter(pk=payee.pk, contract=contract).delete()
-    audit.record(request, "payee.delete", ok=True, contract=contract, payee=payee.pk)
+    audit.record(actor, "payee.delete", ok=True, contract=contract, payee=payee.pk)

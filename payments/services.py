@@ -25,8 +25,7 @@ from ledger import books
 from ledger.models import JournalEntry, Memo
 from zengin.models import Bank, Branch
 
-from .models import Transfer
-from .steps import (
+from .drafts import (
     AlreadyExecuted,
     TransferError,
     cancel_unexecuted,
@@ -34,6 +33,7 @@ from .steps import (
     create_with_reference,
     digest_of,
 )
+from .models import Transfer
 
 
 class UnknownBank(TransferError):
@@ -134,7 +134,7 @@ def _payee(bank_code: str, branch_code: str, kind: int, number: str, from_accoun
 
 def transfer_prepare(
     *,
-    request,
+    actor,
     contract: Contract,
     from_account: Account,
     bank_code: str,
@@ -156,7 +156,7 @@ def transfer_prepare(
         if amount > available:
             raise OverLimit(available=f"{available:,}")
     except TransferError as error:
-        audit.record(request, "transfer.input", ok=False, contract=contract, reason=error.reason, amount=amount)
+        audit.record(actor, "transfer.input", ok=False, contract=contract, reason=error.reason, amount=amount)
         raise
     values = {
         "from_account": from_account,
@@ -176,7 +176,7 @@ def transfer_prepare(
     else:
         transfer = create_with_reference(Transfer, TransferError, contract=contract, **values)
     audit.record(
-        request, "transfer.input", ok=True, contract=contract, reference=transfer.reference, amount=amount, fee=fee
+        actor, "transfer.input", ok=True, contract=contract, reference=transfer.reference, amount=amount, fee=fee
     )
     return transfer
 
@@ -184,10 +184,10 @@ def transfer_prepare(
 # -- 確認 ---------------------------------------------------------------------------
 
 
-def transfer_confirm(*, request, contract: Contract, transfer: Transfer) -> str:
+def transfer_confirm(*, actor, contract: Contract, transfer: Transfer) -> str:
     """DRAFT → CONFIRMED with the digest of what was shown; returns the digest."""
     return confirm_with_digest(
-        request=request,
+        actor=actor,
         contract=contract,
         obj=transfer,
         digest=transfer_digest(transfer),
@@ -213,7 +213,7 @@ _CLAIM_FIELDS = [
 ]
 
 
-def transfer_execute(*, request, contract: Contract, transfer: Transfer, digest: str) -> Transfer:
+def transfer_execute(*, actor, contract: Contract, transfer: Transfer, digest: str) -> Transfer:
     """Move the money of a confirmed, authorized transfer, once.
 
     ``digest`` is the one kept server-side at 確認; the loaded transfer must still produce it, and the row must
@@ -224,13 +224,13 @@ def transfer_execute(*, request, contract: Contract, transfer: Transfer, digest:
     if not constant_time_compare(transfer_digest(transfer), digest):  # changed since 確認 (the row as loaded)
         if transfer.is_executed:
             raise AlreadyExecuted
-        _refused(request, contract, transfer, TransferChanged)
+        _refused(actor, contract, transfer, TransferChanged)
     same_bank = is_same_bank(transfer.bank_code)
     done = Transfer.Status.DONE if same_bank else Transfer.Status.ACCEPTED
     now = clock.now()
 
     def instruction():
-        return _instruction(request, contract, transfer, digest=digest, done=done, now=now)
+        return _instruction(actor, contract, transfer, digest=digest, done=done, now=now)
 
     try:
         entry_id = post_deciding_the_limit(contract, instruction)
@@ -238,13 +238,13 @@ def transfer_execute(*, request, contract: Contract, transfer: Transfer, digest:
         if refused.reason == "changed" and _status(Transfer, transfer) in Transfer.EXECUTED:
             transfer.refresh_from_db()
             raise AlreadyExecuted from None
-        _refused(request, contract, transfer, _REFUSALS.get(refused.reason, TransferChanged))
+        _refused(actor, contract, transfer, _REFUSALS.get(refused.reason, TransferChanged))
     transfer.status, transfer.entry_id, transfer.executed_at = done, entry_id, now
     notify(contract, "transfer_done", transfer=transfer)
     return transfer
 
 
-def _instruction(request, contract: Contract, transfer: Transfer, *, digest: str, done: str, now) -> books.Instruction:
+def _instruction(actor, contract: Contract, transfer: Transfer, *, digest: str, done: str, now) -> books.Instruction:
     """What executing ``transfer`` moves, decided here: the claim of the row as loaded, the posting lines,
     the day's ceiling, the audit entry."""
     same_bank = done == Transfer.Status.DONE
@@ -271,7 +271,7 @@ def _instruction(request, contract: Contract, transfer: Transfer, *, digest: str
         usage=books.Usage(contract.pk, today(), transfer.amount, daily_limit(contract, today())),
         link=(Transfer, transfer.pk),
         audit=audit.entry(
-            request,
+            actor,
             "transfer.execute",
             ok=True,
             contract=contract,
@@ -311,7 +311,7 @@ def _limit_check(contract: Contract) -> list[books.Guard]:
     return [books.Guard(model, pk, where=where, refused="limit_changed") for model, pk, where in rows]
 
 
-def _refused(request, contract: Contract, transfer: Transfer, error_class: type[TransferError]):
+def _refused(actor, contract: Contract, transfer: Transfer, error_class: type[TransferError]):
     """Audit a refused execution (nothing moved) and raise it with the customer's message."""
     transfer.refresh_from_db()
     if error_class is InsufficientBalance:
@@ -323,7 +323,7 @@ def _refused(request, contract: Contract, transfer: Transfer, error_class: type[
     else:
         error = error_class()
     audit.record(
-        request, "transfer.execute", ok=False, contract=contract, reason=error.reason, reference=transfer.reference
+        actor, "transfer.execute", ok=False, contract=contract, reason=error.reason, reference=transfer.reference
     )
     raise error from None
 
@@ -343,6 +343,6 @@ def _lines(transfer: Transfer, *, same_bank: bool) -> list[books.Line]:
     return lines
 
 
-def transfer_cancel(*, request, contract: Contract, transfer: Transfer) -> None:
+def transfer_cancel(*, actor, contract: Contract, transfer: Transfer) -> None:
     """中止 before execution: nothing moved, the transfer is kept as cancelled."""
-    cancel_unexecuted(request=request, contract=contract, obj=transfer, action="transfer.cancel")
+    cancel_unexecuted(actor=actor, contract=contract, obj=transfer, action="transfer.cancel")

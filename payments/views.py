@@ -84,7 +84,7 @@ def _input(request, transfer=None):
             data = form.cleaned_data
             try:
                 transfer = services.transfer_prepare(
-                    request=request,
+                    actor=request.actor,
                     contract=contract,
                     from_account=data["from_account"],
                     bank_code=data["bank_code"],
@@ -161,7 +161,7 @@ def confirm_view(request, reference):
         return redirect("transfers-new")
     if request.method == "POST":
         try:
-            digest = services.transfer_confirm(request=request, contract=request.contract, transfer=transfer)
+            digest = services.transfer_confirm(actor=request.actor, contract=request.contract, transfer=transfer)
         except services.AlreadyExecuted:
             return redirect("transfers-result", reference=reference)
         except services.TransferError as error:
@@ -205,7 +205,7 @@ def authorize_view(request, reference):
 
 def _execute(request, transfer, digest):
     try:
-        services.transfer_execute(request=request, contract=request.contract, transfer=transfer, digest=digest)
+        services.transfer_execute(actor=request.actor, contract=request.contract, transfer=transfer, digest=digest)
     except services.AlreadyExecuted:
         pass
     except services.TransferError as error:
@@ -222,7 +222,7 @@ def _execute(request, transfer, digest):
 def cancel_view(request, reference):
     """中止: before execution only; nothing moves."""
     transfer = _get_transfer(request, reference)
-    services.transfer_cancel(request=request, contract=request.contract, transfer=transfer)
+    services.transfer_cancel(actor=request.actor, contract=request.contract, transfer=transfer)
     pending.clear(request, TRANSFER_CONFIRMED_KEY)
     if transfer.is_executed:
         return redirect("transfers-result", reference=reference)
@@ -254,7 +254,7 @@ def save_payee_view(request, reference):
     transfer = _get_transfer(request, reference)
     if not transfer.is_executed:
         return redirect("transfers-confirm", reference=reference)
-    _payee, created = payees.payee_save(request=request, contract=request.contract, transfer=transfer)
+    _payee, created = payees.payee_save(actor=request.actor, contract=request.contract, transfer=transfer)
     messages.success(request, PAYEE_SAVED if created else PAYEE_EXISTS)
     return redirect("transfers-result", reference=reference)
 
@@ -327,7 +327,7 @@ def payees_view(request):
 def payee_delete_view(request, pk):
     payee = _get_payee(request, pk)
     if request.method == "POST":
-        payees.payee_delete(request=request, contract=request.contract, payee=payee)
+        payees.payee_delete(actor=request.actor, contract=request.contract, payee=payee)
         messages.success(request, PAYEE_DELETED)
         return redirect("transfers-payees")
     return render(request, "transfers/payee_delete.html", {"payee": payee})

@@ -73,7 +73,7 @@ def world(db, make_contract, make_token):
     binding, _key = make_token(with_token)
     payee = make_contract()
     transfer = transfer_services.transfer_prepare(
-        request=None,
+        actor=None,
         contract=customer,
         from_account=customer.account,
         bank_code=settings.IBANK_BANK_CODE,

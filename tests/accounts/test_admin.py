@@ -51,9 +51,7 @@ def test_secrets_are_never_shown_on_any_admin_page_of_a_contract(staff_client, m
 
     audit.record(None, "ib.suspend", ok=True, contract=card_contract)
     staff = type(card_contract.user).objects.get(username="clerk")
-    branch_services.token_reset_request(
-        request=None, staff=staff, contract=card_contract, reason="故障", reference="R-1"
-    )
+    branch_services.token_reset_request(actor=None, staff=staff, contract=card_contract, reason="故障", reference="R-1")
     stored = Contract.objects.values_list("card_cells", "transfer_password", flat=False).get(pk=card_contract.pk)
     account = card_contract.accounts.get()
     urls = [

@@ -15,7 +15,7 @@ from tests.concurrency import run_concurrently
 
 
 def _entries(n):
-    return [audit.record(None, "token.issue", ok=True, actor="test", n=i) for i in range(n)]
+    return [audit.record(None, "token.issue", ok=True, as_name="test", n=i) for i in range(n)]
 
 
 def _raw(sql, params=()):
@@ -104,7 +104,7 @@ def test_sealing_racing_new_inserts_skips_no_entry():
         n = 0
         while not stop.is_set():
             with transaction.atomic():  # some entries wait in an open transaction before they commit
-                audit.record(None, "token.issue", ok=True, actor=f"writer{i}", n=n)
+                audit.record(None, "token.issue", ok=True, as_name=f"writer{i}", n=n)
                 if n % 7 == 0:
                     time.sleep(0.05)
             n += 1

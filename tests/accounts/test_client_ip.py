@@ -1,7 +1,7 @@
 import pytest
 from django.test import RequestFactory
 
-from auditlog.audit import client_ip
+from ibank.actor import client_ip
 
 
 @pytest.mark.parametrize(

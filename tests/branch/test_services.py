@@ -23,12 +23,10 @@ def test_a_request_approved_by_another_staff_member_unbinds_the_token_for_good(
     client, token_contract, maker, checker, fake_clock, mailoutbox, django_capture_on_commit_callbacks
 ):
     old = token_contract.binding.software_token
-    reset = services.token_reset_request(
-        request=None, staff=maker, contract=token_contract, reason=REASON, reference=REF
-    )
+    reset = services.token_reset_request(actor=None, staff=maker, contract=token_contract, reason=REASON, reference=REF)
     assert TokenBinding.objects.filter(contract=token_contract).exists()  # nothing happens before approval
     with django_capture_on_commit_callbacks(execute=True):
-        services.token_reset_approve(request=None, staff=checker, reset=reset, comment="確認済")
+        services.token_reset_approve(actor=None, staff=checker, reset=reset, comment="確認済")
     reset.refresh_from_db()
     assert reset.status == TokenResetRequest.Status.APPROVED and reset.approved_by == checker
     assert not TokenBinding.objects.filter(contract=token_contract).exists()
@@ -39,7 +37,7 @@ def test_a_request_approved_by_another_staff_member_unbinds_the_token_for_good(
     # The customer registers a new token from the login page; the old one is refused for ever.
     new, key = token_issue(kind="mobile")
     otp_services.token_register(
-        request=None, contract=token_contract, token_id=new.token_id, code=totp.totp(key, fake_clock.t), login_otp=True
+        actor=None, contract=token_contract, token_id=new.token_id, code=totp.totp(key, fake_clock.t), login_otp=True
     )
     with pytest.raises(otp_services.TokenAlreadyBound):
         otp_services.registrable_token(old.token_id)
@@ -51,11 +49,9 @@ def test_nobody_approves_their_own_request(token_contract, maker, checker):
 
     maker.groups.add(Group.objects.get(name="役席"))
     maker = type(maker).objects.get(pk=maker.pk)
-    reset = services.token_reset_request(
-        request=None, staff=maker, contract=token_contract, reason=REASON, reference=REF
-    )
+    reset = services.token_reset_request(actor=None, staff=maker, contract=token_contract, reason=REASON, reference=REF)
     with pytest.raises(services.OperationRefused) as refused:
-        services.token_reset_approve(request=None, staff=maker, reset=reset)
+        services.token_reset_approve(actor=None, staff=maker, reset=reset)
     assert refused.value.message == services.OWN_REQUEST
     # ...and the database refuses it whatever the code does.
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -65,33 +61,29 @@ def test_nobody_approves_their_own_request(token_contract, maker, checker):
 
 def test_a_checker_only_user_cannot_request_and_a_maker_cannot_approve(token_contract, maker, checker):
     with pytest.raises(services.OperationRefused):
-        services.token_reset_request(request=None, staff=checker, contract=token_contract, reason=REASON, reference=REF)
-    reset = services.token_reset_request(
-        request=None, staff=maker, contract=token_contract, reason=REASON, reference=REF
-    )
+        services.token_reset_request(actor=None, staff=checker, contract=token_contract, reason=REASON, reference=REF)
+    reset = services.token_reset_request(actor=None, staff=maker, contract=token_contract, reason=REASON, reference=REF)
     with pytest.raises(services.OperationRefused):
-        services.token_reset_approve(request=None, staff=maker, reset=reset)
+        services.token_reset_approve(actor=None, staff=maker, reset=reset)
 
 
 def test_one_pending_request_per_contract(token_contract, maker, maker2):
-    services.token_reset_request(request=None, staff=maker, contract=token_contract, reason=REASON, reference=REF)
+    services.token_reset_request(actor=None, staff=maker, contract=token_contract, reason=REASON, reference=REF)
     with pytest.raises(services.OperationRefused) as refused:
-        services.token_reset_request(request=None, staff=maker2, contract=token_contract, reason=REASON, reference="R2")
+        services.token_reset_request(actor=None, staff=maker2, contract=token_contract, reason=REASON, reference="R2")
     assert refused.value.message == services.ALREADY_PENDING
 
 
 def test_rejected_or_withdrawn_requests_change_nothing(token_contract, maker, checker):
-    first = services.token_reset_request(
-        request=None, staff=maker, contract=token_contract, reason=REASON, reference=REF
-    )
-    services.token_reset_reject(request=None, staff=checker, reset=first, comment="書類不備")
+    first = services.token_reset_request(actor=None, staff=maker, contract=token_contract, reason=REASON, reference=REF)
+    services.token_reset_reject(actor=None, staff=checker, reset=first, comment="書類不備")
     second = services.token_reset_request(
-        request=None, staff=maker, contract=token_contract, reason=REASON, reference=REF
+        actor=None, staff=maker, contract=token_contract, reason=REASON, reference=REF
     )
-    services.token_reset_withdraw(request=None, staff=maker, reset=second)
+    services.token_reset_withdraw(actor=None, staff=maker, reset=second)
     assert TokenBinding.objects.filter(contract=token_contract).exists()
     with pytest.raises(services.OperationRefused):
-        services.token_reset_approve(request=None, staff=checker, reset=first)
+        services.token_reset_approve(actor=None, staff=checker, reset=first)
 
 
 @pytest.mark.parametrize(
@@ -105,7 +97,7 @@ def test_rejected_or_withdrawn_requests_change_nothing(token_contract, maker, ch
 )
 def test_every_operation_needs_a_reason(contract, maker, operation, kwargs):
     with pytest.raises(services.OperationRefused) as refused:
-        operation(request=None, staff=maker, contract=contract, reason="  ", **kwargs)
+        operation(actor=None, staff=maker, contract=contract, reason="  ", **kwargs)
     assert refused.value.message == services.REASON_REQUIRED
 
 
@@ -114,7 +106,7 @@ def test_lost_device_blocks_login_otp_and_transactions_at_once_and_an_otp_unlock
 ):
     from accounts import authorization, gate
 
-    services.contract_report_lost(request=None, staff=maker, contract=token_contract, reason=REASON, reference=REF)
+    services.contract_report_lost(actor=None, staff=maker, contract=token_contract, reason=REASON, reference=REF)
     binding = TokenBinding.objects.for_verify().get(contract=token_contract)
     assert verify(binding, totp.totp(token_contract.key, fake_clock.t)).outcome is Outcome.LOST
     contract = Contract.objects.get(pk=token_contract.pk)
@@ -124,7 +116,7 @@ def test_lost_device_blocks_login_otp_and_transactions_at_once_and_an_otp_unlock
     # An OTP-failure unlock does not lift a 紛失届.
     TokenBinding.objects.filter(contract=token_contract).update(failures=5)
     set_lock(token_contract, "otp")
-    services.contract_unlock(request=None, staff=maker, contract=token_contract, kind="otp", reason="電話で本人確認")
+    services.contract_unlock(actor=None, staff=maker, contract=token_contract, kind="otp", reason="電話で本人確認")
     assert is_locked(token_contract, "lost")
     fake_clock.advance(30)
     binding = TokenBinding.objects.for_verify().get(contract=token_contract)
@@ -144,20 +136,20 @@ def test_each_unlock_lifts_only_its_own_kind(contract, maker):
     for kind in kinds:
         set_lock(contract, kind, at=now)
     for i, kind in enumerate(kinds):
-        services.contract_unlock(request=None, staff=maker, contract=contract, kind=kind, reason="本人確認済")
+        services.contract_unlock(actor=None, staff=maker, contract=contract, kind=kind, reason="本人確認済")
         contract.refresh_from_db()
         assert [not is_locked(contract, k) for k in kinds] == [j <= i for j in range(4)]
         assert AuditEntry.objects.filter(action=f"{kind}.unlock", contract=contract).exists()
     with pytest.raises(services.OperationRefused):
-        services.contract_unlock(request=None, staff=maker, contract=contract, kind="login", reason="二度目")
+        services.contract_unlock(actor=None, staff=maker, contract=contract, kind="login", reason="二度目")
 
 
 def test_ib_cancellation_needs_the_token_stopped_first_then_refuses_login(client, token_contract, maker):
     with pytest.raises(services.OperationRefused) as refused:
-        services.contract_cancel(request=None, staff=maker, contract=token_contract, reason="ご本人申出", reference=REF)
+        services.contract_cancel(actor=None, staff=maker, contract=token_contract, reason="ご本人申出", reference=REF)
     assert refused.value.message == services.HAS_TOKEN
-    otp_services.token_stop(request=None, contract=token_contract, token_pk=token_contract.binding.software_token_id)
-    services.contract_cancel(request=None, staff=maker, contract=token_contract, reason="ご本人申出", reference=REF)
+    otp_services.token_stop(actor=None, contract=token_contract, token_pk=token_contract.binding.software_token_id)
+    services.contract_cancel(actor=None, staff=maker, contract=token_contract, reason="ご本人申出", reference=REF)
     contract = Contract.objects.get(pk=token_contract.pk)
     assert contract.cancelled_at is not None and contract.accounts.exists()  # a state, never a delete
     response = client.post(reverse("accounts-login"), {"contract_id": contract.contract_id, "password": PASSWORD})
@@ -172,13 +164,11 @@ def test_ib_cancellation_needs_the_token_stopped_first_then_refuses_login(client
 def test_two_checkers_approving_at_once_unbind_once(token_contract, maker, checker, checker2):
     from tests.concurrency import run_concurrently
 
-    reset = services.token_reset_request(
-        request=None, staff=maker, contract=token_contract, reason=REASON, reference=REF
-    )
+    reset = services.token_reset_request(actor=None, staff=maker, contract=token_contract, reason=REASON, reference=REF)
 
     def approve(i):
         try:
-            services.token_reset_approve(request=None, staff=(checker, checker2)[i], reset=reset)
+            services.token_reset_approve(actor=None, staff=(checker, checker2)[i], reset=reset)
         except services.OperationRefused:
             return "refused"
         return "approved"
@@ -188,7 +178,7 @@ def test_two_checkers_approving_at_once_unbind_once(token_contract, maker, check
 
 
 def test_contract_changes_from_a_written_form(contract, maker, mailoutbox, django_capture_on_commit_callbacks):
-    common = {"request": None, "staff": maker, "contract": contract, "reason": "変更届", "reference": "C-1"}
+    common = {"actor": None, "staff": maker, "contract": contract, "reason": "変更届", "reference": "C-1"}
     with pytest.raises(services.OperationRefused) as refused:
         services.contract_change(**common, field="transaction_method", value="card")
     assert refused.value.message == services.NO_CARD  # no card digits: the card method is refused
@@ -237,9 +227,7 @@ def test_in_the_admin_a_checker_cannot_request_and_nobody_approves_their_own(cli
     assert not TokenResetRequest.objects.exists()
     # A 窓口担当 who is also a 役席 still cannot approve their own request in the admin.
     maker.groups.add(Group.objects.get(name="役席"))
-    reset = services.token_reset_request(
-        request=None, staff=maker, contract=token_contract, reason=REASON, reference=REF
-    )
+    reset = services.token_reset_request(actor=None, staff=maker, contract=token_contract, reason=REASON, reference=REF)
     client.logout()
     _admin_client(client, type(maker).objects.get(pk=maker.pk))
     response = client.post(reverse("admin:branch-decide", args=[reset.pk]), {"approve": "1", "comment": ""})

@@ -186,7 +186,7 @@ def test_a_second_token_for_the_same_contract_is_refused_by_the_service(contract
     token, key = issued
     with pytest.raises(services.ContractHasToken):
         services.token_register(
-            request=None, contract=contract, token_id=token.token_id, code=code(key, fake_clock), login_otp=True
+            actor=None, contract=contract, token_id=token.token_id, code=code(key, fake_clock), login_otp=True
         )
     assert TokenBinding.objects.filter(contract=contract).count() == 1
 
@@ -407,7 +407,7 @@ def test_stop_happy_path_then_login_needs_no_code_and_transactions_use_the_trans
     assert authorization.method_for(contract).key == Contract.Method.TRANSFER_PASSWORD
     method = authorization.method_for(contract)
     data = {"transfer_password": TRANSFER_PASSWORD}
-    assert method.authorize(request=None, contract=contract, data=data, action="transfer.authorize").ok
+    assert method.authorize(actor=None, contract=contract, data=data, action="transfer.authorize").ok
 
 
 def test_stop_without_a_token_says_so_and_leads_to_registration(client, contract):

@@ -19,7 +19,7 @@ def test_concurrent_registrations_for_one_contract_end_with_one_binding(contract
         token, key = tokens[i]
         try:
             services.token_register(
-                request=None,
+                actor=None,
                 contract=contract,
                 token_id=token.token_id,
                 code=totp.totp(key, time.time()),
@@ -43,7 +43,7 @@ def test_concurrent_registrations_of_one_token_by_two_contracts_bind_it_once(mak
     def register(i):
         try:
             services.token_register(
-                request=None,
+                actor=None,
                 contract=contracts[i],
                 token_id=token.token_id,
                 code=totp.totp(key, time.time()),
@@ -68,14 +68,14 @@ def test_concurrent_exchange_and_stop_leave_a_consistent_state(token_contract):
             try:
                 if i == 0:
                     services.token_exchange(
-                        request=None,
+                        actor=None,
                         contract=token_contract,
                         old_token_pk=old_pk,
                         new_token_id=new_token.token_id,
                         code=totp.totp(new_key, time.time()),
                     )
                     return "exchanged"
-                services.token_stop(request=None, contract=token_contract, token_pk=old_pk)
+                services.token_stop(actor=None, contract=token_contract, token_pk=old_pk)
                 return "stopped"
             except services.TokenChanged:
                 return "changed"
@@ -96,7 +96,7 @@ def test_concurrent_exchange_and_stop_leave_a_consistent_state(token_contract):
         if not bindings:  # stopped: register a fresh token for the next round
             token, key = token_issue(kind="mobile")
             services.token_register(
-                request=None,
+                actor=None,
                 contract=token_contract,
                 token_id=token.token_id,
                 code=totp.totp(key, time.time()),

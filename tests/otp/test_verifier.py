@@ -4,6 +4,7 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from auditlog.models import AuditEntry
+from ibank.actor import of_request
 from otp import totp
 from otp.models import SoftwareToken, TokenBinding, TokenType
 from otp.verifier import Outcome, verify
@@ -144,7 +145,8 @@ def test_reused_code_is_refused_but_not_counted_toward_the_lock(token_contract, 
 
 def test_success_audit_entry_has_actor_address_agent_and_detail(token_contract, at_t, rf):
     request = rf.post("/login/otp/", REMOTE_ADDR="203.0.113.9", HTTP_USER_AGENT="TestAgent/1.0")
-    assert verify(fresh(token_contract.binding), code_at(token_contract.key), request=request, action="login.otp").ok
+    actor = of_request(request)  # what the middleware builds once per request
+    assert verify(fresh(token_contract.binding), code_at(token_contract.key), actor=actor, action="login.otp").ok
     entry = AuditEntry.objects.get(action="login.otp", outcome="ok")
     assert entry.contract_id == token_contract.pk
     assert entry.actor == f"customer:{token_contract.contract_id}"

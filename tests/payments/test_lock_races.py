@@ -34,9 +34,9 @@ def test_the_card_answer_sent_twice_is_recognised_not_counted(make_contract):
     method = authorization.method_for(contract)
     form = authorization.AuthorizationForm(method=method, contract=contract)
     data = _card_answer(form)
-    first = method.authorize(request=None, contract=contract, data=data, action="transfer.authorize")
+    first = method.authorize(actor=None, contract=contract, data=data, action="transfer.authorize")
     again = Contract.objects.get(pk=contract.pk)
-    second = method.authorize(request=None, contract=again, data=data, action="transfer.authorize")
+    second = method.authorize(actor=None, contract=again, data=data, action="transfer.authorize")
     assert first.ok and not second.ok and second.reused and not second.locked
     assert Contract.objects.get(pk=contract.pk).transaction_failures == 0
     reasons = list(AuditEntry.objects.filter(action="transfer.authorize").values_list("reason", flat=True))
@@ -47,9 +47,9 @@ def test_a_wrong_answer_to_the_answered_challenge_still_counts(make_contract):
     contract = make_contract(method=Contract.Method.CARD)
     method = authorization.method_for(contract)
     data = _card_answer(authorization.AuthorizationForm(method=method, contract=contract))
-    assert method.authorize(request=None, contract=contract, data=data, action="transfer.authorize").ok
+    assert method.authorize(actor=None, contract=contract, data=data, action="transfer.authorize").ok
     wrong = {**data, "card_0": str((int(data["card_0"]) + 1) % 10)}
-    outcome = method.authorize(request=None, contract=contract, data=wrong, action="transfer.authorize")
+    outcome = method.authorize(actor=None, contract=contract, data=wrong, action="transfer.authorize")
     assert not outcome.ok and not outcome.reused
     assert Contract.objects.get(pk=contract.pk).transaction_failures == 1
 
@@ -88,7 +88,6 @@ def test_a_burst_of_wrong_pay_easy_entries_after_nine_evaluates_one_more(contrac
     biller = billers["private"]
 
     def lookup(i):
-        request = rf.post("/")
         if i == 12:  # the right numbers, sent just after the burst
             time.sleep(0.3)
             numbers = {"customer_number": "12345678901234", "confirmation_number": "1234"}
@@ -97,9 +96,7 @@ def test_a_burst_of_wrong_pay_easy_entries_after_nine_evaluates_one_more(contrac
             if numbers["confirmation_number"] == "1234":
                 numbers["confirmation_number"] = "9999"
         try:
-            payeasy.bill_lookup(
-                request=request, contract=Contract.objects.get(pk=contract.pk), biller=biller, **numbers
-            )
+            payeasy.bill_lookup(actor=None, contract=Contract.objects.get(pk=contract.pk), biller=biller, **numbers)
         except payeasy.Blocked:
             return "blocked"
         except payeasy.WrongNumbers:

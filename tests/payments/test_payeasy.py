@@ -10,6 +10,7 @@ from django.urls import reverse
 from accounts.models import Account, Contract
 from auditlog.models import AuditEntry
 from branch import services as branch_services
+from ibank.actor import of_request
 from ledger.models import JournalEntry
 from payments import payeasy
 from payments.models import Bill, Payment
@@ -190,7 +191,7 @@ def test_a_branch_unlock_unblocks_and_only_that(rf, client, contract, billers, d
     request = rf.post("/admin/")
     request.user = clerk
     branch_services.contract_unlock(
-        request=request, staff=clerk, contract=contract, kind="payeasy", reason="お客様から電話で申出"
+        actor=of_request(request), staff=clerk, contract=contract, kind="payeasy", reason="お客様から電話で申出"
     )
     contract.refresh_from_db()
     assert not payeasy.is_blocked(contract) and contract.payeasy_failures == 0
@@ -198,7 +199,7 @@ def test_a_branch_unlock_unblocks_and_only_that(rf, client, contract, billers, d
     entry = AuditEntry.objects.get(action="payeasy.unlock")
     assert entry.detail["staff_reason"] == "お客様から電話で申出" and "clerk" in entry.actor
     with pytest.raises(branch_services.OperationRefused):  # nothing left to lift
-        branch_services.contract_unlock(request=request, staff=clerk, contract=contract, kind="payeasy", reason="再")
+        branch_services.contract_unlock(actor=None, staff=clerk, contract=contract, kind="payeasy", reason="再")
     assert enter(client, "58001", contract, **PRIVATE_NUMBERS).status_code == 302
 
 
@@ -292,17 +293,14 @@ def test_two_concurrent_payments_of_one_bill_pay_it_once(make_contract, billers,
     for contract in payers:
         request = rf.post("/")
         request.session = {}
-        bill = payeasy.bill_lookup(
-            request=request, contract=contract, biller=billers["private"], **_lookup(PRIVATE_NUMBERS)
-        )
-        payment = payeasy.payment_prepare(request=request, contract=contract, bill=bill, from_account=contract.account)
-        digest = payeasy.payment_confirm(request=request, contract=contract, payment=payment)
+        bill = payeasy.bill_lookup(actor=None, contract=contract, biller=billers["private"], **_lookup(PRIVATE_NUMBERS))
+        payment = payeasy.payment_prepare(actor=None, contract=contract, bill=bill, from_account=contract.account)
+        digest = payeasy.payment_confirm(actor=None, contract=contract, payment=payment)
         prepared.append((contract, payment, digest))
 
     def attempt(i):
         contract, payment, digest = prepared[i]
-        request = rf.post("/")
-        return payeasy.payment_execute(request=request, contract=contract, payment=payment, digest=digest)
+        return payeasy.payment_execute(actor=None, contract=contract, payment=payment, digest=digest)
 
     results = run_concurrently(attempt, len(prepared))
     done = [r for r in results if isinstance(r, Payment)]

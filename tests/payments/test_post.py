@@ -14,7 +14,7 @@ from payments.models import Transfer
 
 def _confirmed(contract, to, amount):
     transfer = services.transfer_prepare(
-        request=None,
+        actor=None,
         contract=contract,
         from_account=contract.account,
         bank_code=settings.IBANK_BANK_CODE,
@@ -24,7 +24,7 @@ def _confirmed(contract, to, amount):
         payee_name=to.account.holder_kana,
         amount=amount,
     )
-    digest = services.transfer_confirm(request=None, contract=contract, transfer=transfer)
+    digest = services.transfer_confirm(actor=None, contract=contract, transfer=transfer)
     return Transfer.objects.get(pk=transfer.pk), digest
 
 

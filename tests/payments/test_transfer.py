@@ -219,7 +219,7 @@ def test_a_reload_or_double_click_moves_money_once(client, contract, payee):
 
 def test_execute_twice_in_the_service_raises_already_executed(rf, contract, payee):
     transfer = services.transfer_prepare(
-        request=None,
+        actor=None,
         contract=contract,
         from_account=contract.account,
         bank_code=settings.IBANK_BANK_CODE,
@@ -229,10 +229,10 @@ def test_execute_twice_in_the_service_raises_already_executed(rf, contract, paye
         payee_name="ﾃｽﾄ",
         amount=500,
     )
-    digest = services.transfer_confirm(request=None, contract=contract, transfer=transfer)
-    services.transfer_execute(request=None, contract=contract, transfer=transfer, digest=digest)
+    digest = services.transfer_confirm(actor=None, contract=contract, transfer=transfer)
+    services.transfer_execute(actor=None, contract=contract, transfer=transfer, digest=digest)
     with pytest.raises(services.AlreadyExecuted):
-        services.transfer_execute(request=None, contract=contract, transfer=transfer, digest=digest)
+        services.transfer_execute(actor=None, contract=contract, transfer=transfer, digest=digest)
     assert balance(contract) == 99_500
 
 
@@ -316,7 +316,7 @@ def test_a_token_registered_today_does_not_raise_the_ceiling(make_contract, make
 def test_another_contracts_things_are_404(client, contract, stranger, payee):
     login(client, stranger)
     _response, transfer = send(client, same_bank_data(stranger, payee, amount=100))
-    payees.payee_save(request=None, contract=stranger, transfer=transfer)
+    payees.payee_save(actor=None, contract=stranger, transfer=transfer)
     theirs = Payee.objects.get(contract=stranger)
     client.post(reverse("accounts-logout"))
     login(client, contract)
@@ -437,7 +437,7 @@ def test_execution_computes_the_ceiling_itself(make_contract, make_token, payee)
 
     def confirmed(amount):
         transfer = services.transfer_prepare(
-            request=None,
+            actor=None,
             contract=rich,
             from_account=rich.account,
             bank_code=settings.IBANK_BANK_CODE,
@@ -447,12 +447,12 @@ def test_execution_computes_the_ceiling_itself(make_contract, make_token, payee)
             payee_name="ﾃｽﾄ",
             amount=amount,
         )
-        return transfer, services.transfer_confirm(request=None, contract=rich, transfer=transfer)
+        return transfer, services.transfer_confirm(actor=None, contract=rich, transfer=transfer)
 
     first, second = confirmed(600_000), confirmed(300_000)
-    services.transfer_execute(request=None, contract=rich, transfer=first[0], digest=first[1])  # 10M ceiling
+    services.transfer_execute(actor=None, contract=rich, transfer=first[0], digest=first[1])  # 10M ceiling
     # The token is exchanged today (registered today): the ceiling falls to 200,000 until tomorrow.
     TokenBinding.objects.filter(pk=binding.pk).update(bound_at=clock.now() - timedelta(seconds=1))
     with pytest.raises(services.OverLimit):
-        services.transfer_execute(request=None, contract=rich, transfer=second[0], digest=second[1])
+        services.transfer_execute(actor=None, contract=rich, transfer=second[0], digest=second[1])
     assert balance(rich) == 1_400_000

@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 def _confirmed(contract, to, amount):
     transfer = services.transfer_prepare(
-        request=None,
+        actor=None,
         contract=contract,
         from_account=contract.account,
         bank_code=settings.IBANK_BANK_CODE,
@@ -31,7 +31,7 @@ def _confirmed(contract, to, amount):
         payee_name=to.account.holder_kana,
         amount=amount,
     )
-    return transfer, services.transfer_confirm(request=None, contract=contract, transfer=transfer)
+    return transfer, services.transfer_confirm(actor=None, contract=contract, transfer=transfer)
 
 
 def test_two_executes_of_one_confirmed_transfer_move_money_once(contract, stranger):
@@ -39,7 +39,7 @@ def test_two_executes_of_one_confirmed_transfer_move_money_once(contract, strang
 
     def execute(_i):
         try:
-            services.transfer_execute(request=None, contract=contract, transfer=transfer, digest=digest)
+            services.transfer_execute(actor=None, contract=contract, transfer=transfer, digest=digest)
         except services.AlreadyExecuted:
             return "already"
         return "moved"
@@ -57,7 +57,7 @@ def test_two_transfers_within_the_limit_but_together_above_it_one_is_refused(mak
     def execute(i):
         transfer, digest = (first, second)[i]
         try:
-            services.transfer_execute(request=None, contract=rich, transfer=transfer, digest=digest)
+            services.transfer_execute(actor=None, contract=rich, transfer=transfer, digest=digest)
         except services.OverLimit:
             return "over"
         return "moved"
@@ -78,7 +78,7 @@ def test_fifty_threads_of_random_transfers_keep_the_ledger(make_contract):
             sender, receiver = rng.sample(contracts, 2)
             try:
                 transfer, digest = _confirmed(sender, receiver, rng.randint(1, 40_000))
-                services.transfer_execute(request=None, contract=sender, transfer=transfer, digest=digest)
+                services.transfer_execute(actor=None, contract=sender, transfer=transfer, digest=digest)
                 counts["moved"] += 1
             except (services.InsufficientBalance, services.OverLimit):
                 counts["refused"] += 1
@@ -104,7 +104,7 @@ def test_on_postgresql_the_money_moves_in_one_statement(contract, stranger):
     transfer, digest = _confirmed(contract, stranger, 1_000)
     authorization.method_for(contract)  # the authorization step has read the contract's method (and token)
     with CaptureQueriesContext(connection) as ctx:
-        services.transfer_execute(request=None, contract=contract, transfer=transfer, digest=digest)
+        services.transfer_execute(actor=None, contract=contract, transfer=transfer, digest=digest)
     assert [q["sql"].split("(")[0] for q in ctx.captured_queries] == ["SELECT ibank_post"]
     transfer.refresh_from_db()
     assert transfer.status == Transfer.Status.DONE and transfer.entry_id is not None

@@ -23,5 +23,5 @@ class Command(BaseCommand):
         )
         count, _ = expired.delete()
         if count:
-            audit.record(None, "token.purge", ok=True, actor="system", count=count)
+            audit.record(None, "token.purge", ok=True, as_name="system", count=count)
         self.stdout.write(f"{count} expired unregistered token(s) deleted")

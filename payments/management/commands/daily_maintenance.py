@@ -35,7 +35,7 @@ class Command(BaseCommand):
         )
         count = stale.update(status=Transfer.Status.CANCELLED)
         if count:
-            audit.record(None, "transfer.expire", ok=True, actor="system:daily_maintenance", count=count)
+            audit.record(None, "transfer.expire", ok=True, as_name="system:daily_maintenance", count=count)
         self.stdout.write(f"{count} abandoned transfer(s) cancelled")
         # A limit raise that is in force becomes the contract's own limit (until then it is pending).
         from django.db.models import F

@@ -82,7 +82,7 @@ class Command(BaseCommand):
                 None,
                 "zengin.export",
                 ok=True,
-                actor="system:export_zengin",
+                as_name="system:export_zengin",
                 file=path.name,
                 count=len(data),
                 total=sum(d.amount for d in data),

@@ -57,7 +57,7 @@ def create_with_reference(model, error_class: type[TransferError], **values):
     raise error_class
 
 
-def confirm_with_digest(*, request, contract: Contract, obj, digest: str, action: str, changed: type) -> str:
+def confirm_with_digest(*, actor, contract: Contract, obj, digest: str, action: str, changed: type) -> str:
     """DRAFT → CONFIRMED with ``digest`` in one conditional UPDATE; a second 確認 (a reload) keeps the first
     digest. Raises AlreadyExecuted or ``changed``. Returns the digest in force."""
     model = type(obj)
@@ -71,18 +71,18 @@ def confirm_with_digest(*, request, contract: Contract, obj, digest: str, action
         if obj.status != model.Status.CONFIRMED:
             raise changed
         digest = obj.digest
-    audit.record(request, action, ok=True, contract=contract, reference=obj.reference, digest=digest)
+    audit.record(actor, action, ok=True, contract=contract, reference=obj.reference, digest=digest)
     return digest
 
 
-def cancel_unexecuted(*, request, contract: Contract, obj, action: str) -> None:
+def cancel_unexecuted(*, actor, contract: Contract, obj, action: str) -> None:
     """中止 before execution: DRAFT or CONFIRMED → CANCELLED; nothing moved, the row is kept."""
     model = type(obj)
     cancelled = model.objects.filter(
         pk=obj.pk, contract=contract, status__in=[model.Status.DRAFT, model.Status.CONFIRMED]
     ).update(status=model.Status.CANCELLED)
     if cancelled:
-        audit.record(request, action, ok=True, contract=contract, reference=obj.reference)
+        audit.record(actor, action, ok=True, contract=contract, reference=obj.reference)
 
 
 # -- 入力 ---------------------------------------------------------------------------
