@@ -7,10 +7,11 @@ import secrets
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from accounts.limits import today
+from accounts.limits import daily_limit, today
 from accounts.models import Contract
 from auditlog import audit
 from ibank import clock
+from ledger import books
 
 
 class TransferError(Exception):
@@ -86,3 +87,18 @@ def cancel_unexecuted(*, actor, contract: Contract, obj, action: str) -> None:
 
 
 # -- 入力 ---------------------------------------------------------------------------
+
+
+def confirmed_claim(obj, *, contract: Contract, digest: str, fields: list[str], done: str, now) -> books.Guard:
+    """The claim of a confirmed row (a transfer, a payment) exactly as it was loaded and confirmed: CONFIRMED
+    with its digest and every field the movement was decided from → ``done``."""
+    model = type(obj)
+    where = {"contract_id": contract.pk, "status": model.Status.CONFIRMED, "digest": digest}
+    where.update({name: getattr(obj, name) for name in fields})
+    return books.Guard(model, obj.pk, where=where, set={"status": done, "executed_at": now}, refused="changed")
+
+
+def daily_usage(contract: Contract, amount: int) -> books.Usage:
+    """``amount`` toward today's usage, under the limit in force today (accounts.limits decides it)."""
+    on = today()
+    return books.Usage(contract.pk, on, amount, daily_limit(contract, on))

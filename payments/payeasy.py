@@ -32,6 +32,7 @@ from ibank.notices import notify
 from ledger import books
 from ledger.models import JournalEntry, Memo
 
+from .drafts import confirmed_claim, daily_usage
 from .models import Bill, Biller, Payment
 from .services import (
     AlreadyExecuted,
@@ -341,20 +342,11 @@ def _instruction(actor, contract: Contract, payment: Payment, bill: Bill, *, dig
                 set={"paid_at": now, "paid_reference": payment.reference},
                 refused="bill",
             ),
-            books.Guard(
-                Payment,
-                payment.pk,
-                where={
-                    "contract_id": contract.pk,
-                    "status": Payment.Status.CONFIRMED,
-                    "digest": digest,
-                    **{name: getattr(payment, name) for name in _CLAIM_FIELDS},
-                },
-                set={"status": Payment.Status.DONE, "executed_at": now},
-                refused="changed",
+            confirmed_claim(
+                payment, contract=contract, digest=digest, fields=_CLAIM_FIELDS, done=Payment.Status.DONE, now=now
             ),
         ],
-        usage=books.Usage(contract.pk, today(), payment.amount, daily_limit(contract, today())),
+        usage=daily_usage(contract, payment.amount),
         link=(Payment, payment.pk),
         audit=audit.entry(
             actor,

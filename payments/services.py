@@ -30,7 +30,9 @@ from .drafts import (
     TransferError,
     cancel_unexecuted,
     confirm_with_digest,
+    confirmed_claim,
     create_with_reference,
+    daily_usage,
     digest_of,
 )
 from .models import Transfer
@@ -254,21 +256,8 @@ def _instruction(actor, contract: Contract, transfer: Transfer, *, digest: str, 
         at=now,
         lines=_lines(transfer, same_bank=same_bank),
         checks=_limit_check(contract),
-        claims=[
-            books.Guard(
-                Transfer,
-                transfer.pk,
-                where={
-                    "contract_id": contract.pk,
-                    "status": Transfer.Status.CONFIRMED,
-                    "digest": digest,
-                    **{name: getattr(transfer, name) for name in _CLAIM_FIELDS},
-                },
-                set={"status": done, "executed_at": now},
-                refused="changed",
-            )
-        ],
-        usage=books.Usage(contract.pk, today(), transfer.amount, daily_limit(contract, today())),
+        claims=[confirmed_claim(transfer, contract=contract, digest=digest, fields=_CLAIM_FIELDS, done=done, now=now)],
+        usage=daily_usage(contract, transfer.amount),
         link=(Transfer, transfer.pk),
         audit=audit.entry(
             actor,
