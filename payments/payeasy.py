@@ -48,6 +48,7 @@ from .services import (
     daily_limit,
     digest_of,
     post_deciding_the_limit,
+    refuse_execution,
     today,
     used_on,
 )
@@ -373,16 +374,4 @@ def _refusal(reason: str, payment: Payment):
 
 
 def _refused(actor, contract: Contract, payment: Payment, error_class):
-    payment.refresh_from_db()
-    if error_class is InsufficientBalance:
-        balance = Account.objects.values_list("balance", flat=True).get(pk=payment.from_account_id)
-        error = InsufficientBalance(available=f"{balance:,}")
-    elif error_class is PayeasyOverLimit:
-        on = today()
-        error = PayeasyOverLimit(available=f"{max(0, daily_limit(contract, on) - used_on(contract, on)):,}")
-    else:
-        error = error_class()
-    audit.record(
-        actor, "payeasy.execute", ok=False, contract=contract, reason=error.reason, reference=payment.reference
-    )
-    raise error from None
+    refuse_execution(actor, contract, payment, error_class, action="payeasy.execute")

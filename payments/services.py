@@ -302,18 +302,22 @@ def _limit_check(contract: Contract) -> list[books.Guard]:
 
 def _refused(actor, contract: Contract, transfer: Transfer, error_class: type[TransferError]):
     """Audit a refused execution (nothing moved) and raise it with the customer's message."""
-    transfer.refresh_from_db()
-    if error_class is InsufficientBalance:
-        balance = Account.objects.values_list("balance", flat=True).get(pk=transfer.from_account_id)
-        error = InsufficientBalance(available=f"{max(0, balance - transfer.fee):,}")
-    elif error_class is OverLimit:
+    refuse_execution(actor, contract, transfer, error_class, action="transfer.execute", fee=transfer.fee)
+
+
+def refuse_execution(actor, contract: Contract, obj, error_class: type[TransferError], *, action: str, fee: int = 0):
+    """A refused execution of a transfer or a payment (nothing moved): audited, and raised with the customer's
+    message, whose amount (what the balance or today's limit still allows) is read now."""
+    obj.refresh_from_db()
+    if issubclass(error_class, InsufficientBalance):
+        balance = Account.objects.values_list("balance", flat=True).get(pk=obj.from_account_id)
+        error = error_class(available=f"{max(0, balance - fee):,}")
+    elif issubclass(error_class, OverLimit):
         on = today()
-        error = OverLimit(available=f"{max(0, daily_limit(contract, on) - used_on(contract, on)):,}")
+        error = error_class(available=f"{max(0, daily_limit(contract, on) - used_on(contract, on)):,}")
     else:
         error = error_class()
-    audit.record(
-        actor, "transfer.execute", ok=False, contract=contract, reason=error.reason, reference=transfer.reference
-    )
+    audit.record(actor, action, ok=False, contract=contract, reason=error.reason, reference=obj.reference)
     raise error from None
 
 
