@@ -11,14 +11,14 @@ MO := locale/en/LC_MESSAGES/django.mo
 
 .PHONY: run test fuzz setup chromium lint format lock messages clean
 
-## run: set up, migrate, load the demo data and serve on http://127.0.0.1:8000
+## run: set up, migrate, load the demo data, serve on http://127.0.0.1:8000 and run the notice worker
 run: setup
 	IBANK_ENV=development $(PY) manage.py migrate --noinput -v 0
 	IBANK_ENV=development $(PY) manage.py load_zengin
 	IBANK_ENV=development $(PY) manage.py demo_data
 	IBANK_ENV=development $(PY) manage.py seal_audit
-	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
-	IBANK_ENV=development $(PY) manage.py runserver $(HOST):$(PORT)
+	@echo "Serving on http://$(HOST):$(PORT)/ with a notice worker  (Ctrl-C stops both)"
+	IBANK_ENV=development HOST=$(HOST) PORT=$(PORT) PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start --no-prefix -f Procfile
 
 ## test: set up (with Debian's Chromium) and run the whole suite
 test: setup chromium
@@ -30,9 +30,10 @@ fuzz: setup
 
 setup: $(VENV)/.installed $(MO)
 
-$(VENV)/.installed: requirements.lock
+$(VENV)/.installed: requirements.lock requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $@
 
 $(MO): locale/en/LC_MESSAGES/django.po
@@ -57,10 +58,12 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-## lock: re-pin requirements.lock from requirements.in (with hashes)
+## lock: re-pin requirements.lock (runtime) and requirements-dev.lock (tools, constrained by the runtime pins), with hashes
+PIP_COMPILE = $(VENV)/bin/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links
 lock: $(VENV)/.installed
 	$(PY) -m pip install --quiet pip-tools
-	$(VENV)/bin/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links -o requirements.lock requirements.in
+	$(PIP_COMPILE) -o requirements.lock requirements.in
+	$(PIP_COMPILE) -o requirements-dev.lock requirements-dev.in
 
 clean:
 	rm -rf $(VENV) var .pytest_cache $(MO)

@@ -20,8 +20,8 @@ from django.views.decorators.debug import sensitive_variables
 
 from auditlog import audit
 from ibank.helpdesk import with_contact
-from ibank.notices import notify
 from ibank.text import half_width_digits
+from notices.outbox import notify
 
 from . import locks
 from .models import Contract, Lock
@@ -130,8 +130,14 @@ class _SecretMethod(Method):
         if result == "reused":
             audit.record(actor, action, ok=False, contract=contract, reason="reused", method=self.key, **detail)
             return Outcome(False, ALREADY_ANSWERED, reused=True)
+        limit = settings.IBANK_TRANSACTION_MAX_FAILURES
         if result == "ok" and locks.accept(
-            model=Contract, pk=contract.pk, field="transaction_failures", contract_id=contract.pk, guard=guard
+            model=Contract,
+            pk=contract.pk,
+            field="transaction_failures",
+            contract_id=contract.pk,
+            guard=guard,
+            limit=limit,
         ):
             audit.record(actor, action, ok=True, contract=contract, method=self.key, **detail)
             return Outcome(True)
@@ -145,6 +151,7 @@ class _SecretMethod(Method):
                 kind=Lock.Kind.TRANSACTION,
                 limit=settings.IBANK_TRANSACTION_MAX_FAILURES,
                 by=audit.actor_name(actor, contract),
+                on_locked=lambda: _locked(actor, contract),
             )
         if counted is None or not counted.counted:  # a lock was in force (set by a guess that raced this one)
             audit.record(actor, action, ok=False, contract=contract, reason="locked", method=self.key, **detail)
@@ -160,9 +167,6 @@ class _SecretMethod(Method):
             failures=counted.failures,
             **detail,
         )
-        if counted.newly_locked:
-            audit.record(actor, "transaction.lock", ok=True, contract=contract, reason="too_many_failures")
-            notify(contract, "transaction_locked")
         locks.forget(contract)
         if counted.failures >= settings.IBANK_TRANSACTION_MAX_FAILURES:
             return Outcome(False, TRANSACTION_LOCKED, locked=True)
@@ -171,6 +175,12 @@ class _SecretMethod(Method):
         if left <= 2:
             message = f"{message} {TRIES_LEFT % {'count': left}}"
         return Outcome(False, message, field=self.first_field)
+
+
+def _locked(actor, contract: Contract) -> None:
+    """The transaction lock was just set: audited and told, in the transaction that set it."""
+    audit.record(actor, "transaction.lock", ok=True, contract=contract, reason="too_many_failures")
+    notify(contract, "transaction_locked")
 
 
 class TransferPasswordMethod(_SecretMethod):

@@ -8,12 +8,13 @@ the ceiling decided here (:func:`daily_limit`) from rows that the movement holds
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from auditlog import audit
 from ibank import clock
-from ibank.notices import notify
+from notices.outbox import notify
 
 from . import authorization
 from .models import Contract, DailyUsage
@@ -94,6 +95,7 @@ def limit_check(contract: Contract, new_limit: int) -> None:
         raise LimitRefused(LIMIT_OVER_CEILING, ceiling=f"{ceiling:,}")
 
 
+@transaction.atomic
 def limit_change(*, actor, contract: Contract, new_limit: int, at_once: bool) -> date | None:
     """Set the contract's own daily limit: at once (a lowering, or a raise authorized by the OTP), or from
     0:00 JST tomorrow (a raise authorized by the 資金移動用パスワード or card). Returns the date it applies from."""

@@ -178,12 +178,14 @@ def count_failure(
     guard_kinds: tuple[str, ...] = (),
     increment: tuple[str, list, str, list] | None = None,
     until: datetime | None = None,
+    on_locked=None,
 ) -> Counted:
     """Count one wrong guess on ``model`` row ``pk`` (``field``); set the lock ``kind`` at ``limit``; one statement.
 
     Counted only while under the limit and no lock of ``kind`` or ``guard_kinds`` is in force (re-checked
     against the latest committed row): else void, answered as locked. ``increment`` replaces ``field + 1``
-    and ``field < limit`` with SQL and parameters (Pay-easy's run restarts each JST day).
+    and ``field < limit`` with SQL and parameters (Pay-easy's run restarts each JST day). ``on_locked()`` runs
+    in the same transaction when this guess set the lock (its audit entry and notice commit with it).
     """
     now = clock.now()
     ops = connection.ops
@@ -221,17 +223,28 @@ def count_failure(
                     cursor.execute(f"{insert_head} ON CONFLICT DO NOTHING RETURNING id", lock_values)
                     newly = cursor.fetchone() is not None
                 row = (row[0], newly)
+        if row is not None and row[1] and on_locked is not None:
+            on_locked()
     if row is None:
         return Counted(False)
     return Counted(True, row[0], bool(row[1]))
 
 
-def accept(*, model, pk: int, field: str, contract_id: int, guard: tuple[str, ...]) -> bool:
-    """A right answer: reset the failure count unless a lock of ``guard`` is in force (then False: refuse it,
-    since a concurrent wrong guess locked first)."""
+def accept(
+    *, model, pk: int, field: str, contract_id: int, guard: tuple[str, ...], limit: int, under: tuple | None = None
+) -> bool:
+    """A right answer: reset the failure count unless a lock of ``guard`` is in force or the count reached
+    ``limit`` (then False: refuse it, since a concurrent wrong guess locked first). The count's condition is
+    re-checked against the row as the racing guess committed it (a lock row inserted meanwhile is not
+    visible to this statement's snapshot; the count it wrote is). ``under`` replaces ``field < limit``
+    with SQL and parameters (Pay-easy's run restarts each JST day)."""
     now = clock.now()
     table, column = _qn(model._meta.db_table), _qn(field)
-    sql = f"UPDATE {table} SET {column} = 0 WHERE id = %s AND {not_locked_sql(guard)}"  # noqa: S608
+    cond_sql, cond_params = under or (f"{column} < %s", [limit])
+    sql = (
+        f"UPDATE {table} SET {column} = 0"  # noqa: S608 (identifiers from model metadata)
+        f" WHERE id = %s AND ({cond_sql}) AND {not_locked_sql(guard)}"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [pk, *not_locked_params(contract_id, guard, now)])
+        cursor.execute(sql, [pk, *cond_params, *not_locked_params(contract_id, guard, now)])
         return cursor.rowcount == 1

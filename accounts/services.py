@@ -7,11 +7,12 @@ import secrets
 from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth.hashers import check_password, make_password
+from django.db import transaction
 from django.views.decorators.debug import sensitive_variables
 
 from auditlog import audit
 from ibank import clock
-from ibank.notices import notify
+from notices.outbox import notify
 
 from . import gate, locks
 from .models import Contract, Lock, LoginRecord
@@ -88,7 +89,7 @@ def _count_phantom_failure(contract_id: str) -> int:
         return 1
 
 
-def count_login_failure(contract: Contract | None, contract_id: str) -> locks.Counted | None:
+def count_login_failure(contract: Contract | None, contract_id: str, on_locked=None) -> locks.Counted | None:
     """Count one wrong password and lock at the limit, in one statement.
 
     The statement is the same for an unknown ID (it then changes no row), so that the two cases cannot be
@@ -103,6 +104,7 @@ def count_login_failure(contract: Contract | None, contract_id: str) -> locks.Co
         kind=Lock.Kind.LOGIN,
         limit=settings.IBANK_LOGIN_MAX_FAILURES,
         by=f"customer:{contract_id}",
+        on_locked=on_locked,
     )
     return counted if contract is not None else None
 
@@ -128,8 +130,9 @@ def contract_authenticate(*, actor, contract_id: str, password: str, action: str
     if not ok or locked:
         return _refuse_password(actor, action, contract, contract_id)
     guard = (Lock.Kind.LOGIN,)
+    limit = settings.IBANK_LOGIN_MAX_FAILURES
     if contract.login_failures and not locks.accept(
-        model=Contract, pk=contract.pk, field="login_failures", contract_id=contract.pk, guard=guard
+        model=Contract, pk=contract.pk, field="login_failures", contract_id=contract.pk, guard=guard, limit=limit
     ):
         # Locked by concurrent failures between our check and now.
         audit.record(actor, action, ok=False, contract=contract, reason="locked")
@@ -146,7 +149,11 @@ _REFUSAL_REASONS = {"cancelled": "cancelled", Lock.Kind.IB_SUSPENSION: "suspende
 
 
 def _refuse_password(actor, action, contract, contract_id):
-    counted = count_login_failure(contract, contract_id)
+    def locked():  # in the transaction that set the lock
+        audit.record(actor, "login.lock", ok=True, contract=contract, reason="too_many_failures")
+        notify(contract, "login_locked")
+
+    counted = count_login_failure(contract, contract_id, on_locked=locked)
     phantom = _count_phantom_failure(contract_id)
     limit = settings.IBANK_LOGIN_MAX_FAILURES
     if contract is None:
@@ -159,9 +166,6 @@ def _refuse_password(actor, action, contract, contract_id):
         raise LoginLocked
     contract.login_failures = counted.failures
     audit.record(actor, action, ok=False, contract=contract, reason="wrong_password", failures=counted.failures)
-    if counted.newly_locked:
-        audit.record(actor, "login.lock", ok=True, contract=contract, reason="too_many_failures")
-        notify(contract, "login_locked")
     if counted.failures >= limit:
         raise LoginLocked
     raise InvalidCredentials(left=limit - counted.failures)
@@ -197,6 +201,7 @@ def previous_logins(*, contract: Contract, current_record_id: int | None, count:
     return list(contract.logins.exclude(pk=current_record_id)[:count])
 
 
+@transaction.atomic
 def contract_suspend(*, actor, contract: Contract) -> None:
     """IB取引中止 (SPEC §4.5): stop all IB use of the contract at once and end its sessions."""
     locks.set_lock(contract, Lock.Kind.IB_SUSPENSION, reason="customer", by=audit.actor_name(actor, contract))
@@ -205,6 +210,7 @@ def contract_suspend(*, actor, contract: Contract) -> None:
     notify(contract, "ib_suspended")
 
 
+@transaction.atomic
 def email_change(*, actor, contract: Contract, new_email: str) -> None:
     """Change the contract's address (authorized beforehand); the old and the new address are both told."""
     old = contract.email

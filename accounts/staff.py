@@ -96,11 +96,12 @@ class StaffLoginForm(forms.Form):
         if contract is not None:
             if not password_ok:
                 # A customer's password guessed here counts toward the customer's own lock.
-                counted = services.count_login_failure(contract, contract.contract_id)
-                if counted is not None and counted.newly_locked:
-                    audit.record(
-                        self.request.actor, "login.lock", ok=True, contract=contract, reason="too_many_failures"
-                    )
+                actor = self.request.actor
+
+                def locked():  # in the transaction that set the lock
+                    audit.record(actor, "login.lock", ok=True, contract=contract, reason="too_many_failures")
+
+                services.count_login_failure(contract, contract.contract_id, on_locked=locked)
             return "customer", None
         if not (user.is_staff and user.is_active):
             return "not_staff", None

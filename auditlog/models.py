@@ -69,6 +69,8 @@ AUDIT_ACTIONS = [
     ("payee.add", _("振込先登録")),
     ("payee.delete", _("振込先削除")),
     ("zengin.export", _("全銀ファイル作成")),
+    ("notice.failed", _("お知らせメールの送信失敗")),
+    ("notice.resend", _("お知らせメールの再送")),
     ("admin.login", _("管理画面ログイン")),
     ("admin.lock", _("管理画面ログイン停止")),
     ("staff.enroll", _("職員用ワンタイムパスワードの登録")),

@@ -10,7 +10,7 @@ from accounts import locks
 from accounts.models import Contract, Lock
 from auditlog import audit
 from ibank import clock
-from ibank.notices import notify
+from notices.outbox import notify
 from otp import services as otp_services
 from otp.models import TokenBinding
 
@@ -127,6 +127,7 @@ def _close(actor, staff, reset, status, comment, action):
 # -- one-person operations -------------------------------------------------------------
 
 
+@transaction.atomic
 def contract_report_lost(*, actor, staff, contract: Contract, reason: str, reference: str) -> None:
     """紛失届: the token stops working for login and transactions at once, until a reset is approved."""
     _require(staff, "operate_contract", reason, reference)
@@ -138,6 +139,7 @@ def contract_report_lost(*, actor, staff, contract: Contract, reason: str, refer
     notify(contract, "token_lost")
 
 
+@transaction.atomic
 def contract_unlock(*, actor, staff, contract: Contract, kind: str, reason: str, reference: str = "") -> None:
     """Lift one kind of lock; every other kind stays (an OTP unlock never lifts a 紛失届)."""
     _require(staff, "operate_contract", reason)
@@ -170,6 +172,7 @@ BAD_EMAIL = _("メールアドレスの形式が正しくありません。")
 BAD_LIMIT = _("振込限度額は1円以上、上限（%(ceiling)s円）以内の半角数字で指定してください。")
 
 
+@transaction.atomic
 def contract_change(*, actor, staff, contract: Contract, field: str, value: str, reason: str, reference: str) -> None:
     """取引認証方式, e-mail address or daily limit, as the customer's written form asks; audited and notified."""
     from django.conf import settings

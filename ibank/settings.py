@@ -131,7 +131,10 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     # Ours last: their ready() runs after Django's (accounts replaces auth's update_last_login receiver).
+    "django_tasks",
+    "django_tasks_db",
     "auditlog",
+    "notices",
     "accounts",
     "otp",
     "ledger",
@@ -308,6 +311,17 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ibank@example.jp")
+# A relay that accepts and never answers must not hold a worker for ever (issue 16).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+
+# Notices are tasks (notices/): rows in our own database, run by `manage.py db_worker` (django-tasks-db).
+# A bank that outgrows one database switches this one setting to another backend (Celery, RQ).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Seconds before each retry of a notice the relay refused; after the last, it is 送信失敗 (staff resend).
+IBANK_NOTICE_RETRY_SECONDS = [int(s) for s in env_list("IBANK_NOTICE_RETRY_SECONDS", "60,300,1800,7200,43200")]
+# How long a worker owns a notice it is sending; must be well over EMAIL_TIMEOUT (a killed worker's notice is
+# given to another after it).
+IBANK_NOTICE_LEASE_SECONDS = env_int("IBANK_NOTICE_LEASE_SECONDS", 120, minimum=1)
 
 LOGGING = {
     "version": 1,

@@ -21,7 +21,7 @@ from accounts import gate
 from accounts.forms import ContractAuthForm
 from accounts.models import Contract, Lock
 from ibank import pending
-from ibank.notices import mask_token_id
+from notices.outbox import mask_token_id
 
 from . import rules, services
 from .forms import ExchangeForm, OtpForm, RegisterForm

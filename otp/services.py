@@ -10,7 +10,7 @@ from accounts.models import Contract, Lock
 from auditlog import audit
 from ibank import clock
 from ibank.counters import count_failure
-from ibank.notices import mask_token_id, notify
+from notices.outbox import mask_token_id, notify
 
 from . import tokenid, totp
 from .conf import otp_settings
@@ -209,14 +209,18 @@ def _refused(actor, action: str, contract: Contract, token_id: str, refused: _Ro
         kind=Lock.Kind.TOKEN_SETUP,
         limit=limit,
         by=audit.actor_name(actor, contract),
+        on_locked=lambda: _setup_locked(actor, contract),
     )
-    if counted.newly_locked:
-        audit.record(actor, "register.lock", ok=True, contract=contract, reason="too_many_failures")
-        notify(contract, "token_setup_locked")
     if not counted.counted or counted.failures >= limit:
         return TokenSetupLocked()
     token_locked = SoftwareToken.objects.filter(pk=token_pk, status=SoftwareToken.Status.LOCKED).exists()
     return TokenLocked() if token_locked else OtpRefused(result)
+
+
+def _setup_locked(actor, contract: Contract) -> None:
+    """Token setup was just locked: audited and told, in the transaction that set the lock."""
+    audit.record(actor, "register.lock", ok=True, contract=contract, reason="too_many_failures")
+    notify(contract, "token_setup_locked")
 
 
 def _check_setup_allowed(contract: Contract, action: gate.Action) -> None:
@@ -227,8 +231,9 @@ def _check_setup_allowed(contract: Contract, action: gate.Action) -> None:
 
 def _setup_succeeded(contract: Contract) -> None:
     guard = (Lock.Kind.TOKEN_SETUP,)
+    limit = otp_settings.IBANK_OTP_MAX_FAILURES
     if not locks.accept(
-        model=Contract, pk=contract.pk, field="token_setup_failures", contract_id=contract.pk, guard=guard
+        model=Contract, pk=contract.pk, field="token_setup_failures", contract_id=contract.pk, guard=guard, limit=limit
     ):
         raise TokenSetupLocked
 

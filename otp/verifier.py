@@ -32,8 +32,8 @@ from accounts.models import Lock
 from auditlog import audit
 from auditlog.models import AuditEntry
 from ibank import clock
-from ibank.notices import notify
 from ibank.text import half_width_digits
+from notices.outbox import notify
 
 from . import totp
 from .conf import otp_settings
@@ -135,15 +135,19 @@ def _wrong(actor, action: str, binding: TokenBinding, **detail) -> Result:
         guard_kinds=(Lock.Kind.LOST,),
         limit=limit,
         by=audit.actor_name(actor, binding.contract),
+        on_locked=lambda: _locked(actor, binding),
     )
     if not counted.counted:  # locked by a guess that raced this one, or the token is gone: this one is void
         return _finish(actor, action, binding, _why_not(binding) or Outcome.LOCKED, **detail)
     binding.failures = counted.failures
     _finish(actor, action, binding, Outcome.WRONG, failures=counted.failures, **detail)
-    if counted.newly_locked:
-        audit.record(actor, "otp.lock", ok=True, contract=binding.contract, reason="too_many_failures")
-        notify(binding.contract, "otp_locked")
     return Result(Outcome.WRONG, now_locked=counted.newly_locked, left=max(0, limit - counted.failures))
+
+
+def _locked(actor, binding: TokenBinding) -> None:
+    """The OTP was just locked: audited and told, in the transaction that set the lock."""
+    audit.record(actor, "otp.lock", ok=True, contract=binding.contract, reason="too_many_failures")
+    notify(binding.contract, "otp_locked")
 
 
 _REFUSALS = {Lock.Kind.LOST: Outcome.LOST, Lock.Kind.OTP: Outcome.LOCKED}
@@ -187,9 +191,10 @@ def _accept(binding: TokenBinding, *, step: int, drift: int, now, audit_entry: A
     table = connection.ops.quote_name(TokenBinding._meta.db_table)
     sql = (
         f"UPDATE {table} SET last_step = %s, drift = %s, failures = 0, last_used_at = %s"  # noqa: S608
-        f" WHERE id = %s AND last_step < %s AND {locks.not_locked_sql(_GUARD)}"
+        f" WHERE id = %s AND last_step < %s AND failures < %s AND {locks.not_locked_sql(_GUARD)}"
     )
-    params = [step, drift, connection.ops.adapt_datetimefield_value(now), binding.pk, step]
+    limit = otp_settings.IBANK_OTP_MAX_FAILURES
+    params = [step, drift, connection.ops.adapt_datetimefield_value(now), binding.pk, step, limit]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, [*params, *locks.not_locked_params(binding.contract_id, _GUARD, now)])
         accepted = cursor.rowcount
@@ -207,11 +212,13 @@ def _accept_postgresql(binding: TokenBinding, *, step: int, drift: int, now, aud
     sql = (
         f"WITH accepted AS ("  # noqa: S608 (identifiers from model metadata; every value is a parameter)
         f" UPDATE {table} SET last_step = %s, drift = %s, failures = 0, last_used_at = %s"
-        f" WHERE id = %s AND last_step < %s AND {locks.not_locked_sql(_GUARD)} RETURNING id)"
+        f" WHERE id = %s AND last_step < %s AND failures < %s AND {locks.not_locked_sql(_GUARD)} RETURNING id)"
         f" {audit.insert_sql('accepted')} RETURNING id"
     )
     with connection.cursor() as cursor:
         guard = locks.not_locked_params(binding.contract_id, _GUARD, now)
-        cursor.execute(sql, [step, drift, now, binding.pk, step, *guard, json.dumps(audit.as_row(audit_entry))])
+        limit = otp_settings.IBANK_OTP_MAX_FAILURES
+        params = [step, drift, now, binding.pk, step, limit, *guard, json.dumps(audit.as_row(audit_entry))]
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     return row is not None

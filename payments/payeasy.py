@@ -19,7 +19,7 @@
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
@@ -28,9 +28,9 @@ from accounts import gate, locks
 from accounts.models import Account, Contract, Lock
 from auditlog import audit
 from ibank import clock
-from ibank.notices import notify
 from ledger import books
 from ledger.models import JournalEntry, Memo
+from notices.outbox import notify
 
 from .drafts import confirmed_claim, daily_usage
 from .models import Bill, Biller, Payment
@@ -115,6 +115,10 @@ def is_blocked(contract: Contract) -> bool:
     return not answer and answer.kind == Lock.Kind.PAYEASY
 
 
+#: today's run of wrong entries is under the limit (or the run is of another day)
+_UNDER_LIMIT_TODAY = "payeasy_failure_date IS NULL OR payeasy_failure_date <> %s OR payeasy_failures < %s"
+
+
 def _block_until(on: date) -> datetime:
     """A block lasts the rest of the JST day ``on``."""
     return timezone.make_aware(datetime.combine(on + timedelta(days=1), time.min))
@@ -136,10 +140,11 @@ def _count_wrong(actor, contract: Contract, error_class, **detail):
         increment=(
             "CASE WHEN payeasy_failure_date = %s THEN payeasy_failures + 1 ELSE 1 END, payeasy_failure_date = %s",
             [day, day],
-            "payeasy_failure_date IS NULL OR payeasy_failure_date <> %s OR payeasy_failures < %s",
+            _UNDER_LIMIT_TODAY,
             [day, limit],
         ),
         until=_block_until(on),
+        on_locked=lambda: _blocked(actor, contract),
     )
     if not counted.counted:
         audit.record(actor, "payeasy.input", ok=False, contract=contract, reason=Blocked.reason, **detail)
@@ -154,9 +159,6 @@ def _count_wrong(actor, contract: Contract, error_class, **detail):
         failures=counted.failures,
         **detail,
     )
-    if counted.newly_locked:
-        audit.record(actor, "payeasy.block", ok=True, contract=contract, failures=counted.failures)
-        notify(contract, "payeasy_blocked")
     if counted.failures >= limit:
         raise Blocked
     error = error_class()
@@ -166,10 +168,29 @@ def _count_wrong(actor, contract: Contract, error_class, **detail):
     raise error
 
 
+def _blocked(actor, contract: Contract) -> None:
+    """Pay-easy was just blocked: audited and told, in the transaction that set the block."""
+    audit.record(actor, "payeasy.block", ok=True, contract=contract, failures=max_failures())
+    notify(contract, "payeasy_blocked")
+
+
 def _right_entry(actor, contract: Contract) -> None:
     """A right entry ends the run, unless a block was set meanwhile (a wrong entry that raced it): refused."""
-    guard = (Lock.Kind.PAYEASY,)
-    if not locks.accept(model=Contract, pk=contract.pk, field="payeasy_failures", contract_id=contract.pk, guard=guard):
+    guard, day = (Lock.Kind.PAYEASY,), connection.ops.adapt_datefield_value(today())
+    under = (
+        "payeasy_failure_date IS NULL OR payeasy_failure_date <> %s OR payeasy_failures < %s",
+        [day, max_failures()],
+    )
+    field = "payeasy_failures"
+    if not locks.accept(
+        model=Contract,
+        pk=contract.pk,
+        field=field,
+        contract_id=contract.pk,
+        guard=guard,
+        limit=max_failures(),
+        under=under,
+    ):
         audit.record(actor, "payeasy.input", ok=False, contract=contract, reason=Blocked.reason)
         raise Blocked
     contract.payeasy_failures = 0
@@ -314,11 +335,13 @@ def payment_execute(*, actor, contract: Contract, payment: Payment, digest: str)
         return _instruction(actor, contract, payment, bill, digest=digest, now=now)
 
     try:
-        entry_id = post_deciding_the_limit(contract, instruction)
+        with transaction.atomic():  # the notice commits with the money, or neither does
+            entry_id = post_deciding_the_limit(contract, instruction)
+            payment.status, payment.entry_id, payment.executed_at = Payment.Status.DONE, entry_id, now
+            notify(contract, "payeasy_done", payment=payment)
     except books.Refused as refused:
+        payment.status = Payment.Status.CONFIRMED
         _refused(actor, contract, payment, _refusal(refused.reason, payment))
-    payment.status, payment.entry_id, payment.executed_at = Payment.Status.DONE, entry_id, now
-    notify(contract, "payeasy_done", payment=payment)
     return payment
 
 

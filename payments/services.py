@@ -12,6 +12,7 @@
 """
 
 from django.conf import settings
+from django.db import transaction
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
 
@@ -20,9 +21,9 @@ from accounts.limits import available_today, daily_limit, today, used_on
 from accounts.models import Account, Contract
 from auditlog import audit
 from ibank import clock
-from ibank.notices import notify
 from ledger import books
 from ledger.models import JournalEntry, Memo
+from notices.outbox import notify
 from zengin.models import Bank, Branch
 
 from .drafts import (
@@ -235,14 +236,16 @@ def transfer_execute(*, actor, contract: Contract, transfer: Transfer, digest: s
         return _instruction(actor, contract, transfer, digest=digest, done=done, now=now)
 
     try:
-        entry_id = post_deciding_the_limit(contract, instruction)
+        with transaction.atomic():  # the notice commits with the money, or neither does
+            entry_id = post_deciding_the_limit(contract, instruction)
+            transfer.status, transfer.entry_id, transfer.executed_at = done, entry_id, now
+            notify(contract, "transfer_done", transfer=transfer)
     except books.Refused as refused:
+        transfer.status = Transfer.Status.CONFIRMED
         if refused.reason == "changed" and _status(Transfer, transfer) in Transfer.EXECUTED:
             transfer.refresh_from_db()
             raise AlreadyExecuted from None
         _refused(actor, contract, transfer, _REFUSALS.get(refused.reason, TransferChanged))
-    transfer.status, transfer.entry_id, transfer.executed_at = done, entry_id, now
-    notify(contract, "transfer_done", transfer=transfer)
     return transfer
 
 

@@ -85,6 +85,13 @@ def _flush_past_the_audit_triggers():
 
 
 @pytest.fixture(autouse=True)
+def _tasks_backend(request, settings):
+    """Tasks run when their transaction commits (tests.tasks), unless the test runs a real worker."""
+    if request.node.get_closest_marker("real_worker") is None:
+        settings.TASKS = {"default": {"BACKEND": "tests.tasks.OnCommitImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Each test starts with an empty cache (rate limits, type policies), as its database starts empty."""
     from django.core.cache import cache

@@ -263,7 +263,7 @@ def test_unknown_id_and_wrong_password_run_the_same_statements(client, contract)
 
 
 def test_the_login_lock_is_emailed_once(client, contract, mailoutbox, django_capture_on_commit_callbacks):
-    from ibank.notices import subject
+    from notices.outbox import subject
 
     with django_capture_on_commit_callbacks(execute=True):
         for _ in range(6):

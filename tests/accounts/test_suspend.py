@@ -4,7 +4,7 @@ from django.urls import reverse
 from accounts import forms
 from accounts.views import SUSPENDED
 from auditlog.models import AuditEntry
-from ibank.notices import subject
+from notices.outbox import subject
 from tests import helpers
 from tests.conftest import PASSWORD
 from tests.helpers import is_locked

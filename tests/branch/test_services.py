@@ -6,7 +6,7 @@ from accounts.models import Contract
 from auditlog.models import AuditEntry
 from branch import services
 from branch.models import TokenResetRequest
-from ibank.notices import subject
+from notices.outbox import subject
 from otp import services as otp_services
 from otp import totp
 from otp.models import SoftwareToken, TokenBinding

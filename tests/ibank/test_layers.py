@@ -7,7 +7,19 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
-PACKAGES = ["ibank", "auditlog", "accounts", "otp", "ledger", "zengin", "payments", "branch", "mobile", "demo"]
+PACKAGES = [
+    "ibank",
+    "auditlog",
+    "notices",
+    "accounts",
+    "otp",
+    "ledger",
+    "zengin",
+    "payments",
+    "branch",
+    "mobile",
+    "demo",
+]
 
 
 def _lint(cwd: Path) -> subprocess.CompletedProcess:

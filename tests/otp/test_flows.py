@@ -7,7 +7,7 @@ from django.urls import reverse
 from accounts import authorization
 from accounts.models import Contract
 from auditlog.models import AuditEntry
-from ibank.notices import subject
+from notices.outbox import subject
 from otp import flows, services, totp
 from otp import forms as otp_forms
 from otp import messages as otp_messages

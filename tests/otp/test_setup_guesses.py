@@ -3,7 +3,7 @@
 from django.urls import reverse
 
 from auditlog.models import AuditEntry
-from ibank.notices import subject
+from notices.outbox import subject
 from otp import services
 from otp.models import SoftwareToken, TokenBinding
 from otp.services import token_issue

@@ -182,7 +182,7 @@ def test_a_binding_removed_during_the_check_gives_a_message_not_an_error(token_c
 
 
 def test_the_otp_lock_is_emailed_once(token_contract, fake_clock, mailoutbox, django_capture_on_commit_callbacks):
-    from ibank.notices import subject
+    from notices.outbox import subject
 
     binding = TokenBinding.objects.for_verify().get(pk=token_contract.binding.pk)
     with django_capture_on_commit_callbacks(execute=True):

@@ -4,7 +4,7 @@ from django.urls import reverse
 
 from accounts.models import Contract
 from auditlog.models import AuditEntry
-from ibank.notices import subject
+from notices.outbox import subject
 from tests.conftest import TRANSFER_PASSWORD
 from tests.payments.helpers import login, same_bank_data, send
 

@@ -4,7 +4,7 @@ from django.urls import reverse
 
 from accounts.models import Contract
 from auditlog.models import AuditEntry
-from ibank.notices import subject
+from notices.outbox import subject
 from otp import totp
 from payments import services
 from payments.models import Transfer

@@ -8,8 +8,8 @@ from django.urls import reverse
 from accounts import authorization
 from accounts.models import Account, Contract
 from auditlog.models import AuditEntry
-from ibank.notices import subject
 from ledger.models import JournalEntry
+from notices.outbox import subject
 from otp import totp
 from payments import forms, payees, services
 from payments.models import Payee, Transfer

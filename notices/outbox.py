@@ -1,11 +1,11 @@
-"""E-mail notices to the customer (SPEC §8), sent once the transaction commits.
+"""E-mail notices to the customer (SPEC §8): :func:`notify` writes the notice and enqueues its delivery in the
+transaction of the event, so it commits with the money or the lock, or not at all; the task worker sends it
+(notices.delivery). No request waits for the mail server.
 
 They never carry a secret: no password, no code, no key; token IDs are masked.
 """
 
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -44,25 +44,25 @@ def subject(event: str) -> str:
 
 
 def notify(contract, event: str, **context) -> None:
-    """Queue the notice ``event`` to the contract's address, sent after the current transaction commits."""
+    """Write the notice ``event`` to the contract's address of this moment and enqueue its delivery, both in
+    the current transaction (a change of address notifies the old one, then the new one)."""
     if not contract.email:
         return
-    at = clock.now()
-    to = contract.email  # the address now: a change of address notifies the old one, then the new one
+    from .models import Notice
+    from .tasks import deliver
 
-    def send():
-        with translation.override(settings.LANGUAGE_CODE):
-            body = render_to_string(
-                f"emails/{event}.txt",
-                {
-                    "contract": contract,
-                    "at": at,
-                    "BANK_NAME": settings.BANK_NAME,
-                    "HELPDESK_PHONE": settings.BANK_HELPDESK_PHONE,
-                    "HELPDESK_HOURS": settings.BANK_HELPDESK_HOURS,
-                    **context,
-                },
-            )
-            send_mail(subject(event), body, None, [to])
-
-    transaction.on_commit(send)
+    with translation.override(settings.LANGUAGE_CODE):
+        body = render_to_string(
+            f"emails/{event}.txt",
+            {
+                "contract": contract,
+                "at": clock.now(),
+                "BANK_NAME": settings.BANK_NAME,
+                "HELPDESK_PHONE": settings.BANK_HELPDESK_PHONE,
+                "HELPDESK_HOURS": settings.BANK_HELPDESK_HOURS,
+                **context,
+            },
+        )
+        title = subject(event)
+    notice = Notice.objects.create(contract_id=contract.pk, event=event, to=contract.email, subject=title, body=body)
+    deliver.enqueue(str(notice.pk))

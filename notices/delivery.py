@@ -1,0 +1,122 @@
+"""Delivering a notice (the task's work): claim it, send it with a timeout, and on failure retry with backoff
+until the last interval has passed, then mark it 送信失敗 for staff to see and resend (SPEC §8).
+
+At least once: a notice is claimed for a lease; a worker killed while sending leaves it SENDING, and
+:func:`requeue` (run when a worker starts, and every minute from cron) gives it back once the lease is over.
+Retries carry the notice's own Message-ID, so a duplicate after an unknown outcome is recognisable.
+"""
+
+import contextlib
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import F, Q
+
+from auditlog import audit
+from ibank import clock
+
+from .models import Notice
+
+
+def backoff() -> list[int]:
+    """Seconds before each retry (IBANK_NOTICE_RETRY_SECONDS); after the last one the notice is 送信失敗."""
+    return settings.IBANK_NOTICE_RETRY_SECONDS
+
+
+def lease() -> timedelta:
+    """How long a claimed notice is the claiming worker's (IBANK_NOTICE_LEASE_SECONDS, well over one send with
+    its EMAIL_TIMEOUT); after that a worker that died while sending has its notice given to another."""
+    return timedelta(seconds=settings.IBANK_NOTICE_LEASE_SECONDS)
+
+
+def attempt(notice_id: str) -> str:
+    """One delivery attempt of a due notice; returns what happened (``sent``, ``retry``, ``failed``, ``skipped``)."""
+    now = clock.now()
+    claimed = Notice.objects.filter(pk=notice_id, status=Notice.Status.PENDING, next_attempt_at__lte=now).update(
+        status=Notice.Status.SENDING, lease_until=now + lease(), attempts=F("attempts") + 1
+    )
+    if not claimed:  # sent, being sent, not due yet, or gone with a rolled-back transaction
+        return "skipped"
+    notice = Notice.objects.get(pk=notice_id)
+    message = EmailMessage(notice.subject, notice.body, None, [notice.to], headers={"Message-ID": notice.message_id})
+    try:
+        message.send()
+    except Exception as error:
+        return _failed(notice, error)
+    Notice.objects.filter(pk=notice.pk, status=Notice.Status.SENDING).update(
+        status=Notice.Status.SENT, sent_at=clock.now(), lease_until=None, last_error=""
+    )
+    return "sent"
+
+
+def _failed(notice: Notice, error: Exception) -> str:
+    text = f"{type(error).__name__}: {error}"[:300]
+    delays = backoff()
+    if notice.attempts > len(delays):
+        Notice.objects.filter(pk=notice.pk, status=Notice.Status.SENDING).update(
+            status=Notice.Status.FAILED, lease_until=None, last_error=text
+        )
+        audit.record(
+            None,
+            "notice.failed",
+            ok=False,
+            contract=notice.contract,
+            reason="undeliverable",
+            notice=str(notice.pk),
+            event=notice.event,
+            attempts=notice.attempts,
+        )
+        return "failed"
+    at = clock.now() + timedelta(seconds=delays[notice.attempts - 1])
+    Notice.objects.filter(pk=notice.pk, status=Notice.Status.SENDING).update(
+        status=Notice.Status.PENDING, next_attempt_at=at, lease_until=None, last_error=text
+    )
+    schedule(notice.pk, at)
+    return "retry"
+
+
+def schedule(notice_id, at=None) -> None:
+    """Enqueue a delivery attempt (at ``at``); a backend that cannot defer leaves it to :func:`requeue`."""
+    from django_tasks.exceptions import InvalidTaskError
+
+    from .tasks import deliver
+
+    task = deliver if at is None else deliver.using(run_after=at)
+    with contextlib.suppress(InvalidTaskError):
+        task.enqueue(str(notice_id))
+
+
+def requeue() -> int:
+    """Enqueue every notice that is due and every one whose worker's lease ran out (a killed worker)."""
+    now = clock.now()
+    with transaction.atomic():
+        Notice.objects.filter(status=Notice.Status.SENDING, lease_until__lt=now).update(
+            status=Notice.Status.PENDING, lease_until=None
+        )
+        due = list(
+            Notice.objects.filter(Q(status=Notice.Status.PENDING) & Q(next_attempt_at__lte=now)).values_list(
+                "pk", flat=True
+            )
+        )
+        for pk in due:
+            schedule(pk)
+    return len(due)
+
+
+@transaction.atomic
+def resend(*, actor, notices) -> int:
+    """再送 by staff: 送信失敗 notices become due again, each audited."""
+    count = 0
+    for notice in notices:
+        changed = Notice.objects.filter(pk=notice.pk, status=Notice.Status.FAILED).update(
+            status=Notice.Status.PENDING, attempts=0, next_attempt_at=clock.now(), last_error=""
+        )
+        if changed:
+            audit.record(
+                actor, "notice.resend", ok=True, contract=notice.contract, notice=str(notice.pk), event=notice.event
+            )
+            schedule(notice.pk)
+            count += 1
+    return count

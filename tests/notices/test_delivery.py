@@ -1,0 +1,114 @@
+"""Notices on the task worker (issue 16): no request waits for the relay, no notice is lost."""
+
+import socket
+import time
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
+
+from auditlog.models import AuditEntry
+from notices import delivery
+from notices.models import Notice
+from notices.outbox import notify, subject
+from tests.payments.helpers import authorize, confirm, enter, login, same_bank_data
+
+pytestmark = pytest.mark.real_worker
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection(monkeypatch):
+    """db_worker recycles its database connection between tasks; here it shares the test's (and its
+    transaction), which must stay open. The worker is otherwise the real one."""
+    monkeypatch.setattr("django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None)
+
+
+def run_worker():
+    """One worker, in this process, until no task is ready (db_worker --batch)."""
+    call_command("db_worker", batch=True, interval=0, startup_delay=False, verbosity=0)
+
+
+def _transfer(client, contract, stranger):
+    login(client, contract)
+    _response, transfer = enter(client, same_bank_data(contract, stranger, amount=1_000))
+    confirm(client, transfer)
+    return authorize(client, transfer)
+
+
+def test_a_refusing_relay_leaves_the_transfer_done_and_the_notice_arrives_once_it_is_up(
+    client, contract, stranger, smtp_settings, start_smtp, fake_clock
+):
+    response = _transfer(client, contract, stranger)
+    assert response.status_code == 302 and "/transfer/" in response["Location"]  # the result, not an error
+    assert client.get(response["Location"]).status_code == 200
+    notice = Notice.objects.get(event="transfer_done")
+    assert notice.attempts == 0 and notice.status == Notice.Status.PENDING  # the request never tried to send
+    assert DBTaskResult.objects.count() == 1  # enqueued with the transfer, in its transaction
+    run_worker()  # the relay refuses: a retry is scheduled
+    notice.refresh_from_db()
+    assert notice.status == Notice.Status.PENDING and notice.attempts == 1
+    assert "ConnectionRefused" in notice.last_error
+    inbox = start_smtp()
+    fake_clock.advance(delivery.backoff()[0])
+    delivery.requeue()
+    run_worker()
+    notice.refresh_from_db()
+    assert notice.status == Notice.Status.SENT
+    assert len(inbox.messages) == 1
+    assert f"Message-ID: {notice.message_id}" in inbox.messages[0]
+    run_worker()
+    delivery.requeue()
+    run_worker()
+    assert len(inbox.messages) == 1  # delivered once
+
+
+def test_a_silent_relay_holds_no_request_and_the_attempt_ends_at_the_timeout(
+    client, contract, stranger, smtp_settings, smtp_port
+):
+    with socket.socket() as silent:  # accepts connections (the kernel's backlog) and never says a word
+        silent.bind(("127.0.0.1", smtp_port))
+        silent.listen(8)
+        started = time.monotonic()
+        response = _transfer(client, contract, stranger)
+        assert response.status_code == 302 and time.monotonic() - started < 1.5  # never waits for the relay
+        started = time.monotonic()
+        run_worker()
+        assert time.monotonic() - started < smtp_settings.EMAIL_TIMEOUT + 3  # ends at EMAIL_TIMEOUT
+    notice = Notice.objects.get(event="transfer_done")
+    assert notice.status == Notice.Status.PENDING and notice.attempts == 1
+    assert "timed out" in notice.last_error.lower() or "timeout" in notice.last_error.lower()
+
+
+def test_a_transaction_that_rolls_back_enqueues_nothing(contract):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        notify(contract, "ib_suspended")
+        assert Notice.objects.count() == 1 and DBTaskResult.objects.count() == 1
+        raise RuntimeError("the event failed")
+    assert Notice.objects.count() == 0 and DBTaskResult.objects.count() == 0
+
+
+def test_after_the_last_retry_the_notice_is_undeliverable_and_staff_resend_it(
+    contract, smtp_settings, start_smtp, fake_clock, staff_client
+):
+    notify(contract, "ib_suspended")
+    notice = Notice.objects.get()
+    for delay in [*delivery.backoff(), 0]:
+        run_worker()
+        fake_clock.advance(delay)
+        delivery.requeue()
+    notice.refresh_from_db()
+    assert notice.status == Notice.Status.FAILED and notice.attempts == len(delivery.backoff()) + 1
+    assert AuditEntry.objects.filter(action="notice.failed", contract=contract).count() == 1
+    changelist = reverse("admin:notices_notice_changelist")
+    page = staff_client.get(changelist + "?status__exact=failed").content.decode()
+    assert contract.contract_id in page and str(subject("ib_suspended")).split("】")[-1] in page
+    assert "ConnectionRefused" in page and notice.body.splitlines()[0] not in page  # the error, never the body
+    inbox = start_smtp()
+    response = staff_client.post(changelist, {"action": "resend", "_selected_action": [str(notice.pk)]})
+    assert response.status_code == 302
+    assert AuditEntry.objects.filter(action="notice.resend", contract=contract).count() == 1
+    run_worker()
+    notice.refresh_from_db()
+    assert notice.status == Notice.Status.SENT and len(inbox.messages) == 1
