@@ -215,19 +215,25 @@ def count_failure(
             cursor.execute(statement, [*set_params, *where_params, *lock_values, limit])
             row = cursor.fetchone()
         else:  # SQLite serialises writers: the same two writes in one transaction
-            cursor.execute(update, [*set_params, *where_params])
-            row = cursor.fetchone()
-            if row is not None:
-                newly = False
-                if row[0] >= limit:
-                    cursor.execute(f"{insert_head} ON CONFLICT DO NOTHING RETURNING id", lock_values)
-                    newly = cursor.fetchone() is not None
-                row = (row[0], newly)
+            row = _count_in_two(cursor, (update, [*set_params, *where_params]), (insert_head, lock_values), limit)
         if row is not None and row[1] and on_locked is not None:
             on_locked()
     if row is None:
         return Counted(False)
     return Counted(True, row[0], bool(row[1]))
+
+
+def _count_in_two(cursor, update: tuple, insert: tuple, limit: int):
+    """SQLite's form of the counting statement: the count, then the lock at the limit. (failures, newly) or None."""
+    cursor.execute(*update)
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    newly = False
+    if row[0] >= limit:
+        cursor.execute(f"{insert[0]} ON CONFLICT DO NOTHING RETURNING id", insert[1])
+        newly = cursor.fetchone() is not None
+    return (row[0], newly)
 
 
 def accept(
