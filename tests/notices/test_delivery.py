@@ -79,6 +79,10 @@ def test_a_silent_relay_holds_no_request_and_the_attempt_ends_at_the_timeout(
     notice = Notice.objects.get(event="transfer_done")
     assert notice.status == Notice.Status.PENDING and notice.attempts == 1
     assert "timed out" in notice.last_error.lower() or "timeout" in notice.last_error.lower()
+    # and it is retried: the next attempt is scheduled (a task that runs after the first backoff)
+    retry = DBTaskResult.objects.exclude(status="SUCCESSFUL").get()  # the first attempt ran; this one waits
+    assert retry.args_kwargs["args"] == [str(notice.pk)] and retry.run_after > retry.enqueued_at
+    assert notice.next_attempt_at > notice.created_at
 
 
 def test_a_transaction_that_rolls_back_enqueues_nothing(contract):
