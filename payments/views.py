@@ -19,6 +19,7 @@ from accounts.decorators import customer_required
 from accounts.models import Account
 from accounts.steps import CONFIRM_EXPIRED, authorization_step, confirmed_digest
 from ibank import pending
+from zengin import kana
 from zengin.kana import KATAKANA
 from zengin.models import Bank, Branch
 
@@ -263,9 +264,15 @@ def save_payee_view(request, reference):
 
 
 def _name_query(text: str) -> Q:
-    """Match a name typed in kanji, hiragana, katakana (full or half width) or romaji."""
+    """Match a name typed in kanji, hiragana, katakana (full or half width, small kana and ー as people type
+    them) or romaji."""
     text = text.strip()
-    variants = {text, jaconv.hira2kata(jaconv.h2z(text, kana=True)), jaconv.kata2hira(jaconv.h2z(text, kana=True))}
+    variants = {
+        text,
+        jaconv.hira2kata(jaconv.h2z(text, kana=True)),
+        jaconv.kata2hira(jaconv.h2z(text, kana=True)),
+        kana.search_reading(text),  # the master's spelling: small kana large, ー as "-" (しんじゅく → シンジユク)
+    }
     query = Q()
     for variant in variants:
         if variant:

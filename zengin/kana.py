@@ -79,6 +79,17 @@ def to_zengin(text: str) -> str:
     return value
 
 
+def search_reading(text: str) -> str:
+    """A reading as typed (hiragana or katakana, full or half width, small kana, ー) in the form the Zengin
+    master writes readings (full-width katakana, large kana only, ``-`` for a long vowel), as the bank search
+    stores them: しんじゅく, シンジュク and ｼﾝｼﾞｭｸ all become シンジユク."""
+    value = jaconv.hira2kata(jaconv.h2z(text, kana=True))
+    return value.translate(SMALL_TO_LARGE).translate(_LONG_VOWEL)
+
+
+_LONG_VOWEL = str.maketrans({"ー": "-", "－": "-", "ｰ": "-", "‐": "-", "−": "-"})
+
+
 def is_zengin(text: str) -> bool:
     return all(ch in ALLOWED for ch in text)
 

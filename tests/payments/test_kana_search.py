@@ -1,0 +1,77 @@
+"""Bank and branch search by reading as people type it (issue 18): small kana and long vowels fold the way
+the Zengin master writes names (新宿 is シンジユク there; customers type しんじゅく)."""
+
+import jaconv
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from payments.views import _name_query
+from zengin.kana import KATAKANA, search_reading
+from zengin.management.commands.load_zengin import _search_text
+from zengin.models import Bank, Branch
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("しんじゅく", "シンジユク"),
+        ("シンジュク", "シンジユク"),
+        ("ｼﾝｼﾞｭｸ", "シンジユク"),
+        ("きょうと", "キヨウト"),
+        ("ちゅうきん", "チユウキン"),
+        ("センター", "センタ-"),
+        ("がっこう", "ガツコウ"),
+    ],
+)
+def test_a_reading_as_typed_folds_to_the_masters_spelling(typed, stored):
+    assert search_reading(typed) == stored
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "kana", "typed"), [("新宿", "ｼﾝｼﾞﾕｸ", "しんじゅく"), ("京都", "ｷﾖｳﾄ", "きょうと")])
+def test_a_branch_is_found_by_its_reading_as_typed(client, contract, name, kana, typed):
+    from tests.helpers import login
+
+    bank = Bank.objects.create(code="0009", name="三井住友", kana="ﾐﾂｲｽﾐﾄﾓ", initial="ﾐ", search_text="三井住友")
+    Branch.objects.create(
+        bank=bank, code="221", name=name, kana=kana, initial=kana[0], search_text=_search_text(name, kana)
+    )
+    login(client, contract)
+    page = client.get(f"/transfer/banks/{bank.code}/", {"q": typed}).content.decode()
+    assert name in page
+
+
+SMALL = {"ﾔ": "ｬ", "ﾕ": "ｭ", "ﾖ": "ｮ", "ﾂ": "ｯ", "ｱ": "ｧ", "ｲ": "ｨ", "ｳ": "ｩ", "ｴ": "ｪ", "ｵ": "ｫ"}
+
+
+@st.composite
+def reading_and_typed(draw):
+    """A master reading (large half-width kana, dakuten, long vowels as "-") and one way a person types it."""
+    letters = st.sampled_from([*KATAKANA, "ｶﾞ", "ｼﾞ", "ﾊﾟ", "-"])
+    master = "".join(draw(st.lists(letters, min_size=2, max_size=8)))
+    if master.startswith("-"):
+        master = "ｱ" + master
+    typed = "".join(SMALL.get(ch, ch) if draw(st.booleans()) else ch for ch in master)
+    typed = typed.replace("-", draw(st.sampled_from(["ー", "-", "ｰ"])))
+    script = draw(st.sampled_from(["hiragana", "katakana", "half"]))
+    full = jaconv.h2z(typed, kana=True)
+    typed = {"hiragana": jaconv.kata2hira(full), "katakana": full, "half": typed}[script]
+    return master, typed
+
+
+@pytest.mark.django_db
+@settings(max_examples=60, deadline=None)
+@given(reading_and_typed())
+def test_any_reading_the_master_writes_is_found_as_typed(pair):
+    master, typed = pair
+    bank = Bank.objects.get_or_create(code="0010", defaults={"name": "試験", "kana": "ｼｹﾝ", "initial": "ｼ"})[0]
+    branch = Branch.objects.create(
+        bank=bank,
+        code=f"{Branch.objects.count():03d}",
+        name="支店",
+        kana=master,
+        initial="ｱ",
+        search_text=_search_text("支店", master),
+    )
+    assert bank.branches.filter(_name_query(typed), pk=branch.pk).exists(), (master, typed)
