@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from accounts import authorization
 from accounts.admin import AccountInline
 from accounts.locks import open_locks
 from accounts.models import Contract, Lock
@@ -34,7 +35,7 @@ OPERATIONS = [
     ("unlock_ib_suspension", _("IB取引中止を解除する")),
     ("unlock_payeasy", _("収納サービス利用停止を解除する")),
     ("cancel", _("IB解約")),
-    ("change_transaction_method", _("取引認証方式の変更（password / card）")),
+    ("change_transaction_method", _("取引認証方式の変更（資金移動用パスワード／お客様カード）")),
     ("change_email", _("メールアドレスの変更")),
     ("change_daily_transfer_limit", _("振込限度額の変更")),
 ]
@@ -47,6 +48,7 @@ NEEDS_REFERENCE = {
     "change_daily_transfer_limit",
 }
 DONE = _("手続きが完了しました：%(operation)s")
+METHOD_REQUIRED = _("変更後の取引認証方式を選択してください。")
 
 
 class OperationForm(forms.Form):
@@ -55,12 +57,22 @@ class OperationForm(forms.Form):
     reference = forms.CharField(
         label=_("届出書番号"), max_length=40, required=False, help_text=_("書面の届出による手続きでは必須です。")
     )
-    value = forms.CharField(label=_("変更後の内容"), max_length=254, required=False, help_text=_("変更の手続きのみ。"))
+    value = forms.CharField(
+        label=_("変更後の内容"), max_length=254, required=False, help_text=_("メールアドレス・振込限度額の変更のみ。")
+    )
+    method = forms.ChoiceField(
+        label=_("変更後の取引認証方式"),
+        choices=[("", "—"), *Contract.Method.choices],
+        required=False,
+        help_text=_("取引認証方式の変更のみ。"),
+    )
 
     def clean(self):
         data = super().clean()
         if data.get("operation") in NEEDS_REFERENCE and not data.get("reference", "").strip():
             self.add_error("reference", services.REFERENCE_REQUIRED)
+        if data.get("operation") == "change_transaction_method" and not data.get("method"):
+            self.add_error("method", METHOD_REQUIRED)
         return data
 
 
@@ -110,7 +122,8 @@ class ContractAdmin(admin.ModelAdmin):
         "contract_id",
         "name",
         "email",
-        "transaction_method",
+        "authorization_now",
+        "own_method",
         "daily_transfer_limit",
         "token",
         "locks",
@@ -133,6 +146,15 @@ class ContractAdmin(admin.ModelAdmin):
         # A token ID is typed as printed (SMBL…); the binding's name holds it.
         queryset, duplicates = super().get_search_results(request, queryset, search_term)
         return queryset.distinct(), duplicates
+
+    @admin.display(description=_("現在のお取引の認証方法"))
+    def authorization_now(self, contract):
+        """What authorizes this contract's transactions now (the OTP while a token is registered)."""
+        return str(authorization.method_for(contract).label)
+
+    @admin.display(description=_("契約の取引認証方式（トークンのないとき）"))
+    def own_method(self, contract):
+        return contract.get_transaction_method_display()
 
     @admin.display(description=_("トークン"))
     def token(self, contract):
@@ -185,7 +207,7 @@ class ContractAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
-                _run(request, contract, data["operation"], data["reason"], data["reference"])
+                _run(request, contract, data)
             except services.OperationRefused as refused:
                 form.add_error(None, refused.message)
             else:
@@ -202,7 +224,8 @@ class ContractAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/branch/operate.html", context)
 
 
-def _run(request, contract, operation, reason, reference):
+def _run(request, contract, data):
+    operation, reason, reference = data["operation"], data["reason"], data["reference"]
     staff = request.user
     common = {"actor": request.actor, "staff": staff, "contract": contract, "reason": reason}
     if operation == "token_reset_request":
@@ -212,9 +235,8 @@ def _run(request, contract, operation, reason, reference):
     elif operation == "cancel":
         services.contract_cancel(**common, reference=reference)
     elif operation.startswith("change_"):
-        services.contract_change(
-            **common, field=operation.removeprefix("change_"), value=request.POST.get("value", ""), reference=reference
-        )
+        value = data["method"] if operation == "change_transaction_method" else data["value"]
+        services.contract_change(**common, field=operation.removeprefix("change_"), value=value, reference=reference)
     else:
         services.contract_unlock(**common, kind=operation.removeprefix("unlock_"), reference=reference)
 

@@ -167,7 +167,7 @@ def contract_cancel(*, actor, staff, contract: Contract, reason: str, reference:
 # -- contract changes a branch makes on a written form ----------------------------------
 
 NO_CARD = _("お客様カードが発行されていないため、確認用パスワード（お客様カード）方式には変更できません。")
-BAD_METHOD = _("取引認証方式は「password」（資金移動用パスワード）または「card」（お客様カード）で指定してください。")
+BAD_METHOD = _("取引認証方式は資金移動用パスワードまたはお客様カードから選んでください。")
 BAD_EMAIL = _("メールアドレスの形式が正しくありません。")
 BAD_LIMIT = _("振込限度額は1円以上、上限（%(ceiling)s円）以内の半角数字で指定してください。")
 

@@ -224,3 +224,24 @@ def test_every_admin_page_speaks_japanese_and_shows_jst(staff_client, make_contr
     assert f"{local:%Y年%-m月%-d日 %H:%M}" in page  # the field
     changelist = staff_client.get(reverse("admin:auditlog_auditentry_changelist")).content.decode()
     assert f"{local:%Y年%-m月%-d日 %H:%M}" in changelist
+
+
+def test_the_contract_page_shows_the_method_in_use_and_the_contracts_own(staff_client, token_contract):
+    """A token holder's transactions are authorized by the OTP: the page says so, beside the contract's own."""
+    page = staff_client.get(reverse("admin:accounts_contract_change", args=[token_contract.pk])).content.decode()
+    assert "現在のお取引の認証方法" in page and "ワンタイムパスワード" in page
+    assert "契約の取引認証方式（トークンのないとき）" in page and "資金移動用パスワード" in page
+
+
+def test_the_method_change_offers_the_two_methods_by_name(staff_client, make_contract):
+    card = make_contract(method=Contract.Method.CARD)
+    Contract.objects.filter(pk=card.pk).update(transaction_method=Contract.Method.TRANSFER_PASSWORD)
+    url = reverse("admin:branch-operate", args=[card.pk])
+    page = staff_client.get(url).content.decode()
+    assert '<option value="password">資金移動用パスワード</option>' in page
+    assert '<option value="card">お客様カード</option>' in page
+    data = {"operation": "change_transaction_method", "reason": "届出", "reference": "C-9"}
+    response = staff_client.post(url, data)  # nothing chosen: the field says so, nothing changes
+    assert response.status_code == 200 and "変更後の取引認証方式を選択してください。" in response.content.decode()
+    assert staff_client.post(url, {**data, "method": "card"}).status_code == 302
+    assert Contract.objects.get(pk=card.pk).transaction_method == Contract.Method.CARD
