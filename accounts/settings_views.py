@@ -59,17 +59,22 @@ def limit_view(request):
     return render(request, "transfers/limit.html", {"form": form, **_limit_context(contract)})
 
 
+def _pending_value(request, key: str):
+    """The value the first step kept under ``key`` for its authorization, or None (missing or over 5 minutes)."""
+    stored = pending.get(request, key)
+    return stored[0] if stored is not None else None
+
+
 @customer_required
 @sensitive_post_parameters()
 @csrf_protect
 def limit_authorize_view(request):
     """A raise needs the contract's method: with a token the OTP (at once), otherwise from tomorrow."""
     contract = request.contract
-    stored = pending.get(request, LIMIT_KEY)
-    if stored is None:
+    new_limit = _pending_value(request, LIMIT_KEY)
+    if new_limit is None:
         messages.warning(request, LIMIT_EXPIRED)
         return redirect("transfers-limit")
-    new_limit = stored[0]
 
     def done():
         pending.clear(request, LIMIT_KEY)
@@ -126,11 +131,10 @@ def email_view(request):
 @csrf_protect
 def email_authorize_view(request):
     contract = request.contract
-    stored = pending.get(request, EMAIL_KEY)
-    if stored is None:
+    new_email = _pending_value(request, EMAIL_KEY)
+    if new_email is None:
         messages.warning(request, EMAIL_EXPIRED)
         return redirect("transfers-email")
-    new_email = stored[0]
 
     def done():
         pending.clear(request, EMAIL_KEY)
