@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ibank.helpdesk import CONTACT, with_contact
 
-from . import authorization, locks
+from . import authorization, holds, locks
 from .models import Contract, Lock
 
 
@@ -32,13 +32,27 @@ class Action(enum.StrEnum):
     TOKEN_EXCHANGE = "token_exchange"  # noqa: S105
     TOKEN_STOP = "token_stop"  # noqa: S105
     TRANSFER = "transfer"
+    TRANSFER_NEW_PAYEE = "transfer_new_payee"  # to a payee this contract has never paid (payments.payees)
     PAYEASY = "payeasy"
     LIMIT_CHANGE = "limit_change"
+    LIMIT_RAISE = "limit_raise"
     EMAIL_CHANGE = "email_change"
+    LOGIN_NOTICE_OFF = "login_notice_off"  # turning off the notices of logins from known environments
 
 
 #: Actions authorized by the contract's transaction method (SPEC §5).
-TRANSACTIONS = frozenset({Action.TRANSFER, Action.PAYEASY, Action.LIMIT_CHANGE, Action.EMAIL_CHANGE})
+TRANSACTIONS = frozenset(
+    {
+        Action.TRANSFER,
+        Action.TRANSFER_NEW_PAYEE,
+        Action.PAYEASY,
+        Action.LIMIT_CHANGE,
+        Action.LIMIT_RAISE,
+        Action.EMAIL_CHANGE,
+    }
+)
+#: Refused during a hold (accounts.holds): what a relayed login would use to take the money.
+HELD_ACTIONS = frozenset({Action.TRANSFER_NEW_PAYEE, Action.PAYEASY, Action.LOGIN_NOTICE_OFF})
 #: Actions that begin with 契約者ID + ログインパスワード, under the login's lockout.
 PASSWORD_ACTIONS = frozenset(
     {Action.LOGIN, Action.LOGIN_OTP, Action.TOKEN_REGISTER, Action.TOKEN_EXCHANGE, Action.TOKEN_STOP}
@@ -161,4 +175,19 @@ def _transaction_method(contract, action, channel, open_locks):
 def _payeasy_block(contract, action, channel, open_locks):
     if action is Action.PAYEASY and Lock.Kind.PAYEASY in open_locks:
         return Refused(Lock.Kind.PAYEASY, PAYEASY_BLOCKED)
+    return None
+
+
+@rule
+def _holds(contract, action, channel, open_locks):
+    """After a new environment, a change of credentials or the start: no new payee, no Pay-easy, no turning
+    off login notices; after the start, no raise of the limit (accounts.holds)."""
+    if action in HELD_ACTIONS:
+        found = [open_locks[kind] for kind in holds.KINDS if kind in open_locks]
+        if found:
+            lock = max(found, key=lambda lock: lock.until)
+            return Refused(lock.kind, holds.message(lock))
+    if action is Action.LIMIT_RAISE and Lock.Kind.START_HOLD in open_locks:
+        lock = open_locks[Lock.Kind.START_HOLD]
+        return Refused(lock.kind, holds.message(lock, holds.RAISE_HELD))
     return None

@@ -16,8 +16,8 @@ from auditlog import audit
 from ibank import clock
 from notices.outbox import notify
 
-from . import authorization
-from .models import Contract, DailyUsage
+from . import authorization, holds
+from .models import Contract, DailyUsage, Lock
 
 LIMIT_FIELDS = ("daily_transfer_limit", "pending_daily_limit", "pending_daily_limit_from")
 
@@ -48,7 +48,7 @@ def daily_limit(contract: Contract, on: date) -> int:
 
 
 def used_on(contract: Contract, on: date) -> int:
-    return DailyUsage.objects.filter(contract=contract, date=on).values_list("used", flat=True).first() or 0
+    return DailyUsage.objects.filter(contract=contract, date=on, scope="").values_list("used", flat=True).first() or 0
 
 
 def available_today(contract: Contract) -> int:
@@ -111,9 +111,12 @@ def limit_change(*, actor, contract: Contract, new_limit: int, at_once: bool) ->
             pending_daily_limit=new_limit, pending_daily_limit_from=effective
         )
     old = contract.daily_transfer_limit
+    raised = new_limit > contract_limit(contract, today())
     contract.refresh_from_db()
     audit.record(actor, "limit.change", ok=True, contract=contract, old=old, new=new_limit, effective=str(effective))
     notify(contract, "limit_changed", new_limit=new_limit, effective=effective)
+    if raised:
+        holds.begin(contract, Lock.Kind.CHANGE_HOLD, reason="limit_raise", actor=actor)
     return effective
 
 

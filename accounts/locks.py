@@ -52,6 +52,9 @@ register_kind(Lock.Kind.TRANSACTION, _("取引認証停止"), counter=(Contract,
 register_kind(Lock.Kind.TOKEN_SETUP, _("トークン登録停止"), counter=(Contract, "token_setup_failures"))
 register_kind(Lock.Kind.PAYEASY, _("収納サービス利用停止"), counter=(Contract, "payeasy_failures"))
 register_kind(Lock.Kind.IB_SUSPENSION, _("IB取引中止"))
+register_kind(Lock.Kind.ENVIRONMENT_HOLD, _("新しい環境からのログイン後の制限"))
+register_kind(Lock.Kind.CHANGE_HOLD, _("登録内容の変更後の制限"))
+register_kind(Lock.Kind.START_HOLD, _("ご利用開始後の制限"))
 
 
 # -- reading ------------------------------------------------------------------------------
@@ -120,6 +123,17 @@ def set_lock(
             created = cursor.fetchone() is not None
     forget(contract)
     return created
+
+
+def hold(contract: Contract, kind: str, *, until: datetime, reason: str, by: str) -> None:
+    """A lock of ``kind`` in force until at least ``until``: set (a conditional insert) or, when one is in
+    force already, extended (a conditional update that never shortens it)."""
+    with transaction.atomic():
+        if not set_lock(contract, kind, reason=reason, by=by, until=until):
+            Lock.objects.filter(contract_id=contract.pk, kind=kind, lifted_at__isnull=True, until__lt=until).update(
+                until=until, reason=reason[:200]
+            )
+    forget(contract)
 
 
 def lift(contract: Contract, kind: str, *, by: str, reason: str = "") -> bool:

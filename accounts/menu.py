@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from django.shortcuts import render
 
-from . import authorization, gate, services
+from . import authorization, gate, holds, services
 from .decorators import customer_required
 
 _panels: list[Callable] = []
@@ -36,6 +36,7 @@ def menu_view(request):
             "accounts": contract.accounts.customer(),
             **panels,
             "token_lock": "" if answer else answer.kind,
+            "holds": [holds.message(lock) for lock in holds.in_force(contract)],
             "authorization_label": method.label,
             "authorization_locked": not answer,
             "authorization_locked_message": "" if answer else answer.message,

@@ -14,7 +14,7 @@ from auditlog import audit
 from ibank import clock
 from notices.outbox import notify
 
-from . import gate, locks
+from . import environments, gate, holds, locks
 from .models import Contract, Lock, LoginRecord
 
 SESSION_LOGIN_AT = "_ibank_login_at"
@@ -172,18 +172,36 @@ def _refuse_password(actor, action, contract, contract_id):
 
 
 def contract_login(*, request, contract: Contract, channel: str | None = None) -> LoginRecord:
-    """Log the customer in: a new session key, every other session of the contract ended."""
+    """Log the customer in: a new session key, every other session of the contract ended; the environment
+    recognised or made known (its device cookie), the login notified, a new environment held (issue 17)."""
     user = contract.user
     # last_login goes with the nonce (Django's own update_last_login receiver is disconnected: accounts.apps).
     user.rotate_session_nonce(last_login=clock.now())
     login(request, user, backend="accounts.backends.IbankBackend")
-    record = LoginRecord.objects.create(contract=contract, channel=channel or channel_for(request), ip=request.actor.ip)
+    seen = environments.at_login(request, contract)
+    record = LoginRecord.objects.create(
+        contract=contract,
+        channel=channel or channel_for(request),
+        ip=request.actor.ip,
+        browser=seen.environment.browser,
+        new_environment=seen.new,
+    )
     now = clock.epoch()
     request.session[SESSION_LOGIN_AT] = now
     request.session[SESSION_LAST_SEEN] = now
     request.session[SESSION_LOGIN_RECORD] = record.pk
-    audit.record(request.actor, "login", ok=True, contract=contract, channel=record.channel)
+    audit.record(request.actor, "login", ok=True, contract=contract, channel=record.channel, new_environment=seen.new)
+    _after_login(request.actor, contract, record, new=seen.new)
     return record
+
+
+def _after_login(actor, contract: Contract, record: LoginRecord, *, new: bool) -> None:
+    """A new environment is held and always notified; a known one is notified unless turned off."""
+    held_until = None
+    if new and holds.begin(contract, Lock.Kind.ENVIRONMENT_HOLD, reason="new_environment", actor=actor):
+        held_until = locks.open_locks(contract, refresh=True)[Lock.Kind.ENVIRONMENT_HOLD].until
+    if new or contract.notify_known_logins:
+        notify(contract, "login", record=record, new_environment=new, held_until=held_until)
 
 
 def contract_logout(*, request) -> None:
@@ -220,3 +238,4 @@ def email_change(*, actor, contract: Contract, new_email: str) -> None:
         notify(contract, "email_changed", new_email=new_email)  # to the old address, taken now
     contract.email = new_email
     notify(contract, "email_changed", new_email=new_email)
+    holds.begin(contract, Lock.Kind.CHANGE_HOLD, reason="email_change", actor=actor)

@@ -54,6 +54,9 @@ def limit_view(request):
         except limits.LimitRefused as error:
             form.add_error("limit", error.text())
         else:
+            if not (answer := gate.may(contract, gate.Action.LIMIT_RAISE)):
+                form.add_error("limit", answer.message)
+                return render(request, "transfers/limit.html", {"form": form, **_limit_context(contract)})
             pending.put(request, LIMIT_KEY, new_limit)
             return redirect("transfers-limit-authorize")
     return render(request, "transfers/limit.html", {"form": form, **_limit_context(contract)})
@@ -93,7 +96,7 @@ def limit_authorize_view(request):
     return steps.authorization_step(
         request,
         "transfers/limit_authorize.html",
-        action=gate.Action.LIMIT_CHANGE,
+        action=gate.Action.LIMIT_RAISE,
         audit_action="limit.authorize",
         on_success=done,
         context={"new_limit": new_limit},

@@ -21,6 +21,7 @@ from accounts.locks import open_locks
 from accounts.models import Contract, Lock
 from auditlog.models import AuditEntry
 from ibank.admin import admin_site
+from payments import new_payees
 
 from . import services
 from .models import TokenResetRequest
@@ -34,6 +35,9 @@ OPERATIONS = [
     ("unlock_token_setup", _("トークン登録停止を解除する")),
     ("unlock_ib_suspension", _("IB取引中止を解除する")),
     ("unlock_payeasy", _("収納サービス利用停止を解除する")),
+    ("unlock_env_hold", _("新しい環境からのログイン後の制限を解除する")),
+    ("unlock_change_hold", _("登録内容の変更後の制限を解除する")),
+    ("unlock_start_hold", _("ご利用開始後の制限を解除する")),
     ("cancel", _("IB解約")),
     ("change_transaction_method", _("取引認証方式の変更（資金移動用パスワード／お客様カード）")),
     ("change_email", _("メールアドレスの変更")),
@@ -130,6 +134,8 @@ class ContractAdmin(admin.ModelAdmin):
         "cancelled_at",
         "pending_requests",
         "last_logins",
+        "environments",
+        "new_payees",
         "latest_audit",
         "operations",
     ]
@@ -177,6 +183,29 @@ class ContractAdmin(admin.ModelAdmin):
     def last_logins(self, contract):
         local = [timezone.localtime(r.at) for r in contract.logins.all()[:3]]
         return "、".join(f"{at:%Y-%m-%d %H:%M}" for at in local) or "—"
+
+    @admin.display(description=_("ご利用環境"))
+    def environments(self, contract):
+        """The browsers the customer logged in from (never the cookie's id), and the login notice setting."""
+        rows = [
+            f"{e.browser}（{timezone.localtime(e.first_seen):%Y-%m-%d}～{timezone.localtime(e.last_seen):%Y-%m-%d}）"
+            for e in contract.environments.filter(removed_at__isnull=True)[:10]
+        ]
+        setting = _("ご利用環境からのログイン通知：%(state)s") % {
+            "state": _("する") if contract.notify_known_logins else _("しない")
+        }
+        return "、".join([*rows, str(setting)])
+
+    @admin.display(description=_("新しい振込先（1日の上限あり）"))
+    def new_payees(self, contract):
+        """Payees within their first days (payments.new_payees): first paid, and what they received today."""
+        rows = new_payees.capped_payees(contract)
+        return (
+            "、".join(
+                f"{r['label']}（初回 {timezone.localtime(r['first']):%Y-%m-%d}、本日 {r['used']:,}円）" for r in rows
+            )
+            or "—"
+        )
 
     @admin.display(description=_("最近の監査ログ"))
     def latest_audit(self, contract):

@@ -6,7 +6,7 @@ should know. The admin only collects the reason and reference and calls these.
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from accounts import locks
+from accounts import holds, locks
 from accounts.models import Contract, Lock
 from auditlog import audit
 from ibank import clock
@@ -204,6 +204,9 @@ def contract_change(*, actor, staff, contract: Contract, field: str, value: str,
         raise ValueError(field)
     old = getattr(contract, field)
     Contract.objects.filter(pk=contract.pk).update(**{field: new})
+    if field == "email" or (field == "daily_transfer_limit" and new > old):
+        reason = "email_change" if field == "email" else "limit_raise"
+        holds.begin(contract, Lock.Kind.CHANGE_HOLD, reason=reason, actor=actor)
     audit.record(
         actor,
         "contract.change",

@@ -156,6 +156,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "ibank.actor.ActorMiddleware",
+    "accounts.environments.EnvironmentCookieMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.SessionTimeoutMiddleware",
@@ -240,6 +241,21 @@ IBANK_LOGIN_MAX_FAILURES = env_int("IBANK_LOGIN_MAX_FAILURES", 5, minimum=1)
 IBANK_TRANSACTION_MAX_FAILURES = env_int("IBANK_TRANSACTION_MAX_FAILURES", 5, minimum=1)
 # Consecutive wrong Pay-easy number entries that block Pay-easy for the JST day (SPEC §5).
 IBANK_PAYEASY_MAX_FAILURES = env_int("IBANK_PAYEASY_MAX_FAILURES", 10, minimum=1)
+
+# Against real-time phishing (issue 17): holds and caps through the gate (accounts.holds). Seconds / yen / days.
+# After a login from an environment the contract has not used before (no valid device cookie):
+IBANK_NEW_ENVIRONMENT_HOLD = env_int("IBANK_NEW_ENVIRONMENT_HOLD", 24 * 3600, minimum=0)
+# After internet banking starts, a token is registered / exchanged / reset, the e-mail changes, the limit rises:
+IBANK_CREDENTIAL_CHANGE_HOLD = env_int("IBANK_CREDENTIAL_CHANGE_HOLD", 72 * 3600, minimum=0)
+# What a payee this contract has never paid may receive a JST day, for its first days after the first transfer:
+IBANK_NEW_PAYEE_DAILY_CAP = env_int("IBANK_NEW_PAYEE_DAILY_CAP", 100_000, minimum=1)
+IBANK_NEW_PAYEE_DAYS = env_int("IBANK_NEW_PAYEE_DAYS", 7, minimum=0)
+# The limit a new contract starts with (ATM level); it cannot be raised during the hold after the start.
+IBANK_INITIAL_DAILY_LIMIT = env_int("IBANK_INITIAL_DAILY_LIMIT", 500_000, minimum=0)
+# Where customers reach ibank (links in notices, e.g. IB取引中止 in the login notice).
+IBANK_SITE_URL = env_str("IBANK_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The device cookie (ご利用環境): how long a browser stays known without a login.
+IBANK_ENVIRONMENT_COOKIE_AGE = env_int("IBANK_ENVIRONMENT_COOKIE_AGE", 400 * 24 * 3600, minimum=60)
 
 # OTP rules (defaults in otp/conf.py), overridable from the environment.
 for _name, _minimum in [

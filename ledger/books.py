@@ -134,12 +134,16 @@ class Guard:
 
 @dataclass(frozen=True)
 class Usage:
-    """Count ``amount`` toward the contract's use of ``day``, never past ``ceiling`` (decided in Python)."""
+    """Count ``amount`` toward the contract's use of ``day`` in ``scope``, never past ``ceiling`` (decided in
+    Python); ``refused`` names the refusal. Scope "" is the daily limit; others are further caps (a new
+    payee's, payments.payees)."""
 
     contract_id: int
     day: date
     amount: int
     ceiling: int
+    scope: str = ""
+    refused: str = "over_limit"
 
 
 @dataclass
@@ -156,6 +160,8 @@ class Instruction:
     claims: list[Guard] = field(default_factory=list)
     checks: list[Guard] = field(default_factory=list)
     usage: Usage | None = None
+    #: further ceilings counted with the same amount (a new payee's daily cap)
+    caps: list[Usage] = field(default_factory=list)
     #: (model, pk): the row whose ``entry`` points to the new journal entry
     link: tuple[type, int] | None = None
     #: an unsaved accounts.models.AuditEntry; the entry id is added to its detail
@@ -179,8 +185,9 @@ def post(instruction: Instruction) -> int:
             matched = rows.exists() if guard.set is None else rows.update(**guard.set) == 1
             if not matched:
                 raise Refused(guard.refused)
-        if instruction.usage is not None and not _take_usage(instruction.usage):
-            raise Refused("over_limit")
+        for usage in _usages(instruction):
+            if not _take_usage(usage):
+                raise Refused(usage.refused)
         try:
             applied = apply(instruction.lines)
         except InsufficientFunds:
@@ -212,6 +219,10 @@ def _lookups(where: dict) -> dict:
     return {(f"{k}__isnull" if v is None else k): (True if v is None else v) for k, v in where.items()}
 
 
+def _usages(instruction: Instruction) -> list[Usage]:
+    return [u for u in [instruction.usage, *instruction.caps] if u is not None]
+
+
 def _take_usage(usage: Usage) -> bool:
     """The conditional upsert of the day's usage: of racing movements, only those that fit pass."""
     from accounts.models import DailyUsage
@@ -219,13 +230,14 @@ def _take_usage(usage: Usage) -> bool:
     qn = connection.ops.quote_name
     table = qn(DailyUsage._meta.db_table)
     sql = (
-        f"INSERT INTO {table} (contract_id, date, used) SELECT %s, %s, %s WHERE %s <= %s"
-        f" ON CONFLICT (contract_id, date) DO UPDATE SET used = {table}.used + excluded.used"
+        f"INSERT INTO {table} (contract_id, date, scope, used) SELECT %s, %s, %s, %s WHERE %s <= %s"
+        f" ON CONFLICT (contract_id, date, scope) DO UPDATE SET used = {table}.used + excluded.used"
         f" WHERE {table}.used + excluded.used <= %s RETURNING used"
     )
     day = connection.ops.adapt_datefield_value(usage.day)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [usage.contract_id, day, usage.amount, usage.amount, usage.ceiling, usage.ceiling])
+        params = [usage.contract_id, day, usage.scope, usage.amount, usage.amount, usage.ceiling, usage.ceiling]
+        cursor.execute(sql, params)
         return cursor.fetchone() is not None
 
 
@@ -256,7 +268,17 @@ def _post_postgresql(instruction: Instruction) -> int:
     payload = {
         "checks": [_guard_json(g) for g in instruction.checks],
         "claims": [_guard_json(g) for g in instruction.claims],
-        "usage": None,
+        "usages": [
+            {
+                "contract": u.contract_id,
+                "day": u.day.isoformat(),
+                "scope": u.scope,
+                "amount": u.amount,
+                "ceiling": u.ceiling,
+                "refused": u.refused,
+            }
+            for u in _usages(instruction)
+        ],
         "lines": [
             {"account": line.account_id, "amount": line.amount, "memo": line.memo, "counterparty": line.counterparty}
             for line in instruction.lines
@@ -268,14 +290,6 @@ def _post_postgresql(instruction: Instruction) -> int:
             "reverses": instruction.reverses,
         },
     }
-    if instruction.usage is not None:
-        usage = instruction.usage
-        payload["usage"] = {
-            "contract": usage.contract_id,
-            "day": usage.day.isoformat(),
-            "amount": usage.amount,
-            "ceiling": usage.ceiling,
-        }
     if instruction.link is not None:
         model, pk = instruction.link
         payload["link"] = {"table": model._meta.db_table, "id": pk}

@@ -23,6 +23,7 @@ from accounts.forms import ContractAuthForm
 from accounts.models import Account, LoginRecord
 from accounts.steps import CONFIRM_EXPIRED, authorization_step, confirmed_digest
 from ibank import pending
+from payments import new_payees
 from payments import services as transfer_services
 from payments.forms import TransferForm
 from payments.models import Payee, Transfer
@@ -225,7 +226,7 @@ def transfer_authorize_view(request, reference):
     return authorization_step(
         request,
         "mobile/transfer_authorize.html",
-        action=gate.Action.TRANSFER,
+        action=new_payees.action(request.contract, transfer),
         audit_action="transfer.authorize",
         channel=gate.Channel.MOBILE,
         on_success=execute,

@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from ibank import clock
 
 SUBJECTS = {
+    "login": _("ログインのお知らせ"),
+    "login_notice_changed": _("ログイン通知の設定変更のお知らせ"),
     "token_registered": _("ワンタイムパスワード利用登録のお知らせ"),
     "token_exchanged": _("ワンタイムパスワード交換のお知らせ"),
     "token_stopped": _("ワンタイムパスワード利用停止のお知らせ"),
@@ -60,6 +62,7 @@ def notify(contract, event: str, **context) -> None:
                 "BANK_NAME": settings.BANK_NAME,
                 "HELPDESK_PHONE": settings.BANK_HELPDESK_PHONE,
                 "HELPDESK_HOURS": settings.BANK_HELPDESK_HOURS,
+                "SITE_URL": settings.IBANK_SITE_URL,
                 **context,
             },
         )

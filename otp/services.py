@@ -5,7 +5,7 @@ import secrets
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from accounts import gate, locks
+from accounts import gate, holds, locks
 from accounts.models import Contract, Lock
 from auditlog import audit
 from ibank import clock
@@ -269,6 +269,7 @@ def token_register(*, actor, contract: Contract, token_id: str, code: str, login
                 actor, "token.register", ok=True, contract=contract, token_id=token.token_id, login_otp=login_otp
             )
             notify(contract, "token_registered", token_id=mask_token_id(token.token_id), login_otp=login_otp)
+            holds.begin(contract, Lock.Kind.CHANGE_HOLD, reason="token_register", actor=actor)
     except _Rollback as refused:
         raise _refused(actor, "register.otp", contract, token_id, refused) from None
     return binding
@@ -319,6 +320,7 @@ def token_exchange(*, actor, contract: Contract, old_token_pk: int, new_token_id
                 token_id=mask_token_id(new_token.token_id),
                 old_token_id=mask_token_id(old_token.token_id),
             )
+            holds.begin(contract, Lock.Kind.CHANGE_HOLD, reason="token_exchange", actor=actor)
     except _Rollback as refused:
         raise _refused(actor, "exchange.otp", contract, new_token_id, refused) from None
     binding.refresh_from_db()
@@ -360,6 +362,7 @@ def token_reset(*, actor, contract: Contract, reason: str, reference: str) -> st
         actor, "token.reset", ok=True, contract=contract, token_id=token_id, staff_reason=reason, reference=reference
     )
     notify(contract, "token_reset", token_id=mask_token_id(token_id or ""))
+    holds.begin(contract, Lock.Kind.CHANGE_HOLD, reason="token_reset", actor=actor)
     return token_id
 
 

@@ -52,6 +52,9 @@ class Transfer(models.Model):
     )
     amount = models.BigIntegerField(_("振込金額"))
     fee = models.BigIntegerField(_("振込手数料"))
+    # Decided at 入力 (payments.new_payees): the payee is new (never paid, or first paid within its first days),
+    # so the money engine applies the new payee's daily cap at 実行.
+    new_payee = models.BooleanField(_("新しい振込先"), default=False)
     status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     # At 確認: a keyed digest of what was confirmed; execution refuses any difference.
     digest = models.CharField(max_length=64, blank=True, editable=False)

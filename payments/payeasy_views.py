@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from accounts import gate, steps
+from accounts import gate, holds, steps
 from accounts.models import Lock
 from accounts.steps import CONFIRM_EXPIRED, authorization_step, confirmed_digest
 from ibank import pending
@@ -35,8 +35,8 @@ def _refused(request, ui: UI):
     if refused := channel_refused(request, ui):
         return refused
     answer = gate.may(request.contract, gate.Action.PAYEASY, channel=ui.channel)
-    if not answer and answer.kind == Lock.Kind.PAYEASY:
-        return _blocked(request, ui)
+    if not answer and (answer.kind == Lock.Kind.PAYEASY or answer.kind in holds.KINDS):
+        return _blocked(request, ui, answer.message)
     return None
 
 
@@ -46,11 +46,11 @@ def _get_payment(request, reference) -> Payment:
     )
 
 
-def _blocked(request, ui: UI):
+def _blocked(request, ui: UI, message=None):
     return render(
         request,
         ui.template("payeasy_blocked.html"),
-        {"message": payeasy.Blocked.message, "steps": steps.steps(0)},
+        {"message": message or payeasy.Blocked.message, "steps": steps.steps(0)},
     )
 
 

@@ -26,6 +26,7 @@ from ledger.models import JournalEntry, Memo
 from notices.outbox import notify
 from zengin.models import Bank, Branch
 
+from . import new_payees
 from .drafts import (
     AlreadyExecuted,
     TransferError,
@@ -152,22 +153,25 @@ def transfer_prepare(
     try:
         bank, branch, to_account = _payee(bank_code, branch_code, payee_kind, payee_number, from_account)
         fee = fee_for(bank_code=bank_code, amount=amount)
+        values = {
+            "from_account": from_account,
+            **{"bank_code": bank.code, "bank_name": bank.name, "bank_kana": bank.kana},
+            **{"branch_code": branch.code, "branch_name": branch.name, "branch_kana": branch.kana},
+            **{"payee_kind": payee_kind, "payee_number": payee_number, "payee_name": payee_name},
+            **{"to_account": to_account, "amount": amount, "fee": fee},
+        }
+        new_payees.check_hold(contract, Transfer(contract=contract, **values))  # the payee first: held or not
         balance = Account.objects.values_list("balance", flat=True).get(pk=from_account.pk)
         if amount + fee > balance:
             raise InsufficientBalance(available=f"{max(0, balance - fee):,}")
         available = available_today(contract)
         if amount > available:
             raise OverLimit(available=f"{available:,}")
+        values["new_payee"] = new_payees.capped(contract, Transfer(contract=contract, **values))
+        new_payees.check_cap(contract, Transfer(contract=contract, **values))
     except TransferError as error:
         audit.record(actor, "transfer.input", ok=False, contract=contract, reason=error.reason, amount=amount)
         raise
-    values = {
-        "from_account": from_account,
-        **{"bank_code": bank.code, "bank_name": bank.name, "bank_kana": bank.kana},
-        **{"branch_code": branch.code, "branch_name": branch.name, "branch_kana": branch.kana},
-        **{"payee_kind": payee_kind, "payee_number": payee_number, "payee_name": payee_name},
-        **{"to_account": to_account, "amount": amount, "fee": fee},
-    }
     if transfer is not None:
         # A correction: only a transfer not yet executed, and it must be confirmed again.
         changed = Transfer.objects.filter(
@@ -213,6 +217,7 @@ _CLAIM_FIELDS = [
     "to_account_id",
     "amount",
     "fee",
+    "new_payee",
 ]
 
 
@@ -261,6 +266,7 @@ def _instruction(actor, contract: Contract, transfer: Transfer, *, digest: str, 
         checks=_limit_check(contract),
         claims=[confirmed_claim(transfer, contract=contract, digest=digest, fields=_CLAIM_FIELDS, done=done, now=now)],
         usage=daily_usage(contract, transfer.amount),
+        caps=[cap] if (cap := new_payees.cap(contract, transfer)) is not None else [],
         link=(Transfer, transfer.pk),
         audit=audit.entry(
             actor,
@@ -277,7 +283,11 @@ def _instruction(actor, contract: Contract, transfer: Transfer, *, digest: str, 
 
 
 #: books.Refused reasons -> what the customer is told
-_REFUSALS = {"over_limit": OverLimit, "insufficient_funds": InsufficientBalance}
+_REFUSALS = {
+    "over_limit": OverLimit,
+    "insufficient_funds": InsufficientBalance,
+    new_payees.OVER_CAP_REFUSAL: new_payees.NewPayeeCap,
+}
 
 
 def post_deciding_the_limit(contract: Contract, instruction) -> int:
@@ -318,6 +328,8 @@ def refuse_execution(actor, contract: Contract, obj, error_class: type[TransferE
     elif issubclass(error_class, OverLimit):
         on = today()
         error = error_class(available=f"{max(0, daily_limit(contract, on) - used_on(contract, on)):,}")
+    elif issubclass(error_class, new_payees.NewPayeeCap):
+        error = new_payees.over_cap(new_payees.available_today(contract, obj))
     else:
         error = error_class()
     audit.record(actor, action, ok=False, contract=contract, reason=error.reason, reference=obj.reference)

@@ -14,7 +14,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from accounts import gate, steps
+from accounts import steps
 from accounts.decorators import customer_required
 from accounts.models import Account
 from accounts.steps import CONFIRM_EXPIRED, authorization_step, confirmed_digest
@@ -23,7 +23,7 @@ from zengin import kana
 from zengin.kana import KATAKANA
 from zengin.models import Bank, Branch
 
-from . import payees, services
+from . import new_payees, payees, services
 from .forms import BankSearchForm, BranchSearchForm, TransferForm
 from .models import Payee, Transfer
 from .ui import TRANSFER_CONFIRMED_KEY
@@ -195,7 +195,7 @@ def authorize_view(request, reference):
     return authorization_step(
         request,
         "transfers/authorize.html",
-        action=gate.Action.TRANSFER,
+        action=new_payees.action(request.contract, transfer),
         audit_action="transfer.authorize",
         on_success=lambda: _execute(request, transfer, digest),
         on_reused=after_refusal,

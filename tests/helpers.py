@@ -14,15 +14,54 @@ def post_login(client, contract_or_id, password=PASSWORD):
     return client.post(reverse("accounts-login"), {"contract_id": contract_id, "password": password})
 
 
-def login(client, contract, password=PASSWORD):
-    """Log ``contract`` in (or reach its second step); fails the test unless the form was accepted."""
+def environment_cookie(contract) -> str:
+    """The signed device cookie of a browser ``contract`` has used before (a row made a month ago), as its
+    owner's own PC would carry it (accounts.environments)."""
+    import secrets
+    from datetime import timedelta
+
+    from django.core import signing
+
+    from accounts import environments
+    from accounts.models import KnownEnvironment
+    from ibank import clock
+
+    since = clock.now() - timedelta(days=30)
+    known = KnownEnvironment.objects.create(
+        contract=contract, key=secrets.token_hex(16), browser="Chrome（Windows）", first_seen=since, last_seen=since
+    )
+    signer = signing.get_cookie_signer(salt=environments.COOKIE + environments.SALT)
+    return signer.sign(f"{contract.pk}.{known.key}")
+
+
+def known_environment(client, contract):
+    """Make ``client`` a browser ``contract`` has logged in from before (unless it already carries a cookie)."""
+    from accounts import environments
+
+    if environments.COOKIE not in client.cookies:
+        client.cookies[environments.COOKIE] = environment_cookie(contract)
+
+
+def login(client, contract, password=PASSWORD, *, known=True):
+    """Log ``contract`` in (or reach its second step); fails the test unless the form was accepted.
+
+    ``known``: from a browser the customer has used before (their own PC); False: a new environment."""
+    if known and hasattr(contract, "pk"):
+        known_environment(client, contract)
     response = post_login(client, contract, password)
     assert response.status_code == 302, response.content.decode()[:500]
     return response
 
 
-def fill_login(page, contract, password=PASSWORD):
-    """Type 契約者ID and ログインパスワード into the login form on ``page`` (the caller presses the button)."""
+def fill_login(page, contract, password=PASSWORD, *, known=True):
+    """Type 契約者ID and ログインパスワード into the login form on ``page`` (the caller presses the button).
+
+    ``known``: the browser is one the customer has used before (it carries their device cookie)."""
+    if known:
+        from accounts import environments
+
+        cookie = {"name": environments.COOKIE, "value": environment_cookie(contract), "url": page.url}
+        page.context.add_cookies([cookie])
     page.get_by_label("契約者ID（利用者番号）").fill(contract.contract_id)
     page.get_by_label("ログインパスワード").fill(password)
 
@@ -65,3 +104,53 @@ def locked_at(contract, kind):
 
     lock = locks.open_locks(contract, refresh=True).get(kind)
     return lock.set_at if lock is not None else None
+
+
+def paid_before(contract, payee=None, *, bank_code=None, branch_code="001", kind=1, number=None, days_ago=60):
+    """History: ``contract`` paid this payee (another contract's account, or an account at another bank)
+    ``days_ago`` days ago, so it is no longer a new payee (payments.new_payees). The 1 yen moved through the
+    books then is deposited first: the payer's balance is as before."""
+    import secrets
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    from accounts.models import Account
+    from ibank import clock
+    from ledger import books
+    from ledger.models import JournalEntry, Memo
+    from payments.models import Transfer
+    from zengin.models import Bank, Branch
+
+    at = clock.now() - timedelta(days=days_ago)
+    same_bank = payee is not None
+    if same_bank:
+        bank_code, branch_code, kind, number = (
+            settings.IBANK_BANK_CODE,
+            payee.account.branch_code,
+            payee.account.kind,
+            payee.account.number,
+        )
+    bank = Bank.objects.get(code=bank_code)
+    branch = Branch.objects.get(bank=bank, code=branch_code)
+    books.deposit(account=contract.account, amount=1)
+    to = payee.account.pk if same_bank else Account.objects.internal(Account.Purpose.CLEARING_OUT).pk
+    lines = [books.Line(contract.account.pk, -1, Memo.TRANSFER_OUT, "ﾃｽﾄ"), books.Line(to, 1, Memo.TRANSFER_IN, "ﾃｽﾄ")]
+    entry = books.post(books.Instruction(kind=JournalEntry.Kind.TRANSFER, reference="", lines=lines, at=at))
+    return Transfer.objects.create(
+        contract=contract,
+        reference=f"{at:%y%m%d}{secrets.randbelow(10**8):08d}",
+        from_account=contract.account,
+        **{"bank_code": bank.code, "bank_name": bank.name, "bank_kana": bank.kana},
+        **{"branch_code": branch.code, "branch_name": branch.name, "branch_kana": branch.kana},
+        **{"payee_kind": kind, "payee_number": number, "payee_name": "ﾃｽﾄ"},
+        to_account=payee.account if same_bank else None,
+        amount=1,
+        fee=0,
+        status=Transfer.Status.DONE if same_bank else Transfer.Status.ACCEPTED,
+        entry_id=entry,
+        created_at=at,
+        confirmed_at=at,
+        executed_at=at,
+        exported_at=None if same_bank else at,
+    )

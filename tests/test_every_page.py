@@ -105,8 +105,8 @@ def test_every_customer_page_fits_a_phone_and_passes_axe(page, live_server, make
     expect(page.get_by_text("ワンタイムパスワードの利用登録が完了しました。")).to_be_visible()
     walk.check("register: result")
 
-    # -- login, menu, 振込 with the OTP (the ceiling applies from tomorrow: small amounts) --
-    fake_clock.advance(30)
+    # -- login, menu, 振込 with the OTP, three days later (the registration's hold has ended) --
+    fake_clock.advance(settings.IBANK_CREDENTIAL_CHANGE_HOLD + 30)
     page.goto(base + "/login/")
     page.get_by_role("button", name="ログイン", exact=True).click()
     walk.check("login with errors")

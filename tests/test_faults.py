@@ -17,11 +17,13 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import InterfaceError, OperationalError, connection
 
+from accounts import environments
 from otp import totp
 from otp.models import SoftwareToken, TokenBinding
 from otp.services import token_issue
 from payments.models import Transfer
 from tests.conftest import PASSWORD, TRANSFER_PASSWORD
+from tests.helpers import environment_cookie
 from tests.live import Client, flush_redis, gunicorn, server_env, wait_for, worker_pids
 from zengin.models import Bank, Branch
 
@@ -57,10 +59,14 @@ def test_kills_and_terminated_connections_leave_consistent_data(make_contract):
     shown_references, errors, faults = [], [], []
     stop = threading.Event()
 
+    # The payers use their own PCs (browsers known to their contracts): new payees are not held.
+    known = [environment_cookie(payer) for payer in payers]
+
     with gunicorn(env, workers=2) as (port, master):
 
         def transfer_loop(i):
             client = Client(port)
+            client.cookies[environments.COOKIE] = known[i]
             rng = random.Random(i)
             _login(client, payers[i].contract_id)
             while not stop.is_set():

@@ -14,6 +14,7 @@ from .contract import (
     User,
     contract_id_validator,
 )
+from .environments import KnownEnvironment
 from .locks import Lock
 from .staff import StaffDevice
 
@@ -27,6 +28,7 @@ __all__ = [
     "AccountQuerySet",
     "Contract",
     "DailyUsage",
+    "KnownEnvironment",
     "Lock",
     "LoginRecord",
     "StaffDevice",

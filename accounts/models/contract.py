@@ -49,6 +49,13 @@ class User(AbstractUser):
         type(self).objects.filter(pk=self.pk).update(**fields)
 
 
+def initial_daily_limit() -> int:
+    """The limit a new contract starts with: the ATM level (IBANK_INITIAL_DAILY_LIMIT, issue 17)."""
+    from django.conf import settings
+
+    return settings.IBANK_INITIAL_DAILY_LIMIT
+
+
 class Contract(models.Model):
     """An internet-banking contract (IB契約): one customer, their secrets and lock state."""
 
@@ -75,7 +82,7 @@ class Contract(models.Model):
     # statement that counts (accounts.locks.count_failure). The locks themselves are rows, not fields.
     # Wrong codes of a new token at 利用登録 / 交換.
     token_setup_failures = models.PositiveSmallIntegerField(_("トークン登録時のコード連続誤り回数"), default=0)
-    daily_transfer_limit = models.PositiveBigIntegerField(_("1日あたりの振込限度額（円）"), default=500_000)
+    daily_transfer_limit = models.PositiveBigIntegerField(_("1日あたりの振込限度額（円）"), default=initial_daily_limit)
     # A raise authorized without a token takes effect from 0:00 JST the next day (SPEC §5).
     pending_daily_limit = models.PositiveBigIntegerField(_("変更予定の振込限度額（円）"), null=True, blank=True)
     pending_daily_limit_from = models.DateField(_("変更予定日"), null=True, blank=True)
@@ -86,6 +93,8 @@ class Contract(models.Model):
     # IB解約: a state, never a delete; login and every flow are refused, accounts and history stay.
     cancelled_at = models.DateTimeField(_("IB解約日時"), null=True, blank=True)
     created_at = models.DateTimeField(_("作成日時"), default=clock.now, editable=False)
+    # ログイン通知: logins from a known environment are notified unless turned off (a new one always is).
+    notify_known_logins = models.BooleanField(_("ご利用環境からのログインも通知する"), default=True)
 
     class Meta:
         verbose_name = _("IB契約")
@@ -269,6 +278,8 @@ class LoginRecord(models.Model):
     at = models.DateTimeField(_("日時"), default=clock.now, db_index=True)
     channel = models.CharField(_("チャネル"), max_length=12, choices=Channel.choices)
     ip = models.GenericIPAddressField(_("接続元アドレス"), null=True, blank=True)
+    browser = models.CharField(_("ブラウザ・OS"), max_length=80, blank=True)
+    new_environment = models.BooleanField(_("新しい環境"), default=False)
 
     class Meta:
         ordering = ["-at", "-pk"]
@@ -278,18 +289,21 @@ class LoginRecord(models.Model):
 
 
 class DailyUsage(models.Model):
-    """What a contract has transferred on one JST day; raised only by a conditional UPDATE (SPEC §5)."""
+    """What a contract has transferred on one JST day; raised only by a conditional UPDATE (SPEC §5).
+
+    ``scope`` "" is the contract's daily limit; ``payee:…`` a new payee's daily cap (payments.payees)."""
 
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="daily_usage")
     date = models.DateField(_("日付"))
     used = models.BigIntegerField(_("利用額"), default=0)
+    scope = models.CharField(_("対象"), max_length=40, default="", blank=True)
 
     class Meta:
         db_table = "transfers_dailyusage"  # made when this lived in the "transfers" app
         verbose_name = _("振込利用額")
         verbose_name_plural = _("振込利用額")
         constraints = [
-            models.UniqueConstraint(fields=["contract", "date"], name="usage_unique_per_day"),
+            models.UniqueConstraint(fields=["contract", "date", "scope"], name="usage_unique_per_day_scope"),
             models.CheckConstraint(condition=Q(used__gte=0), name="usage_not_negative"),
         ]
 

@@ -27,6 +27,10 @@ class Lock(models.Model):
         PAYEASY = "payeasy", _("収納サービス利用停止")
         IB_SUSPENSION = "ib_suspension", _("IB取引中止")
         LOST = "lost", _("紛失届")
+        # Holds (issue 17): they end by themselves (``until``); new payees and Pay-easy are refused meanwhile.
+        ENVIRONMENT_HOLD = "env_hold", _("新しい環境からのログイン後の制限")
+        CHANGE_HOLD = "change_hold", _("登録内容の変更後の制限")
+        START_HOLD = "start_hold", _("ご利用開始後の制限")
 
     contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="locks", verbose_name=_("IB契約"))
     kind = models.CharField(_("種類"), max_length=16, choices=Kind.choices)

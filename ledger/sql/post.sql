@@ -5,7 +5,7 @@
 --
 -- p = {"checks": [{"table", "id", "where": {column: value}, "refused"}],        -- FOR SHARE, must match
 --      "claims": [{"table", "id", "set": {column: value}, "where": {...}, "refused"}],  -- must change 1 row
---      "usage": {"contract", "day", "amount", "ceiling"} | null,
+--      "usages": [{"contract", "day", "scope", "amount", "ceiling", "refused"}],      -- each under its ceiling
 --      "lines": [{"account", "amount", "memo", "counterparty"}],                   -- balanced, any order
 --      "entry": {"at", "kind", "reference"}, "link": {"table", "id"},
 --      "audit": {column: value}, "audit_columns": [...]}                          -- the entry id is added
@@ -35,16 +35,17 @@ BEGIN
         END IF;
     END LOOP;
 
-    IF jsonb_typeof(p->'usage') = 'object' THEN
-        INSERT INTO transfers_dailyusage AS u (contract_id, date, used)
-        SELECT (p#>>'{usage,contract}')::bigint, (p#>>'{usage,day}')::date, (p#>>'{usage,amount}')::bigint
-         WHERE (p#>>'{usage,amount}')::bigint <= (p#>>'{usage,ceiling}')::bigint
-        ON CONFLICT (contract_id, date) DO UPDATE SET used = u.used + excluded.used
-         WHERE u.used + excluded.used <= (p#>>'{usage,ceiling}')::bigint;
+    -- Each ceiling in order (the daily limit, then any cap): of racing movements only those that fit pass.
+    FOR g IN SELECT * FROM jsonb_array_elements(coalesce(p->'usages', '[]')) LOOP
+        INSERT INTO transfers_dailyusage AS u (contract_id, date, scope, used)
+        SELECT (g->>'contract')::bigint, (g->>'day')::date, g->>'scope', (g->>'amount')::bigint
+         WHERE (g->>'amount')::bigint <= (g->>'ceiling')::bigint
+        ON CONFLICT (contract_id, date, scope) DO UPDATE SET used = u.used + excluded.used
+         WHERE u.used + excluded.used <= (g->>'ceiling')::bigint;
         IF NOT FOUND THEN
-            RAISE EXCEPTION 'over the ceiling' USING ERRCODE = 'IB003', DETAIL = 'over_limit';
+            RAISE EXCEPTION 'over the ceiling' USING ERRCODE = 'IB003', DETAIL = g->>'refused';
         END IF;
-    END IF;
+    END LOOP;
 
     INSERT INTO transfers_journalentry (at, kind, reference, reverses_id)
     VALUES ((p#>>'{entry,at}')::timestamptz, p#>>'{entry,kind}', p#>>'{entry,reference}',

@@ -1,15 +1,19 @@
 """The gate as a table: every action × every lock kind × channel, for a contract with and without a token."""
 
+from datetime import timedelta
+
 import pytest
 
 from accounts import gate
 from accounts.models import Contract, Lock
+from ibank import clock
 from tests.helpers import set_lock
 
 A = gate.Action
 PASSWORD = {A.LOGIN, A.LOGIN_OTP, A.TOKEN_REGISTER, A.TOKEN_EXCHANGE, A.TOKEN_STOP}
 TOKEN_CODE = {A.LOGIN_OTP, A.TOKEN_EXCHANGE, A.TOKEN_STOP}
-TRANSACTIONS = {A.TRANSFER, A.PAYEASY, A.LIMIT_CHANGE, A.EMAIL_CHANGE}
+TRANSACTIONS = {A.TRANSFER, A.TRANSFER_NEW_PAYEE, A.PAYEASY, A.LIMIT_CHANGE, A.LIMIT_RAISE, A.EMAIL_CHANGE}
+HELD = {A.TRANSFER_NEW_PAYEE, A.PAYEASY, A.LOGIN_NOTICE_OFF}  # what a hold refuses (accounts.holds)
 EVERYTHING = set(A)
 
 #: lock kind -> the actions it refuses, without a token (transactions by 資金移動用パスワード) and with one (OTP)
@@ -23,7 +27,11 @@ REFUSES = {
     Lock.Kind.PAYEASY: ({A.PAYEASY}, {A.PAYEASY}),
     Lock.Kind.IB_SUSPENSION: (EVERYTHING, EVERYTHING),
     "cancelled": (EVERYTHING, EVERYTHING),
+    Lock.Kind.ENVIRONMENT_HOLD: (HELD, HELD),
+    Lock.Kind.CHANGE_HOLD: (HELD, HELD),
+    Lock.Kind.START_HOLD: (HELD | {A.LIMIT_RAISE}, HELD | {A.LIMIT_RAISE}),
 }
+HOLDS = {Lock.Kind.ENVIRONMENT_HOLD, Lock.Kind.CHANGE_HOLD, Lock.Kind.START_HOLD}
 
 
 def expected(kind, action, channel, has_token):
@@ -44,9 +52,9 @@ def test_every_action_lock_and_channel(kind, has_token, channel, make_contract, 
     if has_token:
         make_token(contract, login_otp=True, bound_days_ago=1)
     if kind == "cancelled":
-        from ibank import clock
-
         Contract.objects.filter(pk=contract.pk).update(cancelled_at=clock.now())
+    elif kind in HOLDS:
+        set_lock(contract, kind, until=clock.now() + timedelta(hours=1))
     elif kind is not None:
         set_lock(contract, kind)
     contract = Contract.objects.select_related("user").get(pk=contract.pk)
@@ -63,7 +71,7 @@ def test_a_refusal_names_whom_to_call(make_contract):
 
     contract = make_contract()
     for kind in [k for k in REFUSES if k not in (None, "cancelled")]:
-        set_lock(contract, kind)
+        set_lock(contract, kind, until=clock.now() + timedelta(hours=1) if kind in HOLDS else None)
     for action in gate.Action:
         answer = gate.may(contract, action)
         assert not answer and settings.BANK_HELPDESK_PHONE in str(answer.message)

@@ -11,7 +11,7 @@ from payments import payeasy
 from payments.models import Payment, Transfer
 from payments.services import today
 from tests.conftest import CARD, PASSWORD, TRANSFER_PASSWORD
-from tests.helpers import is_locked, set_lock
+from tests.helpers import is_locked, known_environment, set_lock
 from tests.payments.conftest import zengin_master  # noqa: F401 (the payee's bank)
 from tests.payments.helpers import login as browser_login
 
@@ -20,6 +20,8 @@ MENU = reverse("mobile-menu")
 
 
 def mobile_login(client, contract, password=PASSWORD):
+    """From the customer's own phone (a browser the contract has used before)."""
+    known_environment(client, contract)
     return client.post(LOGIN, {"contract_id": contract.contract_id, "password": password})
 
 

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
+from accounts.models import Contract
 from auditlog.models import AuditEntry
 from notices import delivery
 from notices.models import Notice
@@ -31,6 +32,8 @@ def run_worker():
 
 
 def _transfer(client, contract, stranger):
+    # The customer turned off notices of logins from their own browser: the transfer's notice is the only one.
+    Contract.objects.filter(pk=contract.pk).update(notify_known_logins=False)
     login(client, contract)
     _response, transfer = enter(client, same_bank_data(contract, stranger, amount=1_000))
     confirm(client, transfer)

@@ -63,3 +63,22 @@ def send(client, data, **answer):
     response = authorize(client, transfer, **answer)
     transfer.refresh_from_db()
     return response, transfer
+
+
+def confirmed_other_bank(contract, amount):
+    """A transfer to the other bank's payee of :func:`other_bank_data` through the services, up to 確認:
+    (transfer, the digest 確認 kept)."""
+    from payments import services
+
+    transfer = services.transfer_prepare(
+        actor=None,
+        contract=contract,
+        from_account=contract.account,
+        bank_code="0005",
+        branch_code="001",
+        payee_kind=1,
+        payee_number="7654321",
+        payee_name="ﾔﾏﾀﾞ ﾊﾅｺ",
+        amount=amount,
+    )
+    return transfer, services.transfer_confirm(actor=None, contract=contract, transfer=transfer)

@@ -32,3 +32,17 @@ def test_demo_data_seeds_billers_of_both_kinds_with_unpaid_bills_and_prints_them
     assert "収納サービス" in out
     taro = Contract.objects.get(contract_id="1000000001")
     assert taro.payees.get().number == "2345678"  # for /m/, which pays registered payees only
+
+
+def test_demo_customers_are_of_long_standing_and_taro_paid_hanako_before(db):
+    """Demo data gives history (never turns a rule off): no start hold, and 佐藤 花子 is a payee paid before."""
+    from accounts.models import Lock
+    from payments.models import Transfer
+
+    call_command("demo_data", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("demo_data", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert not Lock.objects.filter(kind=Lock.Kind.START_HOLD).exists()
+    taro = Contract.objects.get(contract_id="1000000001")
+    paid = Transfer.objects.get(contract=taro, status=Transfer.Status.DONE)
+    assert paid.payee_number == "2345678" and paid.entry_id is not None
+    call_command("check_ledger", stdout=open("/dev/null", "w"))  # noqa: SIM115

@@ -6,6 +6,7 @@ from accounts.models import Contract
 from auditlog.models import AuditEntry
 from notices.outbox import subject
 from tests.conftest import TRANSFER_PASSWORD
+from tests.helpers import paid_before
 from tests.payments.helpers import login, same_bank_data, send
 
 EMAIL = reverse("transfers-email")
@@ -40,6 +41,7 @@ def test_the_change_needs_authorization_and_tells_both_addresses(
     # Every notice from now on goes to the new address.
     mailoutbox.clear()
     payee = make_contract()
+    paid_before(contract, payee)  # a payee paid before: the change's hold refuses new payees only
     with django_capture_on_commit_callbacks(execute=True):
         send(client, same_bank_data(contract, payee, amount=100))
     assert [m.to for m in mailoutbox] == [["new.taro@example.jp"]]

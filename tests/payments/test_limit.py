@@ -9,6 +9,7 @@ from otp import totp
 from payments import services
 from payments.models import Transfer
 from tests.conftest import TRANSFER_PASSWORD
+from tests.helpers import paid_before
 from tests.payments.helpers import enter, login, same_bank_data, send
 
 LIMIT = reverse("transfers-limit")
@@ -68,6 +69,7 @@ def test_a_pending_raise_can_be_cancelled(client, contract, fake_clock):
 def test_a_pending_raise_is_enforced_by_the_transfer_itself(client, contract, make_contract, fake_clock):
     rich = make_contract(balance=1_000_000, daily_transfer_limit=100_000)
     payee = make_contract()
+    paid_before(rich, payee)  # a payee paid before: the raise's hold refuses new payees only
     login(client, rich)
     client.post(LIMIT, {"limit": "180000"})
     client.post(AUTHORIZE, {"transfer_password": TRANSFER_PASSWORD})

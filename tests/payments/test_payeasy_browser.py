@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from accounts.models import Account
 from otp import totp
 from payments.models import Bill, Payment
-from tests.conftest import PASSWORD
+from tests.helpers import fill_login
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -17,8 +17,7 @@ def test_a_bill_paid_with_the_otp(page, live_server, make_contract, make_token, 
     customer = make_contract(balance=200_000)
     _binding, key = make_token(customer, login_otp=False, bound_days_ago=1)
     page.goto(live_server.url + "/login/")
-    page.get_by_label("契約者ID（利用者番号）").fill(customer.contract_id)
-    page.get_by_label("ログインパスワード").fill(PASSWORD)
+    fill_login(page, customer)
     page.get_by_role("button", name="ログイン", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("メニュー")
 

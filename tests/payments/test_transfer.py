@@ -15,7 +15,7 @@ from payments import forms, payees, services
 from payments.models import Payee, Transfer
 from payments.views import NOT_CONFIRMED
 from tests.conftest import CARD, TRANSFER_PASSWORD
-from tests.helpers import is_locked
+from tests.helpers import is_locked, paid_before
 from tests.payments.helpers import (
     NEW,
     authorize,
@@ -154,6 +154,7 @@ def test_amount_over_the_balance_is_refused(client, contract):
 
 def test_over_the_daily_limit_names_what_is_left(client, make_contract, payee):
     rich = make_contract(balance=1_000_000)
+    paid_before(rich, payee)  # not a new payee: the daily limit, not the new payee's cap, is what binds
     login(client, rich)
     # No token: the ceiling is 200,000 yen a day.
     send(client, same_bank_data(rich, payee, amount=150_000))
@@ -434,6 +435,7 @@ def test_execution_computes_the_ceiling_itself(make_contract, make_token, payee)
 
     rich = make_contract(balance=2_000_000, daily_transfer_limit=10_000_000)
     binding, _key = make_token(rich, bound_days_ago=1)
+    paid_before(rich, payee)  # not a new payee: the daily limit, not the new payee's cap, is what binds
 
     def confirmed(amount):
         transfer = services.transfer_prepare(

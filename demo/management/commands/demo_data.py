@@ -10,9 +10,10 @@ from accounts import locks
 from accounts.models import CARD_COLUMNS, CARD_ROWS, Account, Contract, Lock, StaffDevice, User
 from ibank import clock
 from ledger import books
+from ledger.models import JournalEntry, Memo
 from otp.models import PREFIXES, SoftwareToken, TokenBinding, TokenType
 from otp.tokenid import make as make_token_id
-from payments.models import Bill, Biller, Payee
+from payments.models import Bill, Biller, Payee, Transfer
 
 DEMO_PASSWORD = "demo1234"
 DEMO_CONTRACTS = [
@@ -120,7 +121,13 @@ class Command(BaseCommand):
         user.save()
         contract, _ = Contract.objects.get_or_create(
             contract_id=spec["contract_id"],
-            defaults={"user": user, "name": spec["name"], "transaction_method": spec["method"]},
+            # Customers of long standing: internet banking started two years ago (no start hold).
+            defaults={
+                "user": user,
+                "name": spec["name"],
+                "transaction_method": spec["method"],
+                "created_at": clock.now() - timedelta(days=730),
+            },
         )
         contract.name = spec["name"]
         contract.email = spec["email"]
@@ -180,9 +187,11 @@ class Command(BaseCommand):
         self.stdout.write(f"    add to an authenticator app: {token.provisioning_uri(settings.OTP_TOTP_ISSUER)}")
 
     def _payees(self):
-        """山田 太郎 has 佐藤 花子 registered as a payee (so /m/, which only pays registered payees, can be tried)."""
+        """山田 太郎 has 佐藤 花子 registered as a payee (so /m/, which only pays registered payees, can be tried),
+        and paid her two months ago: she is a payee paid before, not held after a new environment."""
         taro = Contract.objects.get(contract_id="1000000001")
         hanako = Account.objects.get(branch_code="012", kind=Account.Kind.ORDINARY, number="2345678")
+        self._paid_before(taro, hanako, amount=5_000)
         Payee.objects.get_or_create(
             contract=taro,
             bank_code=settings.IBANK_BANK_CODE,
@@ -194,6 +203,36 @@ class Command(BaseCommand):
                 "branch_name": hanako.branch_name,
                 "name": hanako.holder_kana,
             },
+        )
+
+    def _paid_before(self, contract, to, *, amount):
+        """A same-bank transfer executed two months ago through the books (once)."""
+        key = {"bank_code": settings.IBANK_BANK_CODE, "branch_code": to.branch_code, "payee_number": to.number}
+        if Transfer.objects.filter(contract=contract, status=Transfer.Status.DONE, **key).exists():
+            return
+        at = clock.now() - timedelta(days=60)
+        sender = contract.accounts.customer().first()
+        lines = [
+            books.Line(sender.pk, -amount, Memo.TRANSFER_OUT, to.holder_kana),
+            books.Line(to.pk, amount, Memo.TRANSFER_IN, sender.holder_kana),
+        ]
+        reference = f"{at:%y%m%d}{contract.pk:08d}"
+        entry = books.post(books.Instruction(kind=JournalEntry.Kind.TRANSFER, reference=reference, lines=lines, at=at))
+        Transfer.objects.create(
+            contract=contract,
+            reference=reference,
+            from_account=sender,
+            **{"bank_name": settings.BANK_NAME, "bank_kana": settings.IBANK_BANK_KANA},
+            **{"branch_name": to.branch_name, "branch_kana": "", "payee_kind": to.kind, "payee_name": to.holder_kana},
+            **key,
+            to_account=to,
+            amount=amount,
+            fee=0,
+            status=Transfer.Status.DONE,
+            entry_id=entry,
+            created_at=at,
+            confirmed_at=at,
+            executed_at=at,
         )
 
     def _billers(self):

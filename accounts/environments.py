@@ -1,0 +1,166 @@
+"""Known environments (ご利用環境, issue 17): a long-lived, signed, HttpOnly device cookie bound to the contract.
+
+The cookie holds up to :data:`PER_BROWSER` ``contract pk.random id`` pairs (a browser a family shares stays
+known to each contract), signed with a timestamp (``IBANK_ENVIRONMENT_COOKIE_AGE``). A login is from a
+*known* environment only when the cookie's signature is good, it is not older than that age, it names
+this contract, and the contract's row for that id exists and was not removed; anything else — no cookie,
+a tampered or expired one, one copied from another contract's browser — is a *new* environment.
+
+The cookie is written on the login's response by :class:`EnvironmentCookieMiddleware`.
+"""
+
+import re
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from auditlog import audit
+from ibank import clock
+
+from .models import Contract, KnownEnvironment
+
+COOKIE = "ibank_env"
+SALT = "ibank.environment"
+PER_BROWSER = 5
+_TO_SET = "_ibank_environment_cookie"
+
+
+@dataclass(frozen=True)
+class Seen:
+    environment: KnownEnvironment
+    new: bool
+
+
+def _pairs(request) -> list[tuple[int, str]]:
+    try:
+        value = request.get_signed_cookie(COOKIE, salt=SALT, max_age=settings.IBANK_ENVIRONMENT_COOKIE_AGE)
+    except (KeyError, signing.BadSignature):  # none, tampered, or expired (SignatureExpired)
+        return []
+    pairs = []
+    for item in value.split(",")[:PER_BROWSER]:
+        pk, _dot, key = item.partition(".")
+        if pk.isdigit() and re.fullmatch(r"[0-9a-f]{32}", key):
+            pairs.append((int(pk), key))
+    return pairs
+
+
+def recognised(request, contract: Contract) -> KnownEnvironment | None:
+    """The contract's known environment this browser's cookie names, or None (a new environment)."""
+    keys = [key for pk, key in _pairs(request) if pk == contract.pk]
+    if not keys:
+        return None
+    return KnownEnvironment.objects.filter(contract=contract, key=keys[0], removed_at__isnull=True).first()
+
+
+def at_login(request, contract: Contract) -> Seen:
+    """Recognise this browser for ``contract`` (last seen now) or make it known (a new row and cookie)."""
+    now = clock.now()
+    known = recognised(request, contract)
+    if known is not None:
+        KnownEnvironment.objects.filter(pk=known.pk).update(last_seen=now)
+        known.last_seen = now
+        seen = Seen(known, new=False)
+    else:
+        known = KnownEnvironment.objects.create(
+            contract=contract, key=secrets.token_hex(16), browser=describe(request), first_seen=now, last_seen=now
+        )
+        seen = Seen(known, new=True)
+    others = [(pk, key) for pk, key in _pairs(request) if pk != contract.pk]
+    pairs = [(contract.pk, known.key), *others][:PER_BROWSER]
+    setattr(request, _TO_SET, ",".join(f"{pk}.{key}" for pk, key in pairs))
+    return seen
+
+
+def listed(contract: Contract) -> list[KnownEnvironment]:
+    return list(KnownEnvironment.objects.filter(contract=contract, removed_at__isnull=True))
+
+
+def remove(*, actor, contract: Contract, pk: int) -> bool:
+    """ご利用環境の削除: the browser is no longer known (its next login is a new environment)."""
+    removed = KnownEnvironment.objects.filter(contract=contract, pk=pk, removed_at__isnull=True).update(
+        removed_at=clock.now()
+    )
+    if removed:
+        audit.record(actor, "environment.remove", ok=True, contract=contract, environment=pk)
+    return bool(removed)
+
+
+def set_login_notices(*, actor, contract: Contract, on: bool) -> bool:
+    """ログイン通知 for known environments on or off (a new environment is always notified). Turning them off
+    is refused during a hold (a relayed login must not silence the next one); the change is audited and
+    notified. Returns False when the gate refused."""
+    from notices.outbox import notify
+
+    from . import gate
+
+    if not on and not gate.may(contract, gate.Action.LOGIN_NOTICE_OFF):
+        return False
+    with transaction.atomic():
+        changed = Contract.objects.filter(pk=contract.pk).exclude(notify_known_logins=on).update(notify_known_logins=on)
+        contract.notify_known_logins = on
+        if changed:
+            audit.record(actor, "login_notice.change", ok=True, contract=contract, on=on)
+            notify(contract, "login_notice_changed", on=on)
+    return True
+
+
+class EnvironmentCookieMiddleware:
+    """Writes the device cookie a login decided on (:func:`at_login`) on that login's response."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        value = getattr(request, _TO_SET, None)
+        if value is not None:
+            response.set_signed_cookie(
+                COOKIE,
+                value,
+                salt=SALT,
+                max_age=settings.IBANK_ENVIRONMENT_COOKIE_AGE,
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=True,
+                samesite="Lax",
+            )
+        return response
+
+
+# -- what a customer reads: the browser family and the OS, from the User-Agent --------------------------
+
+_BROWSERS = [
+    ("Edge", r"Edg(?:e|A|iOS)?/"),
+    ("Opera", r"OPR/|Opera"),
+    ("Samsung Internet", r"SamsungBrowser/"),
+    ("Firefox", r"Firefox/|FxiOS/"),
+    ("Chrome", r"Chrome/|CriOS/|Chromium/"),
+    ("Safari", r"Safari/"),
+]
+_SYSTEMS = [
+    ("iOS", r"iPhone|iPad|iPod"),
+    ("Android", r"Android"),
+    ("Windows", r"Windows"),
+    ("macOS", r"Macintosh|Mac OS X"),
+    ("ChromeOS", r"CrOS"),
+    ("Linux", r"Linux|X11"),
+]
+FEATURE_PHONE = _("携帯電話")
+UNKNOWN = _("不明なブラウザ")
+
+
+def describe(request) -> str:
+    """ "Chrome（Windows）", "Safari（iOS）"…; never the raw User-Agent (it is the customer's to read)."""
+    agent = request.META.get("HTTP_USER_AGENT", "")
+    if re.search(r"DoCoMo|KDDI|SoftBank|Vodafone|UP\.Browser", agent):
+        return str(FEATURE_PHONE)
+    browser = next((name for name, pattern in _BROWSERS if re.search(pattern, agent)), None)
+    system = next((name for name, pattern in _SYSTEMS if re.search(pattern, agent)), None)
+    if browser is None and system is None:
+        return str(UNKNOWN)
+    if browser is None:
+        return f"{UNKNOWN}（{system}）"
+    return f"{browser}（{system}）" if system else browser

@@ -1,0 +1,103 @@
+"""The device cookie and ご利用環境 (issue 17): only an untampered, unexpired cookie of this contract, whose row
+was not removed, makes a login *known*; anything else is a new environment (held and always notified)."""
+
+import time
+
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+
+from accounts import environments
+from accounts.models import Contract, KnownEnvironment, Lock, LoginRecord
+from auditlog.models import AuditEntry
+from notices.models import Notice
+from tests.helpers import environment_cookie, is_locked, post_login
+
+CHROME_MAC = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/537.36 Chrome/126.0 Safari/537.36"
+
+
+def _login_is_new(client, contract) -> bool:
+    assert post_login(client, contract)["Location"] == reverse("accounts-menu")
+    return LoginRecord.objects.filter(contract=contract).latest("at", "pk").new_environment
+
+
+def test_the_first_login_is_new_and_makes_the_browser_known(contract):
+    client = Client(HTTP_USER_AGENT=CHROME_MAC)
+    assert _login_is_new(client, contract)
+    cookie = client.cookies[environments.COOKIE]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax" and int(cookie["max-age"]) > 300 * 86400
+    assert KnownEnvironment.objects.get(contract=contract).browser == "Chrome（macOS）"
+    assert is_locked(contract, Lock.Kind.ENVIRONMENT_HOLD)
+    client.post(reverse("accounts-logout"))
+    assert not _login_is_new(client, contract)  # the same browser, next time
+
+
+def test_a_tampered_cookie_is_a_new_environment(client, contract):
+    value = environment_cookie(contract)
+    pk_key, _sep, signature = value.partition(":")
+    client.cookies[environments.COOKIE] = pk_key[:-1] + ("0" if pk_key[-1] != "0" else "1") + ":" + signature
+    assert _login_is_new(client, contract)
+
+
+def test_a_cookie_copied_to_another_contract_is_a_new_environment(client, contract, stranger):
+    client.cookies[environments.COOKIE] = environment_cookie(stranger)
+    assert _login_is_new(client, contract)
+    # The other contract stays known in this browser (a family's shared PC keeps each one's cookie).
+    client.post(reverse("accounts-logout"))
+    assert not _login_is_new(client, stranger)
+
+
+def test_an_expired_cookie_is_a_new_environment(client, contract, monkeypatch):
+    from types import SimpleNamespace
+
+    from django.core import signing
+
+    client.cookies[environments.COOKIE] = environment_cookie(contract)
+    later = time.time() + settings.IBANK_ENVIRONMENT_COOKIE_AGE + 1  # the signature's clock, past the cookie's age
+    monkeypatch.setattr(signing, "time", SimpleNamespace(time=lambda: later))
+    assert _login_is_new(client, contract)
+
+
+def test_a_removed_environment_is_new_again(client, contract):
+    client.cookies[environments.COOKIE] = environment_cookie(contract)
+    assert not _login_is_new(client, contract)
+    page = client.get(reverse("accounts-environments"))
+    known = KnownEnvironment.objects.get(contract=contract)
+    assert "Chrome（Windows）" in page.content.decode() and "現在ご利用中の環境" in page.content.decode()
+    response = client.post(reverse("accounts-environment-remove", args=[known.pk]))
+    assert response["Location"] == reverse("accounts-environments")
+    assert AuditEntry.objects.filter(action="environment.remove", contract=contract).exists()
+    client.post(reverse("accounts-logout"))
+    assert _login_is_new(client, contract)  # the cookie names a removed environment
+
+
+def test_another_contracts_environment_cannot_be_removed(client, contract, stranger):
+    theirs = KnownEnvironment.objects.create(contract=stranger, key="f" * 32, browser="Safari（iOS）")
+    client.cookies[environments.COOKIE] = environment_cookie(contract)
+    post_login(client, contract)
+    client.post(reverse("accounts-environment-remove", args=[theirs.pk]))
+    theirs.refresh_from_db()
+    assert theirs.removed_at is None
+
+
+def test_turning_off_known_login_notices_is_refused_during_a_hold_and_told(client, contract, fake_clock):
+    post_login(client, contract)  # a new environment: held
+    response = client.post(reverse("accounts-login-notices"), {}, follow=True)
+    assert "新しいご利用環境（ブラウザ）からのログインの後" in response.content.decode()
+    assert Contract.objects.get(pk=contract.pk).notify_known_logins
+    fake_clock.advance(settings.IBANK_NEW_ENVIRONMENT_HOLD)
+    client.post(reverse("accounts-logout"))
+    post_login(client, contract)  # the same browser, now known: no new hold
+    response = client.post(reverse("accounts-login-notices"), {}, follow=True)
+    assert "ご利用環境からのログインはお知らせしません" in response.content.decode()
+    assert not Contract.objects.get(pk=contract.pk).notify_known_logins
+    assert AuditEntry.objects.filter(action="login_notice.change", contract=contract).exists()
+    assert Notice.objects.filter(contract_id=contract.pk, event="login_notice_changed").count() == 1
+    client.post(reverse("accounts-login-notices"), {"notify_known_logins": "on"})
+    assert Contract.objects.get(pk=contract.pk).notify_known_logins
+
+
+def test_the_menu_shows_the_hold_in_force(client, contract):
+    post_login(client, contract)
+    menu = client.get(reverse("accounts-menu")).content.decode()
+    assert "お取引の制限" in menu and "はじめてのお振込先" in menu
