@@ -4,6 +4,8 @@ what 確認 kept in the session, and the authorization by the contract's method 
 A module of its own: views of every room call it; no view imports another view.
 """
 
+from collections.abc import Callable
+
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +15,22 @@ from . import authorization, gate
 
 STEPS = [_("入力"), _("確認"), _("認証"), _("結果")]
 CONFIRM_EXPIRED = _("一定時間が経過したため、確認からやり直してください。")
+
+
+_awaiting: list[Callable] = []
+
+
+def register_awaiting(func: Callable) -> None:
+    """``func(contract) -> list[dict]``: what the contract confirmed and has yet to authorize (higher rooms
+    register theirs: payments its 振込 and Pay-easy), each ``{"payee": str, "amount": int}``."""
+    if func not in _awaiting:
+        _awaiting.append(func)
+
+
+def awaiting(contract) -> list[dict]:
+    """What ``contract`` is about to authorize (confirmed in the last 5 minutes, not executed): shown by the
+    desktop token beside its code, so that a customer sees the payee and amount a code would let through."""
+    return [item for func in _awaiting for item in func(contract)]
 
 
 def steps(current: int) -> list[dict]:

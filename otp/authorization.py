@@ -1,5 +1,6 @@
 """The ワンタイムパスワード authorization method, registered in accounts' registry by OtpConfig.ready()."""
 
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts import authorization, gate, menu
@@ -17,7 +18,14 @@ class OtpMethod(authorization.Method):
 
     key = "otp"
     label = _("ワンタイムパスワード")
-    instruction = _("ソフトウェアトークンに表示されているワンタイムパスワードを入力してください。")
+    instruction = format_lazy(
+        "{}{}",
+        _("ソフトウェアトークンに表示されているワンタイムパスワードを入力してください。"),
+        _(
+            "デスクトップ型トークンには、このワンタイムパスワードで認証するお取引（振込先・金額）が表示されます。"
+            "この画面の内容と同じことをお確かめください。"
+        ),
+    )
 
     def _binding(self, contract: Contract):
         """The contract's binding, read once per request's contract object (a page asks several questions of it)."""

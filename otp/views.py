@@ -13,6 +13,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import services as account_services
+from accounts import steps
 from accounts.models import LoginRecord
 from ibank import clock, qr, ratelimit
 from ibank.actor import client_ip
@@ -126,6 +127,21 @@ def desktop_token_view(request):
 
 #: The desktop token proves it holds a token's key by this HMAC (never a code: no OTP oracle here).
 STATUS_DOMAIN = "ibank-token-status:"
+#: ...and, to be shown what it would authorize, by an HMAC of the current 30-second step (a proof seen once,
+#: in a log or a proxy, stops working within a minute).
+AUTHORIZING_DOMAIN = "ibank-token-authorizing:"
+
+
+def _fresh(key: bytes, token_id: str, proof: str) -> bool:
+    step = int(clock.epoch()) // 30
+    return any(
+        constant_time_compare(
+            hmac.new(key, f"{AUTHORIZING_DOMAIN}{token_id}:{s}".encode(), hashlib.sha1).hexdigest(), proof
+        )
+        for s in (step, step - 1)
+    )
+
+
 _NO_KEY = bytes(20)
 
 
@@ -143,10 +159,12 @@ def desktop_status_view(request):
     expected = hmac.new(key, (STATUS_DOMAIN + token_id).encode(), hashlib.sha1).hexdigest()
     if token is None or not constant_time_compare(expected, proof):
         return JsonResponse({"state": "unknown"})
-    if TokenBinding.objects.filter(software_token=token).exists():
-        state = "registered"
-    elif token.is_registrable():
-        state = "unregistered"
-    else:
-        state = "void"
-    return JsonResponse({"state": state})
+    binding = TokenBinding.objects.select_related("contract").filter(software_token=token).first()
+    if binding is not None:
+        answer = {"state": "registered"}
+        if _fresh(token.key(), token_id, request.GET.get("now", "")[:64]):
+            # What a code of this token would authorize now (the shinkin 取引認証 idea): payee and amount.
+            items = steps.awaiting(binding.contract)
+            answer["authorizing"] = [{"payee": i["payee"], "amount": f"{i['amount']:,}"} for i in items]
+        return JsonResponse(answer)
+    return JsonResponse({"state": "unregistered" if token.is_registrable() else "void"})

@@ -25,3 +25,9 @@ class PaymentsConfig(AppConfig):
             return problems
 
         checks.register(executed_without_entry)
+
+        from accounts import steps
+
+        from .drafts import awaiting_authorization
+
+        steps.register_awaiting(awaiting_authorization)

@@ -102,3 +102,24 @@ def daily_usage(contract: Contract, amount: int) -> books.Usage:
     """``amount`` toward today's usage, under the limit in force today (accounts.limits decides it)."""
     on = today()
     return books.Usage(contract.pk, on, amount, daily_limit(contract, on))
+
+
+def awaiting_authorization(contract: Contract) -> list[dict]:
+    """Transfers and payments ``contract`` confirmed in the last 5 minutes and has not executed, newest first
+    (accounts.steps.awaiting): the payee as 確認 showed it, and the amount."""
+    from datetime import timedelta
+
+    from ibank import pending
+
+    from .models import Payment, Transfer
+
+    since = clock.now() - timedelta(seconds=pending.max_age())
+    items = []
+    confirmed = {"contract": contract, "status": Transfer.Status.CONFIRMED, "confirmed_at__gte": since}
+    for t in Transfer.objects.filter(**confirmed).order_by("-confirmed_at")[:3]:
+        payee = f"{t.bank_name} {t.branch_name} {t.get_payee_kind_display()} {t.payee_number} {t.payee_name}"
+        items.append({"at": t.confirmed_at, "payee": payee, "amount": t.amount + t.fee})
+    for p in Payment.objects.filter(**confirmed).order_by("-confirmed_at")[:3]:
+        items.append({"at": p.confirmed_at, "payee": f"{p.biller_name}（{p.biller_number}）", "amount": p.amount})
+    items.sort(key=lambda item: item["at"], reverse=True)
+    return [{"payee": item["payee"], "amount": item["amount"]} for item in items]

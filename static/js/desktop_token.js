@@ -106,13 +106,48 @@
     return Array.prototype.map.call(new Uint8Array(buffer), function (b) { return b.toString(16).padStart(2, "0"); }).join("");
   }
 
-  // Ask the server whether this token still works, proving we hold its key (an HMAC, never a code).
+  // Ask the server whether this token still works, proving we hold its key (an HMAC, never a code), and
+  // what a code would authorize now (a proof of the current 30-second step: it stops working within a minute).
   function status(statusUrl, record) {
-    var message = new TextEncoder().encode("ibank-token-status:" + record.tokenId);
-    return crypto.subtle.sign("HMAC", record.key, message).then(function (sig) {
-      var url = statusUrl + "?token_id=" + encodeURIComponent(record.tokenId) + "&proof=" + hex(sig);
+    var enc = new TextEncoder();
+    var step = Math.floor(Date.now() / 1000 / PERIOD);
+    return Promise.all([
+      crypto.subtle.sign("HMAC", record.key, enc.encode("ibank-token-status:" + record.tokenId)),
+      crypto.subtle.sign("HMAC", record.key, enc.encode("ibank-token-authorizing:" + record.tokenId + ":" + step)),
+    ]).then(function (sigs) {
+      var url = statusUrl + "?token_id=" + encodeURIComponent(record.tokenId) + "&proof=" + hex(sigs[0]) +
+        "&now=" + hex(sigs[1]);
       return fetch(url, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : { state: "?" }; });
     });
+  }
+
+  // The transactions a code of this token would authorize now: payee and amount beside the code, so that a
+  // customer sees what they are about to let through (a relayed transfer shows the attacker's payee here).
+  function renderAuthorizing(box, labels, items) {
+    box.textContent = "";
+    box.hidden = !items || items.length === 0;
+    if (box.hidden) return;
+    var heading = document.createElement("h3");
+    heading.textContent = labels.authorizing;
+    box.appendChild(heading);
+    items.forEach(function (item) {
+      var facts = document.createElement("dl");
+      facts.className = "authorizing-item";
+      [[labels.payee, item.payee, "authorizing-payee"], [labels.amount, labels.yen.replace("{n}", item.amount), "authorizing-amount"]].forEach(function (pair) {
+        var dt = document.createElement("dt");
+        dt.textContent = pair[0];
+        var dd = document.createElement("dd");
+        dd.className = pair[2];
+        dd.textContent = pair[1];
+        facts.appendChild(dt);
+        facts.appendChild(dd);
+      });
+      box.appendChild(facts);
+    });
+    var warn = document.createElement("p");
+    warn.className = "important";
+    warn.textContent = labels.authorizingWarning;
+    box.appendChild(warn);
   }
 
   function renderToken(container, labels, record) {
@@ -155,6 +190,11 @@
     remaining.className = "remaining";
     card.appendChild(progress);
     card.appendChild(remaining);
+    var authorizing = document.createElement("section");
+    authorizing.className = "authorizing notice";
+    authorizing.setAttribute("aria-live", "polite");
+    authorizing.hidden = true;
+    card.appendChild(authorizing);
     container.appendChild(card);
 
     var lastStep = null;
@@ -173,8 +213,19 @@
     tick();
     timer = setInterval(tick, 1000);
 
-    status(labels.statusUrl, record).then(function (answer) {
+    function refresh() {
+      return status(labels.statusUrl, record).then(function (answer) {
+        if (answer.state === "registered") renderAuthorizing(authorizing, labels, answer.authorizing);
+        return answer;
+      });
+    }
+    // While the page is open, what the code would authorize is asked again every few seconds.
+    var poll = setInterval(function () {
+      if (!document.hidden) refresh().catch(function () { /* offline */ });
+    }, 5000);
+    refresh().then(function (answer) {
       if (answer.state === "void" || answer.state === "unknown") {
+        clearInterval(poll);
         // Stopped, reset, exchanged or expired: no live codes for a token that can no longer be used.
         clearInterval(timer);
         codeRow.remove();
@@ -229,6 +280,11 @@
       confirmRemove: container.getAttribute("data-confirm-remove"),
       void: container.getAttribute("data-label-void"),
       unregistered: container.getAttribute("data-label-unregistered"),
+      authorizing: container.getAttribute("data-label-authorizing"),
+      authorizingWarning: container.getAttribute("data-label-authorizing-warning"),
+      payee: container.getAttribute("data-label-payee"),
+      amount: container.getAttribute("data-label-amount"),
+      yen: container.getAttribute("data-label-yen"),
     };
     var list = document.getElementById("desktop-remove-list");
     return tx("readonly", function (store) { return store.getAll(); }).then(function (records) {
