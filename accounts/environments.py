@@ -154,7 +154,11 @@ UNKNOWN = _("不明なブラウザ")
 
 def describe(request) -> str:
     """ "Chrome（Windows）", "Safari（iOS）"…; never the raw User-Agent (it is the customer's to read)."""
-    agent = request.META.get("HTTP_USER_AGENT", "")
+    return describe_agent(request.META.get("HTTP_USER_AGENT", ""))
+
+
+def describe_agent(agent: str) -> str:
+    """:func:`describe` for a User-Agent string (a failed login's, as the audit log kept it)."""
     if re.search(r"DoCoMo|KDDI|SoftBank|Vodafone|UP\.Browser", agent):
         return str(FEATURE_PHONE)
     browser = next((name for name, pattern in _BROWSERS if re.search(pattern, agent)), None)

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from . import environment_views, login, menu, settings_views, views
+from . import environment_views, login, login_history, menu, settings_views, views
 
 urlpatterns = [
     path("login/", login.login_view, name="accounts-login"),
     path("logout/", views.logout_view, name="accounts-logout"),
     path("menu/", menu.menu_view, name="accounts-menu"),
     path("menu/suspend/", views.suspend_view, name="accounts-suspend"),
+    path("menu/logins/", login_history.login_history_view, name="accounts-login-history"),
     path("menu/environments/", environment_views.environments_view, name="accounts-environments"),
     path(
         "menu/environments/<int:pk>/remove/",

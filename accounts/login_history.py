@@ -1,0 +1,70 @@
+"""ログイン履歴 (issue 18): the contract's last logins and failed attempts, newest first, on a page of its own.
+
+Successful logins are LoginRecord rows (with the browser and whether the environment was new); failed ones
+are the audit log's failed password and code steps for the contract (the browser from their User-Agent).
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from auditlog.models import AuditEntry
+
+from .decorators import customer_required
+from .environments import FEATURE_PHONE, describe_agent
+from .models import Contract, LoginRecord
+
+COUNT = 20
+FAILED_STEPS = ("login.password", "login.otp")
+_SMARTPHONE_UA = re.compile(r"iPhone|iPod|Android.*Mobile|Windows Phone|Mobile Safari", re.IGNORECASE)
+REASONS = {
+    "wrong_password": _("パスワードの誤り"),
+    "wrong": _("ワンタイムパスワードの誤り"),
+    "locked": _("ログイン停止中"),
+}
+
+
+@dataclass(frozen=True)
+class Attempt:
+    at: datetime
+    ok: bool
+    channel: str
+    browser: str
+    new_environment: bool = False
+    reason: str = ""
+
+
+def history(contract: Contract, count: int = COUNT) -> list[Attempt]:
+    """The last ``count`` logins and failed attempts of ``contract`` (two indexed queries of ``count`` rows)."""
+    attempts = [
+        Attempt(r.at, True, r.get_channel_display(), r.browser, r.new_environment)
+        for r in LoginRecord.objects.filter(contract=contract)[:count]
+    ]
+    failures = AuditEntry.objects.filter(
+        contract=contract, action__in=FAILED_STEPS, outcome=AuditEntry.Outcome.FAILED
+    ).only("at", "user_agent", "reason")[:count]
+    for entry in failures:
+        browser = describe_agent(entry.user_agent)
+        attempts.append(Attempt(entry.at, False, _channel(browser, entry.user_agent), browser, reason=_reason(entry)))
+    attempts.sort(key=lambda a: a.at, reverse=True)
+    return attempts[:count]
+
+
+def _channel(browser: str, agent: str) -> str:
+    if browser == str(FEATURE_PHONE):
+        return str(LoginRecord.Channel.MOBILE.label)
+    if _SMARTPHONE_UA.search(agent):
+        return str(LoginRecord.Channel.SMARTPHONE.label)
+    return str(LoginRecord.Channel.PC.label)
+
+
+def _reason(entry: AuditEntry) -> str:
+    return str(REASONS.get(entry.reason, _("認証の失敗")))
+
+
+@customer_required
+def login_history_view(request):
+    return render(request, "accounts/login_history.html", {"attempts": history(request.contract)})

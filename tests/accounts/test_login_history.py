@@ -1,0 +1,51 @@
+"""ログイン履歴 (issue 18): the last 20 logins and failed attempts, newest first, with channel, browser and
+whether the environment was new."""
+
+from django.test import Client
+from django.urls import reverse
+
+from tests.helpers import known_environment, login, post_login
+
+IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+    "Version/17.0 Mobile/15E148 Safari/604.1"
+)
+FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+
+
+def _rows(client):
+    response = client.get(reverse("accounts-login-history"))
+    assert response.status_code == 200
+    return [(a.ok, a.channel, a.browser, a.new_environment, a.reason) for a in response.context["attempts"]]
+
+
+def test_logins_and_failures_newest_first_with_browser_and_environment(contract, stranger, fake_clock):
+    Client(HTTP_USER_AGENT=FIREFOX).post(
+        reverse("accounts-login"), {"contract_id": contract.contract_id, "password": "x" * 8}
+    )  # a wrong password, from Firefox on Linux
+    fake_clock.advance(60)
+    post_login(Client(HTTP_USER_AGENT=IPHONE), contract)  # a new environment, a phone
+    fake_clock.advance(60)
+    post_login(Client(), stranger, "wrong-password")  # another contract's failure: never shown here
+    own = Client()
+    known_environment(own, contract)
+    fake_clock.advance(60)
+    login(own, contract)
+    assert _rows(own) == [
+        (True, "パソコン", "Chrome（Windows）", False, ""),
+        (True, "スマートフォン", "Safari（iOS）", True, ""),
+        (False, "パソコン", "Firefox（Linux）", False, "パスワードの誤り"),
+    ]
+    page = own.get(reverse("accounts-login-history")).content.decode()
+    assert "新しい環境" in page and "パスワードの誤り" in page
+
+
+def test_at_most_twenty(client, contract, fake_clock):
+    from accounts.models import LoginRecord
+
+    for _ in range(25):
+        LoginRecord.objects.create(contract=contract, channel=LoginRecord.Channel.PC, browser="Edge（Windows）")
+        fake_clock.advance(1)
+    login(client, contract)
+    rows = _rows(client)
+    assert len(rows) == 20 and rows[0][2] == "Chrome（Windows）"  # this login first
