@@ -65,6 +65,12 @@ class Method:
     channels: frozenset[str] = frozenset({"browser", "mobile"})
     #: a raise of the daily limit authorized by this method applies at once (else from 0:00 JST tomorrow)
     raises_limit_at_once = False
+    #: on a channel it cannot run on, the next method applies (a passkey on /m/); else the gate refuses
+    optional = False
+
+    def exempts_hold(self, contract: Contract, lock) -> bool:
+        """This method authorizes what the hold ``lock`` refuses (a passkey registered before it began)."""
+        return False
 
     def applies(self, contract: Contract) -> bool:
         raise NotImplementedError
@@ -241,10 +247,12 @@ def register(method: Method, *, first: bool = False) -> None:
         _registry.append(method)
 
 
-def method_for(contract: Contract) -> Method:
-    """The one method that authorizes ``contract``'s transactions now."""
-    for method in _registry:
-        if method.applies(contract):
+def method_for(contract: Contract, channel: str = "browser", *, after: Method | None = None) -> Method:
+    """The one method that authorizes ``contract``'s transactions now on ``channel`` (``after``: the one
+    that would apply if ``after`` did not)."""
+    methods = _registry[_registry.index(after) + 1 :] if after is not None else _registry
+    for method in methods:
+        if method.applies(contract) and not (method.optional and channel not in method.channels):
             return method
     raise LookupError(f"no authorization method for contract {contract.pk}")
 
@@ -267,10 +275,12 @@ register(CardMethod())
 class AuthorizationForm(forms.Form):
     """The authorization step: the fields of ``method``; ``authorize()`` is called by the view or service."""
 
-    def __init__(self, *args, method: Method, contract: Contract, **kwargs):
+    def __init__(self, *args, method: Method, contract: Contract, detail: dict | None = None, request=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.method = method
         self.contract = contract
+        #: what is being authorized, and the request showing it (a passkey binds its challenge to them)
+        self.detail, self.request = detail or {}, request
         self.secret_fields = method.add_fields(self, contract)
 
     def apply(self, outcome: Outcome) -> None:

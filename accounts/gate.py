@@ -37,6 +37,7 @@ class Action(enum.StrEnum):
     LIMIT_CHANGE = "limit_change"
     LIMIT_RAISE = "limit_raise"
     EMAIL_CHANGE = "email_change"
+    PASSKEY_REGISTER = "passkey_register"
     LOGIN_NOTICE_OFF = "login_notice_off"  # turning off the notices of logins from known environments
 
 
@@ -49,10 +50,11 @@ TRANSACTIONS = frozenset(
         Action.LIMIT_CHANGE,
         Action.LIMIT_RAISE,
         Action.EMAIL_CHANGE,
+        Action.PASSKEY_REGISTER,
     }
 )
 #: Refused during a hold (accounts.holds): what a relayed login would use to take the money.
-HELD_ACTIONS = frozenset({Action.TRANSFER_NEW_PAYEE, Action.PAYEASY, Action.LOGIN_NOTICE_OFF})
+HELD_ACTIONS = frozenset({Action.TRANSFER_NEW_PAYEE, Action.PAYEASY, Action.LOGIN_NOTICE_OFF, Action.PASSKEY_REGISTER})
 #: Actions that begin with 契約者ID + ログインパスワード, under the login's lockout.
 PASSWORD_ACTIONS = frozenset(
     {Action.LOGIN, Action.LOGIN_OTP, Action.TOKEN_REGISTER, Action.TOKEN_EXCHANGE, Action.TOKEN_STOP}
@@ -162,7 +164,7 @@ def _transaction_method(contract, action, channel, open_locks):
     """A transaction needs its method usable: on this channel, and none of its locks in force."""
     if action not in TRANSACTIONS:
         return None
-    method = authorization.method_for(contract)
+    method = authorization.method_for(contract, channel)
     if channel not in method.channels:
         return Refused("channel", CHANNEL_REFUSED)
     for kind in method.lock_kinds:
@@ -183,7 +185,9 @@ def _holds(contract, action, channel, open_locks):
     """After a new environment, a change of credentials or the start: no new payee, no Pay-easy, no turning
     off login notices; after the start, no raise of the limit (accounts.holds)."""
     if action in HELD_ACTIONS:
+        method = authorization.method_for(contract, channel) if action in TRANSACTIONS else None
         found = [open_locks[kind] for kind in holds.KINDS if kind in open_locks]
+        found = [lock for lock in found if method is None or not method.exempts_hold(contract, lock)]
         if found:
             lock = max(found, key=lambda lock: lock.until)
             return Refused(lock.kind, holds.message(lock))

@@ -31,6 +31,8 @@ class SecondFactor:
 
     required: Callable
     url_name: str
+    #: how another factor's page offers this one ("パスキーでログインする")
+    label: str = ""
 
 
 _second_factors: list[SecondFactor] = []
@@ -39,6 +41,11 @@ _second_factors: list[SecondFactor] = []
 def register_second_factor(factor: SecondFactor) -> None:
     if factor not in _second_factors:
         _second_factors.append(factor)
+
+
+def other_factors(contract, url_name: str) -> list[SecondFactor]:
+    """The second factors of ``contract`` other than the one whose page is ``url_name`` (offered on it)."""
+    return [f for f in _second_factors if f.url_name != url_name and f.required(contract) is not None]
 
 
 @sensitive_post_parameters("password")

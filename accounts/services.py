@@ -171,9 +171,10 @@ def _refuse_password(actor, action, contract, contract_id):
     raise InvalidCredentials(left=limit - counted.failures)
 
 
-def contract_login(*, request, contract: Contract, channel: str | None = None) -> LoginRecord:
+def contract_login(*, request, contract: Contract, channel: str | None = None, by: str = "") -> LoginRecord:
     """Log the customer in: a new session key, every other session of the contract ended; the environment
-    recognised or made known (its device cookie), the login notified, a new environment held (issue 17)."""
+    recognised or made known (its device cookie), the login notified, a new environment held (issue 17) —
+    unless the second step was a passkey (``by="passkey"``): bound to our origin, it cannot be relayed."""
     user = contract.user
     # last_login goes with the nonce (Django's own update_last_login receiver is disconnected: accounts.apps).
     user.rotate_session_nonce(last_login=clock.now())
@@ -190,15 +191,18 @@ def contract_login(*, request, contract: Contract, channel: str | None = None) -
     request.session[SESSION_LOGIN_AT] = now
     request.session[SESSION_LAST_SEEN] = now
     request.session[SESSION_LOGIN_RECORD] = record.pk
-    audit.record(request.actor, "login", ok=True, contract=contract, channel=record.channel, new_environment=seen.new)
-    _after_login(request.actor, contract, record, new=seen.new)
+    second = {"by": by} if by else {}
+    audit.record(
+        request.actor, "login", ok=True, contract=contract, channel=record.channel, new_environment=seen.new, **second
+    )
+    _after_login(request.actor, contract, record, new=seen.new, held=seen.new and by != "passkey")
     return record
 
 
-def _after_login(actor, contract: Contract, record: LoginRecord, *, new: bool) -> None:
-    """A new environment is held and always notified; a known one is notified unless turned off."""
+def _after_login(actor, contract: Contract, record: LoginRecord, *, new: bool, held: bool) -> None:
+    """A new environment is always notified (and held, ``held``); a known one is notified unless turned off."""
     held_until = None
-    if new and holds.begin(contract, Lock.Kind.ENVIRONMENT_HOLD, reason="new_environment", actor=actor):
+    if held and holds.begin(contract, Lock.Kind.ENVIRONMENT_HOLD, reason="new_environment", actor=actor):
         held_until = locks.open_locks(contract, refresh=True)[Lock.Kind.ENVIRONMENT_HOLD].until
     if new or contract.notify_known_logins:
         notify(contract, "login", record=record, new_environment=new, held_until=held_until)

@@ -56,9 +56,13 @@ def authorization_step(
     contract = request.contract
     channel = channel or gate.Channel.BROWSER
     answer = gate.may(contract, action, channel=channel)
-    method = authorization.method_for(contract)
+    method = authorization.method_for(contract, channel)
     form = authorization.AuthorizationForm(
-        request.POST if request.method == "POST" and answer else None, method=method, contract=contract
+        request.POST if request.method == "POST" and answer else None,
+        method=method,
+        contract=contract,
+        detail=detail,
+        request=request,
     )
     if request.method == "POST" and answer and form.is_valid():
         outcome = method.authorize(

@@ -21,6 +21,7 @@ from accounts.locks import open_locks
 from accounts.models import Contract, Lock
 from auditlog.models import AuditEntry
 from ibank.admin import admin_site
+from passkeys import ceremony as passkey_ceremony
 from payments import new_payees
 
 from . import services
@@ -135,6 +136,7 @@ class ContractAdmin(admin.ModelAdmin):
         "pending_requests",
         "last_logins",
         "environments",
+        "passkeys",
         "new_payees",
         "latest_audit",
         "operations",
@@ -195,6 +197,18 @@ class ContractAdmin(admin.ModelAdmin):
             "state": _("する") if contract.notify_known_logins else _("しない")
         }
         return "、".join([*rows, str(setting)])
+
+    @admin.display(description=_("パスキー"))
+    def passkeys(self, contract):
+        """Name, registered, last used: never a key (紛失届 and the token reset remove them)."""
+        rows = [
+            f"{p.name}（{_('登録')} {timezone.localtime(p.created_at):%Y-%m-%d}、"
+            f"{_('最終利用')} {timezone.localtime(p.last_used_at):%Y-%m-%d %H:%M}）"
+            if p.last_used_at
+            else f"{p.name}（{_('登録')} {timezone.localtime(p.created_at):%Y-%m-%d}、{_('未使用')}）"
+            for p in passkey_ceremony.credentials(contract)
+        ]
+        return "、".join(rows) or "—"
 
     @admin.display(description=_("新しい振込先（1日の上限あり）"))
     def new_payees(self, contract):

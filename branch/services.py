@@ -13,6 +13,7 @@ from ibank import clock
 from notices.outbox import notify
 from otp import services as otp_services
 from otp.models import TokenBinding
+from passkeys import ceremony as passkey_ceremony
 
 from .models import TokenResetRequest
 
@@ -88,6 +89,7 @@ def token_reset_approve(*, actor, staff, reset: TokenResetRequest, comment: str 
         token_id = otp_services.token_reset(
             actor=actor, contract=reset.contract, reason=reset.reason, reference=reset.reference
         )
+        passkey_ceremony.remove_all(actor=actor, contract=reset.contract)  # the lost device's passkeys too
         audit.record(
             actor,
             "token_reset.approve",
@@ -135,6 +137,7 @@ def contract_report_lost(*, actor, staff, contract: Contract, reason: str, refer
         contract, Lock.Kind.LOST, reason=reason.strip(), reference=reference.strip(), by=audit.actor_name(actor)
     )
     contract.user.rotate_session_nonce()  # a session opened with the lost phone ends now
+    passkey_ceremony.remove_all(actor=actor, contract=contract)  # a passkey on the lost phone stops working
     audit.record(actor, "token.lost", ok=True, contract=contract, staff_reason=reason, reference=reference)
     notify(contract, "token_lost")
 

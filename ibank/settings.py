@@ -130,6 +130,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp_webauthn",
     # Ours last: their ready() runs after Django's (accounts replaces auth's update_last_login receiver).
     "django_tasks",
     "django_tasks_db",
@@ -137,6 +138,7 @@ INSTALLED_APPS = [
     "notices",
     "accounts",
     "otp",
+    "passkeys",
     "ledger",
     "zengin",
     "payments",  # app label "transfers"
@@ -253,9 +255,19 @@ IBANK_NEW_PAYEE_DAYS = env_int("IBANK_NEW_PAYEE_DAYS", 7, minimum=0)
 # The limit a new contract starts with (ATM level); it cannot be raised during the hold after the start.
 IBANK_INITIAL_DAILY_LIMIT = env_int("IBANK_INITIAL_DAILY_LIMIT", 500_000, minimum=0)
 # Where customers reach ibank (links in notices, e.g. IB取引中止 in the login notice).
-IBANK_SITE_URL = env_str("IBANK_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+IBANK_SITE_URL = env_str("IBANK_SITE_URL", "http://localhost:8000").rstrip("/")
 # The device cookie (ご利用環境): how long a browser stays known without a login.
 IBANK_ENVIRONMENT_COOKIE_AGE = env_int("IBANK_ENVIRONMENT_COOKIE_AGE", 400 * 24 * 3600, minimum=60)
+
+# Passkeys (WebAuthn, issue 17) through django-otp-webauthn: the relying party is the host customers use
+# (its origin checked against ALLOWED_HOSTS); no passwordless login (a passkey is the login's second step).
+OTP_WEBAUTHN_RP_ID_CALLABLE = "passkeys.webauthn.rp_id"
+OTP_WEBAUTHN_RP_NAME_CALLABLE = "passkeys.webauthn.rp_name"
+OTP_WEBAUTHN_HELPER_CLASS = "passkeys.webauthn.Helper"
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+# The package's own views are not used; its checks want the site's origin (passkeys.webauthn checks each
+# ceremony against the origin of the host the customer used, which ALLOWED_HOSTS admits).
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [IBANK_SITE_URL]
 
 # OTP rules (defaults in otp/conf.py), overridable from the environment.
 for _name, _minimum in [

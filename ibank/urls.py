@@ -7,6 +7,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="accounts-login", permanent=False)),
     path("", include("accounts.urls")),
     path("", include("otp.urls")),
+    path("", include("passkeys.urls")),
     path("", include("payments.urls")),
     path("", include("mobile.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

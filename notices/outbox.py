@@ -15,6 +15,8 @@ from ibank import clock
 SUBJECTS = {
     "login": _("ログインのお知らせ"),
     "login_notice_changed": _("ログイン通知の設定変更のお知らせ"),
+    "passkey_registered": _("パスキー登録のお知らせ"),
+    "passkey_removed": _("パスキー削除のお知らせ"),
     "token_registered": _("ワンタイムパスワード利用登録のお知らせ"),
     "token_exchanged": _("ワンタイムパスワード交換のお知らせ"),
     "token_stopped": _("ワンタイムパスワード利用停止のお知らせ"),

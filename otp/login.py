@@ -15,7 +15,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts import gate
 from accounts import services as account_services
-from accounts.login import PENDING_LOGIN, SecondFactor
+from accounts.login import PENDING_LOGIN, SecondFactor, other_factors
 from ibank import pending
 
 from . import rules, services
@@ -40,7 +40,7 @@ SECOND_FACTOR = SecondFactor(required=_token_required, url_name="accounts-login-
 def _pending_binding(request):
     """The binding whose code completes the pending login, or None (missing, stale or changed)."""
     values = pending.get(request, PENDING_LOGIN)
-    if values is None:
+    if values is None or len(values) != 2 or not isinstance(values[1], int):  # another factor's login
         return None
     contract_pk, token_pk = values
     binding = (
@@ -91,7 +91,8 @@ def login_otp_view(request):
             return _dead_end(request, message_for(result))
         else:
             form.add_error(None, message_for(result))
-    return render(request, "accounts/login_otp.html", {"form": form})
+    others = other_factors(binding.contract, SECOND_FACTOR.url_name)  # e.g. a passkey
+    return render(request, "accounts/login_otp.html", {"form": form, "other_factors": others})
 
 
 def _dead_end(request, message):

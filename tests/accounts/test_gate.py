@@ -12,8 +12,17 @@ from tests.helpers import set_lock
 A = gate.Action
 PASSWORD = {A.LOGIN, A.LOGIN_OTP, A.TOKEN_REGISTER, A.TOKEN_EXCHANGE, A.TOKEN_STOP}
 TOKEN_CODE = {A.LOGIN_OTP, A.TOKEN_EXCHANGE, A.TOKEN_STOP}
-TRANSACTIONS = {A.TRANSFER, A.TRANSFER_NEW_PAYEE, A.PAYEASY, A.LIMIT_CHANGE, A.LIMIT_RAISE, A.EMAIL_CHANGE}
-HELD = {A.TRANSFER_NEW_PAYEE, A.PAYEASY, A.LOGIN_NOTICE_OFF}  # what a hold refuses (accounts.holds)
+TRANSACTIONS = {
+    A.TRANSFER,
+    A.TRANSFER_NEW_PAYEE,
+    A.PAYEASY,
+    A.LIMIT_CHANGE,
+    A.LIMIT_RAISE,
+    A.EMAIL_CHANGE,
+    A.PASSKEY_REGISTER,
+}
+#: what a hold refuses (accounts.holds)
+HELD = {A.TRANSFER_NEW_PAYEE, A.PAYEASY, A.LOGIN_NOTICE_OFF, A.PASSKEY_REGISTER}
 EVERYTHING = set(A)
 
 #: lock kind -> the actions it refuses, without a token (transactions by 資金移動用パスワード) and with one (OTP)

@@ -13,6 +13,7 @@ PACKAGES = [
     "notices",
     "accounts",
     "otp",
+    "passkeys",
     "ledger",
     "zengin",
     "payments",

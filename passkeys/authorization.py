@@ -1,0 +1,81 @@
+"""The passkey as an authorization method (issue 17): registered first, it applies on the browser whenever the
+contract has a passkey; on /m/ the contract's other method applies. Its challenge is bound to what is
+authorized (passkeys.ceremony), and a passkey registered before a hold began authorizes what the hold
+refuses (a relayed code cannot: the passkey is bound to our origin)."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts import authorization, gate
+from accounts.authorization import Outcome
+from accounts.models import Contract
+from auditlog import audit
+
+from . import ceremony
+
+REFUSED = {
+    "changed": _("お取引の内容が認証の準備の後に変わったか、時間が経過しました。もう一度認証してください。"),
+    "reused": _("このパスキーの認証は既に使われています。もう一度認証してください。"),
+    "invalid": _("パスキーで認証できませんでした。もう一度お試しください。"),
+}
+REQUIRED = _("「パスキーで認証する」ボタンを押して、パスキーで認証してください。")
+
+
+class PasskeyMethod(authorization.Method):
+    key = "passkey"
+    label = _("パスキー")
+    instruction = _(
+        "お取引の内容（振込先・金額）をご確認のうえ、「パスキーで認証する」ボタンを押し、"
+        "お使いの端末の画面ロック（指紋・顔・PIN）で認証してください。"
+    )
+    channels = frozenset({gate.Channel.BROWSER})
+    optional = True  # on /m/ the contract's other method applies
+
+    def applies(self, contract: Contract) -> bool:
+        if not hasattr(contract, "_passkey_applies"):
+            contract._passkey_applies = ceremony.has_passkey(contract)
+        return contract._passkey_applies
+
+    def _next(self, contract: Contract) -> authorization.Method:
+        return authorization.method_for(contract, after=self)
+
+    # The limit's ceiling and a raise follow the contract's other method (its token, or none).
+    def token_bound_at(self, contract):
+        return self._next(contract).token_bound_at(contract)
+
+    def ceiling_rows(self, contract):
+        return self._next(contract).ceiling_rows(contract)
+
+    def forget(self, contract):
+        if hasattr(contract, "_passkey_applies"):
+            del contract._passkey_applies
+
+    def exempts_hold(self, contract, lock) -> bool:
+        return ceremony.credentials(contract).filter(created_at__lt=lock.set_at).exists()
+
+    def add_fields(self, form, contract):
+        form.fields["passkey_challenge"] = forms.CharField(widget=forms.HiddenInput, required=False)
+        form.fields["passkey_assertion"] = forms.CharField(
+            widget=forms.HiddenInput, required=True, error_messages={"required": REQUIRED}
+        )
+        if not form.is_bound and form.request is not None:
+            challenge_id, options = ceremony.transaction_options(form.request, contract, form.detail)
+            form.fields["passkey_challenge"].initial = challenge_id
+            form.passkey_options = options
+        return []
+
+    def authorize(self, *, actor, contract: Contract, data: dict, action: str, **detail) -> Outcome:
+        try:
+            device = ceremony.verify_transaction(contract, detail, data["passkey_challenge"], data["passkey_assertion"])
+        except ceremony.Refused as refused:
+            audit.record(actor, action, ok=False, contract=contract, reason=refused.reason, method=self.key, **detail)
+            return Outcome(False, REFUSED[refused.reason], reused=refused.reason == "reused")
+        audit.record(actor, action, ok=True, contract=contract, method=self.key, passkey=device.pk, **detail)
+        return Outcome(True)
+
+    @property
+    def raises_limit_at_once(self):  # a raise authorized by a passkey applies at once, like the OTP's
+        return True
+
+
+METHOD = PasskeyMethod()

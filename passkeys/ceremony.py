@@ -1,0 +1,174 @@
+"""Passkeys (WebAuthn, issue 17): registration through django-otp-webauthn's helper, and the transaction
+ceremony whose challenge is derived from what is being authorized (PSD2 RTS Art. 5 "dynamic linking").
+
+A transaction's challenge is SHA-256(bound ‖ nonce): ``bound`` is the SHA-256 of the authorization step's
+detail (for a transfer its 受付番号 and the digest 確認 fixed over payee, account, amount and fee), the
+nonce is the server's. The assertion is verified against exactly that challenge, once: a changed transfer
+has another digest (refused), a replayed assertion finds its challenge used (refused).
+"""
+
+import hashlib
+import json
+import secrets
+from datetime import timedelta
+
+from django.db import transaction
+from django_otp_webauthn.models import WebAuthnCredential
+from webauthn import (
+    generate_authentication_options,
+    options_to_json,
+    verify_authentication_response,
+)
+from webauthn.helpers import parse_authentication_credential_json
+from webauthn.helpers.structs import PublicKeyCredentialDescriptor, UserVerificationRequirement
+
+from accounts.models import Contract
+from auditlog import audit
+from ibank import clock
+from notices.outbox import notify
+
+from . import webauthn
+from .models import TransactionChallenge
+
+REGISTER_STATE = "_ibank_passkey_register_state"
+TIMEOUT_SECONDS = 300
+
+
+def credentials(contract: Contract):
+    return WebAuthnCredential.objects.filter(user_id=contract.user_id, confirmed=True).order_by("created_at", "pk")
+
+
+def has_passkey(contract: Contract) -> bool:
+    return credentials(contract).exists()
+
+
+# -- registration -------------------------------------------------------------------------------
+
+
+def registration_options(request, contract: Contract) -> dict:
+    helper = webauthn.Helper(request)
+    options, state = helper.register_begin(user=contract.user)
+    request.session[REGISTER_STATE] = state
+    return options
+
+
+def register(request, *, actor, contract: Contract, data: dict) -> WebAuthnCredential:
+    """Verify the authenticator's attestation against the state of :func:`registration_options` (used once)
+    and store the passkey; audited and notified. Raises django_otp_webauthn's errors on a bad response."""
+    state = request.session.pop(REGISTER_STATE, None)
+    request.session.save()  # the state is gone even if the verification raises
+    if state is None:
+        raise ValueError("no registration under way")
+    with transaction.atomic():
+        device = webauthn.Helper(request).register_complete(user=contract.user, state=state, data=data)
+        count = credentials(contract).count()
+        WebAuthnCredential.objects.filter(pk=device.pk).update(created_at=clock.now(), name=f"パスキー{count}")
+        device.refresh_from_db()
+        audit.record(actor, "passkey.register", ok=True, contract=contract, passkey=device.pk)
+        notify(contract, "passkey_registered", name=device.name)
+    return device
+
+
+def remove(*, actor, contract: Contract, pk: int, by_staff: bool = False) -> bool:
+    with transaction.atomic():
+        device = credentials(contract).filter(pk=pk).first()
+        if device is None:
+            return False
+        device.delete()
+        audit.record(actor, "passkey.remove", ok=True, contract=contract, passkey=pk, name=device.name)
+        notify(contract, "passkey_removed", name=device.name, by_staff=by_staff)
+    return True
+
+
+def remove_all(*, actor, contract: Contract) -> int:
+    """Every passkey of the contract (紛失届, the token reset): audited and notified once each."""
+    removed = 0
+    for pk in list(credentials(contract).values_list("pk", flat=True)):
+        removed += remove(actor=actor, contract=contract, pk=pk, by_staff=True)
+    return removed
+
+
+# -- transactions: the challenge bound to what is authorized ------------------------------------------
+
+
+def bound_of(detail: dict) -> str:
+    """SHA-256 of the authorization step's detail (for a transfer: 受付番号 and the digest of 確認)."""
+    return hashlib.sha256(json.dumps(detail, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _challenge(row: TransactionChallenge) -> bytes:
+    return hashlib.sha256(bytes.fromhex(row.bound) + bytes.fromhex(row.nonce)).digest()
+
+
+def transaction_options(request, contract: Contract, detail: dict) -> tuple[int, str]:
+    """A challenge for ``detail``: (its id, the options for navigator.credentials.get as JSON)."""
+    row = TransactionChallenge.objects.create(
+        contract=contract,
+        bound=bound_of(detail),
+        nonce=secrets.token_hex(16),
+        origin=webauthn.origin(request),
+        rp_id=webauthn.rp_id(request),
+    )
+    options = generate_authentication_options(
+        rp_id=row.rp_id,
+        challenge=_challenge(row),
+        timeout=TIMEOUT_SECONDS * 1000,
+        allow_credentials=[PublicKeyCredentialDescriptor(id=bytes(c.credential_id)) for c in credentials(contract)],
+        user_verification=UserVerificationRequirement.REQUIRED,
+    )
+    return row.pk, options_to_json(options)
+
+
+class Refused(Exception):
+    """``reason``: changed (another transaction, or expired), reused (a replay), invalid (a bad assertion)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def verify_transaction(contract: Contract, detail: dict, challenge_id, assertion: str) -> WebAuthnCredential:
+    """The assertion must sign exactly the challenge made for ``detail``, by one of the contract's passkeys,
+    with user verification; the challenge is then used (once). Raises Refused."""
+    row = TransactionChallenge.objects.filter(pk=_int(challenge_id), contract=contract).first()
+    fresh = row is not None and row.created_at > clock.now() - timedelta(seconds=TIMEOUT_SECONDS)
+    if not fresh or row.bound != bound_of(detail):
+        raise Refused("changed")
+    if row.used_at is not None:
+        raise Refused("reused")
+    try:
+        credential = parse_authentication_credential_json(assertion)
+        device = credentials(contract).get(credential_id_sha256=hashlib.sha256(credential.raw_id).hexdigest())
+        verified = verify_authentication_response(
+            credential=credential,
+            expected_challenge=_challenge(row),
+            expected_rp_id=row.rp_id,
+            expected_origin=row.origin,
+            credential_public_key=bytes(device.public_key),
+            credential_current_sign_count=device.sign_count,
+            require_user_verification=True,
+        )
+    except Exception:
+        raise Refused("invalid") from None
+    if not TransactionChallenge.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=clock.now()):
+        raise Refused("reused")  # a concurrent submission of the same assertion used it first
+    WebAuthnCredential.objects.filter(pk=device.pk).update(sign_count=verified.new_sign_count, last_used_at=clock.now())
+    return device
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def verify_login(*, actor, contract: Contract, detail: dict, challenge_id, assertion: str) -> WebAuthnCredential:
+    """The login's second step by passkey (:func:`verify_transaction` for the pending login), audited."""
+    try:
+        device = verify_transaction(contract, detail, challenge_id, assertion)
+    except Refused as refused:
+        audit.record(actor, "login.passkey", ok=False, contract=contract, reason=refused.reason)
+        raise
+    audit.record(actor, "login.passkey", ok=True, contract=contract, passkey=device.pk)
+    return device

@@ -1,0 +1,117 @@
+"""ご利用環境・パスキー (issue 17): the contract's passkeys, registering one (authorized by the contract's
+current method, from a browser known before this login), removing one."""
+
+import json
+
+from django.contrib import messages
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from accounts import gate, services, steps
+from accounts.decorators import customer_required
+from accounts.models import LoginRecord
+from ibank import pending
+
+from . import ceremony
+
+#: [contract pk, started at]: the registration was authorized; the authenticator's part may follow.
+AUTHORIZED = "_ibank_passkey_register"
+REGISTERED = _("パスキーを登録しました。")
+REMOVED = _("パスキーを削除しました。")
+READY = _("登録の準備ができました。「この端末でパスキーを登録する」を押してください。")
+NEW_ENVIRONMENT = _(
+    "パスキーは、これまでにご利用いただいたことのあるパソコン・スマートフォンからのみ登録できます。"
+    "はじめてご利用の環境では登録できません。"
+)
+FAILED = _("パスキーを登録できませんでした。もう一度お試しください。")
+
+
+def _from_known_environment(request) -> bool:
+    """This login was from a browser the contract had used before (not the one it just made known)."""
+    record = request.session.get(services.SESSION_LOGIN_RECORD)
+    return LoginRecord.objects.filter(pk=record, contract=request.contract, new_environment=False).exists()
+
+
+def _authorized(request) -> bool:
+    values = pending.get(request, AUTHORIZED)
+    return values is not None and values[0] == request.contract.pk
+
+
+@customer_required
+def passkeys_view(request):
+    contract = request.contract
+    return render(
+        request,
+        "passkeys/passkeys.html",
+        {
+            "passkeys": list(ceremony.credentials(contract)),
+            "ready": _authorized(request),
+            "new_environment": "" if _from_known_environment(request) else NEW_ENVIRONMENT,
+        },
+    )
+
+
+@customer_required
+@sensitive_post_parameters()
+@csrf_protect
+def register_authorize_view(request):
+    """The contract's current method authorizes the registration (like a change of e-mail address)."""
+    if not _from_known_environment(request):
+        messages.error(request, NEW_ENVIRONMENT)
+        return redirect("passkeys")
+
+    def done():
+        pending.put(request, AUTHORIZED, request.contract.pk)
+        messages.info(request, READY)
+        return redirect("passkeys")
+
+    return steps.authorization_step(
+        request,
+        "passkeys/register_authorize.html",
+        action=gate.Action.PASSKEY_REGISTER,
+        audit_action="passkey.authorize",
+        on_success=done,
+        context={},
+        detail={"passkey": "register"},
+    )
+
+
+@customer_required
+@never_cache
+@require_POST
+@csrf_protect
+def register_begin_view(request):
+    if not _authorized(request):
+        return JsonResponse({"detail": str(FAILED)}, status=403)
+    return JsonResponse(ceremony.registration_options(request, request.contract))
+
+
+@customer_required
+@never_cache
+@require_POST
+@csrf_protect
+def register_complete_view(request):
+    if not _authorized(request):
+        return JsonResponse({"detail": str(FAILED)}, status=403)
+    try:
+        data = json.loads(request.body or b"{}")
+        device = ceremony.register(request, actor=request.actor, contract=request.contract, data=data)
+    except Exception:
+        return JsonResponse({"detail": str(FAILED)}, status=400)
+    pending.clear(request, AUTHORIZED)
+    messages.success(request, REGISTERED)
+    return JsonResponse({"id": device.pk})
+
+
+@customer_required
+@require_POST
+@csrf_protect
+def remove_view(request, pk):
+    if ceremony.remove(actor=request.actor, contract=request.contract, pk=pk):
+        messages.success(request, REMOVED)
+    return redirect("passkeys")

@@ -1,0 +1,30 @@
+"""The relying party for django-otp-webauthn: the host customers use (checked against ALLOWED_HOSTS by
+``request.get_host()``), the bank's name, and the one origin that host makes."""
+
+from django.conf import settings
+from django_otp_webauthn.helpers import WebAuthnHelper
+
+
+def origin(request) -> str:
+    return f"{request.scheme}://{request.get_host()}"
+
+
+def rp_id(request) -> str:
+    """The host without its port (WebAuthn scopes credentials to a domain)."""
+    return request.get_host().rsplit(":", 1)[0] if not request.get_host().startswith("[") else request.get_host()
+
+
+def rp_name(request) -> str:
+    return settings.BANK_NAME
+
+
+class Helper(WebAuthnHelper):
+    def get_allowed_origins(self) -> list[str]:
+        return [origin(self.request)]
+
+    def get_credential_name(self, user) -> str:
+        return "パスキー"
+
+    def get_credential_display_name(self, user) -> str:
+        contract = getattr(user, "contract", None)
+        return contract.name if contract is not None else user.get_username()

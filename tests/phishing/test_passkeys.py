@@ -1,0 +1,74 @@
+"""Passkeys without a browser: the hold exemption (only a passkey registered before the hold), the channel
+(/m/ keeps the contract's own method), the known-environment rule for registering, and the branch's
+removal with 紛失届."""
+
+from datetime import timedelta
+
+from django.test import Client
+from django.urls import reverse
+from django_otp_webauthn.models import WebAuthnCredential
+
+from accounts import authorization, gate, holds
+from accounts.models import Contract, Lock
+from auditlog.models import AuditEntry
+from branch import services as branch_services
+from ibank import clock
+from notices.models import Notice
+from tests.helpers import known_environment, post_login
+
+A = gate.Action
+
+
+def _passkey(contract, *, at):
+    device = WebAuthnCredential.objects.create(
+        user=contract.user, name="パスキー1", credential_id=b"credential-%d" % contract.pk, public_key=b"key"
+    )
+    WebAuthnCredential.objects.filter(pk=device.pk).update(created_at=at)
+    return device
+
+
+def _fresh(contract):
+    return Contract.objects.select_related("user").get(pk=contract.pk)
+
+
+def test_only_a_passkey_registered_before_the_hold_authorizes_what_it_refuses(contract, stranger, fake_clock):
+    _passkey(contract, at=clock.now() - timedelta(days=10))
+    holds.begin(contract, Lock.Kind.ENVIRONMENT_HOLD, reason="new_environment", actor=None)
+    assert authorization.method_for(_fresh(contract)).key == "passkey"
+    assert gate.may(_fresh(contract), A.TRANSFER_NEW_PAYEE)
+    assert gate.may(_fresh(contract), A.PAYEASY)
+    # A passkey added after the hold began (a relayed session's) does not.
+    holds.begin(stranger, Lock.Kind.ENVIRONMENT_HOLD, reason="new_environment", actor=None)
+    fake_clock.advance(1)
+    _passkey(stranger, at=clock.now())
+    assert not gate.may(_fresh(stranger), A.TRANSFER_NEW_PAYEE)
+    assert not gate.may(_fresh(stranger), A.PAYEASY)
+
+
+def test_on_the_phone_the_contracts_own_method_applies(contract):
+    _passkey(contract, at=clock.now())
+    assert authorization.method_for(_fresh(contract), gate.Channel.MOBILE).key == "password"
+    assert gate.may(_fresh(contract), A.TRANSFER, channel=gate.Channel.MOBILE)
+
+
+def test_a_passkey_is_registered_only_from_a_browser_known_before_this_login(client, contract):
+    post_login(client, contract)  # a new environment
+    response = client.get(reverse("passkeys-authorize"), follow=True)
+    assert "はじめてご利用の環境では登録できません" in response.content.decode()
+    assert client.post(reverse("passkeys-begin")).status_code == 403
+    own = Client()
+    known_environment(own, contract)
+    post_login(own, contract)
+    page = own.get(reverse("passkeys")).content.decode()
+    assert "パスキーの登録へ進む" in page
+
+
+def test_the_branch_removes_passkeys_with_a_lost_report_and_the_contract_page_lists_them(contract, maker):
+    device = _passkey(contract, at=clock.now())
+    branch_services.contract_report_lost(
+        actor=None, staff=maker, contract=contract, reason="スマートフォン紛失", reference="L-1"
+    )
+    assert not WebAuthnCredential.objects.filter(pk=device.pk).exists()
+    assert AuditEntry.objects.filter(action="passkey.remove", contract=contract).exists()
+    notice = Notice.objects.get(contract_id=contract.pk, event="passkey_removed")
+    assert "お取引店でのお手続きにより" in notice.body
