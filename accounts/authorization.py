@@ -67,6 +67,8 @@ class Method:
     raises_limit_at_once = False
     #: on a channel it cannot run on, the next method applies (a passkey on /m/); else the gate refuses
     optional = False
+    #: what it authorizes is not held to a new payee's daily cap (a passkey: it cannot be relayed)
+    lifts_new_payee_cap = False
 
     def exempts_hold(self, contract: Contract, lock) -> bool:
         """This method authorizes what the hold ``lock`` refuses (a passkey registered before it began)."""

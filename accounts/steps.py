@@ -69,6 +69,7 @@ def authorization_step(
             actor=request.actor, contract=contract, data=form.cleaned_data, action=audit_action, **(detail or {})
         )
         if outcome.ok:
+            request.authorized_by = method  # what authorized it (a passkey lifts a new payee's cap)
             return on_success()
         if outcome.reused and on_reused is not None and (response := on_reused()) is not None:
             return response

@@ -30,6 +30,7 @@ class PasskeyMethod(authorization.Method):
     )
     channels = frozenset({gate.Channel.BROWSER})
     optional = True  # on /m/ the contract's other method applies
+    lifts_new_payee_cap = True
 
     def applies(self, contract: Contract) -> bool:
         if not hasattr(contract, "_passkey_applies"):

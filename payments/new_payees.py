@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db.models import Min
 from django.utils.translation import gettext_lazy as _
 
-from accounts import gate, holds
+from accounts import authorization, gate, holds
 from accounts.limits import today
 from accounts.models import Contract, DailyUsage
 from ibank import clock
@@ -101,7 +101,7 @@ def check_hold(contract: Contract, transfer: Transfer) -> None:
 def check_cap(contract: Contract, transfer: Transfer) -> None:
     """At 入力: raise NewPayeeCap when ``transfer`` is over what its new payee may still receive today (the
     money engine applies the same ceiling at 実行)."""
-    if transfer.new_payee:
+    if transfer.new_payee and not authorization.method_for(contract).lifts_new_payee_cap:
         available = available_today(contract, transfer)
         if transfer.amount > available:
             raise over_cap(available)

@@ -221,13 +221,14 @@ _CLAIM_FIELDS = [
 ]
 
 
-def transfer_execute(*, actor, contract: Contract, transfer: Transfer, digest: str) -> Transfer:
+def transfer_execute(*, actor, contract: Contract, transfer: Transfer, digest: str, authorized_by=None) -> Transfer:
     """Move the money of a confirmed, authorized transfer, once.
 
     ``digest`` is the one kept server-side at 確認; the loaded transfer must still produce it, and the row must
     still be what it was loaded as. Raises AlreadyExecuted for a second execution, TransferChanged, OverLimit
     or InsufficientBalance (nothing moved). Python decides the movement (the posting lines, the day's
-    ceiling); the one engine (books.post) applies it: one round trip on PostgreSQL.
+    ceiling); the one engine (books.post) applies it: one round trip on PostgreSQL. ``authorized_by``: the
+    authorization method that accepted (a passkey lifts a new payee's cap).
     """
     if not constant_time_compare(transfer_digest(transfer), digest):  # changed since 確認 (the row as loaded)
         if transfer.is_executed:
@@ -237,8 +238,10 @@ def transfer_execute(*, actor, contract: Contract, transfer: Transfer, digest: s
     done = Transfer.Status.DONE if same_bank else Transfer.Status.ACCEPTED
     now = clock.now()
 
+    capped = not getattr(authorized_by, "lifts_new_payee_cap", False)
+
     def instruction():
-        return _instruction(actor, contract, transfer, digest=digest, done=done, now=now)
+        return _instruction(actor, contract, transfer, digest=digest, done=done, now=now, capped=capped)
 
     try:
         with transaction.atomic():  # the notice commits with the money, or neither does
@@ -254,7 +257,9 @@ def transfer_execute(*, actor, contract: Contract, transfer: Transfer, digest: s
     return transfer
 
 
-def _instruction(actor, contract: Contract, transfer: Transfer, *, digest: str, done: str, now) -> books.Instruction:
+def _instruction(
+    actor, contract: Contract, transfer: Transfer, *, digest: str, done: str, now, capped: bool = True
+) -> books.Instruction:
     """What executing ``transfer`` moves, decided here: the claim of the row as loaded, the posting lines,
     the day's ceiling, the audit entry."""
     same_bank = done == Transfer.Status.DONE
@@ -266,7 +271,7 @@ def _instruction(actor, contract: Contract, transfer: Transfer, *, digest: str, 
         checks=_limit_check(contract),
         claims=[confirmed_claim(transfer, contract=contract, digest=digest, fields=_CLAIM_FIELDS, done=done, now=now)],
         usage=daily_usage(contract, transfer.amount),
-        caps=[cap] if (cap := new_payees.cap(contract, transfer)) is not None else [],
+        caps=[cap] if capped and (cap := new_payees.cap(contract, transfer)) is not None else [],
         link=(Transfer, transfer.pk),
         audit=audit.entry(
             actor,

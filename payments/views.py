@@ -206,7 +206,13 @@ def authorize_view(request, reference):
 
 def _execute(request, transfer, digest):
     try:
-        services.transfer_execute(actor=request.actor, contract=request.contract, transfer=transfer, digest=digest)
+        services.transfer_execute(
+            actor=request.actor,
+            contract=request.contract,
+            transfer=transfer,
+            digest=digest,
+            authorized_by=getattr(request, "authorized_by", None),
+        )
     except services.AlreadyExecuted:
         pass
     except services.TransferError as error:

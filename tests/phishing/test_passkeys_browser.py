@@ -94,6 +94,19 @@ def test_register_then_authorize_a_transfer_to_a_new_payee_during_a_hold(page, l
     assert other.value.reason == "changed"
     assert json.loads(assertion)["type"] == "public-key"
 
+    # Authorized with the passkey, the new payee is not held to its daily cap (100,000).
+    page.goto(live_server.url + "/transfer/")
+    page.get_by_label("金融機関コード").fill("0005")
+    page.get_by_label("支店番号").fill("001")
+    page.get_by_label("口座番号").fill("7654321")
+    page.get_by_label("受取人名").fill("ﾔﾏﾀﾞ ﾊﾅｺ")
+    page.get_by_label("振込金額（円）").fill("150000")
+    page.get_by_role("button", name="確認画面へ").click()
+    page.get_by_role("button", name="確認", exact=True).click()
+    page.locator("#passkey-authorize").click()
+    expect(page.get_by_text("受付番号")).to_be_visible()
+    assert Transfer.objects.filter(contract=customer, amount=150_000, status=Transfer.Status.ACCEPTED).exists()
+
 
 def test_a_passkey_login_from_a_new_environment_is_told_but_not_held(page, live_server, make_contract, fake_clock):
     customer = make_contract(balance=100_000)

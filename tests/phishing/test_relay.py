@@ -12,6 +12,7 @@ from auditlog.models import AuditEntry
 from notices.models import Notice
 from otp import totp
 from payments.models import Transfer
+from tests.conftest import PASSWORD
 from tests.helpers import is_locked, known_environment, paid_before, post_login
 from tests.payments.helpers import other_bank_data, same_bank_data, send
 
@@ -117,3 +118,11 @@ def test_a_transfer_confirmed_before_a_hold_is_refused_at_its_authorization(clie
     transfer.refresh_from_db()
     assert transfer.status == Transfer.Status.CONFIRMED
     assert Account.objects.get(pk=contract.account.pk).balance == 100_000
+
+
+def test_a_login_on_the_phone_is_told_too(contract):
+    phone = Client(HTTP_USER_AGENT="DoCoMo/2.0 P903i(c100;TB;W24H12)")
+    response = phone.post(reverse("mobile-login"), {"contract_id": contract.contract_id, "password": PASSWORD})
+    assert response["Location"] == reverse("mobile-menu")
+    notice = Notice.objects.get(contract_id=contract.pk, event="login")
+    assert "ご利用チャネル　携帯電話" in notice.body and "ブラウザ・OS　　携帯電話" in notice.body
