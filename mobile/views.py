@@ -7,7 +7,6 @@ security headers are the browser IB's own.
 """
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
@@ -20,10 +19,11 @@ from accounts import gate
 from accounts import services as account_services
 from accounts.decorators import customer_required
 from accounts.forms import ContractAuthForm
+from accounts.limits import today
 from accounts.models import Account, LoginRecord
 from accounts.steps import CONFIRM_EXPIRED, authorization_step, confirmed_digest
 from ibank import pending
-from payments import new_payees
+from payments import new_payees, statement
 from payments import services as transfer_services
 from payments.forms import TransferForm
 from payments.models import Payee, Transfer
@@ -82,7 +82,9 @@ def menu_view(request):
 @mobile_customer_required
 def history_view(request, pk):
     account = get_object_or_404(Account.objects.customer(), pk=pk, contract=request.contract)
-    page = Paginator(account.postings.select_related("entry").order_by("-pk"), 10).get_page(request.GET.get("p"))
+    before = request.GET.get("before", "")
+    # The last 24 months, newest first, by keyset (no count over the account).
+    page = statement.page(account, statement.earliest(), today(), int(before) if before.isdigit() else None, size=10)
     return render(request, "mobile/history.html", {"account": account, "page": page})
 
 

@@ -6,7 +6,6 @@ below, scoped to the logged-in contract: another contract's object is a 404.
 
 import jaconv
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
@@ -23,7 +22,7 @@ from zengin import kana
 from zengin.kana import KATAKANA
 from zengin.models import Bank, Branch
 
-from . import new_payees, payees, services
+from . import new_payees, payees, services, statement
 from .forms import BankSearchForm, BranchSearchForm, TransferForm
 from .models import Payee, Transfer
 from .ui import TRANSFER_CONFIRMED_KEY
@@ -351,7 +350,23 @@ def payee_delete_view(request, pk):
 
 @customer_required
 def history_view(request, pk):
+    """入出金明細: a period (today, this month, last month, from–to), newest first by keyset; as CSV too."""
     account = _get_account(request, pk)
-    postings = account.postings.select_related("entry").order_by("-pk")
-    page = Paginator(postings, 20).get_page(request.GET.get("page"))
-    return render(request, "transfers/history.html", {"account": account, "page": page})
+    form = statement.StatementForm(request.GET or None)
+    start = end = None
+    if not request.GET or form.is_valid():
+        if not request.GET:
+            form = statement.StatementForm({"period": "this_month"})
+            form.is_valid()
+        start, end = form.period_range()
+        if request.GET.get("format") == "csv":
+            return statement.csv_response(account, start, end, sjis=request.GET.get("encoding") == "sjis")
+    before = request.GET.get("before", "")
+    page = statement.page(account, start, end, int(before) if before.isdigit() else None) if start else None
+    query = request.GET.copy()
+    query.pop("before", None)
+    return render(
+        request,
+        "transfers/history.html",
+        {"account": account, "page": page, "form": form, "start": start, "end": end, "query": query.urlencode()},
+    )

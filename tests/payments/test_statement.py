@@ -1,0 +1,93 @@
+"""入出金明細 by period and as CSV (issue 18): periods in JST days, field errors that keep what was typed,
+keyset pages (no COUNT over the account), and a CSV read back in both encodings equal to the page."""
+
+import csv
+import io
+from datetime import timedelta
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.limits import today
+from ledger import books
+from tests.helpers import login
+
+
+def _url(contract):
+    return reverse("transfers-history", args=[contract.account.pk])
+
+
+def _deposits(contract, fake_clock, days_ago_list):
+    start = fake_clock.t
+    for days in sorted(days_ago_list, reverse=True):
+        fake_clock.t = start - days * 86400
+        books.deposit(account=contract.account, amount=1_000 + days)
+    fake_clock.t = start
+
+
+def test_each_period_lists_its_days(client, contract, fake_clock):
+    now = today()
+    days_into_month = now.day - 1
+    _deposits(contract, fake_clock, [0, days_into_month + 3, 400, 800])
+    login(client, contract)
+    amounts = lambda response: [p.amount for p in response.context["page"].object_list]  # noqa: E731
+    assert amounts(client.get(_url(contract), {"period": "today"})) == [1_000, 100_000]  # and the opening deposit
+    this_month = amounts(client.get(_url(contract)))  # this month by default (and the opening deposit)
+    assert 1_000 in this_month and 1_000 + days_into_month + 3 not in this_month
+    assert amounts(client.get(_url(contract), {"period": "last_month"})) == [1_000 + days_into_month + 3]
+    start = (now - timedelta(days=401)).isoformat()
+    ranged = amounts(client.get(_url(contract), {"period": "range", "date_from": start, "date_to": start}))
+    assert ranged == []
+    day = (now - timedelta(days=400)).isoformat()
+    assert amounts(client.get(_url(contract), {"period": "range", "date_from": day, "date_to": day})) == [1_400]
+
+
+def test_a_bad_period_names_the_field_and_keeps_what_was_typed(client, contract):
+    login(client, contract)
+    response = client.get(_url(contract), {"period": "range", "date_from": "2000-01-01", "date_to": ""})
+    errors = response.context["form"].errors
+    assert "24か月以内" in errors["date_from"][0] and errors["date_to"] == ["終了日を入力してください。"]
+    assert 'value="2000-01-01"' in response.content.decode()
+    tomorrow = (today() + timedelta(days=1)).isoformat()
+    errors = client.get(_url(contract), {"period": "range", "date_from": today().isoformat(), "date_to": tomorrow})
+    assert errors.context["form"].errors["date_to"] == ["終了日は本日以前を指定してください。"]
+    reversed_ = {"period": "range", "date_from": today().isoformat(), "date_to": (today() - timedelta(days=1))}
+    assert "開始日以降" in client.get(_url(contract), reversed_).context["form"].errors["date_to"][0]
+
+
+def test_keyset_pages_cover_the_period_once_and_never_count(client, contract, fake_clock):
+    for _ in range(45):
+        books.deposit(account=contract.account, amount=10)
+    login(client, contract)
+    seen, before = [], None
+    with CaptureQueriesContext(connection) as queries:
+        while True:
+            page = client.get(_url(contract), {"before": before} if before else {}).context["page"]
+            seen += [p.pk for p in page.object_list]
+            if not page.has_next:
+                break
+            before = page.next_before
+    assert len(seen) == len(set(seen)) == 46  # the opening deposit and 45 more
+    assert seen == sorted(seen, reverse=True)
+    assert not any("COUNT(" in q["sql"].upper() for q in queries.captured_queries)
+
+
+def test_the_csv_in_both_encodings_equals_the_page(client, contract, fake_clock):
+    _deposits(contract, fake_clock, [0, 0])
+    login(client, contract)
+    page = client.get(_url(contract)).context["page"].object_list
+    for encoding, codec in (("", "utf-8"), ("sjis", "cp932")):
+        query = {"format": "csv", **({"encoding": encoding} if encoding else {})}
+        response = client.get(_url(contract), query)
+        raw = b"".join(response.streaming_content)
+        assert raw.startswith(b"\xef\xbb\xbf") == (codec == "utf-8")  # the BOM for Excel, UTF-8 only
+        text = raw.decode("utf-8-sig" if codec == "utf-8" else codec)
+        rows = list(csv.reader(io.StringIO(text)))
+        assert rows[0] == ["日付", "摘要", "出金", "入金", "残高"]
+        body = rows[1:]
+        assert len(body) == len(page)
+        assert sum(int(r[3] or 0) for r in body) == sum(p.amount for p in page if p.amount > 0)
+        assert [int(r[4]) for r in body] == [p.balance_after for p in page]
+        assert body[-1][1] == "入金"
+        assert "attachment" in response["Content-Disposition"]
