@@ -12,7 +12,11 @@ import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-REDIS_URL = "redis://127.0.0.1:6379/7"  # a database of its own, flushed by each test that uses it
+# A Redis database of its own per pytest-xdist worker (7, 8, …), flushed by each test that uses it: a test
+# on another worker never flushes this one's counters mid-test.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+REDIS_DB = 7 + (int(_WORKER[2:]) if _WORKER[2:].isdigit() else 0)
+REDIS_URL = f"redis://127.0.0.1:6379/{REDIS_DB}"
 
 
 def free_port() -> int:
@@ -42,7 +46,7 @@ def server_env(database_name: str, *, redis: bool = True) -> dict:
 
 def flush_redis() -> None:
     with socket.create_connection(("127.0.0.1", 6379), timeout=5) as s:
-        s.sendall(b"SELECT 7\r\nFLUSHDB\r\n")
+        s.sendall(f"SELECT {REDIS_DB}\r\nFLUSHDB\r\n".encode())
         s.recv(100)
 
 
