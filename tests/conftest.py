@@ -26,7 +26,7 @@ def _skip_or_fail(flag: str, reason: str):
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if "page" in getattr(item, "fixturenames", ()):
+        if {"page", "browser"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.browser)
 
 
