@@ -27,6 +27,10 @@ HAS_TOKEN = _(
     "ワンタイムパスワードの利用登録があるため、IB解約はできません。"
     "お客様ご自身で、先にワンタイムパスワードの利用停止を行っていただく必要があります。"
 )
+HAS_LOST_TOKEN = _(
+    "紛失届を受け付けたトークンの利用登録があるため、IB解約はできません。"
+    "お客様は利用停止を行えませんので、先にトークンIDのリセットを依頼し（窓口担当）、承認（役席）を受けてから解約してください。"
+)
 NOTHING_TO_LIFT = _("解除する停止がありません。")
 
 
@@ -158,13 +162,17 @@ def contract_cancel(*, actor, staff, contract: Contract, reason: str, reference:
     _require(staff, "operate_contract", reason, reference)
     with transaction.atomic():
         Contract.objects.select_for_update().filter(pk=contract.pk).values_list("pk").get()
-        if TokenBinding.objects.filter(contract=contract).exists():
-            audit.record(actor, "ib.cancel", ok=False, contract=contract, reason="has_token", reference=reference)
-            raise OperationRefused(HAS_TOKEN)
-        Contract.objects.filter(pk=contract.pk).update(cancelled_at=clock.now())
-        contract.user.rotate_session_nonce()
-        audit.record(actor, "ib.cancel", ok=True, contract=contract, staff_reason=reason, reference=reference)
-        notify(contract, "contract_cancelled")
+        if not TokenBinding.objects.filter(contract=contract).exists():
+            Contract.objects.filter(pk=contract.pk).update(cancelled_at=clock.now())
+            contract.user.rotate_session_nonce()
+            audit.record(actor, "ib.cancel", ok=True, contract=contract, staff_reason=reason, reference=reference)
+            notify(contract, "contract_cancelled")
+            return
+        # A token reported lost cannot be stopped by the customer: the way out is the token reset.
+        lost = Lock.Kind.LOST in locks.open_locks(contract, refresh=True)
+    # The refusal is audited outside the locking transaction, so that it stays.
+    audit.record(actor, "ib.cancel", ok=False, contract=contract, reason="has_token", reference=reference)
+    raise OperationRefused(HAS_LOST_TOKEN if lost else HAS_TOKEN)
 
 
 # -- contract changes a branch makes on a written form ----------------------------------

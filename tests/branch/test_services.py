@@ -233,3 +233,20 @@ def test_in_the_admin_a_checker_cannot_request_and_nobody_approves_their_own(cli
     response = client.post(reverse("admin:branch-decide", args=[reset.pk]), {"approve": "1", "comment": ""})
     assert str(services.OWN_REQUEST) in response.content.decode()
     assert TokenBinding.objects.filter(contract=token_contract).exists()
+
+
+def test_ib_cancellation_after_a_lost_report_points_to_the_token_reset_and_is_allowed_after_it(
+    token_contract, maker, checker
+):
+    """The customer cannot stop a token reported lost: the refusal names the reset, after which 解約 works."""
+    services.contract_report_lost(actor=None, staff=maker, contract=token_contract, reason="紛失", reference=REF)
+    with pytest.raises(services.OperationRefused) as refused:
+        services.contract_cancel(actor=None, staff=maker, contract=token_contract, reason="ご本人申出", reference=REF)
+    assert refused.value.message == services.HAS_LOST_TOKEN and "トークンIDのリセット" in str(refused.value.message)
+    from auditlog.models import AuditEntry
+
+    assert AuditEntry.objects.filter(action="ib.cancel", contract=token_contract, outcome="failed").exists()
+    reset = services.token_reset_request(actor=None, staff=maker, contract=token_contract, reason=REASON, reference=REF)
+    services.token_reset_approve(actor=None, staff=checker, reset=reset)
+    services.contract_cancel(actor=None, staff=maker, contract=token_contract, reason="ご本人申出", reference=REF)
+    assert Contract.objects.get(pk=token_contract.pk).cancelled_at is not None
