@@ -13,3 +13,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin_site.urls),
 ]
+
+handler404 = "ibank.errors.not_found"

@@ -274,3 +274,12 @@ def test_another_contracts_transactions_are_404_on_the_phone(client, contract, s
         assert client.get(reverse(name, args=[reference])).status_code == 404, name
     for name in ("mobile-payeasy-result", "mobile-payeasy-confirm", "mobile-payeasy-authorize"):
         assert client.get(reverse(name, args=[paid])).status_code == 404, name
+
+
+def test_a_missing_page_on_the_phone_is_its_own_plain_404(client, settings):
+    settings.DEBUG = False
+    response = client.get("/m/nowhere/")
+    html = response.content.decode()
+    assert response.status_code == 404 and "ページが見つかりません" in html
+    assert "<script" not in html and len(response.content) < 5_000 and "モバイルバンキング" in html
+    assert "モバイルバンキング" not in client.get("/nowhere/").content.decode()  # the site's own elsewhere
