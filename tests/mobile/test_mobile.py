@@ -145,6 +145,9 @@ def test_a_customer_without_a_token_transfers_to_a_registered_payee(client, cont
     assert response["Location"] == reverse("mobile-transfer-result", args=[reference])
     result = client.get(response["Location"]).content.decode()
     assert "お振込が完了しました。" in result and reference in result
+    # The bank and the branch as the Zengin master names them, each with its code, as on the browser's pages.
+    assert f"（{settings.IBANK_BANK_CODE}）" in result and f"（{stranger.account.branch_code}）" in result
+    assert f"（{settings.IBANK_BANK_CODE}）" in payees
     assert Account.objects.get(pk=contract.account.pk).balance == 95_000
     assert Account.objects.get(pk=stranger.account.pk).balance == 105_000
     transfer = Transfer.objects.get(reference=reference)
