@@ -1,10 +1,11 @@
 """全銀協 総合振込 fixed-length records (120 bytes each, half-width kana, Shift_JIS): pure, no Django.
 
-A file is one header record (1), one data record (2) per transfer, a trailer
-(8) with the count and total, and an end record (9); records end with CRLF.
+A file is one group per remitter (依頼人): a header record (1), one data record (2) per transfer and a
+trailer (8) with the group's count and total; then one end record (9). Records end with CRLF.
 :func:`parse` reads a file back (tests, and operators checking a file).
 """
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -98,7 +99,7 @@ def data_record(d: Data) -> bytes:
             _alpha(_fit(d.bank_name, 15), 15),
             _num(d.branch_code, 3),
             _alpha(_fit(d.branch_name, 15), 15),
-            b" " * 4,  # 手形交換所番号
+            b"0000",  # 手形交換所番号 (none: テレ振込)
             _num(d.account_kind, 1),
             _num(d.account_number, 7),
             _alpha(d.payee_name, 30),
@@ -124,8 +125,17 @@ def end_record() -> bytes:
 
 
 def write(header: Header, data: list[Data]) -> bytes:
-    records = [header_record(header), *(data_record(d) for d in data)]
-    records += [trailer_record(len(data), sum(d.amount for d in data)), end_record()]
+    """A file of one group (one remitter)."""
+    return write_groups([(header, data)])
+
+
+def write_groups(groups: list[tuple[Header, list[Data]]]) -> bytes:
+    """One header–data–trailer group per remitter (依頼人), then one end record."""
+    records = []
+    for header, data in groups:
+        records += [header_record(header), *(data_record(d) for d in data)]
+        records.append(trailer_record(len(data), sum(d.amount for d in data)))
+    records.append(end_record())
     return b"".join(record + b"\r\n" for record in records)
 
 
@@ -142,38 +152,46 @@ def parse(content: bytes) -> dict:
     if any(len(line) != RECORD for line in lines):
         raise RecordError("a record is not 120 bytes")
     kinds = "".join(chr(line[0]) for line in lines)
-    if not (kinds.startswith("1") and kinds.endswith("89") and set(kinds[1:-2]) <= {"2"}):
+    if not re.fullmatch(r"(12*8)+9", kinds):
         raise RecordError(f"records in the wrong order: {kinds}")
-    h = lines[0]
-    result = {
-        "header": {
-            "kind_code": _text(h[1:3]),
-            "requester_code": _text(h[4:14]),
-            "requester_name": _text(h[14:54]),
-            "date": _text(h[54:58]),
-            "bank_code": _text(h[58:62]),
-            "bank_name": _text(h[62:77]),
-            "branch_code": _text(h[77:80]),
-            "branch_name": _text(h[80:95]),
-            "account_kind": int(h[95:96]),
-            "account_number": _text(h[96:103]),
-        },
-        "data": [],
+    groups, current = [], None
+    for line in lines[:-1]:
+        if line[:1] == b"1":
+            current = {"header": _header(line), "data": []}
+        elif line[:1] == b"2":
+            current["data"].append(_data(line))
+        else:
+            current["trailer"] = {"count": int(line[1:7]), "total": int(line[7:19])}
+            groups.append(current)
+    # The first group's records also stand at the top (a file of one remitter reads as before).
+    return {**groups[0], "groups": groups}
+
+
+def _header(h: bytes) -> dict:
+    return {
+        "kind_code": _text(h[1:3]),
+        "requester_code": _text(h[4:14]),
+        "requester_name": _text(h[14:54]),
+        "date": _text(h[54:58]),
+        "bank_code": _text(h[58:62]),
+        "bank_name": _text(h[62:77]),
+        "branch_code": _text(h[77:80]),
+        "branch_name": _text(h[80:95]),
+        "account_kind": int(h[95:96]),
+        "account_number": _text(h[96:103]),
     }
-    for d in lines[1:-2]:
-        result["data"].append(
-            {
-                "bank_code": _text(d[1:5]),
-                "bank_name": _text(d[5:20]),
-                "branch_code": _text(d[20:23]),
-                "branch_name": _text(d[23:38]),
-                "account_kind": int(d[42:43]),
-                "account_number": _text(d[43:50]),
-                "payee_name": _text(d[50:80]),
-                "amount": int(d[80:90]),
-                "customer_code": _text(d[91:101]),
-            }
-        )
-    t = lines[-2]
-    result["trailer"] = {"count": int(t[1:7]), "total": int(t[7:19])}
-    return result
+
+
+def _data(d: bytes) -> dict:
+    return {
+        "bank_code": _text(d[1:5]),
+        "bank_name": _text(d[5:20]),
+        "branch_code": _text(d[20:23]),
+        "branch_name": _text(d[23:38]),
+        "clearing_house": _text(d[38:42]),
+        "account_kind": int(d[42:43]),
+        "account_number": _text(d[43:50]),
+        "payee_name": _text(d[50:80]),
+        "amount": int(d[80:90]),
+        "customer_code": _text(d[91:101]),
+    }

@@ -24,9 +24,11 @@ def test_export_writes_the_queued_transfers_and_marks_them_sent(client, contract
     parsed = zengin.parse(raw)
     header = parsed["header"]
     assert header["kind_code"] == "21" and header["bank_code"] == settings.IBANK_BANK_CODE
-    assert header["requester_name"] == settings.IBANK_BANK_KANA
+    # The remitter is the customer (契約者ID, the account's kana), paying from their account (issue 18).
+    assert header["requester_code"] == contract.contract_id
+    assert header["requester_name"] == contract.account.holder_kana
     assert header["date"] == f"{first.executed_at.astimezone().date():%m%d}"
-    assert header["account_number"] == "9000003"
+    assert header["account_number"] == contract.account.number and header["branch_code"] == "001"
     assert parsed["data"] == [
         {
             "bank_code": "0005",
@@ -38,6 +40,7 @@ def test_export_writes_the_queued_transfers_and_marks_them_sent(client, contract
             "payee_name": "ﾔﾏﾀﾞ ﾊﾅｺ",
             "amount": 12_000,
             "customer_code": f"{first.pk:010d}",
+            "clearing_house": "0000",
         },
         {
             "bank_code": "0005",
@@ -49,6 +52,7 @@ def test_export_writes_the_queued_transfers_and_marks_them_sent(client, contract
             "payee_name": "ｶ)ﾆﾎﾝｼﾖｳｼﾞ",
             "amount": 30_000,
             "customer_code": f"{second.pk:010d}",
+            "clearing_house": "0000",
         },
     ]
     assert parsed["trailer"] == {"count": 2, "total": 42_000}
@@ -65,3 +69,40 @@ def test_records_refuse_what_does_not_fit():
         zengin.trailer_record(1, 10**12)
     with pytest.raises(zengin.RecordError):
         zengin.header_record(zengin.Header("1", "山田", date(2026, 1, 1), "0001", "ﾐｽﾞﾎ", "001", "ﾎﾝﾃﾝ", 1, "1234567"))
+
+
+def test_each_remitter_has_its_own_group_read_back_record_by_record(client, make_contract, tmp_path):
+    from django.test import Client
+
+    first, second = make_contract(balance=500_000), make_contract(balance=500_000)
+    for customer, amounts in ((first, (10_000, 20_000)), (second, (5_000,))):
+        browser = Client()
+        login(browser, customer)
+        for amount in amounts:
+            send(browser, other_bank_data(customer, amount=amount))
+    out = tmp_path / "sogo.txt"
+    call_command("export_zengin", output=str(out), stdout=StringIO())
+    raw = out.read_bytes()
+    kinds = "".join(chr(line[0]) for line in raw.split(b"\r\n")[:-1])
+    assert kinds == "12281289"  # header, data…, trailer per remitter; one end record
+    groups = zengin.parse(raw)["groups"]
+    assert [g["header"]["requester_code"] for g in groups] == [first.contract_id, second.contract_id]
+    assert [g["header"]["requester_name"] for g in groups] == [first.account.holder_kana, second.account.holder_kana]
+    assert [g["header"]["account_number"] for g in groups] == [first.account.number, second.account.number]
+    assert [[d["amount"] for d in g["data"]] for g in groups] == [[10_000, 20_000], [5_000]]
+    assert [g["trailer"] for g in groups] == [{"count": 2, "total": 30_000}, {"count": 1, "total": 5_000}]
+    assert AuditEntry.objects.get(action="zengin.export").detail["remitters"] == 2
+
+
+def test_the_file_name_is_in_jst(tmp_path, settings, contract, client, fake_clock):
+    from django.utils import timezone
+
+    login(client, contract)
+    send(client, other_bank_data(contract, amount=1_000))
+    settings.BASE_DIR = tmp_path
+    call_command("export_zengin", stdout=StringIO())
+    [written] = (tmp_path / "var" / "zengin").iterdir()
+    from ibank import clock
+
+    jst = timezone.localtime(clock.now())
+    assert written.name == f"sogo_{jst:%Y%m%d}_{jst:%H%M%S}.txt"  # JST, not UTC

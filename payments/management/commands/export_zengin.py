@@ -7,6 +7,7 @@ is written (to a temporary name, then renamed) before that transaction commits.
 
 import os
 from datetime import datetime, time
+from itertools import groupby
 from pathlib import Path
 
 from django.conf import settings
@@ -14,7 +15,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Account
 from auditlog import audit
 from ibank import clock
 from payments.models import Transfer
@@ -32,45 +32,27 @@ class Command(BaseCommand):
         now = clock.now()
         day = datetime.strptime(date, "%Y-%m-%d").date() if date else timezone.localdate(now)
         until = timezone.make_aware(datetime.combine(day, time.max))
-        clearing = Account.objects.internal(Account.Purpose.CLEARING_OUT)
-        head_branch = settings.IBANK_BRANCHES[0]
-        path = Path(output) if output else settings.BASE_DIR / "var" / "zengin" / f"sogo_{day:%Y%m%d}_{now:%H%M%S}.txt"
+        local = timezone.localtime(now)
+        name = f"sogo_{day:%Y%m%d}_{local:%H%M%S}.txt"  # JST, like the day
+        path = Path(output) if output else settings.BASE_DIR / "var" / "zengin" / name
         with transaction.atomic():
             queued = list(
-                Transfer.objects.select_for_update()
+                Transfer.objects.select_for_update(of=("self",))
+                .select_related("from_account", "contract")
                 .filter(status=Transfer.Status.ACCEPTED, exported_at__isnull=True, executed_at__lte=until)
-                .order_by("executed_at", "pk")
+                .order_by("from_account_id", "executed_at", "pk")
             )
             if not queued:
                 self.stdout.write(f"no queued other-bank transfers for {day}")
                 return
-            header = zengin.Header(
-                requester_code=settings.IBANK_ZENGIN_REQUESTER_CODE,
-                requester_name=settings.IBANK_BANK_KANA,
-                transfer_date=day,
-                bank_code=settings.IBANK_BANK_CODE,
-                bank_name=settings.IBANK_BANK_KANA,
-                branch_code=head_branch[0],
-                branch_name=head_branch[2],
-                account_kind=clearing.kind,
-                account_number=clearing.number,
-            )
-            data = [
-                zengin.Data(
-                    bank_code=t.bank_code,
-                    bank_name=t.bank_kana,
-                    branch_code=t.branch_code,
-                    branch_name=t.branch_kana,
-                    account_kind=t.payee_kind,
-                    account_number=t.payee_number,
-                    payee_name=t.payee_name,
-                    amount=t.amount,
-                    customer_code=f"{t.pk:010d}",
-                )
-                for t in queued
+            groups = [
+                (_header(transfers[0], day), [_data(t) for t in transfers])
+                for _account, transfers in groupby(queued, key=lambda t: t.from_account_id)
+                for transfers in [list(transfers)]
             ]
+            data = [d for _header_, group in groups for d in group]
             try:
-                content = zengin.write(header, data)
+                content = zengin.write_groups(groups)
             except zengin.RecordError as error:
                 raise CommandError(f"cannot write the Zengin file: {error}") from None
             Transfer.objects.filter(pk__in=[t.pk for t in queued]).update(exported_at=now)
@@ -86,5 +68,39 @@ class Command(BaseCommand):
                 file=path.name,
                 count=len(data),
                 total=sum(d.amount for d in data),
+                remitters=len(groups),
             )
         self.stdout.write(f"{path}: {len(data)} transfers, {sum(d.amount for d in data):,} yen")
+
+
+_BRANCH_KANA = {code: kana for code, _name, kana in settings.IBANK_BRANCHES}
+
+
+def _header(transfer: Transfer, day) -> zengin.Header:
+    """The remitter's group: 依頼人 is the customer (契約者ID, the account's kana name), paying from their account."""
+    account = transfer.from_account
+    return zengin.Header(
+        requester_code=transfer.contract.contract_id,
+        requester_name=account.holder_kana,
+        transfer_date=day,
+        bank_code=settings.IBANK_BANK_CODE,
+        bank_name=settings.IBANK_BANK_KANA,
+        branch_code=account.branch_code,
+        branch_name=_BRANCH_KANA.get(account.branch_code, ""),
+        account_kind=account.kind,
+        account_number=account.number,
+    )
+
+
+def _data(t: Transfer) -> zengin.Data:
+    return zengin.Data(
+        bank_code=t.bank_code,
+        bank_name=t.bank_kana,
+        branch_code=t.branch_code,
+        branch_name=t.branch_kana,
+        account_kind=t.payee_kind,
+        account_number=t.payee_number,
+        payee_name=t.payee_name,
+        amount=t.amount,
+        customer_code=f"{t.pk:010d}",
+    )
