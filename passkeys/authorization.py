@@ -33,9 +33,7 @@ class PasskeyMethod(authorization.Method):
     lifts_new_payee_cap = True
 
     def applies(self, contract: Contract) -> bool:
-        if not hasattr(contract, "_passkey_applies"):
-            contract._passkey_applies = ceremony.has_passkey(contract)
-        return contract._passkey_applies
+        return ceremony.has_passkey(contract)  # a column of the contract: no query
 
     def _next(self, contract: Contract) -> authorization.Method:
         return authorization.method_for(contract, after=self)
@@ -46,10 +44,6 @@ class PasskeyMethod(authorization.Method):
 
     def ceiling_rows(self, contract):
         return self._next(contract).ceiling_rows(contract)
-
-    def forget(self, contract):
-        if hasattr(contract, "_passkey_applies"):
-            del contract._passkey_applies
 
     def exempts_hold(self, contract, lock) -> bool:
         return ceremony.credentials(contract).filter(created_at__lt=lock.set_at).exists()

@@ -39,7 +39,13 @@ def credentials(contract: Contract):
 
 
 def has_passkey(contract: Contract) -> bool:
-    return credentials(contract).exists()
+    """From the contract's flag (kept by :func:`_keep_flag` in the transaction that adds or removes one)."""
+    return contract.has_passkey
+
+
+def _keep_flag(contract: Contract) -> None:
+    Contract.objects.filter(pk=contract.pk).update(has_passkey=credentials(contract).exists())
+    contract.has_passkey = credentials(contract).exists()
 
 
 # -- registration -------------------------------------------------------------------------------
@@ -64,6 +70,7 @@ def register(request, *, actor, contract: Contract, data: dict) -> WebAuthnCrede
         count = credentials(contract).count()
         WebAuthnCredential.objects.filter(pk=device.pk).update(created_at=clock.now(), name=f"パスキー{count}")
         device.refresh_from_db()
+        _keep_flag(contract)
         audit.record(actor, "passkey.register", ok=True, contract=contract, passkey=device.pk)
         notify(contract, "passkey_registered", name=device.name)
     return device
@@ -75,6 +82,7 @@ def remove(*, actor, contract: Contract, pk: int, by_staff: bool = False) -> boo
         if device is None:
             return False
         device.delete()
+        _keep_flag(contract)
         audit.record(actor, "passkey.remove", ok=True, contract=contract, passkey=pk, name=device.name)
         notify(contract, "passkey_removed", name=device.name, by_staff=by_staff)
     return True

@@ -95,6 +95,8 @@ class Contract(models.Model):
     created_at = models.DateTimeField(_("作成日時"), default=clock.now, editable=False)
     # ログイン通知: logins from a known environment are notified unless turned off (a new one always is).
     notify_known_logins = models.BooleanField(_("ご利用環境からのログインも通知する"), default=True)
+    # Kept with the passkeys (passkeys.ceremony): the method registry asks it on every gated page, for free.
+    has_passkey = models.BooleanField(_("パスキー登録あり"), default=False, editable=False)
 
     class Meta:
         verbose_name = _("IB契約")

@@ -24,6 +24,7 @@ def _passkey(contract, *, at):
         user=contract.user, name="パスキー1", credential_id=b"credential-%d" % contract.pk, public_key=b"key"
     )
     WebAuthnCredential.objects.filter(pk=device.pk).update(created_at=at)
+    Contract.objects.filter(pk=contract.pk).update(has_passkey=True)  # as passkeys.ceremony.register keeps it
     return device
 
 
@@ -69,6 +70,18 @@ def test_the_branch_removes_passkeys_with_a_lost_report_and_the_contract_page_li
         actor=None, staff=maker, contract=contract, reason="スマートフォン紛失", reference="L-1"
     )
     assert not WebAuthnCredential.objects.filter(pk=device.pk).exists()
+    assert not Contract.objects.get(pk=contract.pk).has_passkey
     assert AuditEntry.objects.filter(action="passkey.remove", contract=contract).exists()
     notice = Notice.objects.get(contract_id=contract.pk, event="passkey_removed")
     assert "お取引店でのお手続きにより" in notice.body
+
+
+def test_the_menu_asks_no_passkey_table_for_the_method(client, contract):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    known_environment(client, contract)
+    post_login(client, contract)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("accounts-menu")).status_code == 200
+    assert not any("webauthn" in q["sql"] for q in queries.captured_queries)  # the contract's flag answers
