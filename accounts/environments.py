@@ -48,9 +48,9 @@ def _pairs(request) -> list[tuple[int, str]]:
     return pairs
 
 
-def recognised(request, contract: Contract) -> KnownEnvironment | None:
+def recognised(request, contract: Contract, pairs: list[tuple[int, str]] | None = None) -> KnownEnvironment | None:
     """The contract's known environment this browser's cookie names, or None (a new environment)."""
-    keys = [key for pk, key in _pairs(request) if pk == contract.pk]
+    keys = [key for pk, key in (_pairs(request) if pairs is None else pairs) if pk == contract.pk]
     if not keys:
         return None
     return KnownEnvironment.objects.filter(contract=contract, key=keys[0], removed_at__isnull=True).first()
@@ -59,7 +59,8 @@ def recognised(request, contract: Contract) -> KnownEnvironment | None:
 def at_login(request, contract: Contract) -> Seen:
     """Recognise this browser for ``contract`` (last seen now) or make it known (a new row and cookie)."""
     now = clock.now()
-    known = recognised(request, contract)
+    pairs = _pairs(request)  # the cookie's signature checked once
+    known = recognised(request, contract, pairs)
     if known is not None:
         KnownEnvironment.objects.filter(pk=known.pk).update(last_seen=now)
         known.last_seen = now
@@ -69,7 +70,7 @@ def at_login(request, contract: Contract) -> Seen:
             contract=contract, key=secrets.token_hex(16), browser=describe(request), first_seen=now, last_seen=now
         )
         seen = Seen(known, new=True)
-    others = [(pk, key) for pk, key in _pairs(request) if pk != contract.pk]
+    others = [(pk, key) for pk, key in pairs if pk != contract.pk]
     pairs = [(contract.pk, known.key), *others][:PER_BROWSER]
     setattr(request, _TO_SET, ",".join(f"{pk}.{key}" for pk, key in pairs))
     return seen

@@ -4,7 +4,6 @@ Successful logins are LoginRecord rows (with the browser and whether the environ
 are the audit log's failed password and code steps for the contract (the browser from their User-Agent).
 """
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,10 +15,10 @@ from auditlog.models import AuditEntry
 from .decorators import customer_required
 from .environments import FEATURE_PHONE, describe_agent
 from .models import Contract, LoginRecord
+from .services import channel_of_agent
 
 COUNT = 20
 FAILED_STEPS = ("login.password", "login.otp")
-_SMARTPHONE_UA = re.compile(r"iPhone|iPod|Android.*Mobile|Windows Phone|Mobile Safari", re.IGNORECASE)
 REASONS = {
     "wrong_password": _("パスワードの誤り"),
     "wrong": _("ワンタイムパスワードの誤り"),
@@ -56,9 +55,7 @@ def history(contract: Contract, count: int = COUNT) -> list[Attempt]:
 def _channel(browser: str, agent: str) -> str:
     if browser == str(FEATURE_PHONE):
         return str(LoginRecord.Channel.MOBILE.label)
-    if _SMARTPHONE_UA.search(agent):
-        return str(LoginRecord.Channel.SMARTPHONE.label)
-    return str(LoginRecord.Channel.PC.label)
+    return str(LoginRecord.Channel(channel_of_agent(agent)).label)
 
 
 def _reason(entry: AuditEntry) -> str:

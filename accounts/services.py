@@ -51,9 +51,12 @@ class LoginLocked(LoginRefused):
 
 
 def channel_for(request) -> str:
-    if _SMARTPHONE_UA.search(request.META.get("HTTP_USER_AGENT", "")):
-        return LoginRecord.Channel.SMARTPHONE
-    return LoginRecord.Channel.PC
+    return channel_of_agent(request.META.get("HTTP_USER_AGENT", ""))
+
+
+def channel_of_agent(agent: str) -> str:
+    """PC or smartphone from a User-Agent (a request's, or a failed login's as the audit log kept it)."""
+    return LoginRecord.Channel.SMARTPHONE if _SMARTPHONE_UA.search(agent) else LoginRecord.Channel.PC
 
 
 _dummy_hash: str | None = None

@@ -44,8 +44,8 @@ def has_passkey(contract: Contract) -> bool:
 
 
 def _keep_flag(contract: Contract) -> None:
-    Contract.objects.filter(pk=contract.pk).update(has_passkey=credentials(contract).exists())
     contract.has_passkey = credentials(contract).exists()
+    Contract.objects.filter(pk=contract.pk).update(has_passkey=contract.has_passkey)
 
 
 # -- registration -------------------------------------------------------------------------------

@@ -61,9 +61,12 @@ def own_account(contract: Contract, transfer: Transfer) -> bool:
 
 
 def first_paid_at(contract: Contract, transfer: Transfer):
-    """When this contract first paid the transfer's payee (executed), or None: never."""
-    executed = Transfer.objects.filter(contract=contract, status__in=Transfer.EXECUTED, **_key(transfer))
-    return executed.exclude(pk=transfer.pk).aggregate(first=Min("executed_at"))["first"]
+    """When this contract first paid the transfer's payee (executed), or None: never. Read once per transfer
+    object (入力 asks it for the hold and for the cap)."""
+    if not hasattr(transfer, "_first_paid_at"):
+        executed = Transfer.objects.filter(contract=contract, status__in=Transfer.EXECUTED, **_key(transfer))
+        transfer._first_paid_at = executed.exclude(pk=transfer.pk).aggregate(first=Min("executed_at"))["first"]
+    return transfer._first_paid_at
 
 
 def action(contract: Contract, transfer: Transfer) -> gate.Action:

@@ -160,15 +160,16 @@ def transfer_prepare(
             **{"payee_kind": payee_kind, "payee_number": payee_number, "payee_name": payee_name},
             **{"to_account": to_account, "amount": amount, "fee": fee},
         }
-        new_payees.check_hold(contract, Transfer(contract=contract, **values))  # the payee first: held or not
+        candidate = Transfer(contract=contract, **values)  # unsaved: what the rules below are asked about
+        new_payees.check_hold(contract, candidate)  # the payee first: held or not
         balance = Account.objects.values_list("balance", flat=True).get(pk=from_account.pk)
         if amount + fee > balance:
             raise InsufficientBalance(available=f"{max(0, balance - fee):,}")
         available = available_today(contract)
         if amount > available:
             raise OverLimit(available=f"{available:,}")
-        values["new_payee"] = new_payees.capped(contract, Transfer(contract=contract, **values))
-        new_payees.check_cap(contract, Transfer(contract=contract, **values))
+        values["new_payee"] = candidate.new_payee = new_payees.capped(contract, candidate)
+        new_payees.check_cap(contract, candidate)
     except TransferError as error:
         audit.record(actor, "transfer.input", ok=False, contract=contract, reason=error.reason, amount=amount)
         raise

@@ -118,6 +118,8 @@ def test_every_customer_page_fits_a_phone_and_passes_axe(page, live_server, make
     walk.check("login history")
     page.goto(base + "/menu/environments/")
     walk.check("known environments")
+    page.goto(base + "/menu/passkeys/")
+    walk.check("passkeys")
     page.goto(base + "/menu/")
     page.get_by_role("link", name="振込", exact=True).click()
     walk.check("transfer: 入力")
