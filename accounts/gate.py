@@ -39,6 +39,7 @@ class Action(enum.StrEnum):
     EMAIL_CHANGE = "email_change"
     PASSKEY_REGISTER = "passkey_register"
     LOGIN_NOTICE_OFF = "login_notice_off"  # turning off the notices of logins from known environments
+    RESERVED_TRANSFER = "reserved_transfer"  # the worker executing a 振込予約 on its day (nobody logged in)
 
 
 #: Actions authorized by the contract's transaction method (SPEC §5).

@@ -11,6 +11,7 @@ Three modes, chosen by IBANK_ENV:
 """
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -119,6 +120,19 @@ IBANK_FEE_THRESHOLD = env_int("IBANK_FEE_THRESHOLD", 30_000, minimum=1)
 # 振込限度額 (SPEC §5): the ceilings with and without a registered token.
 IBANK_LIMIT_CEILING_TOKEN = env_int("IBANK_LIMIT_CEILING_TOKEN", 10_000_000, minimum=1)
 IBANK_LIMIT_CEILING_NO_TOKEN = env_int("IBANK_LIMIT_CEILING_NO_TOKEN", 200_000, minimum=1)
+# Business days (issue 18, ibank.business_days): Japanese holidays (jpholiday) and the bank's own closing days
+# ("MM-DD", comma-separated). Other-bank transfers entered after the cut-off (JST, HH:MM) or on a closed day are
+# sent in the next business day's Zengin file; same-bank transfers are credited at once.
+IBANK_CLOSING_DAYS = env_list("IBANK_CLOSING_DAYS", "12-31,01-01,01-02,01-03")
+IBANK_OTHER_BANK_CUTOFF = env_str("IBANK_OTHER_BANK_CUTOFF", "15:00")
+if not re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", IBANK_OTHER_BANK_CUTOFF) or not all(
+    re.fullmatch(r"(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])", day) for day in IBANK_CLOSING_DAYS
+):
+    raise ImproperlyConfigured("IBANK_OTHER_BANK_CUTOFF is HH:MM and IBANK_CLOSING_DAYS is MM-DD,MM-DD,...")
+# 振込予約: how many days ahead a 振込指定日 may be.
+IBANK_RESERVATION_DAYS = env_int("IBANK_RESERVATION_DAYS", 60, minimum=1)
+# 口座名義確認: same-bank payee lookups that end in no transfer, per contract and JST day.
+IBANK_NAME_LOOKUP_LIMIT = env_int("IBANK_NAME_LOOKUP_LIMIT", 10, minimum=1)
 OTP_TOTP_ISSUER = env_str("IBANK_OTP_ISSUER", "ibank")
 
 INSTALLED_APPS = [

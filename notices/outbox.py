@@ -33,6 +33,9 @@ SUBJECTS = {
     "email_changed": _("メールアドレス変更のお知らせ"),
     "transaction_locked": _("お取引停止（取引認証停止）のお知らせ"),
     "transfer_done": _("お振込受付のお知らせ"),
+    "transfer_reserved": _("振込予約受付のお知らせ"),
+    "transfer_reservation_cancelled": _("振込予約取消のお知らせ"),
+    "transfer_failed": _("振込予約不成立のお知らせ"),
     "payeasy_done": _("収納サービス（Pay-easy）払込み完了のお知らせ"),
     "payeasy_blocked": _("収納サービス（Pay-easy）利用停止のお知らせ"),
 }

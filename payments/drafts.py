@@ -67,7 +67,7 @@ def confirm_with_digest(*, actor, contract: Contract, obj, digest: str, action: 
     )
     if not confirmed:
         obj.refresh_from_db()
-        if obj.is_executed:
+        if obj.is_authorized:
             raise AlreadyExecuted
         if obj.status != model.Status.CONFIRMED:
             raise changed
@@ -89,13 +89,17 @@ def cancel_unexecuted(*, actor, contract: Contract, obj, action: str) -> None:
 # -- 入力 ---------------------------------------------------------------------------
 
 
-def confirmed_claim(obj, *, contract: Contract, digest: str, fields: list[str], done: str, now) -> books.Guard:
+def confirmed_claim(
+    obj, *, contract: Contract, digest: str, fields: list[str], done: str, now, status=None, also=None
+) -> books.Guard:
     """The claim of a confirmed row (a transfer, a payment) exactly as it was loaded and confirmed: CONFIRMED
-    with its digest and every field the movement was decided from → ``done``."""
+    (or ``status``: a reservation is RESERVED) with its digest and every field the movement was decided from
+    → ``done`` (and the columns of ``also``)."""
     model = type(obj)
-    where = {"contract_id": contract.pk, "status": model.Status.CONFIRMED, "digest": digest}
+    where = {"contract_id": contract.pk, "status": status or model.Status.CONFIRMED, "digest": digest}
     where.update({name: getattr(obj, name) for name in fields})
-    return books.Guard(model, obj.pk, where=where, set={"status": done, "executed_at": now}, refused="changed")
+    changes = {"status": done, "executed_at": now, **(also or {})}
+    return books.Guard(model, obj.pk, where=where, set=changes, refused="changed")
 
 
 def daily_usage(contract: Contract, amount: int) -> books.Usage:

@@ -1,12 +1,17 @@
 import re
+from datetime import date
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import IbankForm
+from accounts.limits import today
 from accounts.models import Account, Contract
 from ibank.text import half_width_digits
 from zengin import kana
+
+from . import reservations
 
 BANK_CODE_FORMAT = _("金融機関コードは半角数字4桁で入力してください。")
 BRANCH_CODE_FORMAT = _("支店番号は半角数字3桁で入力してください。")
@@ -16,6 +21,10 @@ AMOUNT_MIN = _("振込金額は1円以上で入力してください。")
 AMOUNT_MAX = _("振込金額は%(max)s円以内で入力してください。")
 NAME_INVALID = _("受取人名に使用できない文字（%(chars)s）が含まれています。カナ・英大文字・数字で入力してください。")
 NAME_TOO_LONG = _("受取人名は半角30文字以内で入力してください。")
+DATE_FORMAT = _("振込指定日は「2027-01-08」のように年-月-日で入力してください。")
+DATE_INVALID = _(
+    "振込指定日は、本日または%(days)s日先までの営業日（土・日・祝日・12月31日～1月3日を除く）を指定してください。"
+)
 MAX_AMOUNT = 9_999_999_999  # 10 digits: the Zengin record's field
 
 
@@ -61,10 +70,37 @@ class TransferForm(IbankForm):
         widget=forms.TextInput(attrs={"inputmode": "numeric", "maxlength": "13", "size": "14", "autocomplete": "off"}),
     )
 
+    transfer_date = forms.CharField(
+        label=_("振込指定日"),
+        required=False,
+        help_text=_("本日のほか、%(days)s日先までの営業日を指定して予約できます（振込予約）。"),
+        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "off"}),
+    )
+
     def __init__(self, *args, contract: Contract, **kwargs):
         super().__init__(*args, **kwargs)
         self.contract = contract
         self.accounts = _offer_accounts(self.fields["from_account"], contract)
+        date_field = self.fields["transfer_date"]
+        days = settings.IBANK_RESERVATION_DAYS
+        date_field.help_text = date_field.help_text % {"days": days}
+        date_field.widget.attrs.update(min=today().isoformat(), max=reservations.latest_day().isoformat())
+        date_field.initial = today().isoformat()  # 本日, unless a reservation is corrected
+
+    def clean_transfer_date(self):
+        """None for today; a future business day within IBANK_RESERVATION_DAYS for a 振込予約."""
+        value = half_width_digits(self.cleaned_data["transfer_date"]).strip().replace("/", "-")
+        if not value:
+            return None
+        try:
+            day = date.fromisoformat("-".join(part.zfill(2) for part in value.split("-")))
+        except ValueError:
+            raise forms.ValidationError(DATE_FORMAT, code="format") from None
+        if day == today():
+            return None
+        if not reservations.is_valid_day(day):
+            raise forms.ValidationError(DATE_INVALID % {"days": settings.IBANK_RESERVATION_DAYS}, code="day")
+        return day
 
     def clean_bank_code(self):
         value = half_width_digits(self.cleaned_data["bank_code"])

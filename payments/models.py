@@ -30,7 +30,9 @@ class Transfer(models.Model):
         CONFIRMED = "confirmed", _("確認済")
         DONE = "done", _("振込済")  # same bank: credited at once
         ACCEPTED = "accepted", _("受付済")  # other bank: queued for the Zengin file
-        CANCELLED = "cancelled", _("中止")
+        RESERVED = "reserved", _("予約中")  # 振込予約: authorized, executed by the worker on its 振込指定日
+        FAILED = "failed", _("不成立")  # a reservation the balance or the limit refused on its day
+        CANCELLED = "cancelled", _("取消済")
 
     contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="transfers")
     reference = models.CharField(_("受付番号"), max_length=14, unique=True)
@@ -64,6 +66,15 @@ class Transfer(models.Model):
     executed_at = models.DateTimeField(_("実行日時"), null=True, blank=True)
     # Other bank: written to a Zengin file by manage.py export_zengin.
     exported_at = models.DateTimeField(_("全銀ファイル作成日時"), null=True, blank=True)
+    # 振込予約: the future 振込指定日 (JST); None for a transfer of today.
+    scheduled_for = models.DateField(_("振込指定日"), null=True, blank=True)
+    reserved_at = models.DateTimeField(_("予約日時"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("取消日時"), null=True, blank=True)
+    # Why a reservation ended 不成立 (payments.reservations.FAILURES).
+    failure = models.CharField(_("不成立の理由"), max_length=20, blank=True)
+    # The JST day the payee is credited: same bank the day of execution; other bank the business day whose
+    # Zengin file carries it (ibank.business_days). Set at execution.
+    settles_on = models.DateField(_("入金日"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("振込")
@@ -73,10 +84,14 @@ class Transfer(models.Model):
             models.CheckConstraint(condition=Q(amount__gt=0), name="transfer_amount_positive"),
             models.CheckConstraint(condition=Q(fee__gte=0), name="transfer_fee_not_negative"),
             models.CheckConstraint(
-                condition=Q(status__in=["draft", "confirmed", "done", "accepted", "cancelled"]),
+                condition=Q(status__in=["draft", "confirmed", "done", "accepted", "reserved", "failed", "cancelled"]),
                 name="transfer_status_valid",
             ),
+            models.CheckConstraint(
+                condition=~Q(status="reserved") | Q(scheduled_for__isnull=False), name="transfer_reserved_has_date"
+            ),
         ]
+        indexes = [models.Index(fields=["status", "scheduled_for"], name="transfer_reserved_due")]
 
     def __str__(self):
         return self.reference
@@ -90,6 +105,15 @@ class Transfer(models.Model):
     @property
     def is_executed(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.ACCEPTED)
+
+    @property
+    def is_authorized(self) -> bool:
+        """Past 認証: executed, reserved, or a reservation that ended (不成立, 取消): its page is the result."""
+        return self.is_executed or self.reserved_at is not None
+
+    @property
+    def is_reservation(self) -> bool:
+        return self.scheduled_for is not None
 
     @property
     def masked_payee_number(self) -> str:
@@ -258,3 +282,7 @@ class Payment(models.Model):
     @property
     def is_executed(self) -> bool:
         return self.status == self.Status.DONE
+
+    @property
+    def is_authorized(self) -> bool:
+        return self.is_executed

@@ -101,11 +101,12 @@ def check_hold(contract: Contract, transfer: Transfer) -> None:
         raise NewPayeeHeld(answer.message)
 
 
-def check_cap(contract: Contract, transfer: Transfer) -> None:
-    """At 入力: raise NewPayeeCap when ``transfer`` is over what its new payee may still receive today (the
-    money engine applies the same ceiling at 実行)."""
+def check_cap(contract: Contract, transfer: Transfer, *, available: int | None = None) -> None:
+    """At 入力: raise NewPayeeCap when ``transfer`` is over what its new payee may still receive today, or
+    ``available`` (a reservation: the whole cap of its day). The money engine applies the same ceiling at 実行."""
     if transfer.new_payee and not authorization.method_for(contract).lifts_new_payee_cap:
-        available = available_today(contract, transfer)
+        if available is None:
+            available = available_today(contract, transfer)
         if transfer.amount > available:
             raise over_cap(available)
 

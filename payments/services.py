@@ -13,6 +13,7 @@
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
 
@@ -20,7 +21,7 @@ from accounts import authorization, limits
 from accounts.limits import available_today, daily_limit, today, used_on
 from accounts.models import Account, Contract
 from auditlog import audit
-from ibank import clock
+from ibank import business_days, clock
 from ledger import books
 from ledger.models import JournalEntry, Memo
 from notices.outbox import notify
@@ -76,6 +77,12 @@ class OverLimit(TransferError):
     reason = "over_limit"
 
 
+class ReservationOverLimit(TransferError):
+    message = _("振込金額が1日あたりの振込限度額（%(limit)s円）を超えています。")
+    field = "amount"
+    reason = "over_limit"
+
+
 class TransferChanged(TransferError):
     message = _("確認後にお振込の内容が変更されたため、お取引を中止しました。もう一度入力からやり直してください。")
     reason = "changed"
@@ -115,6 +122,8 @@ def transfer_digest(transfer: Transfer) -> str:
         transfer.amount,
         transfer.fee,
     ]
+    if transfer.scheduled_for is not None:  # 振込予約: the 振込指定日 確認 showed
+        fields.append(transfer.scheduled_for.isoformat())
     return digest_of(fields)
 
 
@@ -147,9 +156,13 @@ def transfer_prepare(
     payee_number: str,
     payee_name: str,
     amount: int,
+    scheduled_for=None,
     transfer: Transfer | None = None,
 ) -> Transfer:
-    """Check a transfer as entered and save it as a DRAFT (a new one, or ``transfer`` corrected)."""
+    """Check a transfer as entered and save it as a DRAFT (a new one, or ``transfer`` corrected).
+
+    ``scheduled_for``: a future 振込指定日 (振込予約), or None for today. A reservation's balance and the day's
+    limit are taken on its day (payments.reservations); here only what cannot change by then is checked."""
     try:
         bank, branch, to_account = _payee(bank_code, branch_code, payee_kind, payee_number, from_account)
         fee = fee_for(bank_code=bank_code, amount=amount)
@@ -158,18 +171,24 @@ def transfer_prepare(
             **{"bank_code": bank.code, "bank_name": bank.name, "bank_kana": bank.kana},
             **{"branch_code": branch.code, "branch_name": branch.name, "branch_kana": branch.kana},
             **{"payee_kind": payee_kind, "payee_number": payee_number, "payee_name": payee_name},
-            **{"to_account": to_account, "amount": amount, "fee": fee},
+            **{"to_account": to_account, "amount": amount, "fee": fee, "scheduled_for": scheduled_for},
         }
         candidate = Transfer(contract=contract, **values)  # unsaved: what the rules below are asked about
         new_payees.check_hold(contract, candidate)  # the payee first: held or not
-        balance = Account.objects.values_list("balance", flat=True).get(pk=from_account.pk)
-        if amount + fee > balance:
-            raise InsufficientBalance(available=f"{max(0, balance - fee):,}")
-        available = available_today(contract)
-        if amount > available:
-            raise OverLimit(available=f"{available:,}")
         values["new_payee"] = candidate.new_payee = new_payees.capped(contract, candidate)
-        new_payees.check_cap(contract, candidate)
+        if scheduled_for is None:
+            balance = Account.objects.values_list("balance", flat=True).get(pk=from_account.pk)
+            if amount + fee > balance:
+                raise InsufficientBalance(available=f"{max(0, balance - fee):,}")
+            available = available_today(contract)
+            if amount > available:
+                raise OverLimit(available=f"{available:,}")
+            new_payees.check_cap(contract, candidate)
+        else:
+            limit = daily_limit(contract, scheduled_for)
+            if amount > limit:
+                raise ReservationOverLimit(limit=f"{limit:,}")
+            new_payees.check_cap(contract, candidate, available=settings.IBANK_NEW_PAYEE_DAILY_CAP)
     except TransferError as error:
         audit.record(actor, "transfer.input", ok=False, contract=contract, reason=error.reason, amount=amount)
         raise
@@ -207,7 +226,7 @@ def transfer_confirm(*, actor, contract: Contract, transfer: Transfer) -> str:
 # -- 実行 ---------------------------------------------------------------------------
 
 
-_CLAIM_FIELDS = [
+CLAIM_FIELDS = [
     "reference",
     "from_account_id",
     "bank_code",
@@ -219,6 +238,7 @@ _CLAIM_FIELDS = [
     "amount",
     "fee",
     "new_payee",
+    "scheduled_for",
 ]
 
 
@@ -244,10 +264,14 @@ def transfer_execute(*, actor, contract: Contract, transfer: Transfer, digest: s
     def instruction():
         return _instruction(actor, contract, transfer, digest=digest, done=done, now=now, capped=capped)
 
+    if transfer.is_reservation and transfer.scheduled_for > today():
+        raise TransferChanged  # a reservation moves money on its day only (payments.reservations)
+
     try:
         with transaction.atomic():  # the notice commits with the money, or neither does
             entry_id = post_deciding_the_limit(contract, instruction)
             transfer.status, transfer.entry_id, transfer.executed_at = done, entry_id, now
+            transfer.settles_on = settlement_day(transfer, now)
             notify(contract, "transfer_done", transfer=transfer)
     except books.Refused as refused:
         transfer.status = Transfer.Status.CONFIRMED
@@ -258,19 +282,47 @@ def transfer_execute(*, actor, contract: Contract, transfer: Transfer, digest: s
     return transfer
 
 
+def settlement_day(transfer: Transfer, at):
+    """The JST day the payee is credited for ``transfer`` executed ``at``: same bank at once, another bank in
+    the Zengin file of the business day (ibank.business_days)."""
+    if is_same_bank(transfer.bank_code):
+        return timezone.localdate(at)
+    return business_days.other_bank_settlement(at)
+
+
 def _instruction(
-    actor, contract: Contract, transfer: Transfer, *, digest: str, done: str, now, capped: bool = True
+    actor,
+    contract: Contract,
+    transfer: Transfer,
+    *,
+    digest: str,
+    done: str,
+    now,
+    capped: bool = True,
+    claimed_from: str = Transfer.Status.CONFIRMED,
+    as_name: str = "",
 ) -> books.Instruction:
-    """What executing ``transfer`` moves, decided here: the claim of the row as loaded, the posting lines,
-    the day's ceiling, the audit entry."""
+    """What executing ``transfer`` moves, decided here: the claim of the row as loaded (``claimed_from``:
+    CONFIRMED at 認証, RESERVED on a reservation's day), the posting lines, the day's ceiling, the audit
+    entry."""
     same_bank = done == Transfer.Status.DONE
+    claim = confirmed_claim(
+        transfer,
+        contract=contract,
+        digest=digest,
+        fields=CLAIM_FIELDS,
+        done=done,
+        now=now,
+        status=claimed_from,
+        also={"settles_on": settlement_day(transfer, now)},
+    )
     return books.Instruction(
         kind=JournalEntry.Kind.TRANSFER,
         reference=transfer.reference,
         at=now,
         lines=_lines(transfer, same_bank=same_bank),
         checks=_limit_check(contract),
-        claims=[confirmed_claim(transfer, contract=contract, digest=digest, fields=_CLAIM_FIELDS, done=done, now=now)],
+        claims=[claim],
         usage=daily_usage(contract, transfer.amount),
         caps=[cap] if capped and (cap := new_payees.cap(contract, transfer)) is not None else [],
         link=(Transfer, transfer.pk),
@@ -279,6 +331,7 @@ def _instruction(
             "transfer.execute",
             ok=True,
             contract=contract,
+            as_name=as_name,
             reference=transfer.reference,
             amount=transfer.amount,
             fee=transfer.fee,

@@ -74,7 +74,7 @@ def earliest() -> date:
         return date(year, month + 1, 1)
 
 
-def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
+def bounds(start: date, end: date) -> tuple[datetime, datetime]:
     tz = timezone.get_default_timezone()
     return (
         timezone.make_aware(datetime.combine(start, time.min), tz),
@@ -83,7 +83,7 @@ def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
 
 
 def _postings(account: Account, start: date, end: date, before: int | None):
-    low, high = _bounds(start, end)
+    low, high = bounds(start, end)
     rows = account.postings.select_related("entry").filter(entry__at__gte=low, entry__at__lt=high)
     if before is not None:
         rows = rows.filter(pk__lt=before)

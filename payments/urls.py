@@ -15,7 +15,11 @@ urlpatterns = [
     re_path(rf"^transfer/{REF}/confirm/$", views.confirm_view, name="transfers-confirm"),
     re_path(rf"^transfer/{REF}/authorize/$", views.authorize_view, name="transfers-authorize"),
     re_path(rf"^transfer/{REF}/cancel/$", views.cancel_view, name="transfers-cancel"),
+    re_path(
+        rf"^transfer/{REF}/reservation/cancel/$", views.reservation_cancel_view, name="transfers-reservation-cancel"
+    ),
     re_path(rf"^transfer/{REF}/payee/$", views.save_payee_view, name="transfers-save-payee"),
+    path("transfer/inquiry/", views.inquiry_view, name="transfers-inquiry"),
     path("payees/", views.payees_view, name="transfers-payees"),
     path("payees/<int:pk>/delete/", views.payee_delete_view, name="transfers-payee-delete"),
     path("accounts/<int:pk>/history/", views.history_view, name="transfers-history"),

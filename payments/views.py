@@ -5,6 +5,7 @@ below, scoped to the logged-in contract: another contract's object is a 404.
 """
 
 import jaconv
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,18 +18,19 @@ from accounts import steps
 from accounts.decorators import customer_required
 from accounts.models import Account
 from accounts.steps import CONFIRM_EXPIRED, authorization_step, confirmed_digest
-from ibank import pending
+from ibank import clock, pending
 from zengin import kana
 from zengin.kana import KATAKANA
 from zengin.models import Bank, Branch
 
-from . import new_payees, payees, services, statement
+from . import inquiry, new_payees, payees, reservations, services, statement
 from .forms import BankSearchForm, BranchSearchForm, TransferForm
 from .models import Payee, Transfer
 from .ui import TRANSFER_CONFIRMED_KEY
 
 NOT_CONFIRMED = _("お振込の内容を確認してから、認証に進んでください。")
 CANCELLED = _("お振込を中止しました。")
+RESERVATION_CANCELLED = _("振込予約を取り消しました。")
 PAYEE_SAVED = _("振込先を登録しました。")
 PAYEE_EXISTS = _("この振込先は登録済みです。")
 PAYEE_DELETED = _("振込先を削除しました。")
@@ -93,6 +95,7 @@ def _input(request, transfer=None):
                     payee_number=data["payee_number"],
                     payee_name=data["payee_name"],
                     amount=data["amount"],
+                    scheduled_for=data["transfer_date"],
                     transfer=transfer,
                 )
             except services.AlreadyExecuted:
@@ -112,6 +115,7 @@ def _input(request, transfer=None):
                 "payee_number": transfer.payee_number,
                 "payee_name": transfer.payee_name,
                 "amount": transfer.amount,
+                "transfer_date": (transfer.scheduled_for or services.today()).isoformat(),
             },
         )
     else:
@@ -123,7 +127,7 @@ def _input(request, transfer=None):
             "form": form,
             "steps": steps.steps(0),
             "transfer": transfer,
-            "today": services.today(),
+            "cutoff": settings.IBANK_OTHER_BANK_CUTOFF,
             "available": services.available_today(contract),
             "payees": contract.payees.all()[:20],
             "no_account": not form.accounts,
@@ -143,7 +147,7 @@ def new_view(request):
 def edit_view(request, reference):
     """入力 again, from 確認's 戻る: the transfer is corrected and must be confirmed again."""
     transfer = _get_transfer(request, reference)
-    if transfer.is_executed:
+    if transfer.is_authorized:
         return redirect("transfers-result", reference=reference)
     if transfer.status == Transfer.Status.CANCELLED:
         return redirect("transfers-new")
@@ -155,7 +159,7 @@ def edit_view(request, reference):
 def confirm_view(request, reference):
     """確認: what will move; 確認 fixes it (digest) and leads to 認証. It cannot be skipped."""
     transfer = _get_transfer(request, reference)
-    if transfer.is_executed:
+    if transfer.is_authorized:
         return redirect("transfers-result", reference=reference)
     if transfer.status == Transfer.Status.CANCELLED:
         return redirect("transfers-new")
@@ -169,7 +173,15 @@ def confirm_view(request, reference):
             return redirect("transfers-edit", reference=reference)
         pending.put(request, TRANSFER_CONFIRMED_KEY, transfer.reference, digest)
         return redirect("transfers-authorize", reference=reference)
-    return render(request, "transfers/confirm.html", {"transfer": transfer, "steps": steps.steps(1)})
+    context = {"transfer": transfer, "steps": steps.steps(1), "settles_on": _settles_on(transfer)}
+    return render(request, "transfers/confirm.html", context)
+
+
+def _settles_on(transfer):
+    """The day the payee will be credited if executed now (or on the 振込指定日): for 確認 and 認証."""
+    if transfer.is_reservation and transfer.scheduled_for > services.today():
+        return transfer.scheduled_for
+    return services.settlement_day(transfer, clock.now())
 
 
 @customer_required
@@ -178,7 +190,7 @@ def confirm_view(request, reference):
 def authorize_view(request, reference):
     """認証: the contract's method (OTP, 資金移動用パスワード or card), then the money moves once."""
     transfer = _get_transfer(request, reference)
-    if transfer.is_executed:
+    if transfer.is_authorized:
         return redirect("transfers-result", reference=reference)
     digest = confirmed_digest(request, TRANSFER_CONFIRMED_KEY, transfer)
     if digest is None:
@@ -187,7 +199,7 @@ def authorize_view(request, reference):
 
     def after_refusal():
         transfer.refresh_from_db()
-        if transfer.is_executed:  # a double click: the first one moved the money
+        if transfer.is_authorized:  # a double click: the first one moved the money (or reserved it)
             return redirect("transfers-result", reference=reference)
         return None
 
@@ -198,14 +210,15 @@ def authorize_view(request, reference):
         audit_action="transfer.authorize",
         on_success=lambda: _execute(request, transfer, digest),
         on_reused=after_refusal,
-        context={"transfer": transfer, "steps": steps.steps(2)},
+        context={"transfer": transfer, "steps": steps.steps(2), "settles_on": _settles_on(transfer)},
         detail={"reference": reference, "digest": digest},
     )
 
 
 def _execute(request, transfer, digest):
+    reserve = transfer.is_reservation and transfer.scheduled_for > services.today()
     try:
-        services.transfer_execute(
+        (reservations.reserve if reserve else services.transfer_execute)(
             actor=request.actor,
             contract=request.contract,
             transfer=transfer,
@@ -240,7 +253,7 @@ def cancel_view(request, reference):
 def result_view(request, reference):
     """結果: rendered from the database; a reload shows the same 受付番号."""
     transfer = _get_transfer(request, reference)
-    if not transfer.is_executed:
+    if not transfer.is_authorized:
         return redirect("transfers-confirm", reference=reference)
     saved = Payee.objects.filter(
         contract=request.contract,
@@ -249,7 +262,33 @@ def result_view(request, reference):
         kind=transfer.payee_kind,
         number=transfer.payee_number,
     ).exists()
-    return render(request, "transfers/result.html", {"transfer": transfer, "steps": steps.steps(3), "saved": saved})
+    context = {
+        "transfer": transfer,
+        "steps": steps.steps(3),
+        "saved": saved,
+        "cancellable": transfer.status == Transfer.Status.RESERVED and transfer.scheduled_for > services.today(),
+        "failure": reservations.failure_text(transfer),
+    }
+    return render(request, "transfers/result.html", context)
+
+
+@customer_required
+@csrf_protect
+def reservation_cancel_view(request, reference):
+    """予約の取消: a confirmation page, then one POST; until the end of the day before the 振込指定日."""
+    transfer = _get_transfer(request, reference)
+    if transfer.status != Transfer.Status.RESERVED:
+        return redirect("transfers-result", reference=reference)
+    if request.method == "POST":
+        try:
+            reservations.cancel(actor=request.actor, contract=request.contract, transfer=transfer)
+        except reservations.NotCancellable as error:
+            messages.error(request, error.text())
+        else:
+            messages.success(request, RESERVATION_CANCELLED)
+        return redirect("transfers-result", reference=reference)
+    cancellable = transfer.scheduled_for > services.today()
+    return render(request, "transfers/reservation_cancel.html", {"transfer": transfer, "cancellable": cancellable})
 
 
 @customer_required
@@ -370,3 +409,17 @@ def history_view(request, pk):
         "transfers/history.html",
         {"account": account, "page": page, "form": form, "start": start, "end": end, "query": query.urlencode()},
     )
+
+
+# -- 振込照会・予約照会 -----------------------------------------------------------------
+
+
+@customer_required
+def inquiry_view(request):
+    """振込照会・予約照会: by status (受付済, 振込済, 予約中, 取消済, 不成立) and period, newest first."""
+    form = inquiry.InquiryForm(request.GET or {"period": "this_month"})
+    rows = None
+    if form.is_valid():
+        start, end = form.period_range()
+        rows = inquiry.items(request.contract, form.cleaned_data.get("status") or "", start, end)
+    return render(request, "transfers/inquiry.html", {"form": form, "rows": rows, "limit": inquiry.LIMIT})

@@ -13,6 +13,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from playwright.sync_api import expect
 
+from ibank import business_days, clock
 from otp import totp
 from otp.models import SoftwareToken
 from tests.conftest import PASSWORD, TRANSFER_PASSWORD
@@ -151,6 +152,34 @@ def test_every_customer_page_fits_a_phone_and_passes_axe(page, live_server, make
     page.goto(base + f"/accounts/{customer.account.pk}/history/")
     walk.check("入出金明細")
 
+    # -- 振込予約, 予約照会, 取消 (issue 18) -----------------------------------------------------
+    fake_clock.advance(30)
+    day = business_days.next_business_day(business_days.local_date(clock.now()))
+    page.goto(base + "/transfer/")
+    page.get_by_label("金融機関コード").fill(settings.IBANK_BANK_CODE)
+    page.get_by_label("支店番号").fill("001")
+    page.get_by_label("口座番号").fill(payee.account.number)
+    page.get_by_label("受取人名").fill("ﾃｽﾄ")
+    page.get_by_label("振込金額（円）").fill("2000")
+    page.get_by_label("振込指定日").fill(day.isoformat())
+    page.get_by_role("button", name="確認画面へ").click()
+    walk.check("reservation: 確認")
+    page.get_by_role("button", name="確認", exact=True).click()
+    page.get_by_label("ワンタイムパスワード").fill(totp.totp(mobile_key, fake_clock.t))
+    page.get_by_role("button", name="実行").click()
+    expect(page.get_by_role("status")).to_have_text("振込予約を受け付けました。振込指定日にお振込します。")
+    walk.check("reservation: 結果")
+    page.goto(base + "/transfer/inquiry/")
+    walk.check("振込照会")
+    page.get_by_role("link", name="予約照会").click()
+    walk.check("予約照会")
+    page.locator("table.inquiry a").first.click()
+    page.get_by_role("link", name="この予約を取り消す").click()
+    walk.check("reservation: 取消")
+    page.get_by_role("button", name="取消", exact=True).click()
+    expect(page.locator("p.result")).to_have_text("この振込予約は取り消されました。お振込は行われません。")
+    walk.check("reservation: 取消済")
+
     # -- 収納サービス ------------------------------------------------------------------------
     fake_clock.advance(30)
     page.goto(base + "/payeasy/")
@@ -257,7 +286,6 @@ def test_every_customer_page_fits_a_phone_and_passes_axe(page, live_server, make
     # -- dead ends: the locks, as the customer meets them --------------------------------------
     page.get_by_role("button", name="日本語").first.click()
     from accounts.models import Contract
-    from ibank import clock
 
     locked = make_contract()
     page.goto(base + "/menu/")

@@ -65,9 +65,9 @@ def send(client, data, **answer):
     return response, transfer
 
 
-def confirmed_other_bank(contract, amount):
+def confirmed_other_bank(contract, amount, scheduled_for=None):
     """A transfer to the other bank's payee of :func:`other_bank_data` through the services, up to 確認:
-    (transfer, the digest 確認 kept)."""
+    (transfer, the digest 確認 kept). ``scheduled_for``: a 振込予約's day."""
     from payments import services
 
     transfer = services.transfer_prepare(
@@ -80,5 +80,6 @@ def confirmed_other_bank(contract, amount):
         payee_number="7654321",
         payee_name="ﾔﾏﾀﾞ ﾊﾅｺ",
         amount=amount,
+        scheduled_for=scheduled_for,
     )
     return transfer, services.transfer_confirm(actor=None, contract=contract, transfer=transfer)

@@ -11,6 +11,16 @@ from tests.payments.helpers import login, other_bank_data, same_bank_data, send
 from zengin import records as zengin
 
 
+@pytest.fixture(autouse=True)
+def _before_the_cutoff(fake_clock):
+    """Transfers executed at 10:00 JST on a business day go out in that day's file, whenever the suite runs
+    (after the cut-off they would wait for the next business day's: tests/payments/test_business_days.py)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    fake_clock.t = datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo("Asia/Tokyo")).timestamp()
+
+
 def test_export_writes_the_queued_transfers_and_marks_them_sent(client, contract, make_contract, tmp_path):
     payee = make_contract()
     login(client, contract)

@@ -1,12 +1,14 @@
 """Write the queued other-bank transfers as a 全銀協 総合振込 file and mark them sent (SPEC §5).
 
-Run once or more a day (cron). Each transfer is written once: the rows are
+Run once or more a day (cron), after the cut-off (IBANK_OTHER_BANK_CUTOFF): the file of a day carries the
+transfers whose 入金日 (``settles_on``, ibank.business_days) is that day or before, so a transfer entered
+after the cut-off or on a closed day goes out on the next business day. Each transfer is written once: the rows are
 locked and marked in the same transaction that builds the file, and the file
 is written (to a temporary name, then renamed) before that transaction commits.
 """
 
 import os
-from datetime import datetime, time
+from datetime import datetime
 from itertools import groupby
 from pathlib import Path
 
@@ -31,7 +33,6 @@ class Command(BaseCommand):
     def handle(self, *args, date=None, output=None, **options):
         now = clock.now()
         day = datetime.strptime(date, "%Y-%m-%d").date() if date else timezone.localdate(now)
-        until = timezone.make_aware(datetime.combine(day, time.max))
         local = timezone.localtime(now)
         name = f"sogo_{day:%Y%m%d}_{local:%H%M%S}.txt"  # JST, like the day
         path = Path(output) if output else settings.BASE_DIR / "var" / "zengin" / name
@@ -39,7 +40,7 @@ class Command(BaseCommand):
             queued = list(
                 Transfer.objects.select_for_update(of=("self",))
                 .select_related("from_account", "contract")
-                .filter(status=Transfer.Status.ACCEPTED, exported_at__isnull=True, executed_at__lte=until)
+                .filter(status=Transfer.Status.ACCEPTED, exported_at__isnull=True, settles_on__lte=day)
                 .order_by("from_account_id", "executed_at", "pk")
             )
             if not queued:

@@ -1,0 +1,233 @@
+"""振込予約 (issue 18): reserved at 認証, executed by the worker on the 振込指定日 through the money engine, 不成立
+with a notice when the balance or the limit refuses, cancellable until the day before."""
+
+from datetime import date, datetime
+from io import StringIO
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from accounts.models import Account
+from auditlog.models import AuditEntry
+from notices.models import Notice
+from payments import reservations
+from payments.models import Transfer
+from tests.helpers import paid_before
+from tests.payments.helpers import enter, login, other_bank_data, same_bank_data, send
+
+JST = ZoneInfo("Asia/Tokyo")
+THURSDAY, FRIDAY = date(2026, 11, 26), date(2026, 11, 27)
+
+
+def set_clock(fake_clock, day: date, hour=10, minute=0, second=0.0):
+    fake_clock.t = datetime(day.year, day.month, day.day, hour, minute, tzinfo=JST).timestamp() + second
+
+
+@pytest.fixture
+def thursday(fake_clock):
+    set_clock(fake_clock, THURSDAY)
+    return fake_clock
+
+
+def balance(contract) -> int:
+    return Account.objects.get(pk=contract.account.pk).balance
+
+
+def reserve(client, contract, day=FRIDAY, **data):
+    """A whole 振込予約 to the customer's usual other-bank payee: 入力 with the 振込指定日, 確認, 認証."""
+    paid_before(contract, bank_code="0005", number="7654321")
+    response, transfer = send(client, other_bank_data(contract, transfer_date=day.isoformat(), **data))
+    assert response["Location"] == reverse("transfers-result", args=[transfer.reference])
+    return transfer
+
+
+def test_a_reservation_moves_nothing_until_its_day_then_moves_once(client, contract, thursday):
+    login(client, contract)
+    before = balance(contract)
+    transfer = reserve(client, contract, amount=12_000)
+    assert transfer.status == Transfer.Status.RESERVED and transfer.scheduled_for == FRIDAY
+    assert transfer.entry_id is None and balance(contract) == before
+    page = client.get(reverse("transfers-result", args=[transfer.reference])).content.decode()
+    assert "振込予約を受け付けました。振込指定日にお振込します。" in page and "予約中" in page
+    assert "2026年11月27日" in page and "この予約を取り消す" in page
+    assert Notice.objects.filter(contract_id=contract.pk, event="transfer_reserved").count() == 1
+    assert AuditEntry.objects.get(action="transfer.reserve", contract=contract).detail["scheduled_for"] == "2026-11-27"
+    # A reload or double click of 認証 reserves nothing more.
+    again = client.post(reverse("transfers-authorize", args=[transfer.reference]), {"transfer_password": "x"})
+    assert again["Location"] == reverse("transfers-result", args=[transfer.reference])
+
+    # Thursday 23:59: not yet due.
+    set_clock(thursday, THURSDAY, 23, 59, 59.9)
+    assert reservations.execute(transfer.pk) == "not_due"
+    assert balance(contract) == before
+
+    set_clock(thursday, FRIDAY, 0, 0, 1)
+    assert reservations.execute(transfer.pk) == Transfer.Status.ACCEPTED
+    assert reservations.execute(transfer.pk) == "not_reserved"  # a second task, a restart: once only
+    transfer.refresh_from_db()
+    assert transfer.status == Transfer.Status.ACCEPTED and transfer.settles_on == FRIDAY
+    assert balance(contract) == before - 12_000 - transfer.fee
+    entry = AuditEntry.objects.get(action="transfer.execute", contract=contract)
+    assert entry.actor == reservations.SYSTEM and entry.outcome == AuditEntry.Outcome.OK
+    assert Notice.objects.filter(contract_id=contract.pk, event="transfer_done").count() == 1
+
+
+def test_the_day_is_today_or_a_business_day_within_the_window(client, contract, thursday, settings):
+    login(client, contract)
+    paid_before(contract, bank_code="0005", number="7654321")
+    for day in ("2026-11-28", "2026-11-23", "2026-12-31", "2026-11-25", "2027-01-26", "27/11/2026"):
+        response, transfer = enter(client, other_bank_data(contract, transfer_date=day))
+        assert transfer is None, day
+        error = response.context["form"].errors["transfer_date"][0]
+        assert "振込指定日" in error
+        assert response.context["form"]["transfer_date"].value() == day  # what was typed stays
+    # Today is a plain transfer; 60 days ahead (a business day) is a reservation.
+    _r, today = enter(client, other_bank_data(contract, transfer_date="2026-11-26"))
+    assert today.scheduled_for is None
+    _r, latest = enter(client, other_bank_data(contract, transfer_date="2027-01-25"))
+    assert latest.scheduled_for == date(2027, 1, 25)
+
+
+def test_not_enough_balance_on_the_day_ends_it_unsuccessful_with_a_notice(client, contract, thursday):
+    login(client, contract)
+    transfer = reserve(client, contract, amount=90_000)  # the balance (100,000) is not taken at 認証
+    Account.objects.filter(pk=contract.account.pk).update(balance=50_000)
+    set_clock(thursday, FRIDAY, 0, 0, 1)
+    assert reservations.execute(transfer.pk) == "failed"
+    transfer.refresh_from_db()
+    assert transfer.status == Transfer.Status.FAILED and transfer.failure == "insufficient_funds"
+    assert balance(contract) == 50_000 and transfer.entry_id is None
+    notice = Notice.objects.get(contract_id=contract.pk, event="transfer_failed")
+    assert "振込予約不成立のお知らせ" in notice.subject
+    assert "振込指定日に支払口座の残高が不足していました。" in notice.body and transfer.reference in notice.body
+    failed = AuditEntry.objects.get(action="transfer.execute", contract=contract)
+    assert failed.outcome == AuditEntry.Outcome.FAILED and failed.reason == "insufficient_funds"
+    login(client, contract)  # the session of Thursday has ended
+    page = client.get(reverse("transfers-result", args=[transfer.reference])).content.decode()
+    assert "不成立" in page and "振込指定日に支払口座の残高が不足していました。" in page
+    assert reservations.execute(transfer.pk) == "not_reserved"
+
+
+def test_the_limit_is_taken_on_the_day(client, contract, make_contract, thursday):
+    login(client, contract)
+    Account.objects.filter(pk=contract.account.pk).update(balance=1_000_000)
+    transfer = reserve(client, contract, amount=150_000)
+    # On Friday morning the customer pays 100,000 of the day's 200,000 (no token) to another customer first.
+    set_clock(thursday, FRIDAY, 0, 0, 0)
+    login(client, contract)
+    payee = make_contract()
+    paid_before(contract, payee)
+    _r, today = send(client, same_bank_data(contract, payee, amount=100_000))
+    assert today.status == Transfer.Status.DONE
+    assert reservations.execute(transfer.pk) == "failed"
+    transfer.refresh_from_db()
+    assert transfer.failure == "over_limit"
+    notice = Notice.objects.get(contract_id=contract.pk, event="transfer_failed")
+    assert "振込指定日の振込限度額を超えていました。" in notice.body
+
+
+def test_more_than_a_days_limit_cannot_be_reserved(client, contract, thursday):
+    login(client, contract)
+    paid_before(contract, bank_code="0005", number="7654321")
+    response, transfer = enter(client, other_bank_data(contract, amount=200_001, transfer_date="2026-11-27"))
+    assert transfer is None
+    assert "1日あたりの振込限度額（200,000円）を超えています" in response.context["form"].errors["amount"][0]
+
+
+def test_cancel_until_the_day_before_and_not_after(client, contract, thursday):
+    login(client, contract)
+    first = reserve(client, contract, amount=1_000)
+    second = reserve(client, contract, amount=2_000)
+    url = reverse("transfers-reservation-cancel", args=[first.reference])
+    assert "この振込予約を取り消します" in client.get(url).content.decode()
+    set_clock(thursday, THURSDAY, 23, 59, 59.9)
+    login(client, contract)
+    response = client.post(url)
+    assert response["Location"] == reverse("transfers-result", args=[first.reference])
+    first.refresh_from_db()
+    assert first.status == Transfer.Status.CANCELLED and first.cancelled_at is not None
+    page = client.get(response["Location"]).content.decode()
+    assert "振込予約を取り消しました。" in page and "取消済" in page
+    assert Notice.objects.filter(contract_id=contract.pk, event="transfer_reservation_cancelled").count() == 1
+    assert reservations.execute(first.pk) == "not_reserved"  # cancelled: never executed
+
+    # On the day itself it can no longer be cancelled.
+    set_clock(thursday, FRIDAY, 0, 0, 0)
+    login(client, contract)
+    response = client.post(reverse("transfers-reservation-cancel", args=[second.reference]))
+    second.refresh_from_db()
+    assert second.status == Transfer.Status.RESERVED
+    page = client.get(response["Location"]).content.decode()
+    assert "この予約は取り消せません。予約の取消は振込指定日の前日までお手続きいただけます。" in page
+    assert "この予約を取り消す" not in page
+    refused = AuditEntry.objects.get(action="transfer.cancel_reservation", outcome=AuditEntry.Outcome.FAILED)
+    assert refused.detail["reference"] == second.reference
+    # Executed: cannot be cancelled either.
+    assert reservations.execute(second.pk) == Transfer.Status.ACCEPTED
+    assert client.get(reverse("transfers-reservation-cancel", args=[second.reference])).status_code == 302
+
+
+def test_another_contract_cannot_see_or_cancel_a_reservation(client, contract, stranger, thursday):
+    login(client, contract)
+    transfer = reserve(client, contract, amount=1_000)
+    from django.test import Client
+
+    other = Client()
+    login(other, stranger)
+    assert other.post(reverse("transfers-reservation-cancel", args=[transfer.reference])).status_code == 404
+    transfer.refresh_from_db()
+    assert transfer.status == Transfer.Status.RESERVED
+
+
+def test_a_suspended_contract_does_not_pay_its_reservations(client, contract, thursday):
+    from accounts import locks
+    from accounts.models import Lock
+
+    login(client, contract)
+    transfer = reserve(client, contract, amount=1_000)
+    locks.set_lock(contract, Lock.Kind.IB_SUSPENSION, reason="customer", by="test")
+    set_clock(thursday, FRIDAY, 0, 0, 1)
+    assert reservations.execute(transfer.pk) == "failed"
+    transfer.refresh_from_db()
+    assert transfer.failure == "contract" and transfer.entry_id is None
+
+
+@pytest.mark.real_worker
+def test_a_worker_down_across_midnight_executes_the_due_reservation_once_when_back(
+    client, contract, thursday, monkeypatch
+):
+    """The task waits in the database (run_after 0:00 JST of the day); the worker comes back at 9:00."""
+    from django_tasks_db.models import DBTaskResult
+
+    monkeypatch.setattr("django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None)
+    login(client, contract)
+    before = balance(contract)
+    transfer = reserve(client, contract, amount=3_000)
+    [task] = DBTaskResult.objects.filter(task_path="payments.tasks.execute_reservation")
+    assert task.run_after == datetime(2026, 11, 27, 0, 0, tzinfo=JST) and task.args_kwargs["args"] == [transfer.pk]
+
+    set_clock(thursday, FRIDAY, 9, 0)
+    call_command("db_worker", batch=True, interval=0, startup_delay=False, verbosity=0)
+    transfer.refresh_from_db()
+    assert transfer.status == Transfer.Status.ACCEPTED
+    # The safety net at the worker's start (Procfile) finds nothing more to do; money moved once.
+    out = StringIO()
+    call_command("execute_reservations", stdout=out)
+    assert "no due reservations" in out.getvalue()
+    assert balance(contract) == before - 3_000 - transfer.fee
+    assert AuditEntry.objects.filter(action="transfer.execute", contract=contract).count() == 1
+
+
+def test_the_safety_net_executes_what_is_due_when_the_tasks_were_lost(client, contract, thursday):
+    login(client, contract)
+    transfer = reserve(client, contract, amount=4_000)
+    later = reserve(client, contract, day=date(2026, 11, 30), amount=5_000)
+    set_clock(thursday, FRIDAY, 9, 0)
+    out = StringIO()
+    call_command("execute_reservations", stdout=out)
+    assert "1 due reservation(s): accepted" in out.getvalue()
+    transfer.refresh_from_db()
+    later.refresh_from_db()
+    assert transfer.status == Transfer.Status.ACCEPTED and later.status == Transfer.Status.RESERVED
