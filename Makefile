@@ -41,8 +41,10 @@ $(MO): locale/en/LC_MESSAGES/django.po
 	msgfmt --check -o $@ $<
 
 chromium:
-	@[ -x /usr/bin/chromium ] || { echo "Installing Debian's Chromium for the browser tests"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
+	@[ -x /usr/bin/chromium ] && [ -f /usr/share/fonts/opentype/ipafont-gothic/ipag.ttf ] || { \
+	  echo "Installing Debian's Chromium and a Japanese font (pages are measured as phones draw them)"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-ipafont-gothic; }
 
 ## messages: refresh the English catalogue from the templates and code
 messages: $(VENV)/.installed

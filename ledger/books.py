@@ -186,7 +186,7 @@ def post(instruction: Instruction) -> int:
             if not matched:
                 raise Refused(guard.refused)
         for usage in _usages(instruction):
-            if not _take_usage(usage):
+            if not take_usage(usage):
                 raise Refused(usage.refused)
         try:
             applied = apply(instruction.lines)
@@ -223,7 +223,7 @@ def _usages(instruction: Instruction) -> list[Usage]:
     return [u for u in [instruction.usage, *instruction.caps] if u is not None]
 
 
-def _take_usage(usage: Usage) -> bool:
+def take_usage(usage: Usage) -> bool:
     """The conditional upsert of the day's usage: of racing movements, only those that fit pass."""
     from accounts.models import DailyUsage
 

@@ -35,9 +35,14 @@ def _digits(value: str) -> str:
 def _offer_accounts(field: forms.ChoiceField, contract: Contract) -> dict:
     """The contract's accounts as the 支払口座 choices (with balances); returns them by pk."""
     accounts = {a.pk: a for a in contract.accounts.customer()}
-    field.choices = [
-        (pk, f"{a.branch_name} {a.get_kind_display()} {a.number}（{a.balance:,}円）") for pk, a in accounts.items()
-    ]
+    # Grouped by branch, so that the closed dropdown shows only kind, number and balance: it fits a 320 px
+    # phone (and /m/ at 240 px) without cutting the balance.
+    groups: dict[str, list] = {}
+    for pk, a in accounts.items():
+        groups.setdefault(f"{a.branch_name}（{a.branch_code}）", []).append(
+            (pk, f"{a.get_kind_display()} {a.number} {a.balance:,}円")
+        )
+    field.choices = list(groups.items())
     return accounts
 
 

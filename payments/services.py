@@ -27,7 +27,7 @@ from ledger.models import JournalEntry, Memo
 from notices.outbox import notify
 from zengin.models import Bank, Branch
 
-from . import new_payees
+from . import name_lookup, new_payees
 from .drafts import (
     AlreadyExecuted,
     TransferError,
@@ -164,6 +164,10 @@ def transfer_prepare(
     ``scheduled_for``: a future 振込指定日 (振込予約), or None for today. A reservation's balance and the day's
     limit are taken on its day (payments.reservations); here only what cannot change by then is checked."""
     try:
+        if is_same_bank(bank_code):  # 口座名義確認: counted, so that it is no oracle of names
+            name_lookup.take(
+                actor, contract, branch_code=branch_code, kind=payee_kind, number=payee_number, draft=transfer
+            )
         bank, branch, to_account = _payee(bank_code, branch_code, payee_kind, payee_number, from_account)
         fee = fee_for(bank_code=bank_code, amount=amount)
         values = {
@@ -272,6 +276,8 @@ def transfer_execute(*, actor, contract: Contract, transfer: Transfer, digest: s
             entry_id = post_deciding_the_limit(contract, instruction)
             transfer.status, transfer.entry_id, transfer.executed_at = done, entry_id, now
             transfer.settles_on = settlement_day(transfer, now)
+            if same_bank:
+                name_lookup.give_back(contract)
             notify(contract, "transfer_done", transfer=transfer)
     except books.Refused as refused:
         transfer.status = Transfer.Status.CONFIRMED

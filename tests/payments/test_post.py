@@ -57,7 +57,7 @@ def _nothing_moved(contract, to, transfer):
     assert Account.objects.get(pk=to.account.pk).balance == 100_000
     assert Transfer.objects.get(pk=transfer.pk).status == "confirmed"
     assert not JournalEntry.objects.filter(reference=transfer.reference).exists()
-    assert not DailyUsage.objects.filter(contract=contract).exists()
+    assert not DailyUsage.objects.filter(contract=contract, scope="").exists()  # the day's limit untouched
     assert not AuditEntry.objects.filter(action="transfer.execute").exists()
 
 
@@ -67,7 +67,7 @@ def test_an_instruction_moves_money_claims_links_and_audits_at_once(contract, st
     transfer.refresh_from_db()
     assert transfer.status == "done" and transfer.entry_id == entry_id
     assert sorted(JournalEntry.objects.get(pk=entry_id).postings.values_list("amount", flat=True)) == [-1_000, 1_000]
-    assert DailyUsage.objects.get(contract=contract).used == 1_000
+    assert DailyUsage.objects.get(contract=contract, scope="").used == 1_000
     assert AuditEntry.objects.get(action="transfer.execute").detail["entry"] == entry_id
 
 
