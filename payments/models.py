@@ -57,6 +57,9 @@ class Transfer(models.Model):
     # Decided at 入力 (payments.new_payees): the payee is new (never paid, or first paid within its first days),
     # so the money engine applies the new payee's daily cap at 実行.
     new_payee = models.BooleanField(_("新しい振込先"), default=False)
+    # 口座名義確認 (payments.name_lookup): entering this same-bank payee counted as a lookup; once the transfer
+    # is executed or reserved, the lookup no longer counts toward the day's limit.
+    name_looked_up = models.BooleanField(default=False, editable=False)
     status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     # At 確認: a keyed digest of what was confirmed; execution refuses any difference.
     digest = models.CharField(max_length=64, blank=True, editable=False)

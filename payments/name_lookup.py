@@ -3,17 +3,18 @@
 It must not become an oracle of names (or of which accounts exist): each same-bank payee looked up at 入力
 counts toward ``IBANK_NAME_LOOKUP_LIMIT`` a contract and JST day, taken by the money engine's conditional
 upsert (a DailyUsage row of its own scope), so a burst never passes the limit. A lookup that ends in a
-transfer (executed or reserved) is given back. The contract's own accounts, and the same payee entered again
-in the same draft, are not lookups.
+transfer (executed or reserved that day) is given back: it raises the day's ceiling by one. The contract's
+own accounts, and the same payee entered again in the same draft, are not lookups.
 """
 
 from django.conf import settings
-from django.db.models import F
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.limits import today
-from accounts.models import Contract, DailyUsage
+from accounts.models import Contract
 from auditlog import audit
+from ibank import business_days
 from ledger import books
 
 from .drafts import TransferError
@@ -31,19 +32,27 @@ class NameLookupLimit(TransferError):
     reason = "name_lookup_limit"
 
 
-def take(actor, contract: Contract, *, branch_code: str, kind: int, number: str, draft: Transfer | None) -> None:
-    """Count one lookup of the same-bank account (branch, kind, number), or raise NameLookupLimit (audited)."""
+def take(actor, contract: Contract, *, branch_code: str, kind: int, number: str, draft: Transfer | None) -> bool:
+    """Count one lookup of the same-bank account (branch, kind, number): True if counted, False if it is no
+    lookup (the customer's own account, the draft's payee again); raises NameLookupLimit (audited)."""
     if draft is not None and (draft.branch_code, draft.payee_kind, draft.payee_number) == (branch_code, kind, number):
-        return  # the same payee in the same draft: looked up already
+        return draft.name_looked_up  # the same payee in the same draft: looked up already
     if contract.accounts.filter(branch_code=branch_code, kind=kind, number=number).exists():
-        return  # the customer's own account
-    limit = settings.IBANK_NAME_LOOKUP_LIMIT
-    if books.take_usage(books.Usage(contract.pk, today(), 1, limit, scope=SCOPE, refused=NameLookupLimit.reason)):
-        return
+        return False  # the customer's own account
+    ceiling = settings.IBANK_NAME_LOOKUP_LIMIT + _ended_in_a_transfer_today(contract)
+    if books.take_usage(books.Usage(contract.pk, today(), 1, ceiling, scope=SCOPE, refused=NameLookupLimit.reason)):
+        return True
     audit.record(actor, "transfer.name_lookup", ok=False, contract=contract, reason=NameLookupLimit.reason)
-    raise NameLookupLimit(limit=limit)
+    raise NameLookupLimit(limit=settings.IBANK_NAME_LOOKUP_LIMIT)
 
 
-def give_back(contract: Contract) -> None:
-    """A same-bank transfer was executed or reserved: its lookup no longer counts (inside its transaction)."""
-    DailyUsage.objects.filter(contract=contract, date=today(), scope=SCOPE, used__gt=0).update(used=F("used") - 1)
+def _ended_in_a_transfer_today(contract: Contract) -> int:
+    """Today's lookups that ended in a transfer (executed or reserved today): they are given back by raising
+    the day's ceiling, so that the execution itself writes nothing more than its one statement."""
+    start = business_days.start_of(today())
+    return Transfer.objects.filter(
+        Q(reserved_at__gte=start) | Q(reserved_at__isnull=True, executed_at__gte=start),
+        contract=contract,
+        name_looked_up=True,
+        status__in=[*Transfer.EXECUTED, Transfer.Status.RESERVED],
+    ).count()

@@ -27,7 +27,7 @@ from ibank import business_days, clock
 from ledger import books
 from notices.outbox import notify
 
-from . import name_lookup, services
+from . import services
 from .drafts import AlreadyExecuted, TransferError
 from .models import Transfer
 
@@ -91,8 +91,6 @@ def reserve(*, actor, contract: Contract, transfer: Transfer, digest: str, autho
                 scheduled_for=transfer.scheduled_for.isoformat(),
                 digest=digest,
             )
-            if services.is_same_bank(transfer.bank_code):
-                name_lookup.give_back(contract)
             execute_reservation.using(run_after=business_days.start_of(transfer.scheduled_for)).enqueue(transfer.pk)
             notify(contract, "transfer_reserved", transfer=transfer)
     if not claimed:  # outside the transaction: the refusal's audit entry stays

@@ -164,10 +164,9 @@ def transfer_prepare(
     ``scheduled_for``: a future 振込指定日 (振込予約), or None for today. A reservation's balance and the day's
     limit are taken on its day (payments.reservations); here only what cannot change by then is checked."""
     try:
-        if is_same_bank(bank_code):  # 口座名義確認: counted, so that it is no oracle of names
-            name_lookup.take(
-                actor, contract, branch_code=branch_code, kind=payee_kind, number=payee_number, draft=transfer
-            )
+        looked_up = is_same_bank(bank_code) and name_lookup.take(  # 口座名義確認: counted, no oracle of names
+            actor, contract, branch_code=branch_code, kind=payee_kind, number=payee_number, draft=transfer
+        )
         bank, branch, to_account = _payee(bank_code, branch_code, payee_kind, payee_number, from_account)
         fee = fee_for(bank_code=bank_code, amount=amount)
         values = {
@@ -176,6 +175,7 @@ def transfer_prepare(
             **{"branch_code": branch.code, "branch_name": branch.name, "branch_kana": branch.kana},
             **{"payee_kind": payee_kind, "payee_number": payee_number, "payee_name": payee_name},
             **{"to_account": to_account, "amount": amount, "fee": fee, "scheduled_for": scheduled_for},
+            "name_looked_up": looked_up,
         }
         candidate = Transfer(contract=contract, **values)  # unsaved: what the rules below are asked about
         new_payees.check_hold(contract, candidate)  # the payee first: held or not
@@ -276,8 +276,6 @@ def transfer_execute(*, actor, contract: Contract, transfer: Transfer, digest: s
             entry_id = post_deciding_the_limit(contract, instruction)
             transfer.status, transfer.entry_id, transfer.executed_at = done, entry_id, now
             transfer.settles_on = settlement_day(transfer, now)
-            if same_bank:
-                name_lookup.give_back(contract)
             notify(contract, "transfer_done", transfer=transfer)
     except books.Refused as refused:
         transfer.status = Transfer.Status.CONFIRMED

@@ -231,3 +231,11 @@ def test_the_safety_net_executes_what_is_due_when_the_tasks_were_lost(client, co
     transfer.refresh_from_db()
     later.refresh_from_db()
     assert transfer.status == Transfer.Status.ACCEPTED and later.status == Transfer.Status.RESERVED
+
+
+def test_a_reservation_to_a_new_payee_is_held_like_a_transfer(client, contract, thursday):
+    """A relayed login cannot park the money in a reservation for after the hold."""
+    login(client, contract, known=False)  # a new environment: held for a day
+    response, transfer = enter(client, other_bank_data(contract, transfer_date="2026-12-04"))
+    assert transfer is None
+    assert "新しいご利用環境（ブラウザ）からのログイン" in response.context["form"].errors["payee_number"][0]
