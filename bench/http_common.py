@@ -105,6 +105,7 @@ class Client:
         self.port = port
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         self.cookies: dict[str, str] = {}
+        self.location: str | None = None
 
     def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, bytes]:
         headers = {"Host": "127.0.0.1", "Accept-Language": "ja"}
@@ -118,6 +119,7 @@ class Client:
         self.conn.request(method, path, body=body, headers=headers)
         response = self.conn.getresponse()
         data = response.read()
+        self.location = response.headers.get("Location")
         for header in response.headers.get_all("Set-Cookie") or []:
             match = re.match(r"([^=]+)=([^;]*)", header)
             if match:
