@@ -2,6 +2,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.utils.translation import gettext_lazy as _
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp import middleware as django_otp_middleware
 
 from ibank import clock
 
@@ -53,3 +55,24 @@ class SessionTimeoutMiddleware:
             return
         logout(request)
         messages.warning(request, message)
+
+
+class OTPMiddleware(django_otp_middleware.OTPMiddleware):
+    """django-otp's middleware, reading the session's verified device only when someone asks
+    (``request.user.is_verified()``): every admin page asks; a customer's page never does, so it no longer
+    loads the token binding on every request (issue 19). ``user.otp_device`` is set when it is read."""
+
+    def _verify_user_sync(self, request, user):
+        self._init_user_fields(user)
+        persistent_id = request.session.get(DEVICE_ID_SESSION_KEY) if user.is_authenticated else None
+        if persistent_id:
+
+            def is_verified():
+                if not getattr(user, "_otp_device_read", False):
+                    device = self._device_from_persistent_id(persistent_id)
+                    user.otp_device = self._finalize_device(request, user, device)
+                    user._otp_device_read = True
+                return user.otp_device is not None
+
+            user.is_verified = is_verified
+        return user

@@ -173,7 +173,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "ibank.actor.ActorMiddleware",
     "accounts.environments.EnvironmentCookieMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.OTPMiddleware",  # django-otp's, reading the device only when asked
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -224,7 +224,7 @@ if PRODUCTION and not _redis_url and not env_bool("IBANK_ALLOW_LOCAL_CACHE", Fal
         "(IBANK_ALLOW_LOCAL_CACHE=1 accepts a per-process cache for a single-process server)."
     )
 if _redis_url:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url}}
+    CACHES = {"default": {"BACKEND": "ibank.cache.ReusingRedisCache", "LOCATION": _redis_url}}
     # Sessions live in the shared cache: every server sees them, and logging in or reading a page
     # writes no session row to the database (a session is at most 12 hours; a Redis restart logs
     # customers out, which is safe).
