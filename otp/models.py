@@ -148,6 +148,7 @@ class TokenBindingQuerySet(models.QuerySet):
         return self.select_related("contract", "software_token").only(
             "id",
             "contract_id",
+            "user_id",  # django_otp.login reads it: not loaded again
             "software_token_id",
             "login_otp",
             "last_step",

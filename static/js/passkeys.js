@@ -50,8 +50,10 @@
   }
 
   // 認証: the challenge is the server's (bound to the transaction); the assertion goes back in the form.
+  // The buttons come disabled (they do nothing without this script) and are enabled once it listens.
   var authorize = document.getElementById("passkey-authorize");
   if (authorize) {
+    authorize.disabled = false;
     authorize.addEventListener("click", function () {
       var form = authorize.form;
       var error = form.querySelector(".passkey-error");
@@ -72,6 +74,7 @@
   // 登録: begin (the server's options) → the authenticator → complete.
   var register = document.getElementById("passkey-register");
   if (register) {
+    register.disabled = false;
     register.addEventListener("click", function () {
       var csrf = register.form.querySelector('input[name="csrfmiddlewaretoken"]').value;
       var error = document.querySelector(".passkey-error");
