@@ -178,8 +178,14 @@ def contract_login(*, request, contract: Contract, channel: str | None = None, b
     """Log the customer in: a new session key, every other session of the contract ended; the environment
     recognised or made known (its device cookie), the login notified, a new environment held (issue 17) —
     unless the second step was a passkey (``by="passkey"``): bound to our origin, it cannot be relayed."""
+    with transaction.atomic():  # one commit for the login's rows (issue 19); the session lives in the cache
+        return _contract_login(request, contract, channel, by)
+
+
+def _contract_login(request, contract: Contract, channel: str | None, by: str) -> LoginRecord:
     user = contract.user
     # last_login goes with the nonce (Django's own update_last_login receiver is disconnected: accounts.apps).
+    # Were this transaction to roll back, the session's hash would match no nonce: logged out, never in.
     user.rotate_session_nonce(last_login=clock.now())
     login(request, user, backend="accounts.backends.IbankBackend")
     seen = environments.at_login(request, contract)
