@@ -124,8 +124,8 @@ def run():
             )
             entry = cur.fetchone()[0]
             cur.execute(
-                "INSERT INTO transfers_posting (entry_id, account_id, amount, balance_after, memo, counterparty)"
-                " VALUES (%s, %s, %s, %s, 'transfer_out', ''), (%s, %s, %s, %s, 'transfer_in', '')",
+                "INSERT INTO transfers_posting (entry_id, account_id, amount, balance_after, memo, counterparty, at)"
+                " VALUES (%s, %s, %s, %s, 'transfer_out', '', now()), (%s, %s, %s, %s, 'transfer_in', '', now())",
                 [entry, floor_from, -AMOUNT, from_balance, entry, floor_to, AMOUNT, to_balance],
             )
 

@@ -78,6 +78,7 @@ def write_entry(*, kind: str, applied: list[tuple[Line, int]], reference: str = 
     Posting.objects.bulk_create(
         Posting(
             entry=entry,
+            at=entry.at,
             account_id=line.account_id,
             amount=line.amount,
             balance_after=balance_after,

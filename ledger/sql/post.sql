@@ -65,8 +65,8 @@ BEGIN
             RAISE EXCEPTION 'insufficient funds in account %', r.account_id USING ERRCODE = 'IB004',
                 DETAIL = 'insufficient_funds';
         END IF;
-        INSERT INTO transfers_posting (entry_id, account_id, amount, balance_after, memo, counterparty)
-        VALUES (v_entry, r.account_id, r.amount, v_balance, r.memo, r.counterparty);
+        INSERT INTO transfers_posting (entry_id, account_id, amount, balance_after, memo, counterparty, at)
+        VALUES (v_entry, r.account_id, r.amount, v_balance, r.memo, r.counterparty, (p#>>'{entry,at}')::timestamptz);
     END LOOP;
     IF p ? 'link' THEN
         EXECUTE format('UPDATE %I SET entry_id = %L WHERE id = %L', p#>>'{link,table}', v_entry, p#>>'{link,id}');

@@ -411,6 +411,19 @@ def test_check_ledger_finds_a_balance_that_does_not_match_its_postings(contract)
         check_ledger()
 
 
+def test_check_ledger_finds_a_line_whose_time_is_not_its_entrys(contract):
+    from datetime import UTC, datetime
+
+    from django.db import connection
+
+    check_ledger()
+    then = connection.ops.adapt_datetimefield_value(datetime(2020, 1, 1, tzinfo=UTC))
+    with connection.cursor() as cursor:  # the ORM refuses to change a posting: only SQL can
+        cursor.execute("UPDATE transfers_posting SET at = %s WHERE account_id = %s", [then, contract.account.pk])
+    with pytest.raises(CommandError):
+        check_ledger()
+
+
 def test_ledger_entries_are_immutable(client, contract, payee):
     from django.core.exceptions import PermissionDenied
 

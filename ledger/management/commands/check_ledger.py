@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum
 
 from accounts.models import Account
 from ledger import checks
@@ -29,6 +29,9 @@ class Command(BaseCommand):
             for entry_id, entry_sum, lines in entries.values_list("id", "s", "n"):
                 if lines < 2 or (entry_sum or 0) != 0:
                     problems.append(f"entry {entry_id}: {lines} postings summing to {entry_sum}")
+            # Each line keeps its entry's time (入出金明細 reads the lines by it).
+            for posting_id, entry_id in Posting.objects.exclude(at=F("entry__at")).values_list("id", "entry_id")[:100]:
+                problems.append(f"posting {posting_id}: its time differs from entry {entry_id}'s")
             # Every yen entered through an entry, so the total over all accounts never leaves zero.
             if total != 0:
                 problems.append(f"the balances of all accounts sum to {total}, not 0")
