@@ -34,7 +34,7 @@ def _digits(value: str) -> str:
 
 def _offer_accounts(field: forms.ChoiceField, contract: Contract) -> dict:
     """The contract's accounts as the 支払口座 choices (with balances); returns them by pk."""
-    accounts = {a.pk: a for a in contract.accounts.customer()}
+    accounts = {a.pk: a for a in contract.own_accounts()}
     # Grouped by branch, so that the closed dropdown shows only kind, number and balance: it fits a 320 px
     # phone (and /m/ at 240 px) without cutting the balance.
     groups: dict[str, list] = {}

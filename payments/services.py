@@ -129,12 +129,10 @@ def transfer_digest(transfer: Transfer) -> str:
 
 def _payee(bank_code: str, branch_code: str, kind: int, number: str, from_account: Account):
     """(bank, branch, the same-bank account or None) of a payee as entered, or the TransferError saying why not."""
-    bank = Bank.objects.filter(code=bank_code).first()
-    if bank is None:
-        raise UnknownBank
-    branch = Branch.objects.filter(bank=bank, code=branch_code).first()
-    if branch is None:
-        raise UnknownBranch
+    branch = Branch.objects.select_related("bank").filter(bank__code=bank_code, code=branch_code).first()
+    if branch is None:  # which one is unknown: asked only on this path
+        raise UnknownBranch if Bank.objects.filter(code=bank_code).exists() else UnknownBank
+    bank = branch.bank
     to_account = None
     if is_same_bank(bank_code):
         to_account = Account.objects.customer().filter(branch_code=branch_code, kind=kind, number=number).first()

@@ -124,6 +124,13 @@ class Contract(models.Model):
         self.user.set_password(raw)
         self.user.save(update_fields=["password"])
 
+    def own_accounts(self) -> list:
+        """The contract's customer accounts, read once per contract object: a request's form (the 支払口座
+        choices) and its rules (口座名義確認's own-account test) share the one read."""
+        if "_own_accounts" not in self.__dict__:
+            self._own_accounts = list(self.accounts.customer())
+        return self._own_accounts
+
     @property
     def is_active_contract(self) -> bool:
         """Not cancelled (IB解約) and its user active. Locks are rows: ask accounts.gate whether it may act."""
