@@ -160,7 +160,45 @@ def transfer_prepare(
     """Check a transfer as entered and save it as a DRAFT (a new one, or ``transfer`` corrected).
 
     ``scheduled_for``: a future 振込指定日 (振込予約), or None for today. A reservation's balance and the day's
-    limit are taken on its day (payments.reservations); here only what cannot change by then is checked."""
+    limit are taken on its day (payments.reservations); here only what cannot change by then is checked.
+
+    One transaction: the reads, the lookup count and the draft, or the refusal's audit entry (issue 19).
+    A refusal commits too (its lookup counts, its entry stays) and is raised after; only a second
+    submission of an executed transfer (AlreadyExecuted) rolls back."""
+    entered = {
+        "from_account": from_account,
+        "bank_code": bank_code,
+        "branch_code": branch_code,
+        "payee_kind": payee_kind,
+        "payee_number": payee_number,
+        "payee_name": payee_name,
+        "amount": amount,
+        "scheduled_for": scheduled_for,
+    }
+    with transaction.atomic():
+        try:
+            return _prepare(actor, contract, transfer, **entered)
+        except AlreadyExecuted:
+            raise
+        except TransferError as error:
+            refused = error
+    raise refused
+
+
+def _prepare(
+    actor,
+    contract: Contract,
+    transfer: Transfer | None,
+    *,
+    from_account: Account,
+    bank_code: str,
+    branch_code: str,
+    payee_kind: int,
+    payee_number: str,
+    payee_name: str,
+    amount: int,
+    scheduled_for,
+) -> Transfer:
     try:
         looked_up = is_same_bank(bank_code) and name_lookup.take(  # 口座名義確認: counted, no oracle of names
             actor, contract, branch_code=branch_code, kind=payee_kind, number=payee_number, draft=transfer
