@@ -59,17 +59,17 @@ def _seconds(kind: str) -> int:
     return settings.IBANK_CREDENTIAL_CHANGE_HOLD
 
 
-def begin(contract: Contract, kind: str, *, reason: str, actor, since=None) -> bool:
+def begin(contract: Contract, kind: str, *, reason: str, actor, since=None):
     """Hold ``contract`` (``kind``) for its period from ``since`` (now); a hold in force is extended, never
-    shortened. Audited. Returns True when a hold is in force afterwards."""
+    shortened. Audited. Returns the end of the hold in force afterwards, or None when none is."""
     seconds = _seconds(kind)
     until = (since or clock.now()) + timedelta(seconds=seconds)
     if seconds == 0 or until <= clock.now():
-        return False
+        return None
     with transaction.atomic():
-        locks.hold(contract, kind, until=until, reason=reason, by=audit.actor_name(actor, contract))
+        until = locks.hold(contract, kind, until=until, reason=reason, by=audit.actor_name(actor, contract))
         audit.record(actor, "hold.set", ok=True, contract=contract, kind=kind, reason=reason, until=until.isoformat())
-    return True
+    return until
 
 
 def message(lock: Lock, template=HELD) -> str:

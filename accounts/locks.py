@@ -125,15 +125,18 @@ def set_lock(
     return created
 
 
-def hold(contract: Contract, kind: str, *, until: datetime, reason: str, by: str) -> None:
+def hold(contract: Contract, kind: str, *, until: datetime, reason: str, by: str) -> datetime:
     """A lock of ``kind`` in force until at least ``until``: set (a conditional insert) or, when one is in
-    force already, extended (a conditional update that never shortens it)."""
+    force already, extended (a conditional update that never shortens it). Returns its end: ``until``, or
+    the later end of the lock in force (read only then)."""
     with transaction.atomic():
-        if not set_lock(contract, kind, reason=reason, by=by, until=until):
-            Lock.objects.filter(contract_id=contract.pk, kind=kind, lifted_at__isnull=True, until__lt=until).update(
-                until=until, reason=reason[:200]
-            )
+        in_force = Lock.objects.filter(contract_id=contract.pk, kind=kind, lifted_at__isnull=True)
+        if not set_lock(contract, kind, reason=reason, by=by, until=until) and not in_force.filter(
+            until__lt=until
+        ).update(until=until, reason=reason[:200]):
+            until = in_force.values_list("until", flat=True).first() or until
     forget(contract)
+    return until
 
 
 def lift(contract: Contract, kind: str, *, by: str, reason: str = "") -> bool:

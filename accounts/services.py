@@ -211,8 +211,8 @@ def _contract_login(request, contract: Contract, channel: str | None, by: str) -
 def _after_login(actor, contract: Contract, record: LoginRecord, *, new: bool, held: bool) -> None:
     """A new environment is always notified (and held, ``held``); a known one is notified unless turned off."""
     held_until = None
-    if held and holds.begin(contract, Lock.Kind.ENVIRONMENT_HOLD, reason="new_environment", actor=actor):
-        held_until = locks.open_locks(contract, refresh=True)[Lock.Kind.ENVIRONMENT_HOLD].until
+    if held:  # the end the hold has now (a later one in force is kept, and said)
+        held_until = holds.begin(contract, Lock.Kind.ENVIRONMENT_HOLD, reason="new_environment", actor=actor)
     if new or contract.notify_known_logins:
         notify(contract, "login", record=record, new_environment=new, held_until=held_until)
 

@@ -61,6 +61,19 @@ def test_a_later_event_extends_a_hold_and_never_shortens_it(contract, fake_clock
     assert Lock.objects.filter(contract=contract, kind=Lock.Kind.CHANGE_HOLD).count() == 1
 
 
+def test_a_longer_hold_in_force_is_kept_and_the_login_notice_gives_its_end(client, contract, fake_clock):
+    from accounts import locks
+    from notices.models import Notice
+
+    longer = clock.now() + timedelta(days=5)
+    locks.hold(contract, Lock.Kind.ENVIRONMENT_HOLD, until=longer, reason="new_environment", by="branch")
+    login(client, contract, known=False)  # a new environment: a one-day hold would end sooner
+    lock = Lock.objects.get(contract=contract, kind=Lock.Kind.ENVIRONMENT_HOLD, lifted_at__isnull=True)
+    assert lock.until == longer
+    notice = Notice.objects.filter(contract_id=contract.pk, event="login").latest("created_at")
+    assert f"{timezone.localtime(longer):%Y年%-m月%-d日 %H:%M} まで" in notice.body
+
+
 def test_the_branch_lifts_a_hold_with_a_reason(contract, maker):
     holds.begin(contract, Lock.Kind.ENVIRONMENT_HOLD, reason="new_environment", actor=None)
     branch_services.contract_unlock(
