@@ -71,6 +71,8 @@ def first_paid_at(contract: Contract, transfer: Transfer):
 
 def action(contract: Contract, transfer: Transfer) -> gate.Action:
     """The gate's action for ``transfer``: to a never-paid payee, or to one paid before."""
+    if transfer.pk is not None and not transfer.new_payee:
+        return gate.Action.TRANSFER  # entered already, and decided then: paid before its first days (no query)
     if own_account(contract, transfer) or first_paid_at(contract, transfer) is not None:
         return gate.Action.TRANSFER
     return gate.Action.TRANSFER_NEW_PAYEE
