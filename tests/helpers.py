@@ -109,48 +109,19 @@ def locked_at(contract, kind):
 def paid_before(contract, payee=None, *, bank_code=None, branch_code="001", kind=1, number=None, days_ago=60):
     """History: ``contract`` paid this payee (another contract's account, or an account at another bank)
     ``days_ago`` days ago, so it is no longer a new payee (payments.new_payees). The 1 yen moved through the
-    books then is deposited first: the payer's balance is as before."""
-    import secrets
-    from datetime import timedelta
+    books then is deposited first: the payer's balance is as before. (demo.history, as the demo data.)"""
+    from demo import history
 
-    from django.conf import settings
-
-    from accounts.models import Account
-    from ibank import clock
-    from ledger import books
-    from ledger.models import JournalEntry, Memo
-    from payments.models import Transfer
-    from zengin.models import Bank, Branch
-
-    at = clock.now() - timedelta(days=days_ago)
-    same_bank = payee is not None
-    if same_bank:
-        bank_code, branch_code, kind, number = (
-            settings.IBANK_BANK_CODE,
-            payee.account.branch_code,
-            payee.account.kind,
-            payee.account.number,
-        )
-    bank = Bank.objects.get(code=bank_code)
-    branch = Branch.objects.get(bank=bank, code=branch_code)
-    books.deposit(account=contract.account, amount=1)
-    to = payee.account.pk if same_bank else Account.objects.internal(Account.Purpose.CLEARING_OUT).pk
-    lines = [books.Line(contract.account.pk, -1, Memo.TRANSFER_OUT, "ﾃｽﾄ"), books.Line(to, 1, Memo.TRANSFER_IN, "ﾃｽﾄ")]
-    entry = books.post(books.Instruction(kind=JournalEntry.Kind.TRANSFER, reference="", lines=lines, at=at))
-    return Transfer.objects.create(
-        contract=contract,
-        reference=f"{at:%y%m%d}{secrets.randbelow(10**8):08d}",
-        from_account=contract.account,
-        **{"bank_code": bank.code, "bank_name": bank.name, "bank_kana": bank.kana},
-        **{"branch_code": branch.code, "branch_name": branch.name, "branch_kana": branch.kana},
-        **{"payee_kind": kind, "payee_number": number, "payee_name": "ﾃｽﾄ"},
-        to_account=payee.account if same_bank else None,
-        amount=1,
-        fee=0,
-        status=Transfer.Status.DONE if same_bank else Transfer.Status.ACCEPTED,
-        entry_id=entry,
-        created_at=at,
-        confirmed_at=at,
-        executed_at=at,
-        exported_at=None if same_bank else at,
+    to_account = payee.account if payee is not None else None
+    return history.paid_before(
+        contract,
+        contract.account,
+        to_account=to_account,
+        bank_code=bank_code or "",
+        branch_code=branch_code,
+        kind=kind,
+        number=number or "",
+        payee_name="ﾃｽﾄ",
+        days_ago=days_ago,
+        keep_balance=True,
     )

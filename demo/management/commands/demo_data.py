@@ -8,9 +8,9 @@ from django.db import transaction
 
 from accounts import locks
 from accounts.models import CARD_COLUMNS, CARD_ROWS, Account, Contract, Lock, StaffDevice, User
+from demo import history
 from ibank import clock
 from ledger import books
-from ledger.models import JournalEntry, Memo
 from otp.models import PREFIXES, SoftwareToken, TokenBinding, TokenType
 from otp.tokenid import make as make_token_id
 from payments.models import Bill, Biller, Payee, Transfer
@@ -210,30 +210,7 @@ class Command(BaseCommand):
         key = {"bank_code": settings.IBANK_BANK_CODE, "branch_code": to.branch_code, "payee_number": to.number}
         if Transfer.objects.filter(contract=contract, status=Transfer.Status.DONE, **key).exists():
             return
-        at = clock.now() - timedelta(days=60)
-        sender = contract.accounts.customer().first()
-        lines = [
-            books.Line(sender.pk, -amount, Memo.TRANSFER_OUT, to.holder_kana),
-            books.Line(to.pk, amount, Memo.TRANSFER_IN, sender.holder_kana),
-        ]
-        reference = f"{at:%y%m%d}{contract.pk:08d}"
-        entry = books.post(books.Instruction(kind=JournalEntry.Kind.TRANSFER, reference=reference, lines=lines, at=at))
-        Transfer.objects.create(
-            contract=contract,
-            reference=reference,
-            from_account=sender,
-            **{"bank_name": settings.BANK_NAME, "bank_kana": settings.IBANK_BANK_KANA},
-            **{"branch_name": to.branch_name, "branch_kana": "", "payee_kind": to.kind, "payee_name": to.holder_kana},
-            **key,
-            to_account=to,
-            amount=amount,
-            fee=0,
-            status=Transfer.Status.DONE,
-            entry_id=entry,
-            created_at=at,
-            confirmed_at=at,
-            executed_at=at,
-        )
+        history.paid_before(contract, contract.accounts.customer().first(), to_account=to, amount=amount)
 
     def _billers(self):
         self.stdout.write("収納サービス（Pay-easy）のデモ請求:")
