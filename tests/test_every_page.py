@@ -9,7 +9,6 @@ import datetime
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from playwright.sync_api import expect
 
@@ -18,42 +17,10 @@ from otp import totp
 from otp.models import SoftwareToken
 from tests.conftest import PASSWORD, TRANSFER_PASSWORD
 from tests.helpers import fill_login, set_lock
+from tests.pages import Walker
 from tests.payments.conftest import zengin_master  # noqa: F401 (an autouse fixture: the banks)
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-WIDTHS = (320, 375)
-_axe = Axe()
-
-
-class Walker:
-    """Checks the page the browser is on; collects every problem, so that one run shows them all."""
-
-    def __init__(self, page):
-        self.page = page
-        self.problems: list[str] = []
-        self.checked: list[str] = []
-
-    def check(self, label: str) -> None:
-        page = self.page
-        page.wait_for_load_state("load")
-        self.checked.append(label)
-        for width in WIDTHS:
-            page.set_viewport_size({"width": width, "height": 800})
-            scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-            if scroll > inner:
-                wide = page.evaluate(
-                    """(w) => [...document.querySelectorAll('body *')]
-                        .filter((e) => e.getBoundingClientRect().right > w + 1)
-                        .slice(0, 3).map((e) => e.tagName + '.' + e.className)""",
-                    inner,
-                )
-                self.problems.append(f"{label} at {width}px: {scroll} > {inner} {wide}")
-        page.set_viewport_size({"width": 375, "height": 800})
-        for violation in _axe.run(page).response["violations"]:
-            if violation["impact"] in ("serious", "critical"):
-                targets = [node["target"] for node in violation["nodes"]][:3]
-                self.problems.append(f"{label}: axe {violation['id']} ({violation['impact']}) {targets}")
 
 
 def browser_time(page, t):

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from otp.models import SoftwareToken, TokenBinding
 from otp.views import AUTHORIZING_DOMAIN, STATUS_DOMAIN
+from tests.pages import Walker
 from tests.payments.helpers import confirmed_other_bank
 
 
@@ -63,3 +64,4 @@ def test_the_desktop_token_shows_the_payee_and_amount_beside_the_code(page, live
     expect(card.locator(".authorizing-payee")).to_contain_text("7654321", timeout=8_000)  # within a poll
     expect(card.locator(".authorizing-amount")).to_have_text("70,440円")
     expect(card.locator(".authorizing")).to_contain_text("お心当たりのないお取引の場合は")
+    Walker(page).assert_fine("desktop token with its authorizing box")  # 320 px and axe-core

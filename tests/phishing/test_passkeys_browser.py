@@ -16,6 +16,7 @@ from passkeys import ceremony
 from payments.models import Transfer
 from tests.conftest import TRANSFER_PASSWORD
 from tests.helpers import fill_login
+from tests.pages import Walker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -119,6 +120,7 @@ def test_a_passkey_login_from_a_new_environment_is_told_but_not_held(page, live_
     fill_login(page, customer, known=False)
     page.get_by_role("button", name="ログイン", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("パスキー認証")
+    Walker(page).assert_fine("passkey login")  # 320 px and axe-core
     page.locator("#passkey-authorize").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("メニュー")
     from accounts.models import LoginRecord

@@ -1,0 +1,43 @@
+"""Checking a page as a customer meets it on a phone (issue 11): no sideways scrolling at 320 and 375 px,
+and no serious or critical axe-core violation. Used by the every-page walk and by the tests of pages it
+cannot reach (a passkey login, the desktop token's authorizing box)."""
+
+from axe_playwright_python.sync_playwright import Axe
+
+WIDTHS = (320, 375)
+_axe = Axe()
+
+
+class Walker:
+    """Checks the page the browser is on; collects every problem, so that one run shows them all."""
+
+    def __init__(self, page):
+        self.page = page
+        self.problems: list[str] = []
+        self.checked: list[str] = []
+
+    def check(self, label: str) -> None:
+        page = self.page
+        page.wait_for_load_state("load")
+        self.checked.append(label)
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 800})
+            scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+            if scroll > inner:
+                wide = page.evaluate(
+                    """(w) => [...document.querySelectorAll('body *')]
+                        .filter((e) => e.getBoundingClientRect().right > w + 1)
+                        .slice(0, 3).map((e) => e.tagName + '.' + e.className)""",
+                    inner,
+                )
+                self.problems.append(f"{label} at {width}px: {scroll} > {inner} {wide}")
+        page.set_viewport_size({"width": 375, "height": 800})
+        for violation in _axe.run(page).response["violations"]:
+            if violation["impact"] in ("serious", "critical"):
+                targets = [node["target"] for node in violation["nodes"]][:3]
+                self.problems.append(f"{label}: axe {violation['id']} ({violation['impact']}) {targets}")
+
+    def assert_fine(self, label: str) -> None:
+        """Check the page now and fail at once on any problem."""
+        self.check(label)
+        assert not self.problems, self.problems
