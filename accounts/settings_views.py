@@ -79,7 +79,7 @@ def limit_authorize_view(request):
         messages.warning(request, LIMIT_EXPIRED)
         return redirect("transfers-limit")
 
-    def done():
+    def done(_method):
         pending.clear(request, LIMIT_KEY)
         effective = limits.limit_change(
             actor=request.actor,
@@ -139,7 +139,7 @@ def email_authorize_view(request):
         messages.warning(request, EMAIL_EXPIRED)
         return redirect("transfers-email")
 
-    def done():
+    def done(_method):
         pending.clear(request, EMAIL_KEY)
         services.email_change(actor=request.actor, contract=contract, new_email=new_email)
         messages.success(request, EMAIL_CHANGED)

@@ -51,8 +51,9 @@ def authorization_step(
     request, template, *, action, audit_action, on_success, context, detail=None, on_reused=None, channel=None
 ):
     """A step authorized by the contract's method (OTP, 資金移動用パスワード or card) once the gate allows
-    ``action``; on success, ``on_success()``. ``on_reused()`` may answer a double submission (a right answer
-    already used) with the result of the first one."""
+    ``action``; on success, ``on_success(method)`` with the method that accepted (a passkey lifts a new payee's
+    cap). ``on_reused()`` may answer a double submission (a right answer already used) with the result of the
+    first one."""
     contract = request.contract
     channel = channel or gate.Channel.BROWSER
     answer = gate.may(contract, action, channel=channel)
@@ -69,8 +70,7 @@ def authorization_step(
             actor=request.actor, contract=contract, data=form.cleaned_data, action=audit_action, **(detail or {})
         )
         if outcome.ok:
-            request.authorized_by = method  # what authorized it (a passkey lifts a new payee's cap)
-            return on_success()
+            return on_success(method)
         if outcome.reused and on_reused is not None and (response := on_reused()) is not None:
             return response
         form.apply(outcome)

@@ -206,7 +206,7 @@ def transfer_authorize_view(request, reference):
         messages.warning(request, CONFIRM_EXPIRED)
         return redirect("mobile-transfer-confirm", reference=reference)
 
-    def execute():
+    def execute(_method):
         pending.clear(request, CONFIRMED_KEY)
         try:
             transfer_services.transfer_execute(

@@ -65,7 +65,7 @@ def register_authorize_view(request):
         messages.error(request, NEW_ENVIRONMENT)
         return redirect("passkeys")
 
-    def done():
+    def done(_method):
         pending.put(request, AUTHORIZED, request.contract.pk)
         messages.info(request, READY)
         return redirect("passkeys")

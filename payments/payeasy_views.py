@@ -154,7 +154,7 @@ def authorize_view(request, reference, ui: UI = BROWSER):
         messages.warning(request, CONFIRM_EXPIRED if payment.status == Payment.Status.CONFIRMED else NOT_CONFIRMED)
         return redirect(ui.url("payeasy-confirm"), reference=reference)
 
-    def execute():
+    def execute(_method):
         pending.clear(request, CONFIRMED_KEY)
         try:
             payeasy.payment_execute(actor=request.actor, contract=request.contract, payment=payment, digest=digest)

@@ -208,14 +208,14 @@ def authorize_view(request, reference):
         "transfers/authorize.html",
         action=new_payees.action(request.contract, transfer),
         audit_action="transfer.authorize",
-        on_success=lambda: _execute(request, transfer, digest),
+        on_success=lambda method: _execute(request, transfer, digest, method),
         on_reused=after_refusal,
         context={"transfer": transfer, "steps": steps.steps(2), "settles_on": _settles_on(transfer)},
         detail={"reference": reference, "digest": digest},
     )
 
 
-def _execute(request, transfer, digest):
+def _execute(request, transfer, digest, method):
     reserve = transfer.is_reservation and transfer.scheduled_for > services.today()
     try:
         (reservations.reserve if reserve else services.transfer_execute)(
@@ -223,7 +223,7 @@ def _execute(request, transfer, digest):
             contract=request.contract,
             transfer=transfer,
             digest=digest,
-            authorized_by=getattr(request, "authorized_by", None),
+            authorized_by=method,
         )
     except services.AlreadyExecuted:
         pass
