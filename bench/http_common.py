@@ -11,6 +11,7 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 from pathlib import Path
@@ -136,3 +137,44 @@ class Client:
             {"contract_id": contract_id, "password": password, "csrfmiddlewaretoken": self.cookies["csrftoken"]},
         )
         return status
+
+
+def rate_in_threads(step, n: int, threads: int = 2) -> float:
+    """``n`` calls of ``step(i)`` (``i``: the calling thread's index), shared by ``threads`` threads started
+    together: calls per second. A failed check (AssertionError) in any call fails the slice at its end."""
+    errors = []
+    per_thread = n // threads
+
+    def run(i):
+        for _ in range(per_thread):
+            try:
+                step(i)
+            except AssertionError as error:
+                errors.append(error)
+
+    workers = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
+    started = time.perf_counter()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    elapsed = time.perf_counter() - started
+    assert not errors, errors[:3]
+    return per_thread * threads / elapsed
+
+
+def _argon_worker(args):
+    encoded, password, count = args
+    from argon2 import PasswordHasher
+
+    hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+    for _ in range(count):
+        hasher.verify(encoded, password)
+    return count
+
+
+def argon_rate(pool, encoded: str, password: str, n: int) -> float:
+    """``n`` Argon2id verifications at the app's parameters, shared by the pool's 2 processes: per second."""
+    started = time.perf_counter()
+    done = sum(pool.map(_argon_worker, [(encoded, password, n // 2)] * 2))
+    return done / (time.perf_counter() - started)

@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from http_common import Client, database, gunicorn, manage, server_env
+from http_common import Client, argon_rate, database, gunicorn, manage, rate_in_threads, server_env
 
 from otp import totp
 
@@ -156,16 +156,6 @@ class Journey:
             pass
 
 
-def _argon_worker(args):
-    encoded, count = args
-    from argon2 import PasswordHasher
-
-    hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
-    for _ in range(count):
-        hasher.verify(encoded, PASSWORD)
-    return count
-
-
 def _cpu(pids) -> float:
     """User + system seconds of ``pids`` (from /proc)."""
     total = 0
@@ -214,29 +204,10 @@ def main():
                     return next(queue)
 
             def journey_slice(n):
-                errors = []
-
-                def run():
-                    for _ in range(n // 2):
-                        try:
-                            Journey(port, *take()).run()
-                        except AssertionError as error:
-                            errors.append(error)
-
-                threads = [threading.Thread(target=run) for _ in range(2)]
-                start = time.perf_counter()
-                for t in threads:
-                    t.start()
-                for t in threads:
-                    t.join()
-                elapsed = time.perf_counter() - start
-                assert not errors, errors[:3]
-                return (n // 2) * 2 / elapsed
+                return rate_in_threads(lambda _i: Journey(port, *take()).run(), n)
 
             def argon_slice(n):
-                start = time.perf_counter()
-                done = sum(pool.map(_argon_worker, [(encoded, n // 2)] * 2))
-                return done / (time.perf_counter() - start)
+                return argon_rate(pool, encoded, PASSWORD, n)
 
             journey_slice(4)  # warm up workers and connections
             argon_slice(4)

@@ -20,12 +20,11 @@ oracle would show a difference). Not a test.
 import multiprocessing
 import statistics
 import sys
-import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from http_common import Client, database, gunicorn, manage, server_env
+from http_common import Client, argon_rate, database, gunicorn, manage, rate_in_threads, server_env
 
 SLICE = 40
 SLICES = 10
@@ -38,16 +37,6 @@ for n in range({count}):
     user = User.objects.create_user(username=cid, password="{password}")
     c = Contract.objects.create(user=user, contract_id=cid, name=f"bench {{n}}", transaction_method="password")
 """
-
-
-def _argon_worker(args):
-    encoded, count = args
-    from argon2 import PasswordHasher
-
-    hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
-    for _ in range(count):
-        hasher.verify(encoded, PASSWORD)
-    return count
 
 
 def main():
@@ -67,27 +56,13 @@ def main():
             ids = ["4000000000", "4000000001"]
 
             def http_slice(n):
-                errors = []
+                def login(i):
+                    assert clients[i].login(ids[i], PASSWORD) == 302, "a login failed"
 
-                def run(i):
-                    for _ in range(n // 2):
-                        if clients[i].login(ids[i], PASSWORD) != 302:
-                            errors.append(i)
-
-                threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
-                start = time.perf_counter()
-                for t in threads:
-                    t.start()
-                for t in threads:
-                    t.join()
-                elapsed = time.perf_counter() - start
-                assert not errors, "a login failed"
-                return (n // 2) * 2 / elapsed
+                return rate_in_threads(login, n)
 
             def argon_slice(n):
-                start = time.perf_counter()
-                done = sum(pool.map(_argon_worker, [(encoded, n // 2)] * 2))
-                return done / (time.perf_counter() - start)
+                return argon_rate(pool, encoded, PASSWORD, n)
 
             http_slice(10)  # warm up workers and connections
             argon_slice(10)

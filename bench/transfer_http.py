@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from http_common import Client, database, gunicorn, manage, server_env
+from http_common import Client, database, gunicorn, manage, rate_in_threads, server_env
 from journey import PASSWORD, SEED
 
 from otp import totp
@@ -135,41 +135,18 @@ def main():
                                 return customer
                     time.sleep(0.05)
 
+            def one_transfer(_i):
+                customer = next_customer()
+                try:
+                    customer.transfer()
+                finally:
+                    customer.busy = False
+
             def http_slice(n):
-                errors = []
-
-                def run():
-                    for _ in range(n // 2):
-                        customer = next_customer()
-                        try:
-                            customer.transfer()
-                        except AssertionError as error:
-                            errors.append(error)
-                        finally:
-                            customer.busy = False
-
-                threads = [threading.Thread(target=run) for _ in range(2)]
-                started = time.perf_counter()
-                for t in threads:
-                    t.start()
-                for t in threads:
-                    t.join()
-                elapsed = time.perf_counter() - started
-                assert not errors, errors[:3]
-                return (n // 2) * 2 / elapsed
+                return rate_in_threads(one_transfer, n)
 
             def floor_slice(n):
-                def run(i):
-                    for _ in range(n // 2):
-                        _floor_once(floor_conns[i], 1 + 2 * i, 2 + 2 * i)
-
-                threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
-                started = time.perf_counter()
-                for t in threads:
-                    t.start()
-                for t in threads:
-                    t.join()
-                return (n // 2) * 2 / (time.perf_counter() - started)
+                return rate_in_threads(lambda i: _floor_once(floor_conns[i], 1 + 2 * i, 2 + 2 * i), n)
 
             http_slice(4)
             floor_slice(20)

@@ -42,8 +42,6 @@ def paid_before(
             to_account.number,
         )
         payee_name = payee_name or to_account.holder_kana
-    bank = Bank.objects.filter(code=bank_code).first()
-    branch = Branch.objects.filter(bank__code=bank_code, code=branch_code).first()
     if keep_balance:
         books.deposit(account=from_account, amount=amount)
     to = to_account.pk if same_bank else Account.objects.internal(Account.Purpose.CLEARING_OUT).pk
@@ -57,12 +55,7 @@ def paid_before(
         contract=contract,
         reference=reference,
         from_account=from_account,
-        bank_code=bank_code,
-        bank_name=bank.name if bank else settings.BANK_NAME,
-        bank_kana=bank.kana if bank else settings.IBANK_BANK_KANA,
-        branch_code=branch_code,
-        branch_name=branch.name if branch else getattr(to_account, "branch_name", ""),
-        branch_kana=branch.kana if branch else "",
+        **_names(bank_code, branch_code, to_account),
         payee_kind=kind,
         payee_number=number,
         payee_name=payee_name,
@@ -77,3 +70,17 @@ def paid_before(
         settles_on=at.date(),
         exported_at=None if same_bank else at,
     )
+
+
+def _names(bank_code: str, branch_code: str, to_account: Account | None) -> dict:
+    """The bank's and branch's codes and names as the Zengin master has them (ours when it has not)."""
+    bank = Bank.objects.filter(code=bank_code).first()
+    branch = Branch.objects.filter(bank__code=bank_code, code=branch_code).first()
+    return {
+        "bank_code": bank_code,
+        "bank_name": bank.name if bank else settings.BANK_NAME,
+        "bank_kana": bank.kana if bank else settings.IBANK_BANK_KANA,
+        "branch_code": branch_code,
+        "branch_name": branch.name if branch else getattr(to_account, "branch_name", ""),
+        "branch_kana": branch.kana if branch else "",
+    }

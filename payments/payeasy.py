@@ -25,6 +25,7 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
 
 from accounts import gate, locks
+from accounts.limits import daily_limit, today, used_on
 from accounts.models import Account, Contract, Lock
 from auditlog import audit
 from ibank import clock
@@ -32,26 +33,19 @@ from ledger import books
 from ledger.models import JournalEntry, Memo
 from notices.outbox import notify
 
-from .drafts import confirmed_claim, daily_usage
-from .models import Bill, Biller, Payment
-from .services import (
+from .drafts import (
     AlreadyExecuted,
-    InsufficientBalance,
-    OverLimit,
-    TransferChanged,
     TransferError,
-    _limit_check,
-    _status,
     cancel_unexecuted,
     confirm_with_digest,
+    confirmed_claim,
     create_with_reference,
-    daily_limit,
+    daily_usage,
     digest_of,
-    post_deciding_the_limit,
-    refuse_execution,
-    today,
-    used_on,
 )
+from .models import Bill, Biller, Payment
+from .refusals import InsufficientBalance, OverLimit, TransferChanged, refuse_execution
+from .services import _limit_check, _status, post_deciding_the_limit
 
 
 class PayeasyError(TransferError):

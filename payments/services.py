@@ -15,10 +15,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
-from django.utils.translation import gettext_lazy as _
 
 from accounts import authorization, limits
-from accounts.limits import available_today, daily_limit, today, used_on
+from accounts.limits import available_today, daily_limit, today
 from accounts.models import Account, Contract
 from auditlog import audit
 from ibank import business_days, clock
@@ -39,54 +38,18 @@ from .drafts import (
     digest_of,
 )
 from .models import Transfer
-
-
-class UnknownBank(TransferError):
-    message = _("金融機関コードに該当する金融機関がありません。金融機関コードをご確認ください。")
-    field = "bank_code"
-    reason = "unknown_bank"
-
-
-class UnknownBranch(TransferError):
-    message = _("支店番号に該当する支店がありません。支店番号をご確認ください。")
-    field = "branch_code"
-    reason = "unknown_branch"
-
-
-class PayeeAccountNotFound(TransferError):
-    message = _("振込先の口座が見つかりません。支店番号・預金種目・口座番号をご確認ください。")
-    field = "payee_number"
-    reason = "no_such_account"
-
-
-class SameAccount(TransferError):
-    message = _("支払口座と同じ口座には振り込めません。")
-    field = "payee_number"
-    reason = "same_account"
-
-
-class InsufficientBalance(TransferError):
-    message = _("支払口座の残高が不足しています。（お支払可能額：%(available)s円）")
-    field = "amount"
-    reason = "insufficient_balance"
-
-
-class OverLimit(TransferError):
-    message = _("1日あたりの振込限度額を超えています。本日お振込いただける金額はあと%(available)s円です。")
-    field = "amount"
-    reason = "over_limit"
-
-
-class ReservationOverLimit(TransferError):
-    message = _("振込金額が1日あたりの振込限度額（%(limit)s円）を超えています。")
-    field = "amount"
-    reason = "over_limit"
-
-
-class TransferChanged(TransferError):
-    message = _("確認後にお振込の内容が変更されたため、お取引を中止しました。もう一度入力からやり直してください。")
-    reason = "changed"
-
+from .refusals import (
+    REFUSALS,
+    InsufficientBalance,
+    OverLimit,
+    PayeeAccountNotFound,
+    ReservationOverLimit,
+    SameAccount,
+    TransferChanged,
+    UnknownBank,
+    UnknownBranch,
+    refuse_execution,
+)
 
 # -- rules ------------------------------------------------------------------------
 
@@ -185,6 +148,25 @@ def transfer_prepare(
     raise refused
 
 
+def _check_amount(contract: Contract, candidate: Transfer) -> None:
+    """The amount against what 入力 can tell: today, the balance, the day's limit and a new payee's cap; a
+    reservation, only what its day cannot change (one day's limit, the whole cap)."""
+    amount, fee = candidate.amount, candidate.fee
+    if candidate.scheduled_for is not None:
+        limit = daily_limit(contract, candidate.scheduled_for)
+        if amount > limit:
+            raise ReservationOverLimit(limit=f"{limit:,}")
+        new_payees.check_cap(contract, candidate, available=settings.IBANK_NEW_PAYEE_DAILY_CAP)
+        return
+    balance = Account.objects.values_list("balance", flat=True).get(pk=candidate.from_account_id)
+    if amount + fee > balance:
+        raise InsufficientBalance(available=f"{max(0, balance - fee):,}")
+    available = available_today(contract)
+    if amount > available:
+        raise OverLimit(available=f"{available:,}")
+    new_payees.check_cap(contract, candidate)
+
+
 def _prepare(
     actor,
     contract: Contract,
@@ -216,19 +198,7 @@ def _prepare(
         candidate = Transfer(contract=contract, **values)  # unsaved: what the rules below are asked about
         new_payees.check_hold(contract, candidate)  # the payee first: held or not
         values["new_payee"] = candidate.new_payee = new_payees.capped(contract, candidate)
-        if scheduled_for is None:
-            balance = Account.objects.values_list("balance", flat=True).get(pk=from_account.pk)
-            if amount + fee > balance:
-                raise InsufficientBalance(available=f"{max(0, balance - fee):,}")
-            available = available_today(contract)
-            if amount > available:
-                raise OverLimit(available=f"{available:,}")
-            new_payees.check_cap(contract, candidate)
-        else:
-            limit = daily_limit(contract, scheduled_for)
-            if amount > limit:
-                raise ReservationOverLimit(limit=f"{limit:,}")
-            new_payees.check_cap(contract, candidate, available=settings.IBANK_NEW_PAYEE_DAILY_CAP)
+        _check_amount(contract, candidate)
     except TransferError as error:
         audit.record(actor, "transfer.input", ok=False, contract=contract, reason=error.reason, amount=amount)
         raise
@@ -318,7 +288,7 @@ def transfer_execute(*, actor, contract: Contract, transfer: Transfer, digest: s
         if refused.reason == "changed" and _status(Transfer, transfer) in Transfer.EXECUTED:
             transfer.refresh_from_db()
             raise AlreadyExecuted from None
-        _refused(actor, contract, transfer, _REFUSALS.get(refused.reason, TransferChanged))
+        _refused(actor, contract, transfer, REFUSALS.get(refused.reason, TransferChanged))
     return transfer
 
 
@@ -381,14 +351,6 @@ def _instruction(
     )
 
 
-#: books.Refused reasons -> what the customer is told
-_REFUSALS = {
-    "over_limit": OverLimit,
-    "insufficient_funds": InsufficientBalance,
-    new_payees.OVER_CAP_REFUSAL: new_payees.NewPayeeCap,
-}
-
-
 def post_deciding_the_limit(contract: Contract, instruction) -> int:
     """``books.post(instruction())``; when the contract's limit changed between our read and the post (the
     check refused), the ceiling is decided again from the fresh row, once."""
@@ -415,24 +377,6 @@ def _limit_check(contract: Contract) -> list[books.Guard]:
 def _refused(actor, contract: Contract, transfer: Transfer, error_class: type[TransferError]):
     """Audit a refused execution (nothing moved) and raise it with the customer's message."""
     refuse_execution(actor, contract, transfer, error_class, action="transfer.execute", fee=transfer.fee)
-
-
-def refuse_execution(actor, contract: Contract, obj, error_class: type[TransferError], *, action: str, fee: int = 0):
-    """A refused execution of a transfer or a payment (nothing moved): audited, and raised with the customer's
-    message, whose amount (what the balance or today's limit still allows) is read now."""
-    obj.refresh_from_db()
-    if issubclass(error_class, InsufficientBalance):
-        balance = Account.objects.values_list("balance", flat=True).get(pk=obj.from_account_id)
-        error = error_class(available=f"{max(0, balance - fee):,}")
-    elif issubclass(error_class, OverLimit):
-        on = today()
-        error = error_class(available=f"{max(0, daily_limit(contract, on) - used_on(contract, on)):,}")
-    elif issubclass(error_class, new_payees.NewPayeeCap):
-        error = new_payees.over_cap(new_payees.available_today(contract, obj))
-    else:
-        error = error_class()
-    audit.record(actor, action, ok=False, contract=contract, reason=error.reason, reference=obj.reference)
-    raise error from None
 
 
 def _lines(transfer: Transfer, *, same_bank: bool) -> list[books.Line]:

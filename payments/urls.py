@@ -2,14 +2,14 @@ from django.urls import path, re_path
 
 from accounts.decorators import customer_required
 
-from . import payeasy_views, views
+from . import bank_search, payeasy_views, views
 
 REF = r"(?P<reference>[0-9]{14})"
 
 urlpatterns = [
     path("transfer/", views.new_view, name="transfers-new"),
-    path("transfer/banks/", views.bank_search_view, name="transfers-banks"),
-    re_path(r"^transfer/banks/(?P<bank_code>[0-9]{4})/$", views.branch_search_view, name="transfers-branches"),
+    path("transfer/banks/", bank_search.bank_search_view, name="transfers-banks"),
+    re_path(r"^transfer/banks/(?P<bank_code>[0-9]{4})/$", bank_search.branch_search_view, name="transfers-branches"),
     re_path(rf"^transfer/{REF}/$", views.result_view, name="transfers-result"),
     re_path(rf"^transfer/{REF}/edit/$", views.edit_view, name="transfers-edit"),
     re_path(rf"^transfer/{REF}/confirm/$", views.confirm_view, name="transfers-confirm"),

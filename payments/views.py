@@ -4,10 +4,8 @@ Every view reaches accounts, payees and transfers only through the helpers
 below, scoped to the logged-in contract: another contract's object is a 404.
 """
 
-import jaconv
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_protect
@@ -19,12 +17,9 @@ from accounts.decorators import customer_required
 from accounts.models import Account
 from accounts.steps import CONFIRM_EXPIRED, authorization_step, confirmed_digest
 from ibank import clock, pending
-from zengin import kana
-from zengin.kana import KATAKANA
-from zengin.models import Bank, Branch
 
 from . import inquiry, new_payees, payees, reservations, services, statement
-from .forms import BankSearchForm, BranchSearchForm, TransferForm
+from .forms import TransferForm
 from .models import Payee, Transfer
 from .ui import TRANSFER_CONFIRMED_KEY
 
@@ -35,8 +30,6 @@ PAYEE_SAVED = _("振込先を登録しました。")
 PAYEE_EXISTS = _("この振込先は登録済みです。")
 PAYEE_DELETED = _("振込先を削除しました。")
 NO_ACCOUNT = _("お支払に使える口座がありません。")
-# The 50-on index: ｱ行 … ﾜ行.
-INITIALS = [KATAKANA[i : i + 5] for i in range(0, 35, 5)] + [KATAKANA[35:38], KATAKANA[38:43], KATAKANA[43:]]
 
 
 # -- access, scoped to the logged-in contract -----------------------------------
@@ -302,67 +295,6 @@ def save_payee_view(request, reference):
     _payee, created = payees.payee_save(actor=request.actor, contract=request.contract, transfer=transfer)
     messages.success(request, PAYEE_SAVED if created else PAYEE_EXISTS)
     return redirect("transfers-result", reference=reference)
-
-
-# -- 金融機関・支店の検索 ---------------------------------------------------------
-
-
-def _name_query(text: str) -> Q:
-    """Match a name typed in kanji, hiragana, katakana (full or half width, small kana and ー as people type
-    them) or romaji."""
-    text = text.strip()
-    variants = {
-        text,
-        jaconv.hira2kata(jaconv.h2z(text, kana=True)),
-        jaconv.kata2hira(jaconv.h2z(text, kana=True)),
-        kana.search_reading(text),  # the master's spelling: small kana large, ー as "-" (しんじゅく → シンジユク)
-    }
-    query = Q()
-    for variant in variants:
-        if variant:
-            query |= Q(search_text__icontains=variant)
-    return query
-
-
-@customer_required
-def bank_search_view(request):
-    form = BankSearchForm(request.GET or None)
-    initial = request.GET.get("initial", "")
-    banks = Bank.objects.none()
-    if form.is_valid() and form.cleaned_data["q"]:
-        banks = Bank.objects.filter(_name_query(form.cleaned_data["q"]))
-    elif initial in KATAKANA:
-        banks = Bank.objects.filter(initial=initial)
-    return render(
-        request,
-        "transfers/bank_search.html",
-        {"form": form, "banks": banks.order_by("kana")[:100], "initials": INITIALS, "initial": initial},
-    )
-
-
-@customer_required
-def branch_search_view(request, bank_code):
-    bank = get_object_or_404(Bank, code=bank_code)
-    form = BranchSearchForm(request.GET or None)
-    initial = request.GET.get("initial", "")
-    branches = Branch.objects.none()
-    if form.is_valid() and form.cleaned_data["q"]:
-        branches = bank.branches.filter(_name_query(form.cleaned_data["q"]))
-    elif initial in KATAKANA:
-        branches = bank.branches.filter(initial=initial)
-    elif bank.branches.count() <= 30:
-        branches = bank.branches.all()
-    return render(
-        request,
-        "transfers/branch_search.html",
-        {
-            "bank": bank,
-            "form": form,
-            "branches": branches.order_by("kana")[:200],
-            "initials": INITIALS,
-            "initial": initial,
-        },
-    )
 
 
 # -- 振込先 -------------------------------------------------------------------------
