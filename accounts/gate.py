@@ -7,7 +7,8 @@ operations — and nothing else decides.
 
 Rules are functions registered with :func:`rule`; higher layers register theirs (``otp`` the OTP lock and
 the 紛失届, the channel a token cannot be used on) so that this layer imports nothing above it. A rule
-sees the contract, the action, the channel and the locks in force (read once per contract object).
+sees the contract, the action, the door (the channel, and whether this session's login came from a new
+environment) and the locks in force (read once per contract object).
 """
 
 import enum
@@ -68,6 +69,15 @@ class Channel(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class Door:
+    """How the request came in: its channel, and whether this session's login was from a browser the
+    contract had not used before (None: not known, which the rules that ask treat as new)."""
+
+    channel: Channel = Channel.BROWSER
+    new_environment: bool | None = None
+
+
+@dataclass(frozen=True)
 class Allowed:
     ok = True
 
@@ -77,7 +87,8 @@ class Allowed:
 
 @dataclass(frozen=True)
 class Refused:
-    """Why not: ``kind`` is the lock kind (or ``cancelled``, ``channel``), ``message`` the customer's words."""
+    """Why not: ``kind`` is the lock kind (or ``cancelled``, ``channel``, ``new_environment``),
+    ``message`` the customer's words."""
 
     kind: str
     message: str
@@ -102,50 +113,58 @@ PAYEASY_BLOCKED = format_lazy(
     _("番号の誤りが続いたため、本日は収納サービスをご利用いただけません。明日以降にあらためてお手続きください。"),
     format_lazy("{}{}", _("お急ぎの場合は、"), CONTACT),
 )
+NEW_ENVIRONMENT_REFUSED = _(
+    "パスキーは、これまでにご利用いただいたことのあるパソコン・スマートフォンからのみ登録できます。"
+    "はじめてご利用の環境では登録できません。"
+)
 CHANNEL_REFUSED = _(
     "ワンタイムパスワードを利用登録されているお客様は、携帯電話からはお取引（振込・収納サービス）をご利用いただけません。"
     "パソコンまたはスマートフォンからご利用ください。"
 )
 
-Rule = Callable[[Contract, Action, Channel, dict], "Refused | None"]
+Rule = Callable[[Contract, Action, Door, dict], "Refused | None"]
 _rules: list[Rule] = []
 
 
 def rule(func: Rule) -> Rule:
-    """Register ``func(contract, action, channel, open_locks) -> Refused | None``; rules are asked in order."""
+    """Register ``func(contract, action, door, open_locks) -> Refused | None``; rules are asked in order."""
     if func not in _rules:
         _rules.append(func)
     return func
 
 
-def may(contract: Contract, action: Action, *, channel: Channel = Channel.BROWSER) -> Allowed | Refused:
-    """The one answer to "may ``contract`` do ``action`` now on ``channel``"."""
+def may(
+    contract: Contract, action: Action, *, channel: Channel = Channel.BROWSER, new_environment: bool | None = None
+) -> Allowed | Refused:
+    """The one answer to "may ``contract`` do ``action`` now on ``channel``" (``new_environment``: this
+    session's login was from a browser not used before; see :func:`accounts.services.login_was_new`)."""
     open_locks = locks.open_locks(contract)
+    door = Door(channel, new_environment)
     for check in _rules:
-        refused = check(contract, action, channel, open_locks)
+        refused = check(contract, action, door, open_locks)
         if refused is not None:
             return refused
     return ALLOWED
 
 
-def ask_again(contract: Contract, action: Action, *, channel: Channel = Channel.BROWSER) -> Allowed | Refused:
+def ask_again(contract: Contract, action: Action, **door) -> Allowed | Refused:
     """:func:`may` after re-reading the locks (a step that waited, or that just counted a failure)."""
     locks.forget(contract)
-    return may(contract, action, channel=channel)
+    return may(contract, action, **door)
 
 
 # -- the rules of this layer ---------------------------------------------------------------
 
 
 @rule
-def _login_lock(contract, action, channel, open_locks):
+def _login_lock(contract, action, door, open_locks):
     if action in PASSWORD_ACTIONS and Lock.Kind.LOGIN in open_locks:
         return Refused(Lock.Kind.LOGIN, LOGIN_LOCKED)
     return None
 
 
 @rule
-def _contract_in_service(contract, action, channel, open_locks):
+def _contract_in_service(contract, action, door, open_locks):
     if not contract.is_active_contract:
         return Refused("cancelled", CONTRACT_UNAVAILABLE)
     if Lock.Kind.IB_SUSPENSION in open_locks:
@@ -154,19 +173,19 @@ def _contract_in_service(contract, action, channel, open_locks):
 
 
 @rule
-def _token_setup_lock(contract, action, channel, open_locks):
+def _token_setup_lock(contract, action, door, open_locks):
     if action in (Action.TOKEN_REGISTER, Action.TOKEN_EXCHANGE) and Lock.Kind.TOKEN_SETUP in open_locks:
         return Refused(Lock.Kind.TOKEN_SETUP, TOKEN_SETUP_LOCKED)
     return None
 
 
 @rule
-def _transaction_method(contract, action, channel, open_locks):
+def _transaction_method(contract, action, door, open_locks):
     """A transaction needs its method usable: on this channel, and none of its locks in force."""
     if action not in TRANSACTIONS:
         return None
-    method = authorization.method_for(contract, channel)
-    if channel not in method.channels:
+    method = authorization.method_for(contract, door.channel)
+    if door.channel not in method.channels:
         return Refused("channel", CHANNEL_REFUSED)
     for kind in method.lock_kinds:
         if kind in open_locks:
@@ -175,18 +194,27 @@ def _transaction_method(contract, action, channel, open_locks):
 
 
 @rule
-def _payeasy_block(contract, action, channel, open_locks):
+def _payeasy_block(contract, action, door, open_locks):
     if action is Action.PAYEASY and Lock.Kind.PAYEASY in open_locks:
         return Refused(Lock.Kind.PAYEASY, PAYEASY_BLOCKED)
     return None
 
 
 @rule
-def _holds(contract, action, channel, open_locks):
+def _new_environment(contract, action, door, open_locks):
+    """A passkey is registered only from a browser the contract had used before this login: a relayed login
+    (a phishing kit's browser) is always a new environment (issue 17)."""
+    if action is Action.PASSKEY_REGISTER and door.new_environment is not False:
+        return Refused("new_environment", NEW_ENVIRONMENT_REFUSED)
+    return None
+
+
+@rule
+def _holds(contract, action, door, open_locks):
     """After a new environment, a change of credentials or the start: no new payee, no Pay-easy, no turning
     off login notices; after the start, no raise of the limit (accounts.holds)."""
     if action in HELD_ACTIONS:
-        method = authorization.method_for(contract, channel) if action in TRANSACTIONS else None
+        method = authorization.method_for(contract, door.channel) if action in TRANSACTIONS else None
         found = [open_locks[kind] for kind in holds.KINDS if kind in open_locks]
         found = [lock for lock in found if method is None or not method.exempts_hold(contract, lock)]
         if found:

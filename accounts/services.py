@@ -20,6 +20,8 @@ from .models import Contract, Lock, LoginRecord
 SESSION_LOGIN_AT = "_ibank_login_at"
 SESSION_LAST_SEEN = "_ibank_last_seen"
 SESSION_LOGIN_RECORD = "_ibank_login_record"
+#: True when this session's login was from a browser the contract had not used before (issue 17).
+SESSION_NEW_ENVIRONMENT = "_ibank_new_environment"
 
 _SMARTPHONE_UA = re.compile(r"iPhone|iPod|Android.*Mobile|Windows Phone|Mobile Safari", re.IGNORECASE)
 
@@ -200,6 +202,7 @@ def _contract_login(request, contract: Contract, channel: str | None, by: str) -
     request.session[SESSION_LOGIN_AT] = now
     request.session[SESSION_LAST_SEEN] = now
     request.session[SESSION_LOGIN_RECORD] = record.pk
+    request.session[SESSION_NEW_ENVIRONMENT] = seen.new
     second = {"by": by} if by else {}
     audit.record(
         request.actor, "login", ok=True, contract=contract, channel=record.channel, new_environment=seen.new, **second
@@ -215,6 +218,11 @@ def _after_login(actor, contract: Contract, record: LoginRecord, *, new: bool, h
         held_until = holds.begin(contract, Lock.Kind.ENVIRONMENT_HOLD, reason="new_environment", actor=actor)
     if new or contract.notify_known_logins:
         notify(contract, "login", record=record, new_environment=new, held_until=held_until)
+
+
+def login_was_new(request) -> bool:
+    """This session's login was from a new environment (a session without the mark counts as new)."""
+    return request.session.get(SESSION_NEW_ENVIRONMENT, True)
 
 
 def contract_logout(*, request) -> None:

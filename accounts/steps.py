@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ibank import pending
 
-from . import authorization, gate
+from . import authorization, gate, services
 
 STEPS = [_("入力"), _("確認"), _("認証"), _("結果")]
 CONFIRM_EXPIRED = _("一定時間が経過したため、確認からやり直してください。")
@@ -56,7 +56,8 @@ def authorization_step(
     first one."""
     contract = request.contract
     channel = channel or gate.Channel.BROWSER
-    answer = gate.may(contract, action, channel=channel)
+    door = {"channel": channel, "new_environment": services.login_was_new(request)}
+    answer = gate.may(contract, action, **door)
     method = authorization.method_for(contract, channel)
     form = authorization.AuthorizationForm(
         request.POST if request.method == "POST" and answer else None,
@@ -75,7 +76,7 @@ def authorization_step(
             return response
         form.apply(outcome)
         if outcome.locked:
-            answer = gate.ask_again(contract, action, channel=channel)
+            answer = gate.ask_again(contract, action, **door)
     return render(
         request,
         template,

@@ -24,5 +24,5 @@ def token_refusal(contract: Contract, open_locks: dict) -> gate.Refused | None:
     return None
 
 
-def token_rule(contract, action, channel, open_locks):
+def token_rule(contract, action, door, open_locks):
     return token_refusal(contract, open_locks) if action in TOKEN_ACTIONS else None

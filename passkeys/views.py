@@ -1,5 +1,5 @@
 """ご利用環境・パスキー (issue 17): the contract's passkeys, registering one (authorized by the contract's
-current method, from a browser known before this login), removing one."""
+current method when the gate allows it: from a browser known before this login), removing one."""
 
 import json
 
@@ -14,7 +14,6 @@ from django.views.decorators.http import require_POST
 
 from accounts import gate, services, steps
 from accounts.decorators import customer_required
-from accounts.models import LoginRecord
 from ibank import pending
 
 from . import ceremony
@@ -24,17 +23,7 @@ AUTHORIZED = "_ibank_passkey_register"
 REGISTERED = _("パスキーを登録しました。")
 REMOVED = _("パスキーを削除しました。")
 READY = _("登録の準備ができました。「この端末でパスキーを登録する」を押してください。")
-NEW_ENVIRONMENT = _(
-    "パスキーは、これまでにご利用いただいたことのあるパソコン・スマートフォンからのみ登録できます。"
-    "はじめてご利用の環境では登録できません。"
-)
 FAILED = _("パスキーを登録できませんでした。もう一度お試しください。")
-
-
-def _from_known_environment(request) -> bool:
-    """This login was from a browser the contract had used before (not the one it just made known)."""
-    record = request.session.get(services.SESSION_LOGIN_RECORD)
-    return LoginRecord.objects.filter(pk=record, contract=request.contract, new_environment=False).exists()
 
 
 def _authorized(request) -> bool:
@@ -45,13 +34,14 @@ def _authorized(request) -> bool:
 @customer_required
 def passkeys_view(request):
     contract = request.contract
+    answer = gate.may(contract, gate.Action.PASSKEY_REGISTER, new_environment=services.login_was_new(request))
     return render(
         request,
         "passkeys/passkeys.html",
         {
             "passkeys": list(ceremony.credentials(contract)),
             "ready": _authorized(request),
-            "new_environment": "" if _from_known_environment(request) else NEW_ENVIRONMENT,
+            "refused": "" if answer else answer.message,
         },
     )
 
@@ -61,9 +51,6 @@ def passkeys_view(request):
 @csrf_protect
 def register_authorize_view(request):
     """The contract's current method authorizes the registration (like a change of e-mail address)."""
-    if not _from_known_environment(request):
-        messages.error(request, NEW_ENVIRONMENT)
-        return redirect("passkeys")
 
     def done(_method):
         pending.put(request, AUTHORIZED, request.contract.pk)

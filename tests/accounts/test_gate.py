@@ -1,4 +1,5 @@
-"""The gate as a table: every action × every lock kind × channel, for a contract with and without a token."""
+"""The gate as a table: every action × every lock kind × channel × the login's environment (known or new),
+for a contract with and without a token."""
 
 from datetime import timedelta
 
@@ -43,20 +44,26 @@ REFUSES = {
 HOLDS = {Lock.Kind.ENVIRONMENT_HOLD, Lock.Kind.CHANGE_HOLD, Lock.Kind.START_HOLD}
 
 
-def expected(kind, action, channel, has_token):
-    """The refusal's kind, or None: the table above, then the channel rule (a token cannot run on /m/)."""
+def expected(kind, action, channel, has_token, new_environment):
+    """The refusal's kind, or None: the table above, then the channel rule (a token cannot run on /m/); a
+    passkey is not registered from a new environment (asked before the holds, after the locks)."""
     refused = REFUSES[kind][has_token]
     if kind in ("cancelled", Lock.Kind.IB_SUSPENSION, Lock.Kind.LOGIN) and action in refused:
         return kind  # these come before any other answer
     if channel == gate.Channel.MOBILE and has_token and action in TRANSACTIONS:
         return "channel"
+    if action in refused and kind not in HOLDS:
+        return kind
+    if new_environment and action is A.PASSKEY_REGISTER:
+        return "new_environment"
     return kind if action in refused else None
 
 
+@pytest.mark.parametrize("new_environment", [False, True], ids=["known", "new-environment"])
 @pytest.mark.parametrize("channel", list(gate.Channel))
 @pytest.mark.parametrize("has_token", [False, True], ids=["no-token", "token"])
 @pytest.mark.parametrize("kind", list(REFUSES), ids=lambda k: k or "none")
-def test_every_action_lock_and_channel(kind, has_token, channel, make_contract, make_token):
+def test_every_action_lock_and_channel(kind, has_token, channel, new_environment, make_contract, make_token):
     contract = make_contract()
     if has_token:
         make_token(contract, login_otp=True, bound_days_ago=1)
@@ -68,9 +75,9 @@ def test_every_action_lock_and_channel(kind, has_token, channel, make_contract, 
         set_lock(contract, kind)
     contract = Contract.objects.select_related("user").get(pk=contract.pk)
     for action in gate.Action:
-        answer = gate.may(contract, action, channel=channel)
-        want = expected(kind, action, channel, has_token)
-        assert (answer.kind if not answer else None) == want, (action, kind, channel, has_token)
+        answer = gate.may(contract, action, channel=channel, new_environment=new_environment)
+        want = expected(kind, action, channel, has_token, new_environment)
+        assert (answer.kind if not answer else None) == want, (action, kind, channel, has_token, new_environment)
         if not answer:
             assert str(answer.message)  # every refusal says why, in the customer's words
 

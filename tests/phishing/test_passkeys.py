@@ -4,6 +4,7 @@ removal with 紛失届."""
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django_otp_webauthn.models import WebAuthnCredential
@@ -52,7 +53,7 @@ def test_on_the_phone_the_contracts_own_method_applies(contract):
     assert gate.may(_fresh(contract), A.TRANSFER, channel=gate.Channel.MOBILE)
 
 
-def test_a_passkey_is_registered_only_from_a_browser_known_before_this_login(client, contract):
+def test_a_passkey_is_registered_only_from_a_browser_known_before_this_login(client, contract, fake_clock):
     post_login(client, contract)  # a new environment
     response = client.get(reverse("passkeys-authorize"), follow=True)
     assert "はじめてご利用の環境では登録できません" in response.content.decode()
@@ -61,7 +62,13 @@ def test_a_passkey_is_registered_only_from_a_browser_known_before_this_login(cli
     known_environment(own, contract)
     post_login(own, contract)
     page = own.get(reverse("passkeys")).content.decode()
+    # The new environment's login held the contract: the page says so instead of offering a refused step.
+    assert "パスキーの登録へ進む" not in page and "新しいご利用環境（ブラウザ）からのログイン" in page
+    fake_clock.advance(settings.IBANK_NEW_ENVIRONMENT_HOLD)
+    post_login(own, contract)
+    page = own.get(reverse("passkeys")).content.decode()
     assert "パスキーの登録へ進む" in page
+    assert own.get(reverse("passkeys-authorize")).context["locked"] is False
 
 
 def test_the_branch_removes_passkeys_with_a_lost_report_and_the_contract_page_lists_them(contract, maker):
