@@ -40,8 +40,6 @@ def menu_view(request):
             "authorization_label": method.label,
             "authorization_locked": not answer,
             "authorization_locked_message": "" if answer else answer.message,
-            "previous_logins": services.previous_logins(
-                contract=contract, current_record_id=request.session.get(services.SESSION_LOGIN_RECORD)
-            ),
+            "previous_logins": services.previous_logins(request, contract),
         },
     )

@@ -3,6 +3,7 @@
 import hashlib
 import re
 import secrets
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth import login
@@ -22,6 +23,9 @@ SESSION_LAST_SEEN = "_ibank_last_seen"
 SESSION_LOGIN_RECORD = "_ibank_login_record"
 #: True when this session's login was from a browser the contract had not used before (issue 17).
 SESSION_NEW_ENVIRONMENT = "_ibank_new_environment"
+#: [[at (ISO 8601), channel], …]: the logins before this session's, newest first (前回ログイン日時).
+SESSION_PREVIOUS_LOGINS = "_ibank_previous_logins"
+PREVIOUS_LOGINS = 3
 
 _SMARTPHONE_UA = re.compile(r"iPhone|iPod|Android.*Mobile|Windows Phone|Mobile Safari", re.IGNORECASE)
 
@@ -203,6 +207,9 @@ def _contract_login(request, contract: Contract, channel: str | None, by: str) -
     request.session[SESSION_LAST_SEEN] = now
     request.session[SESSION_LOGIN_RECORD] = record.pk
     request.session[SESSION_NEW_ENVIRONMENT] = seen.new
+    request.session[SESSION_PREVIOUS_LOGINS] = [
+        [r.at.isoformat(), r.channel] for r in contract.logins.exclude(pk=record.pk)[:PREVIOUS_LOGINS]
+    ]
     second = {"by": by} if by else {}
     audit.record(
         request.actor, "login", ok=True, contract=contract, channel=record.channel, new_environment=seen.new, **second
@@ -235,9 +242,16 @@ def contract_logout(*, request) -> None:
     logout(request)
 
 
-def previous_logins(*, contract: Contract, current_record_id: int | None, count: int = 3):
-    """The last ``count`` logins before the current one (前回ログイン日時)."""
-    return list(contract.logins.exclude(pk=current_record_id)[:count])
+def previous_logins(request, contract: Contract, count: int = PREVIOUS_LOGINS) -> list[LoginRecord]:
+    """The last ``count`` logins before this session's (前回ログイン日時), as read at login: they cannot change
+    while the session lives, since a login ends every other session of the contract. (A session from
+    before they were kept there reads them.)"""
+    kept = request.session.get(SESSION_PREVIOUS_LOGINS)
+    if kept is None:
+        return list(contract.logins.exclude(pk=request.session.get(SESSION_LOGIN_RECORD))[:count])
+    return [
+        LoginRecord(contract=contract, at=datetime.fromisoformat(at), channel=channel) for at, channel in kept[:count]
+    ]
 
 
 @transaction.atomic

@@ -70,11 +70,7 @@ def menu_view(request):
             "contract": contract,
             "accounts": contract.accounts.customer(),
             "transactions_refused": "" if transactions or transactions.kind != "channel" else transactions.message,
-            "previous": account_services.previous_logins(
-                contract=contract,
-                current_record_id=request.session.get(account_services.SESSION_LOGIN_RECORD),
-                count=1,
-            ),
+            "previous": account_services.previous_logins(request, contract, count=1),
         },
     )
 

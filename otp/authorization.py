@@ -3,7 +3,7 @@
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from accounts import authorization, gate, menu
+from accounts import authorization, backends, gate, menu
 from accounts.models import Contract, Lock
 
 from . import rules
@@ -11,6 +11,9 @@ from .forms import OtpField
 from .messages import TOKEN_EXPIRED, message_for
 from .models import TokenBinding
 from .verifier import Outcome, verify
+
+#: Contract.token_binding: the binding loaded with the request's user, when it was.
+_LOADED = Contract.token_binding
 
 
 class OtpMethod(authorization.Method):
@@ -28,9 +31,14 @@ class OtpMethod(authorization.Method):
     )
 
     def _binding(self, contract: Contract):
-        """The contract's binding, read once per request's contract object (a page asks several questions of it)."""
+        """The contract's binding, read once per request's contract object (a page asks several questions of
+        it): loaded with the request's user (accounts.backends.load_with_user), or else read here."""
         if not hasattr(contract, "_authorization_binding"):
-            contract._authorization_binding = TokenBinding.objects.for_verify().filter(contract=contract).first()
+            if _LOADED.is_cached(contract):
+                binding = _LOADED.related.get_cached_value(contract)  # None: the contract has no token
+            else:
+                binding = TokenBinding.objects.for_verify().filter(contract=contract).first()
+            contract._authorization_binding = binding
         return contract._authorization_binding
 
     lock_kinds = rules.LOCK_KINDS
@@ -49,6 +57,8 @@ class OtpMethod(authorization.Method):
 
     def forget(self, contract: Contract) -> None:
         contract.__dict__.pop("_authorization_binding", None)
+        if _LOADED.is_cached(contract):
+            _LOADED.related.delete_cached_value(contract)
 
     def locked_message(self, contract: Contract, kind: str) -> str:
         return rules.LOCKED_MESSAGES[kind]
@@ -89,6 +99,7 @@ def register() -> None:
     from .login import SECOND_FACTOR
 
     accounts_login.register_second_factor(SECOND_FACTOR)
+    backends.load_with_user("contract__token_binding__software_token")
     from accounts import locks
 
     from .models import TokenBinding

@@ -1,0 +1,44 @@
+"""A plain authenticated page reads in at most 3 statements and writes nothing (issue 19): the user with its
+contract and token binding, the locks the gate asks about, and the page's own rows. The last logins come
+from the session (read once at login)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from otp import totp
+from tests.helpers import login
+from tests.payments.helpers import authorize, confirm, enter, same_bank_data
+
+
+def _reads(client, url) -> list[str]:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    # The tests keep sessions in the database; production keeps them in the cache (ibank.settings).
+    return [q["sql"] for q in queries.captured_queries if '"django_session"' not in q["sql"]]
+
+
+@pytest.fixture
+def token_holder(make_contract, make_token):
+    contract = make_contract(balance=100_000)
+    contract.binding, contract.key = make_token(contract, login_otp=False)
+    return contract
+
+
+def test_the_menu_result_and_inquiry_read_in_three_statements(client, token_holder, make_contract, fake_clock):
+    payee = make_contract()
+    for _ in range(4):  # earlier logins for the menu to list
+        login(client, token_holder)
+        fake_clock.advance(60)
+    login(client, token_holder)
+    _r, transfer = enter(client, same_bank_data(token_holder, payee, amount=1_000))
+    confirm(client, transfer)
+    fake_clock.advance(30)
+    authorize(client, transfer, otp=totp.totp(token_holder.key, fake_clock.epoch()))
+    for name, args in (("accounts-menu", []), ("transfers-result", [transfer.reference]), ("transfers-inquiry", [])):
+        statements = _reads(client, reverse(name, args=args))
+        assert len(statements) <= 3, (name, statements)
+        assert not any(s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")) for s in statements), name
+    menu = client.get(reverse("accounts-menu")).content.decode()
+    assert menu.count("（パソコン）") == 3  # the three logins before this one, from the session
