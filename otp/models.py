@@ -163,6 +163,7 @@ class TokenBindingQuerySet(models.QuerySet):
             "contract__email",
             "contract__cancelled_at",
             "contract__transaction_method",
+            "contract__notify_known_logins",  # the login's notice asks it
             "software_token__id",
             "software_token__token_id",
             "software_token__secret",

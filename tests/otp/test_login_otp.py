@@ -181,3 +181,20 @@ def test_a_later_login_as_someone_else_clears_the_pending_login(client, token_co
     response = client.post(LOGIN, {"contract_id": contract.contract_id, "password": PASSWORD})
     assert response["Location"] == MENU
     assert PENDING_LOGIN not in client.session
+
+
+def test_the_code_step_reads_the_contract_once(client, token_contract, fake_clock):
+    """Nothing is loaded twice (issue 19): the binding's read brings what the login and its notice ask of the
+    contract."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.helpers import known_environment
+
+    known_environment(client, token_contract)  # a known environment's login asks notify_known_logins
+    password_step(client, token_contract)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(LOGIN_OTP, {"otp": current_code(token_contract, fake_clock)})
+    assert response.status_code == 302 and response["Location"] == reverse("accounts-menu")
+    reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    assert sum('FROM "accounts_contract"' in sql for sql in reads) == 0, reads  # only joined to the binding
