@@ -66,14 +66,14 @@ def database(name: str):
 
 
 @contextlib.contextmanager
-def gunicorn(env: dict, workers: int = 2):
+def gunicorn(env: dict, workers: int = 2, app: str = "ibank.wsgi", cwd: Path = ROOT):
     port = _free_port()
     process = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "gunicorn",
-            "ibank.wsgi",
+            app,
             "-b",
             f"127.0.0.1:{port}",
             "-w",
@@ -83,7 +83,7 @@ def gunicorn(env: dict, workers: int = 2):
             "--log-level",
             "warning",
         ],
-        cwd=ROOT,
+        cwd=cwd,
         env=env,
     )
     try:
