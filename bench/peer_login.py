@@ -30,9 +30,8 @@ import threading
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from http_common import PG, REDIS, Client, database, gunicorn, manage, rate_in_threads, server_env
 from journey import _cpu, _gunicorn_master, _workers
 
@@ -41,7 +40,7 @@ from otp import totp
 SLICE = int(os.environ.get("BENCH_SLICE", "20"))
 SLICES = int(os.environ.get("BENCH_SLICES", "8"))
 PASSWORD = "Bench1234"
-PEER = HERE / "peer"
+PEER = Path(__file__).resolve().parent / "peer"
 IBANK_SEED = """
 from datetime import timedelta
 from accounts.models import Account, Contract, User

@@ -17,6 +17,7 @@ from accounts import gate
 from accounts import services as account_services
 from accounts.login import PENDING_LOGIN, SecondFactor, other_factors
 from ibank import pending
+from ibank.compiled import CompiledQuery
 
 from . import rules, services
 from .forms import OtpForm
@@ -37,18 +38,26 @@ def _token_required(contract):
 SECOND_FACTOR = SecondFactor(required=_token_required, url_name="accounts-login-otp")
 
 
+#: The pending login's binding with what the verifier and the login read (one row: the contract is unique),
+#: compiled once per process (ibank.compiled).
+_PENDING_BINDING = CompiledQuery(
+    lambda contract_pk, token_pk: (
+        TokenBinding.objects.for_verify()
+        .select_related("contract__user")
+        .filter(contract_id=contract_pk, software_token_id=token_pk)
+    ),
+    -7_000_000_001,
+    -7_000_000_002,
+)
+
+
 def _pending_binding(request):
     """The binding whose code completes the pending login, or None (missing, stale or changed)."""
     values = pending.get(request, PENDING_LOGIN)
     if values is None or len(values) != 2 or not isinstance(values[1], int):  # another factor's login
         return None
     contract_pk, token_pk = values
-    binding = (
-        TokenBinding.objects.for_verify()
-        .select_related("contract__user")
-        .filter(contract_id=contract_pk, software_token_id=token_pk)
-        .first()
-    )
+    binding = _PENDING_BINDING.first(contract_pk, token_pk)
     if binding is None:  # the token was stopped or exchanged meanwhile
         pending.clear(request, PENDING_LOGIN)
         return None

@@ -6,7 +6,7 @@ import os
 
 import dj_database_url
 
-SECRET_KEY = "bench-peer-only-not-a-secret-0123456789abcdef"  # noqa: S105
+SECRET_KEY = "bench-peer-only-not-a-secret-0123456789abcdef"
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 USE_TZ = True

@@ -1,0 +1,63 @@
+"""A queryset compiled once per process, run again with other parameters.
+
+Django compiles every queryset anew; for a ``select_related`` with many columns that is about a
+millisecond of CPU, more than the round trip. For the few reads every request makes (the user with its
+contract and token, the pending login's binding), :class:`CompiledQuery` keeps the SQL and the compiler
+Django made for a queryset built with *probe* values for its parameters and, per call, executes that SQL
+with the real values and builds the objects as Django's ``ModelIterable`` does: the same converters,
+``from_db`` (deferred fields stay deferred) and related populators. It relies on the compiler's
+``select`` and ``klass_info``, stable within Django 5.2 LTS (pinned); ``tests/ibank/test_compiled.py``
+and ``tests/accounts/test_backends.py`` compare its objects with the ORM's.
+"""
+
+from collections.abc import Callable
+
+from django.db import connections
+from django.db.models import QuerySet
+from django.db.models.query import get_related_populators
+
+
+class CompiledQuery:
+    """``build(*probes)`` returns the queryset; ``probes`` are distinct values that stand for the parameters
+    while compiling (the compiled SQL must carry exactly them, in any order)."""
+
+    def __init__(self, build: Callable[..., QuerySet], *probes, alias: str = "default"):
+        self.build, self.probes, self.alias = build, probes, alias
+        self._compiled = {}
+
+    def _compile(self):
+        key = connections[self.alias].vendor
+        if key not in self._compiled:
+            compiler = self.build(*self.probes).using(self.alias).query.get_compiler(using=self.alias)
+            sql, params = compiler.as_sql()
+            if sorted(map(repr, params)) != sorted(map(repr, self.probes)):
+                raise RuntimeError(f"the compiled query's parameters are not its probes: {params!r}")
+            order = [self.probes.index(param) for param in params]
+            select, klass_info = compiler.select, compiler.klass_info
+            start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+            init_list = [column[0].target.attname for column in select[start:end]]
+            populators = get_related_populators(klass_info, select, self.alias)
+            self._compiled[key] = (compiler, sql, order, klass_info["model"], (start, end), init_list, populators)
+        return self._compiled[key]
+
+    def forget(self) -> None:
+        """Compile again at the next call (what the queryset is built from has changed)."""
+        self._compiled.clear()
+
+    def all(self, *values) -> list:
+        """The objects the queryset gives with ``values`` in place of the probes."""
+        compiler, sql, order, model, (start, end), init_list, populators = self._compile()
+        with connections[self.alias].cursor() as cursor:
+            cursor.execute(sql, [values[i] for i in order])
+            rows = cursor.fetchall()
+        objects = []
+        for row in compiler.results_iter([rows]):
+            obj = model.from_db(self.alias, init_list, row[start:end])
+            for populator in populators:
+                populator.populate(row, obj)
+            objects.append(obj)
+        return objects
+
+    def first(self, *values):
+        found = self.all(*values)
+        return found[0] if found else None

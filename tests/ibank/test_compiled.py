@@ -1,0 +1,36 @@
+"""ibank.compiled: a queryset compiled once gives, with other values, what the ORM gives — deferred fields
+deferred, related objects loaded — and refuses a queryset whose parameters are not its probes."""
+
+import pytest
+
+from accounts.models import Account, Contract
+from ibank.compiled import CompiledQuery
+
+
+@pytest.mark.django_db
+def test_the_same_objects_as_the_orm(make_contract):
+    first, second = make_contract(balance=1_000), make_contract(balance=2_000)
+
+    def build(contract_pk, purpose):
+        return (
+            Account.objects.select_related("contract__user")
+            .only("number", "balance", "contract__contract_id", "contract__user__username")
+            .filter(contract_id=contract_pk, purpose=purpose)
+            .order_by("number")
+        )
+
+    query = CompiledQuery(build, -1, "probe")
+    for contract in (first, second):
+        got, want = query.all(contract.pk, "customer"), list(build(contract.pk, "customer"))
+        assert [(a.pk, a.number, a.balance) for a in got] == [(a.pk, a.number, a.balance) for a in want]
+        assert got[0].get_deferred_fields() == want[0].get_deferred_fields() != set()
+        assert got[0].contract.contract_id == contract.contract_id  # loaded with the row
+        assert got[0].contract.user.username == contract.user.username
+    assert query.all(10**9, "customer") == [] and query.first(10**9, "customer") is None
+
+
+@pytest.mark.django_db
+def test_a_parameter_that_is_not_a_probe_is_refused():
+    query = CompiledQuery(lambda pk: Contract.objects.filter(pk=pk, name="fixed"), -1)
+    with pytest.raises(RuntimeError):
+        query.first(1)
