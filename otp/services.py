@@ -12,7 +12,7 @@ from ibank import clock
 from ibank.counters import count_failure
 from notices.outbox import mask_token_id, notify
 
-from . import tokenid, totp
+from . import tokenid, totp, verifier
 from .conf import otp_settings
 from .messages import message_for
 from .models import SoftwareToken, TokenBinding, TokenType
@@ -175,7 +175,7 @@ def _lock_contract(contract: Contract) -> None:
 
 
 def _verify_or_rollback(binding_pk: int, code: str, *, actor, action: str) -> None:
-    result = verify(TokenBinding.objects.for_verify().get(pk=binding_pk), code, actor=actor, action=action)
+    result = verify(verifier.load(binding_pk), code, actor=actor, action=action)
     if not result.ok:
         raise _Rollback(result)
 

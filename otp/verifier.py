@@ -32,6 +32,7 @@ from accounts.models import Lock
 from auditlog import audit
 from auditlog.models import AuditEntry
 from ibank import clock
+from ibank.compiled import CompiledQuery
 from ibank.text import half_width_digits
 from notices.outbox import notify
 
@@ -68,6 +69,17 @@ class Result:
         return self.outcome is Outcome.OK
 
 
+_FOR_VERIFY = CompiledQuery(lambda pk: TokenBinding.objects.for_verify().filter(pk=pk), -7_000_000_001)
+
+
+def load(pk: int) -> TokenBinding:
+    """``TokenBinding.objects.for_verify().get(pk=pk)``, compiled once per process (ibank.compiled)."""
+    binding = _FOR_VERIFY.first(pk)
+    if binding is None:
+        raise TokenBinding.DoesNotExist(f"no token binding {pk}")
+    return binding
+
+
 def verify(
     binding: TokenBinding,
     code: str,
@@ -80,7 +92,7 @@ def verify(
     """Verify ``code`` for ``binding`` and consume it on success.
 
     :param binding: the contract's token binding, loaded with
-        ``TokenBinding.objects.for_verify()`` (one query for all it reads).
+        ``TokenBinding.objects.for_verify()`` (one query for all it reads; :func:`load` by its id).
     :param code: what the customer typed (full-width digits are accepted).
     :param actor: who acts (``request.actor``), for the audit entry's name, address and user agent.
     :param action: the audit entry's action, naming the flow (``login.otp``…).

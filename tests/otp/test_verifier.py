@@ -190,3 +190,23 @@ def test_the_otp_lock_is_emailed_once(token_contract, fake_clock, mailoutbox, dj
             verify(binding, "000000")
     assert [m.subject for m in mailoutbox] == [subject("otp_locked")]
     assert "ワンタイムパスワードによる認証を停止しました" in mailoutbox[0].body
+
+
+def test_load_is_the_orms_for_verify(token_contract):
+    """verifier.load (compiled once) gives what for_verify().get(pk) gives, and refuses an unknown id."""
+    from otp import verifier
+
+    want = TokenBinding.objects.for_verify().get(pk=token_contract.binding.pk)
+    got = verifier.load(token_contract.binding.pk)
+    assert (got.pk, got.last_step, got.failures, got.get_deferred_fields()) == (
+        want.pk,
+        want.last_step,
+        want.failures,
+        want.get_deferred_fields(),
+    )
+    assert (got.contract.contract_id, got.software_token.secret) == (
+        want.contract.contract_id,
+        want.software_token.secret,
+    )
+    with pytest.raises(TokenBinding.DoesNotExist):
+        verifier.load(10**9)
