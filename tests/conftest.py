@@ -69,7 +69,7 @@ def _flush_past_the_audit_triggers():
         return
     from django.db.backends.sqlite3.operations import DatabaseOperations
 
-    migration = __import__("accounts.migrations.0006_audit_seal", fromlist=["sqlite_triggers"])
+    migration = __import__("auditlog.migrations.0001_squashed", fromlist=["sqlite_triggers"])
     original = DatabaseOperations.sql_flush
 
     def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):

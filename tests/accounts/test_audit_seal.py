@@ -48,7 +48,7 @@ def _without_triggers(sql, params=()):
             cursor.execute("DROP TRIGGER accounts_auditentry_no_update")
             cursor.execute("DROP TRIGGER accounts_auditentry_no_delete")
             cursor.execute(sql, params)
-            migration = __import__("accounts.migrations.0006_audit_seal", fromlist=["sqlite_triggers"])
+            migration = __import__("auditlog.migrations.0001_squashed", fromlist=["sqlite_triggers"])
             for statement in migration.sqlite_triggers("accounts_auditentry"):
                 cursor.execute(statement)
         else:  # a superuser's way of not firing triggers

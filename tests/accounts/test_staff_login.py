@@ -1,7 +1,6 @@
 """Staff login to the admin: one answer, lockout, audit, the staff's own encrypted OTP device."""
 
 import base64
-import importlib
 
 import pyotp
 import pytest
@@ -117,19 +116,6 @@ def test_staff_seeds_are_encrypted_at_rest_and_never_shown(client, clerk, fake_c
         assert KEY.hex() not in html and b32 not in html and device.key not in html
     # Nobody adds a device for someone else: only the owner enrolls, at their own login.
     assert client.get(reverse("admin:accounts_staffdevice_add")).status_code == 403
-
-
-def test_plaintext_totp_devices_are_moved_encrypted(db, django_user_model):
-    from django.apps import apps
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    user = django_user_model.objects.create_user("old", password="x", is_staff=True)
-    TOTPDevice.objects.create(user=user, name="old", key=KEY.hex())
-    migration = importlib.import_module("accounts.migrations.0005_staff_device")
-    migration.move_totp_devices(apps, None)
-    assert not TOTPDevice.objects.exists()
-    device = StaffDevice.objects.get(user=user)
-    assert KEY.hex() not in device.key and device.bin_key() == KEY
 
 
 # -- enrollment ------------------------------------------------------------------------

@@ -9,8 +9,7 @@ def _roles():
     from django.apps import apps
 
     if Group.objects.filter(name__in=["窓口担当", "役席"]).count() < 2:
-        __import__("branch.migrations.0002_roles", fromlist=["create_roles"]).create_roles(apps, None)
-        __import__("auditlog.migrations.0002_roles", fromlist=["grant"]).grant(apps, None)
+        __import__("branch.migrations.0001_squashed", fromlist=["create_roles"]).create_roles(apps, None)
 
 
 def _staff(username, role):
