@@ -8,9 +8,10 @@ Runs in a throw-away test database created and dropped by this script.
 Contenders, each doing one whole money movement inside its own timer:
 
 * ``service`` (the one that counts): what the authorization view does once the method accepted, starting
-  from what a request has — the contract's id (from the session) and the transfer's reference (from the
-  URL): load the contract, load the transfer scoped to it (the view's 404 check), read the contract's
-  authorization method (and token), then ``payments.services.transfer_execute``: Python decides the
+  from what a request has — the user's id (from the session) and the transfer's reference (from the
+  URL): load the user with contract and token as every request does (``accounts.backends``), load the
+  transfer scoped to the contract as the view does (``payments.drafts.own_transfer``, its 404 check), read
+  the contract's authorization method, then ``payments.services.transfer_execute``: Python decides the
   instruction (the claim of the row as loaded, the posting lines, the day's ceiling, the audit entry) and
   the one engine ``books.post`` applies it — one round trip on PostgreSQL (``ibank_post``,
   payments/sql/post.sql).
@@ -42,10 +43,10 @@ from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from accounts import authorization  # noqa: E402
+from accounts.backends import IbankBackend  # noqa: E402
 from accounts.models import Account, Contract, User  # noqa: E402
 from ledger import books  # noqa: E402
-from payments import services  # noqa: E402
-from payments.models import Transfer  # noqa: E402
+from payments import drafts, services  # noqa: E402
 from zengin.models import Bank, Branch  # noqa: E402
 
 SLICE = int(os.environ.get("BENCH_SLICE", "25"))
@@ -94,29 +95,21 @@ def _confirmed(sender, receiver, count):
     return out
 
 
-def run():
-    if connection.vendor != "postgresql":
-        sys.exit("bench/transfers.py measures PostgreSQL: set DATABASE_URL")
-    own = Bank.objects.create(code=settings.IBANK_BANK_CODE, name="own", kana="ｵｳﾝ", initial="ｵ", search_text="")
-    Branch.objects.create(bank=own, code="001", name="本店", kana="ﾎﾝﾃﾝ", initial="ﾎ", search_text="")
-    # One pair of accounts per contender (the limit is per contract: the sender is never over it).
-    sender, receiver = _contract(1), _contract(2)
-    floor_from, floor_to = _contract(3).account.pk, _contract(4).account.pk
-
+def _floor(sender_pk: int, receiver_pk: int):
+    """The bare-SQL floor on a psycopg connection of its own: (one transfer, close)."""
     params = connection.get_connection_params()
     raw = psycopg.connect(**{k: v for k, v in params.items() if k in ("dbname", "user", "host", "port", "password")})
     table = Account._meta.db_table
 
-    def floor_once():
+    def once(_item=None):
         with raw.transaction(), raw.cursor() as cur:
             cur.execute(
                 f"UPDATE {table} SET balance = balance - %s WHERE id = %s AND balance >= %s RETURNING balance",
-                [AMOUNT, floor_from, AMOUNT],
+                [AMOUNT, sender_pk, AMOUNT],
             )
             from_balance = cur.fetchone()[0]
             cur.execute(
-                f"UPDATE {table} SET balance = balance + %s WHERE id = %s RETURNING balance",
-                [AMOUNT, floor_to],
+                f"UPDATE {table} SET balance = balance + %s WHERE id = %s RETURNING balance", [AMOUNT, receiver_pk]
             )
             to_balance = cur.fetchone()[0]
             cur.execute(
@@ -126,14 +119,35 @@ def run():
             cur.execute(
                 "INSERT INTO transfers_posting (entry_id, account_id, amount, balance_after, memo, counterparty, at)"
                 " VALUES (%s, %s, %s, %s, 'transfer_out', '', now()), (%s, %s, %s, %s, 'transfer_in', '', now())",
-                [entry, floor_from, -AMOUNT, from_balance, entry, floor_to, AMOUNT, to_balance],
+                [entry, sender_pk, -AMOUNT, from_balance, entry, receiver_pk, AMOUNT, to_balance],
             )
 
+    return once, raw.close
+
+
+def _timed(func, items) -> float:
+    start = time.perf_counter()
+    for item in items:
+        func(item)
+    return len(items) / (time.perf_counter() - start)
+
+
+def run():
+    if connection.vendor != "postgresql":
+        sys.exit("bench/transfers.py measures PostgreSQL: set DATABASE_URL")
+    own = Bank.objects.create(code=settings.IBANK_BANK_CODE, name="own", kana="ｵｳﾝ", initial="ｵ", search_text="")
+    Branch.objects.create(bank=own, code="001", name="本店", kana="ﾎﾝﾃﾝ", initial="ﾎ", search_text="")
+    # One pair of accounts per contender (the limit is per contract: the sender is never over it).
+    sender, receiver = _contract(1), _contract(2)
+    floor_once, floor_close = _floor(_contract(3).account.pk, _contract(4).account.pk)
+    backend = IbankBackend()
+
     def service_once(item):
-        # From the session's contract id and the URL's reference, as the view starts.
+        # As the authorization view starts: the session's user (with contract and token, accounts.backends),
+        # the URL's 受付番号 (payments.drafts.own_transfer), the method; then the execution.
         reference, digest = item[0].reference, item[1]
-        contract = Contract.objects.select_related("user").get(pk=sender.pk)
-        transfer = Transfer.objects.select_related("from_account").get(reference=reference, contract=contract)
+        contract = backend.get_user(sender.user_id).contract
+        transfer = drafts.own_transfer(contract, reference)
         authorization.method_for(contract)  # the authorization step reads the method (and the token)
         services.transfer_execute(actor=None, contract=contract, transfer=transfer, digest=digest)
 
@@ -141,35 +155,25 @@ def run():
         transfer, digest = item
         services.transfer_execute(actor=None, contract=sender, transfer=transfer, digest=digest)
 
-    def timed(func, items):
-        start = time.perf_counter()
-        for item in items:
-            func(item)
-        return len(items) / (time.perf_counter() - start)
-
     rates = {"service": [], "service from a loaded transfer": [], "floor": []}
-    ratios = {"service": [], "service from a loaded transfer": []}
     for _ in range(SLICES):
         first, second = _confirmed(sender, receiver, SLICE), _confirmed(sender, receiver, SLICE)  # outside timers
-        service_rate = timed(service_once, first)
-        floor_rate = timed(lambda _item: floor_once(), range(SLICE))
-        loaded_rate = timed(service_with_load_once, second)
-        for name, rate in [
-            ("service", service_rate),
-            ("service from a loaded transfer", loaded_rate),
-            ("floor", floor_rate),
-        ]:
-            rates[name].append(rate)
-        ratios["service"].append(service_rate / floor_rate)
-        ratios["service from a loaded transfer"].append(loaded_rate / floor_rate)
-    raw.close()
+        rates["service"].append(_timed(service_once, first))
+        rates["floor"].append(_timed(floor_once, range(SLICE)))
+        rates["service from a loaded transfer"].append(_timed(service_with_load_once, second))
+    floor_close()
     from django.core.management import call_command
 
     call_command("check_ledger", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    _report(rates)
+
+
+def _report(rates: dict) -> None:
     print(f"database: postgresql; {SLICES} interleaved slices x {SLICE} transfers per contender")
     for name, values in rates.items():
         print(f"  {name:<32} median {statistics.median(values):8,.0f} transfers/s")
-    for name, values in ratios.items():
+    for name in ("service", "service from a loaded transfer"):
+        values = [rate / floor for rate, floor in zip(rates[name], rates["floor"], strict=True)]
         print(
             f"ratio {name} / floor: min {min(values):.2f}  median {statistics.median(values):.2f}"
             f"  max {max(values):.2f}" + ("  (target >= 0.5)" if name == "service" else "")

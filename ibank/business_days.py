@@ -51,7 +51,3 @@ def other_bank_settlement(at: datetime) -> date:
 def start_of(day: date) -> datetime:
     """0:00 JST of ``day`` (when the worker executes that day's reservations)."""
     return timezone.make_aware(datetime.combine(day, time.min))
-
-
-def local_date(at: datetime) -> date:
-    return timezone.localdate(at)

@@ -11,6 +11,7 @@ from accounts.limits import daily_limit, today
 from accounts.models import Contract
 from auditlog import audit
 from ibank import clock
+from ibank.compiled import CompiledQuery
 from ledger import books
 
 
@@ -95,11 +96,17 @@ def confirmed_claim(
     """The claim of a confirmed row (a transfer, a payment) exactly as it was loaded and confirmed: CONFIRMED
     (or ``status``: a reservation is RESERVED) with its digest and every field the movement was decided from
     → ``done`` (and the columns of ``also``)."""
-    model = type(obj)
-    where = {"contract_id": contract.pk, "status": status or model.Status.CONFIRMED, "digest": digest}
-    where.update({name: getattr(obj, name) for name in fields})
+    where = confirmed_where(obj, contract=contract, digest=digest, fields=fields, status=status)
     changes = {"status": done, "executed_at": now, **(also or {})}
-    return books.Guard(model, obj.pk, where=where, set=changes, refused="changed")
+    return books.Guard(type(obj), obj.pk, where=where, set=changes, refused="changed")
+
+
+def confirmed_where(obj, *, contract: Contract, digest: str, fields: list[str], status=None) -> dict:
+    """The row as 確認 showed it: the contract's, CONFIRMED (or ``status``), with ``digest`` and every one of
+    ``fields`` as loaded. A claim (an UPDATE) under it takes the row once, and only unchanged."""
+    where = {"contract_id": contract.pk, "status": status or type(obj).Status.CONFIRMED, "digest": digest}
+    where.update({name: getattr(obj, name) for name in fields})
+    return where
 
 
 def daily_usage(contract: Contract, amount: int) -> books.Usage:
@@ -128,3 +135,20 @@ def awaiting_authorization(contract: Contract) -> list[dict]:
         items.append({"at": p.confirmed_at, "payee": f"{p.biller_name}（{p.biller_number}）", "amount": p.amount})
     items.sort(key=lambda item: item["at"], reverse=True)
     return [{"payee": item["payee"], "amount": item["amount"]} for item in items]
+
+
+def _own_transfer_query(reference, contract_pk):
+    from .models import Transfer
+
+    return Transfer.objects.select_related("from_account", "to_account").filter(
+        reference=reference, contract_id=contract_pk
+    )
+
+
+#: Every step of 振込 starts from it: compiled once per process (ibank.compiled; the reference is unique).
+_OWN_TRANSFER = CompiledQuery(_own_transfer_query, "probe-reference", -7_000_000_001)
+
+
+def own_transfer(contract: Contract, reference: str):
+    """``contract``'s transfer with this 受付番号 (its accounts loaded), or None: another contract's is None."""
+    return _OWN_TRANSFER.first(reference, contract.pk)

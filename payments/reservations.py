@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
 
@@ -28,7 +29,7 @@ from ledger import books
 from notices.outbox import notify
 
 from . import services
-from .drafts import AlreadyExecuted, TransferError
+from .drafts import AlreadyExecuted, TransferError, confirmed_where
 from .models import Transfer
 
 SYSTEM = "system:reservations"
@@ -69,14 +70,12 @@ def reserve(*, actor, contract: Contract, transfer: Transfer, digest: str, autho
     from .tasks import execute_reservation
 
     now = clock.now()
-    where = {name: getattr(transfer, name) for name in services.CLAIM_FIELDS}  # the row as 確認 showed it
+    where = confirmed_where(transfer, contract=contract, digest=digest, fields=services.CLAIM_FIELDS)
     changes = {"status": Transfer.Status.RESERVED, "reserved_at": now}
     if getattr(authorized_by, "lifts_new_payee_cap", False):
         changes["new_payee"] = False
     with transaction.atomic():
-        claimed = Transfer.objects.filter(
-            pk=transfer.pk, contract=contract, status=Transfer.Status.CONFIRMED, digest=digest, **where
-        ).update(**changes)
+        claimed = Transfer.objects.filter(pk=transfer.pk, **where).update(**changes)
         if claimed:
             for name, value in changes.items():
                 setattr(transfer, name, value)
@@ -109,7 +108,7 @@ def cancel(*, actor, contract: Contract, transfer: Transfer, now=None) -> Transf
             pk=transfer.pk,
             contract=contract,
             status=Transfer.Status.RESERVED,
-            scheduled_for__gt=business_days.local_date(now),
+            scheduled_for__gt=timezone.localdate(now),
         ).update(status=Transfer.Status.CANCELLED, cancelled_at=now)
         transfer.refresh_from_db()
         outcome = {"ok": bool(cancelled), "reason": "" if cancelled else NotCancellable.reason}
@@ -128,7 +127,7 @@ def execute(transfer_id: int, *, now=None) -> str:
     transfer = Transfer.objects.select_related("contract", "from_account", "to_account").get(pk=transfer_id)
     if transfer.status != Transfer.Status.RESERVED:
         return "not_reserved"  # cancelled, or executed by an earlier run: once only
-    if transfer.scheduled_for > business_days.local_date(now):
+    if transfer.scheduled_for > timezone.localdate(now):
         return "not_due"
     contract = transfer.contract
     if not gate.may(contract, gate.Action.RESERVED_TRANSFER):
@@ -186,7 +185,7 @@ def _fail(transfer: Transfer, reason: str, now) -> str:
 
 def due(now=None) -> list[int]:
     """The reservations still RESERVED whose 振込指定日 has come (for a worker that was down at 0:00)."""
-    day = business_days.local_date(now or clock.now())
+    day = timezone.localdate(now or clock.now())
     reserved = Transfer.objects.filter(status=Transfer.Status.RESERVED, scheduled_for__lte=day)
     return list(reserved.order_by("scheduled_for", "pk").values_list("pk", flat=True))
 

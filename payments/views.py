@@ -6,6 +6,7 @@ below, scoped to the logged-in contract: another contract's object is a 404.
 
 from django.conf import settings
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_protect
@@ -18,7 +19,7 @@ from accounts.models import Account
 from accounts.steps import CONFIRM_EXPIRED, authorization_step, confirmed_digest
 from ibank import clock, pending
 
-from . import inquiry, new_payees, payees, reservations, services, statement
+from . import drafts, inquiry, new_payees, payees, reservations, services, statement
 from .forms import TransferForm
 from .models import Payee, Transfer
 from .ui import TRANSFER_CONFIRMED_KEY
@@ -40,9 +41,10 @@ def _get_account(request, pk) -> Account:
 
 
 def _get_transfer(request, reference) -> Transfer:
-    return get_object_or_404(
-        Transfer.objects.select_related("from_account", "to_account"), reference=reference, contract=request.contract
-    )
+    transfer = drafts.own_transfer(request.contract, reference)
+    if transfer is None:
+        raise Http404
+    return transfer
 
 
 def _get_payee(request, pk) -> Payee:

@@ -10,6 +10,7 @@ import re
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from ibank import business_days, clock
@@ -121,7 +122,7 @@ def test_every_customer_page_fits_a_phone_and_passes_axe(page, live_server, make
 
     # -- 振込予約, 予約照会, 取消 (issue 18) -----------------------------------------------------
     fake_clock.advance(30)
-    day = business_days.next_business_day(business_days.local_date(clock.now()))
+    day = business_days.next_business_day(timezone.localdate(clock.now()))
     page.goto(base + "/transfer/")
     page.get_by_label("金融機関コード").fill(settings.IBANK_BANK_CODE)
     page.get_by_label("支店番号").fill("001")
