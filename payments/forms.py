@@ -150,14 +150,6 @@ class TransferForm(IbankForm):
         return self.accounts[self.cleaned_data["from_account"]]
 
 
-class BankSearchForm(forms.Form):
-    q = forms.CharField(label=_("金融機関名"), required=False, max_length=40)
-
-
-class BranchSearchForm(forms.Form):
-    q = forms.CharField(label=_("支店名"), required=False, max_length=40)
-
-
 # -- 収納サービス (Pay-easy) ------------------------------------------------------------
 
 BILLER_NUMBER_FORMAT = _("収納機関番号は半角数字5桁で入力してください。")

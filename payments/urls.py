@@ -1,8 +1,9 @@
 from django.urls import path, re_path
 
 from accounts.decorators import customer_required
+from zengin import search as bank_search
 
-from . import bank_search, payeasy_views, views
+from . import payeasy_views, views
 
 REF = r"(?P<reference>[0-9]{14})"
 

@@ -1,15 +1,25 @@
 """金融機関・支店の検索: a bank or branch found by its name as the customer types it, or by the 50-on index."""
 
 import jaconv
+from django import forms
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext_lazy as _
 
 from accounts.decorators import customer_required
-from zengin import kana
-from zengin.kana import KATAKANA
-from zengin.models import Bank, Branch
 
-from .forms import BankSearchForm, BranchSearchForm
+from . import kana
+from .kana import KATAKANA
+from .models import Bank, Branch
+
+
+class BankSearchForm(forms.Form):
+    q = forms.CharField(label=_("金融機関名"), required=False, max_length=40)
+
+
+class BranchSearchForm(forms.Form):
+    q = forms.CharField(label=_("支店名"), required=False, max_length=40)
+
 
 # The 50-on index: ｱ行 … ﾜ行.
 INITIALS = [KATAKANA[i : i + 5] for i in range(0, 35, 5)] + [KATAKANA[35:38], KATAKANA[38:43], KATAKANA[43:]]
