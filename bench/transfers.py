@@ -28,7 +28,6 @@ import os
 import statistics
 import sys
 import time
-from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -40,62 +39,24 @@ import django
 django.setup()
 
 import psycopg  # noqa: E402
-from django.conf import settings  # noqa: E402
+import seed  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from accounts import authorization  # noqa: E402
 from accounts.backends import IbankBackend  # noqa: E402
-from accounts.models import Account, Contract, User  # noqa: E402
-from demo.history import paid_before  # noqa: E402
-from ibank import clock  # noqa: E402
-from ledger import books  # noqa: E402
+from accounts.models import Account  # noqa: E402
 from payments import drafts, services  # noqa: E402
-from zengin.models import Bank, Branch  # noqa: E402
+from tests.payments.helpers import confirmed_same_bank  # noqa: E402
 
 SLICE = int(os.environ.get("BENCH_SLICE", "25"))
 SLICES = int(os.environ.get("BENCH_SLICES", "20"))
 AMOUNT = 100
 
 
-def _contract(n: int) -> Contract:
-    contract_id = f"{3000000000 + n}"
-    user = User.objects.create_user(username=contract_id, password=None)
-    contract = Contract.objects.create(
-        user=user,
-        contract_id=contract_id,
-        name=f"bench {n}",
-        transaction_method="password",
-        daily_transfer_limit=10_000_000,
-        created_at=clock.now() - timedelta(days=60),  # past the start's hold
-    )
-    account = Account.objects.create(
-        contract=contract,
-        branch_code="001",
-        branch_name="本店営業部",
-        kind=1,
-        number=f"{n:07d}",
-        holder_kana=f"ﾍﾞﾝﾁ {n}",
-    )
-    books.deposit(account=account, amount=10_000_000)
-    contract.account = account
-    return contract
-
-
 def _confirmed(sender, receiver, count):
     out = []
     for _ in range(count):
-        t = services.transfer_prepare(
-            actor=None,
-            contract=sender,
-            from_account=sender.account,
-            bank_code=settings.IBANK_BANK_CODE,
-            branch_code="001",
-            payee_kind=1,
-            payee_number=receiver.account.number,
-            payee_name="ﾍﾞﾝﾁ",
-            amount=AMOUNT,
-        )
-        out.append((t, services.transfer_confirm(actor=None, contract=sender, transfer=t)))
+        out.append(confirmed_same_bank(sender, receiver, AMOUNT, payee_name="ﾍﾞﾝﾁ"))
     return out
 
 
@@ -139,15 +100,11 @@ def _timed(func, items) -> float:
 def run():
     if connection.vendor != "postgresql":
         sys.exit("bench/transfers.py measures PostgreSQL: set DATABASE_URL")
-    # 入力 of a same-bank payee looks up the holder's name (口座名義確認), at most IBANK_NAME_LOOKUP_LIMIT a
-    # day per contract; one sender here prepares thousands, outside the timers.
-    settings.IBANK_NAME_LOOKUP_LIMIT = 10**9
-    own = Bank.objects.create(code=settings.IBANK_BANK_CODE, name="own", kana="ｵｳﾝ", initial="ｵ", search_text="")
-    Branch.objects.create(bank=own, code="001", name="本店", kana="ﾎﾝﾃﾝ", initial="ﾎ", search_text="")
+    seed.own_bank()
     # One pair of accounts per contender (the limit is per contract: the sender is never over it).
-    sender, receiver = _contract(1), _contract(2)
-    paid_before(sender, sender.account, to_account=receiver.account)  # not a new payee (no hold, no cap)
-    floor_once, floor_close = _floor(_contract(3).account.pk, _contract(4).account.pk)
+    sender, receiver = seed.pair(3000000000)
+    floor_from, floor_to = seed.pair(3000000010)
+    floor_once, floor_close = _floor(floor_from.account.pk, floor_to.account.pk)
     backend = IbankBackend()
 
     def service_once(item):

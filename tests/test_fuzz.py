@@ -18,6 +18,7 @@ from otp.flows import FLOW_KEY
 from otp.login import PENDING_LOGIN
 from otp.services import token_issue
 from payments import services as transfer_services
+from tests.payments.helpers import prepared_same_bank
 
 EXAMPLES = int(os.environ.get("IBANK_FUZZ_EXAMPLES", "25"))
 INJECTION = '"><svg onload=alert(1)><script>alert(2)</script>'
@@ -72,17 +73,7 @@ def world(db, make_contract, make_token):
     with_token = make_contract()
     binding, _key = make_token(with_token)
     payee = make_contract()
-    transfer = transfer_services.transfer_prepare(
-        actor=None,
-        contract=customer,
-        from_account=customer.account,
-        bank_code=settings.IBANK_BANK_CODE,
-        branch_code="001",
-        payee_kind=1,
-        payee_number=payee.account.number,
-        payee_name="ﾃｽﾄ",
-        amount=100,
-    )
+    transfer = prepared_same_bank(customer, payee, 100, payee_name="ﾃｽﾄ")
     issued, _ = token_issue(kind="mobile")
     from payments.models import Bill, Biller, Payee
 

@@ -68,18 +68,40 @@ def send(client, data, **answer):
 def confirmed_other_bank(contract, amount, scheduled_for=None):
     """A transfer to the other bank's payee of :func:`other_bank_data` through the services, up to 確認:
     (transfer, the digest 確認 kept). ``scheduled_for``: a 振込予約's day."""
+    payee = {"bank_code": "0005", "branch_code": "001", "payee_kind": 1, "payee_number": "7654321"}
+    transfer = _prepared(contract, amount, payee_name="ﾔﾏﾀﾞ ﾊﾅｺ", scheduled_for=scheduled_for, **payee)
+    return transfer, _confirmed(contract, transfer)
+
+
+def prepared_same_bank(contract, payee, amount, *, payee_name=None):
+    """A transfer to ``payee``'s account (this bank) through the services, at 入力 (not confirmed)."""
+    account = payee.account
+    return _prepared(
+        contract,
+        amount,
+        bank_code=settings.IBANK_BANK_CODE,
+        branch_code=account.branch_code,
+        payee_kind=account.kind,
+        payee_number=account.number,
+        payee_name=payee_name or account.holder_kana,
+    )
+
+
+def confirmed_same_bank(contract, payee, amount, *, payee_name=None):
+    """:func:`prepared_same_bank` up to 確認: (transfer, the digest 確認 kept)."""
+    transfer = prepared_same_bank(contract, payee, amount, payee_name=payee_name)
+    return transfer, _confirmed(contract, transfer)
+
+
+def _prepared(contract, amount, **payee):
     from payments import services
 
-    transfer = services.transfer_prepare(
-        actor=None,
-        contract=contract,
-        from_account=contract.account,
-        bank_code="0005",
-        branch_code="001",
-        payee_kind=1,
-        payee_number="7654321",
-        payee_name="ﾔﾏﾀﾞ ﾊﾅｺ",
-        amount=amount,
-        scheduled_for=scheduled_for,
+    return services.transfer_prepare(
+        actor=None, contract=contract, from_account=contract.account, amount=amount, **payee
     )
-    return transfer, services.transfer_confirm(actor=None, contract=contract, transfer=transfer)
+
+
+def _confirmed(contract, transfer) -> str:
+    from payments import services
+
+    return services.transfer_confirm(actor=None, contract=contract, transfer=transfer)

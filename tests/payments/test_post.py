@@ -1,7 +1,6 @@
 """The one money engine, books.post: the guards it is handed, all or nothing, on whichever database runs."""
 
 import pytest
-from django.conf import settings
 
 from accounts.models import Account, Contract, DailyUsage
 from auditlog import audit
@@ -10,21 +9,11 @@ from ledger import books
 from ledger.models import JournalEntry, Memo
 from payments import services
 from payments.models import Transfer
+from tests.payments.helpers import confirmed_same_bank
 
 
 def _confirmed(contract, to, amount):
-    transfer = services.transfer_prepare(
-        actor=None,
-        contract=contract,
-        from_account=contract.account,
-        bank_code=settings.IBANK_BANK_CODE,
-        branch_code=to.account.branch_code,
-        payee_kind=to.account.kind,
-        payee_number=to.account.number,
-        payee_name=to.account.holder_kana,
-        amount=amount,
-    )
-    digest = services.transfer_confirm(actor=None, contract=contract, transfer=transfer)
+    transfer, digest = confirmed_same_bank(contract, to, amount)
     return Transfer.objects.get(pk=transfer.pk), digest
 
 

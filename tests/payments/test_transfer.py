@@ -20,6 +20,7 @@ from tests.payments.helpers import (
     NEW,
     authorize,
     confirm,
+    confirmed_same_bank,
     enter,
     login,
     other_bank_data,
@@ -219,18 +220,7 @@ def test_a_reload_or_double_click_moves_money_once(client, contract, payee):
 
 
 def test_execute_twice_in_the_service_raises_already_executed(rf, contract, payee):
-    transfer = services.transfer_prepare(
-        actor=None,
-        contract=contract,
-        from_account=contract.account,
-        bank_code=settings.IBANK_BANK_CODE,
-        branch_code="001",
-        payee_kind=1,
-        payee_number=payee.account.number,
-        payee_name="ﾃｽﾄ",
-        amount=500,
-    )
-    digest = services.transfer_confirm(actor=None, contract=contract, transfer=transfer)
+    transfer, digest = confirmed_same_bank(contract, payee, 500, payee_name="ﾃｽﾄ")
     services.transfer_execute(actor=None, contract=contract, transfer=transfer, digest=digest)
     with pytest.raises(services.AlreadyExecuted):
         services.transfer_execute(actor=None, contract=contract, transfer=transfer, digest=digest)
@@ -452,18 +442,7 @@ def test_execution_computes_the_ceiling_itself(make_contract, make_token, payee)
     paid_before(rich, payee)  # not a new payee: the daily limit, not the new payee's cap, is what binds
 
     def confirmed(amount):
-        transfer = services.transfer_prepare(
-            actor=None,
-            contract=rich,
-            from_account=rich.account,
-            bank_code=settings.IBANK_BANK_CODE,
-            branch_code="001",
-            payee_kind=1,
-            payee_number=payee.account.number,
-            payee_name="ﾃｽﾄ",
-            amount=amount,
-        )
-        return transfer, services.transfer_confirm(actor=None, contract=rich, transfer=transfer)
+        return confirmed_same_bank(rich, payee, amount, payee_name="ﾃｽﾄ")
 
     first, second = confirmed(600_000), confirmed(300_000)
     services.transfer_execute(actor=None, contract=rich, transfer=first[0], digest=first[1])  # 10M ceiling

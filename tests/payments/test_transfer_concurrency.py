@@ -5,7 +5,6 @@ import time
 from io import StringIO
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.db.models import Sum
 
@@ -16,23 +15,13 @@ from payments import new_payees, services
 from payments.models import Transfer
 from tests.concurrency import run_concurrently
 from tests.helpers import paid_before
+from tests.payments.helpers import confirmed_same_bank
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def _confirmed(contract, to, amount):
-    transfer = services.transfer_prepare(
-        actor=None,
-        contract=contract,
-        from_account=contract.account,
-        bank_code=settings.IBANK_BANK_CODE,
-        branch_code=to.account.branch_code,
-        payee_kind=to.account.kind,
-        payee_number=to.account.number,
-        payee_name=to.account.holder_kana,
-        amount=amount,
-    )
-    return transfer, services.transfer_confirm(actor=None, contract=contract, transfer=transfer)
+    return confirmed_same_bank(contract, to, amount)
 
 
 def test_two_executes_of_one_confirmed_transfer_move_money_once(contract, stranger):
