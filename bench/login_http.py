@@ -81,27 +81,29 @@ def main():
                 f"  max {max(ratios):.2f}  (target >= 0.8)"
             )
 
-            # Failed logins: unknown ID vs known ID with a wrong password, interleaved one by one.
-            timer = Client(port)
-            timer.request("GET", "/login/")
-            latencies = {"unknown ID": [], "known ID, wrong password": []}
-            for i in range(220):
-                for label, cid in (("unknown ID", "4999999999"), ("known ID, wrong password", "4000000000")):
-                    timer.cookies.pop("sessionid", None)
-                    start = time.perf_counter()
-                    timer.request(
-                        "POST",
-                        "/login/",
-                        {"contract_id": cid, "password": "Wrong999", "csrfmiddlewaretoken": timer.cookies["csrftoken"]},
-                    )
-                    if i >= 20:  # warm-up
-                        latencies[label].append(time.perf_counter() - start)
-                if i % 4 == 3:  # keep the known contract below its lock
-                    manage_reset(env)
-            for label, values in latencies.items():
-                print(
-                    f"  failed login, {label:<26} median {statistics.median(values) * 1000:7.2f} ms (n={len(values)})"
-                )
+            _failed_logins(port, env)
+
+
+def _failed_logins(port, env):
+    """Failed logins: unknown ID vs known ID with a wrong password, interleaved one by one."""
+    timer = Client(port)
+    timer.request("GET", "/login/")
+    latencies = {"unknown ID": [], "known ID, wrong password": []}
+    for i in range(220):
+        for label, cid in (("unknown ID", "4999999999"), ("known ID, wrong password", "4000000000")):
+            timer.cookies.pop("sessionid", None)
+            start = time.perf_counter()
+            timer.request(
+                "POST",
+                "/login/",
+                {"contract_id": cid, "password": "Wrong999", "csrfmiddlewaretoken": timer.cookies["csrftoken"]},
+            )
+            if i >= 20:  # warm-up
+                latencies[label].append(time.perf_counter() - start)
+        if i % 4 == 3:  # keep the known contract below its lock
+            manage_reset(env)
+    for label, values in latencies.items():
+        print(f"  failed login, {label:<26} median {statistics.median(values) * 1000:7.2f} ms (n={len(values)})")
 
 
 def manage_reset(env):
