@@ -178,3 +178,54 @@ def argon_rate(pool, encoded: str, password: str, n: int) -> float:
     started = time.perf_counter()
     done = sum(pool.map(_argon_worker, [(encoded, password, n // 2)] * 2))
     return done / (time.perf_counter() - started)
+
+
+# -- server CPU from /proc (run on the server's machine) -------------------------------------------------
+
+
+def cpu_seconds(pids) -> float:
+    """User + system seconds of ``pids`` (from /proc; a process that ended counts nothing)."""
+    total = 0
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def server_processes(port: int, conn, db_name: str) -> list[int]:
+    """The gunicorn workers serving ``port`` and the PostgreSQL backends connected to ``db_name``."""
+    master = _gunicorn_master(port)
+    workers = [int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
+    rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [db_name])
+    return workers + [row[0] for row in rows]
+
+
+def _gunicorn_master(port: int) -> int:
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                cmd = (proc / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if b"gunicorn" in b" ".join(cmd) and f"127.0.0.1:{port}".encode() in cmd:
+                return int(proc.name)
+    raise RuntimeError("gunicorn not found")
+
+
+def transfer_form(account, amount: int, csrf: str) -> dict:
+    """振込 入力 to the benchmarks' same-bank payee (account 9999999, paid before), today."""
+    return {
+        "from_account": account,
+        "bank_code": os.environ.get("IBANK_BANK_CODE", "1999"),
+        "branch_code": "001",
+        "payee_kind": "1",
+        "payee_number": "9999999",
+        "payee_name": "ﾍﾞﾝﾁ 9999999",
+        "amount": str(amount),
+        "transfer_date": "",
+        "csrfmiddlewaretoken": csrf,
+    }

@@ -32,7 +32,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from http_common import Client, argon_rate, database, gunicorn, manage, rate_in_threads, server_env
+from http_common import (
+    Client,
+    argon_rate,
+    cpu_seconds,
+    database,
+    gunicorn,
+    manage,
+    rate_in_threads,
+    server_env,
+    server_processes,
+    transfer_form,
+)
 
 from otp import totp
 
@@ -118,17 +129,7 @@ class Journey:
         status, _ = c.request("GET", "/menu/")
         assert status == 200, status
         yield
-        form = {
-            "from_account": self.account,
-            "bank_code": os.environ.get("IBANK_BANK_CODE", "1999"),
-            "branch_code": "001",
-            "payee_kind": "1",
-            "payee_number": "9999999",
-            "payee_name": "ﾍﾞﾝﾁ 9999999",
-            "amount": "1000",
-            "transfer_date": "",
-            "csrfmiddlewaretoken": c.cookies["csrftoken"],
-        }
+        form = transfer_form(self.account, 1000, c.cookies["csrftoken"])
         status, body = c.request("POST", "/transfer/", form)
         errors = re.findall(r'class="(?:field-error|form-errors)"[^>]*>(.+?)</', body.decode())
         assert status == 302 and c.location and c.location.endswith("/confirm/"), (status, c.location, errors)
@@ -154,29 +155,6 @@ class Journey:
     def run(self):
         for _ in self.steps():
             pass
-
-
-def _cpu(pids) -> float:
-    """User + system seconds of ``pids`` (from /proc)."""
-    total = 0
-    tick = os.sysconf("SC_CLK_TCK")
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total / tick
-
-
-def _workers(master: int) -> list[int]:
-    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-    return [int(pid) for pid in children]
-
-
-def _pg_backends(conn) -> list[int]:
-    rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [DB])
-    return [row[0] for row in rows]
 
 
 def _commits(conn) -> int:
@@ -234,17 +212,16 @@ def _per_step(port, take, env):
     """Each step of journeys run one at a time: mean server CPU (gunicorn workers + PostgreSQL backends)."""
     import psycopg
 
-    master = _gunicorn_master(port)
     cpu = {step: [] for step in Journey.STEPS}
     with psycopg.connect(env["DATABASE_URL"], autocommit=True) as conn:
         for _ in range(PROFILED):
             steps = Journey(port, *take()).steps()
             next(steps)
             for step in Journey.STEPS:
-                procs = _workers(master) + _pg_backends(conn)
-                before = _cpu(procs)
+                procs = server_processes(port, conn, DB)
+                before = cpu_seconds(procs)
                 next(steps, None)
-                cpu[step].append(_cpu(procs) - before)
+                cpu[step].append(cpu_seconds(procs) - before)
     counts = _statements(take, env)
     print(f"per step ({PROFILED} journeys one at a time; /proc CPU ticks are 10 ms, so these are means):")
     for step in Journey.STEPS:
@@ -316,18 +293,6 @@ def _statements(take, env) -> dict:
             next(steps, None)
             counts[step] = (state["statements"], state["transactions"])
     return counts
-
-
-def _gunicorn_master(port: int) -> int:
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit():
-            try:
-                cmd = (proc / "cmdline").read_bytes().split(b"\0")
-            except OSError:
-                continue
-            if b"gunicorn" in b" ".join(cmd) and f"127.0.0.1:{port}".encode() in cmd:
-                return int(proc.name)
-    raise RuntimeError("gunicorn not found")
 
 
 if __name__ == "__main__":

@@ -32,8 +32,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from http_common import PG, REDIS, Client, database, gunicorn, manage, rate_in_threads, server_env
-from journey import _cpu, _gunicorn_master, _workers
+from http_common import (
+    PG,
+    REDIS,
+    Client,
+    cpu_seconds,
+    database,
+    gunicorn,
+    manage,
+    rate_in_threads,
+    server_env,
+    server_processes,
+)
 
 from otp import totp
 
@@ -148,7 +158,6 @@ class Contender:
     def __init__(self, name, port, users, journey, pg_conn, db_name):
         self.name, self.port, self.journey = name, port, journey
         self.users = iter(users)
-        self.master = _gunicorn_master(port)
         self.pg_conn, self.db_name = pg_conn, db_name
         self.rates, self.cpu = [], []
         self._lock = threading.Lock()
@@ -157,17 +166,11 @@ class Contender:
         with self._lock:
             return next(self.users)
 
-    def _procs(self):
-        rows = self.pg_conn.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [self.db_name]
-        )
-        return _workers(self.master) + [row[0] for row in rows]
-
     def run_slice(self, n: int) -> float:
-        procs = self._procs()
-        before = _cpu(procs)
+        procs = server_processes(self.port, self.pg_conn, self.db_name)
+        before = cpu_seconds(procs)
         rate = rate_in_threads(lambda _i: self.journey(self.port, *self._take()), n)
-        self.cpu.append((_cpu(procs) - before) / n)
+        self.cpu.append((cpu_seconds(procs) - before) / n)
         self.rates.append(rate)
         return rate
 

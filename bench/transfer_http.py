@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from http_common import Client, database, gunicorn, manage, rate_in_threads, server_env
+from http_common import Client, database, gunicorn, manage, rate_in_threads, server_env, transfer_form
 from journey import PASSWORD, SEED
 
 from otp import totp
@@ -57,17 +57,7 @@ class Customer:
     def transfer(self):
         c = self.client
         csrf = c.cookies["csrftoken"]
-        form = {
-            "from_account": self.account,
-            "bank_code": os.environ.get("IBANK_BANK_CODE", "1999"),
-            "branch_code": "001",
-            "payee_kind": "1",
-            "payee_number": "9999999",
-            "payee_name": "ﾍﾞﾝﾁ 9999999",
-            "amount": "100",
-            "transfer_date": "",
-            "csrfmiddlewaretoken": csrf,
-        }
+        form = transfer_form(self.account, 100, csrf)
         status, _ = c.request("POST", "/transfer/", form)
         assert status == 302 and c.location.endswith("/confirm/"), (status, c.location)
         reference = c.location.split("/")[2]
