@@ -1,4 +1,5 @@
 from django import template
+from django.template.loader_tags import BLOCK_CONTEXT_KEY
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -20,3 +21,12 @@ def get_field(form, name):
 def yen_abs(amount: int) -> str:
     """-1234 -> "1,234円" (a payment column shows no sign)."""
     return yen(abs(int(amount)))
+
+
+@register.simple_tag(takes_context=True)
+def page_title(context):
+    """The page's ``title`` block, rendered again where the layout puts the page's heading: a page names
+    itself once, and its ``<title>`` and ``<h1>`` cannot drift apart."""
+    block = context.render_context[BLOCK_CONTEXT_KEY].get_block("title")
+    with context.push():
+        return block.nodelist.render(context)
