@@ -17,25 +17,19 @@ script also checks that no statement counts postings. Not a test.
 
 import os
 import statistics
-import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ibank.settings")
-os.environ.setdefault("IBANK_ENV", "test")
+import in_process  # the project on sys.path and Django set up: first
 
-import django
+# isort: split
 
-django.setup()
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-
-from accounts.limits import today  # noqa: E402
-from accounts.models import Account, Contract, User  # noqa: E402
+from accounts.limits import today
+from accounts.models import Account, Contract, User
 
 SLICE = int(os.environ.get("BENCH_SLICE", "30"))
 SLICES = int(os.environ.get("BENCH_SLICES", "8"))
@@ -75,11 +69,7 @@ def main():
     from django.test.utils import setup_test_environment
 
     setup_test_environment()  # the test client then keeps each response's template context (the next page)
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
-        run()
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+    in_process.in_test_database(run)
 
 
 def run():

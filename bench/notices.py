@@ -14,28 +14,22 @@ Target: the three medians within 10% of each other. Part 2: notices delivered pe
 import os
 import socket
 import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ibank.settings")
-os.environ.setdefault("IBANK_ENV", "test")
+import in_process  # the project on sys.path and Django set up: first
 
-import django
+# isort: split
 
-django.setup()
+import seed
+from aiosmtpd.controller import Controller
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client, override_settings
+from django.urls import reverse
 
-import seed  # noqa: E402
-from aiosmtpd.controller import Controller  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client, override_settings  # noqa: E402
-from django.urls import reverse  # noqa: E402
-
-from notices.models import Notice  # noqa: E402
-from notices.outbox import notify  # noqa: E402
-from tests.payments.helpers import prepared_same_bank  # noqa: E402
+from notices.models import Notice
+from notices.outbox import notify
+from tests.payments.helpers import prepared_same_bank
 
 SLICE = int(os.environ.get("BENCH_SLICE", "10"))
 SLICES = int(os.environ.get("BENCH_SLICES", "8"))
@@ -125,12 +119,7 @@ def run():
 
 
 def main():
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
-        run()
-    finally:
-        connection.close()
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+    in_process.in_test_database(run)
 
 
 if __name__ == "__main__":

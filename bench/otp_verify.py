@@ -29,27 +29,21 @@ one ratio ibank / django-otp, printed as min / median / max. Target >= 1.5
 
 import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ibank.settings")
-os.environ.setdefault("IBANK_ENV", "test")
+import in_process  # the project on sys.path and Django set up: first
 
-import django
+# isort: split
 
-django.setup()
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from django.db import connection, transaction  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.utils import timezone  # noqa: E402
-from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
-
-from accounts.models import Contract, User  # noqa: E402
-from otp import totp, verifier  # noqa: E402
-from otp.models import SoftwareToken, TokenBinding, TokenType  # noqa: E402
-from otp.verifier import verify  # noqa: E402
+from accounts.models import Contract, User
+from otp import totp, verifier
+from otp.models import SoftwareToken, TokenBinding, TokenType
+from otp.verifier import verify
 
 SLICE = int(os.environ.get("BENCH_SLICE", "50"))  # verifications per slice and contender
 SLICES = int(os.environ.get("BENCH_SLICES", "20"))
@@ -154,11 +148,7 @@ def run():
 
 
 def main():
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
-        run()
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+    in_process.in_test_database(run)
 
 
 if __name__ == "__main__":

@@ -32,18 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from http_common import (
-    PG,
-    REDIS,
-    Client,
-    cpu_seconds,
-    database,
-    gunicorn,
-    manage,
-    rate_in_threads,
-    server_env,
-    server_processes,
-)
+import http_common as http
 
 from otp import totp
 
@@ -87,7 +76,7 @@ for n in range({count}):
 
 
 def _ibank_journey(port: int, contract_id: str, key: bytes, cookie: str):
-    c = Client(port)
+    c = http.Client(port)
     c.cookies["ibank_env"] = cookie
     step = totp.time_step(time.time())
     status, _ = c.request("GET", "/login/")
@@ -105,7 +94,7 @@ def _ibank_journey(port: int, contract_id: str, key: bytes, cookie: str):
 
 
 def _peer_journey(port: int, username: str, key: bytes):
-    c = Client(port)
+    c = http.Client(port)
     step = totp.time_step(time.time())
     status, _ = c.request("GET", "/account/login/")
     assert status == 200, status
@@ -134,8 +123,8 @@ def _peer_env(db_name: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("IBANK_", "DATABASE_", "PYTEST", "DJANGO_"))}
     env.update(
         DJANGO_SETTINGS_MODULE="peer_site.settings",
-        DATABASE_URL=f"{PG}/{db_name}",
-        REDIS_URL=REDIS.rsplit("/", 1)[0] + "/6",
+        DATABASE_URL=f"{http.PG}/{db_name}",
+        REDIS_URL=http.REDIS.rsplit("/", 1)[0] + "/6",
         PYTHONPATH=str(PEER),
     )
     return env
@@ -167,10 +156,10 @@ class Contender:
             return next(self.users)
 
     def run_slice(self, n: int) -> float:
-        procs = server_processes(self.port, self.pg_conn, self.db_name)
-        before = cpu_seconds(procs)
-        rate = rate_in_threads(lambda _i: self.journey(self.port, *self._take()), n)
-        self.cpu.append((cpu_seconds(procs) - before) / n)
+        procs = http.server_processes(self.port, self.pg_conn, self.db_name)
+        before = http.cpu_seconds(procs)
+        rate = http.rate_in_threads(lambda _i: self.journey(self.port, *self._take()), n)
+        self.cpu.append((http.cpu_seconds(procs) - before) / n)
         self.rates.append(rate)
         return rate
 
@@ -179,10 +168,10 @@ def main():
     import psycopg
 
     needed = SLICE * SLICES + 8
-    with database("ibank_bench_peer_ibank") as ibank_db, database("ibank_bench_peer_peer") as peer_db:
-        env = server_env(ibank_db)
-        manage(env, "migrate", "--noinput", "-v", "0")
-        lines = manage(env, "shell", stdin=IBANK_SEED.format(count=needed, password=PASSWORD)).split("\n")
+    with http.database("ibank_bench_peer_ibank") as ibank_db, http.database("ibank_bench_peer_peer") as peer_db:
+        env = http.server_env(ibank_db)
+        http.manage(env, "migrate", "--noinput", "-v", "0")
+        lines = http.manage(env, "shell", stdin=IBANK_SEED.format(count=needed, password=PASSWORD)).split("\n")
         rows = [x.split() for x in lines if re.match(r"43\d{8} ", x)]
         ibank_users = [(cid, bytes.fromhex(key), cookie) for cid, key, cookie in rows]
         peer = _peer_env(peer_db)
@@ -190,9 +179,9 @@ def main():
         lines = _peer_manage(peer, "shell", stdin=PEER_SEED.format(count=needed, password=PASSWORD)).split("\n")
         peer_users = [(name, bytes.fromhex(key)) for name, key in (x.split() for x in lines if x.startswith("peer"))]
         with (
-            gunicorn(env, workers=2) as ibank_port,
-            gunicorn(peer, workers=2, app="peer_site.wsgi", cwd=PEER) as peer_port,
-            psycopg.connect(f"{PG}/postgres", autocommit=True) as conn,
+            http.gunicorn(env, workers=2) as ibank_port,
+            http.gunicorn(peer, workers=2, app="peer_site.wsgi", cwd=PEER) as peer_port,
+            psycopg.connect(f"{http.PG}/postgres", autocommit=True) as conn,
         ):
             ibank = Contender("ibank", ibank_port, ibank_users, _ibank_journey, conn, ibank_db)
             other = Contender("peer", peer_port, peer_users, _peer_journey, conn, peer_db)

@@ -28,25 +28,20 @@ import os
 import statistics
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ibank.settings")
-os.environ.setdefault("IBANK_ENV", "test")
+import in_process  # the project on sys.path and Django set up: first
 
-import django
+# isort: split
 
-django.setup()
+import psycopg
+import seed
+from django.db import connection
 
-import psycopg  # noqa: E402
-import seed  # noqa: E402
-from django.db import connection  # noqa: E402
-
-from accounts import authorization  # noqa: E402
-from accounts.backends import IbankBackend  # noqa: E402
-from accounts.models import Account  # noqa: E402
-from payments import drafts, services  # noqa: E402
-from tests.payments.helpers import confirmed_same_bank  # noqa: E402
+from accounts import authorization
+from accounts.backends import IbankBackend
+from accounts.models import Account
+from payments import drafts, services
+from tests.payments.helpers import confirmed_same_bank
 
 SLICE = int(os.environ.get("BENCH_SLICE", "25"))
 SLICES = int(os.environ.get("BENCH_SLICES", "20"))
@@ -146,12 +141,7 @@ def _report(rates: dict) -> None:
 
 
 def main():
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
-        run()
-    finally:
-        connection.close()
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+    in_process.in_test_database(run)
 
 
 if __name__ == "__main__":
