@@ -151,14 +151,12 @@ class _SecretMethod(Method):
             return Outcome(True)
         counted = None
         if result != "ok":
-            counted = locks.count_failure(
-                model=Contract,
-                pk=contract.pk,
+            counted = locks.count_contract_failure(
+                actor,
+                contract,
                 field="transaction_failures",
-                contract_id=contract.pk,
                 kind=Lock.Kind.TRANSACTION,
                 limit=settings.IBANK_TRANSACTION_MAX_FAILURES,
-                by=audit.actor_name(actor, contract),
                 on_locked=lambda: _locked(actor, contract),
             )
         if counted is None or not counted.counted:  # a lock was in force (set by a guess that raced this one)

@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from auditlog import audit
 from ibank import clock
 
 from .models import Contract, Lock
@@ -238,6 +239,21 @@ def count_failure(
     if row is None:
         return Counted(False)
     return Counted(True, row[0], bool(row[1]))
+
+
+def count_contract_failure(actor, contract: Contract, *, field: str, kind: str, limit: int, **options) -> Counted:
+    """:func:`count_failure` for a counter kept on the contract's own row, set by ``actor`` (whose name the
+    lock records). ``options`` are count_failure's (increment, until, on_locked, guard_kinds)."""
+    return count_failure(
+        model=Contract,
+        pk=contract.pk,
+        field=field,
+        contract_id=contract.pk,
+        kind=kind,
+        limit=limit,
+        by=audit.actor_name(actor, contract),
+        **options,
+    )
 
 
 def _count_in_two(cursor, update: tuple, insert: tuple, limit: int):

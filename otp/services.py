@@ -201,14 +201,12 @@ def _refused(actor, action: str, contract: Contract, token_id: str, refused: _Ro
             status=SoftwareToken.Status.LOCKED
         )
         audit.record(actor, "token.setup_lock", ok=True, contract=contract, token_id=token_id)
-    counted = locks.count_failure(
-        model=Contract,
-        pk=contract.pk,
+    counted = locks.count_contract_failure(
+        actor,
+        contract,
         field="token_setup_failures",
-        contract_id=contract.pk,
         kind=Lock.Kind.TOKEN_SETUP,
         limit=limit,
-        by=audit.actor_name(actor, contract),
         on_locked=lambda: _setup_locked(actor, contract),
     )
     if not counted.counted or counted.failures >= limit:

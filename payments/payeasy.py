@@ -123,14 +123,12 @@ def _count_wrong(actor, contract: Contract, error_class, **detail):
     Raises the customer's error; an entry made once the block is in force is void (Blocked)."""
     on, limit = today(), max_failures()
     day = connection.ops.adapt_datefield_value(on)
-    counted = locks.count_failure(
-        model=Contract,
-        pk=contract.pk,
+    counted = locks.count_contract_failure(
+        actor,
+        contract,
         field="payeasy_failures",
-        contract_id=contract.pk,
         kind=Lock.Kind.PAYEASY,
         limit=limit,
-        by=audit.actor_name(actor, contract),
         increment=(
             "CASE WHEN payeasy_failure_date = %s THEN payeasy_failures + 1 ELSE 1 END, payeasy_failure_date = %s",
             [day, day],

@@ -11,6 +11,9 @@
   click finds the transfer executed and shows its 受付番号: money moves once.
 """
 
+from dataclasses import dataclass
+from datetime import date
+
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -106,21 +109,23 @@ def _payee(bank_code: str, branch_code: str, kind: int, number: str, from_accoun
     return bank, branch, to_account
 
 
-def transfer_prepare(
-    *,
-    actor,
-    contract: Contract,
-    from_account: Account,
-    bank_code: str,
-    branch_code: str,
-    payee_kind: int,
-    payee_number: str,
-    payee_name: str,
-    amount: int,
-    scheduled_for=None,
-    transfer: Transfer | None = None,
-) -> Transfer:
-    """Check a transfer as entered and save it as a DRAFT (a new one, or ``transfer`` corrected).
+@dataclass(frozen=True)
+class Entry:
+    """A transfer as the customer entered it (入力)."""
+
+    from_account: Account
+    bank_code: str
+    branch_code: str
+    payee_kind: int
+    payee_number: str
+    payee_name: str
+    amount: int
+    scheduled_for: date | None = None
+
+
+def transfer_prepare(*, actor, contract: Contract, transfer: Transfer | None = None, **entered) -> Transfer:
+    """Check a transfer as entered (``entered``: the fields of :class:`Entry`, by name) and save it as a DRAFT
+    (a new one, or ``transfer`` corrected).
 
     ``scheduled_for``: a future 振込指定日 (振込予約), or None for today. A reservation's balance and the day's
     limit are taken on its day (payments.reservations); here only what cannot change by then is checked.
@@ -128,19 +133,10 @@ def transfer_prepare(
     One transaction: the reads, the lookup count and the draft, or the refusal's audit entry (issue 19).
     A refusal commits too (its lookup counts, its entry stays) and is raised after; only a second
     submission of an executed transfer (AlreadyExecuted) rolls back."""
-    entered = {
-        "from_account": from_account,
-        "bank_code": bank_code,
-        "branch_code": branch_code,
-        "payee_kind": payee_kind,
-        "payee_number": payee_number,
-        "payee_name": payee_name,
-        "amount": amount,
-        "scheduled_for": scheduled_for,
-    }
+    entry = Entry(**entered)
     with transaction.atomic():
         try:
-            return _prepare(actor, contract, transfer, **entered)
+            return _prepare(actor, contract, transfer, entry)
         except AlreadyExecuted:
             raise
         except TransferError as error:
@@ -167,20 +163,9 @@ def _check_amount(contract: Contract, candidate: Transfer) -> None:
     new_payees.check_cap(contract, candidate)
 
 
-def _prepare(
-    actor,
-    contract: Contract,
-    transfer: Transfer | None,
-    *,
-    from_account: Account,
-    bank_code: str,
-    branch_code: str,
-    payee_kind: int,
-    payee_number: str,
-    payee_name: str,
-    amount: int,
-    scheduled_for,
-) -> Transfer:
+def _prepare(actor, contract: Contract, transfer: Transfer | None, entry: Entry) -> Transfer:
+    from_account, bank_code, branch_code, amount = entry.from_account, entry.bank_code, entry.branch_code, entry.amount
+    payee_kind, payee_number, payee_name = entry.payee_kind, entry.payee_number, entry.payee_name
     try:
         looked_up = is_same_bank(bank_code) and name_lookup.take(  # 口座名義確認: counted, no oracle of names
             actor, contract, branch_code=branch_code, kind=payee_kind, number=payee_number, draft=transfer
@@ -192,7 +177,7 @@ def _prepare(
             **{"bank_code": bank.code, "bank_name": bank.name, "bank_kana": bank.kana},
             **{"branch_code": branch.code, "branch_name": branch.name, "branch_kana": branch.kana},
             **{"payee_kind": payee_kind, "payee_number": payee_number, "payee_name": payee_name},
-            **{"to_account": to_account, "amount": amount, "fee": fee, "scheduled_for": scheduled_for},
+            **{"to_account": to_account, "amount": amount, "fee": fee, "scheduled_for": entry.scheduled_for},
             "name_looked_up": looked_up,
         }
         candidate = Transfer(contract=contract, **values)  # unsaved: what the rules below are asked about
