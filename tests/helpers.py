@@ -125,3 +125,48 @@ def paid_before(contract, payee=None, *, bank_code=None, branch_code="001", kind
         days_ago=days_ago,
         keep_balance=True,
     )
+
+
+def registered_payee(contract, *, number="1234567", name="ﾃｽﾄ", **row):
+    """A 登録振込先 of ``contract`` (at this bank's 本店 unless ``row`` says otherwise)."""
+    from payments.models import Payee
+
+    row = {"bank_code": settings.IBANK_BANK_CODE, "bank_name": "当金庫", "branch_code": "001", **row}
+    row.setdefault("branch_name", "本店営業部")
+    row.setdefault("kind", 1)
+    return Payee.objects.create(contract=contract, number=number, name=name, **row)
+
+
+def payee_of(contract, account):
+    """``account`` as a 登録振込先 of ``contract``."""
+    return registered_payee(
+        contract,
+        number=account.number,
+        name=account.holder_kana,
+        bank_name=settings.BANK_NAME,
+        branch_code=account.branch_code,
+        branch_name=account.branch_name,
+        kind=account.kind,
+    )
+
+
+def enter_transfer(page, *, number, amount, name="ﾃｽﾄ", bank=None, branch="001", on=None):
+    """振込 入力 in the browser (already on the page): the payee, the amount (and a 振込指定日), 確認画面へ.
+    ``bank=None`` leaves the bank and branch as the page has them."""
+    if bank:
+        page.get_by_label("金融機関コード").fill(bank)
+        page.get_by_label("支店番号").fill(branch)
+    page.get_by_label("口座番号").fill(number)
+    page.get_by_label("受取人名").fill(name)
+    page.get_by_label("振込金額（円）").fill(amount)
+    if on is not None:
+        page.get_by_label("振込指定日").fill(on.isoformat())
+    page.get_by_role("button", name="確認画面へ").click()
+
+
+def authorize_with_otp(page, key, at):
+    """認証 in the browser: the token's code for time ``at``, then 実行."""
+    from otp import totp
+
+    page.get_by_label("ワンタイムパスワード").fill(totp.totp(key, at))
+    page.get_by_role("button", name="実行").click()

@@ -17,7 +17,7 @@ from ibank import business_days, clock
 from otp import totp
 from otp.models import SoftwareToken
 from tests.conftest import PASSWORD, TRANSFER_PASSWORD
-from tests.helpers import fill_login, set_lock
+from tests.helpers import authorize_with_otp, enter_transfer, fill_login, set_lock
 from tests.pages import Walker
 from tests.payments.conftest import zengin_master  # noqa: F401 (an autouse fixture: the banks)
 
@@ -99,17 +99,11 @@ def test_every_customer_page_fits_a_phone_and_passes_axe(page, live_server, make
     page.goto(base + f"/transfer/banks/{settings.IBANK_BANK_CODE}/")
     walk.check("branch search")
     page.goto(base + "/transfer/")
-    page.get_by_label("金融機関コード").fill(settings.IBANK_BANK_CODE)
-    page.get_by_label("支店番号").fill("001")
-    page.get_by_label("口座番号").fill(payee.account.number)
-    page.get_by_label("受取人名").fill("ﾃｽﾄ")
-    page.get_by_label("振込金額（円）").fill("1000")
-    page.get_by_role("button", name="確認画面へ").click()
+    enter_transfer(page, bank=settings.IBANK_BANK_CODE, number=payee.account.number, amount="1000")
     walk.check("transfer: 確認")
     page.get_by_role("button", name="確認", exact=True).click()
     walk.check("transfer: 認証")
-    page.get_by_label("ワンタイムパスワード").fill(totp.totp(mobile_key, fake_clock.t))
-    page.get_by_role("button", name="実行").click()
+    authorize_with_otp(page, mobile_key, fake_clock.t)
     expect(page.get_by_role("status")).to_have_text("お振込が完了しました。")
     walk.check("transfer: 結果")
     page.get_by_role("button", name="この振込先を登録する").click()
@@ -124,17 +118,10 @@ def test_every_customer_page_fits_a_phone_and_passes_axe(page, live_server, make
     fake_clock.advance(30)
     day = business_days.next_business_day(timezone.localdate(clock.now()))
     page.goto(base + "/transfer/")
-    page.get_by_label("金融機関コード").fill(settings.IBANK_BANK_CODE)
-    page.get_by_label("支店番号").fill("001")
-    page.get_by_label("口座番号").fill(payee.account.number)
-    page.get_by_label("受取人名").fill("ﾃｽﾄ")
-    page.get_by_label("振込金額（円）").fill("2000")
-    page.get_by_label("振込指定日").fill(day.isoformat())
-    page.get_by_role("button", name="確認画面へ").click()
+    enter_transfer(page, bank=settings.IBANK_BANK_CODE, number=payee.account.number, amount="2000", on=day)
     walk.check("reservation: 確認")
     page.get_by_role("button", name="確認", exact=True).click()
-    page.get_by_label("ワンタイムパスワード").fill(totp.totp(mobile_key, fake_clock.t))
-    page.get_by_role("button", name="実行").click()
+    authorize_with_otp(page, mobile_key, fake_clock.t)
     expect(page.get_by_role("status")).to_have_text("振込予約を受け付けました。振込指定日にお振込します。")
     walk.check("reservation: 結果")
     page.goto(base + "/transfer/inquiry/")
@@ -162,8 +149,7 @@ def test_every_customer_page_fits_a_phone_and_passes_axe(page, live_server, make
     walk.check("payeasy: 確認")
     page.get_by_role("button", name="確認", exact=True).click()
     walk.check("payeasy: 認証")
-    page.get_by_label("ワンタイムパスワード").fill(totp.totp(mobile_key, fake_clock.t))
-    page.get_by_role("button", name="実行").click()
+    authorize_with_otp(page, mobile_key, fake_clock.t)
     expect(page.get_by_role("status")).to_have_text("お支払いが完了しました。")
     walk.check("payeasy: 結果")
 

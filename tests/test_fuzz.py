@@ -18,6 +18,7 @@ from otp.flows import FLOW_KEY
 from otp.login import PENDING_LOGIN
 from otp.services import token_issue
 from payments import services as transfer_services
+from tests.helpers import registered_payee
 from tests.payments.helpers import prepared_same_bank
 
 EXAMPLES = int(os.environ.get("IBANK_FUZZ_EXAMPLES", "25"))
@@ -75,7 +76,7 @@ def world(db, make_contract, make_token):
     payee = make_contract()
     transfer = prepared_same_bank(customer, payee, 100, payee_name="ﾃｽﾄ")
     issued, _ = token_issue(kind="mobile")
-    from payments.models import Bill, Biller, Payee
+    from payments.models import Bill, Biller
 
     biller = Biller(number="58001", name="電力", kana="ﾃﾞﾝﾘﾖｸ", kind=Biller.Kind.PUBLIC)
     biller.save()
@@ -88,16 +89,7 @@ def world(db, make_contract, make_token):
         amount=10,
         due_date=transfer_services.today(),
     )
-    payee_row = Payee.objects.create(
-        contract=customer,
-        bank_code=settings.IBANK_BANK_CODE,
-        bank_name="own",
-        branch_code="001",
-        branch_name="本店",
-        kind=1,
-        number=payee.account.number,
-        name="ﾃｽﾄ",
-    )
+    payee_row = registered_payee(customer, number=payee.account.number)
     return {
         "payee": payee_row,
         "customer": customer,

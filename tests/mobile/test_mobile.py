@@ -11,7 +11,7 @@ from payments import payeasy
 from payments.models import Payment, Transfer
 from payments.services import today
 from tests.conftest import CARD, PASSWORD, TRANSFER_PASSWORD
-from tests.helpers import is_locked, known_environment, set_lock
+from tests.helpers import is_locked, known_environment, payee_of, registered_payee, set_lock
 from tests.payments.conftest import zengin_master  # noqa: F401 (the payee's bank)
 from tests.payments.helpers import login as browser_login
 
@@ -92,19 +92,7 @@ def test_pages_need_a_login(client, db, url):
 
 @pytest.fixture
 def payee(contract, stranger):
-    from payments.models import Payee
-
-    account = stranger.account
-    return Payee.objects.create(
-        contract=contract,
-        bank_code=settings.IBANK_BANK_CODE,
-        bank_name=settings.BANK_NAME,
-        branch_code=account.branch_code,
-        branch_name=account.branch_name,
-        kind=account.kind,
-        number=account.number,
-        name=account.holder_kana,
-    )
+    return payee_of(contract, stranger.account)
 
 
 def _transfer(client, payee, amount="5000", answer=None):
@@ -255,21 +243,11 @@ def test_the_refusal_and_blocked_pages_are_small_too(client, token_contract, con
 
 
 def test_another_contracts_transactions_are_404_on_the_phone(client, contract, stranger, payee, billers):
-    from payments.models import Payee
 
     mobile_login(client, contract)
     _response, reference = _transfer(client, payee)
     _response, paid = _pay(client, contract)
-    theirs = Payee.objects.create(
-        contract=stranger,
-        bank_code="0005",
-        bank_name="x",
-        branch_code="001",
-        branch_name="y",
-        kind=1,
-        number="1111111",
-        name="ﾃｽﾄ",
-    )
+    theirs = registered_payee(stranger, number="1111111", bank_code="0005", bank_name="x", branch_name="y")
     mobile_login(client, stranger)
     assert client.get(reverse("mobile-transfer-input", args=[payee.pk])).status_code == 404
     assert client.get(reverse("mobile-transfer-input", args=[theirs.pk])).status_code == 200

@@ -6,9 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.models import Account
-from otp import totp
 from payments.models import Bill, Payment
-from tests.helpers import fill_login
+from tests.helpers import authorize_with_otp, fill_login
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -35,8 +34,7 @@ def test_a_bill_paid_with_the_otp(page, live_server, make_contract, make_token, 
     expect(page.locator(".facts")).to_contain_text("45,600円")
     page.get_by_role("button", name="確認", exact=True).click()
     expect(page.locator("[aria-current=step]")).to_have_text("認証")
-    page.get_by_label("ワンタイムパスワード").fill(totp.totp(key, time.time()))
-    page.get_by_role("button", name="実行").click()
+    authorize_with_otp(page, key, time.time())
 
     expect(page.get_by_role("status")).to_have_text("お支払いが完了しました。")
     reference = page.locator(".reference").inner_text()

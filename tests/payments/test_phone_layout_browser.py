@@ -3,12 +3,10 @@ and /m/'s amount page fits 240 px. Measured with a Japanese font (IPAGothic, ins
 as a phone draws it."""
 
 import pytest
-from django.conf import settings
 
 from accounts.models import Account
-from payments.models import Payee
 from tests.conftest import PASSWORD
-from tests.helpers import fill_login
+from tests.helpers import fill_login, registered_payee
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -60,16 +58,7 @@ def test_the_paying_account_shows_its_whole_balance_on_a_phone(page, live_server
 
 
 def test_the_mobile_amount_page_fits_240_px(page, live_server, customer):
-    payee = Payee.objects.create(
-        contract=customer,
-        bank_code=settings.IBANK_BANK_CODE,
-        bank_name="当金庫",
-        branch_code="001",
-        branch_name="本店営業部",
-        kind=1,
-        number="1234567",
-        name="ﾃｽﾄ",
-    )
+    payee = registered_payee(customer)
     page.set_viewport_size({"width": 240, "height": 320})
     page.goto(live_server.url + "/m/")
     page.get_by_label("契約者ID（利用者番号）").fill(customer.contract_id)

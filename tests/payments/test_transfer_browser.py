@@ -8,10 +8,9 @@ from django.conf import settings
 from playwright.sync_api import expect
 
 from accounts.models import Account, Contract
-from otp import totp
 from payments.models import Transfer
 from tests.conftest import CARD
-from tests.helpers import fill_login
+from tests.helpers import authorize_with_otp, enter_transfer, fill_login
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,17 +22,6 @@ def _login(page, live_server, contract):
     expect(page.get_by_role("heading", level=1)).to_have_text("メニュー")
 
 
-def _fill(page, *, number, name, amount, bank=None, branch=None):
-    if bank:
-        page.get_by_label("金融機関コード").fill(bank)
-    if branch:
-        page.get_by_label("支店番号").fill(branch)
-    page.get_by_label("口座番号").fill(number)
-    page.get_by_label("受取人名").fill(name)
-    page.get_by_label("振込金額（円）").fill(amount)
-    page.get_by_role("button", name="確認画面へ").click()
-
-
 def test_transfers_with_the_otp_same_bank_and_other_bank(page, live_server, make_contract, make_token):
     customer = make_contract(balance=1_000_000)
     _binding, key = make_token(customer, login_otp=False, bound_days_ago=1)
@@ -42,7 +30,7 @@ def test_transfers_with_the_otp_same_bank_and_other_bank(page, live_server, make
 
     page.get_by_role("link", name="振込", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("振込")
-    _fill(
+    enter_transfer(
         page,
         bank=settings.IBANK_BANK_CODE,
         branch="001",
@@ -54,8 +42,7 @@ def test_transfers_with_the_otp_same_bank_and_other_bank(page, live_server, make
     expect(page.locator(".facts")).to_contain_text(payee.account.holder_kana)
     page.get_by_role("button", name="確認", exact=True).click()
     expect(page.locator("[aria-current=step]")).to_have_text("認証")
-    page.get_by_label("ワンタイムパスワード").fill(totp.totp(key, time.time()))
-    page.get_by_role("button", name="実行").click()
+    authorize_with_otp(page, key, time.time())
     expect(page.get_by_role("status")).to_have_text("お振込が完了しました。")
     reference = page.locator(".reference").inner_text()
     assert Transfer.objects.get(reference=reference).status == Transfer.Status.DONE
@@ -75,11 +62,10 @@ def test_transfers_with_the_otp_same_bank_and_other_bank(page, live_server, make
     page.get_by_role("link", name=re.compile("本店")).click()
     expect(page.get_by_label("金融機関コード")).to_have_value("0005")
     expect(page.get_by_label("支店番号")).to_have_value("001")
-    _fill(page, number="7654321", name="ﾔﾏﾀﾞ ﾊﾅｺ", amount="30000")
+    enter_transfer(page, number="7654321", name="ﾔﾏﾀﾞ ﾊﾅｺ", amount="30000")
     expect(page.locator(".facts")).to_contain_text("440円")
     page.get_by_role("button", name="確認", exact=True).click()
-    page.get_by_label("ワンタイムパスワード").fill(totp.totp(key, time.time() + 30))  # the next code
-    page.get_by_role("button", name="実行").click()
+    authorize_with_otp(page, key, time.time() + 30)  # the next code
     expect(page.get_by_role("status")).to_have_text("お振込を受け付けました。")
     expect(page.locator(".status")).to_have_text("受付済")
 
@@ -90,7 +76,9 @@ def test_transfers_with_the_otp_same_bank_and_other_bank(page, live_server, make
     # Over the limit (500,000 a day): refused, naming what is left.
     page.get_by_role("link", name="メニューに戻る").first.click()
     page.get_by_role("link", name="振込", exact=True).click()
-    _fill(page, bank=settings.IBANK_BANK_CODE, branch="001", number=payee.account.number, name="ﾃｽﾄ", amount="500000")
+    enter_transfer(
+        page, bank=settings.IBANK_BANK_CODE, branch="001", number=payee.account.number, name="ﾃｽﾄ", amount="500000"
+    )
     expect(page.get_by_text("本日お振込いただける金額はあと458,000円です。")).to_be_visible()
     expect(page.get_by_label("口座番号")).to_have_value(payee.account.number)
 
@@ -100,7 +88,9 @@ def test_transfer_with_the_card_challenge(page, live_server, make_contract):
     payee = make_contract(balance=0)
     _login(page, live_server, customer)
     page.get_by_role("link", name="振込", exact=True).click()
-    _fill(page, bank=settings.IBANK_BANK_CODE, branch="001", number=payee.account.number, name="ﾃｽﾄ", amount="5000")
+    enter_transfer(
+        page, bank=settings.IBANK_BANK_CODE, branch="001", number=payee.account.number, name="ﾃｽﾄ", amount="5000"
+    )
     page.get_by_role("button", name="確認", exact=True).click()
     grid = dict(zip([f"{c}{r}" for r in "1234" for c in "ABCDE"], CARD, strict=True))
     labels = page.locator("label[for^=id_card_]")

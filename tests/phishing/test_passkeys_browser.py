@@ -15,7 +15,7 @@ from notices.models import Notice
 from passkeys import ceremony
 from payments.models import Transfer
 from tests.conftest import TRANSFER_PASSWORD
-from tests.helpers import fill_login
+from tests.helpers import enter_transfer, fill_login
 from tests.pages import Walker
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -62,12 +62,7 @@ def test_register_then_authorize_a_transfer_to_a_new_payee_during_a_hold(page, l
     fake_clock.advance(60)
     holds.begin(customer, Lock.Kind.CHANGE_HOLD, reason="email_change", actor=None)
     page.goto(live_server.url + "/transfer/")
-    page.get_by_label("金融機関コード").fill("0005")
-    page.get_by_label("支店番号").fill("001")
-    page.get_by_label("口座番号").fill("7654321")
-    page.get_by_label("受取人名").fill("ﾔﾏﾀﾞ ﾊﾅｺ")
-    page.get_by_label("振込金額（円）").fill("20000")
-    page.get_by_role("button", name="確認画面へ").click()
+    enter_transfer(page, bank="0005", number="7654321", name="ﾔﾏﾀﾞ ﾊﾅｺ", amount="20000")
     page.get_by_role("button", name="確認", exact=True).click()
     expect(page.locator("#passkey-authorize")).to_be_visible()
     with page.expect_request(lambda r: r.method == "POST" and "/authorize/" in r.url) as sent:
@@ -97,12 +92,7 @@ def test_register_then_authorize_a_transfer_to_a_new_payee_during_a_hold(page, l
 
     # Authorized with the passkey, the new payee is not held to its daily cap (100,000).
     page.goto(live_server.url + "/transfer/")
-    page.get_by_label("金融機関コード").fill("0005")
-    page.get_by_label("支店番号").fill("001")
-    page.get_by_label("口座番号").fill("7654321")
-    page.get_by_label("受取人名").fill("ﾔﾏﾀﾞ ﾊﾅｺ")
-    page.get_by_label("振込金額（円）").fill("150000")
-    page.get_by_role("button", name="確認画面へ").click()
+    enter_transfer(page, bank="0005", number="7654321", name="ﾔﾏﾀﾞ ﾊﾅｺ", amount="150000")
     page.get_by_role("button", name="確認", exact=True).click()
     page.locator("#passkey-authorize").click()
     expect(page.get_by_text("受付番号")).to_be_visible()

@@ -9,7 +9,7 @@ from accounts.models import Account
 from notices.models import Notice
 from otp import totp
 from payments.models import Transfer
-from tests.helpers import fill_login, paid_before
+from tests.helpers import enter_transfer, fill_login, paid_before
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -47,12 +47,7 @@ def test_the_kits_browser_cannot_pay_a_new_payee(contexts, live_server, token_co
     _login(kit, live_server, customer, totp.totp(customer.key, fake_clock.epoch()), known=False)
     expect(kit.get_by_text("お取引の制限")).to_be_visible()
     kit.get_by_role("link", name="振込", exact=True).click()
-    kit.get_by_label("金融機関コード").fill("0005")
-    kit.get_by_label("支店番号").fill("001")
-    kit.get_by_label("口座番号").fill("7654321")
-    kit.get_by_label("受取人名").fill("ﾔﾏﾀﾞ ﾊﾅｺ")
-    kit.get_by_label("振込金額（円）").fill("200000")
-    kit.get_by_role("button", name="確認画面へ").click()
+    enter_transfer(kit, bank="0005", number="7654321", name="ﾔﾏﾀﾞ ﾊﾅｺ", amount="200000")
     expect(kit.locator("#id_payee_number_error")).to_contain_text("はじめてのお振込先へのお振込")
     assert not Transfer.objects.filter(contract=customer, payee_number="7654321").exists()
     assert Notice.objects.filter(contract_id=customer.pk, event="login").count() == 1
@@ -61,12 +56,7 @@ def test_the_kits_browser_cannot_pay_a_new_payee(contexts, live_server, token_co
     fake_clock.advance(31)
     _login(own, live_server, customer, totp.totp(customer.key, fake_clock.epoch()), known=True)
     own.get_by_role("link", name="振込", exact=True).click()
-    own.get_by_label("金融機関コード").fill("1999")
-    own.get_by_label("支店番号").fill(stranger.account.branch_code)
-    own.get_by_label("口座番号").fill(stranger.account.number)
-    own.get_by_label("受取人名").fill("ﾃｽﾄ")
-    own.get_by_label("振込金額（円）").fill("3000")
-    own.get_by_role("button", name="確認画面へ").click()
+    enter_transfer(own, bank="1999", branch=stranger.account.branch_code, number=stranger.account.number, amount="3000")
     own.get_by_role("button", name="確認", exact=True).click()
     fake_clock.advance(31)
     own.get_by_label("ワンタイムパスワード").fill(totp.totp(customer.key, fake_clock.epoch()))
