@@ -139,14 +139,9 @@ def registered_payee(contract, *, number="1234567", name="ﾃｽﾄ", **row):
 
 def payee_of(contract, account):
     """``account`` as a 登録振込先 of ``contract``."""
+    where = {"branch_code": account.branch_code, "branch_name": account.branch_name, "kind": account.kind}
     return registered_payee(
-        contract,
-        number=account.number,
-        name=account.holder_kana,
-        bank_name=settings.BANK_NAME,
-        branch_code=account.branch_code,
-        branch_name=account.branch_name,
-        kind=account.kind,
+        contract, number=account.number, name=account.holder_kana, bank_name=settings.BANK_NAME, **where
     )
 
 
