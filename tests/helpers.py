@@ -165,3 +165,19 @@ def authorize_with_otp(page, key, at):
 
     page.get_by_label("ワンタイムパスワード").fill(totp.totp(key, at))
     page.get_by_role("button", name="実行").click()
+
+
+def as_staff(client, user):
+    """``client`` logged in as the staff member ``user``, past the admin's TOTP step (a confirmed device)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from accounts.models import StaffDevice
+
+    device = StaffDevice(user=user, name=user.get_username(), confirmed=True)
+    device.set_key(bytes(20))
+    device.save()
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client

@@ -13,7 +13,7 @@ from otp.models import SoftwareToken, TokenBinding
 from otp.services import token_issue
 from otp.verifier import Outcome, verify
 from tests.conftest import PASSWORD, TRANSFER_PASSWORD
-from tests.helpers import is_locked, set_lock
+from tests.helpers import as_staff, is_locked, set_lock
 
 REASON = "スマートフォン故障のため"
 REF = "R-2026-0001"
@@ -200,25 +200,10 @@ def test_contract_changes_from_a_written_form(contract, maker, mailoutbox, djang
     }
 
 
-def _admin_client(client, user):
-    from django_otp import DEVICE_ID_SESSION_KEY
-
-    from accounts.models import StaffDevice
-
-    device = StaffDevice(user=user, name="d", confirmed=True)
-    device.set_key(bytes(20))
-    device.save()
-    client.force_login(user)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return client
-
-
 def test_in_the_admin_a_checker_cannot_request_and_nobody_approves_their_own(client, token_contract, maker, checker):
     from django.contrib.auth.models import Group
 
-    _admin_client(client, checker)
+    as_staff(client, checker)
     response = client.post(
         reverse("admin:branch-operate", args=[token_contract.pk]),
         {"operation": "token_reset_request", "reason": REASON, "reference": REF},
@@ -229,7 +214,7 @@ def test_in_the_admin_a_checker_cannot_request_and_nobody_approves_their_own(cli
     maker.groups.add(Group.objects.get(name="役席"))
     reset = services.token_reset_request(actor=None, staff=maker, contract=token_contract, reason=REASON, reference=REF)
     client.logout()
-    _admin_client(client, type(maker).objects.get(pk=maker.pk))
+    as_staff(client, type(maker).objects.get(pk=maker.pk))
     response = client.post(reverse("admin:branch-decide", args=[reset.pk]), {"approve": "1", "comment": ""})
     assert str(services.OWN_REQUEST) in response.content.decode()
     assert TokenBinding.objects.filter(contract=token_contract).exists()

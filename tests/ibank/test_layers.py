@@ -3,24 +3,12 @@
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
-PACKAGES = [
-    "ibank",
-    "auditlog",
-    "notices",
-    "accounts",
-    "otp",
-    "passkeys",
-    "ledger",
-    "zengin",
-    "payments",
-    "branch",
-    "mobile",
-    "demo",
-]
+PACKAGES = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["root_packages"]
 
 
 def _lint(cwd: Path) -> subprocess.CompletedProcess:

@@ -3,6 +3,7 @@ import socket
 
 import pytest
 
+from tests.helpers import as_staff
 from tests.payments.conftest import zengin_master  # noqa: F401 (an autouse fixture: the banks)
 
 
@@ -62,16 +63,5 @@ def start_smtp(smtp_port):
 @pytest.fixture
 def staff_client(client, django_user_model):
     """A staff member in the admin (password and their own OTP, as the admin's login leaves the session)."""
-    from django_otp import DEVICE_ID_SESSION_KEY
-
-    from accounts.models import StaffDevice
-
     user = django_user_model.objects.create_user("clerk", password="clerk-pass-123", is_staff=True, is_superuser=True)
-    device = StaffDevice(user=user, name="clerk", confirmed=True)
-    device.set_key(b"k" * 20)
-    device.save()
-    client.force_login(user)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return client
+    return as_staff(client, user)
