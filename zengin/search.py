@@ -42,15 +42,23 @@ def _name_query(text: str) -> Q:
     return query
 
 
+def _found(request, form_class, rows):
+    """The search form and initial asked for, and ``rows`` matching the name typed or else the initial chosen
+    (None when neither was asked)."""
+    form = form_class(request.GET or None)
+    initial = request.GET.get("initial", "")
+    if form.is_valid() and form.cleaned_data["q"]:
+        return form, initial, rows.filter(_name_query(form.cleaned_data["q"]))
+    if initial in KATAKANA:
+        return form, initial, rows.filter(initial=initial)
+    return form, initial, None
+
+
 @customer_required
 def bank_search_view(request):
-    form = BankSearchForm(request.GET or None)
-    initial = request.GET.get("initial", "")
-    banks = Bank.objects.none()
-    if form.is_valid() and form.cleaned_data["q"]:
-        banks = Bank.objects.filter(_name_query(form.cleaned_data["q"]))
-    elif initial in KATAKANA:
-        banks = Bank.objects.filter(initial=initial)
+    form, initial, banks = _found(request, BankSearchForm, Bank.objects.all())
+    if banks is None:
+        banks = Bank.objects.none()
     return render(
         request,
         "transfers/bank_search.html",
@@ -61,23 +69,10 @@ def bank_search_view(request):
 @customer_required
 def branch_search_view(request, bank_code):
     bank = get_object_or_404(Bank, code=bank_code)
-    form = BranchSearchForm(request.GET or None)
-    initial = request.GET.get("initial", "")
-    branches = Branch.objects.none()
-    if form.is_valid() and form.cleaned_data["q"]:
-        branches = bank.branches.filter(_name_query(form.cleaned_data["q"]))
-    elif initial in KATAKANA:
-        branches = bank.branches.filter(initial=initial)
-    elif bank.branches.count() <= 30:
-        branches = bank.branches.all()
+    form, initial, branches = _found(request, BranchSearchForm, bank.branches.all())
+    if branches is None:  # a bank of few branches lists them all
+        branches = bank.branches.all() if bank.branches.count() <= 30 else Branch.objects.none()
+    context = {"form": form, "initials": INITIALS, "initial": initial}
     return render(
-        request,
-        "transfers/branch_search.html",
-        {
-            "bank": bank,
-            "form": form,
-            "branches": branches.order_by("kana")[:200],
-            "initials": INITIALS,
-            "initial": initial,
-        },
+        request, "transfers/branch_search.html", {"bank": bank, "branches": branches.order_by("kana")[:200], **context}
     )
