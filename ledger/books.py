@@ -169,8 +169,11 @@ class Instruction:
     audit: object = None
 
 
-def post(instruction: Instruction) -> int:
+def post(instruction: Instruction, *, savepoint: bool = True) -> int:
     """Apply ``instruction`` all or nothing; returns the journal entry's id or raises :class:`Refused`.
+
+    Inside a caller's transaction a refusal rolls back to a savepoint, so the caller may go on;
+    ``savepoint=False`` when the refusal ends the caller's transaction anyway (two round trips fewer).
 
     PostgreSQL: one round trip (``ibank_post``, payments/sql/post.sql). Elsewhere the same steps, in the same
     order, in one transaction. Either way: checks and claims (each must match its row), the day's usage under
@@ -179,8 +182,8 @@ def post(instruction: Instruction) -> int:
     """
     _check_balanced(instruction.lines)
     if connection.vendor == "postgresql":
-        return _post_postgresql(instruction)
-    with transaction.atomic():
+        return _post_postgresql(instruction, savepoint=savepoint)
+    with transaction.atomic(savepoint=savepoint):
         for guard in [*instruction.checks, *instruction.claims]:
             rows = guard.model.objects.filter(pk=guard.pk, **_lookups(guard.where))
             matched = rows.exists() if guard.set is None else rows.update(**guard.set) == 1
@@ -260,7 +263,7 @@ def _guard_json(guard: Guard) -> dict:
     return out
 
 
-def _post_postgresql(instruction: Instruction) -> int:
+def _post_postgresql(instruction: Instruction, *, savepoint: bool) -> int:
     import contextlib
     import json
 
@@ -297,9 +300,9 @@ def _post_postgresql(instruction: Instruction) -> int:
     if instruction.audit is not None:
         payload["audit"] = audit.as_row(instruction.audit)
         payload["audit_columns"] = audit.columns()
-    # Inside a caller's transaction a refusal must roll back to here only (a savepoint); alone, the
-    # statement is its own transaction (autocommit): one round trip.
-    guard = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+    # Inside a caller's transaction a refusal must roll back to here only (a savepoint) unless the caller said
+    # it ends there; alone, the statement is its own transaction (autocommit): one round trip.
+    guard = transaction.atomic() if connection.in_atomic_block and savepoint else contextlib.nullcontext()
     try:
         with guard, connection.cursor() as cursor:
             cursor.execute("SELECT ibank_post(%s::jsonb)", [json.dumps(payload, ensure_ascii=False)])

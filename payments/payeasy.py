@@ -19,7 +19,7 @@
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
@@ -45,7 +45,7 @@ from .drafts import (
 )
 from .models import Bill, Biller, Payment
 from .refusals import InsufficientBalance, OverLimit, TransferChanged, refuse_execution
-from .services import _limit_check, _status, post_deciding_the_limit
+from .services import _limit_check, _status, post_with
 
 
 class PayeasyError(TransferError):
@@ -326,11 +326,12 @@ def payment_execute(*, actor, contract: Contract, payment: Payment, digest: str)
     def instruction():
         return _instruction(actor, contract, payment, bill, digest=digest, now=now)
 
+    def then(entry_id):  # the notice commits with the money, or neither does
+        payment.status, payment.entry_id, payment.executed_at = Payment.Status.DONE, entry_id, now
+        notify(contract, "payeasy_done", payment=payment)
+
     try:
-        with transaction.atomic():  # the notice commits with the money, or neither does
-            entry_id = post_deciding_the_limit(contract, instruction)
-            payment.status, payment.entry_id, payment.executed_at = Payment.Status.DONE, entry_id, now
-            notify(contract, "payeasy_done", payment=payment)
+        post_with(contract, instruction, then)
     except books.Refused as refused:
         payment.status = Payment.Status.CONFIRMED
         _refused(actor, contract, payment, _refusal(refused.reason, payment))

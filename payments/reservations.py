@@ -147,12 +147,13 @@ def execute(transfer_id: int, *, now=None) -> str:
             as_name=SYSTEM,
         )
 
+    def then(entry_id):
+        transfer.status, transfer.entry_id, transfer.executed_at = done, entry_id, now
+        transfer.settles_on = services.settlement_day(transfer, now)
+        notify(contract, "transfer_done", transfer=transfer)
+
     try:
-        with transaction.atomic():
-            entry_id = services.post_deciding_the_limit(contract, instruction)
-            transfer.status, transfer.entry_id, transfer.executed_at = done, entry_id, now
-            transfer.settles_on = services.settlement_day(transfer, now)
-            notify(contract, "transfer_done", transfer=transfer)
+        services.post_with(contract, instruction, then)
     except books.Refused as refused:
         if refused.reason == "changed":
             return "not_reserved"  # cancelled or executed meanwhile

@@ -262,12 +262,13 @@ def transfer_execute(*, actor, contract: Contract, transfer: Transfer, digest: s
     if transfer.is_reservation and transfer.scheduled_for > today():
         raise TransferChanged  # a reservation moves money on its day only (payments.reservations)
 
+    def then(entry_id):  # the notice commits with the money, or neither does
+        transfer.status, transfer.entry_id, transfer.executed_at = done, entry_id, now
+        transfer.settles_on = settlement_day(transfer, now)
+        notify(contract, "transfer_done", transfer=transfer)
+
     try:
-        with transaction.atomic():  # the notice commits with the money, or neither does
-            entry_id = post_deciding_the_limit(contract, instruction)
-            transfer.status, transfer.entry_id, transfer.executed_at = done, entry_id, now
-            transfer.settles_on = settlement_day(transfer, now)
-            notify(contract, "transfer_done", transfer=transfer)
+        post_with(contract, instruction, then)
     except books.Refused as refused:
         transfer.status = Transfer.Status.CONFIRMED
         if refused.reason == "changed" and _status(Transfer, transfer) in Transfer.EXECUTED:
@@ -336,17 +337,21 @@ def _instruction(
     )
 
 
-def post_deciding_the_limit(contract: Contract, instruction) -> int:
-    """``books.post(instruction())``; when the contract's limit changed between our read and the post (the
-    check refused), the ceiling is decided again from the fresh row, once."""
-    try:
-        return books.post(instruction())
-    except books.Refused as refused:
-        if refused.reason != "limit_changed":
-            raise
-    contract.refresh_from_db(fields=limits.LIMIT_FIELDS)
-    authorization.forget(contract)
-    return books.post(instruction())
+def post_with(contract: Contract, instruction, then) -> None:
+    """``books.post(instruction())`` and ``then(entry_id)`` (what commits with the money: the row's new state,
+    its notice) in one transaction, which a refusal ends (so no savepoint). When the contract's limit changed
+    between our read and the post (the check refused), the ceiling is decided again from the fresh row and
+    the transaction runs once more."""
+    for last in (False, True):
+        try:
+            with transaction.atomic():
+                then(books.post(instruction(), savepoint=False))
+            return
+        except books.Refused as refused:
+            if last or refused.reason != "limit_changed":
+                raise
+        contract.refresh_from_db(fields=limits.LIMIT_FIELDS)
+        authorization.forget(contract)
 
 
 def _status(model, obj) -> str | None:

@@ -96,3 +96,41 @@ def test_unbalanced_lines_are_never_posted(contract, stranger):
     with pytest.raises(books.Unbalanced):
         books.post(instruction)
     _nothing_moved(contract, stranger, transfer)
+
+
+@pytest.mark.parametrize("lowered_to", [50_000, 500])
+def test_a_limit_changed_since_it_was_read_is_decided_again(contract, stranger, lowered_to):
+    """Another session lowered the limit after this one read the contract: the check refuses, and the
+    execution is decided again, in a transaction of its own, from the fresh row."""
+    from payments.refusals import OverLimit
+
+    transfer, digest = _confirmed(contract, stranger, 1_000)
+    Contract.objects.filter(pk=contract.pk).update(daily_transfer_limit=lowered_to)
+    if lowered_to >= 1_000:
+        services.transfer_execute(actor=None, contract=contract, transfer=transfer, digest=digest)
+        assert Transfer.objects.get(pk=transfer.pk).status == "done"
+        assert DailyUsage.objects.get(contract=contract, scope="").used == 1_000
+        assert AuditEntry.objects.filter(action="transfer.execute").count() == 1
+    else:
+        with pytest.raises(OverLimit) as refused:
+            services.transfer_execute(actor=None, contract=contract, transfer=transfer, digest=digest)
+        assert refused.value.text() == OverLimit(available="500").text()
+        assert Transfer.objects.get(pk=transfer.pk).status == "confirmed"
+        assert Account.objects.get(pk=contract.account.pk).balance == 100_000
+        assert not DailyUsage.objects.filter(contract=contract, scope="").exists()
+        assert AuditEntry.objects.get(action="transfer.execute").reason == "over_limit"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_execution_is_one_transaction_without_a_savepoint(contract, stranger):
+    """The refusal ends the transaction anyway: BEGIN, ibank_post, the notice, COMMIT; no SAVEPOINT round trips."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    transfer, digest = _confirmed(contract, stranger, 1_000)
+    with CaptureQueriesContext(connection) as queries:
+        services.transfer_execute(actor=None, contract=contract, transfer=transfer, digest=digest)
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert sum("ibank_post" in sql for sql in statements) == 1
+    assert not [sql for sql in statements if "SAVEPOINT" in sql], statements
