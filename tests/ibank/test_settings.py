@@ -115,37 +115,29 @@ def test_production_refuses_a_per_process_cache():
     assert run_settings(**keys, IBANK_ALLOW_LOCAL_CACHE="1").returncode == 0
 
 
-def test_persistent_connections_are_health_checked():
-    probe = (
-        "import json, django; from django.conf import settings; django.setup(); "
-        "print(json.dumps(settings.DATABASES['default']['CONN_HEALTH_CHECKS']))"
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("IBANK_", "DATABASE_", "PYTEST"))}
-    env.update(
+def _postgresql_setting(expression: str, **env):
+    """``expression`` (of ``settings``) as a development process on PostgreSQL with ``env`` sees it."""
+    probe = f"import json, django; from django.conf import settings; django.setup(); print(json.dumps({expression}))"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("IBANK_", "DATABASE_", "PYTEST"))}
+    clean.update(
         DJANGO_SETTINGS_MODULE="ibank.settings",
         IBANK_ENV="development",
         DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres",
-        DATABASE_CONN_MAX_AGE="60",
+        **env,
     )
-    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=clean, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) is True
+    return json.loads(result.stdout)
+
+
+def test_persistent_connections_are_health_checked():
+    assert (
+        _postgresql_setting("settings.DATABASES['default']['CONN_HEALTH_CHECKS']", DATABASE_CONN_MAX_AGE="60") is True
+    )
 
 
 @pytest.mark.parametrize("flag, expected", [(None, {"server_side_binding": True, "prepare_threshold": 5}), ("0", {})])
 def test_postgresql_prepares_the_statements_a_connection_repeats(flag, expected):
     """On by default; DATABASE_PREPARED_STATEMENTS=0 for a pooler that cannot keep prepared statements."""
-    probe = (
-        "import json, django; from django.conf import settings; django.setup(); "
-        "print(json.dumps(settings.DATABASES['default'].get('OPTIONS', {})))"
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("IBANK_", "DATABASE_", "PYTEST"))}
-    env.update(
-        DJANGO_SETTINGS_MODULE="ibank.settings",
-        IBANK_ENV="development",
-        DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres",
-        **({"DATABASE_PREPARED_STATEMENTS": flag} if flag is not None else {}),
-    )
-    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == expected
+    env = {"DATABASE_PREPARED_STATEMENTS": flag} if flag is not None else {}
+    assert _postgresql_setting("settings.DATABASES['default'].get('OPTIONS', {})", **env) == expected
