@@ -62,10 +62,22 @@ def limit_view(request):
     return render(request, "transfers/limit.html", {"form": form, **_limit_context(contract)})
 
 
-def _pending_value(request, key: str):
-    """The value the first step kept under ``key`` for its authorization, or None (missing or over 5 minutes)."""
+def _authorize_pending(request, key: str, name: str, apply, *, expired, restart: str, audit_detail: bool, **step):
+    """The authorization of the change its first step kept under ``key`` (shown as ``name``): gone or over 5
+    minutes → back to ``restart`` with ``expired``; accepted → ``apply(value)`` (its message and redirect).
+    ``step``: the template, gate action and audit action of accounts.steps.authorization_step."""
     stored = pending.get(request, key)
-    return stored[0] if stored is not None else None
+    if stored is None:
+        messages.warning(request, expired)
+        return redirect(restart)
+    value = stored[0]
+
+    def done(_method):
+        pending.clear(request, key)
+        return apply(value)
+
+    detail = {"detail": {name: value}} if audit_detail else {}
+    return steps.authorization_step(request, on_success=done, context={name: value}, **step, **detail)
 
 
 @customer_required
@@ -74,33 +86,27 @@ def _pending_value(request, key: str):
 def limit_authorize_view(request):
     """A raise needs the contract's method: with a token the OTP (at once), otherwise from tomorrow."""
     contract = request.contract
-    new_limit = _pending_value(request, LIMIT_KEY)
-    if new_limit is None:
-        messages.warning(request, LIMIT_EXPIRED)
-        return redirect("transfers-limit")
 
-    def done(_method):
-        pending.clear(request, LIMIT_KEY)
-        effective = limits.limit_change(
-            actor=request.actor,
-            contract=contract,
-            new_limit=new_limit,
-            at_once=authorization.method_for(contract).raises_limit_at_once,
-        )
+    def apply(new_limit):
+        at_once = authorization.method_for(contract).raises_limit_at_once
+        effective = limits.limit_change(actor=request.actor, contract=contract, new_limit=new_limit, at_once=at_once)
         if effective == limits.today():
             messages.success(request, LIMIT_RAISED_NOW)
         else:
             messages.success(request, LIMIT_RAISED_TOMORROW % {"date": f"{effective:%Y/%m/%d}"})
         return redirect("transfers-limit")
 
-    return steps.authorization_step(
+    return _authorize_pending(
         request,
-        "transfers/limit_authorize.html",
+        LIMIT_KEY,
+        "new_limit",
+        apply,
+        expired=LIMIT_EXPIRED,
+        restart="transfers-limit",
+        audit_detail=True,
+        template="transfers/limit_authorize.html",
         action=gate.Action.LIMIT_RAISE,
         audit_action="limit.authorize",
-        on_success=done,
-        context={"new_limit": new_limit},
-        detail={"new_limit": new_limit},
     )
 
 
@@ -133,23 +139,20 @@ def email_view(request):
 @sensitive_post_parameters()
 @csrf_protect
 def email_authorize_view(request):
-    contract = request.contract
-    new_email = _pending_value(request, EMAIL_KEY)
-    if new_email is None:
-        messages.warning(request, EMAIL_EXPIRED)
-        return redirect("transfers-email")
-
-    def done(_method):
-        pending.clear(request, EMAIL_KEY)
-        services.email_change(actor=request.actor, contract=contract, new_email=new_email)
+    def apply(new_email):
+        services.email_change(actor=request.actor, contract=request.contract, new_email=new_email)
         messages.success(request, EMAIL_CHANGED)
         return redirect("accounts-menu")
 
-    return steps.authorization_step(
+    return _authorize_pending(
         request,
-        "transfers/email_authorize.html",
+        EMAIL_KEY,
+        "new_email",
+        apply,
+        expired=EMAIL_EXPIRED,
+        restart="transfers-email",
+        audit_detail=False,
+        template="transfers/email_authorize.html",
         action=gate.Action.EMAIL_CHANGE,
         audit_action="email.authorize",
-        on_success=done,
-        context={"new_email": new_email},
     )

@@ -17,10 +17,11 @@ SUSPENDED = _(
 
 @require_POST
 @csrf_protect
-def logout_view(request):
+def logout_view(request, then="accounts-login"):
+    """ログアウト, back to the login page of the channel (``then``: the phone's is ``mobile-login``)."""
     services.contract_logout(request=request)
     messages.info(request, LOGGED_OUT)
-    return redirect("accounts-login")
+    return redirect(then)
 
 
 @customer_required

@@ -1,5 +1,6 @@
 from django.urls import path, re_path
 
+from accounts import views as account_views
 from payments import payeasy_views
 
 from . import views
@@ -12,7 +13,7 @@ urlpatterns = [
     path("m/", views.login_view, name="mobile-login"),
     path("m/menu/", views.menu_view, name="mobile-menu"),
     path("m/history/<int:pk>/", views.history_view, name="mobile-history"),
-    path("m/logout/", views.logout_view, name="mobile-logout"),
+    path("m/logout/", account_views.logout_view, {"then": "mobile-login"}, name="mobile-logout"),
     path("m/transfer/", views.transfer_payees_view, name="mobile-transfer"),
     path("m/transfer/payee/<int:pk>/", views.transfer_input_view, name="mobile-transfer-input"),
     re_path(rf"^m/transfer/{REF}/$", views.transfer_result_view, name="mobile-transfer-result"),

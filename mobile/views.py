@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
 
 from accounts import gate
 from accounts import services as account_services
@@ -30,7 +29,6 @@ from payments.models import Payee, Transfer
 from payments.ui import TRANSFER_CONFIRMED_KEY as CONFIRMED_KEY
 from payments.ui import UI, channel_refused
 
-LOGGED_OUT = _("ログアウトしました。")
 CANCELLED = _("お振込を中止しました。")
 
 #: Pay-easy on /m/: the browser's views with the mobile templates, URL names and menu; a customer
@@ -82,14 +80,6 @@ def history_view(request, pk):
     # The last 24 months, newest first, by keyset (no count over the account).
     page = statement.page(account, statement.earliest(), today(), int(before) if before.isdigit() else None, size=10)
     return render(request, "mobile/history.html", {"account": account, "page": page})
-
-
-@require_POST
-@csrf_protect
-def logout_view(request):
-    account_services.contract_logout(request=request)
-    messages.info(request, LOGGED_OUT)
-    return redirect("mobile-login")
 
 
 # -- 振込 to a registered payee (customers without a token) ---------------------------

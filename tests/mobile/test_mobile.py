@@ -37,6 +37,14 @@ def test_id_and_password_only_even_with_login_otp_chosen(client, token_contract)
     assert LoginRecord.objects.get(contract=token_contract).channel == LoginRecord.Channel.MOBILE
 
 
+def test_logout_on_the_phone_ends_the_session_and_returns_to_the_phones_login(client, contract):
+    mobile_login(client, contract)
+    response = client.post(reverse("mobile-logout"))
+    assert response["Location"] == LOGIN
+    assert "ログアウトしました。" in client.get(LOGIN).content.decode()
+    assert client.get(MENU)["Location"].startswith(LOGIN)
+
+
 def test_every_page_is_small_plain_html_with_a_title(client, contract):
     anonymous = client.get(LOGIN).content
     mobile_login(client, contract)
