@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext_lazy as _
 
 from auditlog import audit
@@ -31,7 +31,10 @@ _TO_SET = "_ibank_environment_cookie"
 
 @dataclass(frozen=True)
 class Seen:
-    environment: KnownEnvironment
+    """This login's environment: its cookie id, the browser its row records, and whether it was new."""
+
+    key: str
+    browser: str
     new: bool
 
 
@@ -60,20 +63,34 @@ def at_login(request, contract: Contract) -> Seen:
     """Recognise this browser for ``contract`` (last seen now) or make it known (a new row and cookie)."""
     now = clock.now()
     pairs = _pairs(request)  # the cookie's signature checked once
-    known = recognised(request, contract, pairs)
-    if known is not None:
-        KnownEnvironment.objects.filter(pk=known.pk).update(last_seen=now)
-        known.last_seen = now
-        seen = Seen(known, new=False)
+    keys = [key for pk, key in pairs if pk == contract.pk]
+    browser = _seen_again(contract, keys[0], now) if keys else None
+    if browser is not None:
+        seen = Seen(keys[0], browser, new=False)
     else:
+        browser = describe(request)
         known = KnownEnvironment.objects.create(
-            contract=contract, key=secrets.token_hex(16), browser=describe(request), first_seen=now, last_seen=now
+            contract=contract, key=secrets.token_hex(16), browser=browser, first_seen=now, last_seen=now
         )
-        seen = Seen(known, new=True)
+        seen = Seen(known.key, browser, new=True)
     others = [(pk, key) for pk, key in pairs if pk != contract.pk]
-    pairs = [(contract.pk, known.key), *others][:PER_BROWSER]
+    pairs = [(contract.pk, seen.key), *others][:PER_BROWSER]
     setattr(request, _TO_SET, ",".join(f"{pk}.{key}" for pk, key in pairs))
     return seen
+
+
+def _seen_again(contract: Contract, key: str, now) -> str | None:
+    """The contract's known environment ``key`` (not removed) seen again ``now``: its recorded browser, read
+    and updated in one statement; None when there is no such row (a new environment)."""
+    qn = connection.ops.quote_name
+    sql = (
+        f"UPDATE {qn(KnownEnvironment._meta.db_table)} SET {qn('last_seen')} = %s"  # noqa: S608 (model metadata)
+        f" WHERE {qn('contract_id')} = %s AND {qn('key')} = %s AND {qn('removed_at')} IS NULL RETURNING {qn('browser')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [connection.ops.adapt_datetimefield_value(now), contract.pk, key])
+        row = cursor.fetchone()
+    return row[0] if row is not None else None
 
 
 def listed(contract: Contract) -> list[KnownEnvironment]:

@@ -66,7 +66,7 @@ def begin(contract: Contract, kind: str, *, reason: str, actor, since=None):
     until = (since or clock.now()) + timedelta(seconds=seconds)
     if seconds == 0 or until <= clock.now():
         return None
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # nested in the caller's transaction: no savepoint, one rollback
         until = locks.hold(contract, kind, until=until, reason=reason, by=audit.actor_name(actor, contract))
         audit.record(actor, "hold.set", ok=True, contract=contract, kind=kind, reason=reason, until=until.isoformat())
     return until

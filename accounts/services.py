@@ -199,7 +199,7 @@ def _contract_login(request, contract: Contract, channel: str | None, by: str) -
         contract=contract,
         channel=channel or channel_for(request),
         ip=request.actor.ip,
-        browser=seen.environment.browser,
+        browser=seen.browser,
         new_environment=seen.new,
     )
     now = clock.epoch()

@@ -198,3 +198,24 @@ def test_the_code_step_reads_the_contract_once(client, token_contract, fake_cloc
     assert response.status_code == 302 and response["Location"] == reverse("accounts-menu")
     reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
     assert sum('FROM "accounts_contract"' in sql for sql in reads) == 0, reads  # only joined to the binding
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_login_from_a_new_environment_writes_its_hold_without_savepoints(
+    client, token_contract, fake_clock, settings
+):
+    """The login's writes (record, environment, hold, audit, notice) are one transaction; the lock and hold
+    helpers join it without savepoints of their own (round trips that protect nothing). Sessions in the
+    cache, as in production (the database store saves a new session in a savepoint of its own)."""
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import Lock
+
+    password_step(client, token_contract)  # no environment cookie: a new environment
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(LOGIN_OTP, {"otp": current_code(token_contract, fake_clock)})
+    assert response["Location"] == reverse("accounts-menu")
+    assert Lock.objects.filter(contract=token_contract, kind=Lock.Kind.ENVIRONMENT_HOLD).exists()
+    assert not [q["sql"] for q in queries.captured_queries if "SAVEPOINT" in q["sql"]]

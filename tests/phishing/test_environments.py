@@ -101,3 +101,20 @@ def test_the_menu_shows_the_hold_in_force(client, contract):
     post_login(client, contract)
     menu = client.get(reverse("accounts-menu")).content.decode()
     assert "お取引の制限" in menu and "はじめてのお振込先" in menu
+
+
+def test_a_known_environment_is_read_and_marked_seen_in_one_statement(client, contract, fake_clock):
+    """Issue 19: the login recognises the browser with one UPDATE … RETURNING (its last use, its recorded
+    browser), not a read and then a write."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    assert _login_is_new(client, contract)
+    client.post(reverse("accounts-logout"))
+    fake_clock.advance(60)
+    with CaptureQueriesContext(connection) as queries:
+        assert not _login_is_new(client, contract)
+    touching = [q["sql"] for q in queries.captured_queries if "accounts_knownenvironment" in q["sql"]]
+    assert len(touching) == 1 and touching[0].startswith("UPDATE"), touching
+    known = KnownEnvironment.objects.get(contract=contract)
+    assert known.last_seen == LoginRecord.objects.filter(contract=contract).latest("at", "pk").at
