@@ -142,6 +142,18 @@ class SoftwareToken(models.Model):
 
 
 class TokenBindingQuerySet(models.QuerySet):
+    def bind(self, contract, token, *, login_otp: bool = True, **extra) -> "TokenBinding":
+        """The binding of ``token`` to ``contract`` (the contract's user; named by the token ID), saved.
+        ``extra``: further fields (``bound_at`` for a binding made earlier, in tests and the demo)."""
+        return self.create(
+            user_id=contract.user_id,
+            name=token.token_id,
+            contract=contract,
+            software_token=token,
+            login_otp=login_otp,
+            **extra,
+        )
+
     def for_verify(self):
         """Bindings with what the verifier reads (the contract's state, the token) in one query;
         the type policy comes from the cache (SoftwareToken.policy)."""

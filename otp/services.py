@@ -251,13 +251,7 @@ def token_register(*, actor, contract: Contract, token_id: str, code: str, login
             token = registrable_token(token_id, lock=True)
             try:
                 with transaction.atomic():
-                    binding = TokenBinding.objects.create(
-                        user_id=contract.user_id,
-                        name=token.token_id,
-                        contract=contract,
-                        software_token=token,
-                        login_otp=login_otp,
-                    )
+                    binding = TokenBinding.objects.bind(contract, token, login_otp=login_otp)
             except IntegrityError:  # a concurrent registration won (no row lock on SQLite)
                 raise ContractHasToken from None
             _verify_or_rollback(binding.pk, code, actor=actor, action="register.otp")

@@ -192,13 +192,8 @@ def make_token(db):
         token, key = token_issue(kind=kind)
         token.status = token.Status.ACTIVE
         token.save(update_fields=["status"])
-        binding = TokenBinding.objects.create(
-            user=contract.user,
-            name=token.token_id,
-            contract=contract,
-            software_token=token,
-            login_otp=login_otp,
-            bound_at=clock.now() - timedelta(days=bound_days_ago),
+        binding = TokenBinding.objects.bind(
+            contract, token, login_otp=login_otp, bound_at=clock.now() - timedelta(days=bound_days_ago)
         )
         return binding, key
 

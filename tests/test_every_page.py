@@ -205,9 +205,7 @@ def test_every_customer_page_fits_a_phone_and_passes_axe(page, live_server, make
 
     token, key = token_issue(kind="mobile")
     SoftwareToken.objects.filter(pk=token.pk).update(status=SoftwareToken.Status.ACTIVE)
-    TokenBinding.objects.create(
-        user=token_customer.user, name=token.token_id, contract=token_customer, software_token=token, login_otp=True
-    )
+    TokenBinding.objects.bind(token_customer, token)
     fake_clock.advance(30)
     page.goto(base + "/login/")
     fill_login(page, token_customer)

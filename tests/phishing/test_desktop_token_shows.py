@@ -55,9 +55,7 @@ def test_the_desktop_token_shows_the_payee_and_amount_beside_the_code(page, live
     expect(card.locator(".token-state")).to_contain_text("まだ利用登録されていません")
     token = SoftwareToken.objects.get()
     SoftwareToken.objects.filter(pk=token.pk).update(status=SoftwareToken.Status.ACTIVE)
-    TokenBinding.objects.create(
-        user=customer.user, name=token.token_id, contract=customer, software_token=token, login_otp=False
-    )
+    TokenBinding.objects.bind(customer, token, login_otp=False)
     page.reload()
     expect(card.locator(".authorizing")).to_be_hidden()
     confirmed_other_bank(customer, 70_000)  # the customer (or a relay) has confirmed a transfer

@@ -174,14 +174,7 @@ class Command(BaseCommand):
             )
             token.set_key(bytes.fromhex(key_hex))
             token.save()
-            binding = TokenBinding.objects.create(
-                user=contract.user,
-                name=token.token_id,
-                contract=contract,
-                software_token=token,
-                login_otp=True,
-                bound_at=clock.now() - timedelta(days=1),
-            )
+            binding = TokenBinding.objects.bind(contract, token, bound_at=clock.now() - timedelta(days=1))
         token = binding.software_token
         self.stdout.write(f"  ソフトウェアトークン {token.token_id} (ログイン時認証する)")
         self.stdout.write(f"    add to an authenticator app: {token.provisioning_uri(settings.OTP_TOTP_ISSUER)}")
