@@ -68,6 +68,17 @@ def channel_of_agent(agent: str) -> str:
 _dummy_hash: str | None = None
 
 
+#: What the password step loads with the contract, in the same query: its user, and what higher rooms
+#: register with :func:`load_with_contract` (otp: the token binding, whose ログイン時認証 decides the next step).
+_with_contract: list[str] = ["user"]
+
+
+def load_with_contract(path: str) -> None:
+    """Load ``path`` (a ``select_related`` path from the contract) with the contract the password step reads."""
+    if path not in _with_contract:
+        _with_contract.append(path)
+
+
 def _unknown_id_hash() -> str:
     """A hash to verify against when the ID is unknown: the same Argon2 work as a real check."""
     global _dummy_hash
@@ -126,7 +137,7 @@ def contract_authenticate(*, actor, contract_id: str, password: str, action: str
     audited. An unknown ID, a wrong password and a locked contract cost the same: one SELECT, one Argon2
     verification, the counting statement and one audit INSERT.
     """
-    contract = Contract.objects.select_related("user").filter(contract_id=contract_id).first()
+    contract = Contract.objects.select_related(*_with_contract).filter(contract_id=contract_id).first()
     if contract is None:
         check_password(password, _unknown_id_hash())
         ok = False

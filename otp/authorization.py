@@ -95,11 +95,13 @@ def register() -> None:
     gate.rule(rules.token_rule)
     menu.register_panel(token_panel)
     from accounts import login as accounts_login
+    from accounts import services as account_services
 
     from .login import SECOND_FACTOR
 
     accounts_login.register_second_factor(SECOND_FACTOR)
     backends.load_with_user("contract__token_binding__software_token")
+    account_services.load_with_contract("token_binding")
     from accounts import locks
 
     from .models import TokenBinding

@@ -30,9 +30,13 @@ PENDING_EXPIRED = _("一定時間が経過したため、ログインを中止�
 
 
 def _token_required(contract):
-    """The second factor's values: the token in use, when 認証する was chosen (SPEC §4.1.3)."""
-    binding = TokenBinding.objects.filter(contract=contract).only("pk", "software_token_id", "login_otp").first()
-    return (binding.software_token_id,) if binding is not None and binding.login_otp else None
+    """The second factor's values: the token in use, when 認証する was chosen (SPEC §4.1.3). The password
+    step loaded the binding with the contract (accounts.services.load_with_contract); else it is read here."""
+    try:
+        binding = contract.token_binding
+    except TokenBinding.DoesNotExist:
+        return None
+    return (binding.software_token_id,) if binding.login_otp else None
 
 
 SECOND_FACTOR = SecondFactor(required=_token_required, url_name="accounts-login-otp")

@@ -219,3 +219,16 @@ def test_a_login_from_a_new_environment_writes_its_hold_without_savepoints(
     assert response["Location"] == reverse("accounts-menu")
     assert Lock.objects.filter(contract=token_contract, kind=Lock.Kind.ENVIRONMENT_HOLD).exists()
     assert not [q["sql"] for q in queries.captured_queries if "SAVEPOINT" in q["sql"]]
+
+
+def test_the_password_step_reads_the_binding_with_the_contract(client, token_contract):
+    """Issue 19: whether the OTP step follows is known from the contract's own query (the binding joined),
+    not from a query of its own."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert password_step(client, token_contract)["Location"] == LOGIN_OTP
+    selects = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    assert not [sql for sql in selects if 'FROM "ibank_otp_tokenbinding"' in sql], selects
+    assert any('FROM "accounts_contract"' in sql and "ibank_otp_tokenbinding" in sql for sql in selects)
