@@ -91,6 +91,17 @@ def _get_transfer(request, reference) -> Transfer:
     )
 
 
+def _transfer_step(request, reference):
+    """(the transfer 確認 or 認証 acts on, None) or (None, the page instead): refused on the phone, or the
+    result of a transfer already executed."""
+    if refused := channel_refused(request, MOBILE, gate.Action.TRANSFER):
+        return None, refused
+    transfer = _get_transfer(request, reference)
+    if transfer.is_executed:
+        return None, redirect("mobile-transfer-result", reference=reference)
+    return transfer, None
+
+
 @mobile_customer_required
 def transfer_payees_view(request):
     """振込: choose one of the registered payees (振込先登録 is done in the browser)."""
@@ -151,11 +162,9 @@ def transfer_input_view(request, pk):
 
 @mobile_customer_required
 def transfer_confirm_view(request, reference):
-    if refused := channel_refused(request, MOBILE, gate.Action.TRANSFER):
-        return refused
-    transfer = _get_transfer(request, reference)
-    if transfer.is_executed:
-        return redirect("mobile-transfer-result", reference=reference)
+    transfer, elsewhere = _transfer_step(request, reference)
+    if elsewhere:
+        return elsewhere
     if transfer.status == Transfer.Status.CANCELLED:
         return redirect("mobile-transfer")
     if request.method == "POST":
@@ -182,11 +191,9 @@ def transfer_confirm_view(request, reference):
 @sensitive_post_parameters()
 def transfer_authorize_view(request, reference):
     """認証 with the 資金移動用パスワード or card; then the money moves once."""
-    if refused := channel_refused(request, MOBILE, gate.Action.TRANSFER):
-        return refused
-    transfer = _get_transfer(request, reference)
-    if transfer.is_executed:
-        return redirect("mobile-transfer-result", reference=reference)
+    transfer, elsewhere = _transfer_step(request, reference)
+    if elsewhere:
+        return elsewhere
     digest = confirmed_digest(request, CONFIRMED_KEY, transfer)
     if digest is None:
         messages.warning(request, CONFIRM_EXPIRED)

@@ -61,39 +61,39 @@ class TokenFlowError(Exception):
     field = None
 
 
-class TokenUnknown(TokenFlowError):
+class TokenIdError(TokenFlowError):
+    """A refusal of the token ID entered."""
+
+    field = "token_id"
+
+
+class TokenUnknown(TokenIdError):
     message = _("入力されたトークンIDのトークンは発行されていません。トークンIDをご確認ください。")
-    field = "token_id"
 
 
-class TokenAlreadyBound(TokenFlowError):
+class TokenAlreadyBound(TokenIdError):
     message = _("このトークンIDは既に利用登録されているため、登録できません。")
-    field = "token_id"
 
 
-class TokenInUse(TokenFlowError):
+class TokenInUse(TokenIdError):
     message = _(
         "入力されたトークンIDは、現在ご利用中のトークンです。交換先となる新しいトークンのトークンIDを入力してください。"
     )
-    field = "token_id"
 
 
-class TokenRegistrationExpired(TokenFlowError):
+class TokenRegistrationExpired(TokenIdError):
     message = _("このトークンは登録期限を過ぎているため、登録できません。新しいトークンを発行してください。")
-    field = "token_id"
 
 
-class TokenTypeNotUsable(TokenFlowError):
+class TokenTypeNotUsable(TokenIdError):
     message = _("この種類のトークンは利用期限を過ぎているため、登録できません。新しいトークンを発行してください。")
-    field = "token_id"
 
 
-class TokenLocked(TokenFlowError):
+class TokenLocked(TokenIdError):
     message = _(
         "このトークンは誤ったワンタイムパスワードが規定回数入力されたため、登録できません。"
         "新しいトークンを発行してください。"
     )
-    field = "token_id"
 
 
 class TokenSetupLocked(TokenFlowError):

@@ -46,6 +46,17 @@ def _get_payment(request, reference) -> Payment:
     )
 
 
+def _payment_step(request, reference, ui: UI):
+    """(the payment 確認 or 認証 acts on, None) or (None, the page instead): refused on this channel, or the
+    result of a payment already made."""
+    if refused := channel_refused(request, ui):
+        return None, refused
+    payment = _get_payment(request, reference)
+    if payment.is_executed:
+        return None, redirect(ui.url("payeasy-result"), reference=reference)
+    return payment, None
+
+
 def _blocked(request, ui: UI, message=None):
     return render(
         request,
@@ -117,11 +128,9 @@ def numbers_view(request, ui: UI = BROWSER):
 
 def confirm_view(request, reference, ui: UI = BROWSER):
     """確認: the bill as fetched (収納機関, 内容, 金額); 確認 fixes it (digest) and leads to 認証."""
-    if refused := channel_refused(request, ui):
-        return refused
-    payment = _get_payment(request, reference)
-    if payment.is_executed:
-        return redirect(ui.url("payeasy-result"), reference=reference)
+    payment, elsewhere = _payment_step(request, reference, ui)
+    if elsewhere:
+        return elsewhere
     if payment.status == Payment.Status.CANCELLED:
         return redirect(ui.url("payeasy-new"))
     if request.method == "POST":
@@ -144,11 +153,9 @@ def confirm_view(request, reference, ui: UI = BROWSER):
 @sensitive_post_parameters()
 def authorize_view(request, reference, ui: UI = BROWSER):
     """認証: the contract's method (OTP, 資金移動用パスワード or card); then the bill is paid, once."""
-    if refused := channel_refused(request, ui):
-        return refused
-    payment = _get_payment(request, reference)
-    if payment.is_executed:
-        return redirect(ui.url("payeasy-result"), reference=reference)
+    payment, elsewhere = _payment_step(request, reference, ui)
+    if elsewhere:
+        return elsewhere
     digest = confirmed_digest(request, CONFIRMED_KEY, payment)
     if digest is None:
         messages.warning(request, CONFIRM_EXPIRED if payment.status == Payment.Status.CONFIRMED else NOT_CONFIRMED)

@@ -47,6 +47,17 @@ def _get_transfer(request, reference) -> Transfer:
     return transfer
 
 
+def _open_transfer(request, reference):
+    """(the transfer 入力 or 確認 acts on, None) or (None, where to go instead): its result once authorized, a
+    new 入力 once cancelled."""
+    transfer = _get_transfer(request, reference)
+    if transfer.is_authorized:
+        return None, redirect("transfers-result", reference=reference)
+    if transfer.status == Transfer.Status.CANCELLED:
+        return None, redirect("transfers-new")
+    return transfer, None
+
+
 def _get_payee(request, pk) -> Payee:
     return get_object_or_404(Payee, pk=pk, contract=request.contract)
 
@@ -141,11 +152,9 @@ def new_view(request):
 @csrf_protect
 def edit_view(request, reference):
     """入力 again, from 確認's 戻る: the transfer is corrected and must be confirmed again."""
-    transfer = _get_transfer(request, reference)
-    if transfer.is_authorized:
-        return redirect("transfers-result", reference=reference)
-    if transfer.status == Transfer.Status.CANCELLED:
-        return redirect("transfers-new")
+    transfer, elsewhere = _open_transfer(request, reference)
+    if elsewhere:
+        return elsewhere
     return _input(request, transfer)
 
 
@@ -153,11 +162,9 @@ def edit_view(request, reference):
 @csrf_protect
 def confirm_view(request, reference):
     """確認: what will move; 確認 fixes it (digest) and leads to 認証. It cannot be skipped."""
-    transfer = _get_transfer(request, reference)
-    if transfer.is_authorized:
-        return redirect("transfers-result", reference=reference)
-    if transfer.status == Transfer.Status.CANCELLED:
-        return redirect("transfers-new")
+    transfer, elsewhere = _open_transfer(request, reference)
+    if elsewhere:
+        return elsewhere
     if request.method == "POST":
         try:
             digest = services.transfer_confirm(actor=request.actor, contract=request.contract, transfer=transfer)
