@@ -92,6 +92,19 @@ def _tasks_backend(request, settings):
 
 
 @pytest.fixture(autouse=True)
+def _site_language():
+    """Each test starts in the site's language. A request in English leaves English active on its thread
+    (LocaleMiddleware activates, nothing deactivates), and a later test's expected text, such as
+    ``subject("otp_locked")``, would be translated by whichever test ran before it in that worker."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Each test starts with an empty cache (rate limits, type policies), as its database starts empty."""
     from django.core.cache import cache
