@@ -16,11 +16,20 @@ from ledger import books
 
 
 class TransferError(Exception):
-    """A refusal the customer is told about; ``field`` names the form field it concerns."""
+    """A refusal the customer is told about; ``field`` names the form field it concerns and ``reason`` is what
+    the audit records. A refusal declares both as class keywords: ``class X(TransferError, field=..., reason=...)``.
+    """
 
     message = _("お取引を完了できませんでした。最初からやり直してください。")
     field = None
     reason = "refused"
+
+    def __init_subclass__(cls, *, field=None, reason=None, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if field is not None:
+            cls.field = field
+        if reason is not None:
+            cls.reason = reason
 
     def __init__(self, message=None, **params):
         super().__init__(self.reason)
@@ -32,10 +41,8 @@ class TransferError(Exception):
         return str(self.message) % self.params if self.params else str(self.message)
 
 
-class AlreadyExecuted(TransferError):
+class AlreadyExecuted(TransferError, reason="already_executed"):
     """The transfer was executed already (a reload, a double click): show its result."""
-
-    reason = "already_executed"
 
 
 def digest_of(fields: list) -> str:

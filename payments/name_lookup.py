@@ -23,13 +23,11 @@ from .models import Transfer
 SCOPE = "name_lookup"
 
 
-class NameLookupLimit(TransferError):
+class NameLookupLimit(TransferError, field="payee_number", reason="name_lookup_limit"):
     message = _(
         "当金庫の口座へのお振込先の確認は、1日%(limit)s回までです。本日はこれ以上お振込先を確認できません。"
         "明日以降にあらためてお手続きください。"
     )
-    field = "payee_number"
-    reason = "name_lookup_limit"
 
 
 def take(actor, contract: Contract, *, branch_code: str, kind: int, number: str, draft: Transfer | None) -> bool:

@@ -26,20 +26,15 @@ from .models import Transfer
 OVER_CAP_REFUSAL = "over_payee_cap"
 
 
-class NewPayeeHeld(TransferError):
+class NewPayeeHeld(TransferError, field="payee_number", reason="held"):
     """A never-paid payee during a hold; the message is the gate's (why, until when, whom to call)."""
 
-    field = "payee_number"
-    reason = "held"
 
-
-class NewPayeeCap(TransferError):
+class NewPayeeCap(TransferError, field="amount", reason=OVER_CAP_REFUSAL):
     message = _(
         "はじめてのお振込先へは、最初のお振込から%(days)s日間、1日あたり%(cap)s円までお振込いただけます。"
         "本日このお振込先へお振込いただける金額はあと%(available)s円です。"
     )
-    field = "amount"
-    reason = OVER_CAP_REFUSAL
 
 
 def _key(transfer: Transfer) -> dict:

@@ -49,41 +49,32 @@ from .services import _limit_check, _status, post_with
 
 
 class PayeasyError(TransferError):
-    message = _("お取引を完了できませんでした。最初からやり直してください。")
+    """A refusal of Pay-easy (the message, unless a refusal says more, is TransferError's)."""
 
 
-class WrongNumbers(PayeasyError):
+class WrongNumbers(PayeasyError, field="__all__", reason="wrong_numbers"):
     """One answer for every wrong entry: it never tells which number was wrong."""
 
     message = _("入力された番号に該当するお支払いがありません。番号をお確かめのうえ、もう一度入力してください。")
-    field = "__all__"
-    reason = "wrong_numbers"
 
 
-class UnknownBiller(PayeasyError):
+class UnknownBiller(PayeasyError, field="biller_number", reason="unknown_biller"):
     message = _("入力された収納機関番号に該当する収納機関がありません。収納機関番号をお確かめください。")
-    field = "biller_number"
-    reason = "unknown_biller"
 
 
 TRIES_LEFT = _("番号の誤りがあと%(left)d回続くと、本日は収納サービスをご利用いただけなくなります。")
 
 
-class Blocked(PayeasyError):
+class Blocked(PayeasyError, reason="blocked"):
     message = gate.PAYEASY_BLOCKED
-    reason = "blocked"
 
 
-class BillPaid(PayeasyError):
+class BillPaid(PayeasyError, field="__all__", reason="already_paid"):
     message = _("このお支払いは既に完了しています。")
-    field = "__all__"
-    reason = "already_paid"
 
 
-class BillOverdue(PayeasyError):
+class BillOverdue(PayeasyError, field="__all__", reason="overdue"):
     message = _("お支払期限（%(due)s）を過ぎているため、お支払いいただけません。収納機関にお問い合わせください。")
-    field = "__all__"
-    reason = "overdue"
 
 
 class PaymentChanged(TransferChanged):

@@ -11,51 +11,36 @@ from . import new_payees
 from .drafts import TransferError
 
 
-class UnknownBank(TransferError):
+class UnknownBank(TransferError, field="bank_code", reason="unknown_bank"):
     message = _("金融機関コードに該当する金融機関がありません。金融機関コードをご確認ください。")
-    field = "bank_code"
-    reason = "unknown_bank"
 
 
-class UnknownBranch(TransferError):
+class UnknownBranch(TransferError, field="branch_code", reason="unknown_branch"):
     message = _("支店番号に該当する支店がありません。支店番号をご確認ください。")
-    field = "branch_code"
-    reason = "unknown_branch"
 
 
-class PayeeAccountNotFound(TransferError):
+class PayeeAccountNotFound(TransferError, field="payee_number", reason="no_such_account"):
     message = _("振込先の口座が見つかりません。支店番号・預金種目・口座番号をご確認ください。")
-    field = "payee_number"
-    reason = "no_such_account"
 
 
-class SameAccount(TransferError):
+class SameAccount(TransferError, field="payee_number", reason="same_account"):
     message = _("支払口座と同じ口座には振り込めません。")
-    field = "payee_number"
-    reason = "same_account"
 
 
-class InsufficientBalance(TransferError):
+class InsufficientBalance(TransferError, field="amount", reason="insufficient_balance"):
     message = _("支払口座の残高が不足しています。（お支払可能額：%(available)s円）")
-    field = "amount"
-    reason = "insufficient_balance"
 
 
-class OverLimit(TransferError):
+class OverLimit(TransferError, field="amount", reason="over_limit"):
     message = _("1日あたりの振込限度額を超えています。本日お振込いただける金額はあと%(available)s円です。")
-    field = "amount"
-    reason = "over_limit"
 
 
-class ReservationOverLimit(TransferError):
+class ReservationOverLimit(TransferError, field="amount", reason="over_limit"):
     message = _("振込金額が1日あたりの振込限度額（%(limit)s円）を超えています。")
-    field = "amount"
-    reason = "over_limit"
 
 
-class TransferChanged(TransferError):
+class TransferChanged(TransferError, reason="changed"):
     message = _("確認後にお振込の内容が変更されたため、お取引を中止しました。もう一度入力からやり直してください。")
-    reason = "changed"
 
 
 #: books.Refused reasons -> what the customer is told

@@ -43,9 +43,8 @@ FAILURES = {
 }
 
 
-class NotCancellable(TransferError):
+class NotCancellable(TransferError, reason="not_cancellable"):
     message = _("この予約は取り消せません。予約の取消は振込指定日の前日までお手続きいただけます。")
-    reason = "not_cancellable"
 
 
 def latest_day():
