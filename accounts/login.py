@@ -51,16 +51,18 @@ def other_factors(contract, url_name: str) -> list[SecondFactor]:
 @sensitive_post_parameters("password")
 @csrf_protect
 @never_cache
-def login_view(request):
+def login_view(request, template="accounts/login.html", then=None):
+    """ログイン: 契約者ID and password; ``then(request, contract)`` answers a right pair (by default: the second
+    factor, if the contract has one, else the menu). The phone's login passes its own template and answer."""
     if request.method == "POST":
         # One transaction, one commit, for all the login writes (counter, audit, nonce, record, session key).
         with transaction.atomic():
             form = ContractAuthForm(request.POST, actor=request.actor)
             if form.is_valid():
-                return _after_password(request, form.contract)
+                return (then or _after_password)(request, form.contract)
     else:
         form = ContractAuthForm(actor=request.actor)
-    return render(request, "accounts/login.html", {"form": form})
+    return render(request, template, {"form": form})
 
 
 def _after_password(request, contract):

@@ -1,5 +1,6 @@
 from django.urls import path, re_path
 
+from accounts import login as account_login
 from accounts import views as account_views
 from payments import payeasy_views
 
@@ -10,7 +11,9 @@ REF = r"(?P<reference>[0-9]{14})"
 UI = {"ui": MOBILE}
 
 urlpatterns = [
-    path("m/", views.login_view, name="mobile-login"),
+    path(
+        "m/", account_login.login_view, {"template": "mobile/login.html", "then": views.signed_in}, name="mobile-login"
+    ),
     path("m/menu/", views.menu_view, name="mobile-menu"),
     path("m/history/<int:pk>/", views.history_view, name="mobile-history"),
     path("m/logout/", account_views.logout_view, {"then": "mobile-login"}, name="mobile-logout"),
