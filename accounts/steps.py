@@ -6,7 +6,7 @@ A module of its own: views of every room call it; no view imports another view.
 
 from collections.abc import Callable
 
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
 from ibank import pending
@@ -45,6 +45,19 @@ def confirmed_digest(request, key: str, obj) -> str | None:
     if obj.status != obj.Status.CONFIRMED or not stored or stored[0] != obj.reference:
         return None
     return stored[1]
+
+
+def result_once_authorized(obj, result_url: str):
+    """``on_reused`` for a step that authorizes a transfer or payment ``obj``: a right answer already used was
+    a double submission; once the first one authorized ``obj`` (read afresh), its result page answers it."""
+
+    def after_refusal():
+        obj.refresh_from_db()
+        if obj.is_authorized:  # a double click: the first one moved the money (or reserved it)
+            return redirect(result_url, reference=obj.reference)
+        return None
+
+    return after_refusal
 
 
 def authorization_step(

@@ -16,7 +16,7 @@ from accounts import services as account_services
 from accounts.decorators import customer_required
 from accounts.limits import today
 from accounts.models import Account, LoginRecord
-from accounts.steps import CONFIRM_EXPIRED, authorization_step, confirmed_digest
+from accounts.steps import CONFIRM_EXPIRED, authorization_step, confirmed_digest, result_once_authorized
 from ibank import pending
 from payments import new_payees, statement
 from payments import services as transfer_services
@@ -198,12 +198,6 @@ def transfer_authorize_view(request, reference):
             return redirect("mobile-menu")
         return redirect("mobile-transfer-result", reference=reference)
 
-    def after_refusal():
-        transfer.refresh_from_db()
-        if transfer.is_executed:  # a double submission: the first one moved the money
-            return redirect("mobile-transfer-result", reference=reference)
-        return None
-
     return authorization_step(
         request,
         "mobile/transfer_authorize.html",
@@ -211,7 +205,7 @@ def transfer_authorize_view(request, reference):
         audit_action="transfer.authorize",
         channel=gate.Channel.MOBILE,
         on_success=execute,
-        on_reused=after_refusal,
+        on_reused=result_once_authorized(transfer, "mobile-transfer-result"),
         context={"transfer": transfer},
         detail={"reference": reference, "digest": digest},
     )

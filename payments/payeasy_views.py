@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import gate, holds, steps
 from accounts.models import Lock
-from accounts.steps import CONFIRM_EXPIRED, authorization_step, confirmed_digest
+from accounts.steps import CONFIRM_EXPIRED, authorization_step, confirmed_digest, result_once_authorized
 from ibank import pending
 
 from . import payeasy
@@ -172,19 +172,13 @@ def authorize_view(request, reference, ui: UI = BROWSER):
             return redirect(ui.url("payeasy-new"))
         return redirect(ui.url("payeasy-result"), reference=reference)
 
-    def after_refusal():
-        payment.refresh_from_db()
-        if payment.is_executed:  # a double click: the first one paid the bill
-            return redirect(ui.url("payeasy-result"), reference=reference)
-        return None
-
     return authorization_step(
         request,
         ui.template("payeasy_authorize.html"),
         action=gate.Action.PAYEASY,
         audit_action="payeasy.authorize",
         on_success=execute,
-        on_reused=after_refusal,
+        on_reused=result_once_authorized(payment, ui.url("payeasy-result")),
         channel=ui.channel,
         context={"payment": payment, "steps": steps.steps(2)},
         detail={"reference": reference, "digest": digest},

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from accounts import steps
 from accounts.decorators import customer_required
 from accounts.models import Account
-from accounts.steps import CONFIRM_EXPIRED, authorization_step, confirmed_digest
+from accounts.steps import CONFIRM_EXPIRED, authorization_step, confirmed_digest, result_once_authorized
 from ibank import clock, pending
 
 from . import drafts, inquiry, new_payees, payees, reservations, services, statement
@@ -199,19 +199,13 @@ def authorize_view(request, reference):
         messages.warning(request, CONFIRM_EXPIRED if transfer.status == Transfer.Status.CONFIRMED else NOT_CONFIRMED)
         return redirect("transfers-confirm", reference=reference)
 
-    def after_refusal():
-        transfer.refresh_from_db()
-        if transfer.is_authorized:  # a double click: the first one moved the money (or reserved it)
-            return redirect("transfers-result", reference=reference)
-        return None
-
     return authorization_step(
         request,
         "transfers/authorize.html",
         action=new_payees.action(request.contract, transfer),
         audit_action="transfer.authorize",
         on_success=lambda method: _execute(request, transfer, digest, method),
-        on_reused=after_refusal,
+        on_reused=result_once_authorized(transfer, "transfers-result"),
         context={"transfer": transfer, "steps": steps.steps(2), "settles_on": _settles_on(transfer)},
         detail={"reference": reference, "digest": digest},
     )

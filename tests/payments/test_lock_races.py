@@ -132,3 +132,30 @@ def test_thirty_two_simultaneous_stops_with_valid_codes_stop_once_without_an_err
     assert all(isinstance(status, int) and status < 500 for status in statuses), statuses
     assert not TokenBinding.objects.filter(contract=token_contract).exists()
     assert AuditEntry.objects.filter(action="token.stop", contract=token_contract).count() == 1
+
+
+def test_the_card_answer_sent_again_while_the_first_executes_shows_the_result(make_contract, stranger, monkeypatch):
+    """The second of two submissions of one right answer, read before the first moved the money, finds the
+    answer used: it is shown the transfer's result, not the form with an error."""
+    card = make_contract(method=Contract.Method.CARD)
+    client = Client()
+    login(client, card)
+    _response, transfer = enter(client, same_bank_data(card, stranger, amount=1_000))
+    confirm(client, transfer)
+    url = reverse("transfers-authorize", args=[transfer.reference])
+    data = _card_answer(client.get(url).context["form"])
+    first_submission = Client()
+    first_submission.cookies = client.cookies
+    real = authorization.CardMethod.authorize
+
+    def the_first_wins_meanwhile(self, **kwargs):
+        monkeypatch.setattr(authorization.CardMethod, "authorize", real)
+        assert first_submission.post(url, data).status_code == 302  # the first one: accepted, executed
+        return real(self, **kwargs)  # this one: the same answer, now used
+
+    monkeypatch.setattr(authorization.CardMethod, "authorize", the_first_wins_meanwhile)
+    response = client.post(url, data)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("transfers-result", args=[transfer.reference])
+    assert JournalEntry.objects.filter(reference=transfer.reference).count() == 1
+    assert Contract.objects.get(pk=card.pk).transaction_failures == 0
