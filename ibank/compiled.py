@@ -5,7 +5,8 @@ millisecond of CPU, more than the round trip. For the few reads every request ma
 contract and token, the pending login's binding), :class:`CompiledQuery` keeps the SQL and the compiler
 Django made for a queryset built with *probe* values for its parameters and, per call, executes that SQL
 with the real values and builds the objects as Django's ``ModelIterable`` does: the same converters,
-``from_db`` (deferred fields stay deferred) and related populators. It relies on the compiler's
+``from_db`` (deferred fields stay deferred) and related populators; the columns' converters are looked up
+once, with the SQL. It relies on the compiler's
 ``select`` and ``klass_info``, stable within Django 5.2 LTS (pinned); ``tests/ibank/test_compiled.py``
 and ``tests/accounts/test_backends.py`` compare its objects with the ORM's.
 """
@@ -37,7 +38,20 @@ class CompiledQuery:
             start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
             init_list = [column[0].target.attname for column in select[start:end]]
             populators = get_related_populators(klass_info, select, self.alias)
-            self._compiled[key] = (compiler, sql, order, klass_info["model"], (start, end), init_list, populators)
+            fields = [column[0] for column in select[: compiler.col_count]]
+            if compiler.has_composite_fields(fields):
+                raise RuntimeError("a compiled query does not select composite fields")
+            converters = compiler.get_converters(fields)  # per column: the same for every call
+            self._compiled[key] = (
+                compiler,
+                sql,
+                order,
+                klass_info["model"],
+                (start, end),
+                init_list,
+                populators,
+                converters,
+            )
         return self._compiled[key]
 
     def forget(self) -> None:
@@ -46,12 +60,12 @@ class CompiledQuery:
 
     def all(self, *values) -> list:
         """The objects the queryset gives with ``values`` in place of the probes."""
-        compiler, sql, order, model, (start, end), init_list, populators = self._compile()
+        compiler, sql, order, model, (start, end), init_list, populators, converters = self._compile()
         with connections[self.alias].cursor() as cursor:
             cursor.execute(sql, [values[i] for i in order])
             rows = cursor.fetchall()
         objects = []
-        for row in compiler.results_iter([rows]):
+        for row in compiler.apply_converters(rows, converters) if converters else rows:
             obj = model.from_db(self.alias, init_list, row[start:end])
             for populator in populators:
                 populator.populate(row, obj)
