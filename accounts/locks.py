@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from auditlog import audit
 from ibank import clock
+from ibank.compiled import CompiledQuery
 
 from .models import Contract, Lock
 
@@ -64,12 +65,16 @@ register_kind(Lock.Kind.START_HOLD, _("ご利用開始後の制限"))
 # -- reading ------------------------------------------------------------------------------
 
 
+#: the open rows of a contract, compiled once (every gated page asks)
+_OPEN_LOCKS = CompiledQuery(lambda pk: Lock.objects.filter(contract_id=pk, lifted_at__isnull=True), -7_000_000_001)
+
+
 def open_locks(contract: Contract, *, refresh: bool = False) -> dict[str, Lock]:
     """The locks in force on ``contract`` by kind, read once per contract object (one query)."""
     cached = getattr(contract, OPEN_LOCKS_ATTR, None)
     if cached is None or refresh:
         now = clock.now()
-        rows = Lock.objects.filter(contract_id=contract.pk, lifted_at__isnull=True)
+        rows = _OPEN_LOCKS.all(contract.pk)
         cached = {lock.kind: lock for lock in rows if lock.in_force(now)}
         setattr(contract, OPEN_LOCKS_ATTR, cached)
     return cached

@@ -33,7 +33,7 @@ def menu_view(request):
         "transfers/menu.html",
         {
             "contract": contract,
-            "accounts": contract.accounts.customer(),
+            "accounts": contract.own_accounts(),
             **panels,
             "token_lock": "" if answer else answer.kind,
             "holds": [holds.message(lock) for lock in holds.in_force(contract)],

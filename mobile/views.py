@@ -52,7 +52,7 @@ def menu_view(request):
         "mobile/menu.html",
         {
             "contract": contract,
-            "accounts": contract.accounts.customer(),
+            "accounts": contract.own_accounts(),
             "transactions_refused": "" if transactions or transactions.kind != "channel" else transactions.message,
             "previous": account_services.previous_logins(request, contract, count=1),
         },
