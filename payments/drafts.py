@@ -68,30 +68,34 @@ def create_with_reference(model, error_class: type[TransferError], **values):
 
 def confirm_with_digest(*, actor, contract: Contract, obj, digest: str, action: str, changed: type) -> str:
     """DRAFT → CONFIRMED with ``digest`` in one conditional UPDATE; a second 確認 (a reload) keeps the first
-    digest. Raises AlreadyExecuted or ``changed``. Returns the digest in force."""
+    digest. Raises AlreadyExecuted or ``changed``. Returns the digest in force. The confirmation and its audit
+    entry commit together (one commit)."""
     model = type(obj)
-    confirmed = model.objects.filter(pk=obj.pk, contract=contract, status=model.Status.DRAFT).update(
-        status=model.Status.CONFIRMED, digest=digest, confirmed_at=clock.now()
-    )
-    if not confirmed:
-        obj.refresh_from_db()
-        if obj.is_authorized:
-            raise AlreadyExecuted
-        if obj.status != model.Status.CONFIRMED:
-            raise changed
-        digest = obj.digest
-    audit.record(actor, action, ok=True, contract=contract, reference=obj.reference, digest=digest)
+    with transaction.atomic():
+        confirmed = model.objects.filter(pk=obj.pk, contract=contract, status=model.Status.DRAFT).update(
+            status=model.Status.CONFIRMED, digest=digest, confirmed_at=clock.now()
+        )
+        if not confirmed:
+            obj.refresh_from_db()
+            if obj.is_authorized:
+                raise AlreadyExecuted
+            if obj.status != model.Status.CONFIRMED:
+                raise changed
+            digest = obj.digest
+        audit.record(actor, action, ok=True, contract=contract, reference=obj.reference, digest=digest)
     return digest
 
 
 def cancel_unexecuted(*, actor, contract: Contract, obj, action: str) -> None:
-    """中止 before execution: DRAFT or CONFIRMED → CANCELLED; nothing moved, the row is kept."""
+    """中止 before execution: DRAFT or CONFIRMED → CANCELLED; nothing moved, the row is kept (with its audit
+    entry, in one commit)."""
     model = type(obj)
-    cancelled = model.objects.filter(
-        pk=obj.pk, contract=contract, status__in=[model.Status.DRAFT, model.Status.CONFIRMED]
-    ).update(status=model.Status.CANCELLED)
-    if cancelled:
-        audit.record(actor, action, ok=True, contract=contract, reference=obj.reference)
+    with transaction.atomic():
+        cancelled = model.objects.filter(
+            pk=obj.pk, contract=contract, status__in=[model.Status.DRAFT, model.Status.CONFIRMED]
+        ).update(status=model.Status.CANCELLED)
+        if cancelled:
+            audit.record(actor, action, ok=True, contract=contract, reference=obj.reference)
 
 
 # -- 入力 ---------------------------------------------------------------------------

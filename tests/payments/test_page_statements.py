@@ -42,3 +42,23 @@ def test_the_menu_result_and_inquiry_read_in_three_statements(client, token_hold
         assert not any(s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")) for s in statements), name
     menu = client.get(reverse("accounts-menu")).content.decode()
     assert menu.count("（パソコン）") == 3  # the three logins before this one, from the session
+
+
+def test_confirm_commits_the_confirmation_with_its_audit_entry(client, token_holder, make_contract, monkeypatch):
+    """確認 writes once: a confirmation whose audit entry could not be written is not kept."""
+    from auditlog import audit
+    from payments.models import Transfer
+
+    login(client, token_holder)
+    _r, transfer = enter(client, same_bank_data(token_holder, make_contract(), amount=1_000))
+    real = audit.record
+
+    def failing(actor, action, **kwargs):
+        if action == "transfer.confirm":
+            raise RuntimeError("the audit store failed")
+        return real(actor, action, **kwargs)
+
+    monkeypatch.setattr(audit, "record", failing)
+    with pytest.raises(RuntimeError):
+        client.post(reverse("transfers-confirm", args=[transfer.reference]))
+    assert Transfer.objects.get(pk=transfer.pk).status == Transfer.Status.DRAFT
