@@ -31,9 +31,11 @@ class CompiledQuery:
         if key not in self._compiled:
             compiler = self.build(*self.probes).using(self.alias).query.get_compiler(using=self.alias)
             sql, params = compiler.as_sql()
-            if sorted(map(repr, params)) != sorted(map(repr, self.probes)):
+            if sorted(map(_plain, params)) != sorted(map(_plain, self.probes)):
                 raise RuntimeError(f"the compiled query's parameters are not its probes: {params!r}")
-            order = [self.probes.index(param) for param in params]
+            # Each parameter: its probe's position, and the wrapper Django gave it (psycopg's Int2 for a small
+            # integer column with server-side binding), applied to the real value the same way.
+            order = [(self.probes.index(param), _wrapper(param)) for param in params]
             select, klass_info = compiler.select, compiler.klass_info
             start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
             init_list = [column[0].target.attname for column in select[start:end]]
@@ -62,7 +64,7 @@ class CompiledQuery:
         """The objects the queryset gives with ``values`` in place of the probes."""
         compiler, sql, order, model, (start, end), init_list, populators, converters = self._compile()
         with connections[self.alias].cursor() as cursor:
-            cursor.execute(sql, [values[i] for i in order])
+            cursor.execute(sql, [values[i] if wrap is None else wrap(values[i]) for i, wrap in order])
             rows = cursor.fetchall()
         objects = []
         for row in compiler.apply_converters(rows, converters) if converters else rows:
@@ -75,3 +77,14 @@ class CompiledQuery:
     def first(self, *values):
         found = self.all(*values)
         return found[0] if found else None
+
+
+def _plain(value) -> str:
+    """A parameter as compared with its probe: an int subclass (psycopg's Int2, Int4, Int8) as the int."""
+    if isinstance(value, int) and not isinstance(value, bool) and type(value) is not int:
+        value = int(value)
+    return repr(value)
+
+
+def _wrapper(param):
+    return type(param) if isinstance(param, int) and not isinstance(param, bool) and type(param) is not int else None

@@ -34,3 +34,13 @@ def test_a_parameter_that_is_not_a_probe_is_refused():
     query = CompiledQuery(lambda pk: Contract.objects.filter(pk=pk, name="fixed"), -1)
     with pytest.raises(RuntimeError):
         query.first(1)
+
+
+@pytest.mark.django_db
+def test_a_small_integer_parameter_is_passed_as_django_passes_it(make_contract):
+    """On PostgreSQL with server-side binding Django wraps a small integer column's value (psycopg's Int2); the
+    compiled query accepts that probe and wraps the real value the same way."""
+    contract = make_contract(balance=1_000)
+    query = CompiledQuery(lambda pk, kind: Account.objects.filter(contract_id=pk, kind=kind), -1, 32_001)
+    assert [a.pk for a in query.all(contract.pk, Account.Kind.ORDINARY)] == [contract.account.pk]
+    assert query.all(contract.pk, Account.Kind.CURRENT) == []
