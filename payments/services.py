@@ -24,6 +24,7 @@ from accounts.limits import available_today, daily_limit, today
 from accounts.models import Account, Contract
 from auditlog import audit
 from ibank import business_days, clock
+from ibank.compiled import CompiledQuery
 from ledger import books
 from ledger.models import JournalEntry, Memo
 from notices.outbox import notify
@@ -93,15 +94,30 @@ def transfer_digest(transfer: Transfer) -> str:
     return digest_of(fields)
 
 
+# 入力's reads of the Zengin master and of the payee's account, compiled once (every 入力 runs them)
+_BRANCH = CompiledQuery(
+    lambda bank_code, code: Branch.objects.select_related("bank").filter(bank__code=bank_code, code=code)[:1],
+    "probe-bank",
+    "probe-branch",
+)
+_SAME_BANK_ACCOUNT = CompiledQuery(
+    lambda purpose, branch_code, kind, number: Account.objects.filter(
+        purpose=purpose, branch_code=branch_code, kind=kind, number=number
+    )[:1],
+    *("probe-purpose", "probe-branch", 32_001, "probe-number"),  # a kind: a small integer
+)
+_BALANCE = CompiledQuery(lambda pk: Account.objects.only("balance").filter(pk=pk), -7_000_000_001)
+
+
 def _payee(bank_code: str, branch_code: str, kind: int, number: str, from_account: Account):
     """(bank, branch, the same-bank account or None) of a payee as entered, or the TransferError saying why not."""
-    branch = Branch.objects.select_related("bank").filter(bank__code=bank_code, code=branch_code).first()
+    branch = _BRANCH.first(bank_code, branch_code)
     if branch is None:  # which one is unknown: asked only on this path
         raise UnknownBranch if Bank.objects.filter(code=bank_code).exists() else UnknownBank
     bank = branch.bank
     to_account = None
     if is_same_bank(bank_code):
-        to_account = Account.objects.customer().filter(branch_code=branch_code, kind=kind, number=number).first()
+        to_account = _SAME_BANK_ACCOUNT.first(Account.Purpose.CUSTOMER, branch_code, kind, number)
         if to_account is None:
             raise PayeeAccountNotFound
         if to_account.pk == from_account.pk:
@@ -154,7 +170,7 @@ def _check_amount(contract: Contract, candidate: Transfer) -> None:
             raise ReservationOverLimit(limit=f"{limit:,}")
         new_payees.check_cap(contract, candidate, available=settings.IBANK_NEW_PAYEE_DAILY_CAP)
         return
-    balance = Account.objects.values_list("balance", flat=True).get(pk=candidate.from_account_id)
+    balance = _BALANCE.first(candidate.from_account_id).balance
     if amount + fee > balance:
         raise InsufficientBalance(available=f"{max(0, balance - fee):,}")
     available = available_today(contract)
