@@ -43,6 +43,17 @@ def test_the_card_answer_sent_twice_is_recognised_not_counted(make_contract):
     assert sorted(reasons) == ["", "reused"]  # audited as a double submission, never as wrong
 
 
+def _at_card_authorization(make_contract, stranger):
+    """A card customer logged in, a transfer confirmed: (contract, client, transfer, 認証's URL, the right answer)."""
+    card = make_contract(method=Contract.Method.CARD)
+    client = Client()
+    login(client, card)
+    _response, transfer = enter(client, same_bank_data(card, stranger, amount=1_000))
+    confirm(client, transfer)
+    url = reverse("transfers-authorize", args=[transfer.reference])
+    return card, client, transfer, url, _card_answer(client.get(url).context["form"])
+
+
 def test_a_wrong_answer_to_the_answered_challenge_still_counts(make_contract):
     contract = make_contract(method=Contract.Method.CARD)
     method = authorization.method_for(contract)
@@ -57,13 +68,7 @@ def test_a_wrong_answer_to_the_answered_challenge_still_counts(make_contract):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_five_simultaneous_right_card_answers_move_money_once_and_count_nothing(make_contract, stranger):
-    card = make_contract(method=Contract.Method.CARD)
-    client = Client()
-    login(client, card)
-    _response, transfer = enter(client, same_bank_data(card, stranger, amount=1_000))
-    confirm(client, transfer)
-    url = reverse("transfers-authorize", args=[transfer.reference])
-    data = _card_answer(client.get(url).context["form"])
+    card, client, transfer, url, data = _at_card_authorization(make_contract, stranger)
     cookies = client.cookies
 
     def submit(_i):
@@ -137,13 +142,7 @@ def test_thirty_two_simultaneous_stops_with_valid_codes_stop_once_without_an_err
 def test_the_card_answer_sent_again_while_the_first_executes_shows_the_result(make_contract, stranger, monkeypatch):
     """The second of two submissions of one right answer, read before the first moved the money, finds the
     answer used: it is shown the transfer's result, not the form with an error."""
-    card = make_contract(method=Contract.Method.CARD)
-    client = Client()
-    login(client, card)
-    _response, transfer = enter(client, same_bank_data(card, stranger, amount=1_000))
-    confirm(client, transfer)
-    url = reverse("transfers-authorize", args=[transfer.reference])
-    data = _card_answer(client.get(url).context["form"])
+    card, client, transfer, url, data = _at_card_authorization(make_contract, stranger)
     first_submission = Client()
     first_submission.cookies = client.cookies
     real = authorization.CardMethod.authorize
