@@ -4,9 +4,25 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import Contract
 from auditlog import audit
+from ibank.compiled import CompiledQuery
 
 from .models import Payee, Transfer
 from .services import TransferError
+
+#: the contract's registered payee of a transfer's account, compiled once (結果 asks it on every view)
+_REGISTERED = CompiledQuery(
+    lambda contract_pk, bank_code, branch_code, kind, number: Payee.objects.filter(
+        contract_id=contract_pk, bank_code=bank_code, branch_code=branch_code, kind=kind, number=number
+    ).only("pk")[:1],
+    *(-7_000_000_001, "probe-bank", "probe-branch", 32_001, "probe-number"),  # a kind: a small integer
+)
+
+
+def registered(contract: Contract, transfer: Transfer) -> Payee | None:
+    """The contract's registered payee with ``transfer``'s account, or None (結果 offers to register it)."""
+    return _REGISTERED.first(
+        contract.pk, transfer.bank_code, transfer.branch_code, transfer.payee_kind, transfer.payee_number
+    )
 
 
 def payee_save(*, actor, contract: Contract, transfer: Transfer) -> tuple[Payee, bool]:

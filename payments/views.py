@@ -251,13 +251,7 @@ def result_view(request, reference):
     transfer = _get_transfer(request, reference)
     if not transfer.is_authorized:
         return redirect("transfers-confirm", reference=reference)
-    saved = Payee.objects.filter(
-        contract=request.contract,
-        bank_code=transfer.bank_code,
-        branch_code=transfer.branch_code,
-        kind=transfer.payee_kind,
-        number=transfer.payee_number,
-    ).exists()
+    saved = payees.registered(request.contract, transfer) is not None
     context = {
         "transfer": transfer,
         "steps": steps.steps(3),
