@@ -71,6 +71,9 @@ class Memo(models.TextChoices):
     PAYEASY = "payeasy", _("ペイジー")
 
 
+_MEMO_LABELS = dict(Memo.choices)
+
+
 class Posting(_Immutable):
     """One line of an entry: ``amount`` yen into (positive) or out of (negative) ``account``."""
 
@@ -96,3 +99,9 @@ class Posting(_Immutable):
 
     def __str__(self):
         return f"{self.account_id} {self.amount:+d}"
+
+    @property
+    def memo_label(self) -> str:
+        """``get_memo_display()`` read from one dictionary: Django's builds a dictionary of the choices, hashing
+        (so translating) every label, on each call, and 入出金明細 asks it for every line."""
+        return str(_MEMO_LABELS.get(self.memo, self.memo))

@@ -145,7 +145,7 @@ def csv_response(account: Account, start: date, end: date, *, sjis: bool = False
         yield writer.writerow([str(h) for h in HEADER]).encode(encoding)
         for posting in rows(account, start, end):
             at = timezone.localtime(posting.at)
-            memo = str(posting.get_memo_display()) + (f" {posting.counterparty}" if posting.counterparty else "")
+            memo = posting.memo_label + (f" {posting.counterparty}" if posting.counterparty else "")
             out, inn = (-posting.amount, "") if posting.amount < 0 else ("", posting.amount)
             line = [f"{at:%Y/%m/%d %H:%M}", memo, out, inn, posting.balance_after]
             yield writer.writerow(line).encode(encoding, errors="replace")
