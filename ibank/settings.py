@@ -234,7 +234,7 @@ if _redis_url:
     # Sessions live in the shared cache: every server sees them, and logging in or reading a page
     # writes no session row to the database (a session is at most 12 hours; a Redis restart logs
     # customers out, which is safe).
-    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    SESSION_ENGINE = "ibank.sessions"  # Django's cache store, two round trips fewer (ibank/sessions.py)
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ibank"}}
 
