@@ -51,22 +51,27 @@ def _pairs(request) -> list[tuple[int, str]]:
     return pairs
 
 
+def _key_of(pairs: list[tuple[int, str]], contract: Contract) -> str | None:
+    """The environment key the cookie's pairs hold for ``contract`` (the first), or None."""
+    return next((key for pk, key in pairs if pk == contract.pk), None)
+
+
 def recognised(request, contract: Contract, pairs: list[tuple[int, str]] | None = None) -> KnownEnvironment | None:
     """The contract's known environment this browser's cookie names, or None (a new environment)."""
-    keys = [key for pk, key in (_pairs(request) if pairs is None else pairs) if pk == contract.pk]
-    if not keys:
+    key = _key_of(_pairs(request) if pairs is None else pairs, contract)
+    if key is None:
         return None
-    return KnownEnvironment.objects.filter(contract=contract, key=keys[0], removed_at__isnull=True).first()
+    return KnownEnvironment.objects.filter(contract=contract, key=key, removed_at__isnull=True).first()
 
 
 def at_login(request, contract: Contract) -> Seen:
     """Recognise this browser for ``contract`` (last seen now) or make it known (a new row and cookie)."""
     now = clock.now()
     pairs = _pairs(request)  # the cookie's signature checked once
-    keys = [key for pk, key in pairs if pk == contract.pk]
-    browser = _seen_again(contract, keys[0], now) if keys else None
+    key = _key_of(pairs, contract)
+    browser = _seen_again(contract, key, now) if key is not None else None
     if browser is not None:
-        seen = Seen(keys[0], browser, new=False)
+        seen = Seen(key, browser, new=False)
     else:
         browser = describe(request)
         known = KnownEnvironment.objects.create(
