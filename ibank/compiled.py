@@ -12,6 +12,7 @@ and ``tests/accounts/test_backends.py`` compare its objects with the ORM's.
 """
 
 from collections.abc import Callable
+from datetime import date, datetime
 
 from django.db import connections
 from django.db.models import QuerySet
@@ -20,7 +21,7 @@ from django.db.models.query import get_related_populators
 
 class CompiledQuery:
     """``build(*probes)`` returns the queryset; ``probes`` are distinct values that stand for the parameters
-    while compiling (the compiled SQL must carry exactly them, in any order)."""
+    while compiling (the compiled SQL must carry exactly them, in any order, each at least once)."""
 
     def __init__(self, build: Callable[..., QuerySet], *probes, alias: str = "default"):
         self.build, self.probes, self.alias = build, probes, alias
@@ -31,11 +32,12 @@ class CompiledQuery:
         if key not in self._compiled:
             compiler = self.build(*self.probes).using(self.alias).query.get_compiler(using=self.alias)
             sql, params = compiler.as_sql()
-            if sorted(map(_plain, params)) != sorted(map(_plain, self.probes)):
+            # Each parameter: its probe's position, and how Django turned the probe into it, applied to the real
+            # value the same way (psycopg's Int2 for a small integer column with server-side binding; a date or
+            # a datetime as SQLite's text). A probe may stand more than once; every probe must stand.
+            order = [_probe_of(param, self.probes, connections[self.alias].ops) for param in params]
+            if None in order or {i for i, _adapt in order} != set(range(len(self.probes))):
                 raise RuntimeError(f"the compiled query's parameters are not its probes: {params!r}")
-            # Each parameter: its probe's position, and the wrapper Django gave it (psycopg's Int2 for a small
-            # integer column with server-side binding), applied to the real value the same way.
-            order = [(self.probes.index(param), _wrapper(param)) for param in params]
             select, klass_info = compiler.select, compiler.klass_info
             start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
             init_list = [column[0].target.attname for column in select[start:end]]
@@ -64,7 +66,7 @@ class CompiledQuery:
         """The objects the queryset gives with ``values`` in place of the probes."""
         compiler, sql, order, model, (start, end), init_list, populators, converters = self._compile()
         with connections[self.alias].cursor() as cursor:
-            cursor.execute(sql, [values[i] if wrap is None else wrap(values[i]) for i, wrap in order])
+            cursor.execute(sql, [values[i] if adapt is None else adapt(values[i]) for i, adapt in order])
             rows = cursor.fetchall()
         objects = []
         for row in compiler.apply_converters(rows, converters) if converters else rows:
@@ -86,5 +88,19 @@ def _plain(value) -> str:
     return repr(value)
 
 
-def _wrapper(param):
-    return type(param) if isinstance(param, int) and not isinstance(param, bool) and type(param) is not int else None
+def _probe_of(param, probes, ops):
+    """(the position of the probe ``param`` stands for, the adapter Django applied to it or None), or None."""
+    for i, probe in enumerate(probes):
+        if _plain(param) == _plain(probe):
+            wrapped = isinstance(param, int) and not isinstance(param, bool) and type(param) is not int
+            return i, type(param) if wrapped else None
+    for i, probe in enumerate(probes):
+        if isinstance(probe, datetime):
+            adapt = ops.adapt_datetimefield_value
+        elif isinstance(probe, date):
+            adapt = ops.adapt_datefield_value
+        else:
+            continue
+        if param == adapt(probe):
+            return i, adapt
+    return None

@@ -44,3 +44,27 @@ def test_a_small_integer_parameter_is_passed_as_django_passes_it(make_contract):
     query = CompiledQuery(lambda pk, kind: Account.objects.filter(contract_id=pk, kind=kind), -1, 32_001)
     assert [a.pk for a in query.all(contract.pk, Account.Kind.ORDINARY)] == [contract.account.pk]
     assert query.all(contract.pk, Account.Kind.CURRENT) == []
+
+
+@pytest.mark.django_db
+def test_date_and_datetime_probes_and_a_probe_standing_twice(make_contract):
+    """A date or datetime probe is passed as Django passes it (SQLite: text), and a probe may stand twice."""
+    from datetime import UTC, date, datetime, timedelta
+
+    from accounts.models import DailyUsage
+    from ledger.models import Posting
+
+    contract = make_contract(balance=1_000)
+    DailyUsage.objects.create(contract=contract, date=date(2026, 12, 1), scope="", used=500)
+    usage = CompiledQuery(lambda pk, day: DailyUsage.objects.filter(contract_id=pk, date=day), -1, date(1901, 1, 1))
+    assert [u.used for u in usage.all(contract.pk, date(2026, 12, 1))] == [500]
+    assert usage.all(contract.pk, date(2026, 12, 2)) == []
+
+    posted = Posting.objects.get(account=contract.account).at
+    at = CompiledQuery(  # the datetime probe stands twice: at or after it, and at or before it
+        lambda pk, moment: Posting.objects.filter(account_id=pk, at__gte=moment, at__lte=moment),
+        -1,
+        datetime(1901, 1, 2, tzinfo=UTC),
+    )
+    assert [p.at for p in at.all(contract.account.pk, posted)] == [posted]
+    assert at.all(contract.account.pk, posted + timedelta(seconds=1)) == []
