@@ -62,11 +62,17 @@ class CompiledQuery:
         """Compile again at the next call (what the queryset is built from has changed)."""
         self._compiled.clear()
 
+    def sql_with_params(self, *values) -> tuple[str, list]:
+        """The SQL :meth:`all` runs with ``values``, and its parameters (to EXPLAIN it)."""
+        _compiler, sql, order, *_rest = self._compile()
+        return sql, [values[i] if adapt is None else adapt(values[i]) for i, adapt in order]
+
     def all(self, *values) -> list:
         """The objects the queryset gives with ``values`` in place of the probes."""
-        compiler, sql, order, model, (start, end), init_list, populators, converters = self._compile()
+        compiler, _sql, _order, model, (start, end), init_list, populators, converters = self._compile()
+        sql, params = self.sql_with_params(*values)
         with connections[self.alias].cursor() as cursor:
-            cursor.execute(sql, [values[i] if adapt is None else adapt(values[i]) for i, adapt in order])
+            cursor.execute(sql, params)
             rows = cursor.fetchall()
         objects = []
         for row in compiler.apply_converters(rows, converters) if converters else rows:

@@ -8,7 +8,7 @@ The CSV is UTF-8 with a BOM (Excel opens it as such) or Shift_JIS (cp932), with 
 
 import csv
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django import forms
 from django.db import connection
@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.limits import today
 from accounts.models import Account
+from ibank.compiled import CompiledQuery
 from ledger.models import Posting
 
 PAGE_SIZE = 20
@@ -84,19 +85,35 @@ def bounds(start: date, end: date) -> tuple[datetime, datetime]:
     )
 
 
-def _postings(account: Account, start: date, end: date, before: int | None):
-    """The account's lines of the period, newest first (time, then id), from after the line ``before`` on:
-    one range of the ``(account, -at, -id)`` index, whatever the account's size and wherever the period."""
+def _postings_query(limit: int, *, after: bool) -> CompiledQuery:
+    """The account's lines of a period, newest first (time, then id), at most ``limit``; ``after``: from after
+    a given line on. One range of the ``(account, -at, -id)`` index, whatever the account's size and
+    wherever the period. Compiled once per shape (a page, a CSV chunk; first or later)."""
+    key = (limit, after)
+    if key not in _POSTINGS:
+        table = Posting._meta.db_table
+
+        def build(pk, low, high, before=None):
+            rows = Posting.objects.filter(account_id=pk, at__gte=low, at__lt=high)
+            if after:
+                name = connection.ops.quote_name(table)
+                row = f"({name}.at, {name}.id) < (SELECT p.at, p.id FROM {name} p WHERE p.id = %s)"  # noqa: S608
+                rows = rows.extra(where=[row], params=[before])  # noqa: S610 (the table from the model, an id)
+            return rows.order_by("-at", "-id")[:limit]
+
+        probes = (-7_000_000_001, datetime(1901, 1, 1, tzinfo=UTC), datetime(1901, 1, 2, tzinfo=UTC))
+        _POSTINGS[key] = CompiledQuery(build, *probes, *((-7_000_000_002,) if after else ()))
+    return _POSTINGS[key]
+
+
+_POSTINGS: dict[tuple[int, bool], CompiledQuery] = {}
+
+
+def _postings(account: Account, start: date, end: date, before: int | None, limit: int) -> list:
     low, high = bounds(start, end)
-    rows = account.postings.filter(at__gte=low, at__lt=high)
-    if before is not None:
-        table = connection.ops.quote_name(Posting._meta.db_table)
-        row = f"({table}.at, {table}.id) < (SELECT p.at, p.id FROM {table} p WHERE p.id = %s)"  # noqa: S608
-        rows = rows.extra(  # noqa: S610 (the table from the model, the id a parameter): a row comparison
-            where=[row],
-            params=[before],
-        )
-    return rows.order_by("-at", "-id")
+    if before is None:
+        return _postings_query(limit, after=False).all(account.pk, low, high)
+    return _postings_query(limit, after=True).all(account.pk, low, high, before)
 
 
 @dataclass(frozen=True)
@@ -112,7 +129,7 @@ class Page:
 
 def page(account: Account, start: date, end: date, before: int | None = None, size: int = PAGE_SIZE) -> Page:
     """One page, newest first, from ``before`` (a posting id) on: ``size + 1`` rows read, no count."""
-    rows = list(_postings(account, start, end, before)[: size + 1])
+    rows = _postings(account, start, end, before, size + 1)
     return Page(rows[:size], rows[size - 1].pk if len(rows) > size else None)
 
 
@@ -120,7 +137,7 @@ def rows(account: Account, start: date, end: date):
     """Every posting of the period, newest first, read in chunks by keyset."""
     before = None
     while True:
-        chunk = list(_postings(account, start, end, before)[:CHUNK])
+        chunk = _postings(account, start, end, before, CHUNK)
         yield from chunk
         if len(chunk) < CHUNK:
             return

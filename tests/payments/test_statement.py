@@ -105,7 +105,9 @@ def test_a_page_of_any_period_is_one_range_of_the_lines_index(contract, fake_clo
     end = today() - timedelta(days=350)
     with connection.cursor() as cursor:
         for before in (None, statement.page(contract.account, start, end, size=1).next_before):
-            sql, params = statement._postings(contract.account, start, end, before)[:21].query.sql_with_params()
+            query = statement._postings_query(21, after=before is not None)  # the SQL a page runs
+            low, high = statement.bounds(start, end)
+            sql, params = query.sql_with_params(contract.account.pk, low, high, *([] if before is None else [before]))
             cursor.execute("SET enable_seqscan = off")  # a tiny table: ask what the planner does at size
             cursor.execute("EXPLAIN " + sql, params)
             plan = "\n".join(row[0] for row in cursor.fetchall())
