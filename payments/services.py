@@ -28,9 +28,8 @@ from ibank.compiled import CompiledQuery
 from ledger import books
 from ledger.models import JournalEntry, Memo
 from notices.outbox import notify
-from zengin.models import Bank, Branch
 
-from . import name_lookup, new_payees
+from . import name_lookup, new_payees, payee_check
 from .drafts import (
     AlreadyExecuted,
     TransferError,
@@ -46,12 +45,8 @@ from .refusals import (
     REFUSALS,
     InsufficientBalance,
     OverLimit,
-    PayeeAccountNotFound,
     ReservationOverLimit,
-    SameAccount,
     TransferChanged,
-    UnknownBank,
-    UnknownBranch,
     refuse_execution,
 )
 
@@ -94,35 +89,7 @@ def transfer_digest(transfer: Transfer) -> str:
     return digest_of(fields)
 
 
-# 入力's reads of the Zengin master and of the payee's account, compiled once (every 入力 runs them)
-_BRANCH = CompiledQuery(
-    lambda bank_code, code: Branch.objects.select_related("bank").filter(bank__code=bank_code, code=code)[:1],
-    "probe-bank",
-    "probe-branch",
-)
-_SAME_BANK_ACCOUNT = CompiledQuery(
-    lambda purpose, branch_code, kind, number: Account.objects.filter(
-        purpose=purpose, branch_code=branch_code, kind=kind, number=number
-    )[:1],
-    *("probe-purpose", "probe-branch", 32_001, "probe-number"),  # a kind: a small integer
-)
 _BALANCE = CompiledQuery(lambda pk: Account.objects.only("balance").filter(pk=pk), -7_000_000_001)
-
-
-def _payee(bank_code: str, branch_code: str, kind: int, number: str, from_account: Account):
-    """(bank, branch, the same-bank account or None) of a payee as entered, or the TransferError saying why not."""
-    branch = _BRANCH.first(bank_code, branch_code)
-    if branch is None:  # which one is unknown: asked only on this path
-        raise UnknownBranch if Bank.objects.filter(code=bank_code).exists() else UnknownBank
-    bank = branch.bank
-    to_account = None
-    if is_same_bank(bank_code):
-        to_account = _SAME_BANK_ACCOUNT.first(Account.Purpose.CUSTOMER, branch_code, kind, number)
-        if to_account is None:
-            raise PayeeAccountNotFound
-        if to_account.pk == from_account.pk:
-            raise SameAccount
-    return bank, branch, to_account
 
 
 @dataclass(frozen=True)
@@ -186,7 +153,9 @@ def _prepare(actor, contract: Contract, transfer: Transfer | None, entry: Entry)
         looked_up = is_same_bank(bank_code) and name_lookup.take(  # 口座名義確認: counted, no oracle of names
             actor, contract, branch_code=branch_code, kind=payee_kind, number=payee_number, draft=transfer
         )
-        bank, branch, to_account = _payee(bank_code, branch_code, payee_kind, payee_number, from_account)
+        bank, branch, to_account = payee_check.payee(
+            bank_code, branch_code, payee_kind, payee_number, from_account, same_bank=is_same_bank(bank_code)
+        )
         fee = fee_for(bank_code=bank_code, amount=amount)
         values = {
             "from_account": from_account,

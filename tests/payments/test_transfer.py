@@ -11,7 +11,7 @@ from auditlog.models import AuditEntry
 from ledger.models import JournalEntry
 from notices.outbox import subject
 from otp import totp
-from payments import forms, payees, services
+from payments import forms, payees, refusals, services
 from payments.models import Payee, Transfer
 from payments.views import NOT_CONFIRMED
 from tests.conftest import CARD, TRANSFER_PASSWORD
@@ -113,9 +113,9 @@ def test_confirm_page_shows_the_fee_total_and_the_real_holder_name(client, contr
 @pytest.mark.parametrize(
     ("change", "field", "message"),
     [
-        ({"bank_code": "9998"}, "bank_code", services.UnknownBank.message),
+        ({"bank_code": "9998"}, "bank_code", refusals.UnknownBank.message),
         ({"bank_code": "12"}, "bank_code", forms.BANK_CODE_FORMAT),
-        ({"branch_code": "999"}, "branch_code", services.UnknownBranch.message),
+        ({"branch_code": "999"}, "branch_code", refusals.UnknownBranch.message),
         ({"payee_number": "12a4567"}, "payee_number", forms.ACCOUNT_NUMBER_FORMAT),
         ({"payee_number": "12345678"}, "payee_number", forms.ACCOUNT_NUMBER_FORMAT),
         ({"amount": "0"}, "amount", forms.AMOUNT_MIN),
@@ -142,7 +142,7 @@ def test_same_bank_account_that_does_not_exist_is_refused(client, contract, paye
     login(client, contract)
     response, transfer = enter(client, same_bank_data(contract, payee, payee_number="7777777"))
     assert transfer is None
-    assert response.context["form"].errors["payee_number"] == [str(services.PayeeAccountNotFound.message)]
+    assert response.context["form"].errors["payee_number"] == [str(refusals.PayeeAccountNotFound.message)]
     assert AuditEntry.objects.filter(action="transfer.input", outcome="failed", reason="no_such_account").exists()
 
 
