@@ -7,7 +7,7 @@ are not listed (nothing was asked of the bank).
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from django import forms
 from django.db.models import Q
@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Contract
+from ibank.compiled import CompiledQuery
 
 from . import statement
 from .models import Payment, Transfer
@@ -60,20 +61,55 @@ class Item:
     url: str
 
 
+_TRANSFERS: dict[tuple[bool, bool], CompiledQuery] = {}
+_PERIOD_PROBES = (datetime(1901, 1, 1, tzinfo=UTC), datetime(1901, 1, 2, tzinfo=UTC))
+_STATUS_PROBES = ("probe-done", "probe-accepted", "probe-reserved", "probe-failed", "probe-cancelled")
+_LISTED = (Transfer.Status.DONE, Transfer.Status.ACCEPTED, Transfer.Status.RESERVED, Transfer.Status.FAILED)
+
+
+def _transfers_query(*, one_status: bool, period: bool) -> CompiledQuery:
+    """The contract's transfers past 認証, newest first, at most LIMIT: of one status or all; within a period
+    (accepted then: executed, or reserved) or not. Compiled once per shape."""
+    if (one_status, period) not in _TRANSFERS:
+
+        def build(pk, done, accepted, reserved, failed, cancelled, *rest):
+            rows = Transfer.objects.filter(contract_id=pk).filter(
+                Q(status__in=[done, accepted, reserved, failed]) | Q(status=cancelled, reserved_at__isnull=False)
+            )
+            if one_status:
+                rows = rows.filter(status=rest[0])
+            if period:
+                begin, finish = rest[-2:]
+                rows = rows.filter(
+                    Q(executed_at__gte=begin, executed_at__lt=finish)
+                    | Q(executed_at__isnull=True, reserved_at__gte=begin, reserved_at__lt=finish)
+                )
+            return rows.order_by("-reserved_at", "-executed_at", "-pk")[:LIMIT]
+
+        probes = (*(("probe-status",) if one_status else ()), *(_PERIOD_PROBES if period else ()))
+        _TRANSFERS[(one_status, period)] = CompiledQuery(build, -7_000_000_001, *_STATUS_PROBES, *probes)
+    return _TRANSFERS[(one_status, period)]
+
+
+_PAYMENTS = CompiledQuery(
+    lambda pk, done, begin, finish: Payment.objects.filter(
+        contract_id=pk, status=done, executed_at__gte=begin, executed_at__lt=finish
+    ).order_by("-executed_at", "-pk")[:LIMIT],
+    *(-7_000_000_001, "probe-done", *_PERIOD_PROBES),
+)
+
+
 def items(contract: Contract, status: str, start: date, end: date) -> list[Item]:
     """At most LIMIT rows of each kind, merged newest first."""
     begin, finish = statement.bounds(start, end)
-    transfers = Transfer.objects.filter(contract=contract).filter(
-        Q(status__in=[*Transfer.EXECUTED, Transfer.Status.RESERVED, Transfer.Status.FAILED])
-        | Q(status=Transfer.Status.CANCELLED, reserved_at__isnull=False)
+    period = status != Transfer.Status.RESERVED  # 予約中: every reservation still waiting, whatever the period
+    transfers = _transfers_query(one_status=bool(status), period=period).all(
+        contract.pk,
+        *_LISTED,
+        Transfer.Status.CANCELLED,
+        *([status] if status else []),
+        *([begin, finish] if period else []),
     )
-    if status:
-        transfers = transfers.filter(status=status)
-    if status != Transfer.Status.RESERVED:
-        transfers = transfers.filter(
-            Q(executed_at__gte=begin, executed_at__lt=finish)
-            | Q(executed_at__isnull=True, reserved_at__gte=begin, reserved_at__lt=finish)
-        )
     rows = [
         Item(
             kind=str(_("振込")),
@@ -86,12 +122,10 @@ def items(contract: Contract, status: str, start: date, end: date) -> list[Item]
             scheduled_for=t.scheduled_for,
             url=reverse("transfers-result", args=[t.reference]),
         )
-        for t in transfers.order_by("-reserved_at", "-executed_at", "-pk")[:LIMIT]
+        for t in transfers
     ]
     if status in ("", Transfer.Status.DONE):
-        payments = Payment.objects.filter(
-            contract=contract, status=Payment.Status.DONE, executed_at__gte=begin, executed_at__lt=finish
-        ).order_by("-executed_at", "-pk")[:LIMIT]
+        payments = _PAYMENTS.all(contract.pk, Payment.Status.DONE, begin, finish)
         rows += [
             Item(
                 kind=str(_("収納サービス")),
