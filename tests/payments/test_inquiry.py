@@ -96,6 +96,9 @@ def test_this_month_newest_first_with_every_status(client, history):
 def test_by_status_and_by_period(client, history):
     h = history
     assert references(client.get(INQUIRY, {"status": "reserved"})) == [h["waiting"].reference]
+    # 予約中 lists every reservation still waiting, whatever the period (reserved in November, asked for October)
+    waiting = client.get(INQUIRY, {"status": "reserved", "period": "last_month"})
+    assert references(waiting) == [h["waiting"].reference]
     assert references(client.get(INQUIRY, {"status": "failed"})) == [h["failed"].reference]
     assert references(client.get(INQUIRY, {"status": "cancelled"})) == [h["cancelled"].reference]
     assert references(client.get(INQUIRY, {"status": "accepted"})) == [h["accepted"].reference]
