@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
 from ibank import clock
+from ibank.labels import ChoiceLabel
 
 
 class ImmutableQuerySet(models.QuerySet):
@@ -71,9 +72,6 @@ class Memo(models.TextChoices):
     PAYEASY = "payeasy", _("ペイジー")
 
 
-_MEMO_LABELS = dict(Memo.choices)
-
-
 class Posting(_Immutable):
     """One line of an entry: ``amount`` yen into (positive) or out of (negative) ``account``."""
 
@@ -100,8 +98,4 @@ class Posting(_Immutable):
     def __str__(self):
         return f"{self.account_id} {self.amount:+d}"
 
-    @property
-    def memo_label(self) -> str:
-        """``get_memo_display()`` read from one dictionary: Django's builds a dictionary of the choices, hashing
-        (so translating) every label, on each call, and 入出金明細 asks it for every line."""
-        return str(_MEMO_LABELS.get(self.memo, self.memo))
+    memo_label = ChoiceLabel("memo")  # 入出金明細 shows it on every line

@@ -140,7 +140,7 @@ def awaiting_authorization(contract: Contract) -> list[dict]:
     confirmed = {"contract": contract, "status": Transfer.Status.CONFIRMED, "confirmed_at__gte": since}
     for t in Transfer.objects.filter(**confirmed).order_by("-confirmed_at")[:3]:
         bank, branch = f"{t.bank_name}（{t.bank_code}）", f"{t.branch_name}（{t.branch_code}）"
-        payee = f"{bank} {branch} {t.get_payee_kind_display()} {t.payee_number} {t.payee_name}"
+        payee = f"{bank} {branch} {t.payee_kind_label} {t.payee_number} {t.payee_name}"
         items.append({"at": t.confirmed_at, "payee": payee, "amount": t.amount + t.fee})
     for p in Payment.objects.filter(**confirmed).order_by("-confirmed_at")[:3]:
         items.append({"at": p.confirmed_at, "payee": f"{p.biller_name}（{p.biller_number}）", "amount": p.amount})

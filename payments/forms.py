@@ -40,7 +40,7 @@ def _offer_accounts(field: forms.ChoiceField, contract: Contract) -> dict:
     groups: dict[str, list] = {}
     for pk, a in accounts.items():
         groups.setdefault(f"{a.branch_name}（{a.branch_code}）", []).append(
-            (pk, f"{a.get_kind_display()} {a.number} {a.balance:,}円")
+            (pk, f"{a.kind_label} {a.number} {a.balance:,}円")
         )
     field.choices = list(groups.items())
     return accounts

@@ -22,16 +22,6 @@ from .models import Payment, Transfer
 
 LIMIT = 100
 
-# Labels read from one dictionary each: Django's get_FOO_display() hashes (so translates) every choice's
-# label on each call, and a page lists up to LIMIT rows of each kind.
-_KIND_LABELS = dict(Transfer._meta.get_field("payee_kind").flatchoices)
-_TRANSFER_STATUS_LABELS = dict(Transfer.Status.choices)
-_PAYMENT_STATUS_LABELS = dict(Payment.Status.choices)
-
-
-def _label(labels: dict, value) -> str:
-    return str(labels.get(value, value))
-
 
 STATUSES = [
     ("", _("すべて")),
@@ -115,9 +105,9 @@ def items(contract: Contract, status: str, start: date, end: date) -> list[Item]
             kind=str(_("振込")),
             reference=t.reference,
             at=t.executed_at or t.reserved_at,
-            payee=f"{t.bank_name} {t.branch_name} {_label(_KIND_LABELS, t.payee_kind)} {t.payee_number} {t.payee_name}",
+            payee=f"{t.bank_name} {t.branch_name} {t.payee_kind_label} {t.payee_number} {t.payee_name}",
             amount=t.amount + t.fee,
-            status=_label(_TRANSFER_STATUS_LABELS, t.status),
+            status=t.status_label,
             status_key=t.status,
             scheduled_for=t.scheduled_for,
             url=reverse("transfers-result", args=[t.reference]),
@@ -133,7 +123,7 @@ def items(contract: Contract, status: str, start: date, end: date) -> list[Item]
                 at=p.executed_at,
                 payee=f"{p.biller_name}（{p.biller_number}）",
                 amount=p.amount,
-                status=_label(_PAYMENT_STATUS_LABELS, p.status),
+                status=p.status_label,
                 status_key=Transfer.Status.DONE,
                 scheduled_for=None,
                 url=reverse("payeasy-result", args=[p.reference]),

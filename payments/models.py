@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Contract
 from ibank import clock
+from ibank.labels import ChoiceLabel
 from ledger.models import JournalEntry
 
 digits = {n: RegexValidator(rf"^[0-9]{{{n}}}\Z") for n in (3, 4, 5, 7)}
@@ -79,6 +80,9 @@ class Transfer(models.Model):
     # Zengin file carries it (ibank.business_days). Set at execution.
     settles_on = models.DateField(_("入金日"), null=True, blank=True)
 
+    status_label = ChoiceLabel("status")  # get_status_display(), from one dictionary (ibank.labels)
+    payee_kind_label = ChoiceLabel("payee_kind")
+
     class Meta:
         verbose_name = _("振込")
         verbose_name_plural = _("振込")
@@ -135,6 +139,8 @@ class Payee(models.Model):
     number = models.CharField(_("口座番号"), max_length=7)
     name = models.CharField(_("受取人名"), max_length=30)
     created_at = models.DateTimeField(_("登録日時"), default=clock.now)
+
+    kind_label = ChoiceLabel("kind")
 
     class Meta:
         verbose_name = _("登録振込先")
@@ -265,6 +271,8 @@ class Payment(models.Model):
     created_at = models.DateTimeField(_("入力日時"), default=clock.now)
     confirmed_at = models.DateTimeField(_("確認日時"), null=True, blank=True)
     executed_at = models.DateTimeField(_("払込日時"), null=True, blank=True)
+
+    status_label = ChoiceLabel("status")
 
     class Meta:
         verbose_name = _("収納サービスの払込み")

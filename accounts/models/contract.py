@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ibank import clock, crypto
 from ibank.compiled import CompiledQuery
+from ibank.labels import ChoiceLabel
 
 contract_id_validator = RegexValidator(r"^[0-9]{10}\Z", _("契約者ID（利用者番号）は半角数字10桁で入力してください。"))
 
@@ -250,6 +251,8 @@ class Account(models.Model):
     balance = models.BigIntegerField(_("残高（円）"), default=0, editable=False)
 
     objects = AccountQuerySet.as_manager()
+
+    kind_label = ChoiceLabel("kind")  # get_kind_display(), from one dictionary (ibank.labels)
 
     class Meta:
         verbose_name = _("口座")
