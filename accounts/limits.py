@@ -50,13 +50,13 @@ def daily_limit(contract: Contract, on: date) -> int:
 
 #: the contract's usage row of a day (the daily limit's scope ""), compiled once: 入力 reads it every time
 _USAGE = CompiledQuery(
-    lambda pk, day, scope: DailyUsage.objects.filter(contract_id=pk, date=day, scope=scope).only("used"),
-    *(-7_000_000_001, date(1901, 1, 1), "probe-scope"),
+    lambda pk, day: DailyUsage.objects.filter(contract_id=pk, date=day, scope="").only("used"),
+    *(-7_000_000_001, date(1901, 1, 1)),
 )
 
 
 def used_on(contract: Contract, on: date) -> int:
-    usage = _USAGE.first(contract.pk, on, "")
+    usage = _USAGE.first(contract.pk, on)
     return usage.used if usage is not None else 0
 
 

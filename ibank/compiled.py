@@ -12,7 +12,7 @@ and ``tests/accounts/test_backends.py`` compare its objects with the ORM's.
 """
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db import connections
 from django.db.models import QuerySet
@@ -21,23 +21,41 @@ from django.db.models.query import get_related_populators
 
 class CompiledQuery:
     """``build(*probes)`` returns the queryset; ``probes`` are distinct values that stand for the parameters
-    while compiling (the compiled SQL must carry exactly them, in any order, each at least once)."""
+    while compiling. The queryset is compiled twice, with the probes and with other values of the same kinds:
+    a parameter that changed stands for its probe (each probe must stand, once or more), one that did not is a
+    constant of the query (a status, a purpose) and is sent as compiled."""
 
     def __init__(self, build: Callable[..., QuerySet], *probes, alias: str = "default"):
         self.build, self.probes, self.alias = build, probes, alias
         self._compiled = {}
 
+    def _sql(self, probes):
+        compiler = self.build(*probes).using(self.alias).query.get_compiler(using=self.alias)
+        return compiler, *compiler.as_sql()
+
     def _compile(self):
         key = connections[self.alias].vendor
         if key not in self._compiled:
-            compiler = self.build(*self.probes).using(self.alias).query.get_compiler(using=self.alias)
-            sql, params = compiler.as_sql()
-            # Each parameter: its probe's position, and how Django turned the probe into it, applied to the real
-            # value the same way (psycopg's Int2 for a small integer column with server-side binding; a date or
-            # a datetime as SQLite's text). A probe may stand more than once; every probe must stand.
-            order = [_probe_of(param, self.probes, connections[self.alias].ops) for param in params]
-            if None in order or {i for i, _adapt in order} != set(range(len(self.probes))):
-                raise RuntimeError(f"the compiled query's parameters are not its probes: {params!r}")
+            compiler, sql, params = self._sql(self.probes)
+            others = tuple(map(_other, self.probes))
+            _compiler, other_sql, other_params = self._sql(others)
+            if other_sql != sql or len(other_params) != len(params):
+                raise RuntimeError("the compiled query's SQL depends on its probes' values")
+            # Each parameter: (its probe's position, how Django turned the probe into it, applied to the real
+            # value the same way: psycopg's Int2 for a small integer column with server-side binding, a date or
+            # a datetime as SQLite's text), or (None, the constant).
+            ops = connections[self.alias].ops
+            order = []
+            for param, other in zip(params, other_params, strict=True):
+                if _plain(param) == _plain(other):
+                    order.append((None, param))
+                    continue
+                found, again = _probe_of(param, self.probes, ops), _probe_of(other, others, ops)
+                if found is None or again is None or found[0] != again[0]:
+                    raise RuntimeError(f"the compiled query's parameters are not its probes: {params!r}")
+                order.append(found)
+            if {i for i, _adapt in order if i is not None} != set(range(len(self.probes))):
+                raise RuntimeError(f"a probe does not stand in the compiled query: {params!r}")
             select, klass_info = compiler.select, compiler.klass_info
             start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
             init_list = [column[0].target.attname for column in select[start:end]]
@@ -65,7 +83,7 @@ class CompiledQuery:
     def sql_with_params(self, *values) -> tuple[str, list]:
         """The SQL :meth:`all` runs with ``values``, and its parameters (to EXPLAIN it)."""
         _compiler, sql, order, *_rest = self._compile()
-        return sql, [values[i] if adapt is None else adapt(values[i]) for i, adapt in order]
+        return sql, [adapt if i is None else values[i] if adapt is None else adapt(values[i]) for i, adapt in order]
 
     def all(self, *values) -> list:
         """The objects the queryset gives with ``values`` in place of the probes."""
@@ -92,6 +110,19 @@ def _plain(value) -> str:
     if isinstance(value, int) and not isinstance(value, bool) and type(value) is not int:
         value = int(value)
     return repr(value)
+
+
+def _other(probe):
+    """A value of the probe's kind that is not the probe (the second compilation's)."""
+    if isinstance(probe, bool):
+        raise TypeError("a probe cannot be a bool")
+    if isinstance(probe, int):
+        return probe + 1
+    if isinstance(probe, str):
+        return probe + "~"
+    if isinstance(probe, date):  # a datetime too
+        return probe + timedelta(days=1)
+    raise TypeError(f"a probe of an unknown kind: {probe!r}")
 
 
 def _probe_of(param, probes, ops):

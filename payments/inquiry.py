@@ -53,8 +53,6 @@ class Item:
 
 _TRANSFERS: dict[tuple[bool, bool], CompiledQuery] = {}
 _PERIOD_PROBES = (datetime(1901, 1, 1, tzinfo=UTC), datetime(1901, 1, 2, tzinfo=UTC))
-_STATUS_PROBES = ("probe-done", "probe-accepted", "probe-reserved", "probe-failed", "probe-cancelled")
-_LISTED = (Transfer.Status.DONE, Transfer.Status.ACCEPTED, Transfer.Status.RESERVED, Transfer.Status.FAILED)
 
 
 def _transfers_query(*, one_status: bool, period: bool) -> CompiledQuery:
@@ -62,9 +60,10 @@ def _transfers_query(*, one_status: bool, period: bool) -> CompiledQuery:
     (accepted then: executed, or reserved) or not. Compiled once per shape."""
     if (one_status, period) not in _TRANSFERS:
 
-        def build(pk, done, accepted, reserved, failed, cancelled, *rest):
+        def build(pk, *rest):
             rows = Transfer.objects.filter(contract_id=pk).filter(
-                Q(status__in=[done, accepted, reserved, failed]) | Q(status=cancelled, reserved_at__isnull=False)
+                Q(status__in=[*Transfer.EXECUTED, Transfer.Status.RESERVED, Transfer.Status.FAILED])
+                | Q(status=Transfer.Status.CANCELLED, reserved_at__isnull=False)
             )
             if one_status:
                 rows = rows.filter(status=rest[0])
@@ -77,15 +76,15 @@ def _transfers_query(*, one_status: bool, period: bool) -> CompiledQuery:
             return rows.order_by("-reserved_at", "-executed_at", "-pk")[:LIMIT]
 
         probes = (*(("probe-status",) if one_status else ()), *(_PERIOD_PROBES if period else ()))
-        _TRANSFERS[(one_status, period)] = CompiledQuery(build, -7_000_000_001, *_STATUS_PROBES, *probes)
+        _TRANSFERS[(one_status, period)] = CompiledQuery(build, -7_000_000_001, *probes)
     return _TRANSFERS[(one_status, period)]
 
 
 _PAYMENTS = CompiledQuery(
-    lambda pk, done, begin, finish: Payment.objects.filter(
-        contract_id=pk, status=done, executed_at__gte=begin, executed_at__lt=finish
+    lambda pk, begin, finish: Payment.objects.filter(
+        contract_id=pk, status=Payment.Status.DONE, executed_at__gte=begin, executed_at__lt=finish
     ).order_by("-executed_at", "-pk")[:LIMIT],
-    *(-7_000_000_001, "probe-done", *_PERIOD_PROBES),
+    *(-7_000_000_001, *_PERIOD_PROBES),
 )
 
 
@@ -94,11 +93,7 @@ def items(contract: Contract, status: str, start: date, end: date) -> list[Item]
     begin, finish = statement.bounds(start, end)
     period = status != Transfer.Status.RESERVED  # 予約中: every reservation still waiting, whatever the period
     transfers = _transfers_query(one_status=bool(status), period=period).all(
-        contract.pk,
-        *_LISTED,
-        Transfer.Status.CANCELLED,
-        *([status] if status else []),
-        *([begin, finish] if period else []),
+        contract.pk, *([status] if status else []), *([begin, finish] if period else [])
     )
     rows = [
         Item(
@@ -115,7 +110,7 @@ def items(contract: Contract, status: str, start: date, end: date) -> list[Item]
         for t in transfers
     ]
     if status in ("", Transfer.Status.DONE):
-        payments = _PAYMENTS.all(contract.pk, Payment.Status.DONE, begin, finish)
+        payments = _PAYMENTS.all(contract.pk, begin, finish)
         rows += [
             Item(
                 kind=str(_("収納サービス")),

@@ -38,15 +38,6 @@ class NewPayeeCap(TransferError, field="amount", reason=OVER_CAP_REFUSAL):
     )
 
 
-def _key(transfer: Transfer) -> dict:
-    return {
-        "bank_code": transfer.bank_code,
-        "branch_code": transfer.branch_code,
-        "payee_kind": transfer.payee_kind,
-        "payee_number": transfer.payee_number,
-    }
-
-
 def scope(transfer: Transfer) -> str:
     """The usage scope of the transfer's payee: ``payee:`` and bank, branch, kind, number (23 characters)."""
     return f"payee:{transfer.bank_code}{transfer.branch_code}{transfer.payee_kind}{transfer.payee_number}"
@@ -58,10 +49,10 @@ def own_account(contract: Contract, transfer: Transfer) -> bool:
 
 #: the earliest executed transfer of a contract to a payee (not ``pk``), compiled once: 入力 asks it every time
 _FIRST_PAID = CompiledQuery(
-    lambda contract_pk, done, accepted, bank_code, branch_code, kind, number, pk: (
+    lambda contract_pk, bank_code, branch_code, kind, number, pk: (
         Transfer.objects.filter(
             contract_id=contract_pk,
-            status__in=[done, accepted],
+            status__in=Transfer.EXECUTED,
             executed_at__isnull=False,
             bank_code=bank_code,
             branch_code=branch_code,
@@ -72,8 +63,7 @@ _FIRST_PAID = CompiledQuery(
         .only("executed_at")
         .order_by("executed_at")[:1]
     ),
-    *(-7_000_000_001, "probe-done", "probe-accepted", "probe-bank", "probe-branch", 32_001),  # a kind: small
-    *("probe-number", -7_000_000_003),
+    *(-7_000_000_001, "probe-bank", "probe-branch", 32_001, "probe-number", -7_000_000_003),  # a kind: small
 )
 
 
@@ -81,13 +71,8 @@ def first_paid_at(contract: Contract, transfer: Transfer):
     """When this contract first paid the transfer's payee (executed), or None: never. Read once per transfer
     object (入力 asks it for the hold and for the cap)."""
     if not hasattr(transfer, "_first_paid_at"):
-        key = _key(transfer)
-        first = _FIRST_PAID.first(
-            contract.pk,
-            *Transfer.EXECUTED,
-            *(key["bank_code"], key["branch_code"], key["payee_kind"], key["payee_number"]),
-            transfer.pk or 0,
-        )
+        t = transfer
+        first = _FIRST_PAID.first(contract.pk, t.bank_code, t.branch_code, t.payee_kind, t.payee_number, t.pk or 0)
         transfer._first_paid_at = first.executed_at if first is not None else None
     return transfer._first_paid_at
 

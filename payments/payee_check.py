@@ -13,10 +13,10 @@ _BRANCH = CompiledQuery(
     "probe-branch",
 )
 _SAME_BANK_ACCOUNT = CompiledQuery(
-    lambda purpose, branch_code, kind, number: Account.objects.filter(
-        purpose=purpose, branch_code=branch_code, kind=kind, number=number
+    lambda branch_code, kind, number: Account.objects.customer().filter(
+        branch_code=branch_code, kind=kind, number=number
     )[:1],
-    *("probe-purpose", "probe-branch", 32_001, "probe-number"),  # a kind: a small integer
+    *("probe-branch", 32_001, "probe-number"),  # a kind: a small integer
 )
 
 
@@ -28,7 +28,7 @@ def payee(bank_code: str, branch_code: str, kind: int, number: str, from_account
     bank = branch.bank
     to_account = None
     if same_bank:
-        to_account = _SAME_BANK_ACCOUNT.first(Account.Purpose.CUSTOMER, branch_code, kind, number)
+        to_account = _SAME_BANK_ACCOUNT.first(branch_code, kind, number)
         if to_account is None:
             raise PayeeAccountNotFound
         if to_account.pk == from_account.pk:

@@ -130,7 +130,7 @@ class Contract(models.Model):
         """The contract's customer accounts, read once per contract object: a request's form (the 支払口座
         choices) and its rules (口座名義確認's own-account test) share the one read."""
         if "_own_accounts" not in self.__dict__:
-            self._own_accounts = _OWN_ACCOUNTS.all(self.pk, Account.Purpose.CUSTOMER)
+            self._own_accounts = _OWN_ACCOUNTS.all(self.pk)
         return self._own_accounts
 
     @property
@@ -199,9 +199,7 @@ INTERNAL_ACCOUNTS = {
 
 
 #: contract.accounts.customer(), compiled once (the menus and 振込 read it on every page)
-_OWN_ACCOUNTS = CompiledQuery(
-    lambda pk, purpose: Account.objects.filter(contract_id=pk, purpose=purpose), -7_000_000_001, "probe-purpose"
-)
+_OWN_ACCOUNTS = CompiledQuery(lambda pk: Account.objects.customer().filter(contract_id=pk), -7_000_000_001)
 
 
 class AccountQuerySet(models.QuerySet):

@@ -30,10 +30,27 @@ def test_the_same_objects_as_the_orm(make_contract):
 
 
 @pytest.mark.django_db
-def test_a_parameter_that_is_not_a_probe_is_refused():
-    query = CompiledQuery(lambda pk: Contract.objects.filter(pk=pk, name="fixed"), -1)
+def test_a_parameter_derived_from_a_probe_is_refused():
+    """A parameter that changes with the probe but is not the probe (here pk + 1) cannot be sent again with
+    another value: the query is refused, never run wrong."""
+    query = CompiledQuery(lambda pk: Contract.objects.filter(pk=pk + 1), -1)
     with pytest.raises(RuntimeError):
         query.first(1)
+    unused = CompiledQuery(lambda pk: Contract.objects.filter(name="fixed"), -1)  # a probe must stand
+    with pytest.raises(RuntimeError):
+        unused.first(1)
+
+
+@pytest.mark.django_db
+def test_a_constant_of_the_query_is_kept(make_contract):
+    """A parameter that does not change with the probes (a name, a purpose, a status) is sent as compiled."""
+    contract = make_contract()
+    query = CompiledQuery(lambda pk: Account.objects.customer().filter(contract_id=pk), -1)
+    assert [a.pk for a in query.all(contract.pk)] == [
+        a.pk for a in Account.objects.customer().filter(contract=contract)
+    ]
+    named = CompiledQuery(lambda pk: Contract.objects.filter(pk=pk, name="not this name"), -1)
+    assert named.all(contract.pk) == []
 
 
 @pytest.mark.django_db
