@@ -56,9 +56,10 @@ def as_row(new_entry: AuditEntry) -> dict:
     return row
 
 
-def insert_sql(source: str = "") -> str:
+def insert_sql(source: str = "", row: str = "%s::jsonb") -> str:
     """PostgreSQL: ``INSERT INTO <audit> (<columns>) SELECT … FROM [source,] <the entry as one jsonb parameter>``,
-    for a statement that writes its audit entry itself (``as_row(entry)`` as JSON is the parameter)."""
+    for a statement that writes its audit entry itself (``as_row(entry)`` as JSON is the parameter; ``row``
+    the jsonb expression made of it)."""
     from django.db import connection
 
     qn = connection.ops.quote_name
@@ -67,5 +68,5 @@ def insert_sql(source: str = "") -> str:
     return (
         f"INSERT INTO {table} ({', '.join(qn(c) for c in names)})"  # noqa: S608 (model metadata only)
         f" SELECT {', '.join('r.' + qn(c) for c in names)}"
-        f" FROM {source + ', ' if source else ''}jsonb_populate_record(NULL::{table}, %s::jsonb) r"
+        f" FROM {source + ', ' if source else ''}jsonb_populate_record(NULL::{table}, {row}) r"
     )

@@ -14,7 +14,7 @@ Contenders, each doing one whole money movement inside its own timer:
   the contract's authorization method, then ``payments.services.transfer_execute``: Python decides the
   instruction (the claim of the row as loaded, the posting lines, the day's ceiling, the audit entry) and
   the one engine ``books.post`` applies it — one round trip on PostgreSQL (``ibank_post``,
-  payments/sql/post.sql).
+  ledger/sql/post.sql).
 * ``service from a loaded transfer``: ``transfer_execute`` alone, on objects already loaded, for the record.
 * ``bare SQL`` (the floor): the same double-entry transfer through psycopg: BEGIN; two conditional
   balance UPDATEs; one journal INSERT and one two-row posting INSERT; COMMIT.

@@ -8,7 +8,9 @@ the same accounts lock them in the same order and cannot deadlock. Entries are
 never changed: a mistake is corrected by :func:`reverse`.
 """
 
-from dataclasses import dataclass, field
+import functools
+import itertools
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from django.db import DatabaseError, connection, transaction
@@ -65,16 +67,15 @@ def _apply(account_id: int, amount: int) -> int:
 def apply(lines: list[Line]) -> list[tuple[Line, int]]:
     """Move the balances of balanced ``lines`` in account-id order; returns each line with its balance after.
 
-    Must run inside the caller's transaction, which then writes the entry
-    (:func:`write_entry`): a failed line raises and the caller rolls back.
+    Must run inside the caller's transaction, which then writes the postings
+    (:func:`write_postings`): a failed line raises and the caller rolls back.
     """
     _check_balanced(lines)
     # Fixed lock order (ascending account id); stable for lines on one account.
     return [(line, _apply(line.account_id, line.amount)) for line in sorted(lines, key=lambda line: line.account_id)]
 
 
-def write_entry(*, kind: str, applied: list[tuple[Line, int]], reference: str = "", reverses_id=None, at=None):
-    entry = JournalEntry.objects.create(kind=kind, reference=reference, reverses_id=reverses_id, at=at or clock.now())
+def write_postings(entry: JournalEntry, applied: list[tuple[Line, int]]) -> None:
     Posting.objects.bulk_create(
         Posting(
             entry=entry,
@@ -87,7 +88,6 @@ def write_entry(*, kind: str, applied: list[tuple[Line, int]], reference: str = 
         )
         for line, balance_after in applied
     )
-    return entry
 
 
 def deposit(*, account: Account, amount: int, counterparty: str = "") -> JournalEntry:
@@ -175,18 +175,24 @@ def post(instruction: Instruction, *, savepoint: bool = True) -> int:
     Inside a caller's transaction a refusal rolls back to a savepoint, so the caller may go on;
     ``savepoint=False`` when the refusal ends the caller's transaction anyway (two round trips fewer).
 
-    PostgreSQL: one round trip (``ibank_post``, payments/sql/post.sql). Elsewhere the same steps, in the same
-    order, in one transaction. Either way: checks and claims (each must match its row), the day's usage under
-    the ceiling, the balances in account-id order (a customer's never below zero), the entry and its
-    postings, the link, the audit entry.
+    PostgreSQL: one round trip (``ibank_post``, ledger/sql/post.sql). Elsewhere the same steps, in the same
+    order, in one transaction. Either way: the entry, the checks and claims (each must match its row; a claim
+    of the linked row points it to the entry in the same UPDATE), the day's usage under the ceiling, the
+    balances in account-id order (a customer's never below zero) with their postings, the link (when no claim
+    took it), the audit entry.
     """
     _check_balanced(instruction.lines)
     if connection.vendor == "postgresql":
         return _post_postgresql(instruction, savepoint=savepoint)
     with transaction.atomic(savepoint=savepoint):
-        for guard in [*instruction.checks, *instruction.claims]:
+        entry = JournalEntry.objects.create(
+            kind=instruction.kind, reference=instruction.reference, reverses_id=instruction.reverses, at=instruction.at
+        )
+        guards, link = _linked(instruction)
+        for guard in guards:
             rows = guard.model.objects.filter(pk=guard.pk, **_lookups(guard.where))
-            matched = rows.exists() if guard.set is None else rows.update(**guard.set) == 1
+            changes = {k: (entry.pk if v is ENTRY else v) for k, v in (guard.set or {}).items()}
+            matched = rows.exists() if guard.set is None else rows.update(**changes) == 1
             if not matched:
                 raise Refused(guard.refused)
         for usage in _usages(instruction):
@@ -196,20 +202,36 @@ def post(instruction: Instruction, *, savepoint: bool = True) -> int:
             applied = apply(instruction.lines)
         except InsufficientFunds:
             raise Refused("insufficient_funds") from None
-        entry = write_entry(
-            kind=instruction.kind,
-            applied=applied,
-            reference=instruction.reference,
-            reverses_id=instruction.reverses,
-            at=instruction.at,
-        )
-        if instruction.link is not None:
-            model, pk = instruction.link
+        write_postings(entry, applied)
+        if link is not None:
+            model, pk = link
             model.objects.filter(pk=pk).update(entry=entry)
         if instruction.audit is not None:
             instruction.audit.detail = {**instruction.audit.detail, "entry": entry.pk}
             instruction.audit.save()
     return entry.pk
+
+
+class _Entry:
+    """In a Guard's ``set``: the id of the journal entry being written."""
+
+    def __repr__(self):
+        return "ENTRY"
+
+
+ENTRY = _Entry()
+
+
+def _linked(instruction: Instruction) -> tuple[list[Guard], tuple | None]:
+    """The guards, the claim of the linked row (if any) also pointing it to the entry; and the link no claim
+    took (written after the postings)."""
+    guards, link = [*instruction.checks, *instruction.claims], instruction.link
+    for i, guard in enumerate(guards):
+        if link is not None and guard.set is not None and (guard.model, guard.pk) == link:
+            column = guard.model._meta.get_field("entry").attname
+            guards[i] = replace(guard, set={**guard.set, column: ENTRY})
+            link = None
+    return guards, link
 
 
 def _check_balanced(lines: list[Line]) -> None:
@@ -251,27 +273,94 @@ def _json(value):
     return value
 
 
-def _guard_json(guard: Guard) -> dict:
-    out = {
-        "table": guard.model._meta.db_table,
-        "id": guard.pk,
-        "where": {k: _json(v) for k, v in guard.where.items()},
-        "refused": guard.refused,
-    }
-    if guard.set is not None:
-        out["set"] = {k: _json(v) for k, v in guard.set.items()}
+def _statement(guard: Guard) -> dict:
+    """The guard as the statement ibank_post runs: a claim is ``UPDATE … SET … WHERE id = … AND <as read>``, a
+    check ``SELECT 1 … WHERE id = … AND <as read> FOR SHARE``; $1 is the new entry's id, the values are
+    $2, $3, … (the set's, the id, the read's); the name is the text's digest (ibank_post prepares each text once
+    a connection)."""
+    sets = None if guard.set is None else tuple((k, v is ENTRY) for k, v in guard.set.items())
+    name, sql = _guard_sql(guard.model, sets, tuple((k, v is None) for k, v in guard.where.items()))
+    args = [_json(v) for v in (guard.set or {}).values() if v is not ENTRY]
+    args.append(guard.pk)
+    args.extend(_json(v) for v in guard.where.values() if v is not None)
+    return {"name": name, "sql": sql, "args": args, "refused": guard.refused}
+
+
+@functools.lru_cache(maxsize=256)
+def _guard_sql(model, sets: tuple | None, where: tuple) -> tuple[str, str]:
+    """(name, text) of a guard's statement by its shape: ``sets`` (column, is the entry), ``where`` (column,
+    is NULL)."""
+    meta, qn = model._meta, connection.ops.quote_name
+    numbers = itertools.count(2)
+
+    def column(name: str) -> str:
+        return qn(meta.get_field(name).column)
+
+    assignments = ", ".join(f"{column(k)} = {'$1' if entry else f'${next(numbers)}'}" for k, entry in sets or ())
+    by_id = f"{qn(meta.pk.column)} = ${next(numbers)}"
+    conds = " AND ".join(f"{column(k)} IS NULL" if null else f"{column(k)} = ${next(numbers)}" for k, null in where)
+    table = qn(meta.db_table)
+    if sets is None:
+        sql = f"SELECT 1 FROM {table} WHERE {by_id} AND {conds} FOR SHARE"  # noqa: S608 (model metadata only)
+    else:
+        # RETURNING: a prepared UPDATE run by EXECUTE reports its rows only as rows it returns.
+        sql = f"UPDATE {table} SET {assignments} WHERE {by_id} AND {conds} RETURNING 1"  # noqa: S608 (as above)
+    return _name(sql), sql
+
+
+def _name(sql: str) -> str:
+    import hashlib
+
+    return "ibank_" + hashlib.sha256(sql.encode()).hexdigest()[:40]
+
+
+def _after(link, audit_entry) -> list[dict]:
+    """What ibank_post writes after the postings: the link no claim took, the audit entry (its detail gains
+    the entry's id)."""
+    from auditlog import audit
+
+    out = []
+    if link is not None:
+        model, pk = link
+        name, sql = _link_sql(model)
+        out.append({"name": name, "sql": sql, "args": [pk]})
+    if audit_entry is not None:
+        name, sql = _audit_sql()
+        out.append({"name": name, "sql": sql, "args": [audit.as_row(audit_entry)]})
     return out
+
+
+@functools.lru_cache(maxsize=16)
+def _link_sql(model) -> tuple[str, str]:
+    meta, qn = model._meta, connection.ops.quote_name
+    table, entry, pk = qn(meta.db_table), qn(meta.get_field("entry").column), qn(meta.pk.column)
+    sql = f"UPDATE {table} SET {entry} = $1 WHERE {pk} = $2"  # noqa: S608 (model metadata only)
+    return _name(sql), sql
+
+
+@functools.lru_cache(maxsize=1)
+def _audit_sql() -> tuple[str, str]:
+    from auditlog import audit
+
+    sql = audit.insert_sql(
+        row="($2::jsonb || jsonb_build_object('detail', ($2::jsonb -> 'detail') || jsonb_build_object('entry', $1)))"
+    )
+    return _name(sql), sql
 
 
 def _post_postgresql(instruction: Instruction, *, savepoint: bool) -> int:
     import contextlib
     import json
 
-    from auditlog import audit
-
+    guards, link = _linked(instruction)
     payload = {
-        "checks": [_guard_json(g) for g in instruction.checks],
-        "claims": [_guard_json(g) for g in instruction.claims],
+        "entry": {
+            "at": instruction.at.isoformat(),
+            "kind": instruction.kind,
+            "reference": instruction.reference,
+            "reverses": instruction.reverses,
+        },
+        "guards": [_statement(g) for g in guards],
         "usages": [
             {
                 "contract": u.contract_id,
@@ -287,19 +376,8 @@ def _post_postgresql(instruction: Instruction, *, savepoint: bool) -> int:
             {"account": line.account_id, "amount": line.amount, "memo": line.memo, "counterparty": line.counterparty}
             for line in instruction.lines
         ],
-        "entry": {
-            "at": instruction.at.isoformat(),
-            "kind": instruction.kind,
-            "reference": instruction.reference,
-            "reverses": instruction.reverses,
-        },
+        "after": _after(link, instruction.audit),
     }
-    if instruction.link is not None:
-        model, pk = instruction.link
-        payload["link"] = {"table": model._meta.db_table, "id": pk}
-    if instruction.audit is not None:
-        payload["audit"] = audit.as_row(instruction.audit)
-        payload["audit_columns"] = audit.columns()
     # Inside a caller's transaction a refusal must roll back to here only (a savepoint) unless the caller said
     # it ends there; alone, the statement is its own transaction (autocommit): one round trip.
     guard = transaction.atomic() if connection.in_atomic_block and savepoint else contextlib.nullcontext()

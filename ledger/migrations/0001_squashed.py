@@ -74,6 +74,7 @@ def create_post_function(apps, schema_editor):
 def drop_post_function(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute("DROP FUNCTION IF EXISTS ibank_post(jsonb)")
+        schema_editor.execute("DROP FUNCTION IF EXISTS ibank_run(bigint, jsonb, text[])")
 
 
 Migration.operations.append(migrations.RunPython(create_post_function, drop_post_function))

@@ -1,38 +1,54 @@
 -- ledger.post on PostgreSQL: apply one instruction in one round trip. Python decides everything (which rows
--- move, the posting lines, the digest, the daily ceiling); this function only applies the guards it is handed
--- and writes rows. Any RAISE rolls back everything this call did. Raises (DETAIL names the refusal):
+-- move, the posting lines, the digest, the daily ceiling) and composes the guards' statements from the
+-- models (ledger.books._statement); this function only runs what it is handed and writes rows. Any RAISE
+-- rolls back everything this call did. Raises (DETAIL names the refusal):
 --   IB001 a claim or a check did not match its row; IB003 over the ceiling; IB004 insufficient funds.
 --
--- p = {"checks": [{"table", "id", "where": {column: value}, "refused"}],        -- FOR SHARE, must match
---      "claims": [{"table", "id", "set": {column: value}, "where": {...}, "refused"}],  -- must change 1 row
+-- p = {"entry": {"at", "kind", "reference", "reverses"},
+--      "guards": [{"name", "sql", "args", "refused"}],   -- each must match exactly one row
 --      "usages": [{"contract", "day", "scope", "amount", "ceiling", "refused"}],      -- each under its ceiling
 --      "lines": [{"account", "amount", "memo", "counterparty"}],                   -- balanced, any order
---      "entry": {"at", "kind", "reference"}, "link": {"table", "id"},
---      "audit": {column: value}, "audit_columns": [...]}                          -- the entry id is added
+--      "after": [{"name", "sql", "args"}]}                                         -- the link, the audit entry
+-- A statement ("sql") takes the new journal entry's id as $1 and its "args" as $2, $3, …; it is prepared once
+-- a connection under its "name" (a digest of its text, so one name is one statement), then only executed:
+-- parsed and planned once, not on every movement.
+CREATE OR REPLACE FUNCTION ibank_run(p_entry bigint, g jsonb, p_prepared text[]) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_found bigint;
+BEGIN
+    IF NOT (g->>'name' = ANY (p_prepared)) THEN
+        EXECUTE format('PREPARE %I (bigint) AS %s', g->>'name', g->>'sql');
+    END IF;
+    EXECUTE format('EXECUTE %I(%s)', g->>'name', concat_ws(', ', p_entry::text,
+        (SELECT string_agg(quote_nullable(a #>> '{}'), ', ' ORDER BY n)
+           FROM jsonb_array_elements(g->'args') WITH ORDINALITY AS x(a, n))));
+    GET DIAGNOSTICS v_found = ROW_COUNT;
+    RETURN v_found;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION ibank_post(p jsonb) RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
     g jsonb;
-    v_sets text;
-    v_conds text;
-    v_found int;
     v_entry bigint;
     v_balance bigint;
+    v_prepared text[];
     r record;
 BEGIN
-    FOR g IN SELECT * FROM jsonb_array_elements(coalesce(p->'checks', '[]') || coalesce(p->'claims', '[]')) LOOP
-        SELECT string_agg(CASE WHEN jsonb_typeof(value) = 'null' THEN format('%I IS NULL', key)
-                               ELSE format('%I = %L', key, value #>> '{}') END, ' AND ')
-          INTO v_conds FROM jsonb_each(g->'where');
-        IF g ? 'set' THEN
-            SELECT string_agg(format('%I = %L', key, value #>> '{}'), ', ') INTO v_sets FROM jsonb_each(g->'set');
-            EXECUTE format('UPDATE %I SET %s WHERE id = %L AND %s', g->>'table', v_sets, g->>'id', v_conds);
-        ELSE
-            EXECUTE format('SELECT 1 FROM %I WHERE id = %L AND %s FOR SHARE', g->>'table', g->>'id', v_conds);
-        END IF;
-        GET DIAGNOSTICS v_found = ROW_COUNT;
-        IF v_found <> 1 THEN
+    -- Prepared statements are the session's; psycopg deallocates them all after a rollback, so look, once.
+    SELECT coalesce(array_agg(name), '{}') INTO v_prepared FROM pg_prepared_statements WHERE name LIKE 'ibank\_%';
+    -- The entry first: the claims may point their row to it. A refusal below rolls it back.
+    INSERT INTO transfers_journalentry (at, kind, reference, reverses_id)
+    VALUES ((p#>>'{entry,at}')::timestamptz, p#>>'{entry,kind}', p#>>'{entry,reference}',
+            (p#>>'{entry,reverses}')::bigint)
+    RETURNING id INTO v_entry;
+
+    FOR g IN SELECT * FROM jsonb_array_elements(coalesce(p->'guards', '[]')) LOOP
+        IF ibank_run(v_entry, g, v_prepared) <> 1 THEN
             RAISE EXCEPTION 'refused' USING ERRCODE = 'IB001', DETAIL = g->>'refused';
         END IF;
+        v_prepared := v_prepared || (g->>'name');
     END LOOP;
 
     -- Each ceiling in order (the daily limit, then any cap): of racing movements only those that fit pass.
@@ -47,10 +63,6 @@ BEGIN
         END IF;
     END LOOP;
 
-    INSERT INTO transfers_journalentry (at, kind, reference, reverses_id)
-    VALUES ((p#>>'{entry,at}')::timestamptz, p#>>'{entry,kind}', p#>>'{entry,reference}',
-            (p#>>'{entry,reverses}')::bigint)
-    RETURNING id INTO v_entry;
     -- Balances move in ascending account id (the lock order of every movement: no deadlock).
     FOR r IN
         SELECT (l->>'account')::bigint AS account_id, (l->>'amount')::bigint AS amount, l->>'memo' AS memo,
@@ -68,15 +80,11 @@ BEGIN
         INSERT INTO transfers_posting (entry_id, account_id, amount, balance_after, memo, counterparty, at)
         VALUES (v_entry, r.account_id, r.amount, v_balance, r.memo, r.counterparty, (p#>>'{entry,at}')::timestamptz);
     END LOOP;
-    IF p ? 'link' THEN
-        EXECUTE format('UPDATE %I SET entry_id = %L WHERE id = %L', p#>>'{link,table}', v_entry, p#>>'{link,id}');
-    END IF;
-    IF p ? 'audit' THEN  -- the columns come from the model (accounts.audit.columns): never listed here
-        EXECUTE format('INSERT INTO accounts_auditentry (%s) SELECT %s FROM jsonb_populate_record(NULL::accounts_auditentry, $1) r',
-                       (SELECT string_agg(format('%I', x.name), ', ') FROM jsonb_array_elements_text(p->'audit_columns') AS x(name)),
-                       (SELECT string_agg(format('r.%I', x.name), ', ') FROM jsonb_array_elements_text(p->'audit_columns') AS x(name)))
-        USING p->'audit' || jsonb_build_object('detail', (p#>'{audit,detail}') || jsonb_build_object('entry', v_entry));
-    END IF;
+
+    FOR g IN SELECT * FROM jsonb_array_elements(coalesce(p->'after', '[]')) LOOP
+        PERFORM ibank_run(v_entry, g, v_prepared);
+        v_prepared := v_prepared || (g->>'name');
+    END LOOP;
     RETURN v_entry;
 END
 $$;

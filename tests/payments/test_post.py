@@ -134,3 +134,54 @@ def test_an_execution_is_one_transaction_without_a_savepoint(contract, stranger)
     statements = [q["sql"] for q in queries.captured_queries]
     assert sum("ibank_post" in sql for sql in statements) == 1
     assert not [sql for sql in statements if "SAVEPOINT" in sql], statements
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_prepared_statements_outlive_a_refusal(contract, stranger):
+    """ibank_post prepares each guard's statement once a connection; a refusal's ROLLBACK makes psycopg
+    deallocate every prepared statement, and the next movement must prepare them again, not fail."""
+    from django.db import connection, transaction
+
+    def prepared():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT name FROM pg_prepared_statements WHERE name LIKE 'ibank%%'")
+            return {name for (name,) in cursor.fetchall()}
+
+    for _ in range(7):  # past the 5 executions after which PostgreSQL may keep a generic plan
+        transfer, digest = _confirmed(contract, stranger, 1_000)
+        books.post(_instruction(contract, stranger, transfer, digest))
+    claim = books._statement(books._linked(_instruction(contract, stranger, transfer, digest))[0][0])
+    assert {claim["name"], books._audit_sql()[0]} <= prepared()
+    transfer, digest = _confirmed(contract, stranger, 1_000)
+    with pytest.raises(books.Refused), transaction.atomic():  # as services.post_with runs it
+        books.post(_instruction(contract, stranger, transfer, digest, status="draft"), savepoint=False)
+    assert claim["name"] not in prepared()  # psycopg's DEALLOCATE ALL after the ROLLBACK
+    transfer, digest = _confirmed(contract, stranger, 1_000)
+    entry_id = books.post(_instruction(contract, stranger, transfer, digest))
+    assert Transfer.objects.get(pk=transfer.pk).entry_id == entry_id
+    assert Account.objects.get(pk=stranger.account.pk).balance == 100_000 + 8 * 1_000
+
+
+def test_guards_of_one_shape_and_a_link_no_claim_takes(contract, stranger):
+    """Two checks of the same shape in one instruction each hold their row; a link to a row no claim takes is
+    written after the postings."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":  # none prepared yet on this connection: both checks run as new
+        with connection.cursor() as cursor:
+            cursor.execute("DEALLOCATE ALL")
+    transfer, digest = _confirmed(contract, stranger, 1_000)
+    instruction = _instruction(contract, stranger, transfer, digest)
+    instruction.claims = []
+    instruction.checks = [
+        books.Guard(Contract, c.pk, where={"daily_transfer_limit": c.daily_transfer_limit}, refused="limit_changed")
+        for c in (contract, stranger)
+    ]
+    entry_id = books.post(instruction)
+    transfer.refresh_from_db()
+    assert transfer.status == "confirmed" and transfer.entry_id == entry_id
+    instruction.checks[1] = books.Guard(Contract, stranger.pk, where={"daily_transfer_limit": 1}, refused="stranger")
+    with pytest.raises(books.Refused) as refused:
+        books.post(instruction)
+    assert refused.value.reason == "stranger"
