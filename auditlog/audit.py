@@ -1,5 +1,7 @@
 """Writing the audit log (SPEC §8): who did what, to which contract, from where."""
 
+import functools
+
 from ibank.actor import Actor, name_of
 
 from .models import AUDIT_ACTIONS, AuditEntry
@@ -56,6 +58,7 @@ def as_row(new_entry: AuditEntry) -> dict:
     return row
 
 
+@functools.lru_cache(maxsize=16)
 def insert_sql(source: str = "", row: str = "%s::jsonb") -> str:
     """PostgreSQL: ``INSERT INTO <audit> (<columns>) SELECT … FROM [source,] <the entry as one jsonb parameter>``,
     for a statement that writes its audit entry itself (``as_row(entry)`` as JSON is the parameter; ``row``

@@ -32,6 +32,15 @@ def test_rfc4226_appendix_d_hotp_values(counter, code):
     assert totp.hotp(RFC_KEY, counter) == code
 
 
+@given(st.binary(min_size=16, max_size=64), st.integers(min_value=0, max_value=2**40))
+def test_hotp_agrees_with_pyotp(key, counter):
+    import base64
+
+    import pyotp
+
+    assert totp.hotp(key, counter) == pyotp.HOTP(base64.b32encode(key).decode("ascii")).at(counter)
+
+
 def test_match_accepts_previous_current_and_next_step_only():
     t = 1111111111
     step = totp.time_step(t)
