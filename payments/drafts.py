@@ -7,6 +7,7 @@ import secrets
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
+from accounts import limits
 from accounts.limits import daily_limit, today
 from accounts.models import Contract
 from auditlog import audit
@@ -118,6 +119,42 @@ def confirmed_where(obj, *, contract: Contract, digest: str, fields: list[str], 
     where = {"contract_id": contract.pk, "status": status or type(obj).Status.CONFIRMED, "digest": digest}
     where.update({name: getattr(obj, name) for name in fields})
     return where
+
+
+def movement(
+    actor, contract: Contract, obj, *, kind: str, lines, claims, digest: str, now, action: str, caps=(), **detail
+) -> books.Instruction:
+    """The instruction that executes a confirmed row ``obj`` (a transfer, a payment), as 振込 and Pay-easy
+    share it: ``lines`` under ``claims``; the contract's ceiling rows held as read; the row's amount toward
+    today's usage, under the limit (then any ``caps``); the row pointed to the journal entry; the audit entry
+    ``action`` naming the row's reference, amount and digest (and ``detail``)."""
+    return books.Instruction(
+        kind=kind,
+        reference=obj.reference,
+        at=now,
+        lines=lines,
+        checks=limit_check(contract),
+        claims=claims,
+        usage=daily_usage(contract, obj.amount),
+        caps=list(caps),
+        link=(type(obj), obj.pk),
+        audit=audit.entry(
+            actor,
+            action,
+            ok=True,
+            contract=contract,
+            reference=obj.reference,
+            amount=obj.amount,
+            digest=digest,
+            **detail,
+        ),
+    )
+
+
+def limit_check(contract: Contract) -> list[books.Guard]:
+    """The rows the day's ceiling was decided from, held as read until the movement commits."""
+    rows = limits.ceiling_rows(contract)
+    return [books.Guard(model, pk, where=where, refused="limit_changed") for model, pk, where in rows]
 
 
 def daily_usage(contract: Contract, amount: int) -> books.Usage:

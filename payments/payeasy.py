@@ -40,12 +40,12 @@ from .drafts import (
     confirm_with_digest,
     confirmed_claim,
     create_with_reference,
-    daily_usage,
     digest_of,
+    movement,
 )
 from .models import Bill, Biller, Payment
 from .refusals import InsufficientBalance, OverLimit, TransferChanged, refuse_execution
-from .services import _limit_check, _status, post_with
+from .services import _status, post_with
 
 
 class PayeasyError(TransferError):
@@ -333,15 +333,15 @@ def _instruction(actor, contract: Contract, payment: Payment, bill: Bill, *, dig
     """What paying ``bill`` moves, decided here: the bill's claim (unpaid, at the confirmed amount), the
     payment's (as loaded), the posting lines, the day's ceiling, the audit entry."""
     sender = payment.from_account
-    return books.Instruction(
+    return movement(
+        actor,
+        contract,
+        payment,
         kind=JournalEntry.Kind.PAYEASY,
-        reference=payment.reference,
-        at=now,
         lines=[
             books.Line(sender.pk, -payment.amount, Memo.PAYEASY, bill.biller.kana),
             books.Line(bill.biller.account_id, payment.amount, Memo.PAYEASY, sender.holder_kana),
         ],
-        checks=_limit_check(contract),
         claims=[
             books.Guard(
                 Bill,
@@ -354,18 +354,10 @@ def _instruction(actor, contract: Contract, payment: Payment, bill: Bill, *, dig
                 payment, contract=contract, digest=digest, fields=_CLAIM_FIELDS, done=Payment.Status.DONE, now=now
             ),
         ],
-        usage=daily_usage(contract, payment.amount),
-        link=(Payment, payment.pk),
-        audit=audit.entry(
-            actor,
-            "payeasy.execute",
-            ok=True,
-            contract=contract,
-            reference=payment.reference,
-            amount=payment.amount,
-            bill=payment.bill_id,
-            digest=digest,
-        ),
+        digest=digest,
+        now=now,
+        action="payeasy.execute",
+        bill=payment.bill_id,
     )
 
 

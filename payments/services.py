@@ -37,8 +37,8 @@ from .drafts import (
     confirm_with_digest,
     confirmed_claim,
     create_with_reference,
-    daily_usage,
     digest_of,
+    movement,
 )
 from .models import Transfer
 from .refusals import (
@@ -297,28 +297,21 @@ def _instruction(
         status=claimed_from,
         also={"settles_on": settlement_day(transfer, now)},
     )
-    return books.Instruction(
+    cap = new_payees.cap(contract, transfer) if capped else None
+    return movement(
+        actor,
+        contract,
+        transfer,
         kind=JournalEntry.Kind.TRANSFER,
-        reference=transfer.reference,
-        at=now,
         lines=_lines(transfer, same_bank=same_bank),
-        checks=_limit_check(contract),
         claims=[claim],
-        usage=daily_usage(contract, transfer.amount),
-        caps=[cap] if capped and (cap := new_payees.cap(contract, transfer)) is not None else [],
-        link=(Transfer, transfer.pk),
-        audit=audit.entry(
-            actor,
-            "transfer.execute",
-            ok=True,
-            contract=contract,
-            as_name=as_name,
-            reference=transfer.reference,
-            amount=transfer.amount,
-            fee=transfer.fee,
-            status=done,
-            digest=digest,
-        ),
+        caps=[cap] if cap is not None else [],
+        digest=digest,
+        now=now,
+        action="transfer.execute",
+        as_name=as_name,
+        fee=transfer.fee,
+        status=done,
     )
 
 
@@ -341,12 +334,6 @@ def post_with(contract: Contract, instruction, then) -> None:
 
 def _status(model, obj) -> str | None:
     return model.objects.filter(pk=obj.pk).values_list("status", flat=True).first()
-
-
-def _limit_check(contract: Contract) -> list[books.Guard]:
-    """The rows the day's ceiling was decided from, held as read until the movement commits."""
-    rows = limits.ceiling_rows(contract)
-    return [books.Guard(model, pk, where=where, refused="limit_changed") for model, pk, where in rows]
 
 
 def _refused(actor, contract: Contract, transfer: Transfer, error_class: type[TransferError]):
