@@ -1,6 +1,8 @@
 """The contract's settings the customer changes (SPEC §5): 振込限度額変更 and メールアドレス変更, each
 authorized by the contract's method through the shared step (accounts.steps)."""
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
@@ -62,22 +64,56 @@ def limit_view(request):
     return render(request, "transfers/limit.html", {"form": form, **_limit_context(contract)})
 
 
-def _authorize_pending(request, key: str, name: str, apply, *, expired, restart: str, audit_detail: bool, **step):
-    """The authorization of the change its first step kept under ``key`` (shown as ``name``): gone or over 5
-    minutes → back to ``restart`` with ``expired``; accepted → ``apply(value)`` (its message and redirect).
-    ``step``: the template, gate action and audit action of accounts.steps.authorization_step."""
-    stored = pending.get(request, key)
+@dataclass(frozen=True)
+class PendingChange:
+    """A change whose first step kept its value in the session under ``key`` (shown as ``name``) for the
+    contract's authorization: gone or over 5 minutes → back to ``restart`` with ``expired``. ``template``,
+    ``action`` (the gate's) and ``audit_action`` are accounts.steps.authorization_step's; ``audit_value``:
+    the audit entry names the value (a limit; never an address)."""
+
+    key: str
+    name: str
+    expired: str
+    restart: str
+    template: str
+    action: str
+    audit_action: str
+    audit_value: bool
+
+
+def _authorize_pending(request, change: PendingChange, apply):
+    """The authorization of ``change``; accepted → ``apply(value)`` (its message and redirect)."""
+    stored = pending.get(request, change.key)
     if stored is None:
-        messages.warning(request, expired)
-        return redirect(restart)
+        messages.warning(request, change.expired)
+        return redirect(change.restart)
     value = stored[0]
 
     def done(_method):
-        pending.clear(request, key)
+        pending.clear(request, change.key)
         return apply(value)
 
-    detail = {"detail": {name: value}} if audit_detail else {}
-    return steps.authorization_step(request, on_success=done, context={name: value}, **step, **detail)
+    return steps.authorization_step(
+        request,
+        on_success=done,
+        context={change.name: value},
+        template=change.template,
+        action=change.action,
+        audit_action=change.audit_action,
+        detail={change.name: value} if change.audit_value else None,
+    )
+
+
+LIMIT_RAISE = PendingChange(
+    key=LIMIT_KEY,
+    name="new_limit",
+    expired=LIMIT_EXPIRED,
+    restart="transfers-limit",
+    template="transfers/limit_authorize.html",
+    action=gate.Action.LIMIT_RAISE,
+    audit_action="limit.authorize",
+    audit_value=True,
+)
 
 
 @customer_required
@@ -96,18 +132,7 @@ def limit_authorize_view(request):
             messages.success(request, LIMIT_RAISED_TOMORROW % {"date": f"{effective:%Y/%m/%d}"})
         return redirect("transfers-limit")
 
-    return _authorize_pending(
-        request,
-        LIMIT_KEY,
-        "new_limit",
-        apply,
-        expired=LIMIT_EXPIRED,
-        restart="transfers-limit",
-        audit_detail=True,
-        template="transfers/limit_authorize.html",
-        action=gate.Action.LIMIT_RAISE,
-        audit_action="limit.authorize",
-    )
+    return _authorize_pending(request, LIMIT_RAISE, apply)
 
 
 @customer_required
@@ -122,6 +147,16 @@ def limit_cancel_view(request):
 EMAIL_KEY = "_ibank_email_change"  # [new address, started at]
 EMAIL_CHANGED = _("メールアドレスを変更しました。")
 EMAIL_EXPIRED = _("一定時間が経過したため、メールアドレスの入力からやり直してください。")
+EMAIL_CHANGE = PendingChange(
+    key=EMAIL_KEY,
+    name="new_email",
+    expired=EMAIL_EXPIRED,
+    restart="transfers-email",
+    template="transfers/email_authorize.html",
+    action=gate.Action.EMAIL_CHANGE,
+    audit_action="email.authorize",
+    audit_value=False,
+)
 
 
 @customer_required
@@ -144,15 +179,4 @@ def email_authorize_view(request):
         messages.success(request, EMAIL_CHANGED)
         return redirect("accounts-menu")
 
-    return _authorize_pending(
-        request,
-        EMAIL_KEY,
-        "new_email",
-        apply,
-        expired=EMAIL_EXPIRED,
-        restart="transfers-email",
-        audit_detail=False,
-        template="transfers/email_authorize.html",
-        action=gate.Action.EMAIL_CHANGE,
-        audit_action="email.authorize",
-    )
+    return _authorize_pending(request, EMAIL_CHANGE, apply)

@@ -45,3 +45,11 @@ def test_the_change_needs_authorization_and_tells_both_addresses(
     with django_capture_on_commit_callbacks(execute=True):
         send(client, same_bank_data(contract, payee, amount=100))
     assert [m.to for m in mailoutbox] == [["new.taro@example.jp"]]
+
+
+def test_the_authorization_is_audited_without_the_address(client, contract):
+    login(client, contract)
+    client.post(EMAIL, {"email": "new.taro@example.jp"})
+    client.post(AUTHORIZE, {"transfer_password": TRANSFER_PASSWORD})
+    entry = AuditEntry.objects.get(action="email.authorize", contract=contract, outcome="ok")
+    assert "new.taro@example.jp" not in str(entry.detail)

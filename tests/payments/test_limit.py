@@ -108,3 +108,12 @@ def test_a_token_registered_today_does_not_lift_the_ceiling_until_tomorrow(
     assert _today_limit(customer) == 200_000  # the ceiling of a token registered today
     fake_clock.advance(86400)
     assert _today_limit(customer) == 3_000_000
+
+
+def test_the_authorization_is_audited_with_the_new_limit(client, contract):
+    login(client, contract)
+    client.post(LIMIT, {"limit": "100000"})
+    client.post(LIMIT, {"limit": "150000"})
+    client.post(AUTHORIZE, {"transfer_password": TRANSFER_PASSWORD})
+    entry = AuditEntry.objects.get(action="limit.authorize", contract=contract, outcome="ok")
+    assert entry.detail["new_limit"] == 150_000
