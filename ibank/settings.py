@@ -195,6 +195,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "ibank.context_processors.bank",
             ],
+            # {% translate %} of a constant renders once per language (ibank/i18n_tags.py).
+            "libraries": {"i18n": "ibank.i18n_tags"},
         },
     },
 ]

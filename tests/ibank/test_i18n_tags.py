@@ -1,0 +1,36 @@
+"""{% translate %} of a constant remembers its rendering (ibank/i18n_tags.py): it must render exactly what
+Django's own tag renders, in every language and setting, however often it is rendered."""
+
+import pytest
+from django.template import Context, Engine, Template
+from django.utils import translation
+
+CASES = [
+    "{% translate 'ログイン' %}",
+    "{% translate 'ログイン' noop %}",
+    "{% translate 'ログイン' as label %}[{{ label }}]",
+    "{% translate '<b>&' %}",
+    "{% autoescape off %}{% translate '<b>&' %}{% endautoescape %}",
+    "{% translate 'May' context 'month name' %}",
+    "{% translate word %}",
+    "{% translate word as label %}[{{ label }}]",
+    "{% translate 'ログイン'|lower %}",
+]
+DJANGO = Engine(libraries={"i18n": "django.templatetags.i18n"})
+
+
+@pytest.mark.parametrize("source", CASES)
+def test_it_renders_what_djangos_tag_renders(source):
+    ours, django = Template("{% load i18n %}" + source), DJANGO.from_string("{% load i18n %}" + source)
+    for language in ("ja", "en", "ja", "en"):  # each node rendered again, across languages
+        for word in ("ログイン", "<i>", "メニュー"):
+            with translation.override(language):
+                context = {"word": word}
+                assert ours.render(Context(context)) == django.render(Context(context))
+
+
+def test_a_constant_follows_the_active_language():
+    template = Template("{% load i18n %}{% translate 'ログイン' %}")
+    for language, expected in (("ja", "ログイン"), ("en", "Log in"), ("ja", "ログイン"), ("en", "Log in")):
+        with translation.override(language):
+            assert template.render(Context()) == expected
