@@ -1,5 +1,7 @@
-"""Django's ``i18n`` template library, installed under its own name (settings.TEMPLATES' ``libraries``), with
-one change: ``{% translate "a constant" %}`` remembers what it rendered, per language and autoescaping.
+"""Django's ``i18n`` template library with one change, which our templates load as ``ibank_i18n``
+(settings.TEMPLATES' ``libraries``): ``{% translate "a constant" %}`` remembers what it rendered, per
+language and autoescaping. (Installed under Django's own name it would draw a system-check warning on
+every command; the admin's templates keep Django's.)
 
 Django's tag looks its message up in the catalogue on every render (the active translation from an
 asgiref ``Local``, the lookup, localization and escaping), about 20 µs a tag here; a page has 20–40 of

@@ -195,8 +195,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "ibank.context_processors.bank",
             ],
-            # {% translate %} of a constant renders once per language (ibank/i18n_tags.py).
-            "libraries": {"i18n": "ibank.i18n_tags"},
+            # Django's i18n tags, with {% translate %} of a constant rendered once per language
+            # (ibank/i18n_tags.py): our templates load it as "ibank_i18n".
+            "libraries": {"ibank_i18n": "ibank.i18n_tags"},
         },
     },
 ]

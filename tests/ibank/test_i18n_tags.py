@@ -16,12 +16,12 @@ CASES = [
     "{% translate word as label %}[{{ label }}]",
     "{% translate 'ログイン'|lower %}",
 ]
-DJANGO = Engine(libraries={"i18n": "django.templatetags.i18n"})
+DJANGO = Engine(libraries={"i18n": "django.templatetags.i18n"})  # Django's own
 
 
 @pytest.mark.parametrize("source", CASES)
 def test_it_renders_what_djangos_tag_renders(source):
-    ours, django = Template("{% load i18n %}" + source), DJANGO.from_string("{% load i18n %}" + source)
+    ours, django = Template("{% load ibank_i18n %}" + source), DJANGO.from_string("{% load i18n %}" + source)
     for language in ("ja", "en", "ja", "en"):  # each node rendered again, across languages
         for word in ("ログイン", "<i>", "メニュー"):
             with translation.override(language):
@@ -30,7 +30,7 @@ def test_it_renders_what_djangos_tag_renders(source):
 
 
 def test_a_constant_follows_the_active_language():
-    template = Template("{% load i18n %}{% translate 'ログイン' %}")
+    template = Template("{% load ibank_i18n %}{% translate 'ログイン' %}")
     for language, expected in (("ja", "ログイン"), ("en", "Log in"), ("ja", "ログイン"), ("en", "Log in")):
         with translation.override(language):
             assert template.render(Context()) == expected
