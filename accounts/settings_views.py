@@ -66,19 +66,29 @@ def limit_view(request):
 
 @dataclass(frozen=True)
 class PendingChange:
-    """A change whose first step kept its value in the session under ``key`` (shown as ``name``) for the
-    contract's authorization: gone or over 5 minutes → back to ``restart`` with ``expired``. ``template``,
-    ``action`` (the gate's) and ``audit_action`` are accounts.steps.authorization_step's; ``audit_value``:
-    the audit entry names the value (a limit; never an address)."""
+    """A change of ``topic`` ("limit", "email") whose first step kept its value in the session under ``key``
+    (shown as ``name``) for the contract's authorization by the gate's ``action``. Gone or over 5 minutes →
+    back to the topic's page with ``expired``. ``audit_value``: the audit entry names the value (a limit;
+    never an address). The page, the template and the audit action are named after the topic."""
 
+    topic: str
     key: str
     name: str
     expired: str
-    restart: str
-    template: str
     action: str
-    audit_action: str
     audit_value: bool
+
+    @property
+    def restart(self) -> str:
+        return f"transfers-{self.topic}"
+
+    @property
+    def template(self) -> str:
+        return f"transfers/{self.topic}_authorize.html"
+
+    @property
+    def audit_action(self) -> str:
+        return f"{self.topic}.authorize"
 
 
 def _authorize_pending(request, change: PendingChange, apply):
@@ -104,16 +114,7 @@ def _authorize_pending(request, change: PendingChange, apply):
     )
 
 
-LIMIT_RAISE = PendingChange(
-    key=LIMIT_KEY,
-    name="new_limit",
-    expired=LIMIT_EXPIRED,
-    restart="transfers-limit",
-    template="transfers/limit_authorize.html",
-    action=gate.Action.LIMIT_RAISE,
-    audit_action="limit.authorize",
-    audit_value=True,
-)
+LIMIT_RAISE = PendingChange("limit", LIMIT_KEY, "new_limit", LIMIT_EXPIRED, gate.Action.LIMIT_RAISE, audit_value=True)
 
 
 @customer_required
@@ -148,14 +149,7 @@ EMAIL_KEY = "_ibank_email_change"  # [new address, started at]
 EMAIL_CHANGED = _("メールアドレスを変更しました。")
 EMAIL_EXPIRED = _("一定時間が経過したため、メールアドレスの入力からやり直してください。")
 EMAIL_CHANGE = PendingChange(
-    key=EMAIL_KEY,
-    name="new_email",
-    expired=EMAIL_EXPIRED,
-    restart="transfers-email",
-    template="transfers/email_authorize.html",
-    action=gate.Action.EMAIL_CHANGE,
-    audit_action="email.authorize",
-    audit_value=False,
+    "email", EMAIL_KEY, "new_email", EMAIL_EXPIRED, gate.Action.EMAIL_CHANGE, audit_value=False
 )
 
 

@@ -9,6 +9,7 @@ never changed: a mistake is corrected by :func:`reverse`.
 """
 
 import functools
+import hashlib
 import itertools
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -309,8 +310,6 @@ def _guard_sql(model, sets: tuple | None, where: tuple) -> tuple[str, str]:
 
 
 def _name(sql: str) -> str:
-    import hashlib
-
     return "ibank_" + hashlib.sha256(sql.encode()).hexdigest()[:40]
 
 

@@ -133,6 +133,8 @@ def execute(transfer_id: int, *, now=None) -> str:
         return _fail(transfer, "contract", now)
     done = Transfer.Status.DONE if services.is_same_bank(transfer.bank_code) else Transfer.Status.ACCEPTED
 
+    settles_on = services.settlement_day(transfer, now)
+
     def instruction():
         return services._instruction(
             None,
@@ -141,16 +143,13 @@ def execute(transfer_id: int, *, now=None) -> str:
             digest=transfer.digest,
             done=done,
             now=now,
+            settles_on=settles_on,
             capped=True,
             claimed_from=Transfer.Status.RESERVED,
             as_name=SYSTEM,
         )
 
-    def then(entry_id):
-        transfer.status, transfer.entry_id, transfer.executed_at = done, entry_id, now
-        transfer.settles_on = services.settlement_day(transfer, now)
-        notify(contract, "transfer_done", transfer=transfer)
-
+    then = services.executed(contract, transfer, done=done, now=now, settles_on=settles_on)
     try:
         services.post_with(contract, instruction, then)
     except books.Refused as refused:

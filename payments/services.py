@@ -241,19 +241,17 @@ def transfer_execute(*, actor, contract: Contract, transfer: Transfer, digest: s
 
     capped = not getattr(authorized_by, "lifts_new_payee_cap", False)
 
-    def instruction():
-        return _instruction(actor, contract, transfer, digest=digest, done=done, now=now, capped=capped)
-
     if transfer.is_reservation and transfer.scheduled_for > today():
         raise TransferChanged  # a reservation moves money on its day only (payments.reservations)
+    settles_on = settlement_day(transfer, now)
 
-    def then(entry_id):  # the notice commits with the money, or neither does
-        transfer.status, transfer.entry_id, transfer.executed_at = done, entry_id, now
-        transfer.settles_on = settlement_day(transfer, now)
-        notify(contract, "transfer_done", transfer=transfer)
+    def instruction():
+        return _instruction(
+            actor, contract, transfer, digest=digest, done=done, now=now, settles_on=settles_on, capped=capped
+        )
 
     try:
-        post_with(contract, instruction, then)
+        post_with(contract, instruction, executed(contract, transfer, done=done, now=now, settles_on=settles_on))
     except books.Refused as refused:
         transfer.status = Transfer.Status.CONFIRMED
         if refused.reason == "changed" and _status(Transfer, transfer) in Transfer.EXECUTED:
@@ -261,6 +259,18 @@ def transfer_execute(*, actor, contract: Contract, transfer: Transfer, digest: s
             raise AlreadyExecuted from None
         _refused(actor, contract, transfer, REFUSALS.get(refused.reason, TransferChanged))
     return transfer
+
+
+def executed(contract: Contract, transfer: Transfer, *, done: str, now, settles_on):
+    """post_with's ``then`` for a transfer: the row's new state as its claim wrote it, and its notice, which
+    commits with the money or not at all."""
+
+    def then(entry_id):
+        transfer.status, transfer.entry_id, transfer.executed_at = done, entry_id, now
+        transfer.settles_on = settles_on
+        notify(contract, "transfer_done", transfer=transfer)
+
+    return then
 
 
 def settlement_day(transfer: Transfer, at):
@@ -279,13 +289,14 @@ def _instruction(
     digest: str,
     done: str,
     now,
+    settles_on,
     capped: bool = True,
     claimed_from: str = Transfer.Status.CONFIRMED,
     as_name: str = "",
 ) -> books.Instruction:
     """What executing ``transfer`` moves, decided here: the claim of the row as loaded (``claimed_from``:
-    CONFIRMED at 認証, RESERVED on a reservation's day), the posting lines, the day's ceiling, the audit
-    entry."""
+    CONFIRMED at 認証, RESERVED on a reservation's day) with the day it settles (``settlement_day``), the
+    posting lines, the day's ceiling, the audit entry."""
     same_bank = done == Transfer.Status.DONE
     claim = confirmed_claim(
         transfer,
@@ -295,7 +306,7 @@ def _instruction(
         done=done,
         now=now,
         status=claimed_from,
-        also={"settles_on": settlement_day(transfer, now)},
+        also={"settles_on": settles_on},
     )
     cap = new_payees.cap(contract, transfer) if capped else None
     return movement(
