@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext_lazy as _
 
 from auditlog import audit
-from ibank import clock
+from ibank import clock, compiled
 
 from .models import Contract, KnownEnvironment
 
@@ -74,9 +74,10 @@ def at_login(request, contract: Contract) -> Seen:
         seen = Seen(key, browser, new=False)
     else:
         browser = describe(request)
-        known = KnownEnvironment.objects.create(
+        known = KnownEnvironment(
             contract=contract, key=secrets.token_hex(16), browser=browser, first_seen=now, last_seen=now
         )
+        compiled.insert(known)
         seen = Seen(known.key, browser, new=True)
     others = [(pk, key) for pk, key in pairs if pk != contract.pk]
     pairs = [(contract.pk, seen.key), *others][:PER_BROWSER]

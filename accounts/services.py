@@ -12,7 +12,8 @@ from django.db import transaction
 from django.views.decorators.debug import sensitive_variables
 
 from auditlog import audit
-from ibank import clock
+from ibank import clock, compiled
+from ibank.compiled import CompiledQuery
 from notices.outbox import notify
 
 from . import environments, gate, holds, locks
@@ -77,6 +78,22 @@ def load_with_contract(path: str) -> None:
     """Load ``path`` (a ``select_related`` path from the contract) with the contract the password step reads."""
     if path not in _with_contract:
         _with_contract.append(path)
+        _BY_CONTRACT_ID.forget()
+
+
+#: the contract by 契約者ID with what :func:`load_with_contract` named, compiled once (every login asks)
+_BY_CONTRACT_ID = CompiledQuery(
+    lambda contract_id: Contract.objects.select_related(*_with_contract).filter(contract_id=contract_id)[:1],
+    "probe-contract-id",
+)
+#: a contract's logins before this one (前回ログイン日時), newest first
+_PREVIOUS = CompiledQuery(
+    lambda contract_pk, record_pk: LoginRecord.objects.filter(contract_id=contract_pk).exclude(pk=record_pk)[
+        :PREVIOUS_LOGINS
+    ],
+    -7_000_000_001,
+    -7_000_000_002,
+)
 
 
 def _unknown_id_hash() -> str:
@@ -137,7 +154,7 @@ def contract_authenticate(*, actor, contract_id: str, password: str, action: str
     audited. An unknown ID, a wrong password and a locked contract cost the same: one SELECT, one Argon2
     verification, the counting statement and one audit INSERT.
     """
-    contract = Contract.objects.select_related(*_with_contract).filter(contract_id=contract_id).first()
+    contract = _BY_CONTRACT_ID.first(contract_id)
     if contract is None:
         check_password(password, _unknown_id_hash())
         ok = False
@@ -206,20 +223,21 @@ def _contract_login(request, contract: Contract, channel: str | None, by: str) -
     user.rotate_session_nonce(last_login=clock.now())
     login(request, user, backend="accounts.backends.IbankBackend")
     seen = environments.at_login(request, contract)
-    record = LoginRecord.objects.create(
+    record = LoginRecord(
         contract=contract,
         channel=channel or channel_for(request),
         ip=request.actor.ip,
         browser=seen.browser,
         new_environment=seen.new,
     )
+    compiled.insert(record)
     now = clock.epoch()
     request.session[SESSION_LOGIN_AT] = now
     request.session[SESSION_LAST_SEEN] = now
     request.session[SESSION_LOGIN_RECORD] = record.pk
     request.session[SESSION_NEW_ENVIRONMENT] = seen.new
     request.session[SESSION_PREVIOUS_LOGINS] = [
-        [r.at.isoformat(), r.channel] for r in contract.logins.exclude(pk=record.pk)[:PREVIOUS_LOGINS]
+        [r.at.isoformat(), r.channel] for r in _PREVIOUS.all(contract.pk, record.pk)
     ]
     second = {"by": by} if by else {}
     audit.record(

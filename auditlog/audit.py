@@ -2,6 +2,7 @@
 
 import functools
 
+from ibank import compiled
 from ibank.actor import Actor, name_of
 
 from .models import AUDIT_ACTIONS, AuditEntry
@@ -38,7 +39,7 @@ def record(
 ) -> AuditEntry:
     """Append one entry. ``detail`` must never hold a secret (password, code, seed)."""
     new_entry = entry(actor, action, ok=ok, contract=contract, reason=reason, as_name=as_name, **detail)
-    new_entry.save()
+    compiled.insert(new_entry)  # what save() sends, composed once
     return new_entry
 
 

@@ -15,8 +15,9 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet, signals
 from django.db.models.query import get_related_populators
+from django.db.models.sql import InsertQuery
 
 
 class CompiledQuery:
@@ -141,3 +142,102 @@ def _probe_of(param, probes, ops):
         if param == adapt(probe):
             return i, adapt
     return None
+
+
+# -- writes --------------------------------------------------------------------------------------------------
+
+
+def insert(obj, *, alias: str = "default") -> None:
+    """Save the new ``obj`` as ``obj.save()`` would (each field's ``pre_save`` and database preparation, the
+    id and any other returned column set on it), with the INSERT composed once per model and database.
+
+    For a model nothing listens to (``pre_save``/``post_save``) whose ``save`` is Django's own (or says
+    ``insert_skips_save = True``: its ``save`` adds nothing to an INSERT): otherwise, or for a value that is an
+    expression, it is ``obj.save()`` itself. ``tests/ibank/test_compiled.py`` compares both ways' rows."""
+    model = type(obj)
+    new = obj._state.adding and (obj.pk is None or model._meta.pk.has_default())  # save() would INSERT
+    if not new or _listened(model) or not (model.save is Model.save or getattr(model, "insert_skips_save", False)):
+        obj.save(using=alias)
+        return
+    obj._prepare_related_fields_for_save(operation_name="save")
+    connection = connections[alias]
+    sql, fields, returning, returning_params, compiler = _insert_of(model, connection.vendor, alias)
+    values = [field.pre_save(obj, add=True) for field in fields]
+    if any(hasattr(value, "resolve_expression") for value in values):
+        obj.save(using=alias)
+        return
+    params = [field.get_db_prep_save(value, connection=connection) for field, value in zip(fields, values, strict=True)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if not returning:  # the id was the object's own (a default)
+            row = ()
+        elif connection.features.can_return_columns_from_insert:
+            row = connection.ops.fetch_returned_insert_columns(cursor, returning_params)
+        else:
+            row = (connection.ops.last_insert_id(cursor, model._meta.db_table, returning[0].column),)
+    converters = compiler.get_converters([field.get_col(model._meta.db_table) for field in returning])
+    if converters:
+        row = next(iter(compiler.apply_converters([row], converters)))
+    for field, value in zip(returning, row, strict=True):
+        setattr(obj, field.attname, value)
+    obj._state.adding, obj._state.db = False, alias
+
+
+_INSERTS: dict = {}
+
+
+def _listened(model) -> bool:
+    return signals.pre_save.has_listeners(model) or signals.post_save.has_listeners(model)
+
+
+def _insert_of(model, vendor: str, alias: str):
+    """(sql, fields, returning fields, their params, compiler): the INSERT ``Model.save`` sends for a new
+    row, as Django's own compiler writes it (with %s for every value)."""
+    key = (model, vendor)
+    if key not in _INSERTS:
+        meta = model._meta
+        fields = [f for f in meta.local_concrete_fields if not f.generated and f is not meta.auto_field]
+        if any(getattr(f, "get_placeholder", None) for f in fields):
+            raise RuntimeError(f"{meta.label}: a field with a placeholder of its own is not compiled")
+        returning = list(meta.db_returning_fields)
+        query = InsertQuery(model)
+        query.insert_values(fields, [model(**{f.attname: None for f in fields})], raw=True)
+        compiler = query.get_compiler(using=alias)
+        compiler.returning_fields = returning
+        ((sql, _params),) = compiler.as_sql()
+        _INSERTS[key] = (sql, fields, returning, compiler.returning_params if returning else (), compiler)
+    return _INSERTS[key]
+
+
+def update(model, pk, *, alias: str = "default", **values) -> int:
+    """``model.objects.filter(pk=pk).update(**values)`` for plain values (no expressions), with the UPDATE
+    composed once per model and set of fields; returns the number of rows (0 or 1)."""
+    connection = connections[alias]
+    if any(hasattr(value, "resolve_expression") for value in values.values()):
+        raise TypeError("ibank.compiled.update sets plain values, not expressions")
+    sql, fields = _update_of(model, tuple(values), alias)
+    params = [
+        field.get_db_prep_save(value, connection=connection)
+        for field, value in zip(fields, values.values(), strict=True)
+    ]
+    params.append(model._meta.pk.get_db_prep_value(pk, connection))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+_UPDATES: dict = {}
+
+
+def _update_of(model, names: tuple, alias: str):
+    key = (model, names, connections[alias].vendor)
+    if key not in _UPDATES:
+        meta = model._meta
+        fields = [meta.get_field(name) for name in names]
+        if any(getattr(f, "get_placeholder", None) or not f.concrete for f in fields):
+            raise RuntimeError(f"{meta.label}: only plain columns are updated by ibank.compiled.update")
+        qn = connections[alias].ops.quote_name
+        assignments = ", ".join(f"{qn(f.column)} = %s" for f in fields)
+        sql = f"UPDATE {qn(meta.db_table)} SET {assignments} WHERE {qn(meta.pk.column)} = %s"  # noqa: S608
+        _UPDATES[key] = (sql, fields)
+    return _UPDATES[key]

@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from ibank import clock
+from ibank import clock, compiled
 
 SUBJECTS = {
     "login": _("ログインのお知らせ"),
@@ -72,5 +72,6 @@ def notify(contract, event: str, **context) -> None:
             },
         )
         title = subject(event)
-    notice = Notice.objects.create(contract_id=contract.pk, event=event, to=contract.email, subject=title, body=body)
+    notice = Notice(contract_id=contract.pk, event=event, to=contract.email, subject=title, body=body)
+    compiled.insert(notice)
     deliver.enqueue(str(notice.pk))

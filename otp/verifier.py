@@ -31,7 +31,7 @@ from accounts import locks
 from accounts.models import Lock
 from auditlog import audit
 from auditlog.models import AuditEntry
-from ibank import clock
+from ibank import clock, compiled
 from ibank.compiled import CompiledQuery
 from ibank.text import half_width_digits
 from notices.outbox import notify
@@ -211,7 +211,7 @@ def _accept(binding: TokenBinding, *, step: int, drift: int, now, audit_entry: A
         cursor.execute(sql, [*params, *locks.not_locked_params(binding.contract_id, _GUARD, now)])
         accepted = cursor.rowcount
         if accepted:
-            audit_entry.save()
+            compiled.insert(audit_entry)
     return accepted == 1
 
 

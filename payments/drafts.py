@@ -11,7 +11,7 @@ from accounts import limits
 from accounts.limits import daily_limit, today
 from accounts.models import Contract
 from auditlog import audit
-from ibank import clock
+from ibank import clock, compiled
 from ibank.compiled import CompiledQuery
 from ledger import books
 
@@ -61,7 +61,9 @@ def create_with_reference(model, error_class: type[TransferError], **values):
     for _attempt in range(10):
         try:
             with transaction.atomic():
-                return model.objects.create(reference=_new_reference(), **values)
+                row = model(reference=_new_reference(), **values)
+                compiled.insert(row)
+                return row
         except IntegrityError:  # that 受付番号 exists: draw another
             continue
     raise error_class

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 
-from ibank import clock, crypto
+from ibank import clock, compiled, crypto
 from ibank.compiled import CompiledQuery
 from ibank.labels import ChoiceLabel
 
@@ -48,7 +48,7 @@ class User(AbstractUser):
         fields = {"session_nonce": self.session_nonce}
         if last_login is not None:
             self.last_login = fields["last_login"] = last_login
-        type(self).objects.filter(pk=self.pk).update(**fields)
+        compiled.update(type(self), self.pk, **fields)
 
 
 def initial_daily_limit() -> int:

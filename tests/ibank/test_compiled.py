@@ -85,3 +85,115 @@ def test_date_and_datetime_probes_and_a_probe_standing_twice(make_contract):
     )
     assert [p.at for p in at.all(contract.account.pk, posted)] == [posted]
     assert at.all(contract.account.pk, posted + timedelta(seconds=1)) == []
+
+
+# -- writes ------------------------------------------------------------------------------------------------
+
+
+def _row(model, pk) -> dict:
+    return {k: v for k, v in model.objects.filter(pk=pk).values().get().items() if k != "id"}
+
+
+@pytest.mark.django_db
+def test_insert_writes_the_row_save_writes(make_contract):
+    """ibank.compiled.insert and Model.save write the same row (defaults, a foreign key, JSON, an address, a
+    default timestamp) and leave the object as save leaves it: its id set, no longer adding."""
+    from auditlog.models import AuditEntry
+    from ibank import compiled
+
+    contract = make_contract()
+    fields = {
+        "action": "login",
+        "outcome": "ok",
+        "contract": contract,
+        "actor": "customer:x",
+        "ip": "192.0.2.1",
+        "detail": {"a": [1, "二"], "b": None},
+    }
+    saved, inserted = AuditEntry(**fields), AuditEntry(**fields)
+    saved.save()
+    compiled.insert(inserted)
+    assert inserted.pk is not None and inserted.pk != saved.pk
+    assert not inserted._state.adding and inserted._state.db == "default"
+    want, got = _row(AuditEntry, saved.pk), _row(AuditEntry, inserted.pk)
+    assert got.pop("at") >= want.pop("at")
+    assert got == want
+    again = AuditEntry(**fields)
+    compiled.insert(again)  # the statement composed once serves again
+    assert again.pk > inserted.pk
+
+
+@pytest.mark.django_db
+def test_insert_writes_a_row_whose_id_is_a_default(make_contract):
+    """A model whose id is given by a default (a notice's UUID) is inserted with that id."""
+    from django.db import IntegrityError
+
+    from ibank import compiled
+    from notices.models import Notice
+
+    contract = make_contract()
+    notice = Notice(contract_id=contract.pk, event="login", to="a@example.com", subject="s", body="b")
+    chosen = notice.pk
+    compiled.insert(notice)
+    assert Notice.objects.get(pk=chosen).body == "b" and not notice._state.adding
+    with pytest.raises(IntegrityError):  # the same id twice
+        compiled.insert(Notice(id=chosen, contract_id=contract.pk, event="login", to="a", subject="s", body="b"))
+
+
+@pytest.mark.django_db
+def test_insert_is_save_where_something_listens_or_a_value_is_an_expression(make_contract):
+    """A model with a pre_save/post_save receiver is saved by save() (the receiver runs); a value that is an
+    expression goes through save() too."""
+    from django.db.models import Value
+    from django.db.models.signals import post_save
+
+    from accounts.models import Contract, LoginRecord
+    from ibank import compiled
+
+    contract = make_contract()
+    heard = []
+
+    def receiver(sender, instance, created, **kwargs):
+        heard.append((instance.pk, created))
+
+    post_save.connect(receiver, sender=LoginRecord)
+    try:
+        record = LoginRecord(contract=contract, channel="pc", browser="b")
+        compiled.insert(record)
+    finally:
+        post_save.disconnect(receiver, sender=LoginRecord)
+    assert heard == [(record.pk, True)]
+    named = LoginRecord(contract=contract, channel="pc", browser=Value("by an expression"))
+    compiled.insert(named)
+    assert LoginRecord.objects.get(pk=named.pk).browser == "by an expression"
+    assert Contract.objects.filter(pk=contract.pk).exists()
+
+
+@pytest.mark.django_db
+def test_insert_is_save_for_a_model_with_a_save_of_its_own():
+    """A model whose save() does more than the INSERT (a biller opens its clearing account) is saved by it."""
+    from ibank import compiled
+    from payments.models import Biller
+
+    biller = Biller(number="99001", name="テスト収納機関", kana="ﾃｽﾄ", kind=Biller.Kind.PRIVATE)
+    compiled.insert(biller)
+    assert Biller.objects.get(pk=biller.pk).account.number == "8990010"
+
+
+@pytest.mark.django_db
+def test_update_sets_the_columns_of_one_row(make_contract):
+    """ibank.compiled.update sets the named columns of the one row and says how many rows it changed."""
+    from django.db.models import F
+
+    from accounts.models import User
+    from ibank import clock, compiled
+
+    first, second = make_contract(), make_contract()
+    at = clock.now()
+    assert compiled.update(User, first.user.pk, session_nonce="n" * 32, last_login=at) == 1
+    assert compiled.update(User, 10**9, session_nonce="x") == 0
+    got = User.objects.get(pk=first.user.pk)
+    assert (got.session_nonce, got.last_login) == ("n" * 32, at)
+    assert User.objects.get(pk=second.user.pk).session_nonce != "n" * 32
+    with pytest.raises(TypeError):
+        compiled.update(User, first.user.pk, session_nonce=F("username"))
