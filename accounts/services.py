@@ -212,7 +212,9 @@ def contract_login(*, request, contract: Contract, channel: str | None = None, b
     """Log the customer in: a new session key, every other session of the contract ended; the environment
     recognised or made known (its device cookie), the login notified, a new environment held (issue 17) —
     unless the second step was a passkey (``by="passkey"``): bound to our origin, it cannot be relayed."""
-    with transaction.atomic():  # one commit for the login's rows (issue 19); the session lives in the cache
+    # One commit for the login's rows (issue 19); the session lives in the cache. Inside the password step's
+    # transaction no savepoint (two round trips): no caller goes on after a failure here, which ends it all.
+    with transaction.atomic(savepoint=False):
         return _contract_login(request, contract, channel, by)
 
 

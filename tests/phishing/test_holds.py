@@ -61,6 +61,20 @@ def test_a_later_event_extends_a_hold_and_never_shortens_it(contract, fake_clock
     assert Lock.objects.filter(contract=contract, kind=Lock.Kind.CHANGE_HOLD).count() == 1
 
 
+def test_a_hold_that_ran_out_is_closed_and_a_new_one_begins_beside_it(contract, fake_clock):
+    """A hold whose time ran out is closed as expired (kept in the history) when the next one is set; the new
+    one is a row of its own from now, not the old row stretched."""
+    holds.begin(contract, Lock.Kind.CHANGE_HOLD, reason="email_change", actor=None)
+    fake_clock.advance(settings.IBANK_CREDENTIAL_CHANGE_HOLD + 60)
+    assert not _held(contract)
+    holds.begin(contract, Lock.Kind.CHANGE_HOLD, reason="limit_raise", actor=None)
+    old, new = Lock.objects.filter(contract=contract, kind=Lock.Kind.CHANGE_HOLD).order_by("pk")
+    assert (old.lifted_by, old.lifted_at, old.reason) == ("expired", clock.now(), "email_change")
+    assert new.lifted_at is None and new.reason == "limit_raise" and new.set_at == clock.now()
+    assert new.until == clock.now() + timedelta(seconds=settings.IBANK_CREDENTIAL_CHANGE_HOLD)
+    assert _held(contract)
+
+
 def test_a_longer_hold_in_force_is_kept_and_the_login_notice_gives_its_end(client, contract, fake_clock):
     from accounts import locks
     from notices.models import Notice
