@@ -292,29 +292,11 @@ class DecisionForm(forms.Form):
 class TokenResetRequestAdmin(admin.ModelAdmin):
     """承認待ち: the requests a 役席 approves or rejects, with who entered them, why, and how long ago."""
 
-    list_display = [
-        "contract",
-        "status",
-        "reason",
-        "reference",
-        "requested_by",
-        "requested_at",
-        "approved_by",
-        "decide",
-    ]
+    _columns = ["contract", "status", "reason", "reference", "requested_by", "requested_at", "approved_by"]
+    list_display = [*_columns, "decide"]
     list_filter = ["status"]
     search_fields = ["contract__contract_id", "reference"]
-    fields = [
-        "contract",
-        "status",
-        "reason",
-        "reference",
-        "requested_by",
-        "requested_at",
-        "approved_by",
-        "decided_at",
-        "comment",
-    ]
+    fields = [*_columns, "decided_at", "comment"]
     readonly_fields = fields
 
     def get_queryset(self, request):
