@@ -206,7 +206,9 @@ TEMPLATES = [
 # through DATABASE_URL. An empty DATABASE_URL counts as unset.
 _database_url = env_str("DATABASE_URL").strip()
 if _database_url:
-    _conn_max_age = env_int("DATABASE_CONN_MAX_AGE", 0)
+    # Production keeps a worker's connection (10 minutes): a new one per request costs a connection's start on
+    # both sides and loses what the connection prepared (the per-request reads, ibank_post's statements).
+    _conn_max_age = env_int("DATABASE_CONN_MAX_AGE", 600 if PRODUCTION else 0)
     # A persistent connection the server ended (restart, failover, pg_terminate_backend) is
     # noticed and replaced before a request uses it, instead of one 500 per worker.
     DATABASES = {

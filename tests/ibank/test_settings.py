@@ -116,18 +116,41 @@ def test_production_refuses_a_per_process_cache():
 
 
 def _postgresql_setting(expression: str, **env):
-    """``expression`` (of ``settings``) as a development process on PostgreSQL with ``env`` sees it."""
+    """``expression`` (of ``settings``) as a process on PostgreSQL with ``env`` sees it (development unless
+    ``env`` says otherwise)."""
     probe = f"import json, django; from django.conf import settings; django.setup(); print(json.dumps({expression}))"
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("IBANK_", "DATABASE_", "PYTEST"))}
     clean.update(
-        DJANGO_SETTINGS_MODULE="ibank.settings",
-        IBANK_ENV="development",
-        DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres",
-        **env,
+        {
+            "DJANGO_SETTINGS_MODULE": "ibank.settings",
+            "IBANK_ENV": "development",
+            "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
+            **env,
+        }
     )
     result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=clean, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"IBANK_ENV": "production"}, [600, True]),
+        ({"IBANK_ENV": "production", "DATABASE_CONN_MAX_AGE": "0"}, [0, False]),
+        ({}, [0, False]),  # development: a connection per request, as runserver's threads come and go
+    ],
+)
+def test_production_keeps_its_connections_by_default(env, expected):
+    """A production worker keeps its connection (and what it prepared) for 10 minutes, health-checked; set 0
+    behind a pooler."""
+    production = {
+        "SECRET_KEY": GOOD_KEY,
+        "IBANK_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+    }
+    expression = "[settings.DATABASES['default'][k] for k in ('CONN_MAX_AGE', 'CONN_HEALTH_CHECKS')]"
+    assert _postgresql_setting(expression, **(production if env.get("IBANK_ENV") else {}), **env) == expected
 
 
 def test_persistent_connections_are_health_checked():
