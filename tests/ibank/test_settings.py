@@ -164,3 +164,16 @@ def test_postgresql_prepares_the_statements_a_connection_repeats(flag, expected)
     """On by default; DATABASE_PREPARED_STATEMENTS=0 for a pooler that cannot keep prepared statements."""
     env = {"DATABASE_PREPARED_STATEMENTS": flag} if flag is not None else {}
     assert _postgresql_setting("settings.DATABASES['default'].get('OPTIONS', {})", **env) == expected
+
+
+def test_the_wsgi_application_freezes_what_it_loaded():
+    """gunicorn's application: loaded with its URLconf, then kept out of the garbage collector's full scans."""
+    probe = (
+        "import gc, sys, ibank.wsgi; "
+        "print(gc.get_freeze_count() > 50_000, 'accounts.views' in sys.modules or 'accounts.login' in sys.modules)"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("IBANK_", "DATABASE_", "PYTEST"))}
+    clean.update(IBANK_ENV="development")
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=clean, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True"]
