@@ -14,7 +14,7 @@ and ``tests/accounts/test_backends.py`` compare its objects with the ORM's.
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
-from django.db import connections
+from django.db import IntegrityError, connections, transaction
 from django.db.models import Model, QuerySet, signals
 from django.db.models.query import get_related_populators
 from django.db.models.sql import InsertQuery
@@ -147,9 +147,12 @@ def _probe_of(param, probes, ops):
 # -- writes --------------------------------------------------------------------------------------------------
 
 
-def insert(obj, *, alias: str = "default") -> None:
+def insert(obj, *, alias: str = "default", unless_taken: str | None = None) -> bool:
     """Save the new ``obj`` as ``obj.save()`` would (each field's ``pre_save`` and database preparation, the
     id and any other returned column set on it), with the INSERT composed once per model and database.
+
+    ``unless_taken`` names a unique field: when a row already holds ``obj``'s value there, nothing is written and
+    the answer is False (``ON CONFLICT (that column) DO NOTHING``: any other constraint still raises).
 
     For a model nothing listens to (``pre_save``/``post_save``) whose ``save`` is Django's own (or says
     ``insert_skips_save = True``: its ``save`` adds nothing to an INSERT): otherwise, or for a value that is an
@@ -157,30 +160,45 @@ def insert(obj, *, alias: str = "default") -> None:
     model = type(obj)
     new = obj._state.adding and (obj.pk is None or model._meta.pk.has_default())  # save() would INSERT
     if not new or _listened(model) or not (model.save is Model.save or getattr(model, "insert_skips_save", False)):
-        obj.save(using=alias)
-        return
+        return _saved(obj, alias, unless_taken)
     obj._prepare_related_fields_for_save(operation_name="save")
     connection = connections[alias]
-    sql, fields, returning, returning_params, compiler = _insert_of(model, connection.vendor, alias)
+    sql, fields, returning, returning_params, compiler = _insert_of(model, alias, unless_taken)
     values = [field.pre_save(obj, add=True) for field in fields]
     if any(hasattr(value, "resolve_expression") for value in values):
-        obj.save(using=alias)
-        return
+        return _saved(obj, alias, unless_taken)
     params = [field.get_db_prep_save(value, connection=connection) for field, value in zip(fields, values, strict=True)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        if not returning:  # the id was the object's own (a default)
-            row = ()
-        elif connection.features.can_return_columns_from_insert:
-            row = connection.ops.fetch_returned_insert_columns(cursor, returning_params)
+        if not returning or not connection.features.can_return_columns_from_insert:
+            row = () if cursor.rowcount != 1 or not returning else (cursor.lastrowid,)
         else:
-            row = (connection.ops.last_insert_id(cursor, model._meta.db_table, returning[0].column),)
+            row = connection.ops.fetch_returned_insert_columns(cursor, returning_params) or ()
+        if unless_taken is not None and not row and (returning or cursor.rowcount != 1):
+            return False  # the value was taken: nothing written
     converters = compiler.get_converters([field.get_col(model._meta.db_table) for field in returning])
     if converters:
         row = next(iter(compiler.apply_converters([row], converters)))
     for field, value in zip(returning, row, strict=True):
         setattr(obj, field.attname, value)
     obj._state.adding, obj._state.db = False, alias
+    return True
+
+
+def _saved(obj, alias: str, unless_taken: str | None) -> bool:
+    """``obj.save()``; with ``unless_taken``, False when it failed because that field's value is taken."""
+    if unless_taken is None:
+        obj.save(using=alias)
+        return True
+    try:
+        with transaction.atomic(using=alias):
+            obj.save(using=alias)
+    except IntegrityError:
+        field = type(obj)._meta.get_field(unless_taken)
+        if type(obj)._default_manager.using(alias).filter(**{field.name: getattr(obj, field.attname)}).exists():
+            return False
+        raise
+    return True
 
 
 _INSERTS: dict = {}
@@ -190,10 +208,12 @@ def _listened(model) -> bool:
     return signals.pre_save.has_listeners(model) or signals.post_save.has_listeners(model)
 
 
-def _insert_of(model, vendor: str, alias: str):
+def _insert_of(model, alias: str, unless_taken: str | None):
     """(sql, fields, returning fields, their params, compiler): the INSERT ``Model.save`` sends for a new
-    row, as Django's own compiler writes it (with %s for every value)."""
-    key = (model, vendor)
+    row, as Django's own compiler writes it (with %s for every value); with ``unless_taken``, one that does
+    nothing when that column's value is taken."""
+    connection = connections[alias]
+    key = (model, connection.vendor, unless_taken)
     if key not in _INSERTS:
         meta = model._meta
         fields = [f for f in meta.local_concrete_fields if not f.generated and f is not meta.auto_field]
@@ -203,9 +223,15 @@ def _insert_of(model, vendor: str, alias: str):
         query = InsertQuery(model)
         query.insert_values(fields, [model(**{f.attname: None for f in fields})], raw=True)
         compiler = query.get_compiler(using=alias)
-        compiler.returning_fields = returning
-        ((sql, _params),) = compiler.as_sql()
-        _INSERTS[key] = (sql, fields, returning, compiler.returning_params if returning else (), compiler)
+        ((sql, _params),) = compiler.as_sql()  # without RETURNING: the conflict clause goes before it
+        if unless_taken is not None:
+            column = connection.ops.quote_name(meta.get_field(unless_taken).column)
+            sql += f" ON CONFLICT ({column}) DO NOTHING"
+        returning_params = ()
+        if returning and connection.features.can_return_columns_from_insert:
+            r_sql, returning_params = connection.ops.return_insert_columns(returning)
+            sql += f" {r_sql}"
+        _INSERTS[key] = (sql, fields, returning, returning_params, compiler)
     return _INSERTS[key]
 
 

@@ -4,7 +4,7 @@ DRAFT → CONFIRMED step and 中止. (The authorization step itself is accounts.
 import hashlib
 import secrets
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts import limits
@@ -59,13 +59,9 @@ def _new_reference() -> str:
 def create_with_reference(model, error_class: type[TransferError], **values):
     """A new ``model`` row with a fresh 受付番号 (another one drawn on the rare collision)."""
     for _attempt in range(10):
-        try:
-            with transaction.atomic():
-                row = model(reference=_new_reference(), **values)
-                compiled.insert(row)
-                return row
-        except IntegrityError:  # that 受付番号 exists: draw another
-            continue
+        row = model(reference=_new_reference(), **values)
+        if compiled.insert(row, unless_taken="reference"):  # no savepoint: a taken 受付番号 writes nothing
+            return row
     raise error_class
 
 

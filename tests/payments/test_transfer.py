@@ -219,6 +219,48 @@ def test_a_reload_or_double_click_moves_money_once(client, contract, payee):
     assert JournalEntry.objects.filter(reference=transfer.reference).count() == 1
 
 
+def test_a_taken_reference_is_drawn_again_and_nothing_half_written_stays(client, contract, payee, monkeypatch):
+    """A 受付番号 drawn twice (rare: 8 random digits a day) is drawn again: the second 入力 gets a new one, the
+    first transfer is untouched; a draw that never finds a free one is refused with the field-less message."""
+    from payments import drafts
+
+    login(client, contract)
+    _, first = enter(client, same_bank_data(contract, payee, amount=1_000))
+    draws = iter([first.reference, first.reference, "26120199999999"])
+    monkeypatch.setattr(drafts, "_new_reference", lambda: next(draws))
+    _, second = enter(client, same_bank_data(contract, payee, amount=2_000))
+    assert second.reference == "26120199999999" and second.amount == 2_000
+    assert Transfer.objects.get(pk=first.pk).amount == 1_000 and Transfer.objects.count() == 2
+    monkeypatch.setattr(drafts, "_new_reference", lambda: first.reference)
+    response, third = enter(client, same_bank_data(contract, payee, amount=3_000))
+    assert third is None and response.status_code == 200 and Transfer.objects.count() == 2
+    assert "お取引を完了できませんでした。最初からやり直してください。" in response.content.decode()
+
+
+def test_insert_unless_taken_writes_nothing_for_a_taken_value_and_still_refuses_a_broken_rule(contract, payee):
+    """unless_taken: a row whose unique value is taken is not written (False, no error, the transaction goes on);
+    any other constraint still raises: on SQLite too, where INSERT OR IGNORE would have hidden it."""
+    from django.db import IntegrityError, transaction
+
+    from ibank import compiled
+
+    existing, _digest = confirmed_same_bank(contract, payee, 500, payee_name="ﾃｽﾄ")
+    fields = {
+        f.attname: getattr(existing, f.attname)
+        for f in Transfer._meta.concrete_fields
+        if not f.primary_key and f.attname != "reference"
+    }
+    with transaction.atomic():
+        taken = Transfer(reference=existing.reference, **fields)
+        assert compiled.insert(taken, unless_taken="reference") is False and taken.pk is None
+        free = Transfer(reference="29010100000001", **fields)
+        assert compiled.insert(free, unless_taken="reference") is True and free.pk is not None
+    assert Transfer.objects.filter(reference="29010100000001").exists()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        compiled.insert(Transfer(reference="29010100000002", **{**fields, "amount": 0}), unless_taken="reference")
+    assert not Transfer.objects.filter(reference="29010100000002").exists()
+
+
 def test_execute_twice_in_the_service_raises_already_executed(rf, contract, payee):
     transfer, digest = confirmed_same_bank(contract, payee, 500, payee_name="ﾃｽﾄ")
     services.transfer_execute(actor=None, contract=contract, transfer=transfer, digest=digest)
