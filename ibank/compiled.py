@@ -163,7 +163,7 @@ def insert(obj, *, alias: str = "default", unless_taken: str | None = None) -> b
         return _saved(obj, alias, unless_taken)
     obj._prepare_related_fields_for_save(operation_name="save")
     connection = connections[alias]
-    sql, fields, returning, returning_params, compiler = _insert_of(model, alias, unless_taken)
+    sql, fields, returning, returning_params, compiler, converters = _insert_of(model, alias, unless_taken)
     values = [field.pre_save(obj, add=True) for field in fields]
     if any(hasattr(value, "resolve_expression") for value in values):
         return _saved(obj, alias, unless_taken)
@@ -176,7 +176,6 @@ def insert(obj, *, alias: str = "default", unless_taken: str | None = None) -> b
             row = connection.ops.fetch_returned_insert_columns(cursor, returning_params) or ()
         if unless_taken is not None and not row and (returning or cursor.rowcount != 1):
             return False  # the value was taken: nothing written
-    converters = compiler.get_converters([field.get_col(model._meta.db_table) for field in returning])
     if converters:
         row = next(iter(compiler.apply_converters([row], converters)))
     for field, value in zip(returning, row, strict=True):
@@ -209,9 +208,9 @@ def _listened(model) -> bool:
 
 
 def _insert_of(model, alias: str, unless_taken: str | None):
-    """(sql, fields, returning fields, their params, compiler): the INSERT ``Model.save`` sends for a new
-    row, as Django's own compiler writes it (with %s for every value); with ``unless_taken``, one that does
-    nothing when that column's value is taken."""
+    """(sql, fields, returning fields, their params, compiler, their converters): the INSERT ``Model.save``
+    sends for a new row, as Django's own compiler writes it (with %s for every value); with ``unless_taken``,
+    one that does nothing when that column's value is taken."""
     connection = connections[alias]
     key = (model, connection.vendor, unless_taken)
     if key not in _INSERTS:
@@ -231,7 +230,8 @@ def _insert_of(model, alias: str, unless_taken: str | None):
         if returning and connection.features.can_return_columns_from_insert:
             r_sql, returning_params = connection.ops.return_insert_columns(returning)
             sql += f" {r_sql}"
-        _INSERTS[key] = (sql, fields, returning, returning_params, compiler)
+        converters = compiler.get_converters([field.get_col(meta.db_table) for field in returning])
+        _INSERTS[key] = (sql, fields, returning, returning_params, compiler, converters)
     return _INSERTS[key]
 
 
