@@ -8,7 +8,6 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts import limits
-from accounts.limits import daily_limit, today
 from accounts.models import Contract
 from auditlog import audit
 from ibank import clock, compiled
@@ -53,7 +52,7 @@ def digest_of(fields: list) -> str:
 
 def _new_reference() -> str:
     """受付番号: the JST date and 8 random digits (not guessable from one another)."""
-    return f"{today():%y%m%d}{secrets.randbelow(10**8):08d}"
+    return f"{limits.today():%y%m%d}{secrets.randbelow(10**8):08d}"
 
 
 def create_with_reference(model, error_class: type[TransferError], **values):
@@ -157,8 +156,8 @@ def limit_check(contract: Contract) -> list[books.Guard]:
 
 def daily_usage(contract: Contract, amount: int) -> books.Usage:
     """``amount`` toward today's usage, under the limit in force today (accounts.limits decides it)."""
-    on = today()
-    return books.Usage(contract.pk, on, amount, daily_limit(contract, on))
+    on = limits.today()
+    return books.Usage(contract.pk, on, amount, limits.daily_limit(contract, on))
 
 
 def awaiting_authorization(contract: Contract) -> list[dict]:
