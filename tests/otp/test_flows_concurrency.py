@@ -12,19 +12,20 @@ from tests.concurrency import run_concurrently
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
+def _register(contract, token, key, *, login_otp: bool):
+    """ご利用登録 of ``token`` with its code of this moment."""
+    return services.token_register(
+        actor=None, contract=contract, token_id=token.token_id, code=totp.totp(key, time.time()), login_otp=login_otp
+    )
+
+
 def test_concurrent_registrations_for_one_contract_end_with_one_binding(contract):
     tokens = [token_issue(kind="mobile") for _ in range(8)]
 
     def register(i):
         token, key = tokens[i]
         try:
-            services.token_register(
-                actor=None,
-                contract=contract,
-                token_id=token.token_id,
-                code=totp.totp(key, time.time()),
-                login_otp=True,
-            )
+            _register(contract, token, key, login_otp=True)
         except services.ContractHasToken:
             return "refused"
         return "registered"
@@ -42,13 +43,7 @@ def test_concurrent_registrations_of_one_token_by_two_contracts_bind_it_once(mak
 
     def register(i):
         try:
-            services.token_register(
-                actor=None,
-                contract=contracts[i],
-                token_id=token.token_id,
-                code=totp.totp(key, time.time()),
-                login_otp=False,
-            )
+            _register(contracts[i], token, key, login_otp=False)
         except services.TokenFlowError as error:
             return type(error).__name__
         return "registered"
@@ -95,10 +90,4 @@ def test_concurrent_exchange_and_stop_leave_a_consistent_state(token_contract):
             pytest.fail(f"both or neither happened: {results}")
         if not bindings:  # stopped: register a fresh token for the next round
             token, key = token_issue(kind="mobile")
-            services.token_register(
-                actor=None,
-                contract=token_contract,
-                token_id=token.token_id,
-                code=totp.totp(key, time.time()),
-                login_otp=True,
-            )
+            _register(token_contract, token, key, login_otp=True)
