@@ -13,7 +13,6 @@ from django.views.decorators.debug import sensitive_variables
 
 from auditlog import audit
 from ibank import clock, compiled
-from ibank.compiled import CompiledQuery
 from notices.outbox import notify
 
 from . import environments, gate, holds, locks
@@ -82,12 +81,12 @@ def load_with_contract(path: str) -> None:
 
 
 #: the contract by 契約者ID with what :func:`load_with_contract` named, compiled once (every login asks)
-_BY_CONTRACT_ID = CompiledQuery(
+_BY_CONTRACT_ID = compiled.CompiledQuery(
     lambda contract_id: Contract.objects.select_related(*_with_contract).filter(contract_id=contract_id)[:1],
     "probe-contract-id",
 )
 #: a contract's logins before this one (前回ログイン日時), newest first
-_PREVIOUS = CompiledQuery(
+_PREVIOUS = compiled.CompiledQuery(
     lambda contract_pk, record_pk: LoginRecord.objects.filter(contract_id=contract_pk).exclude(pk=record_pk)[
         :PREVIOUS_LOGINS
     ],

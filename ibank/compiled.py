@@ -170,12 +170,14 @@ def insert(obj, *, alias: str = "default", unless_taken: str | None = None) -> b
     params = [field.get_db_prep_save(value, connection=connection) for field, value in zip(fields, values, strict=True)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        if not returning or not connection.features.can_return_columns_from_insert:
-            row = () if cursor.rowcount != 1 or not returning else (cursor.lastrowid,)
+        if returning and connection.features.can_return_columns_from_insert:
+            row = connection.ops.fetch_returned_insert_columns(cursor, returning_params)
+            written = row is not None
         else:
-            row = connection.ops.fetch_returned_insert_columns(cursor, returning_params) or ()
-        if unless_taken is not None and not row and (returning or cursor.rowcount != 1):
-            return False  # the value was taken: nothing written
+            written = cursor.rowcount == 1
+            row = (cursor.lastrowid,) if returning and written else ()
+    if not written:  # only with unless_taken: the value was taken, nothing written
+        return False
     if converters:
         row = next(iter(compiler.apply_converters([row], converters)))
     for field, value in zip(returning, row, strict=True):

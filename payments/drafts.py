@@ -11,7 +11,6 @@ from accounts import limits
 from accounts.models import Contract
 from auditlog import audit
 from ibank import clock, compiled
-from ibank.compiled import CompiledQuery
 from ledger import books
 
 
@@ -191,7 +190,7 @@ def _own_transfer_query(reference, contract_pk):
 
 
 #: Every step of 振込 starts from it: compiled once per process (ibank.compiled; the reference is unique).
-_OWN_TRANSFER = CompiledQuery(_own_transfer_query, "probe-reference", -7_000_000_001)
+_OWN_TRANSFER = compiled.CompiledQuery(_own_transfer_query, "probe-reference", -7_000_000_001)
 
 
 def own_transfer(contract: Contract, reference: str):
