@@ -3,8 +3,11 @@ DRAFT → CONFIRMED step and 中止. (The authorization step itself is accounts.
 
 import hashlib
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
 
 from accounts import limits
@@ -63,36 +66,55 @@ def create_with_reference(model, error_class: type[TransferError], **values):
     raise error_class
 
 
-def confirm_with_digest(*, actor, contract: Contract, obj, digest: str, action: str, changed: type) -> str:
-    """DRAFT → CONFIRMED with ``digest`` in one conditional UPDATE; a second 確認 (a reload) keeps the first
-    digest. Raises AlreadyExecuted or ``changed``. Returns the digest in force. The confirmation and its audit
-    entry commit together (one commit)."""
-    model = type(obj)
-    with transaction.atomic():
-        confirmed = model.objects.filter(pk=obj.pk, contract=contract, status=model.Status.DRAFT).update(
-            status=model.Status.CONFIRMED, digest=digest, confirmed_at=clock.now()
-        )
-        if not confirmed:
-            obj.refresh_from_db()
-            if obj.is_authorized:
-                raise AlreadyExecuted
-            if obj.status != model.Status.CONFIRMED:
-                raise changed
-            digest = obj.digest
-        audit.record(actor, action, ok=True, contract=contract, reference=obj.reference, digest=digest)
-    return digest
+@dataclass(frozen=True)
+class Steps:
+    """The steps 振込 and Pay-easy share, for one kind of row: ``prefix`` names its audit actions
+    ("transfer.confirm", …), ``digest`` is the digest of what its 確認 shows, ``changed`` the refusal when
+    the row changed since."""
 
+    prefix: str
+    digest: Callable[[object], str]
+    changed: type[TransferError]
 
-def cancel_unexecuted(*, actor, contract: Contract, obj, action: str) -> None:
-    """中止 before execution: DRAFT or CONFIRMED → CANCELLED; nothing moved, the row is kept (with its audit
-    entry, in one commit)."""
-    model = type(obj)
-    with transaction.atomic():
-        cancelled = model.objects.filter(
-            pk=obj.pk, contract=contract, status__in=[model.Status.DRAFT, model.Status.CONFIRMED]
-        ).update(status=model.Status.CANCELLED)
-        if cancelled:
-            audit.record(actor, action, ok=True, contract=contract, reference=obj.reference)
+    def confirm(self, *, actor, contract: Contract, obj) -> str:
+        """DRAFT → CONFIRMED with the digest of what was shown, in one conditional UPDATE; a second 確認 (a
+        reload) keeps the first digest. Raises AlreadyExecuted or ``changed``. Returns the digest in force.
+        The confirmation and its audit entry commit together (one commit)."""
+        model, digest = type(obj), self.digest(obj)
+        with transaction.atomic():
+            confirmed = model.objects.filter(pk=obj.pk, contract=contract, status=model.Status.DRAFT).update(
+                status=model.Status.CONFIRMED, digest=digest, confirmed_at=clock.now()
+            )
+            if not confirmed:
+                obj.refresh_from_db()
+                if obj.is_authorized:
+                    raise AlreadyExecuted
+                if obj.status != model.Status.CONFIRMED:
+                    raise self.changed
+                digest = obj.digest
+            action = f"{self.prefix}.confirm"
+            audit.record(actor, action, ok=True, contract=contract, reference=obj.reference, digest=digest)
+        return digest
+
+    def cancel(self, *, actor, contract: Contract, obj) -> None:
+        """中止 before execution: DRAFT or CONFIRMED → CANCELLED; nothing moved, the row is kept (with its audit
+        entry, in one commit)."""
+        model = type(obj)
+        with transaction.atomic():
+            cancelled = model.objects.filter(
+                pk=obj.pk, contract=contract, status__in=[model.Status.DRAFT, model.Status.CONFIRMED]
+            ).update(status=model.Status.CANCELLED)
+            if cancelled:
+                audit.record(actor, f"{self.prefix}.cancel", ok=True, contract=contract, reference=obj.reference)
+
+    def changed_since_confirm(self, obj, digest: str) -> bool:
+        """The row as loaded no longer produces ``digest``, the one kept server-side at 確認; raises
+        AlreadyExecuted when it changed by being executed (a reload, a double click)."""
+        if constant_time_compare(self.digest(obj), digest):
+            return False
+        if obj.is_executed:
+            raise AlreadyExecuted
+        return True
 
 
 # -- 入力 ---------------------------------------------------------------------------

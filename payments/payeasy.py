@@ -33,16 +33,7 @@ from ledger import books
 from ledger.models import JournalEntry, Memo
 from notices.outbox import notify
 
-from .drafts import (
-    AlreadyExecuted,
-    TransferError,
-    cancel_unexecuted,
-    confirm_with_digest,
-    confirmed_claim,
-    create_with_reference,
-    digest_of,
-    movement,
-)
+from .drafts import AlreadyExecuted, Steps, TransferError, confirmed_claim, create_with_reference, digest_of, movement
 from .models import Bill, Biller, Payment
 from .refusals import InsufficientBalance, OverLimit, TransferChanged, refuse_execution
 from .services import _status, post_with
@@ -269,20 +260,17 @@ def payment_digest(payment: Payment) -> str:
     return digest_of(fields)
 
 
+#: 確認 and 中止 as 振込 has them (payments.drafts)
+STEPS = Steps("payeasy", payment_digest, PaymentChanged)
+
+
 def payment_confirm(*, actor, contract: Contract, payment: Payment) -> str:
     """DRAFT → CONFIRMED with the digest of what was shown; returns the digest."""
-    return confirm_with_digest(
-        actor=actor,
-        contract=contract,
-        obj=payment,
-        digest=payment_digest(payment),
-        action="payeasy.confirm",
-        changed=PaymentChanged,
-    )
+    return STEPS.confirm(actor=actor, contract=contract, obj=payment)
 
 
 def payment_cancel(*, actor, contract: Contract, payment: Payment) -> None:
-    cancel_unexecuted(actor=actor, contract=contract, obj=payment, action="payeasy.cancel")
+    STEPS.cancel(actor=actor, contract=contract, obj=payment)
 
 
 # -- 実行 ---------------------------------------------------------------------------
@@ -307,9 +295,7 @@ def payment_execute(*, actor, contract: Contract, payment: Payment, digest: str)
     (CONFIRMED, with the digest, as loaded), takes the day's limit and moves the money: of racing payments of
     one bill, the first to commit pays it; the others find it paid and move nothing.
     """
-    if not constant_time_compare(payment_digest(payment), digest):  # changed since 確認 (the row as loaded)
-        if payment.is_executed:
-            raise AlreadyExecuted
+    if STEPS.changed_since_confirm(payment, digest):
         _refused(actor, contract, payment, PaymentChanged)
     now = clock.now()
     bill = Bill.objects.select_related("biller").get(pk=payment.bill_id)

@@ -17,7 +17,6 @@ from datetime import date
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare
 
 from accounts import authorization, limits
 from accounts.limits import available_today, daily_limit, today
@@ -30,16 +29,7 @@ from ledger.models import JournalEntry, Memo
 from notices.outbox import notify
 
 from . import name_lookup, new_payees, payee_check
-from .drafts import (
-    AlreadyExecuted,
-    TransferError,
-    cancel_unexecuted,
-    confirm_with_digest,
-    confirmed_claim,
-    create_with_reference,
-    digest_of,
-    movement,
-)
+from .drafts import AlreadyExecuted, Steps, TransferError, confirmed_claim, create_with_reference, digest_of, movement
 from .models import Transfer
 from .refusals import (
     REFUSALS,
@@ -87,6 +77,10 @@ def transfer_digest(transfer: Transfer) -> str:
     if transfer.scheduled_for is not None:  # 振込予約: the 振込指定日 確認 showed
         fields.append(transfer.scheduled_for.isoformat())
     return digest_of(fields)
+
+
+#: 確認, 中止 and the check at 実行 that the row is what 確認 showed (payments.drafts)
+STEPS = Steps("transfer", transfer_digest, TransferChanged)
 
 
 _BALANCE = CompiledQuery(lambda pk: Account.objects.only("balance").filter(pk=pk), -7_000_000_001)
@@ -193,14 +187,7 @@ def _prepare(actor, contract: Contract, transfer: Transfer | None, entry: Entry)
 
 def transfer_confirm(*, actor, contract: Contract, transfer: Transfer) -> str:
     """DRAFT → CONFIRMED with the digest of what was shown; returns the digest."""
-    return confirm_with_digest(
-        actor=actor,
-        contract=contract,
-        obj=transfer,
-        digest=transfer_digest(transfer),
-        action="transfer.confirm",
-        changed=TransferChanged,
-    )
+    return STEPS.confirm(actor=actor, contract=contract, obj=transfer)
 
 
 # -- 実行 ---------------------------------------------------------------------------
@@ -231,9 +218,7 @@ def transfer_execute(*, actor, contract: Contract, transfer: Transfer, digest: s
     ceiling); the one engine (books.post) applies it: one round trip on PostgreSQL. ``authorized_by``: the
     authorization method that accepted (a passkey lifts a new payee's cap).
     """
-    if not constant_time_compare(transfer_digest(transfer), digest):  # changed since 確認 (the row as loaded)
-        if transfer.is_executed:
-            raise AlreadyExecuted
+    if STEPS.changed_since_confirm(transfer, digest):
         _refused(actor, contract, transfer, TransferChanged)
     same_bank = is_same_bank(transfer.bank_code)
     done = Transfer.Status.DONE if same_bank else Transfer.Status.ACCEPTED
@@ -369,4 +354,4 @@ def _lines(transfer: Transfer, *, same_bank: bool) -> list[books.Line]:
 
 def transfer_cancel(*, actor, contract: Contract, transfer: Transfer) -> None:
     """中止 before execution: nothing moved, the transfer is kept as cancelled."""
-    cancel_unexecuted(actor=actor, contract=contract, obj=transfer, action="transfer.cancel")
+    STEPS.cancel(actor=actor, contract=contract, obj=transfer)
