@@ -74,6 +74,24 @@ def test_export_writes_the_queued_transfers_and_marks_them_sent(client, contract
     assert "no queued" in again.getvalue() and not (tmp_path / "again.txt").exists()
 
 
+def test_each_field_stands_where_the_zengin_format_puts_it():
+    """Byte for byte, written out here from the 全銀協 layout rather than from zengin.records' own table (its
+    reader would follow a wrong offset as faithfully as its writer)."""
+    header = zengin.Header("1234567890", "ﾔﾏﾀﾞ ﾀﾛｳ", date(2026, 3, 4), "1999", "ﾃｽﾄｼﾝｷﾝ", "001", "ﾎﾝﾃﾝ", 1, "0012345")
+    assert zengin.header_record(header) == (
+        b"1" + b"21" + b"0" + b"1234567890" + "ﾔﾏﾀﾞ ﾀﾛｳ".encode("cp932").ljust(40) + b"0304" + b"1999"
+        + "ﾃｽﾄｼﾝｷﾝ".encode("cp932").ljust(15) + b"001" + "ﾎﾝﾃﾝ".encode("cp932").ljust(15) + b"1" + b"0012345"
+        + b" " * 17
+    )  # fmt: skip
+    data = zengin.Data("0005", "ﾐﾂﾋﾞｼﾕ-ｴﾌｼﾞｴｲ", "001", "ﾎﾝﾃﾝ", 2, "7654321", "ｶ)ﾆﾎﾝｼﾖｳｼﾞ", 30_000, "42")
+    assert zengin.data_record(data) == (
+        b"2" + b"0005" + "ﾐﾂﾋﾞｼﾕ-ｴﾌｼﾞｴｲ".encode("cp932").ljust(15) + b"001" + "ﾎﾝﾃﾝ".encode("cp932").ljust(15)
+        + b"0000" + b"2" + b"7654321" + "ｶ)ﾆﾎﾝｼﾖｳｼﾞ".encode("cp932").ljust(30) + b"0000030000" + b"0"
+        + b"0000000042" + b" " * 10 + b"7" + b" " + b" " * 7
+    )  # fmt: skip
+    assert zengin.trailer_record(1, 30_000) == b"8" + b"000001" + b"000000030000" + b" " * 101
+
+
 def test_records_refuse_what_does_not_fit():
     with pytest.raises(zengin.RecordError):
         zengin.trailer_record(1, 10**12)
