@@ -70,49 +70,86 @@ class Data:
     customer_code: str  # 顧客コード1 (10 digits): our transfer's id
 
 
+@dataclass(frozen=True)
+class Field:
+    """One field of a record: ``name`` is its key in :func:`parse`'s dicts ("" for one not read back);
+    ``width`` in bytes; ``kind`` "9" a number (zero-padded) or "X" single-byte text (space-padded);
+    ``fixed`` a constant; ``fit`` cuts a longer name to the width; ``number`` reads it back as an int."""
+
+    name: str
+    width: int
+    kind: str = "X"
+    fixed: bytes | None = None
+    fit: bool = False
+    number: bool = False
+
+
+#: 総合振込's header record (1): the layout both :func:`header_record` and :func:`parse` follow.
+HEADER = (
+    Field("", 1, fixed=b"1"),  # データ区分: header
+    Field("kind_code", 2, fixed=b"21"),  # 種別コード: 総合振込
+    Field("", 1, fixed=b"0"),  # コード区分: JIS / SJIS
+    Field("requester_code", 10, "9"),
+    Field("requester_name", 40, fit=True),
+    Field("date", 4, "9"),  # 取組日 (MMDD)
+    Field("bank_code", 4, "9"),
+    Field("bank_name", 15, fit=True),
+    Field("branch_code", 3, "9"),
+    Field("branch_name", 15, fit=True),
+    Field("account_kind", 1, "9", number=True),
+    Field("account_number", 7, "9"),
+    Field("", 17, fixed=b" " * 17),
+)
+
+#: 総合振込's data record (2), one a transfer.
+DATA = (
+    Field("", 1, fixed=b"2"),  # データ区分: data
+    Field("bank_code", 4, "9"),
+    Field("bank_name", 15, fit=True),
+    Field("branch_code", 3, "9"),
+    Field("branch_name", 15, fit=True),
+    Field("clearing_house", 4, fixed=b"0000"),  # 手形交換所番号 (none: テレ振込)
+    Field("account_kind", 1, "9", number=True),
+    Field("account_number", 7, "9"),
+    Field("payee_name", 30),
+    Field("amount", 10, "9", number=True),
+    Field("", 1, fixed=b"0"),  # 新規コード
+    Field("customer_code", 10, "9"),
+    Field("", 10, fixed=b" " * 10),  # 顧客コード2
+    Field("", 1, fixed=b"7"),  # 振込区分: テレ振込
+    Field("", 1, fixed=b" "),  # 識別表示
+    Field("", 7, fixed=b" " * 7),
+)
+
+
+def _record(layout: tuple[Field, ...], values: dict) -> bytes:
+    parts = []
+    for f in layout:
+        if f.fixed is not None:
+            parts.append(f.fixed)
+        elif f.kind == "9":
+            parts.append(_num(values[f.name], f.width))
+        else:
+            value = values[f.name]
+            parts.append(_alpha(_fit(value, f.width) if f.fit else value, f.width))
+    return _checked(b"".join(parts))
+
+
+def _read(layout: tuple[Field, ...], record: bytes) -> dict:
+    out, at = {}, 0
+    for f in layout:
+        raw, at = record[at : at + f.width], at + f.width
+        if f.name:
+            out[f.name] = int(raw) if f.number else _text(raw)
+    return out
+
+
 def header_record(h: Header) -> bytes:
-    record = b"".join(
-        [
-            b"1",  # データ区分: header
-            b"21",  # 種別コード: 総合振込
-            b"0",  # コード区分: JIS / SJIS
-            _num(h.requester_code, 10),
-            _alpha(_fit(h.requester_name, 40), 40),
-            _num(f"{h.transfer_date:%m%d}", 4),
-            _num(h.bank_code, 4),
-            _alpha(_fit(h.bank_name, 15), 15),
-            _num(h.branch_code, 3),
-            _alpha(_fit(h.branch_name, 15), 15),
-            _num(h.account_kind, 1),
-            _num(h.account_number, 7),
-            b" " * 17,
-        ]
-    )
-    return _checked(record)
+    return _record(HEADER, {**vars(h), "date": f"{h.transfer_date:%m%d}"})
 
 
 def data_record(d: Data) -> bytes:
-    record = b"".join(
-        [
-            b"2",  # データ区分: data
-            _num(d.bank_code, 4),
-            _alpha(_fit(d.bank_name, 15), 15),
-            _num(d.branch_code, 3),
-            _alpha(_fit(d.branch_name, 15), 15),
-            b"0000",  # 手形交換所番号 (none: テレ振込)
-            _num(d.account_kind, 1),
-            _num(d.account_number, 7),
-            _alpha(d.payee_name, 30),
-            _num(d.amount, 10),
-            b"0",  # 新規コード
-            _num(d.customer_code, 10),
-            b" " * 10,  # 顧客コード2
-            b"7",  # 振込区分: テレ振込
-            b" ",  # 識別表示
-            b" " * 7,
-        ]
-    )
-    return _checked(record)
+    return _record(DATA, vars(d))
 
 
 def trailer_record(count: int, total: int) -> bytes:
@@ -157,41 +194,11 @@ def parse(content: bytes) -> dict:
     groups, current = [], None
     for line in lines[:-1]:
         if line[:1] == b"1":
-            current = {"header": _header(line), "data": []}
+            current = {"header": _read(HEADER, line), "data": []}
         elif line[:1] == b"2":
-            current["data"].append(_data(line))
+            current["data"].append(_read(DATA, line))
         else:
             current["trailer"] = {"count": int(line[1:7]), "total": int(line[7:19])}
             groups.append(current)
     # The first group's records also stand at the top (a file of one remitter reads as before).
     return {**groups[0], "groups": groups}
-
-
-def _header(h: bytes) -> dict:
-    return {
-        "kind_code": _text(h[1:3]),
-        "requester_code": _text(h[4:14]),
-        "requester_name": _text(h[14:54]),
-        "date": _text(h[54:58]),
-        "bank_code": _text(h[58:62]),
-        "bank_name": _text(h[62:77]),
-        "branch_code": _text(h[77:80]),
-        "branch_name": _text(h[80:95]),
-        "account_kind": int(h[95:96]),
-        "account_number": _text(h[96:103]),
-    }
-
-
-def _data(d: bytes) -> dict:
-    return {
-        "bank_code": _text(d[1:5]),
-        "bank_name": _text(d[5:20]),
-        "branch_code": _text(d[20:23]),
-        "branch_name": _text(d[23:38]),
-        "clearing_house": _text(d[38:42]),
-        "account_kind": int(d[42:43]),
-        "account_number": _text(d[43:50]),
-        "payee_name": _text(d[50:80]),
-        "amount": int(d[80:90]),
-        "customer_code": _text(d[91:101]),
-    }
