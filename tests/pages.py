@@ -11,8 +11,9 @@ _axe = Axe()
 class Walker:
     """Checks the page the browser is on; collects every problem, so that one run shows them all."""
 
-    def __init__(self, page):
+    def __init__(self, page, base: str = ""):
         self.page = page
+        self.base = base  # the live server's address, for visit()
         self.problems: list[str] = []
         self.checked: list[str] = []
 
@@ -36,6 +37,16 @@ class Walker:
             if violation["impact"] in ("serious", "critical"):
                 targets = [node["target"] for node in violation["nodes"]][:3]
                 self.problems.append(f"{label}: axe {violation['id']} ({violation['impact']}) {targets}")
+
+    def visit(self, path: str, label: str) -> None:
+        """Go to ``path`` on the live server and check the page there."""
+        self.page.goto(self.base + path)
+        self.check(label)
+
+    def press(self, button: str, label: str, *, exact: bool = False) -> None:
+        """Press the button named ``button`` and check the page it leads to."""
+        self.page.get_by_role("button", name=button, exact=exact).click()
+        self.check(label)
 
     def assert_fine(self, label: str) -> None:
         """Check the page now and fail at once on any problem."""
