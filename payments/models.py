@@ -23,7 +23,27 @@ def digits_up_to(n: int) -> RegexValidator:
 # -- transfers ------------------------------------------------------------------
 
 
-class Transfer(models.Model):
+class Draft(models.Model):
+    """What a 振込 and a Pay-easy payment share from 入力 to 結果 (payments.drafts): the 受付番号, the digest 確認
+    fixed, the journal entry that executed it, when it was entered and confirmed. (Each keeps its own
+    ``status_label``: a ChoiceLabel caches the labels of the first model it serves.)"""
+
+    reference = models.CharField(_("受付番号"), max_length=14, unique=True)
+    # At 確認: a keyed digest of what was confirmed; execution refuses any difference.
+    digest = models.CharField(max_length=64, blank=True, editable=False)
+    entry = models.OneToOneField(JournalEntry, null=True, blank=True, on_delete=models.PROTECT)
+    created_at = models.DateTimeField(_("入力日時"), default=clock.now)
+    confirmed_at = models.DateTimeField(_("確認日時"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return self.reference
+
+
+class Transfer(Draft):
     """A 振込 from one of the contract's accounts: 入力 → 確認 → 認証 → 結果."""
 
     class Status(models.TextChoices):
@@ -36,7 +56,6 @@ class Transfer(models.Model):
         CANCELLED = "cancelled", _("取消済")
 
     contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="transfers")
-    reference = models.CharField(_("受付番号"), max_length=14, unique=True)
     from_account = models.ForeignKey(
         Account, on_delete=models.PROTECT, related_name="transfers_out", verbose_name=_("支払口座")
     )
@@ -62,11 +81,6 @@ class Transfer(models.Model):
     # is executed or reserved, the lookup no longer counts toward the day's limit.
     name_looked_up = models.BooleanField(default=False, editable=False)
     status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default=Status.DRAFT)
-    # At 確認: a keyed digest of what was confirmed; execution refuses any difference.
-    digest = models.CharField(max_length=64, blank=True, editable=False)
-    entry = models.OneToOneField(JournalEntry, null=True, blank=True, on_delete=models.PROTECT)
-    created_at = models.DateTimeField(_("入力日時"), default=clock.now)
-    confirmed_at = models.DateTimeField(_("確認日時"), null=True, blank=True)
     executed_at = models.DateTimeField(_("実行日時"), null=True, blank=True)
     # Other bank: written to a Zengin file by manage.py export_zengin.
     exported_at = models.DateTimeField(_("全銀ファイル作成日時"), null=True, blank=True)
@@ -83,10 +97,9 @@ class Transfer(models.Model):
     status_label = ChoiceLabel("status")  # get_status_display(), from one dictionary (ibank.labels)
     payee_kind_label = ChoiceLabel("payee_kind")
 
-    class Meta:
+    class Meta(Draft.Meta):
         verbose_name = _("振込")
         verbose_name_plural = _("振込")
-        ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="transfer_amount_positive"),
             models.CheckConstraint(condition=Q(fee__gte=0), name="transfer_fee_not_negative"),
@@ -99,9 +112,6 @@ class Transfer(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["status", "scheduled_for"], name="transfer_reserved_due")]
-
-    def __str__(self):
-        return self.reference
 
     EXECUTED = (Status.DONE, Status.ACCEPTED)
 
@@ -243,7 +253,7 @@ class Bill(models.Model):
         return self.paid_at is not None
 
 
-class Payment(models.Model):
+class Payment(Draft):
     """A 収納サービス payment of one bill: 入力 → 確認 → 認証 → 結果, like a transfer."""
 
     class Status(models.TextChoices):
@@ -253,7 +263,6 @@ class Payment(models.Model):
         CANCELLED = "cancelled", _("中止")
 
     contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="payments")
-    reference = models.CharField(_("受付番号"), max_length=14, unique=True)
     bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="payments", verbose_name=_("請求"))
     from_account = models.ForeignKey(
         Account, on_delete=models.PROTECT, related_name="payments_out", verbose_name=_("支払口座")
@@ -266,18 +275,13 @@ class Payment(models.Model):
     description = models.CharField(_("内容"), max_length=60)
     amount = models.BigIntegerField(_("払込金額"))
     status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default=Status.DRAFT)
-    digest = models.CharField(max_length=64, blank=True, editable=False)
-    entry = models.OneToOneField(JournalEntry, null=True, blank=True, on_delete=models.PROTECT)
-    created_at = models.DateTimeField(_("入力日時"), default=clock.now)
-    confirmed_at = models.DateTimeField(_("確認日時"), null=True, blank=True)
     executed_at = models.DateTimeField(_("払込日時"), null=True, blank=True)
 
     status_label = ChoiceLabel("status")
 
-    class Meta:
+    class Meta(Draft.Meta):
         verbose_name = _("収納サービスの払込み")
         verbose_name_plural = _("収納サービスの払込み")
-        ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
             models.CheckConstraint(
@@ -286,9 +290,6 @@ class Payment(models.Model):
             # A bill is paid at most once, whatever the application does.
             models.UniqueConstraint(fields=["bill"], condition=Q(status="done"), name="payment_one_done_per_bill"),
         ]
-
-    def __str__(self):
-        return self.reference
 
     @property
     def is_executed(self) -> bool:
