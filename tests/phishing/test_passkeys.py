@@ -92,3 +92,19 @@ def test_the_menu_asks_no_passkey_table_for_the_method(client, contract):
     with CaptureQueriesContext(connection) as queries:
         assert client.get(reverse("accounts-menu")).status_code == 200
     assert not any("webauthn" in q["sql"] for q in queries.captured_queries)  # the contract's flag answers
+
+
+def test_the_customer_removes_their_own_passkey_and_only_their_own(client, contract, stranger):
+    post_login(client, contract)  # (a contract with a passkey would log in with it)
+    mine, theirs = _passkey(contract, at=clock.now()), _passkey(stranger, at=clock.now())
+    assert client.get(reverse("passkeys-remove", args=[mine.pk])).status_code == 405  # a link cannot remove it
+    response = client.post(reverse("passkeys-remove", args=[theirs.pk]), follow=True)
+    assert WebAuthnCredential.objects.filter(pk=theirs.pk).exists()
+    assert "パスキーを削除しました。" not in response.content.decode()
+    response = client.post(reverse("passkeys-remove", args=[mine.pk]), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("passkeys")
+    assert "パスキーを削除しました。" in response.content.decode()
+    assert not WebAuthnCredential.objects.filter(pk=mine.pk).exists()
+    assert not Contract.objects.get(pk=contract.pk).has_passkey
+    assert AuditEntry.objects.filter(action="passkey.remove", contract=contract).count() == 1
+    assert Notice.objects.filter(contract_id=contract.pk, event="passkey_removed").count() == 1
