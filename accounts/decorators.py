@@ -1,9 +1,12 @@
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.http import require_POST
 
 
 def customer_required(view=None, *, login_url=None):
@@ -26,3 +29,19 @@ def customer_required(view=None, *, login_url=None):
         return view(request, *args, **kwargs)
 
     return never_cache(wrapper)
+
+
+def removal_view(remove, *, done: str, back: str):
+    """The view of a customer's POST that removes one row of their own (a known environment, a passkey):
+    ``remove(actor=, contract=, pk=)`` answers whether it removed one (another contract's row, or one gone
+    already, is not), ``done`` is then said; either way back to the list ``back`` (a URL name)."""
+
+    @customer_required
+    @require_POST
+    @csrf_protect
+    def view(request, pk):
+        if remove(actor=request.actor, contract=request.contract, pk=pk):
+            messages.success(request, done)
+        return redirect(back)
+
+    return view

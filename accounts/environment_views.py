@@ -8,7 +8,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
 from . import environments, gate, holds
-from .decorators import customer_required
+from .decorators import customer_required, removal_view
 
 REMOVED = _("ご利用環境を削除しました。この環境から次にログインすると、新しい環境として扱われます。")
 NOTICES_ON = _("ご利用環境からのログインもお知らせします。")
@@ -33,13 +33,7 @@ def environments_view(request):
     )
 
 
-@customer_required
-@require_POST
-@csrf_protect
-def environment_remove_view(request, pk):
-    if environments.remove(actor=request.actor, contract=request.contract, pk=pk):
-        messages.success(request, REMOVED)
-    return redirect("accounts-environments")
+environment_remove_view = removal_view(environments.remove, done=REMOVED, back="accounts-environments")
 
 
 @customer_required

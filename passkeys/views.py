@@ -13,7 +13,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounts import gate, services, steps
-from accounts.decorators import customer_required
+from accounts.decorators import customer_required, removal_view
 from ibank import pending
 
 from . import ceremony
@@ -95,10 +95,4 @@ def register_complete_view(request):
     return JsonResponse({"id": device.pk})
 
 
-@customer_required
-@require_POST
-@csrf_protect
-def remove_view(request, pk):
-    if ceremony.remove(actor=request.actor, contract=request.contract, pk=pk):
-        messages.success(request, REMOVED)
-    return redirect("passkeys")
+remove_view = removal_view(ceremony.remove, done=REMOVED, back="passkeys")
