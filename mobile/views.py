@@ -6,6 +6,8 @@ phone); the lockout counts, the one-session rule, the timeouts and the
 security headers are the browser IB's own.
 """
 
+from functools import wraps
+
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
@@ -77,15 +79,20 @@ def _get_transfer(request, reference) -> Transfer:
     )
 
 
-def _transfer_step(request, reference):
-    """(the transfer 確認 or 認証 acts on, None) or (None, the page instead): refused on the phone, or the
-    result of a transfer already executed."""
-    if refused := channel_refused(request, MOBILE, gate.Action.TRANSFER):
-        return None, refused
-    transfer = _get_transfer(request, reference)
-    if transfer.is_executed:
-        return None, redirect("mobile-transfer-result", reference=reference)
-    return transfer, None
+def _transfer_step(view):
+    """確認 or 認証, called with the transfer it acts on instead of its 受付番号; refused on the phone as the gate
+    decides, and the result shown instead once the transfer was executed."""
+
+    @wraps(view)
+    def step(request, reference):
+        if refused := channel_refused(request, MOBILE, gate.Action.TRANSFER):
+            return refused
+        transfer = _get_transfer(request, reference)
+        if transfer.is_executed:
+            return redirect("mobile-transfer-result", reference=reference)
+        return view(request, transfer)
+
+    return step
 
 
 @mobile_customer_required
@@ -147,10 +154,9 @@ def transfer_input_view(request, pk):
 
 
 @mobile_customer_required
-def transfer_confirm_view(request, reference):
-    transfer, elsewhere = _transfer_step(request, reference)
-    if elsewhere:
-        return elsewhere
+@_transfer_step
+def transfer_confirm_view(request, transfer):
+    reference = transfer.reference
     if transfer.status == Transfer.Status.CANCELLED:
         return redirect("mobile-transfer")
     if request.method == "POST":
@@ -175,11 +181,10 @@ def transfer_confirm_view(request, reference):
 
 @mobile_customer_required
 @sensitive_post_parameters()
-def transfer_authorize_view(request, reference):
+@_transfer_step
+def transfer_authorize_view(request, transfer):
     """認証 with the 資金移動用パスワード or card; then the money moves once."""
-    transfer, elsewhere = _transfer_step(request, reference)
-    if elsewhere:
-        return elsewhere
+    reference = transfer.reference
     digest = confirmed_digest(request, CONFIRMED_KEY, transfer)
     if digest is None:
         messages.warning(request, CONFIRM_EXPIRED)

@@ -4,6 +4,8 @@ Every view reaches accounts, payees and transfers only through the helpers
 below, scoped to the logged-in contract: another contract's object is a 404.
 """
 
+from functools import wraps
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
@@ -47,15 +49,20 @@ def _get_transfer(request, reference) -> Transfer:
     return transfer
 
 
-def _open_transfer(request, reference):
-    """(the transfer 入力 or 確認 acts on, None) or (None, where to go instead): its result once authorized, a
-    new 入力 once cancelled."""
-    transfer = _get_transfer(request, reference)
-    if transfer.is_authorized:
-        return None, redirect("transfers-result", reference=reference)
-    if transfer.status == Transfer.Status.CANCELLED:
-        return None, redirect("transfers-new")
-    return transfer, None
+def _open_transfer(view):
+    """A step before 認証 (入力 again, 確認), called with the transfer it acts on instead of its 受付番号; once
+    authorized the transfer's result is shown instead, once cancelled a new 入力."""
+
+    @wraps(view)
+    def step(request, reference):
+        transfer = _get_transfer(request, reference)
+        if transfer.is_authorized:
+            return redirect("transfers-result", reference=reference)
+        if transfer.status == Transfer.Status.CANCELLED:
+            return redirect("transfers-new")
+        return view(request, transfer)
+
+    return step
 
 
 def _get_payee(request, pk) -> Payee:
@@ -150,21 +157,18 @@ def new_view(request):
 
 @customer_required
 @csrf_protect
-def edit_view(request, reference):
+@_open_transfer
+def edit_view(request, transfer):
     """入力 again, from 確認's 戻る: the transfer is corrected and must be confirmed again."""
-    transfer, elsewhere = _open_transfer(request, reference)
-    if elsewhere:
-        return elsewhere
     return _input(request, transfer)
 
 
 @customer_required
 @csrf_protect
-def confirm_view(request, reference):
+@_open_transfer
+def confirm_view(request, transfer):
     """確認: what will move; 確認 fixes it (digest) and leads to 認証. It cannot be skipped."""
-    transfer, elsewhere = _open_transfer(request, reference)
-    if elsewhere:
-        return elsewhere
+    reference = transfer.reference
     if request.method == "POST":
         try:
             digest = services.transfer_confirm(actor=request.actor, contract=request.contract, transfer=transfer)
