@@ -1,5 +1,5 @@
-"""Django's ``i18n`` template library with one change, which our templates load as ``ibank_i18n``
-(settings.TEMPLATES' ``libraries``): ``{% translate "a constant" %}`` remembers what it rendered, per
+"""Django's ``i18n`` template library with one change, a builtin of our templates (settings.TEMPLATES'
+``builtins``; also loadable as ``ibank_i18n``): ``{% translate "a constant" %}`` remembers what it rendered, per
 language and autoescaping. (Installed under Django's own name it would draw a system-check warning on
 every command; the admin's templates keep Django's.)
 

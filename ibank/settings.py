@@ -196,8 +196,10 @@ TEMPLATES = [
                 "ibank.context_processors.bank",
             ],
             # Django's i18n tags, with {% translate %} of a constant rendered once per language
-            # (ibank/i18n_tags.py): our templates load it as "ibank_i18n".
+            # (ibank/i18n_tags.py), and our filters: in every template without a {% load %} (a template that
+            # loads Django's "i18n", as the admin's do, has Django's tags). Also loadable as "ibank_i18n".
             "libraries": {"ibank_i18n": "ibank.i18n_tags"},
+            "builtins": ["ibank.i18n_tags", "accounts.templatetags.ibank_extras"],
         },
     },
 ]

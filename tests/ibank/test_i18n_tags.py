@@ -34,3 +34,16 @@ def test_a_constant_follows_the_active_language():
     for language, expected in (("ja", "ログイン"), ("en", "Log in"), ("ja", "ログイン"), ("en", "Log in")):
         with translation.override(language):
             assert template.render(Context()) == expected
+
+
+def test_every_template_has_our_tags_without_loading_them_and_djangos_when_it_loads_i18n():
+    from django.templatetags.i18n import TranslateNode
+
+    from ibank.i18n_tags import RememberingTranslateNode
+
+    ours = Template("{% translate 'ログイン' %} {{ 1000|yen }}")
+    assert [type(node) for node in ours.nodelist if isinstance(node, TranslateNode)] == [RememberingTranslateNode]
+    with translation.override("ja"):
+        assert ours.render(Context()) == "ログイン 1,000円"
+    admin = Template("{% load i18n %}{% translate 'ログイン' %}")  # as the admin's templates do
+    assert [type(node) for node in admin.nodelist if isinstance(node, TranslateNode)] == [TranslateNode]
