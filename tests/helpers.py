@@ -167,6 +167,15 @@ def authorize_with_otp(page, key, at):
     page.get_by_role("button", name="実行").click()
 
 
+def confirm_and_authorize_with_otp(page, key, at):
+    """確認 pressed, the 認証 step shown, then 認証 with the token's code for time ``at``."""
+    from playwright.sync_api import expect
+
+    page.get_by_role("button", name="確認", exact=True).click()
+    expect(page.locator("[aria-current=step]")).to_have_text("認証")
+    authorize_with_otp(page, key, at)
+
+
 def as_staff(client, user):
     """``client`` logged in as the staff member ``user``, past the admin's TOTP step (a confirmed device)."""
     from django_otp import DEVICE_ID_SESSION_KEY

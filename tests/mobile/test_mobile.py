@@ -205,6 +205,18 @@ def _plain(client, url):
     assert "<script" not in html and "<img" not in html and "<title>" in html, url
 
 
+def _confirm_authorize_and_result(client, confirm_url: str, kind: str) -> str:
+    """確認 (shown, then posted), 認証 with the 資金移動用パスワード, 結果: each page small plain HTML. The 受付番号."""
+    reference = confirm_url.split("/")[3]
+    _plain(client, confirm_url)
+    client.post(confirm_url)
+    authorize = reverse(f"mobile-{kind}-authorize", args=[reference])
+    _plain(client, authorize)
+    client.post(authorize, {"transfer_password": TRANSFER_PASSWORD})
+    _plain(client, reverse(f"mobile-{kind}-result", args=[reference]))
+    return reference
+
+
 def test_every_transaction_page_is_small_plain_html(client, contract, payee, billers):
     mobile_login(client, contract)
     _plain(client, reverse("mobile-transfer"))
@@ -212,12 +224,7 @@ def test_every_transaction_page_is_small_plain_html(client, contract, payee, bil
     response = client.post(
         reverse("mobile-transfer-input", args=[payee.pk]), {"from_account": contract.account.pk, "amount": "1000"}
     )
-    reference = response["Location"].split("/")[3]
-    _plain(client, response["Location"])
-    client.post(response["Location"])
-    _plain(client, reverse("mobile-transfer-authorize", args=[reference]))
-    client.post(reverse("mobile-transfer-authorize", args=[reference]), {"transfer_password": TRANSFER_PASSWORD})
-    _plain(client, reverse("mobile-transfer-result", args=[reference]))
+    _confirm_authorize_and_result(client, response["Location"], "transfer")
     _plain(client, reverse("mobile-payeasy-new"))
     client.post(reverse("mobile-payeasy-new"), {"biller_number": "78901"})
     _plain(client, reverse("mobile-payeasy-numbers"))
@@ -230,12 +237,7 @@ def test_every_transaction_page_is_small_plain_html(client, contract, payee, bil
             "payment_category": "101",
         },
     )
-    reference = response["Location"].split("/")[3]
-    _plain(client, response["Location"])
-    client.post(response["Location"])
-    _plain(client, reverse("mobile-payeasy-authorize", args=[reference]))
-    client.post(reverse("mobile-payeasy-authorize", args=[reference]), {"transfer_password": TRANSFER_PASSWORD})
-    _plain(client, reverse("mobile-payeasy-result", args=[reference]))
+    reference = _confirm_authorize_and_result(client, response["Location"], "payeasy")
     assert Payment.objects.get(reference=reference).status == Payment.Status.DONE
 
 

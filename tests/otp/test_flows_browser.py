@@ -21,6 +21,15 @@ pytestmark = pytest.mark.django_db(transaction=True)
 T0 = 1_900_000_005  # 5 s into a time step
 
 
+def _flow_from_login(page, base, contract, link: str, first_step: str):
+    """From the login page's link to a token flow, through its 利用者認証, to the flow's ``first_step``."""
+    page.goto(base + "/login/")
+    page.get_by_role("link", name=link).click()
+    fill_login(page, contract)
+    page.get_by_role("button", name="次へ").click()
+    expect(page.locator('[aria-current="step"]')).to_have_text(first_step)
+
+
 def browser_time(page, t):
     page.clock.set_fixed_time(datetime.datetime.fromtimestamp(t, tz=datetime.UTC))
 
@@ -75,11 +84,9 @@ def test_issue_register_login_exchange_stop_and_login_without(page, live_server,
 
     # 5. 交換: old token's code, then the new token's ID and code
     code_from_desktop_page = desktop_code.inner_text()
-    page.goto(base + "/login/")
-    page.get_by_role("link", name="ワンタイムパスワードの利用登録／交換はこちら").click()
-    fill_login(page, contract)
-    page.get_by_role("button", name="次へ").click()
-    expect(page.locator('[aria-current="step"]')).to_have_text("旧トークンのワンタイムパスワード入力")
+    _flow_from_login(
+        page, base, contract, "ワンタイムパスワードの利用登録／交換はこちら", "旧トークンのワンタイムパスワード入力"
+    )
     page.get_by_label("ワンタイムパスワード").fill(totp.totp(mobile_key, fake_clock.t))
     page.get_by_role("button", name="次へ").click()
     expect(page.locator('[aria-current="step"]')).to_have_text("新トークン登録情報入力")
@@ -96,11 +103,7 @@ def test_issue_register_login_exchange_stop_and_login_without(page, live_server,
     stop_code = page.locator(".desktop-token .token-code")
     expect(stop_code).not_to_have_text(code_from_desktop_page)
     stop_code_text = stop_code.inner_text()
-    page.goto(base + "/login/")
-    page.get_by_role("link", name="ワンタイムパスワードの利用停止はこちら").click()
-    fill_login(page, contract)
-    page.get_by_role("button", name="次へ").click()
-    expect(page.locator('[aria-current="step"]')).to_have_text("ワンタイムパスワード入力")
+    _flow_from_login(page, base, contract, "ワンタイムパスワードの利用停止はこちら", "ワンタイムパスワード入力")
     page.get_by_label("ワンタイムパスワード").fill(stop_code_text)
     page.get_by_role("button", name="停止").click()
     expect(page.get_by_text("ワンタイムパスワードの利用停止が完了しました。(00001)")).to_be_visible()

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from accounts.models import Account
 from payments.models import Bill, Payment
-from tests.helpers import authorize_with_otp, fill_login
+from tests.helpers import confirm_and_authorize_with_otp, fill_login
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -32,9 +32,7 @@ def test_a_bill_paid_with_the_otp(page, live_server, make_contract, make_token, 
     expect(page.get_by_role("heading", level=1)).to_have_text("払込内容の確認")
     expect(page.locator(".facts")).to_contain_text("固定資産税（第3期）")
     expect(page.locator(".facts")).to_contain_text("45,600円")
-    page.get_by_role("button", name="確認", exact=True).click()
-    expect(page.locator("[aria-current=step]")).to_have_text("認証")
-    authorize_with_otp(page, key, time.time())
+    confirm_and_authorize_with_otp(page, key, time.time())
 
     expect(page.get_by_role("status")).to_have_text("お支払いが完了しました。")
     reference = page.locator(".reference").inner_text()

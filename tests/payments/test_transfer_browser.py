@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from accounts.models import Account, Contract
 from payments.models import Transfer
 from tests.conftest import CARD
-from tests.helpers import authorize_with_otp, enter_transfer, fill_login
+from tests.helpers import authorize_with_otp, confirm_and_authorize_with_otp, enter_transfer, fill_login
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,9 +40,7 @@ def test_transfers_with_the_otp_same_bank_and_other_bank(page, live_server, make
     )
     expect(page.get_by_role("heading", level=1)).to_have_text("振込内容の確認")
     expect(page.locator(".facts")).to_contain_text(payee.account.holder_kana)
-    page.get_by_role("button", name="確認", exact=True).click()
-    expect(page.locator("[aria-current=step]")).to_have_text("認証")
-    authorize_with_otp(page, key, time.time())
+    confirm_and_authorize_with_otp(page, key, time.time())
     expect(page.get_by_role("status")).to_have_text("お振込が完了しました。")
     reference = page.locator(".reference").inner_text()
     assert Transfer.objects.get(reference=reference).status == Transfer.Status.DONE
