@@ -19,21 +19,17 @@ def _staff(username, role):
     return User.objects.get(pk=user.pk)  # fresh permission cache
 
 
-@pytest.fixture
-def maker(db):
-    return _staff("madoguchi", "窓口担当")
+def _staff_fixture(username, role):
+    """A fixture: the staff member ``username`` in the group ``role``."""
+
+    @pytest.fixture
+    def staff(db):
+        return _staff(username, role)
+
+    return staff
 
 
-@pytest.fixture
-def maker2(db):
-    return _staff("madoguchi2", "窓口担当")
-
-
-@pytest.fixture
-def checker(db):
-    return _staff("yakuseki", "役席")
-
-
-@pytest.fixture
-def checker2(db):
-    return _staff("yakuseki2", "役席")
+maker = _staff_fixture("madoguchi", "窓口担当")
+maker2 = _staff_fixture("madoguchi2", "窓口担当")
+checker = _staff_fixture("yakuseki", "役席")
+checker2 = _staff_fixture("yakuseki2", "役席")

@@ -259,6 +259,12 @@ def test_a_later_step_cannot_be_skipped_to(client, token_contract, issued, fake_
     assert response["Location"] == REGISTER
 
 
+def _ended_with_no_token(response):
+    """The flow ended: back to its start (利用者認証 again), and no token was bound."""
+    assert response["Location"] == REGISTER
+    assert not TokenBinding.objects.exists()
+
+
 def test_pending_state_alive_at_300_seconds_and_gone_at_301(client, contract, issued, fake_clock):
     token, key = issued
     auth(client, REGISTER, contract)
@@ -266,8 +272,7 @@ def test_pending_state_alive_at_300_seconds_and_gone_at_301(client, contract, is
     assert client.get(REGISTER_TOKEN).status_code == 200
     fake_clock.advance(1)
     response = register(client, token, key, fake_clock)
-    assert response["Location"] == REGISTER
-    assert not TokenBinding.objects.exists()
+    _ended_with_no_token(response)
 
 
 def test_flow_state_holds_no_password_or_code(client, contract, issued, fake_clock):
@@ -502,8 +507,7 @@ def test_suspension_between_steps_ends_the_flow(client, contract, issued, fake_c
     auth(client, REGISTER, contract)
     set_lock(contract, "ib_suspension")  # from another browser
     response = register(client, token, key, fake_clock)
-    assert response["Location"] == REGISTER
-    assert not TokenBinding.objects.exists()
+    _ended_with_no_token(response)
 
 
 def test_result_shows_what_the_flow_did_masked_and_expires(client, contract, issued, fake_clock):
