@@ -18,14 +18,14 @@ from accounts import services as account_services
 from accounts.decorators import customer_required
 from accounts.limits import today
 from accounts.models import Account, LoginRecord
-from accounts.steps import CONFIRM_EXPIRED, authorization_step, confirmed_digest, result_once_authorized
+from accounts.steps import CONFIRM_EXPIRED, confirmed_digest
 from ibank import pending
-from payments import new_payees, statement
 from payments import services as transfer_services
+from payments import statement
 from payments.forms import TransferForm
 from payments.models import Payee, Transfer
 from payments.ui import TRANSFER_CONFIRMED_KEY as CONFIRMED_KEY
-from payments.ui import UI, channel_refused
+from payments.ui import UI, authorize_transfer, channel_refused
 
 CANCELLED = _("お振込を中止しました。")
 
@@ -203,16 +203,15 @@ def transfer_authorize_view(request, transfer):
             return redirect("mobile-menu")
         return redirect("mobile-transfer-result", reference=reference)
 
-    return authorization_step(
+    return authorize_transfer(
         request,
-        "mobile/transfer_authorize.html",
-        action=new_payees.action(request.contract, transfer),
-        audit_action="transfer.authorize",
-        channel=gate.Channel.MOBILE,
+        transfer,
+        digest,
+        template="mobile/transfer_authorize.html",
+        result="mobile-transfer-result",
         on_success=execute,
-        on_reused=result_once_authorized(transfer, "mobile-transfer-result"),
         context={"transfer": transfer},
-        detail={"reference": reference, "digest": digest},
+        channel=gate.Channel.MOBILE,
     )
 
 

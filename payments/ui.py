@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from django.shortcuts import render
 
 from accounts import gate
+from accounts.steps import authorization_step, result_once_authorized
+
+from . import new_payees
 
 #: [reference, digest, started at]: what 確認 of a 振込 fixed, kept server-side until 実行.
 TRANSFER_CONFIRMED_KEY = "_ibank_transfer_confirmed"
@@ -37,3 +40,22 @@ def channel_refused(request, ui: UI, action: gate.Action = gate.Action.PAYEASY):
     if not answer and answer.kind == "channel":
         return render(request, ui.template("refused.html"), {"message": answer.message}, status=403)
     return None
+
+
+def authorize_transfer(
+    request, transfer, digest: str, *, template: str, result: str, on_success, context, channel=None
+):
+    """認証 of a confirmed 振込 on either channel (accounts.steps.authorization_step): the gate asked for a new
+    payee's action when it is one, the step bound to the 受付番号 and the digest of 確認, and once authorized
+    the transfer's result (``result``, a URL name) instead."""
+    return authorization_step(
+        request,
+        template,
+        action=new_payees.action(request.contract, transfer),
+        audit_action="transfer.authorize",
+        channel=channel,
+        on_success=on_success,
+        on_reused=result_once_authorized(transfer, result),
+        context=context,
+        detail={"reference": transfer.reference, "digest": digest},
+    )

@@ -18,13 +18,13 @@ from django.views.decorators.http import require_POST
 from accounts import steps
 from accounts.decorators import customer_required
 from accounts.models import Account
-from accounts.steps import CONFIRM_EXPIRED, authorization_step, confirmed_digest, result_once_authorized
+from accounts.steps import CONFIRM_EXPIRED, confirmed_digest
 from ibank import clock, pending
 
-from . import drafts, inquiry, new_payees, payees, reservations, services, statement
+from . import drafts, inquiry, payees, reservations, services, statement
 from .forms import TransferForm
 from .models import Payee, Transfer
-from .ui import TRANSFER_CONFIRMED_KEY
+from .ui import TRANSFER_CONFIRMED_KEY, authorize_transfer
 
 NOT_CONFIRMED = _("お振込の内容を確認してから、認証に進んでください。")
 CANCELLED = _("お振込を中止しました。")
@@ -91,6 +91,10 @@ def _initial_from_query(request, contract) -> dict:
     return initial
 
 
+#: What 入力 passes on to transfer_prepare as entered (the 振込指定日 is its ``scheduled_for``).
+_ENTERED = ("from_account", "bank_code", "branch_code", "payee_kind", "payee_number", "payee_name", "amount")
+
+
 def _input(request, transfer=None):
     contract = request.contract
     if request.method == "POST":
@@ -98,16 +102,11 @@ def _input(request, transfer=None):
         if form.is_valid():
             data = form.cleaned_data
             try:
+                entered = {name: data[name] for name in _ENTERED}
                 transfer = services.transfer_prepare(
                     actor=request.actor,
                     contract=contract,
-                    from_account=data["from_account"],
-                    bank_code=data["bank_code"],
-                    branch_code=data["branch_code"],
-                    payee_kind=data["payee_kind"],
-                    payee_number=data["payee_number"],
-                    payee_name=data["payee_name"],
-                    amount=data["amount"],
+                    **entered,
                     scheduled_for=data["transfer_date"],
                     transfer=transfer,
                 )
@@ -203,15 +202,14 @@ def authorize_view(request, reference):
         messages.warning(request, CONFIRM_EXPIRED if transfer.status == Transfer.Status.CONFIRMED else NOT_CONFIRMED)
         return redirect("transfers-confirm", reference=reference)
 
-    return authorization_step(
+    return authorize_transfer(
         request,
-        "transfers/authorize.html",
-        action=new_payees.action(request.contract, transfer),
-        audit_action="transfer.authorize",
+        transfer,
+        digest,
+        template="transfers/authorize.html",
+        result="transfers-result",
         on_success=lambda method: _execute(request, transfer, digest, method),
-        on_reused=result_once_authorized(transfer, "transfers-result"),
         context={"transfer": transfer, "steps": steps.steps(2), "settles_on": _settles_on(transfer)},
-        detail={"reference": reference, "digest": digest},
     )
 
 
