@@ -2,12 +2,12 @@
 current method when the gate allows it: from a browser known before this login), removing one."""
 
 import json
+from functools import wraps
 
 from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -68,23 +68,29 @@ def register_authorize_view(request):
     )
 
 
-@customer_required
-@never_cache
-@require_POST
-@csrf_protect
+def _authorized_ceremony(view):
+    """The authenticator's part of a registration (JSON, by POST; never cached, as every customer page): only
+    once the contract's method authorized it in this session."""
+
+    @customer_required
+    @require_POST
+    @csrf_protect
+    @wraps(view)
+    def step(request):
+        if not _authorized(request):
+            return JsonResponse({"detail": str(FAILED)}, status=403)
+        return view(request)
+
+    return step
+
+
+@_authorized_ceremony
 def register_begin_view(request):
-    if not _authorized(request):
-        return JsonResponse({"detail": str(FAILED)}, status=403)
     return JsonResponse(ceremony.registration_options(request, request.contract))
 
 
-@customer_required
-@never_cache
-@require_POST
-@csrf_protect
+@_authorized_ceremony
 def register_complete_view(request):
-    if not _authorized(request):
-        return JsonResponse({"detail": str(FAILED)}, status=403)
     try:
         data = json.loads(request.body or b"{}")
         device = ceremony.register(request, actor=request.actor, contract=request.contract, data=data)
