@@ -17,7 +17,6 @@ from ibank import clock
 from otp.flows import FLOW_KEY
 from otp.login import PENDING_LOGIN
 from otp.services import token_issue
-from payments import services as transfer_services
 from tests.helpers import registered_payee
 from tests.payments.helpers import prepared_same_bank
 
@@ -65,7 +64,7 @@ def _check(response):
 
 
 @pytest.fixture
-def world(db, make_contract, make_token):
+def world(db, make_contract, make_token, billers):  # billers: the Pay-easy forms have a biller and bills
     from zengin.models import Bank, Branch
 
     own = Bank.objects.create(code=settings.IBANK_BANK_CODE, name="own", kana="ｵｳﾝ", initial="ｵ", search_text="")
@@ -76,19 +75,6 @@ def world(db, make_contract, make_token):
     payee = make_contract()
     transfer = prepared_same_bank(customer, payee, 100, payee_name="ﾃｽﾄ")
     issued, _ = token_issue(kind="mobile")
-    from payments.models import Bill, Biller
-
-    biller = Biller(number="58001", name="電力", kana="ﾃﾞﾝﾘﾖｸ", kind=Biller.Kind.PUBLIC)
-    biller.save()
-    Bill.objects.create(
-        biller=biller,
-        customer_number="1234",
-        confirmation_number="1234",
-        payment_category="101",
-        description="x",
-        amount=10,
-        due_date=transfer_services.today(),
-    )
     payee_row = registered_payee(customer, number=payee.account.number)
     return {
         "payee": payee_row,
@@ -117,7 +103,7 @@ def _form_cases(world):
 
     def payeasy_pending():
         client = logged_in()
-        _pending(client, "_ibank_payeasy_biller", "58001")
+        _pending(client, "_ibank_payeasy_biller", "78901")  # 国庫金: every field of the numbers form
         return client
 
     def pending_login():
