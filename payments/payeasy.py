@@ -123,16 +123,8 @@ def _count_wrong(actor, contract: Contract, error_class, **detail):
     if not counted.counted:
         audit.record(actor, "payeasy.input", ok=False, contract=contract, reason=Blocked.reason, **detail)
         raise Blocked
-    contract.payeasy_failures = counted.failures
-    audit.record(
-        actor,
-        "payeasy.input",
-        ok=False,
-        contract=contract,
-        reason=error_class.reason,
-        failures=counted.failures,
-        **detail,
-    )
+    contract.payeasy_failures = detail["failures"] = counted.failures
+    audit.record(actor, "payeasy.input", ok=False, contract=contract, reason=error_class.reason, **detail)
     if counted.failures >= limit:
         raise Blocked
     error = error_class()
