@@ -159,6 +159,13 @@ def test_the_tenth_consecutive_wrong_entry_blocks_pay_easy_for_the_day(
     assert client.get(reverse("transfers-new")).status_code == 200
 
 
+def test_each_wrong_entry_is_audited_with_its_count(client, contract, billers):
+    login(client, contract)
+    _wrong(client, contract, 11)  # the 10th blocks; the 11th is refused before it is read
+    entries = AuditEntry.objects.filter(contract=contract, action="payeasy.input", outcome="failed").order_by("pk")
+    assert [(e.reason, e.detail["failures"]) for e in entries] == [("wrong_numbers", n) for n in range(1, 11)]
+
+
 def test_a_right_entry_resets_the_run(client, contract, billers):
     login(client, contract)
     _wrong(client, contract, 9)
