@@ -24,15 +24,22 @@ def _confirmed(contract, to, amount):
     return confirmed_same_bank(contract, to, amount)
 
 
+def _outcome(contract, transfer, digest) -> str:
+    """One execution: "moved", or how it was refused ("already" executed, "over" the limit)."""
+    try:
+        services.transfer_execute(actor=None, contract=contract, transfer=transfer, digest=digest)
+    except services.AlreadyExecuted:
+        return "already"
+    except services.OverLimit:
+        return "over"
+    return "moved"
+
+
 def test_two_executes_of_one_confirmed_transfer_move_money_once(contract, stranger):
     transfer, digest = _confirmed(contract, stranger, 10_000)
 
     def execute(_i):
-        try:
-            services.transfer_execute(actor=None, contract=contract, transfer=transfer, digest=digest)
-        except services.AlreadyExecuted:
-            return "already"
-        return "moved"
+        return _outcome(contract, transfer, digest)
 
     assert sorted(run_concurrently(execute, 2)) == ["already", "moved"]
     assert Account.objects.get(pk=contract.account.pk).balance == 90_000
@@ -46,12 +53,7 @@ def test_two_transfers_within_the_limit_but_together_above_it_one_is_refused(mak
     second = _confirmed(rich, stranger, 150_000)
 
     def execute(i):
-        transfer, digest = (first, second)[i]
-        try:
-            services.transfer_execute(actor=None, contract=rich, transfer=transfer, digest=digest)
-        except services.OverLimit:
-            return "over"
-        return "moved"
+        return _outcome(rich, *(first, second)[i])
 
     assert sorted(run_concurrently(execute, 2)) == ["moved", "over"]
     assert DailyUsage.objects.get(contract=rich, scope="").used == 150_000
