@@ -9,6 +9,7 @@ import http.client
 import os
 import re
 import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -161,6 +162,49 @@ def rate_in_threads(step, n: int, threads: int = 2) -> float:
     elapsed = time.perf_counter() - started
     assert not errors, errors[:3]
     return per_thread * threads / elapsed
+
+
+def alternate(first, second, slices: int, size: int) -> tuple[list[float], list[float], list[float]]:
+    """The two contenders (``first(n)``, ``second(n)``: rates of ``n`` calls) in alternating slices of
+    ``size``, ``slices`` rounds, which of them goes first swapped every round: (first ÷ second per round,
+    first's rates, second's rates)."""
+    ratios, firsts, seconds = [], [], []
+    for round_ in range(slices):
+        if round_ % 2:
+            b, a = second(size), first(size)
+        else:
+            a, b = first(size), second(size)
+        firsts.append(a)
+        seconds.append(b)
+        ratios.append(a / b)
+    return ratios, firsts, seconds
+
+
+def ratio_line(label: str, ratios: list[float], target: str, digits: int = 2) -> str:
+    """``label``'s ratios as min / median / max, with the target they are held to."""
+    low, mid, high = min(ratios), statistics.median(ratios), max(ratios)
+    return f"ratio {label}: min {low:.{digits}f}  median {mid:.{digits}f}  max {high:.{digits}f}  ({target})"
+
+
+def against_argon2(name: str, contender, pool, password: str, *, slices: int, size: int, warm: int, target: str):
+    """``contender(n)`` (the rate of ``n`` whole jobs) against raw Argon2id verifications of ``password`` at the
+    app's parameters in the pool's 2 processes, the one cost a login cannot avoid: both warmed up, then
+    alternating slices (:func:`alternate`), printed as each one's median rate and the ratio's min / median /
+    max."""
+    from argon2 import PasswordHasher
+
+    encoded = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1).hash(password)
+
+    def argon(n):
+        return argon_rate(pool, encoded, password, n)
+
+    contender(warm)  # warm up the workers and their connections
+    argon(warm)
+    ratios, rates, argons = alternate(contender, argon, slices, size)
+    print(f"{slices} alternating slices x {size} (gunicorn 2 sync workers, PostgreSQL, Redis)")
+    print(f"  {name:<24} median {statistics.median(rates):7.2f} /s")
+    print(f"  {'Argon2id verify x2':<24} median {statistics.median(argons):7.2f} /s")
+    print(ratio_line(f"{name} / Argon2", ratios, target, digits=3))
 
 
 def _argon_worker(args):

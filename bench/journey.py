@@ -32,9 +32,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import http_common
 from http_common import (
     Client,
-    argon_rate,
     cpu_seconds,
     database,
     gunicorn,
@@ -162,9 +162,6 @@ def _commits(conn) -> int:
 
 
 def main():
-    from argon2 import PasswordHasher
-
-    encoded = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1).hash(PASSWORD)
     needed = SLICE * SLICES + 4 + PROFILED + 2
     with database(DB) as name:
         env = server_env(name)
@@ -184,26 +181,15 @@ def main():
             def journey_slice(n):
                 return rate_in_threads(lambda _i: Journey(port, *take()).run(), n)
 
-            def argon_slice(n):
-                return argon_rate(pool, encoded, PASSWORD, n)
-
-            journey_slice(4)  # warm up workers and connections
-            argon_slice(4)
-            ratios, journeys, argons = [], [], []
-            for round_ in range(SLICES):
-                if round_ % 2:
-                    a, j = argon_slice(SLICE), journey_slice(SLICE)
-                else:
-                    j, a = journey_slice(SLICE), argon_slice(SLICE)
-                journeys.append(j)
-                argons.append(a)
-                ratios.append(j / a)
-            print(f"{SLICES} alternating slices x {SLICE} (gunicorn 2 sync workers, PostgreSQL, Redis)")
-            print(f"  journeys            median {statistics.median(journeys):7.2f} /s")
-            print(f"  Argon2id verify x2  median {statistics.median(argons):7.2f} /s")
-            print(
-                f"ratio journeys / Argon2: min {min(ratios):.3f}  median {statistics.median(ratios):.3f}"
-                f"  max {max(ratios):.3f}  (target >= 0.4, goal 0.7)"
+            http_common.against_argon2(
+                "journeys",
+                journey_slice,
+                pool,
+                PASSWORD,
+                slices=SLICES,
+                size=SLICE,
+                warm=4,
+                target="target >= 0.4, goal 0.7",
             )
             _per_step(port, take, env)
 

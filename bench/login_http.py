@@ -10,7 +10,7 @@
 * ``Argon2``: the same Argon2id verification (m=19456 KiB, t=2, p=1) in 2
   processes, nothing else: the ceiling of any login.
 
-They alternate in slices (BENCH_SLICES rounds of BENCH_SLICE logins / verifies);
+They alternate in slices (BENCH_SLICES rounds of BENCH_SLICE logins / verifies, the order swapped every round);
 each round gives one ratio HTTP / Argon2, printed as min / median / max. Target
 >= 0.8. Then, interleaved, >= 200 failed logins with an unknown 契約者ID and
 >= 200 with a known ID and a wrong password: their median latencies (a timing
@@ -24,7 +24,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from http_common import Client, argon_rate, database, gunicorn, manage, rate_in_threads, server_env
+import http_common
+from http_common import Client, database, gunicorn, manage, rate_in_threads, server_env
 
 SLICE = 40
 SLICES = 10
@@ -44,9 +45,6 @@ def main():
 
     slice_size = int(os.environ.get("BENCH_SLICE", SLICE))
     slices = int(os.environ.get("BENCH_SLICES", SLICES))
-    from argon2 import PasswordHasher
-
-    encoded = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1).hash(PASSWORD)
     with database("ibank_bench_login") as name:
         env = server_env(name)
         manage(env, "migrate", "--noinput", "-v", "0")
@@ -61,24 +59,15 @@ def main():
 
                 return rate_in_threads(login, n)
 
-            def argon_slice(n):
-                return argon_rate(pool, encoded, PASSWORD, n)
-
-            http_slice(10)  # warm up workers and connections
-            argon_slice(10)
-            ratios, http_rates, argon_rates = [], [], []
-            for _ in range(slices):
-                h = http_slice(slice_size)
-                a = argon_slice(slice_size)
-                http_rates.append(h)
-                argon_rates.append(a)
-                ratios.append(h / a)
-            print(f"{slices} interleaved slices x {slice_size} (gunicorn 2 sync workers, PostgreSQL, Redis)")
-            print(f"  HTTP password logins  median {statistics.median(http_rates):7.1f} /s")
-            print(f"  Argon2id verify x2    median {statistics.median(argon_rates):7.1f} /s")
-            print(
-                f"ratio HTTP / Argon2: min {min(ratios):.2f}  median {statistics.median(ratios):.2f}"
-                f"  max {max(ratios):.2f}  (target >= 0.8)"
+            http_common.against_argon2(
+                "HTTP password logins",
+                http_slice,
+                pool,
+                PASSWORD,
+                slices=slices,
+                size=slice_size,
+                warm=10,
+                target="target >= 0.8",
             )
 
             _failed_logins(port, env)

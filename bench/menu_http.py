@@ -7,7 +7,7 @@ Both contenders do whole GETs of a page through the whole middleware stack,
 2 client threads against 2 sync workers: ``menu`` (session, contract,
 accounts, token, last logins; it must write nothing) and ``login page``
 (anonymous). They alternate in slices (BENCH_SLICES rounds of BENCH_SLICE
-requests); each round gives a ratio, printed as min / median / max. Target >= 0.5.
+requests, the order swapped every round); each round gives a ratio, printed as min / median / max. Target >= 0.5.
 """
 
 import os
@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import http_common
 from http_common import Client, database, gunicorn, manage, server_env
 
 SEED = """
@@ -62,20 +63,13 @@ def main():
 
             run(customers, "/menu/", 20)
             run(anonymous, "/login/", 20)
-            ratios, menu_rates, login_rates = [], [], []
-            for _ in range(slices):
-                m = run(customers, "/menu/", slice_size)
-                lp = run(anonymous, "/login/", slice_size)
-                menu_rates.append(m)
-                login_rates.append(lp)
-                ratios.append(m / lp)
+            ratios, menu_rates, login_rates = http_common.alternate(
+                lambda n: run(customers, "/menu/", n), lambda n: run(anonymous, "/login/", n), slices, slice_size
+            )
             print(f"{slices} interleaved slices x {slice_size} GETs (gunicorn 2 sync workers, PostgreSQL, Redis)")
             print(f"  menu        median {statistics.median(menu_rates):7.0f} /s")
             print(f"  login page  median {statistics.median(login_rates):7.0f} /s")
-            print(
-                f"ratio menu / login page: min {min(ratios):.2f}  median {statistics.median(ratios):.2f}"
-                f"  max {max(ratios):.2f}  (target >= 0.5)"
-            )
+            print(http_common.ratio_line("menu / login page", ratios, "target >= 0.5"))
 
 
 if __name__ == "__main__":
