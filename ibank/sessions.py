@@ -5,7 +5,8 @@ which refuses an existing key anyway), and every save of an existing session is 
 that a session deleted meanwhile, by a logout elsewhere, is not written back). Here a new key is written
 with ``ADD`` alone (a collision is refused by it and a new key drawn), and a save is one ``SET … XX``: written
 only if the session still exists, else UpdateError, as Django does. With a cache that has no ``replace``
-(the per-process cache without Redis) Django's own save runs.
+(the per-process cache without Redis) Django's own save runs. A new key at login (``cycle_key``) is written
+once, by the response's save, instead of at once and again at the end.
 """
 
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, UpdateError
@@ -28,3 +29,15 @@ class SessionStore(CacheSessionStore):
                 raise CreateError
         elif not replace(self.cache_key, data, self.get_expiry_age()):
             raise UpdateError  # deleted meanwhile (a logout): never written back
+
+    def cycle_key(self):
+        """The same data under a new key (a login): the old key is deleted now; the new one is drawn and
+        written (one ADD) by the response's save, as after ``flush()``, instead of written empty-handed now
+        (Django's ``create()``) and written again at the end."""
+        data = self._session
+        key = self.session_key
+        self._session_key = None
+        self._session_cache = data
+        self.modified = True
+        if key:
+            self.delete(key)

@@ -51,6 +51,21 @@ def test_a_new_session_is_one_write_and_a_save_one_more(redis_cache, commands):
     assert _store(redis_cache, store.session_key).load() == {"step": 2}
 
 
+def test_a_new_key_at_login_is_written_once_and_the_old_one_is_gone(redis_cache, commands):
+    store = _store(redis_cache)
+    store["pending"] = 1
+    store.save()
+    old = store.session_key
+    commands.clear()
+    store.cycle_key()  # django.contrib.auth.login
+    store["user"] = "x"
+    store.save()  # the response's
+    assert commands == ["DEL", "SET"]  # the old key deleted; the new one written once (ADD)
+    assert store.session_key not in (None, old)
+    assert _store(redis_cache, store.session_key).load() == {"pending": 1, "user": "x"}
+    assert _store(redis_cache, old).load() == {}
+
+
 def test_a_session_deleted_meanwhile_is_not_written_back(redis_cache):
     store = _store(redis_cache)
     store["user"] = "x"
