@@ -44,27 +44,27 @@ def _fit(value: str, width: int) -> str:
     return value[:width]
 
 
-@dataclass(frozen=True)
-class Header:
+@dataclass(frozen=True, kw_only=True)
+class AccountAt:
+    """An account as a record names it: the remitter's in a header, the payee's in a data record."""
+
+    bank_code: str
+    bank_name: str
+    branch_code: str
+    branch_name: str
+    account_kind: int
+    account_number: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Header(AccountAt):
     requester_code: str  # 依頼人コード (10 digits)
     requester_name: str  # 依頼人名 (kana)
     transfer_date: date  # 取組日
-    bank_code: str
-    bank_name: str
-    branch_code: str
-    branch_name: str
-    account_kind: int
-    account_number: str
 
 
-@dataclass(frozen=True)
-class Data:
-    bank_code: str
-    bank_name: str
-    branch_code: str
-    branch_name: str
-    account_kind: int
-    account_number: str
+@dataclass(frozen=True, kw_only=True)
+class Data(AccountAt):
     payee_name: str
     amount: int
     customer_code: str  # 顧客コード1 (10 digits): our transfer's id

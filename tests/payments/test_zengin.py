@@ -74,16 +74,31 @@ def test_export_writes_the_queued_transfers_and_marks_them_sent(client, contract
     assert "no queued" in again.getvalue() and not (tmp_path / "again.txt").exists()
 
 
+def _account(bank_code, bank_name, branch_code, branch_name, kind, number) -> dict:
+    fields = ("bank_code", "bank_name", "branch_code", "branch_name", "account_kind", "account_number")
+    return dict(zip(fields, (bank_code, bank_name, branch_code, branch_name, kind, number), strict=True))
+
+
 def test_each_field_stands_where_the_zengin_format_puts_it():
     """Byte for byte, written out here from the 全銀協 layout rather than from zengin.records' own table (its
     reader would follow a wrong offset as faithfully as its writer)."""
-    header = zengin.Header("1234567890", "ﾔﾏﾀﾞ ﾀﾛｳ", date(2026, 3, 4), "1999", "ﾃｽﾄｼﾝｷﾝ", "001", "ﾎﾝﾃﾝ", 1, "0012345")
+    header = zengin.Header(
+        requester_code="1234567890",
+        requester_name="ﾔﾏﾀﾞ ﾀﾛｳ",
+        transfer_date=date(2026, 3, 4),
+        **_account("1999", "ﾃｽﾄｼﾝｷﾝ", "001", "ﾎﾝﾃﾝ", 1, "0012345"),
+    )
     assert zengin.header_record(header) == (
         b"1" + b"21" + b"0" + b"1234567890" + "ﾔﾏﾀﾞ ﾀﾛｳ".encode("cp932").ljust(40) + b"0304" + b"1999"
         + "ﾃｽﾄｼﾝｷﾝ".encode("cp932").ljust(15) + b"001" + "ﾎﾝﾃﾝ".encode("cp932").ljust(15) + b"1" + b"0012345"
         + b" " * 17
     )  # fmt: skip
-    data = zengin.Data("0005", "ﾐﾂﾋﾞｼﾕ-ｴﾌｼﾞｴｲ", "001", "ﾎﾝﾃﾝ", 2, "7654321", "ｶ)ﾆﾎﾝｼﾖｳｼﾞ", 30_000, "42")
+    data = zengin.Data(
+        payee_name="ｶ)ﾆﾎﾝｼﾖｳｼﾞ",
+        amount=30_000,
+        customer_code="42",
+        **_account("0005", "ﾐﾂﾋﾞｼﾕ-ｴﾌｼﾞｴｲ", "001", "ﾎﾝﾃﾝ", 2, "7654321"),
+    )
     assert zengin.data_record(data) == (
         b"2" + b"0005" + "ﾐﾂﾋﾞｼﾕ-ｴﾌｼﾞｴｲ".encode("cp932").ljust(15) + b"001" + "ﾎﾝﾃﾝ".encode("cp932").ljust(15)
         + b"0000" + b"2" + b"7654321" + "ｶ)ﾆﾎﾝｼﾖｳｼﾞ".encode("cp932").ljust(30) + b"0000030000" + b"0"
@@ -95,8 +110,11 @@ def test_each_field_stands_where_the_zengin_format_puts_it():
 def test_records_refuse_what_does_not_fit():
     with pytest.raises(zengin.RecordError):
         zengin.trailer_record(1, 10**12)
-    with pytest.raises(zengin.RecordError):
-        zengin.header_record(zengin.Header("1", "山田", date(2026, 1, 1), "0001", "ﾐｽﾞﾎ", "001", "ﾎﾝﾃﾝ", 1, "1234567"))
+    account = _account("0001", "ﾐｽﾞﾎ", "001", "ﾎﾝﾃﾝ", 1, "1234567")
+    with pytest.raises(zengin.RecordError):  # 山田: not single-byte
+        zengin.header_record(
+            zengin.Header(requester_code="1", requester_name="山田", transfer_date=date(2026, 1, 1), **account)
+        )
 
 
 def test_each_remitter_has_its_own_group_read_back_record_by_record(client, make_contract, tmp_path):
