@@ -32,7 +32,6 @@ from accounts.models import Lock
 from auditlog import audit
 from auditlog.models import AuditEntry
 from ibank import clock, compiled
-from ibank.compiled import CompiledQuery
 from ibank.text import half_width_digits
 from notices.outbox import notify
 
@@ -69,7 +68,7 @@ class Result:
         return self.outcome is Outcome.OK
 
 
-_FOR_VERIFY = CompiledQuery(lambda pk: TokenBinding.objects.for_verify().filter(pk=pk), -7_000_000_001)
+_FOR_VERIFY = compiled.CompiledQuery(lambda pk: TokenBinding.objects.for_verify().filter(pk=pk), -7_000_000_001)
 
 
 def load(pk: int) -> TokenBinding:
