@@ -299,7 +299,11 @@ def _guard_sql(model, sets: tuple | None, where: tuple) -> tuple[str, str]:
 
     assignments = ", ".join(f"{column(k)} = {'$1' if entry else f'${next(numbers)}'}" for k, entry in sets or ())
     by_id = f"{qn(meta.pk.column)} = ${next(numbers)}"
-    conds = " AND ".join(f"{column(k)} IS NULL" if null else f"{column(k)} = ${next(numbers)}" for k, null in where)
+    # One row comparison, which no index serves: the primary key is the only way in, whatever the planner
+    # knows of the table (column by column, a generic plan may walk an index such as the payee's account's).
+    columns = ", ".join(column(k) for k, _ in where)
+    values = ", ".join("NULL" if null else f"${next(numbers)}" for _, null in where)
+    conds = f"ROW({columns}) IS NOT DISTINCT FROM ROW({values})" if where else "TRUE"
     table = qn(meta.db_table)
     if sets is None:
         sql = f"SELECT 1 FROM {table} WHERE {by_id} AND {conds} FOR SHARE"  # noqa: S608 (model metadata only)

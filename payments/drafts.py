@@ -203,18 +203,19 @@ def awaiting_authorization(contract: Contract) -> list[dict]:
     return [{"payee": item["payee"], "amount": item["amount"]} for item in items]
 
 
-def _own_transfer_query(reference, contract_pk):
+def _own_transfer_query(reference):
     from .models import Transfer
 
-    return Transfer.objects.select_related("from_account", "to_account").filter(
-        reference=reference, contract_id=contract_pk
-    )
+    return Transfer.objects.select_related("from_account", "to_account").filter(reference=reference).order_by()
 
 
-#: Every step of 振込 starts from it: compiled once per process (ibank.compiled; the reference is unique).
-_OWN_TRANSFER = compiled.CompiledQuery(_own_transfer_query, "probe-reference", -7_000_000_001)
+#: Every step of 振込 starts from it: compiled once per process (ibank.compiled). By the 受付番号 alone, which
+#: is unique: with the contract in the WHERE too, a generic plan may walk the contract's index through all
+#: its transfers instead (seen on a table without statistics).
+_OWN_TRANSFER = compiled.CompiledQuery(_own_transfer_query, "probe-reference")
 
 
 def own_transfer(contract: Contract, reference: str):
     """``contract``'s transfer with this 受付番号 (its accounts loaded), or None: another contract's is None."""
-    return _OWN_TRANSFER.first(reference, contract.pk)
+    transfer = _OWN_TRANSFER.first(reference)
+    return transfer if transfer is not None and transfer.contract_id == contract.pk else None

@@ -185,3 +185,66 @@ def test_guards_of_one_shape_and_a_link_no_claim_takes(contract, stranger):
     with pytest.raises(books.Refused) as refused:
         books.post(instruction)
     assert refused.value.reason == "stranger"
+
+
+def _generic_plan(sql: str, args: list) -> str:
+    """The plan PostgreSQL keeps for ``sql`` ($1, $2, … placeholders) once it settles on a generic one, as it
+    does for a statement prepared on a connection (ibank_post's guards, psycopg's after five runs)."""
+    from django.db import connection
+    from psycopg import sql as psql
+
+    literals = ", ".join(psql.Literal(a).as_string(connection.connection) for a in args)
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+        cursor.execute(f"PREPARE plan_probe AS {sql}")
+        cursor.execute("SET plan_cache_mode = force_generic_plan")
+        try:
+            cursor.execute(f"EXPLAIN EXECUTE plan_probe({literals})")
+            return "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            cursor.execute("RESET plan_cache_mode")
+            cursor.execute("DEALLOCATE plan_probe")
+
+
+def _many_to_one_payee(contract, stranger, count=200):
+    """A confirmed transfer, and ``count`` more rows of the same contract to the same payee."""
+    transfer, digest = _confirmed(contract, stranger, 1_000)
+    copies = []
+    for n in range(count):
+        copy = Transfer.objects.get(pk=transfer.pk)
+        copy.pk, copy.reference = None, f"9{n:013d}"
+        copies.append(copy)
+    Transfer.objects.bulk_create(copies)
+    return transfer, digest
+
+
+@pytest.mark.postgres
+def test_a_claim_finds_its_row_by_its_id_alone(contract, stranger):
+    """Executing a transfer claims its row by id, never by walking another index (the payee's account's, the
+    contract's) through every transfer that shares it: the cost stays flat as a payee's transfers grow."""
+    transfer, digest = _many_to_one_payee(contract, stranger)
+    now = services.clock.now()
+    instruction = services._instruction(
+        None, contract, transfer, digest=digest, done="done", now=now, settles_on=now.date()
+    )
+    claim = books._statement(books._linked(instruction)[0][-1])
+    assert claim["sql"].startswith('UPDATE "transfers_transfer"'), claim
+    plan = _generic_plan(claim["sql"], [0, *claim["args"]])  # $1: the new journal entry's id
+    indexes = [line for line in plan.splitlines() if "Index" in line and " using " in line]
+    assert indexes and all("transfers_transfer_pkey" in line for line in indexes), plan
+
+
+@pytest.mark.postgres
+def test_a_transfer_is_found_by_its_reference_alone(contract, stranger):
+    """Every step of 振込 loads its transfer by the 受付番号 (unique) through that index, never by walking the
+    contract's transfers; another contract's 受付番号 still finds nothing for this one."""
+    from payments import drafts
+
+    transfer, _digest = _many_to_one_payee(contract, stranger)
+    sql, params = drafts._OWN_TRANSFER.sql_with_params(transfer.reference)
+    numbered = sql.replace("%s", "{}").format(*(f"${n}" for n in range(1, len(params) + 1)))
+    plan = _generic_plan(numbered, params)
+    indexes = [line for line in plan.splitlines() if "Index" in line and "transfers_transfer" in line]
+    assert indexes and all("reference" in line for line in indexes), plan
+    assert drafts.own_transfer(contract, transfer.reference).pk == transfer.pk
+    assert drafts.own_transfer(stranger, transfer.reference) is None
