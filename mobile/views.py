@@ -25,7 +25,7 @@ from payments import statement
 from payments.forms import TransferForm
 from payments.models import Payee, Transfer
 from payments.ui import TRANSFER_CONFIRMED_KEY as CONFIRMED_KEY
-from payments.ui import UI, authorize_transfer, channel_refused
+from payments.ui import UI, authorize_transfer, channel_refused, own_transfer
 
 CANCELLED = _("お振込を中止しました。")
 
@@ -73,12 +73,6 @@ def history_view(request, pk):
 # -- 振込 to a registered payee (customers without a token) ---------------------------
 
 
-def _get_transfer(request, reference) -> Transfer:
-    return get_object_or_404(
-        Transfer.objects.select_related("from_account", "to_account"), reference=reference, contract=request.contract
-    )
-
-
 def _transfer_step(view):
     """確認 or 認証, called with the transfer it acts on instead of its 受付番号; refused on the phone as the gate
     decides, and the result shown instead once the transfer was executed."""
@@ -87,7 +81,7 @@ def _transfer_step(view):
     def step(request, reference):
         if refused := channel_refused(request, MOBILE, gate.Action.TRANSFER):
             return refused
-        transfer = _get_transfer(request, reference)
+        transfer = own_transfer(request, reference)
         if transfer.is_executed:
             return redirect("mobile-transfer-result", reference=reference)
         return view(request, transfer)
@@ -217,7 +211,7 @@ def transfer_authorize_view(request, transfer):
 
 @mobile_customer_required
 def transfer_result_view(request, reference):
-    transfer = _get_transfer(request, reference)
+    transfer = own_transfer(request, reference)
     if not transfer.is_executed:
         return redirect("mobile-transfer-confirm", reference=reference)
     return render(request, "mobile/transfer_result.html", {"transfer": transfer})

@@ -4,12 +4,13 @@ views of both channels import it."""
 
 from dataclasses import dataclass
 
+from django.http import Http404
 from django.shortcuts import render
 
 from accounts import gate
 from accounts.steps import authorization_step, result_once_authorized
 
-from . import new_payees
+from . import drafts, new_payees
 
 #: [reference, digest, started at]: what 確認 of a 振込 fixed, kept server-side until 実行.
 TRANSFER_CONFIRMED_KEY = "_ibank_transfer_confirmed"
@@ -32,6 +33,14 @@ class UI:
 
 
 BROWSER = UI(prefix="", templates="transfers", menu="accounts-menu")
+
+
+def own_transfer(request, reference):
+    """The logged-in contract's transfer with this 受付番号 (its accounts loaded), or 404, on either channel."""
+    transfer = drafts.own_transfer(request.contract, reference)
+    if transfer is None:
+        raise Http404
+    return transfer
 
 
 def channel_refused(request, ui: UI, action: gate.Action = gate.Action.PAYEASY):

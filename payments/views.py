@@ -8,7 +8,6 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_protect
@@ -21,10 +20,10 @@ from accounts.models import Account
 from accounts.steps import CONFIRM_EXPIRED, confirmed_digest
 from ibank import clock, pending
 
-from . import drafts, inquiry, payees, reservations, services, statement
+from . import inquiry, payees, reservations, services, statement
 from .forms import TransferForm
 from .models import Payee, Transfer
-from .ui import TRANSFER_CONFIRMED_KEY, authorize_transfer
+from .ui import TRANSFER_CONFIRMED_KEY, authorize_transfer, own_transfer
 
 NOT_CONFIRMED = _("お振込の内容を確認してから、認証に進んでください。")
 CANCELLED = _("お振込を中止しました。")
@@ -42,20 +41,13 @@ def _get_account(request, pk) -> Account:
     return get_object_or_404(Account.objects.customer(), pk=pk, contract=request.contract)
 
 
-def _get_transfer(request, reference) -> Transfer:
-    transfer = drafts.own_transfer(request.contract, reference)
-    if transfer is None:
-        raise Http404
-    return transfer
-
-
 def _open_transfer(view):
     """A step before 認証 (入力 again, 確認), called with the transfer it acts on instead of its 受付番号; once
     authorized the transfer's result is shown instead, once cancelled a new 入力."""
 
     @wraps(view)
     def step(request, reference):
-        transfer = _get_transfer(request, reference)
+        transfer = own_transfer(request, reference)
         if transfer.is_authorized:
             return redirect("transfers-result", reference=reference)
         if transfer.status == Transfer.Status.CANCELLED:
@@ -194,7 +186,7 @@ def _settles_on(transfer):
 @csrf_protect
 def authorize_view(request, reference):
     """認証: the contract's method (OTP, 資金移動用パスワード or card), then the money moves once."""
-    transfer = _get_transfer(request, reference)
+    transfer = own_transfer(request, reference)
     if transfer.is_authorized:
         return redirect("transfers-result", reference=reference)
     digest = confirmed_digest(request, TRANSFER_CONFIRMED_KEY, transfer)
@@ -238,7 +230,7 @@ def _execute(request, transfer, digest, method):
 @csrf_protect
 def cancel_view(request, reference):
     """中止: before execution only; nothing moves."""
-    transfer = _get_transfer(request, reference)
+    transfer = own_transfer(request, reference)
     services.transfer_cancel(actor=request.actor, contract=request.contract, transfer=transfer)
     pending.clear(request, TRANSFER_CONFIRMED_KEY)
     if transfer.is_executed:
@@ -250,7 +242,7 @@ def cancel_view(request, reference):
 @customer_required
 def result_view(request, reference):
     """結果: rendered from the database; a reload shows the same 受付番号."""
-    transfer = _get_transfer(request, reference)
+    transfer = own_transfer(request, reference)
     if not transfer.is_authorized:
         return redirect("transfers-confirm", reference=reference)
     saved = payees.registered(request.contract, transfer) is not None
@@ -268,7 +260,7 @@ def result_view(request, reference):
 @csrf_protect
 def reservation_cancel_view(request, reference):
     """予約の取消: a confirmation page, then one POST; until the end of the day before the 振込指定日."""
-    transfer = _get_transfer(request, reference)
+    transfer = own_transfer(request, reference)
     if transfer.status != Transfer.Status.RESERVED:
         return redirect("transfers-result", reference=reference)
     if request.method == "POST":
@@ -288,7 +280,7 @@ def reservation_cancel_view(request, reference):
 @csrf_protect
 def save_payee_view(request, reference):
     """「この振込先を登録する」 after a completed transfer."""
-    transfer = _get_transfer(request, reference)
+    transfer = own_transfer(request, reference)
     if not transfer.is_executed:
         return redirect("transfers-confirm", reference=reference)
     _payee, created = payees.payee_save(actor=request.actor, contract=request.contract, transfer=transfer)
