@@ -1,7 +1,9 @@
+import functools
 import os
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.hashers import make_password
 from django.db import connection
 
 from accounts.models import Account, Contract, User
@@ -145,6 +147,14 @@ def fake_clock(monkeypatch):
     return fake
 
 
+@functools.cache
+def _hashed(raw: str) -> str:
+    """``make_password(raw)``, made once per test process for each password the fixtures give: a real Argon2id
+    hash at the app's parameters, which every login still checks in full. Each costs tens of milliseconds and
+    the suite's customers would make thousands (their salt is shared, which no test depends on)."""
+    return make_password(raw)
+
+
 @pytest.fixture
 def make_contract(db):
     counter = iter(range(1, 10_000))
@@ -157,12 +167,13 @@ def make_contract(db):
         # An established customer unless a test says otherwise: internet banking started a month ago, so the
         # start hold (accounts.holds) has ended. Tests of the start pass created_at=clock.now().
         fields.setdefault("created_at", clock.now() - timedelta(days=30))
-        user = User.objects.create_user(username=contract_id, password=password)
+        user = User(username=contract_id, password=_hashed(password) if password else make_password(password))
+        user.save()
         contract = Contract(
             user=user, contract_id=contract_id, name=f"テスト 太郎{n}", transaction_method=method, **fields
         )
         if method == Contract.Method.TRANSFER_PASSWORD:
-            contract.set_transfer_password(TRANSFER_PASSWORD)
+            contract.transfer_password = _hashed(TRANSFER_PASSWORD)  # as set_transfer_password, made once
         else:
             contract.set_card(CARD)
         contract.email = contract.email or f"customer{n}@example.jp"
