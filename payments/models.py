@@ -111,7 +111,14 @@ class Transfer(Draft):
                 condition=~Q(status="reserved") | Q(scheduled_for__isnull=False), name="transfer_reserved_has_date"
             ),
         ]
-        indexes = [models.Index(fields=["status", "scheduled_for"], name="transfer_reserved_due")]
+        indexes = [
+            models.Index(fields=["status", "scheduled_for"], name="transfer_reserved_due"),
+            # When the contract first paid this payee (payments.new_payees, at every 入力): one range, in order.
+            models.Index(
+                fields=["contract", "bank_code", "branch_code", "payee_kind", "payee_number", "executed_at"],
+                name="transfer_payee_paid",
+            ),
+        ]
 
     EXECUTED = (Status.DONE, Status.ACCEPTED)
 

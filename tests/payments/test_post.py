@@ -248,3 +248,19 @@ def test_a_transfer_is_found_by_its_reference_alone(contract, stranger):
     assert indexes and all("reference" in line for line in indexes), plan
     assert drafts.own_transfer(contract, transfer.reference).pk == transfer.pk
     assert drafts.own_transfer(stranger, transfer.reference) is None
+
+
+@pytest.mark.postgres
+def test_whether_a_payee_was_paid_before_is_read_from_an_index(contract, stranger):
+    """入力 asks when the contract first paid the payee (the new payee's hold and cap): one range of an index on
+    the contract's payee, not every transfer the contract ever made, filtered and sorted."""
+    from payments import new_payees
+
+    transfer, _digest = _many_to_one_payee(contract, stranger)
+    t = transfer
+    sql, params = new_payees._FIRST_PAID.sql_with_params(
+        contract.pk, t.bank_code, t.branch_code, t.payee_kind, t.payee_number, t.pk
+    )
+    numbered = sql.replace("%s", "{}").format(*(f"${n}" for n in range(1, len(params) + 1)))
+    plan = _generic_plan(numbered, params)
+    assert "transfer_payee_paid" in plan and "Sort" not in plan, plan
