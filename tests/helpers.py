@@ -190,3 +190,37 @@ def as_staff(client, user):
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return client
+
+
+def generic_plan(sql: str, args: list) -> str:
+    """The plan PostgreSQL keeps for ``sql`` ($1, $2, … placeholders) once it settles on a generic one, as it
+    does for a statement prepared on a connection (ibank_post's guards, psycopg's after five runs)."""
+    from django.db import connection
+    from psycopg import sql as psql
+
+    literals = ", ".join(psql.Literal(a).as_string(connection.connection) for a in args)
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+        cursor.execute(f"PREPARE plan_probe AS {sql}")
+        cursor.execute("SET plan_cache_mode = force_generic_plan")
+        try:
+            cursor.execute(f"EXPLAIN EXECUTE plan_probe({literals})")
+            return "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            cursor.execute("RESET plan_cache_mode")
+            cursor.execute("DEALLOCATE plan_probe")
+
+
+def compiled_plan(query, *values) -> str:
+    """The generic plan of an ibank.compiled query run with ``values``."""
+    sql, params = query.sql_with_params(*values)
+    numbered = sql.replace("%s", "{}").format(*(f"${n}" for n in range(1, len(params) + 1)))
+    return generic_plan(numbered, params)
+
+
+def analyze(model) -> None:
+    """PostgreSQL's statistics of ``model``'s table, as autovacuum keeps them."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")

@@ -300,6 +300,8 @@ class LoginRecord(models.Model):
 
     class Meta:
         ordering = ["-at", "-pk"]
+        # A contract's logins newest first (前回ログイン日時 at every login, the login history): one range, in order.
+        indexes = [models.Index(fields=["contract", "-at", "-id"], name="loginrecord_contract_at")]
 
     def __str__(self):
         return f"{timezone.localtime(self.at):%Y-%m-%d %H:%M:%S} {self.get_channel_display()}"

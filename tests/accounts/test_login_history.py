@@ -1,10 +1,11 @@
 """ログイン履歴 (issue 18): the last 20 logins and failed attempts, newest first, with channel, browser and
 whether the environment was new."""
 
+import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.helpers import known_environment, login, post_login
+from tests.helpers import analyze, compiled_plan, known_environment, login, post_login
 
 IPHONE = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
@@ -49,3 +50,16 @@ def test_at_most_twenty(client, contract, fake_clock):
     login(client, contract)
     rows = _rows(client)
     assert len(rows) == 20 and rows[0][2] == "Chrome（Windows）"  # this login first
+
+
+@pytest.mark.postgres
+def test_a_contracts_previous_logins_are_read_from_an_index(contract, stranger):
+    """Every login reads the contract's logins before it (前回ログイン日時): one range of an index in order, not
+    every login the contract ever made, sorted."""
+    from accounts import services as account_services
+    from accounts.models import LoginRecord
+
+    LoginRecord.objects.bulk_create(LoginRecord(contract=c, channel="pc") for c in (contract, stranger) * 1_000)
+    analyze(LoginRecord)  # the plan at size, as autovacuum's statistics show it: a tiny table makes any plan cheap
+    plan = compiled_plan(account_services._PREVIOUS, contract.pk, 0)
+    assert "loginrecord_contract_at" in plan and "Sort" not in plan, plan

@@ -9,6 +9,7 @@ from ledger import books
 from ledger.models import JournalEntry, Memo
 from payments import services
 from payments.models import Transfer
+from tests.helpers import analyze, compiled_plan, generic_plan
 from tests.payments.helpers import confirmed_same_bank
 
 
@@ -187,32 +188,16 @@ def test_guards_of_one_shape_and_a_link_no_claim_takes(contract, stranger):
     assert refused.value.reason == "stranger"
 
 
-def _generic_plan(sql: str, args: list) -> str:
-    """The plan PostgreSQL keeps for ``sql`` ($1, $2, … placeholders) once it settles on a generic one, as it
-    does for a statement prepared on a connection (ibank_post's guards, psycopg's after five runs)."""
-    from django.db import connection
-    from psycopg import sql as psql
-
-    literals = ", ".join(psql.Literal(a).as_string(connection.connection) for a in args)
-    with connection.cursor() as cursor:
-        cursor.execute("DEALLOCATE ALL")
-        cursor.execute(f"PREPARE plan_probe AS {sql}")
-        cursor.execute("SET plan_cache_mode = force_generic_plan")
-        try:
-            cursor.execute(f"EXPLAIN EXECUTE plan_probe({literals})")
-            return "\n".join(row[0] for row in cursor.fetchall())
-        finally:
-            cursor.execute("RESET plan_cache_mode")
-            cursor.execute("DEALLOCATE plan_probe")
-
-
-def _many_to_one_payee(contract, stranger, count=200):
-    """A confirmed transfer, and ``count`` more rows of the same contract to the same payee."""
+def _many_to_one_payee(contract, stranger, count=200, *, payees=1):
+    """A confirmed transfer, and ``count`` more rows of the same contract to the same payee (or spread over
+    ``payees`` account numbers)."""
     transfer, digest = _confirmed(contract, stranger, 1_000)
     copies = []
     for n in range(count):
         copy = Transfer.objects.get(pk=transfer.pk)
         copy.pk, copy.reference = None, f"9{n:013d}"
+        if payees > 1:
+            copy.payee_number = f"{n % payees:07d}"
         copies.append(copy)
     Transfer.objects.bulk_create(copies)
     return transfer, digest
@@ -229,7 +214,7 @@ def test_a_claim_finds_its_row_by_its_id_alone(contract, stranger):
     )
     claim = books._statement(books._linked(instruction)[0][-1])
     assert claim["sql"].startswith('UPDATE "transfers_transfer"'), claim
-    plan = _generic_plan(claim["sql"], [0, *claim["args"]])  # $1: the new journal entry's id
+    plan = generic_plan(claim["sql"], [0, *claim["args"]])  # $1: the new journal entry's id
     indexes = [line for line in plan.splitlines() if "Index" in line and " using " in line]
     assert indexes and all("transfers_transfer_pkey" in line for line in indexes), plan
 
@@ -241,9 +226,7 @@ def test_a_transfer_is_found_by_its_reference_alone(contract, stranger):
     from payments import drafts
 
     transfer, _digest = _many_to_one_payee(contract, stranger)
-    sql, params = drafts._OWN_TRANSFER.sql_with_params(transfer.reference)
-    numbered = sql.replace("%s", "{}").format(*(f"${n}" for n in range(1, len(params) + 1)))
-    plan = _generic_plan(numbered, params)
+    plan = compiled_plan(drafts._OWN_TRANSFER, transfer.reference)
     indexes = [line for line in plan.splitlines() if "Index" in line and "transfers_transfer" in line]
     assert indexes and all("reference" in line for line in indexes), plan
     assert drafts.own_transfer(contract, transfer.reference).pk == transfer.pk
@@ -256,11 +239,10 @@ def test_whether_a_payee_was_paid_before_is_read_from_an_index(contract, strange
     the contract's payee, not every transfer the contract ever made, filtered and sorted."""
     from payments import new_payees
 
-    transfer, _digest = _many_to_one_payee(contract, stranger)
+    transfer, _digest = _many_to_one_payee(contract, stranger, 2_000, payees=200)
+    analyze(Transfer)  # the plan at size, as autovacuum's statistics show it: a tiny table makes any plan cheap
     t = transfer
-    sql, params = new_payees._FIRST_PAID.sql_with_params(
-        contract.pk, t.bank_code, t.branch_code, t.payee_kind, t.payee_number, t.pk
+    plan = compiled_plan(
+        new_payees._FIRST_PAID, contract.pk, t.bank_code, t.branch_code, t.payee_kind, t.payee_number, t.pk
     )
-    numbered = sql.replace("%s", "{}").format(*(f"${n}" for n in range(1, len(params) + 1)))
-    plan = _generic_plan(numbered, params)
     assert "transfer_payee_paid" in plan and "Sort" not in plan, plan
