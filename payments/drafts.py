@@ -215,7 +215,12 @@ def _own_transfer_query(reference):
 _OWN_TRANSFER = compiled.CompiledQuery(_own_transfer_query, "probe-reference")
 
 
+def owned(row, contract: Contract):
+    """``row`` (a transfer or a payment loaded by its unique 受付番号 alone) if it is ``contract``'s, else None:
+    the one check that scopes a 受付番号 from a URL to the logged-in contract."""
+    return row if row is not None and row.contract_id == contract.pk else None
+
+
 def own_transfer(contract: Contract, reference: str):
     """``contract``'s transfer with this 受付番号 (its accounts loaded), or None: another contract's is None."""
-    transfer = _OWN_TRANSFER.first(reference)
-    return transfer if transfer is not None and transfer.contract_id == contract.pk else None
+    return owned(_OWN_TRANSFER.first(reference), contract)

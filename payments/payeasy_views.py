@@ -18,7 +18,7 @@ from accounts.models import Lock
 from accounts.steps import CONFIRM_EXPIRED, authorization_step, confirmed_digest, result_once_authorized
 from ibank import pending
 
-from . import payeasy
+from . import drafts, payeasy
 from .forms import BillerForm, BillNumbersForm
 from .models import Biller, Payment
 from .services import AlreadyExecuted, TransferError
@@ -45,7 +45,7 @@ def _get_payment(request, reference) -> Payment:
     """The contract's payment with this 受付番号, or 404. By the 受付番号 alone (unique), the contract checked on
     the row found: as payments.drafts.own_transfer, so that no plan walks the contract's payments."""
     payment = get_object_or_404(Payment.objects.select_related("from_account", "bill"), reference=reference)
-    if payment.contract_id != request.contract.pk:
+    if drafts.owned(payment, request.contract) is None:
         raise Http404
     return payment
 
