@@ -5,7 +5,8 @@ Money is integer yen everywhere.
 
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Contract
@@ -21,6 +22,11 @@ def digits_up_to(n: int) -> RegexValidator:
 
 
 # -- transfers ------------------------------------------------------------------
+
+#: When a transfer was accepted: executed, or else reserved (a reservation executed later counts as executed).
+#: 照会 lists by it (payments.inquiry), and two indexes hold it: the same expression, or the planner would not
+#: match them.
+ACCEPTED_AT = Coalesce("executed_at", "reserved_at")
 
 
 class Draft(models.Model):
@@ -117,6 +123,16 @@ class Transfer(Draft):
             models.Index(
                 fields=["contract", "bank_code", "branch_code", "payee_kind", "payee_number", "executed_at"],
                 name="transfer_payee_paid",
+            ),
+            # 照会 (payments.inquiry): the contract's transfers by when they were accepted (executed, or
+            # reserved), newest first; and those of one status (予約中: every waiting reservation). One range each.
+            models.Index(F("contract"), ACCEPTED_AT, F("id"), name="transfer_accepted"),
+            models.Index(
+                F("contract"),
+                F("status"),
+                ACCEPTED_AT,
+                F("id"),
+                name="transfer_status_accepted",
             ),
         ]
 
@@ -296,6 +312,10 @@ class Payment(Draft):
             ),
             # A bill is paid at most once, whatever the application does.
             models.UniqueConstraint(fields=["bill"], condition=Q(status="done"), name="payment_one_done_per_bill"),
+        ]
+        indexes = [
+            # 照会 (payments.inquiry): the contract's payments in a period, newest first, as one range.
+            models.Index(fields=["contract", "status", "executed_at", "id"], name="payment_contract_done"),
         ]
 
     @property

@@ -1,7 +1,7 @@
 """振込照会・予約照会 (issue 18): the contract's transfers and payments past 認証, newest first, by status and by
 period, each with its 受付番号 linking to its page; drafts and other contracts' are never listed."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from payments import reservations
 from payments.models import Transfer
-from tests.helpers import paid_before
-from tests.payments.helpers import enter, login, other_bank_data, same_bank_data, send
+from tests.helpers import analyze, compiled_plan, paid_before
+from tests.payments.helpers import confirmed_same_bank, enter, login, other_bank_data, same_bank_data, send
 from tests.payments.test_payeasy import PRIVATE_NUMBERS, pay
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -120,3 +120,100 @@ def test_each_row_opens_its_page(client, history):
     page = client.get(reverse("transfers-result", args=[history["waiting"].reference])).content.decode()
     assert "予約中" in page and "2026年12月1日" in page
     assert Transfer.objects.get(pk=history["waiting"].pk).scheduled_for == date(2026, 12, 1)
+
+
+def _copies(transfer, rows: list[dict]) -> list[Transfer]:
+    """Rows of ``transfer``'s contract and payee, each with its own 受付番号 and the fields given."""
+    copies, taken = [], Transfer.objects.count()
+    for n, fields in enumerate(rows, start=taken):
+        copy = Transfer.objects.get(pk=transfer.pk)
+        copy.pk, copy.reference = None, f"9{n:013d}"
+        for name, value in fields.items():
+            setattr(copy, name, value)
+        copies.append(copy)
+    return Transfer.objects.bulk_create(copies)
+
+
+def test_more_than_a_page_shows_the_newest_accepted(client, contract, stranger, fake_clock):
+    """With more rows in the period than the page shows, the page lists the newest by when each was accepted
+    (executed, or reserved), whatever their kind, on every database: not the oldest reservation, and not
+    immediate transfers ahead of a newer reservation."""
+    from payments import inquiry
+
+    at(fake_clock, 2026, 11, 30, 9, 0)
+    transfer, _digest = confirmed_same_bank(contract, stranger, 1_000)
+    first = datetime(2026, 11, 2, 9, 0, tzinfo=JST)
+    immediate = _copies(
+        transfer, [{"status": "done", "executed_at": first + timedelta(minutes=n)} for n in range(1, inquiry.LIMIT + 1)]
+    )
+    old_reservation, reserved_then_executed, new_reservation = _copies(
+        transfer,
+        [
+            {"status": "reserved", "reserved_at": first, "scheduled_for": date(2026, 12, 10)},
+            {
+                "status": "done",
+                "reserved_at": datetime(2026, 10, 20, 9, 0, tzinfo=JST),
+                "executed_at": datetime(2026, 11, 28, 9, 0, tzinfo=JST),
+                "scheduled_for": date(2026, 11, 28),
+            },
+            {
+                "status": "reserved",
+                "reserved_at": datetime(2026, 11, 29, 9, 0, tzinfo=JST),
+                "scheduled_for": date(2026, 12, 1),
+            },
+        ],
+    )
+    login(client, contract)
+    response = client.get(INQUIRY)
+    newest_immediate = [t.reference for t in reversed(immediate)][: inquiry.LIMIT - 2]
+    assert references(response) == [new_reservation.reference, reserved_then_executed.reference, *newest_immediate]
+    assert old_reservation.reference not in response.content.decode()
+    assert f"新しい順に{inquiry.LIMIT}件まで表示しています。" in response.content.decode()
+    # One status: the newest of it, the same way.
+    done = references(client.get(INQUIRY, {"status": "done"}))
+    assert done == [reserved_then_executed.reference, *[t.reference for t in reversed(immediate)][: inquiry.LIMIT - 1]]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "status, period, index",
+    [
+        ("", True, "transfer_accepted"),
+        ("done", True, "transfer_status_accepted"),
+        ("reserved", False, "transfer_status_accepted"),
+    ],
+)
+def test_each_listing_is_one_range_of_an_index(contract, stranger, status, period, index):
+    """照会 reads one range of an index in order and stops at the page's size: not every transfer the contract
+    ever made, filtered and sorted (the cost would grow with its history)."""
+    from payments import inquiry
+
+    transfer, _digest = confirmed_same_bank(contract, stranger, 1_000)
+    first = datetime(2024, 12, 1, 9, 0, tzinfo=JST)
+    _copies(transfer, [{"status": "done", "executed_at": first + timedelta(hours=8 * n)} for n in range(2_000)])
+    _copies(transfer, [{"status": "reserved", "reserved_at": first, "scheduled_for": date(2026, 12, 1)}] * 20)
+    analyze(Transfer)  # the plan at size, as autovacuum's statistics show it: a tiny table makes any plan cheap
+    query = inquiry._transfers_query(one_status=bool(status), period=period)
+    begin, finish = datetime(2025, 6, 1, tzinfo=JST), datetime(2025, 7, 1, tzinfo=JST)
+    plan = compiled_plan(query, contract.pk, *([status] if status else []), *([begin, finish] if period else []))
+    assert index in plan and "Sort" not in plan, plan
+
+
+@pytest.mark.postgres
+def test_the_payments_of_a_period_are_one_range_of_an_index(client, contract, billers):
+    """照会's payments of a period: one range of an index, in order, whatever the contract's history."""
+    from payments import inquiry
+    from payments.models import Payment
+
+    login(client, contract)
+    _r, payment = pay(client, contract, "58001", **PRIVATE_NUMBERS)
+    copies = []
+    for n in range(2_000):
+        copy = Payment.objects.get(pk=payment.pk)
+        copy.pk, copy.reference, copy.status, copy.entry = None, f"8{n:013d}", "cancelled", None
+        copies.append(copy)
+    Payment.objects.bulk_create(copies)
+    analyze(Payment)
+    begin, finish = datetime(2025, 6, 1, tzinfo=JST), datetime(2025, 7, 1, tzinfo=JST)
+    plan = compiled_plan(inquiry._PAYMENTS, contract.pk, begin, finish)
+    assert "payment_contract_done" in plan and "Sort" not in plan, plan
