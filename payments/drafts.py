@@ -215,6 +215,16 @@ def _own_transfer_query(reference):
 _OWN_TRANSFER = compiled.CompiledQuery(_own_transfer_query, "probe-reference")
 
 
+def _own_payment_query(reference):
+    from .models import Payment
+
+    return Payment.objects.select_related("from_account", "bill").filter(reference=reference).order_by()
+
+
+#: Every step of a Pay-easy payment starts from it, as 振込's from _OWN_TRANSFER, for the same reasons.
+_OWN_PAYMENT = compiled.CompiledQuery(_own_payment_query, "probe-reference")
+
+
 def owned(row, contract: Contract):
     """``row`` (a transfer or a payment loaded by its unique 受付番号 alone) if it is ``contract``'s, else None:
     the one check that scopes a 受付番号 from a URL to the logged-in contract."""
@@ -224,3 +234,8 @@ def owned(row, contract: Contract):
 def own_transfer(contract: Contract, reference: str):
     """``contract``'s transfer with this 受付番号 (its accounts loaded), or None: another contract's is None."""
     return owned(_OWN_TRANSFER.first(reference), contract)
+
+
+def own_payment(contract: Contract, reference: str):
+    """``contract``'s Pay-easy payment with this 受付番号 (its account and bill loaded), or None."""
+    return owned(_OWN_PAYMENT.first(reference), contract)

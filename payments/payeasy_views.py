@@ -8,7 +8,7 @@ payments only through :func:`_get_payment`, scoped to the logged-in contract.
 
 from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -44,8 +44,8 @@ def _refused(request, ui: UI):
 def _get_payment(request, reference) -> Payment:
     """The contract's payment with this 受付番号, or 404. By the 受付番号 alone (unique), the contract checked on
     the row found: as payments.drafts.own_transfer, so that no plan walks the contract's payments."""
-    payment = get_object_or_404(Payment.objects.select_related("from_account", "bill"), reference=reference)
-    if drafts.owned(payment, request.contract) is None:
+    payment = drafts.own_payment(request.contract, reference)
+    if payment is None:
         raise Http404
     return payment
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from payments import reservations
 from payments.models import Transfer
 from tests.helpers import analyze, compiled_plan, paid_before
-from tests.payments.helpers import confirmed_same_bank, enter, login, other_bank_data, same_bank_data, send
+from tests.payments.helpers import confirmed_same_bank, copies, enter, login, other_bank_data, same_bank_data, send
 from tests.payments.test_payeasy import PRIVATE_NUMBERS, pay
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -122,18 +122,6 @@ def test_each_row_opens_its_page(client, history):
     assert Transfer.objects.get(pk=history["waiting"].pk).scheduled_for == date(2026, 12, 1)
 
 
-def _copies(transfer, rows: list[dict]) -> list[Transfer]:
-    """Rows of ``transfer``'s contract and payee, each with its own 受付番号 and the fields given."""
-    copies, taken = [], Transfer.objects.count()
-    for n, fields in enumerate(rows, start=taken):
-        copy = Transfer.objects.get(pk=transfer.pk)
-        copy.pk, copy.reference = None, f"9{n:013d}"
-        for name, value in fields.items():
-            setattr(copy, name, value)
-        copies.append(copy)
-    return Transfer.objects.bulk_create(copies)
-
-
 def test_more_than_a_page_shows_the_newest_accepted(client, contract, stranger, fake_clock):
     """With more rows in the period than the page shows, the page lists the newest by when each was accepted
     (executed, or reserved), whatever their kind, on every database: not the oldest reservation, and not
@@ -143,10 +131,10 @@ def test_more_than_a_page_shows_the_newest_accepted(client, contract, stranger, 
     at(fake_clock, 2026, 11, 30, 9, 0)
     transfer, _digest = confirmed_same_bank(contract, stranger, 1_000)
     first = datetime(2026, 11, 2, 9, 0, tzinfo=JST)
-    immediate = _copies(
+    immediate = copies(
         transfer, [{"status": "done", "executed_at": first + timedelta(minutes=n)} for n in range(1, inquiry.LIMIT + 1)]
     )
-    old_reservation, reserved_then_executed, new_reservation = _copies(
+    old_reservation, reserved_then_executed, new_reservation = copies(
         transfer,
         [
             {"status": "reserved", "reserved_at": first, "scheduled_for": date(2026, 12, 10)},
@@ -190,8 +178,8 @@ def test_each_listing_is_one_range_of_an_index(contract, stranger, status, perio
 
     transfer, _digest = confirmed_same_bank(contract, stranger, 1_000)
     first = datetime(2024, 12, 1, 9, 0, tzinfo=JST)
-    _copies(transfer, [{"status": "done", "executed_at": first + timedelta(hours=8 * n)} for n in range(2_000)])
-    _copies(transfer, [{"status": "reserved", "reserved_at": first, "scheduled_for": date(2026, 12, 1)}] * 20)
+    copies(transfer, [{"status": "done", "executed_at": first + timedelta(hours=8 * n)} for n in range(2_000)])
+    copies(transfer, [{"status": "reserved", "reserved_at": first, "scheduled_for": date(2026, 12, 1)}] * 20)
     analyze(Transfer)  # the plan at size, as autovacuum's statistics show it: a tiny table makes any plan cheap
     query = inquiry._transfers_query(one_status=bool(status), period=period)
     begin, finish = datetime(2025, 6, 1, tzinfo=JST), datetime(2025, 7, 1, tzinfo=JST)
@@ -207,12 +195,7 @@ def test_the_payments_of_a_period_are_one_range_of_an_index(client, contract, bi
 
     login(client, contract)
     _r, payment = pay(client, contract, "58001", **PRIVATE_NUMBERS)
-    copies = []
-    for n in range(2_000):
-        copy = Payment.objects.get(pk=payment.pk)
-        copy.pk, copy.reference, copy.status, copy.entry = None, f"8{n:013d}", "cancelled", None
-        copies.append(copy)
-    Payment.objects.bulk_create(copies)
+    copies(payment, [{"status": "cancelled"}] * 2_000)
     analyze(Payment)
     begin, finish = datetime(2025, 6, 1, tzinfo=JST), datetime(2025, 7, 1, tzinfo=JST)
     plan = compiled_plan(inquiry._PAYMENTS, contract.pk, begin, finish)

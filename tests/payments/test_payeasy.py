@@ -17,8 +17,8 @@ from payments.models import Bill, Payment
 from payments.services import today
 from tests.concurrency import run_concurrently
 from tests.conftest import CARD, TRANSFER_PASSWORD
-from tests.helpers import is_locked, set_lock
-from tests.payments.helpers import login
+from tests.helpers import compiled_plan, is_locked, set_lock
+from tests.payments.helpers import copies, login
 
 NEW = reverse("payeasy-new")
 NUMBERS = reverse("payeasy-numbers")
@@ -270,6 +270,22 @@ def test_another_contracts_payment_is_404(client, contract, stranger, billers):
     for name in ("payeasy-result", "payeasy-confirm", "payeasy-authorize"):
         assert client.get(reverse(name, args=[payment.reference])).status_code == 404
     assert client.post(reverse("payeasy-cancel", args=[payment.reference])).status_code == 404
+
+
+@pytest.mark.postgres
+def test_a_payment_is_found_by_its_reference_alone(client, contract, stranger, billers):
+    """Every step of a payment loads it by the 受付番号 (unique) through that index, never by walking the
+    contract's payments; another contract's 受付番号 finds nothing for this one."""
+    from payments import drafts
+
+    login(client, contract)
+    _response, payment = pay(client, contract, "58001", **PRIVATE_NUMBERS)
+    copies(payment, [{"status": "cancelled"}] * 200)
+    plan = compiled_plan(drafts._OWN_PAYMENT, payment.reference)
+    indexes = [line for line in plan.splitlines() if "Index" in line and " on transfers_payment " in line]
+    assert indexes and all("reference" in line for line in indexes), plan
+    assert drafts.own_payment(contract, payment.reference).pk == payment.pk
+    assert drafts.own_payment(stranger, payment.reference) is None
 
 
 def test_the_numbers_step_expires_and_cannot_be_skipped(client, contract, billers, fake_clock):
