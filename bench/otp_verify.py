@@ -13,7 +13,7 @@ its own load included:
 
 * ``ibank``: ``otp.verifier.load(pk)``, i.e. ``TokenBinding.objects.for_verify().get(pk)``
   compiled once per process as the app runs it (the columns the verifier reads,
-  contract and token joined; the type policy from the cache)
+  contract, token and the token type's end of use joined)
   and ``otp.verifier.verify(binding, code)``: on PostgreSQL one statement, the
   conditional UPDATE (single use) with its audit INSERT;
 * ``django-otp safe``: django-otp's race-free way: ``transaction.atomic()``,

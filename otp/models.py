@@ -1,6 +1,5 @@
 from datetime import timedelta
 
-from django.core.cache import cache
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -17,37 +16,11 @@ from .conf import otp_settings
 PREFIXES = {"mobile": "SMBL", "desktop": "SDSK"}
 
 
-POLICY_CACHE_SECONDS = 60
-
-
-def _policy_key(kind: str) -> str:
-    return f"otp:token-type:{kind}"
-
-
-class TokenTypeQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        changed = super().update(**kwargs)
-        cache.delete_many([_policy_key(kind) for kind in PREFIXES])
-        return changed
-
-
-class TokenTypeManager(models.Manager.from_queryset(TokenTypeQuerySet)):
+class TokenTypeManager(models.Manager):
     def policy(self, kind: str) -> "TokenType":
         """The policy row of ``kind``, created with the defaults (open, no end dates) if missing."""
         token_type, _ = self.get_or_create(kind=kind, defaults={"prefix": PREFIXES[kind]})
         return token_type
-
-    def cached(self, kind: str) -> "TokenType":
-        """The policy of ``kind`` from the shared cache: the verifier reads it on every code.
-
-        A staff change (save, or any update) clears it at once; the timeout bounds
-        how stale a per-process cache (no Redis) can be.
-        """
-        policy = cache.get(_policy_key(kind))
-        if policy is None:
-            policy = self.policy(kind)
-            cache.set(_policy_key(kind), policy, POLICY_CACHE_SECONDS)
-        return policy
 
 
 class TokenType(models.Model):
@@ -73,10 +46,6 @@ class TokenType(models.Model):
 
     def __str__(self):
         return str(self.get_kind_display())
-
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        cache.delete(_policy_key(self.kind))
 
     def can_issue(self) -> bool:
         today = timezone.localdate(clock.now())
@@ -132,11 +101,6 @@ class SoftwareToken(models.Model):
         """Issued, never bound, and not past its registration deadline."""
         return self.status == self.Status.ISSUED and clock.now() <= self.expires_at
 
-    @property
-    def policy(self) -> "TokenType":
-        """This token's type policy, from the cache (no join, no query on a hit)."""
-        return TokenType.objects.cached(self.token_type_id)
-
     def provisioning_uri(self, issuer: str) -> str:
         return totp.provisioning_uri(self.key(), account=self.token_id, issuer=issuer)
 
@@ -155,9 +119,9 @@ class TokenBindingQuerySet(models.QuerySet):
         )
 
     def for_verify(self):
-        """Bindings with what the verifier reads (the contract's state, the token) in one query;
-        the type policy comes from the cache (SoftwareToken.policy)."""
-        return self.select_related("contract", "software_token").only(
+        """Bindings with what the verifier reads (the contract's state, the token and its type's end of use) in
+        one query: a staff change of the type's policy holds from the next code, with no cache to clear."""
+        return self.select_related("contract", "software_token__token_type").only(
             "id",
             "contract_id",
             "user_id",  # django_otp.login reads it: not loaded again
@@ -181,6 +145,8 @@ class TokenBindingQuerySet(models.QuerySet):
             "software_token__secret",
             "software_token__token_type_id",
             "software_token__status",
+            "software_token__token_type__kind",
+            "software_token__token_type__usable_until",
         )
 
 

@@ -104,7 +104,7 @@ def verify(
     # The locks (OTP lock, 紛失届) are not read first: the accepting and the counting statements each carry
     # them as a condition, so a code is never accepted, nor a guess counted, while one is in force.
     token = binding.software_token
-    if not allow_expired_type and not token.policy.is_usable():
+    if not allow_expired_type and not token.token_type.is_usable():
         return _finish(actor, action, binding, Outcome.TOKEN_EXPIRED, **detail)
 
     code = half_width_digits(code)

@@ -162,10 +162,26 @@ def test_success_audit_entry_has_actor_address_agent_and_detail(token_contract, 
 @pytest.mark.postgres
 def test_success_is_one_statement_on_postgresql(token_contract, at_t, django_assert_num_queries):
     binding = fresh(token_contract.binding)
-    assert binding.software_token.policy.is_usable()  # the type policy is cached (read once a minute at most)
+    assert binding.software_token.token_type.is_usable()  # the type's policy came with the binding
     with django_assert_num_queries(1):
         assert verify(binding, code_at(token_contract.key)).ok
     assert AuditEntry.objects.filter(action="otp.verify", outcome="ok", contract=token_contract).count() == 1
+
+
+def test_a_change_of_the_types_end_of_use_holds_from_the_next_code(token_contract, at_t):
+    """The type's end of use is read with the binding: a staff change made anywhere (another server, SQL)
+    holds from the very next code, with no cache to clear or to wait out."""
+    import datetime
+
+    from django.db import connection
+
+    assert verify(fresh(token_contract.binding), code_at(token_contract.key)).ok
+    with connection.cursor() as cursor:
+        table = connection.ops.quote_name(TokenType._meta.db_table)
+        cursor.execute(f"UPDATE {table} SET usable_until = %s", [datetime.date(2020, 1, 1)])  # noqa: S608
+    result = verify(fresh(token_contract.binding), code_at(token_contract.key, 1))
+    assert result.outcome is Outcome.TOKEN_EXPIRED
+    assert AuditEntry.objects.filter(action="otp.verify", reason="token_expired", contract=token_contract).exists()
 
 
 @pytest.mark.parametrize("right", [True, False])
