@@ -24,7 +24,7 @@ run: setup
 test: setup chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-## fuzz: hostile input at every form, 5,000 examples for each of the two fuzz tests (10,000 in all; over 20 minutes)
+## fuzz: hostile input at every form, 5,000 examples for each of the two fuzz tests (10,000 in all; about 40 minutes)
 fuzz: setup
 	IBANK_FUZZ_EXAMPLES=5000 $(PY) -m pytest tests/test_fuzz.py $(PYTEST_ARGS)
 
