@@ -17,3 +17,15 @@ class AddIndexConcurrentlyOnPostgreSQL(AddIndexConcurrently):
         if schema_editor.connection.vendor == "postgresql":
             return super().database_backwards(app_label, schema_editor, from_state, to_state)
         return migrations.AddIndex.database_backwards(self, app_label, schema_editor, from_state, to_state)
+
+
+class IndexMigration(migrations.Migration):
+    """A migration that only adds indexes, each built CONCURRENTLY on PostgreSQL (:func:`indexes`), which
+    cannot run inside a transaction: hence not atomic."""
+
+    atomic = False
+
+
+def indexes(model_name: str, *added) -> list[AddIndexConcurrentlyOnPostgreSQL]:
+    """The operations that add each index of ``added`` to ``model_name``, CONCURRENTLY on PostgreSQL."""
+    return [AddIndexConcurrentlyOnPostgreSQL(model_name=model_name, index=index) for index in added]
