@@ -95,9 +95,10 @@ def items(contract: Contract, status: str, start: date, end: date) -> list[Item]
     transfers = _transfers_query(one_status=bool(status), period=period).all(
         contract.pk, *([status] if status else []), *([begin, finish] if period else [])
     )
+    kind = str(_("振込"))  # once a page, not once a row
     rows = [
         Item(
-            kind=str(_("振込")),
+            kind=kind,
             reference=t.reference,
             at=t.executed_at or t.reserved_at,
             payee=f"{t.bank_name} {t.branch_name} {t.payee_kind_label} {t.payee_number} {t.payee_name}",
@@ -111,9 +112,10 @@ def items(contract: Contract, status: str, start: date, end: date) -> list[Item]
     ]
     if status in ("", Transfer.Status.DONE):
         payments = _PAYMENTS.all(contract.pk, begin, finish)
+        kind = str(_("収納サービス"))
         rows += [
             Item(
-                kind=str(_("収納サービス")),
+                kind=kind,
                 reference=p.reference,
                 at=p.executed_at,
                 payee=f"{p.biller_name}（{p.biller_number}）",
