@@ -203,26 +203,23 @@ def awaiting_authorization(contract: Contract) -> list[dict]:
     return [{"payee": item["payee"], "amount": item["amount"]} for item in items]
 
 
-def _own_transfer_query(reference):
-    from .models import Transfer
+def _by_reference(model_name: str, *related: str) -> compiled.CompiledQuery:
+    """One row of a draft model by its 受付番号 alone, which is unique, with ``related`` loaded: compiled once per
+    process (ibank.compiled). With the contract in the WHERE too, a generic plan may walk the contract's index
+    through all its rows instead (seen on a table without statistics); :func:`owned` checks it on the row."""
 
-    return Transfer.objects.select_related("from_account", "to_account").filter(reference=reference).order_by()
+    def build(reference):
+        from . import models
 
+        model = getattr(models, model_name)
+        return model.objects.select_related(*related).filter(reference=reference).order_by()
 
-#: Every step of 振込 starts from it: compiled once per process (ibank.compiled). By the 受付番号 alone, which
-#: is unique: with the contract in the WHERE too, a generic plan may walk the contract's index through all
-#: its transfers instead (seen on a table without statistics).
-_OWN_TRANSFER = compiled.CompiledQuery(_own_transfer_query, "probe-reference")
-
-
-def _own_payment_query(reference):
-    from .models import Payment
-
-    return Payment.objects.select_related("from_account", "bill").filter(reference=reference).order_by()
+    return compiled.CompiledQuery(build, "probe-reference")
 
 
-#: Every step of a Pay-easy payment starts from it, as 振込's from _OWN_TRANSFER, for the same reasons.
-_OWN_PAYMENT = compiled.CompiledQuery(_own_payment_query, "probe-reference")
+#: Every step of 振込 starts from it; every step of a Pay-easy payment from the other.
+_OWN_TRANSFER = _by_reference("Transfer", "from_account", "to_account")
+_OWN_PAYMENT = _by_reference("Payment", "from_account", "bill")
 
 
 def owned(row, contract: Contract):
