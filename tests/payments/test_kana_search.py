@@ -75,3 +75,31 @@ def test_any_reading_the_master_writes_is_found_as_typed(pair):
         search_text=_search_text("支店", master),
     )
     assert bank.branches.filter(_name_query(typed), pk=branch.pk).exists(), (master, typed)
+
+
+@pytest.mark.django_db
+def test_names_of_the_same_reading_list_by_code_on_every_database(client, contract):
+    """The lists are cut at 100 banks / 200 branches: names that read alike must come in one order (their
+    code), or which of them the cut leaves out would depend on the database's scan order."""
+    from tests.helpers import login
+
+    bank = Bank.objects.create(code="0011", name="試験", kana="ｼｹﾝ", initial="ｼ", search_text="試験")
+    for code in ("303", "302", "301"):  # stored in reverse
+        Branch.objects.create(
+            bank=bank,
+            code=code,
+            name=f"中央{code}",
+            kana="ﾁﾕｳｵｳ",
+            initial="ﾁ",
+            search_text=_search_text("中央", "ﾁﾕｳｵｳ"),
+        )
+    for code in ("0903", "0902", "0901"):
+        Bank.objects.create(
+            code=code, name=f"中央{code}", kana="ﾁﾕｳｵｳ", initial="ﾁ", search_text=_search_text("中央", "ﾁﾕｳｵｳ")
+        )
+    login(client, contract)
+
+    branches = client.get(f"/transfer/banks/{bank.code}/", {"q": "ちゅうおう"}).content.decode()
+    assert branches.index("中央301") < branches.index("中央302") < branches.index("中央303")
+    banks = client.get("/transfer/banks/", {"q": "ちゅうおう"}).content.decode()
+    assert banks.index("中央0901") < banks.index("中央0902") < banks.index("中央0903")
