@@ -2,6 +2,7 @@
 
 from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import migrations
+from django.db.models import Index
 
 
 class AddIndexConcurrentlyOnPostgreSQL(AddIndexConcurrently):
@@ -19,9 +20,49 @@ class AddIndexConcurrentlyOnPostgreSQL(AddIndexConcurrently):
         return migrations.AddIndex.database_backwards(self, app_label, schema_editor, from_state, to_state)
 
 
+class RemoveForeignKeyIndex(migrations.AlterField):
+    """A foreign key's own index dropped (the field becomes ``db_index=False``) where another index that
+    leads with the column serves it: DROP INDEX CONCURRENTLY on PostgreSQL, so that no lock holds up the
+    table's reads and writes while running transactions finish (the migration must say ``atomic = False``);
+    backwards, CREATE INDEX CONCURRENTLY under the name Django gave it. Elsewhere (SQLite) the ordinary
+    AlterField. The field is the one the state has, with ``db_index=False``: a migration names only the model
+    and the field."""
+
+    def __init__(self, model_name: str, name: str):
+        super().__init__(model_name, name, field=None)
+
+    def deconstruct(self):
+        return self.__class__.__name__, [], {"model_name": self.model_name, "name": self.name}
+
+    def state_forwards(self, app_label, state):
+        old = state.models[app_label, self.model_name_lower].fields[self.name]
+        _, _, args, kwargs = old.deconstruct()
+        self.field = old.__class__(*args, **{**kwargs, "db_index": False})
+        super().state_forwards(app_label, state)
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            return super().database_forwards(app_label, schema_editor, from_state, to_state)
+        model = from_state.apps.get_model(app_label, self.model_name)
+        column = model._meta.get_field(self.name).column
+        # The b-tree index on exactly this column that is not one of Meta.indexes, as AlterField finds it.
+        names = schema_editor._constraint_names(
+            model, [column], index=True, type_=Index.suffix, exclude={i.name for i in model._meta.indexes}
+        )
+        for name in names:
+            schema_editor.execute(schema_editor._delete_index_sql(model, name, concurrently=True))
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            return super().database_backwards(app_label, schema_editor, from_state, to_state)
+        model = to_state.apps.get_model(app_label, self.model_name)
+        field = model._meta.get_field(self.name)
+        schema_editor.execute(schema_editor._create_index_sql(model, fields=[field], concurrently=True))
+
+
 class IndexMigration(migrations.Migration):
-    """A migration that only adds indexes, each built CONCURRENTLY on PostgreSQL (:func:`indexes`), which
-    cannot run inside a transaction: hence not atomic."""
+    """A migration that only adds or drops indexes, each CONCURRENTLY on PostgreSQL (:func:`indexes`,
+    :class:`RemoveForeignKeyIndex`), which cannot run inside a transaction: hence not atomic."""
 
     atomic = False
 

@@ -291,7 +291,10 @@ class LoginRecord(models.Model):
         SMARTPHONE = "smartphone", _("スマートフォン")
         MOBILE = "mobile", _("携帯電話")
 
-    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="logins", verbose_name=_("IB契約"))
+    # Served by loginrecord_contract_at (no index of its own: tests/ibank/test_indexes).
+    contract = models.ForeignKey(
+        Contract, on_delete=models.CASCADE, related_name="logins", verbose_name=_("IB契約"), db_index=False
+    )
     at = models.DateTimeField(_("日時"), default=clock.now, db_index=True)
     channel = models.CharField(_("チャネル"), max_length=12, choices=Channel.choices)
     ip = models.GenericIPAddressField(_("接続元アドレス"), null=True, blank=True)
@@ -312,7 +315,8 @@ class DailyUsage(models.Model):
 
     ``scope`` "" is the contract's daily limit; ``payee:…`` a new payee's daily cap (payments.payees)."""
 
-    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="daily_usage")
+    # Served by usage_unique_per_day_scope (no index of its own: tests/ibank/test_indexes).
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="daily_usage", db_index=False)
     date = models.DateField(_("日付"))
     used = models.BigIntegerField(_("利用額"), default=0)
     scope = models.CharField(_("対象"), max_length=40, default="", blank=True)

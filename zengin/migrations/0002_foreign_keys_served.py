@@ -1,0 +1,12 @@
+"""Foreign keys whose own index another index, leading with the same column, already serves
+(tests/ibank/test_indexes.py): every INSERT wrote it for nothing."""
+
+from ibank.migration_operations import IndexMigration, RemoveForeignKeyIndex
+
+
+class Migration(IndexMigration):
+    dependencies = [("zengin", "0001_squashed")]
+
+    operations = [
+        RemoveForeignKeyIndex("branch", "bank"),
+    ]
