@@ -60,9 +60,57 @@ class RemoveForeignKeyIndex(migrations.AlterField):
         schema_editor.execute(schema_editor._create_index_sql(model, fields=[field], concurrently=True))
 
 
+class RemovePatternIndex(migrations.operations.base.Operation):
+    """Drop the ``…_like`` index (``varchar_pattern_ops``) Django adds on PostgreSQL beside an indexed or unique
+    text column, for ``LIKE 'prefix%'`` under a collation other than C. Nothing of ours looks up by prefix
+    (tests/ibank/test_indexes.py), so every INSERT wrote it for nothing. CONCURRENTLY both ways (the migration
+    must say ``atomic = False``); nothing elsewhere (SQLite has no such index), and no change of state (the
+    state does not know of it). ``model`` is "app_label.model_name": one migration may drop them all."""
+
+    reversible = True
+
+    def __init__(self, model: str, name: str):
+        self.model, self.name = model, name
+
+    def deconstruct(self):
+        return self.__class__.__name__, [], {"model": self.model, "name": self.name}
+
+    def state_forwards(self, app_label, state):
+        pass
+
+    def _model_field(self, state):
+        model = state.apps.get_model(self.model)
+        return model, model._meta.get_field(self.name)
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            model, field = self._model_field(from_state)
+            # The name Django gave it (its _create_like_index_sql).
+            name = schema_editor._create_index_name(model._meta.db_table, [field.column], suffix="_like")
+            schema_editor.execute(schema_editor._delete_index_sql(model, name, concurrently=True))
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            model, field = self._model_field(to_state)
+            text = field.db_type(schema_editor.connection).startswith("text")
+            opclass = "text_pattern_ops" if text else "varchar_pattern_ops"
+            sql = schema_editor._create_index_sql(
+                model, fields=[field], suffix="_like", opclasses=[opclass], concurrently=True
+            )
+            schema_editor.execute(sql)
+
+    def describe(self):
+        return f"Remove the pattern (LIKE) index of {self.model}.{self.name}"
+
+    @property
+    def migration_name_fragment(self):
+        return "remove_pattern_index_" + f"{self.model}_{self.name}".lower().replace(".", "_")
+
+
 class IndexMigration(migrations.Migration):
     """A migration that only adds or drops indexes, each CONCURRENTLY on PostgreSQL (:func:`indexes`,
-    :class:`RemoveForeignKeyIndex`), which cannot run inside a transaction: hence not atomic."""
+    :class:`RemoveForeignKeyIndex`, :class:`RemovePatternIndex`), which cannot run inside a transaction: hence
+    not atomic."""
 
     atomic = False
 

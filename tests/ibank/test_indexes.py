@@ -76,3 +76,10 @@ def test_every_foreign_key_leads_an_index():
         if not any(i["table"] == table and _serves(i, list(columns)) for i in indexes)
     ]
     assert unserved == []
+
+
+def test_no_index_for_prefix_lookups():
+    """Django adds a ``…_like`` index (``varchar_pattern_ops``) beside every indexed text column, for
+    ``LIKE 'prefix%'``. Nothing of ours looks up by prefix (the admin's searches are ``icontains``, which no
+    b-tree serves), so each would be written for nothing: ibank.migration_operations.RemovePatternIndex."""
+    assert [f"{i['table']}.{i['name']}" for i in _indexes() if not all(i["default_classes"])] == []
