@@ -1,7 +1,7 @@
 """Migration operations of our own, for migrations to import (keep them stable: old migrations use them)."""
 
 from django.contrib.postgres.operations import AddIndexConcurrently
-from django.db import migrations
+from django.db import connection, migrations
 from django.db.models import Index
 
 
@@ -109,10 +109,13 @@ class RemovePatternIndex(migrations.operations.base.Operation):
 
 class IndexMigration(migrations.Migration):
     """A migration that only adds or drops indexes, each CONCURRENTLY on PostgreSQL (:func:`indexes`,
-    :class:`RemoveForeignKeyIndex`, :class:`RemovePatternIndex`), which cannot run inside a transaction: hence
-    not atomic."""
+    :class:`RemoveForeignKeyIndex`, :class:`RemovePatternIndex`), which cannot run inside a transaction: not
+    atomic there. Elsewhere (SQLite, which remakes a whole table to drop an index) one transaction, so that an
+    interrupted migration leaves nothing half done."""
 
-    atomic = False
+    @property
+    def atomic(self) -> bool:
+        return connection.vendor != "postgresql"
 
 
 def indexes(model_name: str, *added) -> list[AddIndexConcurrentlyOnPostgreSQL]:
