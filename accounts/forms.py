@@ -65,6 +65,7 @@ class ContractAuthForm(IbankForm):
         self.actor = actor
         self.audit_action = audit_action
         self.contract = None
+        self.check = None
 
     def clean_contract_id(self):
         value = half_width_digits(self.cleaned_data["contract_id"])
@@ -81,22 +82,29 @@ class ContractAuthForm(IbankForm):
 
     @sensitive_variables("password", "cleaned_data")
     def clean(self):
+        """The pair is checked here (reads and Argon2: nothing written, no transaction needed);
+        :meth:`authenticate` writes the outcome."""
         cleaned_data = super().clean()
         contract_id = cleaned_data.get("contract_id")
         password = cleaned_data.get("password")
         if contract_id and password:
-            try:
-                self.contract = services.contract_authenticate(
-                    actor=self.actor, contract_id=contract_id, password=password, action=self.audit_action
-                )
-            except services.LoginRefused as refused:  # locked, suspended, cancelled: the gate's words
-                raise forms.ValidationError(refused.message, code=refused.reason) from None
-            except services.InvalidCredentials as error:
-                message = str(INVALID_CREDENTIALS)
-                if error.left <= 2:  # the customer is warned before the lock, whichever ID was typed
-                    message = f"{message}{LOGIN_TRIES_LEFT % {'count': error.left}}"
-                raise forms.ValidationError(message, code="invalid_login") from None
+            self.check = services.check_password_pair(contract_id=contract_id, password=password)
         return cleaned_data
+
+    def authenticate(self) -> bool:
+        """After :meth:`is_valid`: write the check's outcome (counted, audited) in the caller's transaction.
+        True when ``self.contract`` may log in; otherwise the form now carries the refusal."""
+        try:
+            self.contract = services.contract_authenticate(actor=self.actor, check=self.check, action=self.audit_action)
+            return True
+        except services.LoginRefused as refused:  # locked, suspended, cancelled: the gate's words
+            self.add_error(None, forms.ValidationError(refused.message, code=refused.reason))
+        except services.InvalidCredentials as error:
+            message = str(INVALID_CREDENTIALS)
+            if error.left <= 2:  # the customer is warned before the lock, whichever ID was typed
+                message = f"{message}{LOGIN_TRIES_LEFT % {'count': error.left}}"
+            self.add_error(None, forms.ValidationError(message, code="invalid_login"))
+        return False
 
 
 SUSPEND_UNCONFIRMED = _("中止する場合は、確認欄にチェックを入れてください。")

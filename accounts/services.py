@@ -3,6 +3,7 @@
 import hashlib
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -145,13 +146,22 @@ def count_login_failure(contract: Contract | None, contract_id: str, on_locked=N
     return counted if contract is not None else None
 
 
-@sensitive_variables("password")
-def contract_authenticate(*, actor, contract_id: str, password: str, action: str = "login.password") -> Contract:
-    """Check 契約者ID + ログインパスワード with the lockout rule, then ask the gate. Does not log in.
+@dataclass(frozen=True)
+class PasswordCheck:
+    """What :func:`check_password_pair` found: nothing written yet."""
 
-    Raises InvalidCredentials, LoginLocked or LoginRefused (cancelled, suspended); every attempt is
-    audited. An unknown ID, a wrong password and a locked contract cost the same: one SELECT, one Argon2
-    verification, the counting statement and one audit INSERT.
+    contract_id: str
+    contract: Contract | None
+    ok: bool
+    answer: object  # the gate's answer for a login (ALLOWED for an unknown ID)
+
+
+@sensitive_variables("password")
+def check_password_pair(*, contract_id: str, password: str) -> PasswordCheck:
+    """Read the contract and check 契約者ID + ログインパスワード: reads and the Argon2 verification only, so that
+    no transaction need be open through its 20 ms (:func:`contract_authenticate` writes the outcome).
+
+    An unknown ID and a known one cost the same: one SELECT, one Argon2 verification, the lock read.
     """
     contract = _BY_CONTRACT_ID.first(contract_id)
     if contract is None:
@@ -162,9 +172,20 @@ def contract_authenticate(*, actor, contract_id: str, password: str, action: str
     # The lock read happens for an unknown ID too (it finds nothing): the same statements either way.
     locks.open_locks(contract if contract is not None else Contract(pk=0))
     answer = gate.may(contract, gate.Action.LOGIN) if contract is not None else gate.ALLOWED
+    return PasswordCheck(contract_id, contract, ok, answer)
+
+
+def contract_authenticate(*, actor, check: PasswordCheck, action: str = "login.password") -> Contract:
+    """Write the outcome of ``check`` with the lockout rule, after the gate. Does not log in.
+
+    Raises InvalidCredentials, LoginLocked or LoginRefused (cancelled, suspended); every attempt is
+    audited. An unknown ID, a wrong password and a locked contract cost the same: the counting statement and
+    one audit INSERT. Runs in the caller's transaction, if any (the login's: one commit for all its rows).
+    """
+    contract, answer = check.contract, check.answer
     locked = not answer and answer.kind == Lock.Kind.LOGIN
-    if not ok or locked:
-        return _refuse_password(actor, action, contract, contract_id)
+    if not check.ok or locked:
+        return _refuse_password(actor, action, contract, check.contract_id)
     guard = (Lock.Kind.LOGIN,)
     limit = settings.IBANK_LOGIN_MAX_FAILURES
     if contract.login_failures and not locks.accept(

@@ -122,7 +122,7 @@ def _auth_step(request, *, flow, audit_action, on_success):
     form = ContractAuthForm(
         request.POST if request.method == "POST" else None, actor=request.actor, audit_action=audit_action
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and form.authenticate():
         response = on_success(form.contract)
         if response is not None:
             return response

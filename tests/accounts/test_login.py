@@ -289,3 +289,50 @@ def test_an_empty_field_message_names_the_field_without_the_labels_note(client, 
     response = client.post(reverse("transfers-new"), {})
     assert "振込金額を入力してください。" in response.content.decode()
     assert "振込金額（円）を入力してください" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("contract_id", "password"),
+    [("1234567890", PASSWORD), ("1234567890", "Wrong5678"), ("5555555555", PASSWORD)],
+    ids=["right", "wrong password", "unknown ID"],
+)
+def test_no_transaction_is_open_while_the_password_is_checked(
+    transactional_db, client, contract, monkeypatch, contract_id, password
+):
+    """Argon2 takes about 20 ms of CPU: a login holds no transaction (nor its connection, behind a pooler in
+    transaction mode, nor the oldest snapshot VACUUM must keep) through it. Its writes still commit once."""
+    from django.contrib.auth.hashers import get_hasher
+    from django.db import connection, connections
+
+    def in_transaction() -> bool:
+        if connection.vendor == "postgresql":  # the server's view: a BEGIN sent, whoever sent it
+            return connection.connection.info.transaction_status != 0  # psycopg.pq.TransactionStatus.IDLE
+        return connection.in_atomic_block
+
+    hasher, during_check, writes, commits = type(get_hasher("default")), [], [], []
+    verify = hasher.verify
+
+    def watched(self, *args):
+        during_check.append(in_transaction())
+        return verify(self, *args)
+
+    def write(execute, sql, params, many, context):
+        # Not the login's rows: the notice sent after the commit by the tests' task backend (the worker's work),
+        # and the session saved with the response (in the cache in production, in the database here).
+        other = sql.startswith(('UPDATE "notices_notice"', 'UPDATE "django_session"', 'INSERT INTO "django_session"'))
+        if not other and sql.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE", "WITH")):
+            writes.append((connection.in_atomic_block and not commits, sql[:90]))
+        return execute(sql, params, many, context)
+
+    monkeypatch.setattr(hasher, "verify", watched)
+    commit = connections["default"].commit
+    monkeypatch.setattr(connections["default"], "commit", lambda: commits.append(1) or commit())
+    with connection.execute_wrapper(write):
+        response = post_login(client, contract_id, password)
+    assert during_check == [False]
+    # Every row the login writes, in one transaction, before its one commit.
+    assert writes and all(inside for inside, _ in writes), [w for w in writes if not w[0]]
+    assert commits
+    assert response.status_code == (302 if password == PASSWORD and contract_id == contract.contract_id else 200)
+    outcome = "ok" if response.status_code == 302 else "failed"
+    assert AuditEntry.objects.filter(action="login.password", outcome=outcome).count() == 1
