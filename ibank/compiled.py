@@ -65,6 +65,8 @@ class CompiledQuery:
             if compiler.has_composite_fields(fields):
                 raise RuntimeError("a compiled query does not select composite fields")
             converters = compiler.get_converters(fields)  # per column: the same for every call
+            # An annotation is set on each object from its column, as Django's ModelIterable does.
+            annotations = tuple(compiler.annotation_col_map.items())
             self._compiled[key] = (
                 compiler,
                 sql,
@@ -74,6 +76,7 @@ class CompiledQuery:
                 init_list,
                 populators,
                 converters,
+                annotations,
             )
         return self._compiled[key]
 
@@ -88,7 +91,7 @@ class CompiledQuery:
 
     def all(self, *values) -> list:
         """The objects the queryset gives with ``values`` in place of the probes."""
-        compiler, _sql, _order, model, (start, end), init_list, populators, converters = self._compile()
+        compiler, _sql, _order, model, (start, end), init_list, populators, converters, annotations = self._compile()
         sql, params = self.sql_with_params(*values)
         with connections[self.alias].cursor() as cursor:
             cursor.execute(sql, params)
@@ -98,6 +101,8 @@ class CompiledQuery:
             obj = model.from_db(self.alias, init_list, row[start:end])
             for populator in populators:
                 populator.populate(row, obj)
+            for name, position in annotations:
+                setattr(obj, name, row[position])
             objects.append(obj)
         return objects
 

@@ -63,15 +63,20 @@ def _transfers_query(*, one_status: bool, period: bool) -> CompiledQuery:
     if (one_status, period) not in _TRANSFERS:
 
         def build(pk, *rest):
-            rows = Transfer.objects.filter(contract_id=pk).filter(
-                Q(status__in=[*Transfer.EXECUTED, Transfer.Status.RESERVED, Transfer.Status.FAILED])
-                | Q(status=Transfer.Status.CANCELLED, reserved_at__isnull=False)
+            # The accepted time comes from the query (ACCEPTED_AT), not worked out again from the row.
+            rows = (
+                Transfer.objects.annotate(accepted=ACCEPTED_AT)
+                .filter(contract_id=pk)
+                .filter(
+                    Q(status__in=[*Transfer.EXECUTED, Transfer.Status.RESERVED, Transfer.Status.FAILED])
+                    | Q(status=Transfer.Status.CANCELLED, reserved_at__isnull=False)
+                )
             )
             if one_status:
                 rows = rows.filter(status=rest[0])
             if period:
                 begin, finish = rest[-2:]
-                rows = rows.alias(accepted=ACCEPTED_AT).filter(accepted__gte=begin, accepted__lt=finish)
+                rows = rows.filter(accepted__gte=begin, accepted__lt=finish)
             return rows.order_by(ACCEPTED_AT.desc(), "-pk")[:LIMIT]
 
         probes = (*(("probe-status",) if one_status else ()), *(_PERIOD_PROBES if period else ()))
@@ -100,7 +105,7 @@ def items(contract: Contract, status: str, start: date, end: date) -> list[Item]
         Item(
             kind=kind,
             reference=t.reference,
-            at=t.executed_at or t.reserved_at,
+            at=t.accepted,
             payee=f"{t.bank_name} {t.branch_name} {t.payee_kind_label} {t.payee_number} {t.payee_name}",
             amount=t.amount + t.fee,
             status=t.status_label,

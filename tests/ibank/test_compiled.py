@@ -30,6 +30,19 @@ def test_the_same_objects_as_the_orm(make_contract):
 
 
 @pytest.mark.django_db
+def test_an_annotation_is_set_as_the_orm_sets_it(make_contract):
+    from django.db.models import F
+
+    contract = make_contract(balance=1_000)
+
+    def build(contract_pk):
+        return Account.objects.annotate(doubled=F("balance") * 2).filter(contract_id=contract_pk).order_by("number")
+
+    got, want = CompiledQuery(build, -1).all(contract.pk), list(build(contract.pk))
+    assert [(a.pk, a.doubled) for a in got] == [(a.pk, a.doubled) for a in want] != []
+
+
+@pytest.mark.django_db
 def test_a_parameter_derived_from_a_probe_is_refused():
     """A parameter that changes with the probe but is not the probe (here pk + 1) cannot be sent again with
     another value: the query is refused, never run wrong."""
