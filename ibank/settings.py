@@ -218,6 +218,9 @@ if _database_url:
             _database_url, conn_max_age=_conn_max_age, conn_health_checks=_conn_max_age > 0
         )
     }
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend, whose health check sends no SELECT 1 while the connection is quiet (ibank/postgresql).
+        DATABASES["default"]["ENGINE"] = "ibank.postgresql"
     if DATABASES["default"]["ENGINE"].endswith("postgresql") and env_bool("DATABASE_PREPARED_STATEMENTS", True):
         # Parameters bound by the server, and each statement a connection runs often (the user's query on every
         # request, the transfer's, ibank_post) parsed and planned once: prepared after 5 runs (psycopg's rule,
