@@ -196,10 +196,11 @@ TEMPLATES = [
                 "ibank.context_processors.bank",
             ],
             # Django's i18n tags, with {% translate %} of a constant rendered once per language
-            # (ibank/i18n_tags.py), and our filters: in every template without a {% load %} (a template that
+            # (ibank/i18n_tags.py), {% url %} of a constant name without arguments reversed once
+            # (ibank/url_tags.py), and our filters: in every template without a {% load %} (a template that
             # loads Django's "i18n", as the admin's do, has Django's tags). Also loadable as "ibank_i18n".
             "libraries": {"ibank_i18n": "ibank.i18n_tags"},
-            "builtins": ["ibank.i18n_tags", "accounts.templatetags.ibank_extras"],
+            "builtins": ["ibank.i18n_tags", "ibank.url_tags", "accounts.templatetags.ibank_extras"],
         },
     },
 ]
