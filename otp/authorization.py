@@ -85,9 +85,11 @@ class OtpMethod(authorization.Method):
 
 
 def token_panel(contract: Contract) -> dict:
-    """The menu's ワンタイムパスワード panel: the token (read once: the authorization method reuses it)."""
+    """The menu's ワンタイムパスワード panel: the token (read once: the authorization method reuses it), and
+    whether its type's end of use (利用期限) has passed."""
     binding = OtpMethod()._binding(contract)
-    return {"binding": binding, "token_expired_message": TOKEN_EXPIRED}
+    expired = binding is not None and not binding.software_token.token_type.is_usable()
+    return {"binding": binding, "token_expired": expired, "token_expired_message": TOKEN_EXPIRED}
 
 
 def register() -> None:
@@ -100,7 +102,7 @@ def register() -> None:
     from .login import SECOND_FACTOR
 
     accounts_login.register_second_factor(SECOND_FACTOR)
-    backends.load_with_user("contract__token_binding__software_token")
+    backends.load_with_user("contract__token_binding__software_token__token_type")
     account_services.load_with_contract("token_binding")
     from accounts import locks
 

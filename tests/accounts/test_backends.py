@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 
 from accounts import backends
 
-PATHS = ("contract", "contract__token_binding__software_token")
+PATHS = ("contract", "contract__token_binding__software_token__token_type")
 
 
 def _orm(user_id):
@@ -44,6 +44,10 @@ def test_the_compiled_user_query_gives_what_the_orm_gives(
             if hasattr(want.contract, "token_binding"):
                 _same(got.contract.token_binding, want.contract.token_binding)
                 _same(got.contract.token_binding.software_token, want.contract.token_binding.software_token)
+                _same(  # the menu and the verifier read the type's end of use (利用期限)
+                    got.contract.token_binding.software_token.token_type,
+                    want.contract.token_binding.software_token.token_type,
+                )
                 assert got.contract.token_binding.contract is got.contract
     assert backend.get_user("not a number") is None
 

@@ -496,6 +496,19 @@ def test_menu_tells_a_customer_with_an_expired_token_type_to_exchange(client, ma
     assert str(otp_messages.TOKEN_EXPIRED) in client.get(MENU).content.decode()
 
 
+@pytest.mark.parametrize("usable_until", [None, "2099-12-31"])
+def test_menu_tells_nothing_of_an_end_of_use_still_ahead(client, make_contract, make_token, usable_until):
+    from otp.models import TokenType
+
+    customer = make_contract()
+    make_token(customer, login_otp=False)
+    TokenType.objects.filter(kind="mobile").update(usable_until=usable_until)
+    auth(client, LOGIN, customer)
+    page = client.get(MENU).content.decode()
+    assert "利用中" in page  # the token panel is shown
+    assert str(otp_messages.TOKEN_EXPIRED) not in page
+
+
 def test_registration_page_links_to_issuance(client, contract):
     auth(client, REGISTER, contract)
     assert f'href="{reverse("otp-issue")}"' in client.get(REGISTER_TOKEN).content.decode()
