@@ -215,12 +215,12 @@ class CardMethod(_SecretMethod):
     def add_fields(self, form, contract):
         # The challenge is kept until answered: a reload draws no new cells. The page sends back which cells
         # it asked for, so that the same right answer sent twice is recognised as such, not as a guess.
-        form.card_cells = contract.card_challenge_cells()
+        form.asked_cells = contract.card_challenge_cells()
         form.fields["card_cells"] = forms.CharField(
-            widget=forms.HiddenInput, required=False, initial=" ".join(form.card_cells)
+            widget=forms.HiddenInput, required=False, initial=" ".join(form.asked_cells)
         )
         names = []
-        for i, cell in enumerate(form.card_cells):
+        for i, cell in enumerate(form.asked_cells):
             label = _("確認用パスワード（%(cell)s）") % {"cell": cell}
             form.fields[f"card_{i}"] = _digit_field(label, max_length=1, size=2)
             form.fields[f"card_{i}"].widget.attrs["class"] = "digit"
@@ -274,6 +274,10 @@ register(CardMethod())
 
 class AuthorizationForm(forms.Form):
     """The authorization step: the fields of ``method``; ``authorize()`` is called by the view or service."""
+
+    #: the お客様カード cells asked this time (the card method sets them; its hidden field "card_cells" carries
+    #: them back, and a template's form.card_cells is that field)
+    asked_cells: tuple = ()
 
     def __init__(self, *args, method: Method, contract: Contract, detail: dict | None = None, request=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -177,9 +177,11 @@ def test_a_card_customer_pays_a_bill_on_the_phone(client, make_contract, billers
     assert "電気料金" in confirm and "8,640円" in confirm
     client.post(response["Location"])
     authorize = reverse("mobile-payeasy-authorize", args=[reference])
-    form = client.get(authorize).context["form"]
+    page = client.get(authorize)
+    form = page.context["form"]
+    assert f"お客様カードの {'・'.join(form.asked_cells)} の位置の数字を入力してください。" in page.content.decode()
     grid = dict(zip([f"{c}{r}" for r in "1234" for c in "ABCDE"], CARD, strict=True))
-    response = client.post(authorize, {f"card_{i}": grid[cell] for i, cell in enumerate(form.card_cells)})
+    response = client.post(authorize, {f"card_{i}": grid[cell] for i, cell in enumerate(form.asked_cells)})
     assert response["Location"] == reverse("mobile-payeasy-result", args=[reference])
     assert "お支払いが完了しました。" in client.get(response["Location"]).content.decode()
     assert Payment.objects.get(reference=reference).status == Payment.Status.DONE

@@ -224,15 +224,15 @@ def test_card_challenge_wrong_and_unchanged_after_a_reload(client, make_contract
     card_contract = make_contract(method=Contract.Method.CARD)
     token, key = issued
     auth(client, REGISTER, card_contract)
-    first = client.get(REGISTER_TOKEN).context["form"].card_cells
+    first = client.get(REGISTER_TOKEN).context["form"].asked_cells
     assert len(first) == 4
-    assert client.get(REGISTER_TOKEN).context["form"].card_cells == first  # a reload draws no new cells
+    assert client.get(REGISTER_TOKEN).context["form"].asked_cells == first  # a reload draws no new cells
     grid = dict(zip([f"{c}{r}" for r in "1234" for c in "ABCDE"], CARD, strict=True))
     wrong = {f"card_{i}": str((int(grid[cell]) + 1) % 10) for i, cell in enumerate(first)}
     data = {"token_id": token.token_id, "otp": code(key, fake_clock), "login_otp": "0", **wrong}
     response = client.post(REGISTER_TOKEN, data)
     assert response.context["form"].errors["card_0"] == [str(authorization.CARD_WRONG)]
-    assert response.context["form"].card_cells == first  # a wrong answer keeps the challenge
+    assert response.context["form"].asked_cells == first  # a wrong answer keeps the challenge
     card_contract.refresh_from_db()
     assert card_contract.transaction_failures == 1
     right = {f"card_{i}": grid[cell] for i, cell in enumerate(first)}

@@ -24,8 +24,8 @@ GRID = dict(zip([f"{c}{r}" for r in "1234" for c in "ABCDE"], CARD, strict=True)
 
 
 def _card_answer(form):
-    return {f"card_{i}": GRID[cell] for i, cell in enumerate(form.card_cells)} | {
-        "card_cells": " ".join(form.card_cells)
+    return {f"card_{i}": GRID[cell] for i, cell in enumerate(form.asked_cells)} | {
+        "card_cells": " ".join(form.asked_cells)
     }
 
 

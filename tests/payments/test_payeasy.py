@@ -106,7 +106,7 @@ def test_a_public_billers_bill_end_to_end_with_the_card(client, make_contract, b
     authorize = reverse("payeasy-authorize", args=[reference])
     form = client.get(authorize).context["form"]
     grid = dict(zip([f"{c}{r}" for r in "1234" for c in "ABCDE"], CARD, strict=True))
-    answer = {f"card_{i}": grid[cell] for i, cell in enumerate(form.card_cells)}
+    answer = {f"card_{i}": grid[cell] for i, cell in enumerate(form.asked_cells)}
     assert client.post(authorize, answer)["Location"] == reverse("payeasy-result", args=[reference])
     assert Bill.objects.get(pk=billers["tax"].pk).is_paid
     assert Account.objects.get(pk=billers["public"].account_id).balance == 45_600

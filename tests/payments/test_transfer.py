@@ -277,9 +277,12 @@ def test_card_challenge_authorizes(client, make_contract, payee):
     login(client, card)
     _response, transfer = enter(client, same_bank_data(card, payee, amount=700))
     confirm(client, transfer)
-    form = client.get(reverse("transfers-authorize", args=[transfer.reference])).context["form"]
+    page = client.get(reverse("transfers-authorize", args=[transfer.reference]))
+    form = page.context["form"]
+    # the page names the cells asked, in words (once it showed the hidden field's HTML instead)
+    assert f"お客様カードの {'・'.join(form.asked_cells)} の位置の数字を入力してください。" in page.content.decode()
     grid = dict(zip([f"{c}{r}" for r in "1234" for c in "ABCDE"], CARD, strict=True))
-    answer = {f"card_{i}": grid[cell] for i, cell in enumerate(form.card_cells)}
+    answer = {f"card_{i}": grid[cell] for i, cell in enumerate(form.asked_cells)}
     response = authorize(client, transfer, **answer)
     assert response["Location"] == reverse("transfers-result", args=[transfer.reference])
     assert balance(card) == 99_300
