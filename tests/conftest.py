@@ -61,6 +61,17 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "ja-JP", "timezone_id": "Asia/Tokyo"}
 
 
+@pytest.fixture(autouse=True)
+def _templates_find_what_they_look_up():
+    """No page looks up an attribute its object does not have (tests/template_guard.py)."""
+    from tests.template_guard import missing_attributes
+
+    with missing_attributes() as found:
+        yield
+    if found:
+        pytest.fail("a template looked up what its object does not have: " + "; ".join(sorted(set(found))))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _flush_past_the_audit_triggers():
     """Transactional tests end by emptying every table (Django's flush): on SQLite that is a DELETE,

@@ -1,0 +1,50 @@
+"""Templates that look up what their object does not have.
+
+Django renders a failed lookup as nothing, silently: ``{% if not binding.software_token.policy.is_usable %}``
+went on rendering after ``policy`` was removed, and told every token holder that their token had expired.
+Django logs each failed lookup (logger ``django.template``, DEBUG); :func:`missing_attributes` collects
+those made on an object (a model, a form, None), not a name absent from the context, which templates use
+on purpose (``{% if steps %}``). Every test runs under it (tests/conftest.py).
+"""
+
+import contextlib
+import logging
+
+from django.template.base import VariableDoesNotExist
+from django.template.context import BaseContext
+
+_active: list["_Collector"] = []  # nested: only the innermost collects
+
+
+class _Collector(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.found: list[str] = []
+
+    def emit(self, record):
+        if _active[-1] is not self:
+            return
+        error = record.exc_info[1] if record.exc_info else None
+        if not isinstance(error, VariableDoesNotExist) or len(error.params) != 2:
+            return
+        name, owner = error.params
+        if isinstance(owner, BaseContext | dict):  # a name the context does not hold: on purpose
+            return
+        template = record.args[1] if isinstance(record.args, tuple) and len(record.args) > 1 else "?"
+        self.found.append(f"{name!r} of {type(owner).__name__} in {template}")
+
+
+@contextlib.contextmanager
+def missing_attributes():
+    """Yields the list of failed lookups on objects made while inside."""
+    logger = logging.getLogger("django.template")
+    collector, level = _Collector(), logger.level
+    logger.addHandler(collector)
+    logger.setLevel(logging.DEBUG)
+    _active.append(collector)
+    try:
+        yield collector.found
+    finally:
+        _active.remove(collector)
+        logger.removeHandler(collector)
+        logger.setLevel(level)
