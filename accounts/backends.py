@@ -3,13 +3,19 @@ from django.contrib.auth.backends import ModelBackend
 
 from ibank.compiled import CompiledQuery
 
+from . import locks
+
 #: What a request loads with its user, in the same query: the contract, and what higher rooms register
 #: with :func:`load_with_user` (otp: the token binding the authorization method reads on most pages).
 _with_user: list[str] = ["contract"]
 
-#: Every request runs it: compiled once per process (ibank.compiled); the id is unique, so no LIMIT.
+#: Every request runs it: compiled once per process (ibank.compiled); the id is unique, so no LIMIT. The
+#: contract's open locks come in the same statement (accounts.locks.read_with): most pages ask the gate.
 _user_query = CompiledQuery(
-    lambda user_id: get_user_model().objects.select_related(*_with_user).filter(pk=user_id), -7_000_000_001
+    lambda user_id: locks.read_with(
+        get_user_model().objects.select_related(*_with_user).filter(pk=user_id), contract_of="contract__id"
+    ),
+    -7_000_000_001,
 )
 
 
@@ -30,4 +36,8 @@ class IbankBackend(ModelBackend):
         except (TypeError, ValueError):
             return None
         user = _user_query.first(user_id)
-        return user if user is not None and self.user_can_authenticate(user) else None
+        if user is None or not self.user_can_authenticate(user):
+            return None
+        if hasattr(user, "contract"):
+            locks.adopt(user.contract, user)
+        return user

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from auditlog import audit
-from ibank import clock
+from ibank import clock, json_rows
 from ibank.compiled import CompiledQuery
 
 from .models import Contract, Lock
@@ -78,6 +78,27 @@ def open_locks(contract: Contract, *, refresh: bool = False) -> dict[str, Lock]:
         cached = {lock.kind: lock for lock in rows if lock.in_force(now)}
         setattr(contract, OPEN_LOCKS_ATTR, cached)
     return cached
+
+
+#: the annotation :func:`read_with` adds
+OPEN_LOCKS_COLUMN = "open_lock_rows"
+
+
+def read_with(queryset, *, contract_of: str):
+    """``queryset`` reading the open locks of each row's contract in the same statement (``contract_of``: the
+    row's path to the contract's id, as in ``OuterRef``); :func:`adopt` hands them to :func:`open_locks`.
+    Every request loads the user so (accounts.backends): the gate's first question costs no statement."""
+    rows = Lock.objects.filter(contract_id=OuterRef(contract_of), lifted_at__isnull=True)
+    return queryset.annotate(**{OPEN_LOCKS_COLUMN: json_rows.rows_of(rows, by="contract_id")})
+
+
+def adopt(contract: Contract, loaded) -> None:
+    """What :func:`read_with` read on ``loaded`` (the row it annotated) is what :func:`open_locks` answers
+    for ``contract``, as if it had read the table then."""
+    rows = getattr(loaded, OPEN_LOCKS_COLUMN)
+    now = clock.now()
+    in_force = {lock.kind: lock for lock in json_rows.objects(Lock, rows) if lock.in_force(now)}
+    setattr(contract, OPEN_LOCKS_ATTR, in_force)
 
 
 def forget(contract: Contract) -> None:

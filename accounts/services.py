@@ -83,7 +83,9 @@ def load_with_contract(path: str) -> None:
 
 #: the contract by 契約者ID with what :func:`load_with_contract` named, compiled once (every login asks)
 _BY_CONTRACT_ID = compiled.CompiledQuery(
-    lambda contract_id: Contract.objects.select_related(*_with_contract).filter(contract_id=contract_id)[:1],
+    lambda contract_id: locks.read_with(
+        Contract.objects.select_related(*_with_contract).filter(contract_id=contract_id)[:1], contract_of="pk"
+    ),
     "probe-contract-id",
 )
 #: a contract's logins before this one (前回ログイン日時), newest first
@@ -161,16 +163,16 @@ def check_password_pair(*, contract_id: str, password: str) -> PasswordCheck:
     """Read the contract and check 契約者ID + ログインパスワード: reads and the Argon2 verification only, so that
     no transaction need be open through its 20 ms (:func:`contract_authenticate` writes the outcome).
 
-    An unknown ID and a known one cost the same: one SELECT, one Argon2 verification, the lock read.
+    An unknown ID and a known one cost the same: one SELECT (the contract's open locks with it), one Argon2
+    verification.
     """
     contract = _BY_CONTRACT_ID.first(contract_id)
     if contract is None:
         check_password(password, _unknown_id_hash())
         ok = False
     else:
+        locks.adopt(contract, contract)
         ok = contract.user.check_password(password)
-    # The lock read happens for an unknown ID too (it finds nothing): the same statements either way.
-    locks.open_locks(contract if contract is not None else Contract(pk=0))
     answer = gate.may(contract, gate.Action.LOGIN) if contract is not None else gate.ALLOWED
     return PasswordCheck(contract_id, contract, ok, answer)
 

@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
-from accounts import gate
+from accounts import gate, locks
 from accounts import services as account_services
 from accounts.login import PENDING_LOGIN, SecondFactor, other_factors
 from ibank import pending
@@ -43,12 +43,13 @@ SECOND_FACTOR = SecondFactor(required=_token_required, url_name="accounts-login-
 
 
 #: The pending login's binding with what the verifier and the login read (one row: the contract is unique),
-#: compiled once per process (ibank.compiled).
+#: and the contract's open locks the gate asks about, compiled once per process (ibank.compiled).
 _PENDING_BINDING = CompiledQuery(
-    lambda contract_pk, token_pk: (
+    lambda contract_pk, token_pk: locks.read_with(
         TokenBinding.objects.for_verify()
         .select_related("contract__user")
-        .filter(contract_id=contract_pk, software_token_id=token_pk)
+        .filter(contract_id=contract_pk, software_token_id=token_pk),
+        contract_of="contract_id",
     ),
     -7_000_000_001,
     -7_000_000_002,
@@ -65,6 +66,7 @@ def _pending_binding(request):
     if binding is None:  # the token was stopped or exchanged meanwhile
         pending.clear(request, PENDING_LOGIN)
         return None
+    locks.adopt(binding.contract, binding)
     answer = gate.may(binding.contract, gate.Action.LOGIN_OTP)
     if not answer and answer.kind not in rules.LOCK_KINDS:
         # the contract was locked, suspended or cancelled meanwhile: the login starts again

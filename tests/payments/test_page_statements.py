@@ -1,5 +1,5 @@
 """A plain authenticated page reads in at most 3 statements and writes nothing (issue 19): the user with its
-contract and token binding, the locks the gate asks about, and the page's own rows. The last logins come
+contract, token binding and open locks (the gate's question), and the page's own rows. The last logins come
 from the session (read once at login)."""
 
 import pytest
@@ -42,6 +42,19 @@ def test_the_menu_result_and_inquiry_read_in_three_statements(client, token_hold
         assert not any(s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")) for s in statements), name
     menu = client.get(reverse("accounts-menu")).content.decode()
     assert menu.count("（パソコン）") == 3  # the three logins before this one, from the session
+
+
+def test_the_gate_asks_no_statement_of_its_own(client, token_holder):
+    """The contract's open locks come with the request's user (accounts.locks.read_with): the menu, which asks
+    the gate, reads the user and the accounts, and a lock set before the request is in what it read."""
+    from tests.helpers import set_lock
+
+    login(client, token_holder)
+    statements = _reads(client, reverse("accounts-menu"))
+    assert len(statements) == 2, statements
+    assert not any(s.lstrip().startswith('SELECT "accounts_lock"') for s in statements)
+    set_lock(token_holder, "otp")
+    assert "停止中（誤りが規定回数に達しました）" in client.get(reverse("accounts-menu")).content.decode()
 
 
 def test_confirm_commits_the_confirmation_with_its_audit_entry(client, token_holder, make_contract, monkeypatch):

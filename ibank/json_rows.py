@@ -1,0 +1,54 @@
+"""Rows of another table read in the statement that loads their parent.
+
+A page that loads the user (every request) and then asks the gate (most pages) read the contract's open locks
+in a statement of their own. ``rows_of(queryset, by=...)`` is a subquery to annotate the parent's query with:
+the rows ``queryset`` selects (it is filtered by an ``OuterRef``) as one JSON array, each row an array of its
+model's concrete fields in order, or NULL when there are none. :func:`objects` makes them model objects again,
+as the ORM loads them (each field's own conversion; a datetime SQLite keeps without its offset is UTC).
+"""
+
+from datetime import UTC
+
+from django.db.models import Aggregate, DateTimeField, JSONField, Subquery
+from django.db.models.functions import JSONArray
+from django.utils import timezone
+
+
+class _ArrayOf(Aggregate):
+    """The JSON array of an expression's JSON values over the group."""
+
+    function = "JSON_GROUP_ARRAY"  # SQLite
+    output_field = JSONField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="JSONB_AGG", **extra_context)
+
+
+def _fields(model):
+    return model._meta.concrete_fields
+
+
+def rows_of(queryset, *, by: str) -> Subquery:
+    """``queryset``'s rows as one JSON value; ``by`` is the column the OuterRef filters on (one group)."""
+    names = [field.attname for field in _fields(queryset.model)]
+    rows = queryset.order_by().values(by).annotate(rows=_ArrayOf(JSONArray(*names))).values("rows")
+    return Subquery(rows, output_field=JSONField())
+
+
+def objects(model, rows, *, using: str = "default") -> list:
+    """The model objects of what :func:`rows_of` read (``None``: no rows)."""
+    fields = _fields(model)
+    names = [field.attname for field in fields]
+    return [
+        model.from_db(using, names, [_value(field, raw) for field, raw in zip(fields, row, strict=True)])
+        for row in rows or ()
+    ]
+
+
+def _value(field, raw):
+    if raw is None:
+        return None
+    value = field.to_python(raw)
+    if isinstance(field, DateTimeField) and timezone.is_naive(value):
+        value = timezone.make_aware(value, UTC)
+    return value
