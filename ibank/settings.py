@@ -205,6 +205,9 @@ TEMPLATES = [
     },
 ]
 
+# Forms: Django's renderer, with the <input> widgets written in Python (ibank/form_renderer.py).
+FORM_RENDERER = "ibank.form_renderer.Renderer"
+
 # Database: SQLite by default; PostgreSQL (or anything dj-database-url knows)
 # through DATABASE_URL. An empty DATABASE_URL counts as unset.
 _database_url = env_str("DATABASE_URL").strip()
