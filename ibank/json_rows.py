@@ -9,7 +9,7 @@ as the ORM loads them (each field's own conversion; a datetime SQLite keeps with
 
 from datetime import UTC
 
-from django.db.models import Aggregate, DateTimeField, JSONField, Subquery
+from django.db.models import Aggregate, BinaryField, DateTimeField, DecimalField, FloatField, JSONField, Subquery
 from django.db.models.functions import JSONArray
 from django.utils import timezone
 
@@ -25,7 +25,12 @@ class _ArrayOf(Aggregate):
 
 
 def _fields(model):
-    return model._meta.concrete_fields
+    fields = model._meta.concrete_fields
+    # JSON carries text, integers, booleans and datetimes exactly; not a decimal's digits, a float's bits or bytes.
+    inexact = [field.name for field in fields if isinstance(field, DecimalField | FloatField | BinaryField)]
+    if inexact:
+        raise TypeError(f"{model.__name__} has fields JSON does not carry exactly: {inexact}")
+    return fields
 
 
 def rows_of(queryset, *, by: str) -> Subquery:

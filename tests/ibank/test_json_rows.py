@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.db.models import OuterRef
+from django.test.utils import isolate_apps
 
 from accounts.models import Contract, Lock
 from ibank import clock, json_rows
@@ -40,3 +41,17 @@ def test_the_rows_are_the_orms_objects_field_by_field(make_contract):
     assert sorted(map(_fields, got), key=lambda f: f["id"]) == sorted(map(_fields, want), key=lambda f: f["id"])
     assert all(not lock._state.adding and lock.set_at.tzinfo is not None for lock in got)  # as loaded, aware
     assert loaded[clear.pk].lock_rows is None and json_rows.objects(Lock, loaded[clear.pk].lock_rows) == []
+
+
+@isolate_apps("ibank")
+def test_a_model_whose_fields_json_would_change_is_refused():
+    from django.db import models
+
+    class Rate(models.Model):  # noqa: DJ008 (never shown)
+        value = models.DecimalField(max_digits=9, decimal_places=4)
+
+        class Meta:
+            app_label = "ibank"
+
+    with pytest.raises(TypeError, match="does not carry exactly: \\['value'\\]"):
+        json_rows.rows_of(Rate.objects.filter(pk=OuterRef("pk")), by="id")
