@@ -72,6 +72,28 @@ def _templates_find_what_they_look_up():
         pytest.fail("a template looked up what its object does not have: " + "; ".join(sorted(set(found))))
 
 
+@pytest.fixture(autouse=True)
+def _pages_hold_together(monkeypatch):
+    """Every HTML page the test client receives: no id twice, no reference to a missing id (tests/html_guard.py)."""
+    from django.test.client import Client
+
+    from tests.html_guard import problems
+
+    found, request = [], Client.request
+
+    def checked(self, **kwargs):
+        response = request(self, **kwargs)
+        if response.get("Content-Type", "").startswith("text/html") and not response.streaming:
+            html = response.content.decode(response.charset or "utf-8", "replace")
+            found.extend(f"{kwargs.get('PATH_INFO', '?')}: {problem}" for problem in problems(html))
+        return response
+
+    monkeypatch.setattr(Client, "request", checked)
+    yield
+    if found:
+        pytest.fail("a page does not hold together: " + "; ".join(sorted(set(found))))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _flush_past_the_audit_triggers():
     """Transactional tests end by emptying every table (Django's flush): on SQLite that is a DELETE,

@@ -148,3 +148,12 @@ def test_a_new_staff_member_enrolls_their_own_device_once(client, db, fake_clock
 def test_customer_accounts_cannot_enroll(client, contract):
     client.force_login(Contract.objects.get(pk=contract.pk).user)
     assert client.get(reverse("admin:staff-enroll"))["Location"] == reverse("admin:index")
+
+
+def test_an_empty_field_is_named_beside_it(client, clerk):
+    """A field left empty is said at the field (once it was only marked aria-invalid, with nothing to read)."""
+    response = post(client, "", STAFF_PASSWORD)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert '<ul class="errorlist" id="id_username_error">' in page
+    assert 'aria-describedby="id_username_error"' in page
