@@ -74,21 +74,22 @@ def _templates_find_what_they_look_up():
 
 @pytest.fixture(autouse=True)
 def _pages_hold_together(monkeypatch):
-    """Every HTML page the test client receives: no id twice, no reference to a missing id (tests/html_guard.py)."""
-    from django.test.client import Client
+    """Every HTML page Django answers, to the test client or to Chromium through the live server: no id twice,
+    no reference to a missing id (tests/html_guard.py)."""
+    from django.core.handlers.base import BaseHandler
 
     from tests.html_guard import problems
 
-    found, request = [], Client.request
+    found, get_response = [], BaseHandler.get_response
 
-    def checked(self, **kwargs):
-        response = request(self, **kwargs)
+    def checked(self, request):
+        response = get_response(self, request)
         if response.get("Content-Type", "").startswith("text/html") and not response.streaming:
             html = response.content.decode(response.charset or "utf-8", "replace")
-            found.extend(f"{kwargs.get('PATH_INFO', '?')}: {problem}" for problem in problems(html))
+            found.extend(f"{request.path}: {problem}" for problem in problems(html))
         return response
 
-    monkeypatch.setattr(Client, "request", checked)
+    monkeypatch.setattr(BaseHandler, "get_response", checked)
     yield
     if found:
         pytest.fail("a page does not hold together: " + "; ".join(sorted(set(found))))

@@ -1,4 +1,5 @@
-"""What every HTML page the test client receives must hold together (tests/conftest.py runs it on each one).
+"""What every HTML page Django answers in the tests must hold together (tests/conftest.py runs it on each one,
+the test client's and the live server's).
 
 - No id twice: a label, an error or a skip link would point at the wrong element (the お客様カード page once
   carried its hidden field twice).
