@@ -55,6 +55,23 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+@pytest.fixture
+def page(page):
+    """pytest-playwright's page, failing the test on a script error or a console error (a CSP refusal among
+    them). A 404 is the browser's own note on a missing resource (a deliberate 404 page, a favicon): not one."""
+    errors = []
+
+    def console(message):
+        if message.type == "error" and "the server responded with a status of 404" not in message.text:
+            errors.append(f"console: {message.text}")
+
+    page.on("console", console)
+    page.on("pageerror", lambda error: errors.append(f"script: {error}"))
+    yield page
+    if errors:
+        pytest.fail("the browser reported errors: " + "; ".join(errors))
+
+
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     # A Japanese customer's browser; tests that want English ask for it.
