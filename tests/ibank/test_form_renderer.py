@@ -45,11 +45,38 @@ def test_each_input_renders_what_djangos_templates_render(widget):
             ), (value, attrs)
 
 
+CHOICES = [
+    [(1, "普通"), (2, "当座"), (4, "貯蓄")],
+    [("", "すべて"), ("done", "振込済"), ("<b>", mark_safe("<i>safe</i>")), (3, gettext_lazy("ログイン"))],
+    [("口座", [(1, "普通"), (2, "当座")]), ("その他", [("x", '"quoted" & <tag>')]), (9, "単独")],
+    [],
+]
+CHOICE_WIDGETS = [
+    lambda choices: forms.RadioSelect(choices=choices),
+    lambda choices: forms.RadioSelect(choices=choices, attrs={"class": "inline", "required": True}),
+    lambda choices: forms.CheckboxSelectMultiple(choices=choices),
+    lambda choices: forms.Select(choices=choices),
+    lambda choices: forms.Select(choices=choices, attrs={"class": "wide", "aria-describedby": "x_helptext"}),
+    lambda choices: forms.SelectMultiple(choices=choices),
+]
+
+
+@pytest.mark.parametrize("make", CHOICE_WIDGETS)
+@pytest.mark.parametrize("choices", CHOICES)
+def test_each_choice_widget_renders_what_djangos_templates_render(make, choices):
+    widget = make(choices)
+    ours, django = Renderer(), DjangoTemplates()
+    for value in (None, "", 1, "1", "done", "<b>", ["1", "x"], 9):
+        for attrs in (None, {"id": "id_kind"}, {"id": 'id_"k"', "disabled": True}):
+            got = widget.render("kind", value, attrs, renderer=ours)
+            assert got == widget.render("kind", value, attrs, renderer=django), (value, attrs)
+
+
 def test_the_forms_render_with_it_and_other_widgets_are_djangos():
     assert settings.FORM_RENDERER == "ibank.form_renderer.Renderer"
     assert isinstance(get_default_renderer(), Renderer)
-    select = forms.Select(choices=[(1, "普通"), (2, "当座")])
-    assert select.render("kind", 2, renderer=Renderer()) == select.render("kind", 2, renderer=DjangoTemplates())
+    area = forms.Textarea()
+    assert area.render("memo", "<b>", renderer=Renderer()) == area.render("memo", "<b>", renderer=DjangoTemplates())
 
 
 INPUT_SOURCE = (
@@ -61,6 +88,49 @@ ATTRS_SOURCE = (
     "{% for name, value in widget.attrs.items %}{% if value is not False %} {{ name }}"
     "{% if value is not True %}=\"{{ value|stringformat:'s' }}\"{% endif %}{% endif %}{% endfor %}"
 )
+
+
+MULTIPLE_SOURCE = (
+    '{% with id=widget.attrs.id %}<div{% if id %} id="{{ id }}"{% endif %}{% if widget.attrs.class %}'
+    ' class="{{ widget.attrs.class }}"{% endif %}>{% for group, options, index in widget.optgroups %}{% if group %}\n'
+    "  <div><label>{{ group }}</label>{% endif %}{% for option in options %}<div>\n"
+    "    {% include option.template_name with widget=option %}</div>{% endfor %}{% if group %}\n"
+    "  </div>{% endif %}{% endfor %}\n"
+    "</div>{% endwith %}\n"
+)
+INPUT_OPTION_SOURCE = (
+    '{% if widget.wrap_label %}<label{% if widget.attrs.id %} for="{{ widget.attrs.id }}"{% endif %}>{% endif %}'
+    '{% include "django/forms/widgets/input.html" %}{% if widget.wrap_label %} {{ widget.label }}</label>{% endif %}\n'
+)
+SELECT_SOURCE = (
+    '<select name="{{ widget.name }}"{% include "django/forms/widgets/attrs.html" %}>'
+    "{% for group_name, group_choices, group_index in widget.optgroups %}{% if group_name %}\n"
+    '  <optgroup label="{{ group_name }}">{% endif %}{% for option in group_choices %}\n'
+    "  {% include option.template_name with widget=option %}{% endfor %}{% if group_name %}\n"
+    "  </optgroup>{% endif %}{% endfor %}\n"
+    "</select>\n"
+)
+SELECT_OPTION_SOURCE = (
+    '<option value="{{ widget.value|stringformat:\'s\' }}"{% include "django/forms/widgets/attrs.html" %}>'
+    "{{ widget.label }}</option>\n"
+)
+
+
+def test_the_choice_templates_it_stands_for_are_still_djangos():
+    engine = DjangoTemplates().engine
+
+    def source(name):
+        template = engine.get_template(f"django/forms/widgets/{name}.html")
+        assert "/django/forms/templates/django/forms/widgets/" in str(template.origin.name)
+        return template.template.source
+
+    include = '{%% include "django/forms/widgets/%s.html" %%}\n'
+    assert source("radio") == source("checkbox_select") == include % "multiple_input"
+    assert source("radio_option") == source("checkbox_option") == include % "input_option"
+    assert source("multiple_input") == MULTIPLE_SOURCE
+    assert source("input_option") == INPUT_OPTION_SOURCE
+    assert source("select") == SELECT_SOURCE
+    assert source("select_option") == SELECT_OPTION_SOURCE
 
 
 @pytest.mark.parametrize("name", sorted(INPUT_TEMPLATES))
