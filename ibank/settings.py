@@ -347,6 +347,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "var" / "staticfiles"  # filled by collectstatic in production
+# Files a browser asks for at the site's root (/favicon.ico: the /m/ and admin pages name no icon), served by
+# WhiteNoise, never a 404 rendered by Django.
+WHITENOISE_ROOT = BASE_DIR / "ibank" / "root"
 WHITENOISE_USE_FINDERS = not PRODUCTION
 # Outside production a static file is looked up when asked for, not by scanning every app's static files each
 # time the middleware is built: the test client builds it for every client (52 ms a time on a slow machine,

@@ -58,7 +58,7 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture
 def page(page):
     """pytest-playwright's page, failing the test on a script error or a console error (a CSP refusal among
-    them). A 404 is the browser's own note on a missing resource (a deliberate 404 page, a favicon): not one."""
+    them). A 404 is the browser's own note on a missing resource (a deliberate 404 page): not one."""
     errors = []
 
     def console(message):
