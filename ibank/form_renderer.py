@@ -3,7 +3,7 @@
 Django renders each widget through templates: ``text.html`` includes ``input.html``, which includes
 ``attrs.html`` and loops over the attributes, each value through ``stringformat``; a radio group or a select
 includes a template per option. About 0.15 ms a text field here (the login page's two fields were a fifth of
-its CPU) and 0.3 ms a radio group (照会's two were a third). Those templates say one fixed thing, so
+its CPU) and 0.3 ms a select or a radio group (照会's two selects were a third). Those templates say one fixed thing, so
 :class:`Renderer` writes it directly, each value rendered as a template renders it
 (``render_value_in_context``: localized, escaped unless safe); any other template (textareas, the form and
 field layouts, an option with a template of its own) is Django's. ``tests/ibank/test_form_renderer.py``
