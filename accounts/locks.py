@@ -65,18 +65,29 @@ register_kind(Lock.Kind.START_HOLD, _("ご利用開始後の制限"))
 # -- reading ------------------------------------------------------------------------------
 
 
-#: the open rows of a contract, compiled once (every gated page asks)
-_OPEN_LOCKS = CompiledQuery(lambda pk: Lock.objects.filter(contract_id=pk, lifted_at__isnull=True), -7_000_000_001)
+def _open_rows(contract_id):
+    """A contract's open lock rows (``contract_id``: a value or an ``OuterRef``); some may have ended by time."""
+    return Lock.objects.filter(contract_id=contract_id, lifted_at__isnull=True)
+
+
+#: the open rows of a contract, compiled once (a contract loaded without them: :func:`read_with`)
+_OPEN_LOCKS = CompiledQuery(_open_rows, -7_000_000_001)
+
+
+def _keep_in_force(contract: Contract, rows) -> dict[str, Lock]:
+    """What :func:`open_locks` answers for ``contract`` from its open ``rows``: those in force now, by kind."""
+    now = clock.now()
+    in_force = {lock.kind: lock for lock in rows if lock.in_force(now)}
+    setattr(contract, OPEN_LOCKS_ATTR, in_force)
+    return in_force
 
 
 def open_locks(contract: Contract, *, refresh: bool = False) -> dict[str, Lock]:
-    """The locks in force on ``contract`` by kind, read once per contract object (one query)."""
+    """The locks in force on ``contract`` by kind, read once per contract object (one query, or none when the
+    contract was loaded with them: :func:`read_with`)."""
     cached = getattr(contract, OPEN_LOCKS_ATTR, None)
     if cached is None or refresh:
-        now = clock.now()
-        rows = _OPEN_LOCKS.all(contract.pk)
-        cached = {lock.kind: lock for lock in rows if lock.in_force(now)}
-        setattr(contract, OPEN_LOCKS_ATTR, cached)
+        cached = _keep_in_force(contract, _OPEN_LOCKS.all(contract.pk))
     return cached
 
 
@@ -88,17 +99,14 @@ def read_with(queryset, *, contract_of: str):
     """``queryset`` reading the open locks of each row's contract in the same statement (``contract_of``: the
     row's path to the contract's id, as in ``OuterRef``); :func:`adopt` hands them to :func:`open_locks`.
     Every request loads the user so (accounts.backends): the gate's first question costs no statement."""
-    rows = Lock.objects.filter(contract_id=OuterRef(contract_of), lifted_at__isnull=True)
-    return queryset.annotate(**{OPEN_LOCKS_COLUMN: json_rows.rows_of(rows, by="contract_id")})
+    rows = json_rows.rows_of(_open_rows(OuterRef(contract_of)), by="contract_id")
+    return queryset.annotate(**{OPEN_LOCKS_COLUMN: rows})
 
 
 def adopt(contract: Contract, loaded) -> None:
     """What :func:`read_with` read on ``loaded`` (the row it annotated) is what :func:`open_locks` answers
     for ``contract``, as if it had read the table then."""
-    rows = getattr(loaded, OPEN_LOCKS_COLUMN)
-    now = clock.now()
-    in_force = {lock.kind: lock for lock in json_rows.objects(Lock, rows) if lock.in_force(now)}
-    setattr(contract, OPEN_LOCKS_ATTR, in_force)
+    _keep_in_force(contract, json_rows.objects(Lock, getattr(loaded, OPEN_LOCKS_COLUMN)))
 
 
 def forget(contract: Contract) -> None:

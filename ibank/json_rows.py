@@ -7,6 +7,7 @@ model's concrete fields in order, or NULL when there are none. :func:`objects` m
 as the ORM loads them (each field's own conversion; a datetime SQLite keeps without its offset is UTC).
 """
 
+import functools
 from datetime import UTC
 
 from django.db.models import Aggregate, BinaryField, DateTimeField, DecimalField, FloatField, JSONField, Subquery
@@ -24,26 +25,28 @@ class _ArrayOf(Aggregate):
         return super().as_sql(compiler, connection, function="JSONB_AGG", **extra_context)
 
 
-def _fields(model):
-    fields = model._meta.concrete_fields
+@functools.cache
+def _fields(model) -> tuple[tuple, tuple]:
+    """(the model's concrete fields, their attribute names), checked once per model: :func:`objects` runs on
+    every request that loads the user."""
+    fields = tuple(model._meta.concrete_fields)
     # JSON carries text, integers, booleans and datetimes exactly; not a decimal's digits, a float's bits or bytes.
     inexact = [field.name for field in fields if isinstance(field, DecimalField | FloatField | BinaryField)]
     if inexact:
         raise TypeError(f"{model.__name__} has fields JSON does not carry exactly: {inexact}")
-    return fields
+    return fields, tuple(field.attname for field in fields)
 
 
 def rows_of(queryset, *, by: str) -> Subquery:
     """``queryset``'s rows as one JSON value; ``by`` is the column the OuterRef filters on (one group)."""
-    names = [field.attname for field in _fields(queryset.model)]
+    names = _fields(queryset.model)[1]
     rows = queryset.order_by().values(by).annotate(rows=_ArrayOf(JSONArray(*names))).values("rows")
     return Subquery(rows, output_field=JSONField())
 
 
 def objects(model, rows, *, using: str = "default") -> list:
     """The model objects of what :func:`rows_of` read (``None``: no rows)."""
-    fields = _fields(model)
-    names = [field.attname for field in fields]
+    fields, names = _fields(model)
     return [
         model.from_db(using, names, [_value(field, raw) for field, raw in zip(fields, row, strict=True)])
         for row in rows or ()
