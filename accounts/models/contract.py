@@ -301,6 +301,8 @@ class LoginRecord(models.Model):
     browser = models.CharField(_("ブラウザ・OS"), max_length=80, blank=True)
     new_environment = models.BooleanField(_("新しい環境"), default=False)
 
+    channel_label = ChoiceLabel("channel")  # get_channel_display(), from one dictionary (ibank.labels)
+
     class Meta:
         ordering = ["-at", "-pk"]
         # A contract's logins newest first (前回ログイン日時 at every login, the login history): one range, in order.

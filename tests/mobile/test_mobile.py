@@ -37,6 +37,15 @@ def test_id_and_password_only_even_with_login_otp_chosen(client, token_contract)
     assert LoginRecord.objects.get(contract=token_contract).channel == LoginRecord.Channel.MOBILE
 
 
+def test_the_phones_menu_shows_the_logins_before_this_one_with_their_channel(client, contract):
+    mobile_login(client, contract)
+    client.post(reverse("mobile-logout"))
+    mobile_login(client, contract)
+    page = client.get(MENU).content.decode()
+    assert page.count("前回ログイン日時") == 1
+    assert "（携帯電話）" in page and "（パソコン）" not in page
+
+
 def test_logout_on_the_phone_ends_the_session_and_returns_to_the_phones_login(client, contract):
     mobile_login(client, contract)
     response = client.post(reverse("mobile-logout"))
