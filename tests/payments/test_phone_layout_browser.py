@@ -67,3 +67,14 @@ def test_the_mobile_amount_page_fits_240_px(page, live_server, customer):
     page.goto(live_server.url + f"/m/transfer/payee/{payee.pk}/")
     scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert scroll <= inner, (scroll, inner)
+
+
+def test_the_header_keeps_インターネットバンキング_whole_at_320_px(page, live_server):
+    """The service's name goes under the bank's name as a whole, never split as 「インターネットバ／ンキング」."""
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.goto(live_server.url + "/login/")
+    name = page.locator(".bank-name span")
+    assert name.inner_text() == "インターネットバンキング"
+    assert name.evaluate("(span) => span.getClientRects().length") == 1  # one box: one line
+    scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert scroll <= inner, (scroll, inner)
