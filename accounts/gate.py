@@ -209,6 +209,10 @@ def _new_environment(contract, action, door, open_locks):
     return None
 
 
+#: what a hold's refusal says it stops, by action (the default: new payees and Pay-easy)
+_HELD_WORDS = {Action.LOGIN_NOTICE_OFF: holds.NOTICE_OFF_HELD, Action.PASSKEY_REGISTER: holds.PASSKEY_HELD}
+
+
 @rule
 def _holds(contract, action, door, open_locks):
     """After a new environment, a change of credentials or the start: no new payee, no Pay-easy, no turning
@@ -219,7 +223,7 @@ def _holds(contract, action, door, open_locks):
         found = [lock for lock in found if method is None or not method.exempts_hold(contract, lock)]
         if found:
             lock = max(found, key=lambda lock: lock.until)
-            return Refused(lock.kind, holds.message(lock))
+            return Refused(lock.kind, holds.message(lock, _HELD_WORDS.get(action, holds.HELD)))
     if action is Action.LIMIT_RAISE and Lock.Kind.START_HOLD in open_locks:
         lock = open_locks[Lock.Kind.START_HOLD]
         return Refused(lock.kind, holds.message(lock, holds.RAISE_HELD))

@@ -50,6 +50,11 @@ RAISE_HELD = _(
     "お客様の保護のため、%(why)sの後、一定期間（%(until)sまで）は、振込限度額の引き上げをご利用いただけません。"
     "引き下げはいつでもお手続きいただけます。"
 )
+#: the same hold, said of the two other things it stops (accounts.gate picks the words by the action)
+NOTICE_OFF_HELD = _(
+    "お客様の保護のため、%(why)sの後、一定期間（%(until)sまで）は、ご利用環境からのログインのお知らせを停止できません。"
+)
+PASSKEY_HELD = _("お客様の保護のため、%(why)sの後、一定期間（%(until)sまで）は、パスキーを登録できません。")
 WHOM = _("お心当たりがない場合や、お急ぎの場合は、")
 
 

@@ -93,6 +93,28 @@ def test_a_refusal_names_whom_to_call(make_contract):
         assert not answer and settings.BANK_HELPDESK_PHONE in str(answer.message)
 
 
+@pytest.mark.parametrize(
+    "action, stops",
+    [
+        (A.TRANSFER_NEW_PAYEE, "はじめてのお振込先へのお振込と収納サービス（Pay-easy）をご利用いただけません"),
+        (A.PAYEASY, "はじめてのお振込先へのお振込と収納サービス（Pay-easy）をご利用いただけません"),
+        (A.LOGIN_NOTICE_OFF, "ご利用環境からのログインのお知らせを停止できません"),
+        (A.PASSKEY_REGISTER, "パスキーを登録できません"),
+    ],
+)
+def test_a_holds_refusal_says_what_it_stops(action, stops, make_contract):
+    """Each held action is told what the hold stops for it, not another action's words."""
+    from accounts import holds
+
+    held = make_contract()
+    holds.begin(held, Lock.Kind.CHANGE_HOLD, reason="email_change", actor=None)
+    contract = Contract.objects.select_related("user").get(pk=held.pk)
+    answer = gate.may(contract, action, new_environment=False)
+    assert not answer and answer.kind == Lock.Kind.CHANGE_HOLD
+    assert str(answer.message).startswith("お客様の保護のため、メールアドレスの変更の後、一定期間（")
+    assert stops in str(answer.message)
+
+
 def test_a_lock_past_its_end_no_longer_refuses(make_contract, fake_clock):
     from datetime import timedelta
 

@@ -83,7 +83,10 @@ def test_another_contracts_environment_cannot_be_removed(client, contract, stran
 def test_turning_off_known_login_notices_is_refused_during_a_hold_and_told(client, contract, fake_clock):
     post_login(client, contract)  # a new environment: held
     response = client.post(reverse("accounts-login-notices"), {}, follow=True)
-    assert "新しいご利用環境（ブラウザ）からのログインの後" in response.content.decode()
+    page = response.content.decode()
+    assert "新しいご利用環境（ブラウザ）からのログインの後" in page
+    # Said of the notices (in the message and beside the setting), besides the hold's banner at the top.
+    assert page.count("ご利用環境からのログインのお知らせを停止できません") == 2
     assert Contract.objects.get(pk=contract.pk).notify_known_logins
     fake_clock.advance(settings.IBANK_NEW_ENVIRONMENT_HOLD)
     client.post(reverse("accounts-logout"))
