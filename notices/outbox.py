@@ -52,7 +52,10 @@ def subject(event: str) -> str:
 
 def notify(contract, event: str, **context) -> None:
     """Write the notice ``event`` to the contract's address of this moment and enqueue its delivery, both in
-    the current transaction (a change of address notifies the old one, then the new one)."""
+    the current transaction (a change of address notifies the old one, then the new one).
+
+    A notice never carries a link: phishing mails do, and every notice's footer tells the customer that the
+    bank's never do (they log in from their own bookmark). So the templates get no site address."""
     if not contract.email:
         return
     from .models import Notice
@@ -67,7 +70,6 @@ def notify(contract, event: str, **context) -> None:
                 "BANK_NAME": settings.BANK_NAME,
                 "HELPDESK_PHONE": settings.BANK_HELPDESK_PHONE,
                 "HELPDESK_HOURS": settings.BANK_HELPDESK_HOURS,
-                "SITE_URL": settings.IBANK_SITE_URL,
                 **context,
             },
         )

@@ -67,7 +67,10 @@ def test_a_relayed_login_moves_nothing_to_a_new_payee_and_the_customer_is_told(
     assert "ログインのお知らせ" in notice.subject and customer.email in body
     assert "はじめてのご利用環境（新しい環境）" in notice.body
     assert "Chrome（Windows）" in notice.body and "（日本時間）" in notice.body
-    assert "お心当たりがない場合" in notice.body and reverse("accounts-suspend") in notice.body
+    assert "お心当たりがない場合" in notice.body and "メニューの「IB取引中止」から中止する" in notice.body
+    # No link to follow (a phishing mail's way): the customer goes by their own bookmark, and is told so.
+    assert "://" not in notice.body and reverse("accounts-suspend") not in notice.body
+    assert "ログイン画面などへのリンクをご案内することはありません" in notice.body
 
     # The customer, in their own browser, still pays the payee they paid before (with their code).
     own = Client()
