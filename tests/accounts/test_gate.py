@@ -125,3 +125,18 @@ def test_a_lock_past_its_end_no_longer_refuses(make_contract, fake_clock):
     assert not gate.ask_again(contract, A.PAYEASY)
     fake_clock.advance(10)
     assert gate.ask_again(contract, A.PAYEASY)
+
+
+def test_a_holds_refusal_reads_as_sentences_in_english(make_contract):
+    """The hold's words, the advice and whom to call are three pieces: in English they need their spaces."""
+    from django.utils import translation
+
+    from accounts import holds
+
+    held = make_contract()
+    holds.begin(held, Lock.Kind.ENVIRONMENT_HOLD, reason="new_environment", actor=None)
+    contract = Contract.objects.select_related("user").get(pk=held.pk)
+    with translation.override("en"):
+        message = str(gate.may(contract, A.TRANSFER_NEW_PAYEE).message)
+    assert "payees you have paid before. If you did not do this, or if it is urgent: Please contact" in message
+    assert ".If" not in message and "  " not in message
