@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.forms import IbankForm
 from accounts.limits import today
 from accounts.models import Account, Contract
+from accounts.templatetags.ibank_extras import yen
 from ibank.text import half_width_digits
 from zengin import kana
 
@@ -40,7 +41,7 @@ def _offer_accounts(field: forms.ChoiceField, contract: Contract) -> dict:
     groups: dict[str, list] = {}
     for pk, a in accounts.items():
         groups.setdefault(f"{a.branch_name}（{a.branch_code}）", []).append(
-            (pk, f"{a.kind_label} {a.number} {a.balance:,}円")
+            (pk, f"{a.kind_label} {a.number} {yen(a.balance)}")  # 1,000円; ¥1,000 in English
         )
     field.choices = list(groups.items())
     return accounts

@@ -24,6 +24,9 @@ def test_english_error_message_and_menu(client, contract):
     client.post(LOGIN, {"contract_id": contract.contract_id, "password": "Passw0rd"}, HTTP_ACCEPT_LANGUAGE="en")
     html = client.get(reverse("accounts-menu"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Previous logins" in html and "¥100,000" in html
+    # The paying account's balance is written as every other amount on the page (it was "100,000円").
+    html = client.get(reverse("transfers-new"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"Ordinary {contract.account.number} ¥100,000</option>" in html and "円" not in html
 
 
 def test_language_switch_is_a_post_and_sticks(client, db):
