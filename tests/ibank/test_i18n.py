@@ -27,6 +27,8 @@ def test_english_error_message_and_menu(client, contract):
     # The paying account's balance is written as every other amount on the page (it was "100,000円").
     html = client.get(reverse("transfers-new"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert f"Ordinary {contract.account.number} ¥100,000</option>" in html and "円" not in html
+    html = client.get(reverse("transfers-history", args=[contract.account.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    assert '<option value="today">Today</option>' in html.content.decode()
 
 
 def test_language_switch_is_a_post_and_sticks(client, db):
