@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from ibank.admin import ReadOnlyAdminMixin, admin_site
+from ibank.admin import ReadOnlyAdminMixin, admin_site, yen_column
 
 from . import staff
 from .models import Account, StaffDevice, User
@@ -28,9 +28,10 @@ class IbankUserAdmin(UserAdmin):
 class AccountInline(admin.TabularInline):
     model = Account
     extra = 0
-    fields = ["branch_code", "branch_name", "kind", "number", "holder_kana", "balance"]
+    fields = ["branch_code", "branch_name", "kind", "number", "holder_kana", "balance_yen"]
     readonly_fields = fields
     can_delete = False
+    balance_yen = yen_column("balance", _("残高"))
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -41,7 +42,8 @@ class AccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Accounts are opened and named by the bank's core systems; here they are only read (balances move
     through the ledger)."""
 
-    list_display = ["branch_code", "kind", "number", "holder_kana", "balance", "contract", "purpose"]
+    list_display = ["branch_code", "kind", "number", "holder_kana", "balance_yen", "contract", "purpose"]
+    balance_yen = yen_column("balance", _("残高"))
     list_filter = ["purpose", "kind"]
     search_fields = ["number", "holder_kana", "contract__contract_id"]
 

@@ -20,7 +20,7 @@ from accounts.admin import AccountInline
 from accounts.locks import open_locks
 from accounts.models import Contract, Lock
 from auditlog.models import AuditEntry
-from ibank.admin import admin_site
+from ibank.admin import admin_site, yen_column
 from passkeys import ceremony as passkey_ceremony
 from payments import new_payees
 
@@ -129,7 +129,7 @@ class ContractAdmin(admin.ModelAdmin):
         "email",
         "authorization_now",
         "own_method",
-        "daily_transfer_limit",
+        "daily_limit_yen",
         "token",
         "locks",
         "cancelled_at",
@@ -143,6 +143,7 @@ class ContractAdmin(admin.ModelAdmin):
     ]
     readonly_fields = fields
     inlines = [AccountInline, LockInline]
+    daily_limit_yen = yen_column("daily_transfer_limit", _("1日あたりの振込限度額"))
 
     def has_add_permission(self, request):
         return False

@@ -1,5 +1,8 @@
+from django.contrib import admin
 from django.shortcuts import redirect
 from django_otp.admin import OTPAdminSite
+
+from .money import yen
 
 
 class IbankAdminSite(OTPAdminSite):
@@ -44,3 +47,14 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def yen_column(field: str, description):
+    """An admin column (or read-only field) showing the amount ``field`` as 1,234,567円, sortable by it: the
+    admin writes integers bare (10000000), which a clerk misreads by a digit."""
+
+    @admin.display(description=description, ordering=field)
+    def column(self, obj):
+        return yen(getattr(obj, field))
+
+    return column

@@ -6,7 +6,7 @@ A bill that is paid is never edited; a payment is never edited or deleted (it is
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from ibank.admin import ReadOnlyAdminMixin, admin_site
+from ibank.admin import ReadOnlyAdminMixin, admin_site, yen_column
 
 from . import billers
 from .models import Bill, Biller, Payment
@@ -60,7 +60,8 @@ class BillerAdmin(admin.ModelAdmin):
 
 @admin.register(Bill, site=admin_site)
 class BillAdmin(admin.ModelAdmin):
-    list_display = ["biller", "customer_number", "description", "amount", "due_date", "paid_at", "paid_reference"]
+    list_display = ["biller", "customer_number", "description", "amount_yen", "due_date", "paid_at", "paid_reference"]
+    amount_yen = yen_column("amount", _("金額"))
     list_filter = ["biller", "due_date"]
     search_fields = ["customer_number", "description", "biller__number", "biller__name", "paid_reference"]
     readonly_fields = ["paid_at", "paid_reference"]
@@ -79,6 +80,7 @@ class BillAdmin(admin.ModelAdmin):
 
 @admin.register(Payment, site=admin_site)
 class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["reference", "contract", "biller_name", "description", "amount", "status", "executed_at"]
+    list_display = ["reference", "contract", "biller_name", "description", "amount_yen", "status", "executed_at"]
+    amount_yen = yen_column("amount", _("払込金額"))
     list_filter = ["status"]
     search_fields = ["reference", "contract__contract_id", "biller_number", "customer_number"]

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.forms import IbankForm
 from accounts.limits import today
 from accounts.models import Account, Contract
-from accounts.templatetags.ibank_extras import yen
+from ibank.money import yen
 from ibank.text import half_width_digits
 from zengin import kana
 

@@ -1,14 +1,12 @@
 from django import template
 from django.template.loader_tags import BLOCK_CONTEXT_KEY
-from django.utils.translation import gettext as _
+
+from ibank import money
 
 register = template.Library()
 
 
-@register.filter
-def yen(amount: int) -> str:
-    """1234567 -> "1,234,567円" (integer yen; never a float)."""
-    return _("%(amount)s円") % {"amount": f"{int(amount):,}"}
+yen = register.filter("yen", money.yen)  # 1234567 -> "1,234,567円"
 
 
 @register.filter

@@ -233,6 +233,18 @@ def test_the_contract_page_shows_the_method_in_use_and_the_contracts_own(staff_c
     assert "契約の取引認証方式（トークンのないとき）" in page and "資金移動用パスワード" in page
 
 
+def test_amounts_in_the_admin_are_written_with_separators_and_yen(staff_client, make_contract, billers):
+    """A clerk reads 10000000 and 1000000 alike: every amount the admin lists is written 1,000,000円."""
+    contract = make_contract(balance=12_345_678)
+    page = staff_client.get(reverse("admin:accounts_contract_change", args=[contract.pk])).content.decode()
+    assert "1日あたりの振込限度額" in page and "500,000円" in page and "12,345,678円" in page
+    assert "12345678" not in page and "500000" not in page
+    accounts = staff_client.get(reverse("admin:accounts_account_changelist")).content.decode()
+    assert "12,345,678円" in accounts and "12345678" not in accounts
+    bills = staff_client.get(reverse("admin:transfers_bill_changelist")).content.decode()
+    assert "45,600円" in bills and ">45600<" not in bills
+
+
 def test_the_method_change_offers_the_two_methods_by_name(staff_client, make_contract):
     card = make_contract(method=Contract.Method.CARD)
     Contract.objects.filter(pk=card.pk).update(transaction_method=Contract.Method.TRANSFER_PASSWORD)
