@@ -85,10 +85,10 @@ def max_failures() -> int:
     return settings.IBANK_PAYEASY_MAX_FAILURES
 
 
-def is_blocked(contract: Contract) -> bool:
-    """Pay-easy is blocked for ``contract`` now (the gate's answer, read afresh)."""
-    answer = gate.ask_again(contract, gate.Action.PAYEASY)
-    return not answer and answer.kind == Lock.Kind.PAYEASY
+def is_blocked(contract: Contract, *, fresh: bool = True) -> bool:
+    """The day's block is in force on ``contract`` (read afresh, or as the request loaded its locks), whatever
+    else is: not the gate's first answer, which may name another lock (a locked 資金移動用パスワード)."""
+    return Lock.Kind.PAYEASY in locks.open_locks(contract, refresh=fresh)
 
 
 #: today's run of wrong entries is under the limit (or the run is of another day)

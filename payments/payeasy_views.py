@@ -38,6 +38,8 @@ def _refused(request, ui: UI):
     answer = gate.may(request.contract, gate.Action.PAYEASY, channel=ui.channel)
     if not answer and (answer.kind == Lock.Kind.PAYEASY or answer.kind in holds.KINDS):
         return _blocked(request, ui, answer.message)
+    if payeasy.is_blocked(request.contract, fresh=False):  # the day's block behind another lock's answer
+        return _blocked(request, ui)
     return None
 
 

@@ -159,6 +159,23 @@ def test_the_tenth_consecutive_wrong_entry_blocks_pay_easy_for_the_day(
     assert client.get(reverse("transfers-new")).status_code == 200
 
 
+def test_the_days_block_holds_behind_another_lock(client, contract, billers):
+    """The gate names one lock, the first: with the 資金移動用パスワード locked too, the day's block is still told
+    at once and still refuses every number, right or wrong, counting none."""
+    login(client, contract)
+    _wrong(client, contract, 10)
+    Contract.objects.filter(pk=contract.pk).update(transaction_failures=5)
+    set_lock(contract, "transaction")
+    page = client.get(NEW).content.decode()
+    assert BLOCKED in page and "biller_number" not in page
+    assert payeasy.is_blocked(Contract.objects.get(pk=contract.pk))
+    for numbers in (PRIVATE_NUMBERS, {**PRIVATE_NUMBERS, "confirmation_number": "0000"}):
+        held = Contract.objects.get(pk=contract.pk)
+        with pytest.raises(payeasy.Blocked):
+            payeasy.bill_lookup(actor=None, contract=held, biller=billers["private"], **_lookup(numbers))
+    assert Contract.objects.get(pk=contract.pk).payeasy_failures == 10
+
+
 def test_each_wrong_entry_is_audited_with_its_count(client, contract, billers):
     login(client, contract)
     _wrong(client, contract, 11)  # the 10th blocks; the 11th is refused before it is read
