@@ -227,7 +227,10 @@ def test_a_transfer_is_found_by_its_reference_alone(contract, stranger):
 
     transfer, _digest = _many_to_one_payee(contract, stranger)
     plan = compiled_plan(drafts._OWN_TRANSFER, transfer.reference)
-    indexes = [line for line in plan.splitlines() if "Index" in line and "transfers_transfer" in line]
+    # The index scans of the transfer table, not an "Index Cond" of the accounts' naming a transfer's column (a
+    # plan joining the accounts by their index has those: the test then failed on the planner's choice there).
+    scans = [line for line in plan.splitlines() if "Index" in line and "Scan" in line]
+    indexes = [line for line in scans if "on transfers_transfer" in line]
     assert indexes and all("reference" in line for line in indexes), plan
     assert drafts.own_transfer(contract, transfer.reference).pk == transfer.pk
     assert drafts.own_transfer(stranger, transfer.reference) is None
