@@ -9,8 +9,9 @@ from cryptography.fernet import Fernet
 from django.core.management import call_command
 
 ROOT = Path(__file__).resolve().parents[2]
+# The settings as a process sees them: the settings module only (every refusal is raised there), not the apps.
 PROBE = (
-    "import json, django; from django.conf import settings; django.setup(); "
+    "import json; from django.conf import settings; "
     "print(json.dumps({'debug': settings.DEBUG, 'secure': settings.SESSION_COOKIE_SECURE, "
     "'csrf_secure': settings.CSRF_COOKIE_SECURE, 'hsts': settings.SECURE_HSTS_SECONDS, "
     "'engine': settings.DATABASES['default']['ENGINE'], 'tz': settings.TIME_ZONE, 'lang': settings.LANGUAGE_CODE}))"
@@ -119,7 +120,7 @@ def test_production_refuses_a_per_process_cache():
 def _postgresql_setting(expression: str, **env):
     """``expression`` (of ``settings``) as a process on PostgreSQL with ``env`` sees it (development unless
     ``env`` says otherwise)."""
-    probe = f"import json, django; from django.conf import settings; django.setup(); print(json.dumps({expression}))"
+    probe = f"import json; from django.conf import settings; print(json.dumps({expression}))"
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("IBANK_", "DATABASE_", "PYTEST"))}
     clean.update(
         {
