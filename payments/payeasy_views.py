@@ -14,7 +14,6 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounts import gate, holds, steps
-from accounts.models import Lock
 from accounts.steps import CONFIRM_EXPIRED, authorization_step, confirmed_digest, result_once_authorized
 from ibank import pending
 
@@ -36,9 +35,9 @@ def _refused(request, ui: UI):
     if refused := channel_refused(request, ui):
         return refused
     answer = gate.may(request.contract, gate.Action.PAYEASY, channel=ui.channel)
-    if not answer and (answer.kind == Lock.Kind.PAYEASY or answer.kind in holds.KINDS):
+    if not answer and answer.kind in holds.KINDS:
         return _blocked(request, ui, answer.message)
-    if payeasy.is_blocked(request.contract, fresh=False):  # the day's block behind another lock's answer
+    if payeasy.is_blocked(request.contract, fresh=False):  # the day's block, even behind another lock's answer
         return _blocked(request, ui)
     return None
 

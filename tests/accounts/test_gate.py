@@ -93,6 +93,14 @@ def test_a_refusal_names_whom_to_call(make_contract):
         assert not answer and settings.BANK_HELPDESK_PHONE in str(answer.message)
 
 
+def _held(contract, kind, reason):
+    """``contract`` under a hold of ``kind`` begun as the code begins one, loaded afresh."""
+    from accounts import holds
+
+    holds.begin(contract, kind, reason=reason, actor=None)
+    return Contract.objects.select_related("user").get(pk=contract.pk)
+
+
 @pytest.mark.parametrize(
     "action, stops",
     [
@@ -104,11 +112,7 @@ def test_a_refusal_names_whom_to_call(make_contract):
 )
 def test_a_holds_refusal_says_what_it_stops(action, stops, make_contract):
     """Each held action is told what the hold stops for it, not another action's words."""
-    from accounts import holds
-
-    held = make_contract()
-    holds.begin(held, Lock.Kind.CHANGE_HOLD, reason="email_change", actor=None)
-    contract = Contract.objects.select_related("user").get(pk=held.pk)
+    contract = _held(make_contract(), Lock.Kind.CHANGE_HOLD, "email_change")
     answer = gate.may(contract, action, new_environment=False)
     assert not answer and answer.kind == Lock.Kind.CHANGE_HOLD
     assert str(answer.message).startswith("お客様の保護のため、メールアドレスの変更の後、一定期間（")
@@ -131,11 +135,7 @@ def test_a_holds_refusal_reads_as_sentences_in_english(make_contract):
     """The hold's words, the advice and whom to call are three pieces: in English they need their spaces."""
     from django.utils import translation
 
-    from accounts import holds
-
-    held = make_contract()
-    holds.begin(held, Lock.Kind.ENVIRONMENT_HOLD, reason="new_environment", actor=None)
-    contract = Contract.objects.select_related("user").get(pk=held.pk)
+    contract = _held(make_contract(), Lock.Kind.ENVIRONMENT_HOLD, "new_environment")
     with translation.override("en"):
         message = str(gate.may(contract, A.TRANSFER_NEW_PAYEE).message)
     assert "payees you have paid before. If you did not do this, or if it is urgent: Please contact" in message
