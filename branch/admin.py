@@ -72,6 +72,17 @@ class OperationForm(forms.Form):
         help_text=_("取引認証方式の変更のみ。"),
     )
 
+    def __init__(self, *args, in_force=(), **kwargs):
+        """``in_force``: the kinds of the contract's open locks. The list offers only their unlocks; an unlock
+        posted from a page older than a colleague's (the lock already lifted) still reaches the service, whose
+        refusal says there is nothing to lift."""
+        super().__init__(*args, **kwargs)
+        self.fields["operation"].widget.choices = [
+            (key, label)
+            for key, label in OPERATIONS
+            if not key.startswith("unlock_") or key.removeprefix("unlock_") in in_force
+        ]
+
     def clean(self):
         data = super().clean()
         if data.get("operation") in NEEDS_REFERENCE and not data.get("reference", "").strip():
@@ -247,7 +258,8 @@ class ContractAdmin(admin.ModelAdmin):
     def operate_view(self, request, pk):
         """One form for every operation: which, 理由, 届出書番号 → the branch service."""
         contract = get_object_or_404(Contract.objects.select_related("user"), pk=pk)
-        form = OperationForm(request.POST or None)
+        in_force = open_locks(contract)
+        form = OperationForm(request.POST or None, in_force=in_force)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
@@ -262,6 +274,7 @@ class ContractAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "title": _("%(id)s の手続き") % {"id": contract.contract_id},
             "contract": contract,
+            "locks": [_lock_label(lock) for lock in in_force.values()],
             "form": form,
             "opts": self.model._meta,
         }

@@ -257,3 +257,26 @@ def test_the_method_change_offers_the_two_methods_by_name(staff_client, make_con
     assert response.status_code == 200 and "変更後の取引認証方式を選択してください。" in response.content.decode()
     assert staff_client.post(url, {**data, "method": "card"}).status_code == 302
     assert Contract.objects.get(pk=card.pk).transaction_method == Contract.Method.CARD
+
+
+def test_the_operation_page_offers_only_the_unlocks_of_locks_in_force(staff_client, token_contract):
+    """A clerk picks from what can be done: the locks in force are listed, and only their unlocks offered; a
+    page left open while a colleague lifted the lock is told there is nothing left to lift."""
+    import re
+
+    url = reverse("admin:branch-operate", args=[token_contract.pk])
+    page = staff_client.get(url).content.decode()
+    offered = set(re.findall(r'<option value="([a-z_]+)"', page))
+    assert "停止中：なし" in page and not {o for o in offered if o.startswith("unlock_")}
+    assert {"token_reset_request", "report_lost", "cancel", "change_email"} <= offered
+    set_lock(token_contract, "login")
+    set_lock(token_contract, "otp")
+    page = staff_client.get(url).content.decode()
+    offered = set(re.findall(r'<option value="([a-z_]+)"', page))
+    shown = re.search(r"停止中：([^<]*)</p>", page).group(1)
+    assert sorted(shown.split("、")) == sorted(["ログイン停止", "ワンタイムパスワード停止"])
+    assert {o for o in offered if o.startswith("unlock_")} == {"unlock_login", "unlock_otp"}
+    assert _operate(staff_client, token_contract, "unlock_login").status_code == 302
+    stale = _operate(staff_client, token_contract, "unlock_login")  # from the page read before the lift
+    assert stale.status_code == 200 and "解除する停止がありません。" in stale.content.decode()
+    assert is_locked(token_contract, "otp")
