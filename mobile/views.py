@@ -25,7 +25,7 @@ from payments import statement
 from payments.forms import TransferForm
 from payments.models import Payee, Transfer
 from payments.ui import TRANSFER_CONFIRMED_KEY as CONFIRMED_KEY
-from payments.ui import UI, authorize_transfer, channel_refused, own_transfer
+from payments.ui import UI, authorize_transfer, own_transfer, refused_here
 
 CANCELLED = _("お振込を中止しました。")
 
@@ -79,7 +79,7 @@ def _transfer_step(view):
 
     @wraps(view)
     def step(request, reference):
-        if refused := channel_refused(request, MOBILE, gate.Action.TRANSFER):
+        if refused := refused_here(request, MOBILE, gate.Action.TRANSFER):
             return refused
         transfer = own_transfer(request, reference)
         if transfer.is_executed:
@@ -92,7 +92,7 @@ def _transfer_step(view):
 @mobile_customer_required
 def transfer_payees_view(request):
     """振込: choose one of the registered payees (振込先登録 is done in the browser)."""
-    if refused := channel_refused(request, MOBILE, gate.Action.TRANSFER):
+    if refused := refused_here(request, MOBILE, gate.Action.TRANSFER):
         return refused
     return render(request, "mobile/transfer_payees.html", {"payees": request.contract.payees.all()[:20]})
 
@@ -100,7 +100,7 @@ def transfer_payees_view(request):
 @mobile_customer_required
 def transfer_input_view(request, pk):
     """入力: the account to pay from and the amount; the payee is the registered one."""
-    if refused := channel_refused(request, MOBILE, gate.Action.TRANSFER):
+    if refused := refused_here(request, MOBILE, gate.Action.TRANSFER):
         return refused
     contract = request.contract
     payee = get_object_or_404(Payee, pk=pk, contract=contract)

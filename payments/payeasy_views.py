@@ -21,7 +21,7 @@ from . import drafts, payeasy
 from .forms import BillerForm, BillNumbersForm
 from .models import Biller, Payment
 from .services import AlreadyExecuted, TransferError
-from .ui import BROWSER, UI, channel_refused
+from .ui import BROWSER, UI, refusal, refused_here
 
 BILLER_KEY = "_ibank_payeasy_biller"  # [収納機関番号, started at]
 CONFIRMED_KEY = "_ibank_payeasy_confirmed"  # [reference, digest, started at]
@@ -31,15 +31,14 @@ CANCELLED = _("お支払いを中止しました。")
 
 
 def _refused(request, ui: UI):
-    """The channel's refusal, or the Pay-easy block's page, or None (a locked method is met at 認証)."""
-    if refused := channel_refused(request, ui):
-        return refused
+    """The page instead of Pay-easy's, or None: a hold's or the day's block (even behind another lock's
+    answer), else any other refusal of the gate (payments.ui.refused_here)."""
     answer = gate.may(request.contract, gate.Action.PAYEASY, channel=ui.channel)
     if not answer and answer.kind in holds.KINDS:
         return _blocked(request, ui, answer.message)
-    if payeasy.is_blocked(request.contract, fresh=False):  # the day's block, even behind another lock's answer
+    if (answer or answer.kind != "channel") and payeasy.is_blocked(request.contract, fresh=False):
         return _blocked(request, ui)
-    return None
+    return None if answer else refusal(request, ui, answer)
 
 
 def _get_payment(request, reference) -> Payment:
@@ -54,7 +53,7 @@ def _get_payment(request, reference) -> Payment:
 def _payment_step(request, reference, ui: UI):
     """(the payment 確認 or 認証 acts on, None) or (None, the page instead): refused on this channel, or the
     result of a payment already made."""
-    if refused := channel_refused(request, ui):
+    if refused := refused_here(request, ui):
         return None, refused
     payment = _get_payment(request, reference)
     if payment.is_executed:

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from django.http import Http404
 from django.shortcuts import render
 
-from accounts import gate
+from accounts import gate, holds
+from accounts.models import Lock
 from accounts.steps import authorization_step, result_once_authorized
 
 from . import drafts, new_payees
@@ -43,12 +44,23 @@ def own_transfer(request, reference):
     return transfer
 
 
-def channel_refused(request, ui: UI, action: gate.Action = gate.Action.PAYEASY):
-    """A page refusing ``action`` on this channel, as the gate decides (a token holder on /m/, SPEC §6)."""
+def refused_here(request, ui: UI, action: gate.Action = gate.Action.PAYEASY):
+    """The page refusing ``action`` here and now, as the gate decides, for what nothing typed on the form could
+    change: this channel (a token holder on /m/, SPEC §6), a lock of the contract's authorization method
+    (取引認証停止, the OTP's, 紛失届), the contract's state. Told before the customer types a whole 振込, not
+    at its 認証. None when the gate allows it, or when only a hold or the day's Pay-easy block refuses: the
+    pages of those tell them (a hold stops only a new payee, known once the payee is entered)."""
     answer = gate.may(request.contract, action, channel=ui.channel)
-    if not answer and answer.kind == "channel":
-        return render(request, ui.template("refused.html"), {"message": answer.message}, status=403)
-    return None
+    if answer or answer.kind in holds.KINDS or answer.kind == Lock.Kind.PAYEASY:
+        return None
+    return refusal(request, ui, answer)
+
+
+def refusal(request, ui: UI, answer: gate.Refused):
+    """The gate's refusal ``answer`` as a page of this channel: 403 for a door this channel never opens, 200
+    for the contract's state now (a lock, as the Pay-easy block's page)."""
+    status = 403 if answer.kind == "channel" else 200
+    return render(request, ui.template("refused.html"), {"message": answer.message, "steps": None}, status=status)
 
 
 def authorize_transfer(

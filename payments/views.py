@@ -14,7 +14,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from accounts import steps
+from accounts import gate, steps
 from accounts.decorators import customer_required
 from accounts.models import Account
 from accounts.steps import CONFIRM_EXPIRED, confirmed_digest
@@ -23,7 +23,7 @@ from ibank import clock, pending
 from . import inquiry, payees, reservations, services, statement
 from .forms import TransferForm
 from .models import Payee, Transfer
-from .ui import TRANSFER_CONFIRMED_KEY, authorize_transfer, own_transfer
+from .ui import BROWSER, TRANSFER_CONFIRMED_KEY, authorize_transfer, own_transfer, refused_here
 
 NOT_CONFIRMED = _("お振込の内容を確認してから、認証に進んでください。")
 CANCELLED = _("お振込を中止しました。")
@@ -89,6 +89,8 @@ _ENTERED = ("from_account", "bank_code", "branch_code", "payee_kind", "payee_num
 
 def _input(request, transfer=None):
     contract = request.contract
+    if refused := refused_here(request, BROWSER, gate.Action.TRANSFER):  # a lock: told before 入力, not at 認証
+        return refused
     if request.method == "POST":
         form = TransferForm(request.POST, contract=contract)
         if form.is_valid():

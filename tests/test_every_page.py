@@ -223,10 +223,15 @@ def test_every_customer_page_fits_a_phone_and_passes_axe(page, live_server, make
     page.goto(base + "/payeasy/")
     expect(page.get_by_text("本日は収納サービスをご利用いただけません")).to_be_visible()
     walk.check("payeasy blocked")
+    page.goto(base + "/transfer/")  # the locked method is told before a 振込 is typed
+    expect(page.get_by_text("お取引（振込・収納サービス等）を停止しています")).to_be_visible()
+    walk.check("transfer: transactions locked")
     walk.visit("/m/", "mobile: login")
     page.get_by_label("契約者ID（利用者番号）").fill(blocked.contract_id)
     page.get_by_label("ログインパスワード").fill(PASSWORD)
     walk.press("ログイン", "mobile: menu")
+    walk.visit("/m/transfer/", "mobile: transfer, transactions locked")
+    expect(page.get_by_text("お取引（振込・収納サービス等）を停止しています")).to_be_visible()
 
     assert len(walk.checked) >= 55
     assert not walk.problems, "\n".join(walk.problems)

@@ -60,3 +60,29 @@ def test_english_pages_show_english_dates(client, make_contract):
     english = client.get(reverse("accounts-menu")).content.decode()
     assert f"{local.day} {local:%b} {local.year}, {local:%H:%M}" in english
     assert "年" not in english.split("<main", 1)[1].split("</main>", 1)[0]
+
+
+def test_a_locked_method_is_told_before_a_transfer_is_typed(client, make_contract, make_token):
+    """With the method locked, 振込 and Pay-easy say so at once (and whom to call) instead of taking a whole
+    振込 only to refuse it at 認証; the phone's IB the same."""
+    from django.conf import settings
+
+    from tests.mobile.test_mobile import mobile_login
+
+    no_token = make_contract()
+    set_lock(no_token, "transaction")
+    login(client, no_token)
+    for url in (reverse("transfers-new"), reverse("payeasy-new"), reverse("mobile-transfer")):
+        if url.startswith("/m/"):
+            mobile_login(client, no_token)
+        response = client.get(url)
+        page = response.content.decode()
+        assert response.status_code == 200, url
+        assert "お取引（振込・収納サービス等）を停止しています" in page and settings.BANK_HELPDESK_PHONE in page, url
+        assert 'name="amount"' not in page and 'name="biller_number"' not in page, url
+    token_holder = make_contract()
+    make_token(token_holder, login_otp=False)
+    set_lock(token_holder, "otp")
+    login(client, token_holder)
+    response = client.get(reverse("transfers-new"))
+    assert response.status_code == 200 and "ワンタイムパスワードによる認証を停止しています" in response.content.decode()

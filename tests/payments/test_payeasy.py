@@ -224,6 +224,11 @@ def test_a_branch_unlock_unblocks_and_only_that(rf, client, contract, billers, d
     assert entry.detail["staff_reason"] == "お客様から電話で申出" and "clerk" in entry.actor
     with pytest.raises(branch_services.OperationRefused):  # nothing left to lift
         branch_services.contract_unlock(actor=None, staff=clerk, contract=contract, kind="payeasy", reason="再")
+    response = enter(client, "58001", contract, **PRIVATE_NUMBERS)  # the block is gone; the other lock is told
+    page = response.content.decode()
+    assert response.status_code == 200 and "お取引（振込・収納サービス等）を停止しています" in page
+    assert "本日は収納サービスをご利用いただけません" not in page
+    branch_services.contract_unlock(actor=None, staff=clerk, contract=contract, kind="transaction", reason="申出")
     assert enter(client, "58001", contract, **PRIVATE_NUMBERS).status_code == 302
 
 
