@@ -49,6 +49,16 @@ class ReadOnlyAdminMixin:
         return False
 
 
+class YenFieldsMixin:
+    """On a detail page, an amount shown read-only (its ``<field>_yen`` column among the read-only fields) is
+    written 1,000,000円 in the amount's place."""
+
+    def get_fields(self, request, obj=None):
+        readonly = self.get_readonly_fields(request, obj)
+        shown = [f"{name}_yen" if f"{name}_yen" in readonly else name for name in super().get_fields(request, obj)]
+        return list(dict.fromkeys(shown))
+
+
 def yen_column(field: str, description):
     """An admin column (or read-only field) showing the amount ``field`` as 1,234,567円, sortable by it: the
     admin writes integers bare (10000000), which a clerk misreads by a digit."""

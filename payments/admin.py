@@ -6,7 +6,7 @@ A bill that is paid is never edited; a payment is never edited or deleted (it is
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from ibank.admin import ReadOnlyAdminMixin, admin_site, yen_column
+from ibank.admin import ReadOnlyAdminMixin, YenFieldsMixin, admin_site, yen_column
 
 from . import billers
 from .models import Bill, Biller, Payment
@@ -59,7 +59,7 @@ class BillerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Bill, site=admin_site)
-class BillAdmin(admin.ModelAdmin):
+class BillAdmin(YenFieldsMixin, admin.ModelAdmin):
     list_display = ["biller", "customer_number", "description", "amount_yen", "due_date", "paid_at", "paid_reference"]
     amount_yen = yen_column("amount", _("金額"))
     list_filter = ["biller", "due_date"]
@@ -67,8 +67,8 @@ class BillAdmin(admin.ModelAdmin):
     readonly_fields = ["paid_at", "paid_reference"]
 
     def get_readonly_fields(self, request, obj=None):
-        if obj is not None and obj.is_paid:  # a paid bill is history
-            return [f.name for f in Bill._meta.fields if f.name != "id"]
+        if obj is not None and obj.is_paid:  # a paid bill is history, its amount written 1,000円
+            return [*(f.name for f in Bill._meta.fields if f.name != "id"), "amount_yen"]
         return self.readonly_fields
 
     def has_delete_permission(self, request, obj=None):
@@ -79,8 +79,9 @@ class BillAdmin(admin.ModelAdmin):
 
 
 @admin.register(Payment, site=admin_site)
-class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PaymentAdmin(ReadOnlyAdminMixin, YenFieldsMixin, admin.ModelAdmin):
     list_display = ["reference", "contract", "biller_name", "description", "amount_yen", "status", "executed_at"]
     amount_yen = yen_column("amount", _("払込金額"))
+    readonly_fields = ["amount_yen"]
     list_filter = ["status"]
     search_fields = ["reference", "contract__contract_id", "biller_number", "customer_number"]

@@ -245,6 +245,30 @@ def test_amounts_in_the_admin_are_written_with_separators_and_yen(staff_client, 
     assert "45,600円" in bills and ">45600<" not in bills
 
 
+def test_a_payments_and_a_paid_bills_pages_write_the_amount_in_yen(staff_client, contract, billers):
+    """The detail pages too (they are read-only: the amount is history); an unpaid bill's stays an input."""
+    from django.test import Client
+
+    from payments.models import Bill
+    from tests.payments.helpers import login
+    from tests.payments.test_payeasy import PRIVATE_NUMBERS, pay
+
+    customer = Client()
+    login(customer, contract)
+    _response, payment = pay(customer, contract, "58001", **PRIVATE_NUMBERS)
+    assert payment.is_executed
+    bill = Bill.objects.get(paid_reference=payment.reference)
+    for url in (
+        reverse("admin:transfers_payment_change", args=[payment.pk]),
+        reverse("admin:transfers_bill_change", args=[bill.pk]),
+    ):
+        page = staff_client.get(url).content.decode()
+        assert "8,640円" in page and ">8640<" not in page and 'name="amount"' not in page, url
+    unpaid = Bill.objects.exclude(pk=bill.pk).get()
+    page = staff_client.get(reverse("admin:transfers_bill_change", args=[unpaid.pk])).content.decode()
+    assert 'name="amount" value="45600"' in page
+
+
 def test_the_method_change_offers_the_two_methods_by_name(staff_client, make_contract):
     card = make_contract(method=Contract.Method.CARD)
     Contract.objects.filter(pk=card.pk).update(transaction_method=Contract.Method.TRANSFER_PASSWORD)
