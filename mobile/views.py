@@ -47,7 +47,8 @@ def signed_in(request, contract):
 @mobile_customer_required
 def menu_view(request):
     contract = request.contract
-    # What the menu offers is the gate's answer: a token holder is not offered transactions here.
+    # What the menu offers is the gate's answer: no transactions for a token holder here (SPEC §6), nor while
+    # the method is locked (its message instead).
     transactions = gate.may(contract, gate.Action.TRANSFER, channel=gate.Channel.MOBILE)
     return render(
         request,
@@ -55,7 +56,7 @@ def menu_view(request):
         {
             "contract": contract,
             "accounts": contract.own_accounts(),
-            "transactions_refused": "" if transactions or transactions.kind != "channel" else transactions.message,
+            "transactions_refused": "" if transactions else transactions.message,
             "previous": account_services.previous_logins(request, contract, count=1),
         },
     )

@@ -41,6 +41,9 @@ def test_the_menu_tells_a_locked_token_and_locked_transactions(client, make_cont
     page = client.get(reverse("accounts-menu")).content.decode()
     assert "お取引の認証方法" not in page
     assert "お取引（振込・収納サービス等）を停止しています" in page and settings.BANK_HELPDESK_PHONE in page
+    # at the top, among the restrictions, ahead of the links it concerns
+    restrictions = page.index("お取引の制限")
+    assert restrictions < page.index("お取引（振込・収納サービス等）を停止しています") < page.index(">振込</a>")
 
 
 def test_english_pages_show_english_dates(client, make_contract):
@@ -80,6 +83,8 @@ def test_a_locked_method_is_told_before_a_transfer_is_typed(client, make_contrac
         assert response.status_code == 200, url
         assert "お取引（振込・収納サービス等）を停止しています" in page and settings.BANK_HELPDESK_PHONE in page, url
         assert 'name="amount"' not in page and 'name="biller_number"' not in page, url
+    menu = client.get(reverse("mobile-menu")).content.decode()  # the phone's menu says it instead of the links
+    assert "お取引（振込・収納サービス等）を停止しています" in menu and reverse("mobile-transfer") not in menu
     token_holder = make_contract()
     make_token(token_holder, login_otp=False)
     set_lock(token_holder, "otp")
