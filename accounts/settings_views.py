@@ -156,12 +156,15 @@ EMAIL_CHANGE = PendingChange(
 @customer_required
 @csrf_protect
 def email_view(request):
-    """メールアドレス変更: the new address, then the contract's authorization."""
+    """メールアドレス変更: the new address, then the contract's authorization (a lock of it is told here, before
+    the address is typed)."""
+    answer = gate.may(request.contract, gate.Action.EMAIL_CHANGE)
     form = EmailForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if answer and request.method == "POST" and form.is_valid():
         pending.put(request, EMAIL_KEY, form.cleaned_data["email"])
         return redirect("transfers-email-authorize")
-    return render(request, "transfers/email.html", {"form": form, "current": request.contract.email})
+    context = {"form": form, "current": request.contract.email, "refused": "" if answer else answer.message}
+    return render(request, "transfers/email.html", context)
 
 
 @customer_required

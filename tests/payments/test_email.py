@@ -53,3 +53,17 @@ def test_the_authorization_is_audited_without_the_address(client, contract):
     client.post(AUTHORIZE, {"transfer_password": TRANSFER_PASSWORD})
     entry = AuditEntry.objects.get(action="email.authorize", contract=contract, outcome="ok")
     assert "new.taro@example.jp" not in str(entry.detail)
+
+
+def test_a_locked_method_is_told_before_the_address_is_typed(client, contract):
+    """The change is authorized by the method: while it is locked the page says so instead of taking an address
+    that 認証 would refuse, and a posted address goes nowhere."""
+    from tests.helpers import set_lock
+
+    set_lock(contract, "transaction")
+    login(client, contract)
+    page = client.get(EMAIL).content.decode()
+    assert "お取引（振込・収納サービス等）を停止しています" in page and 'name="email"' not in page
+    response = client.post(EMAIL, {"email": "new.taro@example.jp"})
+    assert response.status_code == 200 and "お取引（振込・収納サービス等）を停止しています" in response.content.decode()
+    assert client.get(AUTHORIZE)["Location"] == EMAIL  # nothing kept for 認証
