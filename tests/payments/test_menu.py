@@ -63,6 +63,8 @@ def test_english_pages_show_english_dates(client, make_contract):
     english = client.get(reverse("accounts-menu")).content.decode()
     assert f"{local.day} {local:%b} {local.year}, {local:%H:%M}" in english
     assert "年" not in english.split("<main", 1)[1].split("</main>", 1)[0]
+    assert "</time> (PC)</li>" in english and "（PC）" not in english  # no full-width brackets in English
+    assert "</time>（パソコン）</li>" in japanese
 
 
 def test_a_locked_method_is_told_before_a_transfer_is_typed(client, make_contract, make_token):
