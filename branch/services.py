@@ -32,6 +32,7 @@ HAS_LOST_TOKEN = _(
     "お客様は利用停止を行えませんので、先にトークンIDのリセットを依頼し（窓口担当）、承認（役席）を受けてから解約してください。"
 )
 NOTHING_TO_LIFT = _("解除する停止がありません。")
+ALREADY_LOST = _("このお客様のトークンの紛失届は受付済みです。")
 
 
 class OperationRefused(Exception):
@@ -134,16 +135,21 @@ def _close(actor, staff, reset, status, comment, action):
 
 
 @transaction.atomic
+@transaction.atomic
 def contract_report_lost(*, actor, staff, contract: Contract, reason: str, reference: str) -> None:
-    """紛失届: the token stops working for login and transactions at once, until a reset is approved."""
+    """紛失届 of a device: the token stops working for login and transactions at once, until a reset is
+    approved; the sessions end and the passkeys are removed. Without a token only the last two."""
     _require(staff, "operate_contract", reason, reference)
-    locks.set_lock(
-        contract, Lock.Kind.LOST, reason=reason.strip(), reference=reference.strip(), by=audit.actor_name(actor)
-    )
+    try:
+        token = otp_services.token_report_lost(
+            actor=actor, contract=contract, reason=reason.strip(), reference=reference.strip()
+        )
+    except otp_services.AlreadyReportedLost:
+        raise OperationRefused(ALREADY_LOST) from None
     contract.user.rotate_session_nonce()  # a session opened with the lost phone ends now
     passkey_ceremony.remove_all(actor=actor, contract=contract)  # a passkey on the lost phone stops working
-    audit.record(actor, "token.lost", ok=True, contract=contract, staff_reason=reason, reference=reference)
-    notify(contract, "token_lost")
+    audit.record(actor, "token.lost", ok=True, contract=contract, staff_reason=reason, reference=reference, token=token)
+    notify(contract, "token_lost" if token else "device_lost")
 
 
 @transaction.atomic

@@ -26,6 +26,7 @@ SUBJECTS = {
     "token_setup_locked": _("ソフトウェアトークン登録停止のお知らせ"),
     "token_reset": _("トークンIDリセットのお知らせ"),
     "token_lost": _("ソフトウェアトークン紛失届受付のお知らせ"),
+    "device_lost": _("端末紛失届受付のお知らせ"),
     "unlocked": _("停止解除のお知らせ"),
     "contract_cancelled": _("インターネットバンキング解約のお知らせ"),
     "contract_changed": _("ご契約内容変更のお知らせ"),

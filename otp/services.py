@@ -331,6 +331,24 @@ def token_stop(*, actor, contract: Contract, token_pk: int) -> None:
     notify(contract, "token_stopped", token_id=mask_token_id(token_id))
 
 
+class AlreadyReportedLost(Exception):
+    """The contract's token is already stopped by a 紛失届."""
+
+
+@transaction.atomic
+def token_report_lost(*, actor, contract: Contract, reason: str, reference: str) -> bool:
+    """紛失届 of the contract's token: stopped for login and transactions until a reset is approved. False when
+    no token is registered: nothing to stop, and no lock that a token registered later would be born under.
+    Raises AlreadyReportedLost when a 紛失届 is in force. Serialised with the token flows (a registration
+    cannot slip between the look and the lock)."""
+    _lock_contract(contract)
+    if not TokenBinding.objects.filter(contract=contract).exists():
+        return False
+    if not locks.set_lock(contract, Lock.Kind.LOST, reason=reason, reference=reference, by=audit.actor_name(actor)):
+        raise AlreadyReportedLost
+    return True
+
+
 def _unbind(binding: TokenBinding) -> str:
     token_pk = binding.software_token_id
     token_id = SoftwareToken.objects.values_list("token_id", flat=True).get(pk=token_pk)

@@ -235,3 +235,35 @@ def test_ib_cancellation_after_a_lost_report_points_to_the_token_reset_and_is_al
     services.token_reset_approve(actor=None, staff=checker, reset=reset)
     services.contract_cancel(actor=None, staff=maker, contract=token_contract, reason="ご本人申出", reference=REF)
     assert Contract.objects.get(pk=token_contract.pk).cancelled_at is not None
+
+
+def test_a_lost_report_without_a_token_ends_the_sessions_and_leaves_no_lock_on_a_later_token(
+    client, contract, maker, make_token, fake_clock
+):
+    """A customer without a token who lost a phone (a passkey, an open session) reports it: the sessions end
+    and the passkeys go, but no 紛失届 lock stays behind to stop the token they register next."""
+    from accounts import gate
+    from notices.models import Notice
+    from tests.helpers import login
+
+    login(client, contract)
+    services.contract_report_lost(actor=None, staff=maker, contract=contract, reason="紛失", reference=REF)
+    assert client.get(reverse("accounts-menu")).status_code == 302  # the session opened before has ended
+    assert not is_locked(contract, "lost")
+    assert Notice.objects.get(contract_id=contract.pk, event="device_lost").subject == subject("device_lost")
+    assert not Notice.objects.filter(contract_id=contract.pk, event="token_lost").exists()
+    assert AuditEntry.objects.get(action="token.lost", contract=contract).detail["token"] is False
+    make_token(contract)
+    assert gate.may(Contract.objects.get(pk=contract.pk), gate.Action.LOGIN_OTP)  # the new token is usable
+
+
+def test_a_second_lost_report_is_refused_and_told_once(token_contract, maker):
+    from notices.models import Notice
+
+    services.contract_report_lost(actor=None, staff=maker, contract=token_contract, reason="紛失", reference=REF)
+    with pytest.raises(services.OperationRefused) as refused:
+        services.contract_report_lost(actor=None, staff=maker, contract=token_contract, reason="再", reference=REF)
+    assert refused.value.message == services.ALREADY_LOST
+    assert AuditEntry.objects.filter(action="token.lost", contract=token_contract).count() == 1
+    assert Notice.objects.filter(contract_id=token_contract.pk, event="token_lost").count() == 1
+    assert is_locked(token_contract, "lost")
