@@ -72,15 +72,16 @@ class OperationForm(forms.Form):
         help_text=_("取引認証方式の変更のみ。"),
     )
 
-    def __init__(self, *args, in_force=(), **kwargs):
-        """``in_force``: the kinds of the contract's open locks. The list offers only their unlocks; an unlock
-        posted from a page older than a colleague's (the lock already lifted) still reaches the service, whose
-        refusal says there is nothing to lift."""
+    def __init__(self, *args, in_force=(), has_token=True, **kwargs):
+        """``in_force``: the kinds of the contract's open locks. The list offers only their unlocks, and the
+        token reset only for a registered token; an operation posted from a page older than a colleague's
+        change (the lock already lifted) still reaches the service, whose refusal says why."""
         super().__init__(*args, **kwargs)
         self.fields["operation"].widget.choices = [
             (key, label)
             for key, label in OPERATIONS
-            if not key.startswith("unlock_") or key.removeprefix("unlock_") in in_force
+            if (key.removeprefix("unlock_") in in_force if key.startswith("unlock_") else True)
+            and (has_token or key != "token_reset_request")
         ]
 
     def clean(self):
@@ -259,7 +260,8 @@ class ContractAdmin(admin.ModelAdmin):
         """One form for every operation: which, 理由, 届出書番号 → the branch service."""
         contract = get_object_or_404(Contract.objects.select_related("user"), pk=pk)
         in_force = open_locks(contract)
-        form = OperationForm(request.POST or None, in_force=in_force)
+        has_token = getattr(contract, "token_binding", None) is not None
+        form = OperationForm(request.POST or None, in_force=in_force, has_token=has_token)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:

@@ -33,6 +33,7 @@ HAS_LOST_TOKEN = _(
 )
 NOTHING_TO_LIFT = _("解除する停止がありません。")
 ALREADY_LOST = _("このお客様のトークンの紛失届は受付済みです。")
+NO_TOKEN = _("このお客様にはワンタイムパスワードの利用登録がないため、トークンIDのリセットはできません。")
 
 
 class OperationRefused(Exception):
@@ -54,8 +55,11 @@ def _require(staff, permission: str, reason: str | None = "", reference: str | N
 
 
 def token_reset_request(*, actor, staff, contract: Contract, reason: str, reference: str) -> TokenResetRequest:
-    """窓口担当 enters the written request; a different 役席 approves it."""
+    """窓口担当 enters the written request; a different 役席 approves it. Refused without a token: an approval
+    would reset nothing and still hold the contract as after a change of credentials."""
     _require(staff, "request_token_reset", reason, reference)
+    if not TokenBinding.objects.filter(contract=contract).exists():
+        raise OperationRefused(NO_TOKEN)
     try:
         with transaction.atomic():
             reset = TokenResetRequest.objects.create(

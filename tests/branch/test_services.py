@@ -267,3 +267,14 @@ def test_a_second_lost_report_is_refused_and_told_once(token_contract, maker):
     assert AuditEntry.objects.filter(action="token.lost", contract=token_contract).count() == 1
     assert Notice.objects.filter(contract_id=token_contract.pk, event="token_lost").count() == 1
     assert is_locked(token_contract, "lost")
+
+
+def test_a_token_reset_is_not_requested_for_a_contract_without_a_token(client, contract, maker):
+    """Approved, it would reset nothing and still hold the customer's new payees and Pay-easy for days; the
+    operation page does not offer it."""
+    with pytest.raises(services.OperationRefused) as refused:
+        services.token_reset_request(actor=None, staff=maker, contract=contract, reason=REASON, reference=REF)
+    assert refused.value.message == services.NO_TOKEN and not TokenResetRequest.objects.exists()
+    as_staff(client, maker)
+    page = client.get(reverse("admin:branch-operate", args=[contract.pk])).content.decode()
+    assert 'value="token_reset_request"' not in page and 'value="report_lost"' in page
