@@ -30,12 +30,15 @@ fuzz: setup
 
 setup: $(VENV)/.installed $(MO)
 
-# --no-compile: Python compiles a module when it first imports it; compiling every installed file (all of
-# Django's) up front cost a fifth of a fresh set-up.
+# --no-compile, then compileall on every core: pip byte-compiles one file after another (a fifth of a fresh
+# set-up). Compiled here, not left to the first import: where PYTHONDONTWRITEBYTECODE is set (as on these
+# machines) nothing else ever writes them, and every process would compile Django again (1.2 s to start
+# instead of 0.55).
 $(VENV)/.installed: requirements.lock requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --no-compile --require-hashes -r requirements.lock
 	$(PY) -m pip install --quiet --no-compile --require-hashes -r requirements-dev.lock
+	$(PY) -m compileall -q -j 0 $(VENV)/lib
 	touch $@
 
 $(MO): locale/en/LC_MESSAGES/django.po
