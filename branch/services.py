@@ -33,6 +33,9 @@ HAS_LOST_TOKEN = _(
 )
 NOTHING_TO_LIFT = _("解除する停止がありません。")
 ALREADY_LOST = _("このお客様のトークンの紛失届は受付済みです。")
+NOTHING_TO_RESET = _(
+    "このお客様のトークンは既に利用停止されているため、リセットするものがありません。依頼を否認してください。"
+)
 NO_TOKEN = _("このお客様にはワンタイムパスワードの利用登録がないため、トークンIDのリセットはできません。")
 
 
@@ -84,6 +87,15 @@ def token_reset_approve(*, actor, staff, reset: TokenResetRequest, comment: str 
     _require(staff, "approve_token_reset", None)
     if reset.requested_by_id == staff.pk:
         raise OperationRefused(OWN_REQUEST)
+    try:
+        _approve(actor, staff, reset, comment)
+    except otp_services.NothingToReset:
+        reset.refresh_from_db()  # still pending: the approval rolled back
+        raise OperationRefused(NOTHING_TO_RESET) from None
+    return reset
+
+
+def _approve(actor, staff, reset: TokenResetRequest, comment: str) -> None:
     with transaction.atomic():
         approved = (
             TokenResetRequest.objects.filter(pk=reset.pk, status=TokenResetRequest.Status.PENDING)
@@ -109,7 +121,6 @@ def token_reset_approve(*, actor, staff, reset: TokenResetRequest, comment: str 
             token_id=token_id,
             comment=comment,
         )
-    return reset
 
 
 def token_reset_reject(*, actor, staff, reset: TokenResetRequest, comment: str) -> None:

@@ -331,6 +331,10 @@ def token_stop(*, actor, contract: Contract, token_pk: int) -> None:
     notify(contract, "token_stopped", token_id=mask_token_id(token_id))
 
 
+class NothingToReset(Exception):
+    """No token and no 紛失届: a reset would change nothing."""
+
+
 class AlreadyReportedLost(Exception):
     """The contract's token is already stopped by a 紛失届."""
 
@@ -363,10 +367,14 @@ def token_reset(*, actor, contract: Contract, reason: str, reference: str) -> st
 
     The token is retired for good; a 紛失届 is lifted with it; the customer may
     register a new token from the login page. Returns the old token ID, if any.
+    Raises NothingToReset when there is neither a token nor a 紛失届 (the customer stopped the token since
+    the request): nothing is done, no notice, no hold.
     """
     _lock_contract(contract)
-    locks.lift(contract, Lock.Kind.LOST, by=audit.actor_name(actor, contract), reason=reason)
+    lifted = locks.lift(contract, Lock.Kind.LOST, by=audit.actor_name(actor, contract), reason=reason)
     binding = TokenBinding.objects.select_for_update().filter(contract=contract).first()
+    if binding is None and not lifted:
+        raise NothingToReset
     token_id = _unbind(binding) if binding is not None else None
     audit.record(
         actor, "token.reset", ok=True, contract=contract, token_id=token_id, staff_reason=reason, reference=reference

@@ -278,3 +278,25 @@ def test_a_token_reset_is_not_requested_for_a_contract_without_a_token(client, c
     as_staff(client, maker)
     page = client.get(reverse("admin:branch-operate", args=[contract.pk])).content.decode()
     assert 'value="token_reset_request"' not in page and 'value="report_lost"' in page
+
+
+def test_an_approval_after_the_customer_stopped_the_token_is_refused_and_changes_nothing(
+    token_contract, maker, checker
+):
+    """The customer stopped the token between the request and its approval: approving would reset nothing but
+    mail a reset and hold the contract. The 役席 is told to reject it; the request stays pending until then."""
+    from accounts.models import Lock
+    from notices.models import Notice
+
+    reset = services.token_reset_request(actor=None, staff=maker, contract=token_contract, reason=REASON, reference=REF)
+    otp_services.token_stop(actor=None, contract=token_contract, token_pk=token_contract.binding.software_token_id)
+    with pytest.raises(services.OperationRefused) as refused:
+        services.token_reset_approve(actor=None, staff=checker, reset=reset)
+    assert refused.value.message == services.NOTHING_TO_RESET
+    assert reset.status == TokenResetRequest.Status.PENDING
+    assert TokenResetRequest.objects.get(pk=reset.pk).status == TokenResetRequest.Status.PENDING
+    assert not Notice.objects.filter(contract_id=token_contract.pk, event="token_reset").exists()
+    assert not Lock.objects.filter(contract=token_contract, kind=Lock.Kind.CHANGE_HOLD, reason="token_reset").exists()
+    assert not AuditEntry.objects.filter(action__in=["token.reset", "token_reset.approve"]).exists()
+    services.token_reset_reject(actor=None, staff=checker, reset=reset, comment="利用停止済み")
+    assert TokenResetRequest.objects.get(pk=reset.pk).status == TokenResetRequest.Status.REJECTED
