@@ -237,8 +237,8 @@ def contract_change(*, actor, staff, contract: Contract, field: str, value: str,
     old = getattr(contract, field)
     Contract.objects.filter(pk=contract.pk).update(**{field: new})
     if field == "email" or (field == "daily_transfer_limit" and new > old):
-        reason = "email_change" if field == "email" else "limit_raise"
-        holds.begin(contract, Lock.Kind.CHANGE_HOLD, reason=reason, actor=actor)
+        why = "email_change" if field == "email" else "limit_raise"
+        holds.begin(contract, Lock.Kind.CHANGE_HOLD, reason=why, actor=actor)
     audit.record(
         actor,
         "contract.change",

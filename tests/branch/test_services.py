@@ -198,6 +198,8 @@ def test_contract_changes_from_a_written_form(contract, maker, mailoutbox, djang
         ("email", "new@example.jp"),
         ("daily_transfer_limit", "150000"),
     }
+    # Each entry keeps the clerk's reason and the form's number (a change that holds the contract included).
+    assert {(e.detail["staff_reason"], e.detail["reference"]) for e in entries} == {("変更届", "C-1")}
 
 
 def test_in_the_admin_a_checker_cannot_request_and_nobody_approves_their_own(client, token_contract, maker, checker):
