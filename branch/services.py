@@ -32,6 +32,7 @@ HAS_LOST_TOKEN = _(
     "お客様は利用停止を行えませんので、先にトークンIDのリセットを依頼し（窓口担当）、承認（役席）を受けてから解約してください。"
 )
 NOTHING_TO_LIFT = _("解除する停止がありません。")
+ALREADY_CANCELLED = _("このご契約は解約済みです。")
 ALREADY_LOST = _("このお客様のトークンの紛失届は受付済みです。")
 NOTHING_TO_RESET = _(
     "このお客様のトークンは既に利用停止されているため、リセットするものがありません。依頼を否認してください。"
@@ -184,7 +185,8 @@ def contract_cancel(*, actor, staff, contract: Contract, reason: str, reference:
     with transaction.atomic():
         Contract.objects.select_for_update().filter(pk=contract.pk).values_list("pk").get()
         if not TokenBinding.objects.filter(contract=contract).exists():
-            Contract.objects.filter(pk=contract.pk).update(cancelled_at=clock.now())
+            if not Contract.objects.filter(pk=contract.pk, cancelled_at__isnull=True).update(cancelled_at=clock.now()):
+                raise OperationRefused(ALREADY_CANCELLED)  # the first 解約's date stays
             contract.user.rotate_session_nonce()
             audit.record(actor, "ib.cancel", ok=True, contract=contract, staff_reason=reason, reference=reference)
             notify(contract, "contract_cancelled")

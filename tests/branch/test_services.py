@@ -302,3 +302,17 @@ def test_an_approval_after_the_customer_stopped_the_token_is_refused_and_changes
     assert not AuditEntry.objects.filter(action__in=["token.reset", "token_reset.approve"]).exists()
     services.token_reset_reject(actor=None, staff=checker, reset=reset, comment="利用停止済み")
     assert TokenResetRequest.objects.get(pk=reset.pk).status == TokenResetRequest.Status.REJECTED
+
+
+def test_a_second_cancellation_is_refused_and_the_first_date_stays(contract, maker, fake_clock):
+    from notices.models import Notice
+
+    services.contract_cancel(actor=None, staff=maker, contract=contract, reason="ご本人申出", reference=REF)
+    first = Contract.objects.get(pk=contract.pk).cancelled_at
+    fake_clock.advance(86_400)
+    with pytest.raises(services.OperationRefused) as refused:
+        services.contract_cancel(actor=None, staff=maker, contract=contract, reason="再", reference="R-2")
+    assert refused.value.message == services.ALREADY_CANCELLED
+    assert Contract.objects.get(pk=contract.pk).cancelled_at == first
+    assert AuditEntry.objects.filter(action="ib.cancel", contract=contract, outcome="ok").count() == 1
+    assert Notice.objects.filter(contract_id=contract.pk, event="contract_cancelled").count() == 1
