@@ -6,7 +6,7 @@ should know. The admin only collects the reason and reference and calls these.
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from accounts import holds, locks
+from accounts import holds, limits, locks
 from accounts.models import Contract, Lock
 from auditlog import audit
 from ibank import clock
@@ -236,8 +236,13 @@ def contract_change(*, actor, staff, contract: Contract, field: str, value: str,
         new = int(digits)
     else:
         raise ValueError(field)
-    old = getattr(contract, field)
-    Contract.objects.filter(pk=contract.pk).update(**{field: new})
+    old, changes = getattr(contract, field), {field: new}
+    if field == "daily_transfer_limit":
+        # The written form decides: a raise the customer asked for (pending from a later day, or from today and
+        # so already the limit in force) gives way to it.
+        old = limits.contract_limit(contract, limits.today())
+        changes.update(pending_daily_limit=None, pending_daily_limit_from=None)
+    Contract.objects.filter(pk=contract.pk).update(**changes)
     if field == "email" or (field == "daily_transfer_limit" and new > old):
         why = "email_change" if field == "email" else "limit_raise"
         holds.begin(contract, Lock.Kind.CHANGE_HOLD, reason=why, actor=actor)

@@ -316,3 +316,27 @@ def test_a_second_cancellation_is_refused_and_the_first_date_stays(contract, mak
     assert Contract.objects.get(pk=contract.pk).cancelled_at == first
     assert AuditEntry.objects.filter(action="ib.cancel", contract=contract, outcome="ok").count() == 1
     assert Notice.objects.filter(contract_id=contract.pk, event="contract_cancelled").count() == 1
+
+
+def test_a_limit_set_by_the_branch_is_not_undone_by_a_raise_the_customer_asked_before(contract, maker, fake_clock):
+    """Without a token a raise applies from the next day; the branch lowering the limit on a written form in
+    between must win, today and tomorrow, whether the raise is still pending or already the limit in force."""
+    from datetime import timedelta
+
+    from accounts import limits
+
+    limits.limit_change(actor=None, contract=contract, new_limit=200_000, at_once=False)  # from tomorrow
+    common = {"actor": None, "staff": maker, "reason": "変更届", "reference": "C-2"}
+    services.contract_change(**common, contract=contract, field="daily_transfer_limit", value="50000")
+    fresh = Contract.objects.get(pk=contract.pk)
+    assert limits.daily_limit(fresh, limits.today()) == 50_000
+    assert limits.daily_limit(fresh, limits.today() + timedelta(days=1)) == 50_000
+    # A raise whose day has come is the limit in force until the branch's change replaces it.
+    limits.limit_change(actor=None, contract=fresh, new_limit=200_000, at_once=False)
+    fake_clock.advance(86_400)
+    fresh = Contract.objects.get(pk=contract.pk)
+    assert limits.daily_limit(fresh, limits.today()) == 200_000
+    services.contract_change(**common, contract=fresh, field="daily_transfer_limit", value="30000")
+    assert limits.daily_limit(Contract.objects.get(pk=contract.pk), limits.today()) == 30_000
+    entry = AuditEntry.objects.filter(action="contract.change", contract=contract).order_by("pk").last()
+    assert (entry.detail["old"], entry.detail["new"]) == ("200000", "30000")
