@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from ibank.admin import ReadOnlyAdminMixin, admin_site, yen_column
+from ibank.admin import ReadOnlyAdminMixin, YenFieldsMixin, admin_site, yen_column
 
 from . import staff
 from .models import Account, StaffDevice, User
@@ -38,12 +38,13 @@ class AccountInline(admin.TabularInline):
 
 
 @admin.register(Account, site=admin_site)
-class AccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AccountAdmin(ReadOnlyAdminMixin, YenFieldsMixin, admin.ModelAdmin):
     """Accounts are opened and named by the bank's core systems; here they are only read (balances move
     through the ledger)."""
 
     list_display = ["branch_code", "kind", "number", "holder_kana", "balance_yen", "contract", "purpose"]
     balance_yen = yen_column("balance", _("残高"))
+    readonly_fields = ["balance_yen"]
     list_filter = ["purpose", "kind"]
     search_fields = ["number", "holder_kana", "contract__contract_id"]
 

@@ -241,6 +241,8 @@ def test_amounts_in_the_admin_are_written_with_separators_and_yen(staff_client, 
     assert "12345678" not in page and "500000" not in page
     accounts = staff_client.get(reverse("admin:accounts_account_changelist")).content.decode()
     assert "12,345,678円" in accounts and "12345678" not in accounts
+    account = staff_client.get(reverse("admin:accounts_account_change", args=[contract.account.pk])).content.decode()
+    assert "12,345,678円" in account and "12345678" not in account
     bills = staff_client.get(reverse("admin:transfers_bill_changelist")).content.decode()
     assert "45,600円" in bills and ">45600<" not in bills
 
