@@ -25,4 +25,10 @@ def token_refusal(contract: Contract, open_locks: dict) -> gate.Refused | None:
 
 
 def token_rule(contract, action, door, open_locks):
-    return token_refusal(contract, open_locks) if action in TOKEN_ACTIONS else None
+    if action in TOKEN_ACTIONS:
+        return token_refusal(contract, open_locks)
+    if action is gate.Action.RESERVED_TRANSFER and Lock.Kind.LOST in open_locks:
+        # A 紛失届 stops transactions at once (SPEC §7): a 振込予約 made with the lost phone does not run on its
+        # day (it ends 不成立, told by e-mail), whoever made it.
+        return gate.Refused(Lock.Kind.LOST, OTP_LOST)
+    return None

@@ -31,7 +31,8 @@ REFUSES = {
     None: (set(), set()),
     Lock.Kind.LOGIN: (PASSWORD, PASSWORD),
     Lock.Kind.OTP: (TOKEN_CODE, TOKEN_CODE | TRANSACTIONS),
-    Lock.Kind.LOST: (TOKEN_CODE, TOKEN_CODE | TRANSACTIONS),
+    # a 紛失届 also stops the 振込予約 made before it (SPEC §7: transactions stop at once)
+    Lock.Kind.LOST: (TOKEN_CODE | {A.RESERVED_TRANSFER}, TOKEN_CODE | TRANSACTIONS | {A.RESERVED_TRANSFER}),
     Lock.Kind.TOKEN_SETUP: ({A.TOKEN_REGISTER, A.TOKEN_EXCHANGE}, {A.TOKEN_REGISTER, A.TOKEN_EXCHANGE}),
     Lock.Kind.TRANSACTION: (TRANSACTIONS, set()),  # the OTP, not the own secret, authorizes a token holder
     Lock.Kind.PAYEASY: ({A.PAYEASY}, {A.PAYEASY}),

@@ -194,6 +194,25 @@ def test_a_suspended_contract_does_not_pay_its_reservations(client, contract, th
     assert transfer.failure == "contract" and transfer.entry_id is None
 
 
+def test_a_lost_report_stops_the_reservations_made_before_it(client, contract, thursday, make_token):
+    """A thief with the phone reserves a transfer for tomorrow; the customer reports the phone lost today: the
+    reservation does not run on its day (不成立, told by e-mail), nothing moves."""
+    from branch import services as branch_services
+    from tests.branch.conftest import _staff
+
+    maker = _staff("madoguchi", "窓口担当")
+    login(client, contract)
+    transfer = reserve(client, contract, amount=1_000)
+    before = balance(contract)
+    make_token(contract)
+    branch_services.contract_report_lost(actor=None, staff=maker, contract=contract, reason="紛失", reference="L-1")
+    set_clock(thursday, FRIDAY, 0, 0, 1)
+    assert reservations.execute(transfer.pk) == "failed"
+    transfer.refresh_from_db()
+    assert transfer.status == Transfer.Status.FAILED and transfer.entry_id is None and balance(contract) == before
+    assert Notice.objects.filter(contract_id=contract.pk, event="transfer_failed").exists()
+
+
 @pytest.mark.real_worker
 def test_a_worker_down_across_midnight_executes_the_due_reservation_once_when_back(
     client, contract, thursday, monkeypatch
