@@ -151,7 +151,6 @@ def _close(actor, staff, reset, status, comment, action):
 
 
 @transaction.atomic
-@transaction.atomic
 def contract_report_lost(*, actor, staff, contract: Contract, reason: str, reference: str) -> None:
     """紛失届 of a device: the token stops working for login and transactions at once, until a reset is
     approved; the sessions end and the passkeys are removed. Without a token only the last two."""
