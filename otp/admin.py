@@ -19,7 +19,8 @@ class TokenTypeAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        services.token_type_save(actor=request.actor, token_type=obj, changed=form.changed_data)
+        changes = {name: [form.initial.get(name), form.cleaned_data[name]] for name in form.changed_data}
+        services.token_type_save(actor=request.actor, token_type=obj, changes=changes)
 
 
 @admin.register(SoftwareToken, site=admin_site)

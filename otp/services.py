@@ -390,7 +390,9 @@ def login_otp_cancel(*, actor, contract: Contract) -> None:
 
 
 @transaction.atomic
-def token_type_save(*, actor, token_type: TokenType, changed: list[str]) -> None:
-    """Staff change a token type's policy (issuing, end of use); audited with what changed."""
+def token_type_save(*, actor, token_type: TokenType, changes: dict) -> None:
+    """Staff change a token type's policy (issuing, end of use); audited with each field's old and new value
+    (``changes``: field → [old, new])."""
     token_type.save()
-    audit.record(actor, "token_type.change", ok=True, kind=token_type.kind, changed=changed)
+    written = {name: [None if v is None else str(v) for v in pair] for name, pair in changes.items()}
+    audit.record(actor, "token_type.change", ok=True, kind=token_type.kind, changed=written)

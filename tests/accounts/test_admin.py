@@ -306,3 +306,16 @@ def test_the_operation_page_offers_only_the_unlocks_of_locks_in_force(staff_clie
     stale = _operate(staff_client, token_contract, "unlock_login")  # from the page read before the lift
     assert stale.status_code == 200 and "解除する停止がありません。" in stale.content.decode()
     assert is_locked(token_contract, "otp")
+
+
+def test_a_token_types_change_is_audited_with_old_and_new_values(staff_client):
+    """The end of a token type's use stops every token of it: the audit log says what it was and what it became."""
+    from otp.models import TokenType
+
+    TokenType.objects.policy("mobile")
+    url = reverse("admin:ibank_otp_tokentype_change", args=["mobile"])
+    response = staff_client.post(url, {"issuing_open": "on", "issue_until": "", "usable_until": "2027-03-31"})
+    assert response.status_code == 302
+    assert str(TokenType.objects.get(kind="mobile").usable_until) == "2027-03-31"
+    entry = AuditEntry.objects.get(action="token_type.change")
+    assert entry.detail["kind"] == "mobile" and entry.detail["changed"] == {"usable_until": [None, "2027-03-31"]}
