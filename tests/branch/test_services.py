@@ -340,3 +340,15 @@ def test_a_limit_set_by_the_branch_is_not_undone_by_a_raise_the_customer_asked_b
     assert limits.daily_limit(Contract.objects.get(pk=contract.pk), limits.today()) == 30_000
     entry = AuditEntry.objects.filter(action="contract.change", contract=contract).order_by("pk").last()
     assert (entry.detail["old"], entry.detail["new"]) == ("200000", "30000")
+
+
+def test_the_unlock_notice_names_what_was_lifted_a_lock_or_a_hold(contract, maker):
+    from datetime import timedelta
+
+    from ibank import clock
+    from notices.models import Notice
+
+    set_lock(contract, "env_hold", until=clock.now() + timedelta(hours=12))
+    services.contract_unlock(actor=None, staff=maker, contract=contract, kind="env_hold", reason="本人確認済")
+    body = Notice.objects.get(contract_id=contract.pk, event="unlocked").body
+    assert "次の停止・制限を解除しました" in body and "解除した停止・制限：新しい環境からのログイン後の制限" in body
