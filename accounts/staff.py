@@ -2,7 +2,8 @@
 
 * One answer for every failure (unknown user, customer, wrong password, wrong
   code, locked): the page never tells which part was wrong.
-* 5 failures, password or code, lock the staff account for 15 minutes.
+* 5 failures, password or code, lock the staff account for 15 minutes; a right answer is let in only if no
+  lock was set meanwhile (one conditional UPDATE), and a right code sent twice is refused but not counted.
 * A customer's wrong password here counts toward that customer's login lock.
 * Every attempt is audited.
 * A staff member without a device enrolls one, once, after their password:
@@ -17,7 +18,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -71,11 +72,11 @@ class StaffLoginForm(forms.Form):
         # The same Argon2 work whatever the username.
         password_ok = user.check_password(password) if user is not None else check_password(password, _dummy())
         reason, device = self._refusal(user, password_ok, token)
+        if not reason and not _accept(user):
+            reason = "locked"  # locked by failures counted between our read and now: a right answer comes late
         if reason:
             audit.record(self.request.actor, "admin.login", ok=False, reason=reason, as_name=f"admin:{username[:150]}")
             raise forms.ValidationError(LOGIN_FAILED, code="invalid_login")
-        user.last_login = clock.now()
-        User.objects.filter(pk=user.pk).update(staff_failures=0, staff_locked_until=None, last_login=user.last_login)
         if device is not None:
             user.otp_device = device  # django_otp marks the session verified at login
         audit.record(
@@ -113,10 +114,28 @@ class StaffLoginForm(forms.Form):
         devices = list(StaffDevice.objects.filter(user=user, confirmed=True))
         if not devices:
             return "", None  # enrollment: admin pages stay closed until a device is confirmed
+        results = []
         for device in devices:
-            if device.verify_token(token):
+            results.append(device.check_code(token))
+            if results[-1] == "ok":
                 return "", device
+        if "reused" in results:
+            return "reused_otp", None  # a double submission of a right code: refused, never counted as wrong
         return _count_staff_failure(self.request, user, "wrong_otp"), None
+
+
+def _accept(user) -> bool:
+    """Let the staff member in only if no lock was set since their row was read, and reset the count: one
+    conditional UPDATE, so that of a burst of guesses only those before the lock can succeed (every one of
+    them is counted), as for customers (accounts.services.contract_authenticate)."""
+    now = clock.now()
+    user.last_login = now
+    accepted = (
+        User.objects.filter(pk=user.pk, staff_failures__lt=STAFF_MAX_FAILURES)
+        .filter(Q(staff_locked_until__isnull=True) | Q(staff_locked_until__lte=now))
+        .update(staff_failures=0, staff_locked_until=None, last_login=now)
+    )
+    return accepted == 1
 
 
 _dummy_hash = None

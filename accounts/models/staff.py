@@ -43,15 +43,21 @@ class StaffDevice(Device):
 
     def verify_token(self, token) -> bool:
         """Accept the code of the current step ±1, each step once (conditional UPDATE)."""
+        return self.check_code(token) == "ok"
+
+    def check_code(self, token) -> str:
+        """``ok`` (the code of the current step ±1, its step now used), ``reused`` (a right code whose step was
+        used already: a double submission, which is no wrong guess) or ``wrong``."""
         import pyotp
 
         code = str(token).strip()
         if not (len(code) == 6 and code.isdigit()):
-            return False
+            return "wrong"
         totp = pyotp.TOTP(base64.b32encode(self.bin_key()).decode())
         t = clock.epoch()
         for offset in (-1, 0, 1):
             step = int(t // 30) + offset
             if constant_time_compare(totp.at(step * 30), code):
-                return StaffDevice.objects.filter(pk=self.pk, last_step__lt=step).update(last_step=step) == 1
-        return False
+                claimed = StaffDevice.objects.filter(pk=self.pk, last_step__lt=step).update(last_step=step) == 1
+                return "ok" if claimed else "reused"
+        return "wrong"

@@ -44,3 +44,39 @@ def test_no_login_succeeds_after_the_lock(contract):
             action="login", outcome="ok", contract=contract, at__gt=locked_at(contract, "login")
         )
         assert not ok_after.exists()
+
+
+def test_a_burst_at_the_staff_login_never_lets_a_right_code_in_after_the_lock(db):
+    """A phished clerk's password and a burst of codes (some wrong, the right one sent several times) one guess
+    before the lock: at most one login, every wrong code counted or refused as locked, a repeated right code
+    never counted as wrong, and a lock once set stays set (a late right code does not lift it)."""
+    import base64
+
+    import pyotp
+
+    from accounts.models import StaffDevice, User
+    from accounts.staff import STAFF_MAX_FAILURES
+
+    clerk = User.objects.create_user("clerk", password="clerk-pass-123", is_staff=True, is_superuser=True)
+    device = StaffDevice(user=clerk, name="clerk", confirmed=True)
+    device.set_key(bytes(range(20)))
+    device.save()
+    User.objects.filter(pk=clerk.pk).update(staff_failures=STAFF_MAX_FAILURES - 1)
+    right = pyotp.TOTP(base64.b32encode(bytes(range(20))).decode()).now()
+    wrong = f"{(int(right) + 1) % 1_000_000:06d}"
+
+    def attempt(i):
+        otp = right if i % 2 else wrong
+        form = {"username": "clerk", "password": "clerk-pass-123", "otp_token": otp, "next": "/admin/"}
+        return Client().post("/admin/login/", form).status_code
+
+    results = run_concurrently(attempt, 10)
+    assert set(results) <= {200, 302}, results
+    entries = AuditEntry.objects.filter(action="admin.login")
+    reasons = [e.reason for e in entries]
+    assert len(reasons) == 10 and results.count(302) == reasons.count("") <= 1
+    assert set(reasons) <= {"", "wrong_otp", "locked", "reused_otp"}
+    assert reasons.count("wrong_otp") >= 1  # the first wrong code counted is the fifth failure: the lock
+    lock = AuditEntry.objects.get(action="admin.lock")
+    assert User.objects.get(pk=clerk.pk).staff_locked_until is not None  # nothing lifted it
+    assert not entries.filter(outcome="ok", at__gt=lock.at).exists()

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Contract, StaffDevice, User
-from accounts.staff import LOGIN_FAILED
+from accounts.staff import LOGIN_FAILED, STAFF_LOCK
 from auditlog.models import AuditEntry
 from ibank import crypto
 from tests.conftest import PASSWORD
@@ -157,3 +157,33 @@ def test_an_empty_field_is_named_beside_it(client, clerk):
     assert response.status_code == 200
     assert '<ul class="errorlist" id="id_username_error">' in page
     assert 'aria-describedby="id_username_error"' in page
+
+
+def test_a_double_submitted_code_is_not_counted_as_a_wrong_one(client, clerk, fake_clock):
+    """A double click sends the right code twice: the second is refused (each code opens once) but is no wrong
+    guess — five double clicks must not lock a clerk out."""
+    otp = code(fake_clock)
+    assert post(client, "clerk", STAFF_PASSWORD, otp).status_code == 302
+    client.post(reverse("admin:logout"))
+    again = post(client, "clerk", STAFF_PASSWORD, otp)
+    assert again.status_code == 200 and str(LOGIN_FAILED) in again.content.decode()
+    assert User.objects.get(pk=clerk.pk).staff_failures == 0
+    assert AuditEntry.objects.filter(action="admin.login", reason="reused_otp").count() == 1
+    assert not AuditEntry.objects.filter(action="admin.login", reason="wrong_otp").exists()
+
+
+def test_a_right_code_that_comes_after_a_lock_is_refused_and_the_lock_stays(client, clerk, fake_clock, monkeypatch):
+    """Guesses race: while this right code was being checked, other requests' wrong ones locked the clerk. It
+    must not get in, nor lift the lock (as for customers)."""
+    original = StaffDevice.check_code
+
+    def locked_meanwhile(self, token):
+        User.objects.filter(pk=clerk.pk).update(staff_locked_until=fake_clock.now() + STAFF_LOCK)
+        return original(self, token)
+
+    monkeypatch.setattr(StaffDevice, "check_code", locked_meanwhile)
+    response = post(client, "clerk", STAFF_PASSWORD, code(fake_clock))
+    assert response.status_code == 200 and str(LOGIN_FAILED) in response.content.decode()
+    assert User.objects.get(pk=clerk.pk).staff_locked_until is not None
+    assert AuditEntry.objects.filter(action="admin.login", reason="locked").count() == 1
+    assert not AuditEntry.objects.filter(action="admin.login", outcome="ok").exists()
