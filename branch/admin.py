@@ -308,7 +308,7 @@ class DecisionForm(forms.Form):
 class TokenResetRequestAdmin(admin.ModelAdmin):
     """承認待ち: the requests a 役席 approves or rejects, with who entered them, why, and how long ago."""
 
-    _columns = ["contract", "status", "reason", "reference", "requested_by", "requested_at", "approved_by"]
+    _columns = ["contract", "token", "status", "reason", "reference", "requested_by", "requested_at", "approved_by"]
     list_display = [*_columns, "decide"]
     list_filter = ["status"]
     search_fields = ["contract__contract_id", "reference"]
@@ -316,7 +316,7 @@ class TokenResetRequestAdmin(admin.ModelAdmin):
     readonly_fields = fields
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("contract", "requested_by", "approved_by")
+        return super().get_queryset(request).select_related("contract", "token", "requested_by", "approved_by")
 
     def has_add_permission(self, request):
         return False
@@ -337,7 +337,7 @@ class TokenResetRequestAdmin(admin.ModelAdmin):
         ]
 
     def decide_view(self, request, pk):
-        reset = get_object_or_404(TokenResetRequest.objects.select_related("contract", "requested_by"), pk=pk)
+        reset = get_object_or_404(TokenResetRequest.objects.select_related("contract", "token", "requested_by"), pk=pk)
         form = DecisionForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             comment = form.cleaned_data["comment"]

@@ -21,6 +21,16 @@ class TokenResetRequest(models.Model):
     contract = models.ForeignKey(
         Contract, on_delete=models.PROTECT, related_name="token_reset_requests", verbose_name=_("IB契約")
     )
+    # The token the written request is about: an approval resets that one only, never a token the customer
+    # registered or exchanged to since (empty on requests made before this was kept).
+    token = models.ForeignKey(
+        "ibank_otp.SoftwareToken",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("トークンID"),
+    )
     reason = models.CharField(_("理由"), max_length=200)
     reference = models.CharField(_("届出書番号"), max_length=40)
     status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default=Status.PENDING)

@@ -37,6 +37,9 @@ ALREADY_LOST = _("このお客様のトークンの紛失届は受付済みで�
 NOTHING_TO_RESET = _(
     "このお客様のトークンは既に利用停止されているため、リセットするものがありません。依頼を否認してください。"
 )
+TOKEN_CHANGED = _(
+    "依頼の後にトークンが交換・再登録されたため、依頼のトークンはリセットできません。依頼を否認してください。"
+)
 NO_TOKEN = _("このお客様にはワンタイムパスワードの利用登録がないため、トークンIDのリセットはできません。")
 
 
@@ -62,12 +65,17 @@ def token_reset_request(*, actor, staff, contract: Contract, reason: str, refere
     """窓口担当 enters the written request; a different 役席 approves it. Refused without a token: an approval
     would reset nothing and still hold the contract as after a change of credentials."""
     _require(staff, "request_token_reset", reason, reference)
-    if not TokenBinding.objects.filter(contract=contract).exists():
+    token_pk = TokenBinding.objects.filter(contract=contract).values_list("software_token_id", flat=True).first()
+    if token_pk is None:
         raise OperationRefused(NO_TOKEN)
     try:
         with transaction.atomic():
             reset = TokenResetRequest.objects.create(
-                contract=contract, reason=reason.strip(), reference=reference.strip(), requested_by=staff
+                contract=contract,
+                token_id=token_pk,
+                reason=reason.strip(),
+                reference=reference.strip(),
+                requested_by=staff,
             )
     except IntegrityError:  # the one-pending-request-per-contract constraint
         raise OperationRefused(ALREADY_PENDING) from None
@@ -90,9 +98,10 @@ def token_reset_approve(*, actor, staff, reset: TokenResetRequest, comment: str 
         raise OperationRefused(OWN_REQUEST)
     try:
         _approve(actor, staff, reset, comment)
-    except otp_services.NothingToReset:
+    except (otp_services.NothingToReset, otp_services.TokenChanged) as error:
         reset.refresh_from_db()  # still pending: the approval rolled back
-        raise OperationRefused(NOTHING_TO_RESET) from None
+        changed = isinstance(error, otp_services.TokenChanged)
+        raise OperationRefused(TOKEN_CHANGED if changed else NOTHING_TO_RESET) from None
     return reset
 
 
@@ -109,7 +118,11 @@ def _approve(actor, staff, reset: TokenResetRequest, comment: str) -> None:
             raise OperationRefused(ALREADY_DECIDED)
         reset.refresh_from_db()
         token_id = otp_services.token_reset(
-            actor=actor, contract=reset.contract, reason=reset.reason, reference=reset.reference
+            actor=actor,
+            contract=reset.contract,
+            reason=reset.reason,
+            reference=reset.reference,
+            token_pk=reset.token_id,
         )
         passkey_ceremony.remove_all(actor=actor, contract=reset.contract)  # the lost device's passkeys too
         audit.record(

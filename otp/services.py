@@ -362,17 +362,20 @@ def _unbind(binding: TokenBinding) -> str:
 
 
 @transaction.atomic
-def token_reset(*, actor, contract: Contract, reason: str, reference: str) -> str | None:
+def token_reset(*, actor, contract: Contract, reason: str, reference: str, token_pk: int | None = None) -> str | None:
     """トークンIDのリセット (approved by the branch): the same unbinding as the customer's stop, with the reason.
 
     The token is retired for good; a 紛失届 is lifted with it; the customer may
     register a new token from the login page. Returns the old token ID, if any.
     Raises NothingToReset when there is neither a token nor a 紛失届 (the customer stopped the token since
-    the request): nothing is done, no notice, no hold.
+    the request), TokenChanged when the token bound is not ``token_pk`` (the one the request was about: the
+    customer exchanged it since); in both cases nothing is done, no notice, no hold.
     """
     _lock_contract(contract)
-    lifted = locks.lift(contract, Lock.Kind.LOST, by=audit.actor_name(actor, contract), reason=reason)
     binding = TokenBinding.objects.select_for_update().filter(contract=contract).first()
+    if binding is not None and token_pk is not None and binding.software_token_id != token_pk:
+        raise TokenChanged
+    lifted = locks.lift(contract, Lock.Kind.LOST, by=audit.actor_name(actor, contract), reason=reason)
     if binding is None and not lifted:
         raise NothingToReset
     token_id = _unbind(binding) if binding is not None else None

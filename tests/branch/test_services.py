@@ -352,3 +352,21 @@ def test_the_unlock_notice_names_what_was_lifted_a_lock_or_a_hold(contract, make
     services.contract_unlock(actor=None, staff=maker, contract=contract, kind="env_hold", reason="本人確認済")
     body = Notice.objects.get(contract_id=contract.pk, event="unlocked").body
     assert "次の停止・制限を解除しました" in body and "解除した停止・制限：新しい環境からのログイン後の制限" in body
+
+
+def test_a_reset_approves_only_the_token_the_request_was_about(client, token_contract, maker, checker):
+    """The request names the token bound when it was made, and the approval page shows it. If the customer
+    exchanged it meanwhile, approving must not reset their new, working token: refused, nothing changes."""
+    old = token_contract.binding.software_token
+    reset = services.token_reset_request(actor=None, staff=maker, contract=token_contract, reason=REASON, reference=REF)
+    assert reset.token_id == old.pk
+    as_staff(client, checker)
+    page = client.get(reverse("admin:branch-decide", args=[reset.pk])).content.decode()
+    assert old.token_id in page
+    new, _key = token_issue(kind="mobile")
+    TokenBinding.objects.filter(contract=token_contract).update(software_token=new)  # as 交換 leaves it
+    response = client.post(reverse("admin:branch-decide", args=[reset.pk]), {"approve": "1", "comment": ""})
+    assert str(services.TOKEN_CHANGED) in response.content.decode()
+    assert TokenBinding.objects.get(contract=token_contract).software_token_id == new.pk
+    assert TokenResetRequest.objects.get(pk=reset.pk).status == TokenResetRequest.Status.PENDING
+    assert not AuditEntry.objects.filter(action="token.reset").exists()
