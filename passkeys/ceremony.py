@@ -12,6 +12,7 @@ import json
 import secrets
 from datetime import timedelta
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django_otp_webauthn.models import WebAuthnCredential
 from webauthn import (
@@ -43,6 +44,23 @@ def has_passkey(contract: Contract) -> bool:
     return contract.has_passkey
 
 
+def _lock(contract: Contract) -> None:
+    """Serialise the contract's passkey changes (a registration and a 紛失届's removal): the flag is kept from
+    what each sees after the other, and no registration slips past a removal of all (PostgreSQL; SQLite
+    serialises every write). FOR NO KEY UPDATE, as the token flows (otp.services._lock_contract)."""
+    Contract.objects.select_for_update(no_key=True).filter(pk=contract.pk).values_list("pk").get()
+
+
+def _session_in_force(request, contract: Contract) -> bool:
+    """The request's session is still one the contract's user may use: a 紛失届 or a reset that ran while this
+    request was on its way rotated the nonce that the session's auth hash is made from."""
+    from django.contrib.auth import HASH_SESSION_KEY
+    from django.utils.crypto import constant_time_compare
+
+    user = type(contract.user).objects.get(pk=contract.user_id)
+    return constant_time_compare(request.session.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash())
+
+
 def _keep_flag(contract: Contract) -> None:
     contract.has_passkey = credentials(contract).exists()
     Contract.objects.filter(pk=contract.pk).update(has_passkey=contract.has_passkey)
@@ -66,6 +84,9 @@ def register(request, *, actor, contract: Contract, data: dict) -> WebAuthnCrede
     if state is None:
         raise ValueError("no registration under way")
     with transaction.atomic():
+        _lock(contract)
+        if not _session_in_force(request, contract):
+            raise PermissionDenied("the session ended while the passkey was being registered")
         device = webauthn.Helper(request).register_complete(user=contract.user, state=state, data=data)
         count = credentials(contract).count()
         WebAuthnCredential.objects.filter(pk=device.pk).update(created_at=clock.now(), name=f"パスキー{count}")
@@ -78,6 +99,7 @@ def register(request, *, actor, contract: Contract, data: dict) -> WebAuthnCrede
 
 def remove(*, actor, contract: Contract, pk: int, by_staff: bool = False) -> bool:
     with transaction.atomic():
+        _lock(contract)
         device = credentials(contract).filter(pk=pk).first()
         if device is None:
             return False

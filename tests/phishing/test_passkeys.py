@@ -108,3 +108,33 @@ def test_the_customer_removes_their_own_passkey_and_only_their_own(client, contr
     assert not Contract.objects.get(pk=contract.pk).has_passkey
     assert AuditEntry.objects.filter(action="passkey.remove", contract=contract).count() == 1
     assert Notice.objects.filter(contract_id=contract.pk, event="passkey_removed").count() == 1
+
+
+def test_a_registration_finishing_after_a_lost_report_is_refused(rf, contract):
+    """A 紛失届 ends the lost phone's sessions and removes its passkeys; a registration from that phone still on
+    its way must not add one after it. The ceremony's last step checks the session under the contract's lock."""
+    from importlib import import_module
+
+    import pytest
+    from django.contrib.auth import HASH_SESSION_KEY
+    from django.core.exceptions import PermissionDenied
+
+    from passkeys import ceremony
+
+    def request_of_this_session():
+        session = import_module(settings.SESSION_ENGINE).SessionStore()
+        session[HASH_SESSION_KEY] = Contract.objects.get(pk=contract.pk).user.get_session_auth_hash()
+        session[ceremony.REGISTER_STATE] = {"challenge": "x"}
+        request = rf.post("/")
+        request.session = session
+        return request
+
+    valid = request_of_this_session()  # a session in force reaches the authenticator's answer (bad here)
+    with pytest.raises(Exception) as not_refused:
+        ceremony.register(valid, actor=None, contract=contract, data={})
+    assert not isinstance(not_refused.value, PermissionDenied)
+    ended = request_of_this_session()
+    contract.user.rotate_session_nonce()  # what the 紛失届 does while the request is on its way
+    with pytest.raises(PermissionDenied):
+        ceremony.register(ended, actor=None, contract=contract, data={})
+    assert not WebAuthnCredential.objects.filter(user_id=contract.user_id).exists()
