@@ -61,6 +61,7 @@ def _require(staff, permission: str, reason: str | None = "", reference: str | N
 # -- トークンIDのリセット (maker–checker) ---------------------------------------------
 
 
+@transaction.atomic
 def token_reset_request(*, actor, staff, contract: Contract, reason: str, reference: str) -> TokenResetRequest:
     """窓口担当 enters the written request; a different 役席 approves it. Refused without a token: an approval
     would reset nothing and still hold the contract as after a change of credentials."""

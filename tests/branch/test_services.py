@@ -370,3 +370,15 @@ def test_a_reset_approves_only_the_token_the_request_was_about(client, token_con
     assert TokenBinding.objects.get(contract=token_contract).software_token_id == new.pk
     assert TokenResetRequest.objects.get(pk=reset.pk).status == TokenResetRequest.Status.PENDING
     assert not AuditEntry.objects.filter(action="token.reset").exists()
+
+
+def test_a_reset_request_that_cannot_be_audited_is_not_made(token_contract, maker, monkeypatch):
+    """Nothing half-done: the request and its audit entry are written together or not at all."""
+
+    def audit_down(*args, **kwargs):
+        raise RuntimeError("the audit log refused the entry")
+
+    monkeypatch.setattr(services.audit, "record", audit_down)
+    with pytest.raises(RuntimeError):
+        services.token_reset_request(actor=None, staff=maker, contract=token_contract, reason=REASON, reference=REF)
+    assert not TokenResetRequest.objects.exists()
