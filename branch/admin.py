@@ -112,6 +112,14 @@ def _lock_label(lock) -> str:
     return label
 
 
+def _state_labels(contract, in_force: dict) -> list[str]:
+    """The locks in force (``in_force``, from the lock table) and 解約, as a clerk reads them."""
+    labels = [_lock_label(lock) for lock in in_force.values()]
+    if contract.cancelled_at:
+        labels.append(str(_("解約")))
+    return labels
+
+
 class LockInline(admin.TabularInline):
     """The contract's locks, open and past, from the lock table (never edited here: operations lift them)."""
 
@@ -183,11 +191,7 @@ class ContractAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("停止"))
     def locks(self, contract):
-        """The locks in force (from the lock table), and 解約."""
-        labels = [_lock_label(lock) for lock in open_locks(contract).values()]
-        if contract.cancelled_at:
-            labels.append(str(_("解約")))
-        return "、".join(labels) or "—"
+        return "、".join(_state_labels(contract, open_locks(contract))) or "—"
 
     @admin.display(description=_("承認待ちの依頼"))
     def pending_requests(self, contract):
@@ -276,7 +280,7 @@ class ContractAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "title": _("%(id)s の手続き") % {"id": contract.contract_id},
             "contract": contract,
-            "locks": [_lock_label(lock) for lock in in_force.values()],
+            "locks": _state_labels(contract, in_force),
             "form": form,
             "opts": self.model._meta,
         }

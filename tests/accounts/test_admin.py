@@ -319,3 +319,11 @@ def test_a_token_types_change_is_audited_with_old_and_new_values(staff_client):
     assert str(TokenType.objects.get(kind="mobile").usable_until) == "2027-03-31"
     entry = AuditEntry.objects.get(action="token_type.change")
     assert entry.detail["kind"] == "mobile" and entry.detail["changed"] == {"usable_until": [None, "2027-03-31"]}
+
+
+def test_the_operation_page_says_when_the_contract_is_cancelled(staff_client, contract):
+    from django.utils import timezone
+
+    Contract.objects.filter(pk=contract.pk).update(cancelled_at=timezone.now())
+    page = staff_client.get(reverse("admin:branch-operate", args=[contract.pk])).content.decode()
+    assert "停止中：解約" in page
