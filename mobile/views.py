@@ -75,16 +75,16 @@ def history_view(request, pk):
 
 
 def _transfer_step(view):
-    """確認 or 認証, called with the transfer it acts on instead of its 受付番号; refused on the phone as the gate
-    decides, and the result shown instead once the transfer was executed."""
+    """確認 or 認証, called with the transfer it acts on instead of its 受付番号: the result instead once the
+    transfer was executed, else refused on the phone as the gate decides."""
 
     @wraps(view)
     def step(request, reference):
+        transfer = own_transfer(request, reference)
+        if transfer.is_executed:  # a reload after the money moved shows the result, whatever is refused since
+            return redirect("mobile-transfer-result", reference=reference)
         if refused := refused_here(request, MOBILE, gate.Action.TRANSFER):
             return refused
-        transfer = own_transfer(request, reference)
-        if transfer.is_executed:
-            return redirect("mobile-transfer-result", reference=reference)
         return view(request, transfer)
 
     return step

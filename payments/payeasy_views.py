@@ -51,13 +51,13 @@ def _get_payment(request, reference) -> Payment:
 
 
 def _payment_step(request, reference, ui: UI):
-    """(the payment 確認 or 認証 acts on, None) or (None, the page instead): refused on this channel, or the
-    result of a payment already made."""
+    """(the payment 確認 or 認証 acts on, None) or (None, the page instead): the result of a payment already
+    made, or the gate's refusal (payments.ui.refused_here)."""
+    payment = _get_payment(request, reference)
+    if payment.is_executed:  # a reload after the money moved shows the result, whatever is refused since
+        return None, redirect(ui.url("payeasy-result"), reference=reference)
     if refused := refused_here(request, ui):
         return None, refused
-    payment = _get_payment(request, reference)
-    if payment.is_executed:
-        return None, redirect(ui.url("payeasy-result"), reference=reference)
     return payment, None
 
 

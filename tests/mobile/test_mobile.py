@@ -285,3 +285,14 @@ def test_a_missing_page_on_the_phone_is_its_own_plain_404(client, settings):
     assert response.status_code == 404 and "ページが見つかりません" in html
     assert "<script" not in html and len(response.content) < 5_000 and "モバイルバンキング" in html
     assert "モバイルバンキング" not in client.get("/nowhere/").content.decode()  # the site's own elsewhere
+
+
+def test_a_reload_after_a_transfer_shows_its_result_even_when_a_lock_came_since(client, contract, payee):
+    from tests.helpers import set_lock
+
+    mobile_login(client, contract)
+    _response, reference = _transfer(client, payee)
+    set_lock(contract, "transaction")
+    for step in ("mobile-transfer-confirm", "mobile-transfer-authorize"):
+        response = client.get(reverse(step, args=[reference]))
+        assert response["Location"] == reverse("mobile-transfer-result", args=[reference]), step

@@ -393,3 +393,16 @@ def test_the_limit_is_taken_at_execution_too(client, contract, billers):
     assert not Bill.objects.get(pk=billers["electricity"].pk).is_paid
     assert Account.objects.get(pk=contract.account.pk).balance == 100_000
     assert DailyUsage.objects.get(contract=contract).used == 199_000
+
+
+def test_a_reload_after_paying_shows_the_result_even_when_a_lock_came_since(client, contract, billers):
+    """Paid, then the method locked (other wrong answers): reloading the payment's 確認 or 認証 still shows its
+    result, not the refusal — the payment is done."""
+    login(client, contract)
+    _response, payment = pay(client, contract, "58001", **PRIVATE_NUMBERS)
+    assert payment.is_executed
+    set_lock(contract, "transaction")
+    for step in ("payeasy-confirm", "payeasy-authorize"):
+        response = client.get(reverse(step, args=[payment.reference]))
+        assert response.status_code == 302, step
+        assert response["Location"] == reverse("payeasy-result", args=[payment.reference]), step
