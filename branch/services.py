@@ -11,6 +11,7 @@ from accounts.models import Contract, Lock
 from auditlog import audit
 from ibank import clock
 from notices.outbox import notify
+from otp import lost
 from otp import services as otp_services
 from otp.models import TokenBinding
 from passkeys import ceremony as passkey_ceremony
@@ -99,7 +100,7 @@ def token_reset_approve(*, actor, staff, reset: TokenResetRequest, comment: str 
         raise OperationRefused(OWN_REQUEST)
     try:
         _approve(actor, staff, reset, comment)
-    except (otp_services.NothingToReset, otp_services.TokenChanged) as error:
+    except (lost.NothingToReset, otp_services.TokenChanged) as error:
         reset.refresh_from_db()  # still pending: the approval rolled back
         changed = isinstance(error, otp_services.TokenChanged)
         raise OperationRefused(TOKEN_CHANGED if changed else NOTHING_TO_RESET) from None
@@ -118,7 +119,7 @@ def _approve(actor, staff, reset: TokenResetRequest, comment: str) -> None:
         if not approved:
             raise OperationRefused(ALREADY_DECIDED)
         reset.refresh_from_db()
-        token_id = otp_services.token_reset(
+        token_id = lost.token_reset(
             actor=actor,
             contract=reset.contract,
             reason=reset.reason,
@@ -170,10 +171,10 @@ def contract_report_lost(*, actor, staff, contract: Contract, reason: str, refer
     approved; the sessions end and the passkeys are removed. Without a token only the last two."""
     _require(staff, "operate_contract", reason, reference)
     try:
-        token = otp_services.token_report_lost(
+        token = lost.token_report_lost(
             actor=actor, contract=contract, reason=reason.strip(), reference=reference.strip()
         )
-    except otp_services.AlreadyReportedLost:
+    except lost.AlreadyReportedLost:
         raise OperationRefused(ALREADY_LOST) from None
     contract.user.rotate_session_nonce()  # a session opened with the lost phone ends now
     passkey_ceremony.remove_all(actor=actor, contract=contract)  # a passkey on the lost phone stops working

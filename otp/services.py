@@ -164,16 +164,6 @@ def token_id_check(*, actor, contract: Contract, token_id: str) -> SoftwareToken
         raise
 
 
-def _lock_contract(contract: Contract) -> None:
-    """Serialise the token flows of one contract (PostgreSQL; SQLite serialises all writes).
-
-    FOR NO KEY UPDATE: it must not block the key-share locks that inserting an audit entry for the contract
-    takes (a verification that consumed a code holds the binding's row and then inserts its audit entry;
-    FOR UPDATE here, then waiting for the binding, made a deadlock of 32 concurrent stops).
-    """
-    Contract.objects.select_for_update(no_key=True).filter(pk=contract.pk).values_list("pk").get()
-
-
 def _verify_or_rollback(binding_pk: int, code: str, *, actor, action: str) -> None:
     result = verify(verifier.load(binding_pk), code, actor=actor, action=action)
     if not result.ok:
@@ -244,7 +234,7 @@ def token_register(*, actor, contract: Contract, token_id: str, code: str, login
     """
     try:
         with transaction.atomic():
-            _lock_contract(contract)
+            contract.lock_row()
             _check_setup_allowed(contract, gate.Action.TOKEN_REGISTER)
             if TokenBinding.objects.filter(contract=contract).exists():
                 raise ContractHasToken
@@ -275,7 +265,7 @@ def token_exchange(*, actor, contract: Contract, old_token_pk: int, new_token_id
     """
     try:
         with transaction.atomic():
-            _lock_contract(contract)
+            contract.lock_row()
             _check_setup_allowed(contract, gate.Action.TOKEN_EXCHANGE)
             binding = (
                 TokenBinding.objects.select_for_update()
@@ -322,68 +312,21 @@ def token_exchange(*, actor, contract: Contract, old_token_pk: int, new_token_id
 @transaction.atomic
 def token_stop(*, actor, contract: Contract, token_pk: int) -> None:
     """Unbind the contract's token (whose code was just verified); it can never be registered again."""
-    _lock_contract(contract)
+    contract.lock_row()
     binding = TokenBinding.objects.select_for_update().filter(contract=contract, software_token_id=token_pk).first()
     if binding is None:
         raise TokenChanged
-    token_id = _unbind(binding)
+    token_id = unbind(binding)
     audit.record(actor, "token.stop", ok=True, contract=contract, token_id=token_id)
     notify(contract, "token_stopped", token_id=mask_token_id(token_id))
 
 
-class NothingToReset(Exception):
-    """No token and no 紛失届: a reset would change nothing."""
-
-
-class AlreadyReportedLost(Exception):
-    """The contract's token is already stopped by a 紛失届."""
-
-
-@transaction.atomic
-def token_report_lost(*, actor, contract: Contract, reason: str, reference: str) -> bool:
-    """紛失届 of the contract's token: stopped for login and transactions until a reset is approved. False when
-    no token is registered: nothing to stop, and no lock that a token registered later would be born under.
-    Raises AlreadyReportedLost when a 紛失届 is in force. Serialised with the token flows (a registration
-    cannot slip between the look and the lock)."""
-    _lock_contract(contract)
-    if not TokenBinding.objects.filter(contract=contract).exists():
-        return False
-    if not locks.set_lock(contract, Lock.Kind.LOST, reason=reason, reference=reference, by=audit.actor_name(actor)):
-        raise AlreadyReportedLost
-    return True
-
-
-def _unbind(binding: TokenBinding) -> str:
+def unbind(binding: TokenBinding) -> str:
+    """Remove the binding and retire its token for good; returns the token ID."""
     token_pk = binding.software_token_id
     token_id = SoftwareToken.objects.values_list("token_id", flat=True).get(pk=token_pk)
     binding.delete()
     SoftwareToken.objects.filter(pk=token_pk).update(status=SoftwareToken.Status.RETIRED)
-    return token_id
-
-
-@transaction.atomic
-def token_reset(*, actor, contract: Contract, reason: str, reference: str, token_pk: int | None = None) -> str | None:
-    """トークンIDのリセット (approved by the branch): the same unbinding as the customer's stop, with the reason.
-
-    The token is retired for good; a 紛失届 is lifted with it; the customer may
-    register a new token from the login page. Returns the old token ID, if any.
-    Raises NothingToReset when there is neither a token nor a 紛失届 (the customer stopped the token since
-    the request), TokenChanged when the token bound is not ``token_pk`` (the one the request was about: the
-    customer exchanged it since); in both cases nothing is done, no notice, no hold.
-    """
-    _lock_contract(contract)
-    binding = TokenBinding.objects.select_for_update().filter(contract=contract).first()
-    if binding is not None and token_pk is not None and binding.software_token_id != token_pk:
-        raise TokenChanged
-    lifted = locks.lift(contract, Lock.Kind.LOST, by=audit.actor_name(actor, contract), reason=reason)
-    if binding is None and not lifted:
-        raise NothingToReset
-    token_id = _unbind(binding) if binding is not None else None
-    audit.record(
-        actor, "token.reset", ok=True, contract=contract, token_id=token_id, staff_reason=reason, reference=reference
-    )
-    notify(contract, "token_reset", token_id=mask_token_id(token_id or ""))
-    holds.begin(contract, Lock.Kind.CHANGE_HOLD, reason="token_reset", actor=actor)
     return token_id
 
 

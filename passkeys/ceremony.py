@@ -44,13 +44,6 @@ def has_passkey(contract: Contract) -> bool:
     return contract.has_passkey
 
 
-def _lock(contract: Contract) -> None:
-    """Serialise the contract's passkey changes (a registration and a 紛失届's removal): the flag is kept from
-    what each sees after the other, and no registration slips past a removal of all (PostgreSQL; SQLite
-    serialises every write). FOR NO KEY UPDATE, as the token flows (otp.services._lock_contract)."""
-    Contract.objects.select_for_update(no_key=True).filter(pk=contract.pk).values_list("pk").get()
-
-
 def _session_in_force(request, contract: Contract) -> bool:
     """The request's session is still one the contract's user may use: a 紛失届 or a reset that ran while this
     request was on its way rotated the nonce that the session's auth hash is made from."""
@@ -84,7 +77,7 @@ def register(request, *, actor, contract: Contract, data: dict) -> WebAuthnCrede
     if state is None:
         raise ValueError("no registration under way")
     with transaction.atomic():
-        _lock(contract)
+        contract.lock_row()  # serialised with a 紛失届's removal of all, and the flag kept in order
         if not _session_in_force(request, contract):
             raise PermissionDenied("the session ended while the passkey was being registered")
         device = webauthn.Helper(request).register_complete(user=contract.user, state=state, data=data)
@@ -99,7 +92,7 @@ def register(request, *, actor, contract: Contract, data: dict) -> WebAuthnCrede
 
 def remove(*, actor, contract: Contract, pk: int, by_staff: bool = False) -> bool:
     with transaction.atomic():
-        _lock(contract)
+        contract.lock_row()  # serialised with a 紛失届's removal of all, and the flag kept in order
         device = credentials(contract).filter(pk=pk).first()
         if device is None:
             return False

@@ -122,6 +122,16 @@ class Contract(models.Model):
 
     # -- login password ----------------------------------------------------
 
+    def lock_row(self) -> None:
+        """Serialise changes of this contract's credentials (the token flows, a 紛失届, a reset, passkeys) with
+        one row lock, held to the end of the transaction (PostgreSQL; SQLite serialises all writes).
+
+        FOR NO KEY UPDATE: it must not block the key-share locks that inserting an audit entry for the contract
+        takes (a verification that consumed a code holds the binding's row and then inserts its audit entry;
+        FOR UPDATE here, then waiting for the binding, made a deadlock of 32 concurrent stops).
+        """
+        type(self).objects.select_for_update(no_key=True).filter(pk=self.pk).values_list("pk").get()
+
     def set_login_password(self, raw: str) -> None:
         self.user.set_password(raw)
         self.user.save(update_fields=["password"])

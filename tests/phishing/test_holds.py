@@ -102,8 +102,8 @@ def test_the_branch_lifts_a_hold_with_a_reason(contract, maker):
 @pytest.mark.parametrize("change", ["email", "limit", "token_register", "token_exchange", "token_reset"])
 def test_every_change_of_credentials_holds(change, make_contract, token_contract, fake_clock):
     from accounts import limits, services
+    from otp import lost, totp
     from otp import services as otp_services
-    from otp import totp
     from otp.models import TokenBinding
 
     contract = make_contract(daily_transfer_limit=100_000)
@@ -132,7 +132,7 @@ def test_every_change_of_credentials_holds(change, make_contract, token_contract
             code=code,
         )
     else:
-        otp_services.token_reset(actor=None, contract=token_contract, reason="test", reference="R1")
+        lost.token_reset(actor=None, contract=token_contract, reason="test", reference="R1")
     assert is_locked(target, Lock.Kind.CHANGE_HOLD)
     assert _held(target)
 
