@@ -45,13 +45,11 @@ def has_passkey(contract: Contract) -> bool:
 
 
 def _session_in_force(request, contract: Contract) -> bool:
-    """The request's session is still one the contract's user may use: a 紛失届 or a reset that ran while this
-    request was on its way rotated the nonce that the session's auth hash is made from."""
-    from django.contrib.auth import HASH_SESSION_KEY
-    from django.utils.crypto import constant_time_compare
+    """The request's session is still the contract's user's, read afresh by Django's own check: a 紛失届 or a
+    reset that ran while this request was on its way rotated the nonce the session's auth hash is made from."""
+    from django.contrib.auth import get_user
 
-    user = type(contract.user).objects.get(pk=contract.user_id)
-    return constant_time_compare(request.session.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash())
+    return get_user(request).pk == contract.user_id
 
 
 def _keep_flag(contract: Contract) -> None:

@@ -116,13 +116,15 @@ def test_a_registration_finishing_after_a_lost_report_is_refused(rf, contract):
     from importlib import import_module
 
     import pytest
-    from django.contrib.auth import HASH_SESSION_KEY
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.core.exceptions import PermissionDenied
 
     from passkeys import ceremony
 
     def request_of_this_session():
         session = import_module(settings.SESSION_ENGINE).SessionStore()
+        session[SESSION_KEY] = str(contract.user_id)
+        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
         session[HASH_SESSION_KEY] = Contract.objects.get(pk=contract.pk).user.get_session_auth_hash()
         session[ceremony.REGISTER_STATE] = {"challenge": "x"}
         request = rf.post("/")
