@@ -77,12 +77,13 @@ class OperationForm(forms.Form):
         token reset only for a registered token; an operation posted from a page older than a colleague's
         change (the lock already lifted) still reaches the service, whose refusal says why."""
         super().__init__(*args, **kwargs)
-        self.fields["operation"].widget.choices = [
-            (key, label)
-            for key, label in OPERATIONS
-            if (key.removeprefix("unlock_") in in_force if key.startswith("unlock_") else True)
-            and (has_token or key != "token_reset_request")
-        ]
+
+        def offered(key: str) -> bool:
+            if key.startswith("unlock_"):
+                return key.removeprefix("unlock_") in in_force
+            return has_token or key != "token_reset_request"
+
+        self.fields["operation"].widget.choices = [(key, label) for key, label in OPERATIONS if offered(key)]
 
     def clean(self):
         data = super().clean()
