@@ -6,28 +6,22 @@
   lock was set meanwhile (one conditional UPDATE), and a right code sent twice is refused but not counted.
 * A customer's wrong password here counts toward that customer's login lock.
 * Every attempt is audited.
-* A staff member without a device enrolls one, once, after their password:
-  the QR code is shown once, to them; nobody can enroll a device for a colleague.
+* A staff member without a device is let in only to enroll one (accounts.enrollment).
 """
 
 import secrets
 from datetime import timedelta
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 from django.db.models import F, Q
-from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_protect
-from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
-from django_otp import login as otp_login
+from django.views.decorators.debug import sensitive_variables
 
 from auditlog import audit
-from ibank import clock, qr
+from ibank import clock
 
 from . import services
 from .models import StaffDevice
@@ -40,7 +34,6 @@ LOGIN_FAILED = _(
 )
 STAFF_MAX_FAILURES = 5
 STAFF_LOCK = timedelta(minutes=15)
-ENROLL_WRONG = _("ワンタイムパスワードが正しくありません。認証アプリに表示されている6桁の数字を入力してください。")
 
 
 class StaffLoginForm(forms.Form):
@@ -158,65 +151,6 @@ def _count_staff_failure(request, user, reason: str) -> str:
             request.actor, "admin.lock", ok=True, reason="too_many_failures", as_name=f"staff:{user.get_username()}"
         )
     return reason
-
-
-def needs_enrollment(user) -> bool:
-    return (
-        user.is_authenticated
-        and user.is_staff
-        and not user.is_verified()
-        and not StaffDevice.objects.filter(user=user, confirmed=True).exists()
-    )
-
-
-class EnrollForm(forms.Form):
-    otp_token = forms.CharField(
-        label=_("ワンタイムパスワード"),
-        max_length=6,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
-    )
-
-
-@sensitive_post_parameters("otp_token")
-@csrf_protect
-@never_cache
-def enroll_view(request):
-    """A staff member enrolls their own device, once: the QR code is shown on the first visit only."""
-    if not needs_enrollment(request.user):
-        return redirect("admin:index")
-    user = request.user
-    device = StaffDevice.objects.filter(user=user, confirmed=False).first()
-    form = EnrollForm(request.POST if request.method == "POST" and "restart" not in request.POST else None)
-    shown_key = None
-    if request.method == "POST" and "restart" in request.POST:
-        StaffDevice.objects.filter(user=user, confirmed=False).delete()
-        audit.record(
-            request.actor, "staff.enroll", ok=False, reason="restarted", as_name=f"staff:{user.get_username()}"
-        )
-        return redirect("admin:staff-enroll")
-    if device is None:
-        key = StaffDevice.new_key()
-        device = StaffDevice(user=user, name=f"{user.get_username()}", confirmed=False)
-        device.set_key(key)
-        device.save()
-        shown_key = device.config_url(settings.OTP_TOTP_ISSUER)
-    elif request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["otp_token"]):
-            StaffDevice.objects.filter(pk=device.pk).update(confirmed=True)
-            device.confirmed = True
-            otp_login(request, device)
-            audit.record(request.actor, "staff.enroll", ok=True, as_name=f"staff:{user.get_username()}")
-            return redirect("admin:index")
-        form.add_error("otp_token", ENROLL_WRONG)
-    context = {
-        "form": form,
-        "uri": shown_key,
-        "qr": qr.svg(shown_key, title=user.get_username()) if shown_key else None,
-        "title": _("職員用ワンタイムパスワードの登録"),
-        "site_header": _("ibank 営業店管理"),
-        "site_title": _("ibank 営業店管理"),
-    }
-    return render(request, "admin/staff_enroll.html", context)
 
 
 @transaction.atomic
