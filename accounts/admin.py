@@ -1,10 +1,15 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 
 from ibank.admin import ReadOnlyAdminMixin, YenFieldsMixin, admin_site, yen_column
 
-from . import staff
+from . import enrollment, staff
 from .models import Account, StaffDevice, User
 
 
@@ -23,6 +28,28 @@ class IbankUserAdmin(UserAdmin):
 
     def has_add_permission(self, request):
         return request.user.is_superuser
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.enrollment_code_view)
+        return [path("<int:pk>/enrollment-code/", view, name="staff-enrollment-code"), *super().get_urls()]
+
+    @sensitive_variables("code")
+    def enrollment_code_view(self, request, pk):
+        """登録コードを発行: a superuser issues a staff member's 登録コード (POST) and is shown it once, to hand
+        over in person (accounts.enrollment)."""
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        user = get_object_or_404(self.get_queryset(request), pk=pk)
+        context = {**self.admin_site.each_context(request), "opts": self.opts, "original": user, "staff": user}
+        context["title"] = _("%(name)s の登録コード") % {"name": user.get_username()}
+        if request.method == "POST":
+            try:
+                code, row = enrollment.issue_code(actor=request.actor, user=user, by=request.user)
+            except enrollment.NotIssuable as refused:
+                context["refused"] = refused.message
+            else:
+                context.update(code=enrollment.grouped(code), expires_at=row.expires_at)
+        return TemplateResponse(request, "admin/staff_enrollment_code.html", context)
 
 
 class AccountInline(admin.TabularInline):

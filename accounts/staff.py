@@ -142,6 +142,12 @@ def _dummy() -> str:
 
 
 def _count_staff_failure(request, user, reason: str) -> str:
+    count_staff_failure(request, user)
+    return reason
+
+
+def count_staff_failure(request, user) -> bool:
+    """One more failure (a password, a code or a 登録コード) toward the staff lock; True when it set the lock."""
     User.objects.filter(pk=user.pk).update(staff_failures=F("staff_failures") + 1)
     locked = User.objects.filter(pk=user.pk, staff_failures__gte=STAFF_MAX_FAILURES).update(
         staff_failures=0, staff_locked_until=clock.now() + STAFF_LOCK
@@ -150,7 +156,7 @@ def _count_staff_failure(request, user, reason: str) -> str:
         audit.record(
             request.actor, "admin.lock", ok=True, reason="too_many_failures", as_name=f"staff:{user.get_username()}"
         )
-    return reason
+    return bool(locked)
 
 
 @transaction.atomic

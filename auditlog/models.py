@@ -86,6 +86,7 @@ AUDIT_ACTIONS = [
     ("notice.resend", _("お知らせメールの再送")),
     ("admin.login", _("管理画面ログイン")),
     ("admin.lock", _("管理画面ログイン停止")),
+    ("staff.enrollment_code", _("職員用ワンタイムパスワードの登録コード発行")),
     ("staff.enroll", _("職員用ワンタイムパスワードの登録")),
     ("staff.device_delete", _("職員用ワンタイムパスワードの削除")),
 ]

@@ -16,7 +16,7 @@ from .contract import (
 )
 from .environments import KnownEnvironment
 from .locks import Lock
-from .staff import StaffDevice
+from .staff import StaffDevice, StaffEnrollmentCode
 
 __all__ = [
     "CARD_CELLS",
@@ -32,6 +32,7 @@ __all__ = [
     "Lock",
     "LoginRecord",
     "StaffDevice",
+    "StaffEnrollmentCode",
     "User",
     "contract_id_validator",
 ]

@@ -6,6 +6,7 @@ import pyotp
 import pytest
 from django.urls import reverse
 
+from accounts import enrollment
 from accounts.models import Contract, StaffDevice, User
 from accounts.staff import LOGIN_FAILED, STAFF_LOCK
 from auditlog.models import AuditEntry
@@ -14,6 +15,7 @@ from tests.conftest import PASSWORD
 from tests.helpers import is_locked
 
 LOGIN = reverse("admin:login")
+ENROLL = reverse("admin:staff-enroll")
 STAFF_PASSWORD = "clerk-pass-123"
 KEY = bytes(range(20))
 
@@ -122,12 +124,15 @@ def test_staff_seeds_are_encrypted_at_rest_and_never_shown(client, clerk, fake_c
 
 
 def test_a_new_staff_member_enrolls_their_own_device_once(client, db, fake_clock):
-    User.objects.create_user("newbie", password=STAFF_PASSWORD, is_staff=True, is_superuser=True)
+    newbie = User.objects.create_user("newbie", password=STAFF_PASSWORD, is_staff=True, is_superuser=True)
+    code, _row = enrollment.issue_code(actor=None, user=newbie, by=None, as_name="system:test")
     response = post(client, "newbie", STAFF_PASSWORD)
     assert response.status_code == 302
     assert client.get(reverse("admin:index"))["Location"].startswith(LOGIN)  # not verified
     response = client.get(LOGIN)
     assert response["Location"] == reverse("admin:staff-enroll")
+    # The password alone shows no QR code: the 登録コード handed over in person comes first.
+    assert client.post(reverse("admin:staff-enroll"), {"enrollment_code": code})["Location"] == ENROLL
     page = client.get(reverse("admin:staff-enroll")).content.decode()
     assert "otpauth://totp/" in page and 'class="qr-code"' in page
     device = StaffDevice.objects.get(user__username="newbie", confirmed=False)

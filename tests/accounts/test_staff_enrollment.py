@@ -1,0 +1,232 @@
+"""A staff member's device is enrolled only with a 登録コード that somebody else issued (accounts.enrollment):
+the password alone, learnt by whoever, binds no authenticator."""
+
+import base64
+from datetime import timedelta
+from io import StringIO
+
+import pyotp
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import IntegrityError, transaction
+from django.test import Client
+from django.urls import reverse
+
+from accounts import enrollment
+from accounts.models import StaffDevice, StaffEnrollmentCode, User
+from accounts.staff import LOGIN_FAILED, STAFF_MAX_FAILURES
+from auditlog.models import AuditEntry
+from tests.concurrency import run_concurrently
+
+LOGIN = reverse("admin:login")
+ENROLL = reverse("admin:staff-enroll")
+PASSWORD = "newbie-pass-123"
+KEY = bytes(range(20))
+
+
+@pytest.fixture
+def newbie(db):
+    return User.objects.create_user("newbie", password=PASSWORD, is_staff=True)
+
+
+@pytest.fixture
+def chief(db):
+    """A superuser with an enrolled device (who issues codes at the admin)."""
+    user = User.objects.create_user("chief", password="chief-pass-123", is_staff=True, is_superuser=True)
+    device = StaffDevice(user=user, name="chief", confirmed=True)
+    device.set_key(KEY)
+    device.save()
+    return user
+
+
+def log_in(client, username=None, password=PASSWORD, otp=""):
+    form = {"username": username or "newbie", "password": password, "otp_token": otp, "next": "/admin/"}
+    return client.post(LOGIN, form)
+
+
+def chief_client(fake_clock) -> Client:
+    client = Client()
+    otp = pyotp.TOTP(base64.b32encode(KEY).decode()).at(fake_clock.t)
+    assert log_in(client, "chief", "chief-pass-123", otp).status_code == 302
+    return client
+
+
+def issue(user) -> str:
+    return enrollment.issue_code(actor=None, user=user, by=None, as_name="system:test")[0]
+
+
+def failures(user) -> int:
+    return User.objects.get(pk=user.pk).staff_failures
+
+
+def test_the_password_alone_shows_no_qr_code_and_makes_no_device(client, newbie, fake_clock):
+    assert log_in(client).status_code == 302
+    for page in (client.get(ENROLL), client.get(ENROLL)):
+        html = page.content.decode()
+        assert page.status_code == 200 and 'name="enrollment_code"' in html
+        assert "otpauth://" not in html and 'class="qr-code"' not in html
+    assert not StaffDevice.objects.filter(user=newbie).exists()
+    # Nor does the confirmation step answer without a device: the code step is asked again.
+    response = client.post(ENROLL, {"otp_token": "123456"})
+    assert 'name="enrollment_code"' in response.content.decode()
+    assert client.get(reverse("admin:index"))["Location"].startswith(LOGIN)
+
+
+def test_a_wrong_code_is_named_and_counted_and_five_lock_the_staff_member_out(client, newbie, fake_clock):
+    right = issue(newbie)
+    log_in(client)
+    response = client.post(ENROLL, {"enrollment_code": "1234 5678 9012"})
+    assert response.status_code == 200 and str(enrollment.CODE_WRONG) in response.content.decode()
+    assert "1234 5678 9012" not in response.content.decode()  # a secret is not shown back
+    assert failures(newbie) == 1
+    bad_format = client.post(ENROLL, {"enrollment_code": "12345"})
+    assert str(enrollment.CODE_FORMAT) in bad_format.content.decode() and failures(newbie) == 1  # not a guess
+    for _ in range(STAFF_MAX_FAILURES - 1):
+        response = client.post(ENROLL, {"enrollment_code": "000000000000"})
+    # The fifth wrong code locks the staff member and ends the session.
+    assert response["Location"] == LOGIN
+    assert AuditEntry.objects.filter(action="admin.lock", actor="staff:newbie").count() == 1
+    assert client.get(ENROLL, follow=True).redirect_chain[-1][0].startswith(LOGIN)
+    assert str(LOGIN_FAILED) in log_in(client).content.decode()  # locked: the login's one answer
+    reasons = AuditEntry.objects.filter(action="staff.enroll", actor="staff:newbie").values_list("reason", flat=True)
+    assert sorted(reasons) == ["wrong_code"] * STAFF_MAX_FAILURES
+    assert not StaffDevice.objects.filter(user=newbie).exists()
+    # After the lock's 15 minutes the right code still works.
+    fake_clock.advance(15 * 60 + 1)
+    log_in(client)
+    assert client.post(ENROLL, {"enrollment_code": right})["Location"] == ENROLL
+
+
+def test_a_code_is_used_once_and_its_double_submission_is_no_wrong_guess(client, newbie, fake_clock):
+    code = issue(newbie)
+    log_in(client)
+    assert client.post(ENROLL, {"enrollment_code": code})["Location"] == ENROLL
+    assert client.post(ENROLL, {"enrollment_code": code})["Location"] == ENROLL  # a double click
+    assert failures(newbie) == 0
+    reasons = list(AuditEntry.objects.filter(action="staff.enroll").order_by("id").values_list("reason", flat=True))
+    assert reasons == ["", "reused_code"]
+    html = client.get(ENROLL).content.decode()
+    assert "otpauth://totp/" in html  # the QR code of the first submission, shown once
+    assert StaffDevice.objects.filter(user=newbie, confirmed=False).count() == 1
+    # Restarting drops the device; the used code cannot start it again.
+    client.post(ENROLL, {"restart": "1"})
+    assert not StaffDevice.objects.filter(user=newbie).exists()
+    response = client.post(ENROLL, {"enrollment_code": code})
+    assert response["Location"] == ENROLL and not StaffDevice.objects.filter(user=newbie).exists()
+    assert 'name="enrollment_code"' in client.get(ENROLL).content.decode()
+
+
+def test_an_expired_or_replaced_code_is_refused_without_counting(client, newbie, fake_clock):
+    first = issue(newbie)
+    second = issue(newbie)  # 再発行: the first one ends
+    log_in(client)
+    response = client.post(ENROLL, {"enrollment_code": first})
+    assert str(enrollment.CODE_ENDED) in response.content.decode()
+    fake_clock.advance(enrollment.CODE_VALID.total_seconds() + 1)
+    log_in(client)  # a day later: a new session
+    response = client.post(ENROLL, {"enrollment_code": second})
+    assert str(enrollment.CODE_ENDED) in response.content.decode()
+    assert failures(newbie) == 0 and not StaffDevice.objects.filter(user=newbie).exists()
+    assert sorted(StaffEnrollmentCode.objects.values_list("end", flat=True)) == ["", "replaced"]
+
+
+def test_only_a_digest_of_the_code_is_kept(newbie):
+    code = issue(newbie)
+    row = StaffEnrollmentCode.objects.get(user=newbie)
+    assert code not in row.digest and row.digest == StaffEnrollmentCode.digest_of(code)
+    entry = AuditEntry.objects.get(action="staff.enrollment_code")
+    assert code not in str(entry.detail) and entry.detail["staff"] == "newbie"
+
+
+def test_nobody_issues_their_own_code(chief):
+    with pytest.raises(enrollment.NotIssuable):
+        enrollment.issue_code(actor=None, user=chief, by=chief)
+    StaffDevice.objects.filter(user=chief).delete()
+    now = chief.date_joined
+    with pytest.raises(IntegrityError), transaction.atomic():  # the database refuses it too
+        StaffEnrollmentCode.objects.create(user=chief, issued_by=chief, digest="x", issued_at=now, expires_at=now)
+
+
+def test_a_superuser_issues_a_code_at_the_admin_and_sees_it_once(newbie, chief, fake_clock):
+    client = chief_client(fake_clock)
+    url = reverse("admin:staff-enrollment-code", args=[newbie.pk])
+    assert url in client.get(reverse("admin:accounts_user_change", args=[newbie.pk])).content.decode()
+    assert "enrollment-code" not in client.get(url).content.decode()  # a GET issues nothing
+    assert not StaffEnrollmentCode.objects.exists()
+    html = client.post(url).content.decode()
+    code = html.split('<p class="enrollment-code"><strong>')[1].split("<")[0].replace(" ", "")
+    row = StaffEnrollmentCode.objects.get(user=newbie)
+    assert row.issued_by == chief and row.digest == StaffEnrollmentCode.digest_of(code)
+    assert AuditEntry.objects.filter(action="staff.enrollment_code", actor="staff:chief").count() == 1
+    # The code enrolls the new staff member's own device.
+    newbie_client = Client()
+    log_in(newbie_client)
+    assert newbie_client.post(ENROLL, {"enrollment_code": code})["Location"] == ENROLL
+    device = StaffDevice.objects.get(user=newbie)
+    otp = pyotp.TOTP(base64.b32encode(device.bin_key()).decode()).at(fake_clock.t)
+    assert newbie_client.post(ENROLL, {"otp_token": otp})["Location"] == reverse("admin:index")
+    # Enrolled now: no code is issued while that device stands (a lost phone's device is deleted first).
+    refused = client.post(url).content.decode()
+    assert str(enrollment.HAS_DEVICE) in refused and StaffEnrollmentCode.objects.count() == 1
+    # Nor for oneself.
+    own = client.post(reverse("admin:staff-enrollment-code", args=[chief.pk])).content.decode()
+    assert str(enrollment.OWN_CODE) in own
+
+
+def test_a_staff_member_who_is_no_superuser_issues_no_code(newbie, fake_clock):
+    clerk = User.objects.create_user("clerk", password="clerk-pass-123", is_staff=True)
+    device = StaffDevice(user=clerk, name="clerk", confirmed=True)
+    device.set_key(KEY)
+    device.save()
+    client = Client()
+    otp = pyotp.TOTP(base64.b32encode(KEY).decode()).at(fake_clock.t)
+    assert log_in(client, "clerk", "clerk-pass-123", otp).status_code == 302
+    assert client.post(reverse("admin:staff-enrollment-code", args=[newbie.pk])).status_code == 403
+    assert not StaffEnrollmentCode.objects.exists()
+
+
+def test_the_operator_issues_the_first_code_on_the_server(newbie, client, fake_clock):
+    out = StringIO()
+    call_command("staff_enrollment_code", "newbie", stdout=out)
+    code = out.getvalue().split(": ")[1].split(" (")[0].replace(" ", "")
+    assert len(code) == 12 and StaffEnrollmentCode.objects.get(user=newbie).issued_by is None
+    assert AuditEntry.objects.filter(action="staff.enrollment_code", actor="system:staff_enrollment_code").exists()
+    log_in(client)
+    assert client.post(ENROLL, {"enrollment_code": code})["Location"] == ENROLL
+    with pytest.raises(CommandError):
+        call_command("staff_enrollment_code", "nobody", stdout=StringIO())
+
+
+def test_a_code_works_until_its_24_hours_are_over(client, newbie, fake_clock):
+    code = issue(newbie)
+    fake_clock.advance((enrollment.CODE_VALID - timedelta(seconds=5)).total_seconds())
+    log_in(client)
+    typed = "-".join([code[:4], code[4:8], code[8:]]).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    assert client.post(ENROLL, {"enrollment_code": typed})["Location"] == ENROLL  # as an IME types it
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_of_codes_evaluates_no_more_guesses_than_the_limit():
+    """12 concurrent wrong codes, and the right one, from sessions with the phished password, one failure
+    before the lock: exactly one more wrong code is evaluated, the lock is set once, and the right code in the
+    burst is refused once the lock is set (or let in only before it)."""
+    newbie = User.objects.create_user("newbie", password=PASSWORD, is_staff=True)
+    right = issue(newbie)
+    clients = [Client() for _ in range(13)]
+    for each in clients:
+        assert log_in(each).status_code == 302
+    User.objects.filter(pk=newbie.pk).update(staff_failures=STAFF_MAX_FAILURES - 1)
+
+    def attempt(i):
+        return clients[i].post(ENROLL, {"enrollment_code": right if i == 12 else f"{i:012d}"}).status_code
+
+    results = run_concurrently(attempt, 13)
+    assert set(results) <= {200, 302}, results
+    reasons = list(AuditEntry.objects.filter(action="staff.enroll").values_list("reason", flat=True))
+    assert len(reasons) == 13
+    assert reasons.count("wrong_code") == 1  # the one guess left before the lock
+    assert AuditEntry.objects.filter(action="admin.lock").count() == 1
+    assert User.objects.get(pk=newbie.pk).staff_locked_until is not None
+    used = StaffEnrollmentCode.objects.get(user=newbie).end == StaffEnrollmentCode.End.USED
+    assert reasons.count("") == int(used) and reasons.count("locked") == 12 - int(used)
