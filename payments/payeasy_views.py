@@ -31,8 +31,14 @@ CANCELLED = _("お支払いを中止しました。")
 
 
 def _refused(request, ui: UI):
-    """The page instead of Pay-easy's, or None: a hold's or the day's block (even behind another lock's
-    answer), else any other refusal of the gate (payments.ui.refused_here)."""
+    """The page instead of Pay-easy's, or None, in this order:
+
+    1. a hold (a new environment, a changed credential): the blocked page with the hold's own words;
+    2. the day's Pay-easy block, whenever the channel is allowed, even when the gate's one answer is another
+       lock (its first refusal, say the transaction lock): the block is asked of the lock table, so that the
+       customer learns at once that Pay-easy is closed until 0:00 instead of filling in a bill (8d52dfc);
+    3. any other refusal of the gate: its page (payments.ui.refusal), 403 for the channel (/m/ and a token).
+    """
     answer = gate.may(request.contract, gate.Action.PAYEASY, channel=ui.channel)
     if not answer and answer.kind in holds.KINDS:
         return _blocked(request, ui, answer.message)
