@@ -35,6 +35,7 @@ User = get_user_model()
 CODE_DIGITS = 12
 CODE_VALID = timedelta(hours=24)
 _SHOW_QR = "staff_enroll_show_qr"
+_ENROLLING = "staff_enroll_device"  # the unconfirmed device this session made
 
 ENROLL_WRONG = _("ワンタイムパスワードが正しくありません。認証アプリに表示されている6桁の数字を入力してください。")
 CODE_WRONG = _("登録コードが正しくありません。発行した職員から受け取った12桁の数字を入力してください。")
@@ -138,35 +139,53 @@ class EnrollForm(forms.Form):
 
 @sensitive_variables("code")
 def redeem(request, code: str) -> str:
-    """The staff member's 登録コード: ``ok`` (used now; a new unconfirmed device is made), ``reused`` (this
-    code was used already: a double submission, not counted), ``ended`` (expired or replaced), ``wrong``
-    (counted toward the staff lock) or ``locked`` (not evaluated). Checked under the staff member's row
-    lock, so that concurrent guesses are counted one after another against the limit."""
-    user, now = request.user, clock.now()
-    with transaction.atomic():
-        fresh = User.objects.select_for_update().get(pk=user.pk)
-        if fresh.staff_locked_until is not None and fresh.staff_locked_until > now:
-            outcome = "locked"
-        else:
-            outcome = _check(user, StaffEnrollmentCode.digest_of(code), now)
-        if outcome == "wrong":
-            outcome = "locked" if staff.count_staff_failure(request, user) else "wrong"
-            reason = "wrong_code"
-        else:
-            reason = {"ok": "", "reused": "reused_code", "ended": "ended_code", "locked": "locked"}[outcome]
+    """The staff member's 登録コード: ``ok`` (used now; a new unconfirmed device is made, this session's),
+    ``reused`` (this code was used already: a double submission, not counted), ``ended`` (expired or
+    replaced), ``wrong`` (counted toward the staff lock) or ``locked`` (not evaluated)."""
+
+    def check(user, now):
+        outcome = _check(user, StaffEnrollmentCode.digest_of(code), now)
         if outcome == "ok":
             StaffDevice.objects.filter(user=user, confirmed=False).delete()
             device = StaffDevice(user=user, name=user.get_username(), confirmed=False)
             device.set_key(StaffDevice.new_key())
             device.save()
-            request.session[_SHOW_QR] = device.pk
+            request.session[_ENROLLING] = request.session[_SHOW_QR] = device.pk
+        return outcome
+
+    return _guess(request, check, step="code")
+
+
+def confirm(request, device: StaffDevice, token: str) -> str:
+    """The new device's first code: ``ok`` (confirmed; the session is verified), ``reused`` (a right code
+    sent twice, not counted), ``wrong`` (counted toward the staff lock) or ``locked`` (not evaluated)."""
+
+    def check(user, now):
+        outcome = device.check_code(token)
+        if outcome == "ok":
+            StaffDevice.objects.filter(pk=device.pk).update(confirmed=True)
+            device.confirmed = True
+            otp_login(request, device)
+        return outcome
+
+    return _guess(request, check, step="device")
+
+
+def _guess(request, check, *, step: str) -> str:
+    """``check(user, now)`` of one guess under the staff member's row lock, so that concurrent guesses are
+    counted one after another against the limit (a burst evaluates no more than it); a wrong one counted,
+    each audited."""
+    user, now = request.user, clock.now()
+    with transaction.atomic():
+        fresh = User.objects.select_for_update().get(pk=user.pk)
+        locked = fresh.staff_locked_until is not None and fresh.staff_locked_until > now
+        outcome = "locked" if locked else check(user, now)
+        reason = {"ok": "", "reused": f"reused_{step}", "ended": "ended_code", "locked": "locked"}.get(outcome)
+        if outcome == "wrong":
+            reason = f"wrong_{step}"
+            outcome = "locked" if staff.count_staff_failure(request, user) else "wrong"
         audit.record(
-            request.actor,
-            "staff.enroll",
-            ok=outcome == "ok",
-            reason=reason,
-            as_name=f"staff:{user.get_username()}",
-            step="code",
+            request.actor, "staff.enroll", ok=outcome == "ok", reason=reason, as_name=f"staff:{user}", step=step
         )
     return outcome
 
@@ -187,36 +206,27 @@ def _check(user, digest: str, now) -> str:
 @csrf_protect
 @never_cache
 def enroll_view(request):
-    """The 登録コード, then the QR code (shown once), then the device's first code."""
+    """The 登録コード, then the QR code (shown once), then the device's first code. The device's steps are
+    the session's that entered the code: another session (the same password elsewhere) is asked for a code."""
     if not needs_enrollment(request.user):
         return redirect("admin:index")
-    user = request.user
-    if request.method == "POST" and "restart" in request.POST:
-        StaffDevice.objects.filter(user=user, confirmed=False).delete()
-        audit.record(
-            request.actor, "staff.enroll", ok=False, reason="restarted", as_name=f"staff:{user.get_username()}"
-        )
-        return redirect("admin:staff-enroll")
-    device = StaffDevice.objects.filter(user=user, confirmed=False).first()
-    if device is None or "enrollment_code" in request.POST:
+    device = StaffDevice.objects.filter(user=request.user, confirmed=False).first()
+    if device is None or request.session.get(_ENROLLING) != device.pk or "enrollment_code" in request.POST:
         return _code_step(request)
+    if request.method == "POST" and "restart" in request.POST:
+        device.delete()
+        audit.record(request.actor, "staff.enroll", ok=False, reason="restarted", as_name=f"staff:{request.user}")
+        return redirect("admin:staff-enroll")
     form = EnrollForm(request.POST if request.method == "POST" else None)
     shown_key = None
     if request.method == "GET" and request.session.pop(_SHOW_QR, None) == device.pk:
         shown_key = device.config_url(settings.OTP_TOTP_ISSUER)  # once, to the session that entered the code
     elif request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["otp_token"]):
-            StaffDevice.objects.filter(pk=device.pk).update(confirmed=True)
-            device.confirmed = True
-            otp_login(request, device)
-            audit.record(request.actor, "staff.enroll", ok=True, as_name=f"staff:{user.get_username()}")
-            return redirect("admin:index")
+        outcome = confirm(request, device, form.cleaned_data["otp_token"])
+        if outcome in ("ok", "reused", "locked"):  # reused: the first of a double submission confirmed it
+            return _after(request, outcome)
         form.add_error("otp_token", ENROLL_WRONG)
-    context = {
-        "form": form,
-        "uri": shown_key,
-        "qr": qr.svg(shown_key, title=user.get_username()) if shown_key else None,
-    }
+    context = {"form": form, "uri": shown_key, "qr": qr.svg(shown_key, title=str(request.user)) if shown_key else None}
     return _page(request, context)
 
 
@@ -224,13 +234,17 @@ def _code_step(request):
     form = CodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         outcome = redeem(request, form.cleaned_data["enrollment_code"])
-        if outcome == "locked":
-            logout(request)  # the staff lock ends the session: the login's one answer from here on
-            return redirect("admin:login")
-        if outcome in ("ok", "reused"):
-            return redirect("admin:staff-enroll")
+        if outcome in ("ok", "reused", "locked"):
+            return _after(request, outcome)
         form.add_error("enrollment_code", CODE_WRONG if outcome == "wrong" else CODE_ENDED)
     return _page(request, {"code_form": form})
+
+
+def _after(request, outcome: str):
+    if outcome == "locked":
+        logout(request)  # the staff lock ends the session: the login's one answer from here on
+        return redirect("admin:login")
+    return redirect("admin:index" if outcome == "ok" and request.user.is_verified() else "admin:staff-enroll")
 
 
 def _page(request, context):

@@ -230,3 +230,36 @@ def test_a_burst_of_codes_evaluates_no_more_guesses_than_the_limit():
     assert User.objects.get(pk=newbie.pk).staff_locked_until is not None
     used = StaffEnrollmentCode.objects.get(user=newbie).end == StaffEnrollmentCode.End.USED
     assert reasons.count("") == int(used) and reasons.count("locked") == 12 - int(used)
+
+
+def test_the_device_steps_are_the_session_s_that_entered_the_code(newbie, fake_clock):
+    """Another session with the same password (whoever learnt it) can neither see the QR code, nor restart
+    the owner's enrolment, nor try codes against the new device: it is asked for a 登録コード of its own."""
+    owner, other = Client(), Client()
+    code = issue(newbie)
+    log_in(owner)
+    log_in(other)
+    assert owner.post(ENROLL, {"enrollment_code": code})["Location"] == ENROLL
+    device = StaffDevice.objects.get(user=newbie, confirmed=False)
+    for response in (other.get(ENROLL), other.post(ENROLL, {"restart": "1"})):
+        html = response.content.decode()
+        assert 'name="enrollment_code"' in html and "otpauth://" not in html and 'name="otp_token"' not in html
+    assert StaffDevice.objects.filter(pk=device.pk).exists()  # not restarted by the other session
+    right = pyotp.TOTP(base64.b32encode(device.bin_key()).decode()).at(fake_clock.t)
+    response = other.post(ENROLL, {"otp_token": right})
+    assert 'name="enrollment_code"' in response.content.decode()
+    assert not StaffDevice.objects.get(pk=device.pk).confirmed  # not evaluated for the other session
+    assert "otpauth://totp/" in owner.get(ENROLL).content.decode()
+    assert owner.post(ENROLL, {"otp_token": right})["Location"] == reverse("admin:index")
+
+
+def test_wrong_codes_of_the_new_device_count_toward_the_staff_lock(client, newbie, fake_clock):
+    log_in(client)
+    client.post(ENROLL, {"enrollment_code": issue(newbie)})
+    for n in range(1, STAFF_MAX_FAILURES + 1):
+        response = client.post(ENROLL, {"otp_token": "000000"})
+        if n < STAFF_MAX_FAILURES:
+            assert str(enrollment.ENROLL_WRONG) in response.content.decode() and failures(newbie) == n
+    assert response["Location"] == LOGIN
+    assert AuditEntry.objects.filter(action="admin.lock", actor="staff:newbie").count() == 1
+    assert not StaffDevice.objects.filter(user=newbie, confirmed=True).exists()
