@@ -10,7 +10,7 @@ from django.views.decorators.debug import sensitive_variables
 from ibank.admin import ReadOnlyAdminMixin, YenFieldsMixin, admin_site, yen_column
 
 from . import enrollment, staff
-from .models import Account, StaffDevice, User
+from .models import Account, StaffDevice, StaffEnrollmentCode, User
 
 
 @admin.register(User, site=admin_site)
@@ -74,6 +74,17 @@ class AccountAdmin(ReadOnlyAdminMixin, YenFieldsMixin, admin.ModelAdmin):
     readonly_fields = ["balance_yen"]
     list_filter = ["purpose", "kind"]
     search_fields = ["number", "holder_kana", "contract__contract_id"]
+
+
+@admin.register(StaffEnrollmentCode, site=admin_site)
+class StaffEnrollmentCodeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Issued 登録コード: who issued whose, when, until when, and how each ended (never the code, which only
+    its issuer saw, nor its digest)."""
+
+    list_display = ["user", "issued_by", "issued_at", "expires_at", "ended_at", "end"]
+    fields = list_display
+    list_filter = ["end"]
+    search_fields = ["user__username", "issued_by__username"]
 
 
 @admin.register(StaffDevice, site=admin_site)

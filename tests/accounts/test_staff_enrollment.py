@@ -165,6 +165,10 @@ def test_a_superuser_issues_a_code_at_the_admin_and_sees_it_once(newbie, chief, 
     device = StaffDevice.objects.get(user=newbie)
     otp = pyotp.TOTP(base64.b32encode(device.bin_key()).decode()).at(fake_clock.t)
     assert newbie_client.post(ENROLL, {"otp_token": otp})["Location"] == reverse("admin:index")
+    # The issued codes are listed for superusers, never with the code or its digest.
+    for page in ("admin:accounts_staffenrollmentcode_changelist", "admin:accounts_staffenrollmentcode_change"):
+        html = client.get(reverse(page, args=[row.pk] if page.endswith("change") else [])).content.decode()
+        assert "newbie" in html and code not in html and row.digest not in html
     # Enrolled now: no code is issued while that device stands (a lost phone's device is deleted first).
     refused = client.post(url).content.decode()
     assert str(enrollment.HAS_DEVICE) in refused and StaffEnrollmentCode.objects.count() == 1
