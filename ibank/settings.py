@@ -105,8 +105,6 @@ BANK_HELPDESK_HOURS = env_str("BANK_HELPDESK_HOURS", "9:00～17:00")
 # its name in Zengin kana, and its branches "code:name:kana;…".
 IBANK_BANK_CODE = env_str("IBANK_BANK_CODE", "1999")
 IBANK_BANK_KANA = env_str("IBANK_BANK_KANA", "ｻｸﾗｶｸｳｼﾝｷﾝ")
-# 依頼人コード of the 総合振込 files the bank sends (manage.py export_zengin).
-IBANK_ZENGIN_REQUESTER_CODE = env_str("IBANK_ZENGIN_REQUESTER_CODE", "0000000001")
 IBANK_BRANCHES = [
     tuple(item.split(":"))
     for item in env_list("IBANK_BRANCHES", "001:本店営業部:ﾎﾝﾃﾝ,012:駅前支店:ｴｷﾏｴ,020:北町支店:ｷﾀﾏﾁ")
