@@ -1,55 +1,9 @@
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
-from django.urls import path
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.debug import sensitive_variables
 
 from ibank.admin import ReadOnlyAdminMixin, YenFieldsMixin, admin_site, yen_column
 
-from . import enrollment, staff
-from .models import Account, StaffDevice, StaffEnrollmentCode, User
-
-
-@admin.register(User, site=admin_site)
-class IbankUserAdmin(UserAdmin):
-    """Staff accounts only. Customers' users (is_active, is_staff, groups) are never edited here:
-    a customer's state changes only through the branch operations, with a reason."""
-
-    list_display = ["username", "is_staff", "is_active", "last_login"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(contract__isnull=True)
-
-    def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser and super().has_change_permission(request, obj)
-
-    def has_add_permission(self, request):
-        return request.user.is_superuser
-
-    def get_urls(self):
-        view = self.admin_site.admin_view(self.enrollment_code_view)
-        return [path("<int:pk>/enrollment-code/", view, name="staff-enrollment-code"), *super().get_urls()]
-
-    @sensitive_variables("code")
-    def enrollment_code_view(self, request, pk):
-        """登録コードを発行: a superuser issues a staff member's 登録コード (POST) and is shown it once, to hand
-        over in person (accounts.enrollment)."""
-        if not request.user.is_superuser:
-            raise PermissionDenied
-        user = get_object_or_404(self.get_queryset(request), pk=pk)
-        context = {**self.admin_site.each_context(request), "opts": self.opts, "original": user, "staff": user}
-        context["title"] = _("%(name)s の登録コード") % {"name": user.get_username()}
-        if request.method == "POST":
-            try:
-                code, row = enrollment.issue_code(actor=request.actor, user=user, by=request.user)
-            except enrollment.NotIssuable as refused:
-                context["refused"] = refused.message
-            else:
-                context.update(code=enrollment.grouped(code), expires_at=row.expires_at)
-        return TemplateResponse(request, "admin/staff_enrollment_code.html", context)
+from .models import Account
 
 
 class AccountInline(admin.TabularInline):
@@ -74,44 +28,3 @@ class AccountAdmin(ReadOnlyAdminMixin, YenFieldsMixin, admin.ModelAdmin):
     readonly_fields = ["balance_yen"]
     list_filter = ["purpose", "kind"]
     search_fields = ["number", "holder_kana", "contract__contract_id"]
-
-
-@admin.register(StaffEnrollmentCode, site=admin_site)
-class StaffEnrollmentCodeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Issued 登録コード: who issued whose, when, until when, and how each ended (never the code, which only
-    its issuer saw, nor its digest)."""
-
-    list_display = ["user", "issued_by", "issued_at", "expires_at", "ended_at", "end"]
-    fields = list_display
-    list_filter = ["end"]
-    search_fields = ["user__username", "issued_by__username"]
-
-
-@admin.register(StaffDevice, site=admin_site)
-class StaffDeviceAdmin(admin.ModelAdmin):
-    """Staff devices can be listed and removed (a lost phone), never added or read: the owner enrolls their own."""
-
-    list_display = ["owner", "device_name", "is_confirmed"]
-    fields = ["owner", "device_name", "is_confirmed"]  # never the key
-    readonly_fields = fields
-
-    @admin.display(description=_("職員"))
-    def owner(self, device):
-        return device.user.get_username()
-
-    @admin.display(description=_("名前"))
-    def device_name(self, device):
-        return device.name
-
-    @admin.display(description=_("登録完了"), boolean=True)
-    def is_confirmed(self, device):
-        return device.confirmed
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def delete_model(self, request, obj):
-        staff.staff_device_delete(actor=request.actor, device=obj)

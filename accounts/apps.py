@@ -8,18 +8,12 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
         from django.db.models.signals import post_save
-        from django.urls import path
 
-        from ibank.admin import admin_site
-
-        from . import enrollment, holds, staff
+        from . import holds
         from .models import Contract
 
-        admin_site.login_form = staff.StaffLoginForm
-        admin_site.enrollment_needed = enrollment.needs_enrollment
         # Logins write last_login themselves, with the session nonce, in one UPDATE.
         user_logged_in.disconnect(dispatch_uid="update_last_login")
-        admin_site.extra_urls.append(path("enroll/", enrollment.enroll_view, name="staff-enroll"))
         # Internet banking starts when its contract is made, whichever way (the core system's import, the
         # shell, demo data): the start hold (accounts.holds) is set then, from its created_at.
         post_save.connect(holds.at_start, sender=Contract, dispatch_uid="ibank_start_hold")

@@ -151,6 +151,7 @@ INSTALLED_APPS = [
     "accounts",
     "otp",
     "passkeys",
+    "staff",
     "ledger",
     "zengin",
     "payments",  # app label "transfers"

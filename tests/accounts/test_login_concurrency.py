@@ -55,7 +55,7 @@ def test_a_burst_at_the_staff_login_never_lets_a_right_code_in_after_the_lock(db
     import pyotp
 
     from accounts.models import StaffDevice, User
-    from accounts.staff import STAFF_MAX_FAILURES
+    from staff.services import STAFF_MAX_FAILURES
 
     clerk = User.objects.create_user("clerk", password="clerk-pass-123", is_staff=True, is_superuser=True)
     device = StaffDevice(user=clerk, name="clerk", confirmed=True)

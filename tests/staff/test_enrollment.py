@@ -1,4 +1,4 @@
-"""A staff member's device is enrolled only with a 登録コード that somebody else issued (accounts.enrollment):
+"""A staff member's device is enrolled only with a 登録コード that somebody else issued (staff.enrollment):
 the password alone, learnt by whoever, binds no authenticator."""
 
 import base64
@@ -12,10 +12,11 @@ from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
 
-from accounts import enrollment
 from accounts.models import StaffDevice, StaffEnrollmentCode, User
-from accounts.staff import LOGIN_FAILED, STAFF_MAX_FAILURES
 from auditlog.models import AuditEntry
+from staff import enrollment, views
+from staff.login import LOGIN_FAILED
+from staff.services import STAFF_MAX_FAILURES
 from tests.concurrency import run_concurrently
 
 LOGIN = reverse("admin:login")
@@ -76,11 +77,11 @@ def test_a_wrong_code_is_named_and_counted_and_five_lock_the_staff_member_out(cl
     right = issue(newbie)
     log_in(client)
     response = client.post(ENROLL, {"enrollment_code": "1234 5678 9012"})
-    assert response.status_code == 200 and str(enrollment.CODE_WRONG) in response.content.decode()
+    assert response.status_code == 200 and str(views.CODE_WRONG) in response.content.decode()
     assert "1234 5678 9012" not in response.content.decode()  # a secret is not shown back
     assert failures(newbie) == 1
     bad_format = client.post(ENROLL, {"enrollment_code": "12345"})
-    assert str(enrollment.CODE_FORMAT) in bad_format.content.decode() and failures(newbie) == 1  # not a guess
+    assert str(views.CODE_FORMAT) in bad_format.content.decode() and failures(newbie) == 1  # not a guess
     for _ in range(STAFF_MAX_FAILURES - 1):
         response = client.post(ENROLL, {"enrollment_code": "000000000000"})
     # The fifth wrong code locks the staff member and ends the session.
@@ -121,11 +122,11 @@ def test_an_expired_or_replaced_code_is_refused_without_counting(client, newbie,
     second = issue(newbie)  # 再発行: the first one ends
     log_in(client)
     response = client.post(ENROLL, {"enrollment_code": first})
-    assert str(enrollment.CODE_ENDED) in response.content.decode()
+    assert str(views.CODE_ENDED) in response.content.decode()
     fake_clock.advance(enrollment.CODE_VALID.total_seconds() + 1)
     log_in(client)  # a day later: a new session
     response = client.post(ENROLL, {"enrollment_code": second})
-    assert str(enrollment.CODE_ENDED) in response.content.decode()
+    assert str(views.CODE_ENDED) in response.content.decode()
     assert failures(newbie) == 0 and not StaffDevice.objects.filter(user=newbie).exists()
     assert sorted(StaffEnrollmentCode.objects.values_list("end", flat=True)) == ["", "replaced"]
 
@@ -263,7 +264,7 @@ def test_wrong_codes_of_the_new_device_count_toward_the_staff_lock(client, newbi
     for n in range(1, STAFF_MAX_FAILURES + 1):
         response = client.post(ENROLL, {"otp_token": "000000"})
         if n < STAFF_MAX_FAILURES:
-            assert str(enrollment.ENROLL_WRONG) in response.content.decode() and failures(newbie) == n
+            assert str(views.ENROLL_WRONG) in response.content.decode() and failures(newbie) == n
     assert response["Location"] == LOGIN
     assert AuditEntry.objects.filter(action="admin.lock", actor="staff:newbie").count() == 1
     assert not StaffDevice.objects.filter(user=newbie, confirmed=True).exists()

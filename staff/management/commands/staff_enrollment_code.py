@@ -1,4 +1,4 @@
-"""Issue a staff member's 登録コード on the server (accounts.enrollment): for the first superuser, whom no
+"""Issue a staff member's 登録コード on the server (staff.enrollment): for the first superuser, whom no
 colleague can issue one for yet, or when no superuser can log in. The operator hands the code over in person.
 
     manage.py staff_enrollment_code USERNAME
@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from accounts import enrollment
+from staff import enrollment
 
 
 class Command(BaseCommand):

@@ -6,11 +6,12 @@ import pyotp
 import pytest
 from django.urls import reverse
 
-from accounts import enrollment
 from accounts.models import Contract, StaffDevice, User
-from accounts.staff import LOGIN_FAILED, STAFF_LOCK
 from auditlog.models import AuditEntry
 from ibank import crypto
+from staff import enrollment
+from staff.login import LOGIN_FAILED
+from staff.services import STAFF_LOCK
 from tests.conftest import PASSWORD
 from tests.helpers import is_locked
 

@@ -1,0 +1,127 @@
+"""Staff login to the admin (SPEC §7): password and the staff member's own OTP, decided here; the form
+(staff.login) only asks.
+
+* One answer for every failure (unknown user, customer, wrong password, wrong code, locked): the caller
+  never learns which part was wrong.
+* 5 failures, password or code, lock the staff account for 15 minutes; a right answer is let in only if no
+  lock was set meanwhile (one conditional UPDATE), and a right code sent twice is refused but not counted.
+* A customer's wrong password here counts toward that customer's login lock.
+* Every attempt is audited.
+* A staff member without a device is let in only to enroll one (staff.enrollment).
+"""
+
+import secrets
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import check_password, make_password
+from django.db import transaction
+from django.db.models import F, Q
+from django.views.decorators.debug import sensitive_variables
+
+from accounts import services
+from accounts.models import StaffDevice
+from auditlog import audit
+from ibank import clock
+
+User = get_user_model()
+
+STAFF_MAX_FAILURES = 5
+STAFF_LOCK = timedelta(minutes=15)
+
+
+class LoginFailed(Exception):
+    """Any refusal of a staff login: its reason is audited, never told."""
+
+
+@sensitive_variables("password", "token")
+def authenticate(*, actor, username: str, password: str, token: str):
+    """(the staff member, their device or None when they have none yet) or LoginFailed; audited either way."""
+    user = User.objects.filter(username=username).first() if username else None
+    # The same Argon2 work whatever the username.
+    password_ok = user.check_password(password) if user is not None else check_password(password, _dummy())
+    reason, device = _refusal(actor, user, password_ok, token)
+    if not reason and not _accept(user):
+        reason = "locked"  # locked by failures counted between our read and now: a right answer comes late
+    if reason:
+        audit.record(actor, "admin.login", ok=False, reason=reason, as_name=f"admin:{username[:150]}")
+        raise LoginFailed(reason)
+    audit.record(actor, "admin.login", ok=True, as_name=f"staff:{user.get_username()}", enrolled=device is not None)
+    return user, device
+
+
+def _refusal(actor, user, password_ok: bool, token: str):
+    """(reason, device): an empty reason lets the staff member in; every refusal looks the same outside."""
+    if user is None:
+        return "unknown_user", None
+    contract = getattr(user, "contract", None)
+    if contract is not None:
+        if not password_ok:
+            # A customer's password guessed here counts toward the customer's own lock.
+            def locked():  # in the transaction that set the lock
+                audit.record(actor, "login.lock", ok=True, contract=contract, reason="too_many_failures")
+
+            services.count_login_failure(contract, contract.contract_id, on_locked=locked)
+        return "customer", None
+    if not (user.is_staff and user.is_active):
+        return "not_staff", None
+    now = clock.now()
+    if user.staff_locked_until is not None and user.staff_locked_until > now:
+        return "locked", None
+    if not password_ok:
+        count_staff_failure(actor, user)
+        return "wrong_password", None
+    devices = list(StaffDevice.objects.filter(user=user, confirmed=True))
+    if not devices:
+        return "", None  # enrollment: admin pages stay closed until a device is confirmed
+    results = []
+    for device in devices:
+        results.append(device.check_code(token))
+        if results[-1] == "ok":
+            return "", device
+    if "reused" in results:
+        return "reused_otp", None  # a double submission of a right code: refused, never counted as wrong
+    count_staff_failure(actor, user)
+    return "wrong_otp", None
+
+
+def _accept(user) -> bool:
+    """Let the staff member in only if no lock was set since their row was read, and reset the count: one
+    conditional UPDATE, so that of a burst of guesses only those before the lock can succeed (every one of
+    them is counted), as for customers (accounts.services.contract_authenticate)."""
+    now = clock.now()
+    user.last_login = now
+    accepted = (
+        User.objects.filter(pk=user.pk, staff_failures__lt=STAFF_MAX_FAILURES)
+        .filter(Q(staff_locked_until__isnull=True) | Q(staff_locked_until__lte=now))
+        .update(staff_failures=0, staff_locked_until=None, last_login=now)
+    )
+    return accepted == 1
+
+
+_dummy_hash = None
+
+
+def _dummy() -> str:
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = make_password(secrets.token_urlsafe(12))
+    return _dummy_hash
+
+
+def count_staff_failure(actor, user) -> bool:
+    """One more failure (a password, a code or a 登録コード) toward the staff lock; True when it set the lock."""
+    User.objects.filter(pk=user.pk).update(staff_failures=F("staff_failures") + 1)
+    locked = User.objects.filter(pk=user.pk, staff_failures__gte=STAFF_MAX_FAILURES).update(
+        staff_failures=0, staff_locked_until=clock.now() + STAFF_LOCK
+    )
+    if locked:
+        audit.record(actor, "admin.lock", ok=True, reason="too_many_failures", as_name=f"staff:{user.get_username()}")
+    return bool(locked)
+
+
+@transaction.atomic
+def staff_device_delete(*, actor, device: StaffDevice) -> None:
+    """A staff member's device is removed (a lost phone): audited with whose it was."""
+    audit.record(actor, "staff.device_delete", ok=True, owner=device.user.get_username())
+    device.delete()
