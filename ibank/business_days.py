@@ -29,10 +29,6 @@ def next_business_day(day: date) -> date:
     return day
 
 
-def business_day_on_or_after(day: date) -> date:
-    return day if is_business_day(day) else next_business_day(day)
-
-
 def cutoff() -> time:
     hours, minutes = settings.IBANK_OTHER_BANK_CUTOFF.split(":")
     return time(int(hours), int(minutes))

@@ -90,10 +90,6 @@ def search_reading(text: str) -> str:
 _LONG_VOWEL = str.maketrans({"ー": "-", "－": "-", "ｰ": "-", "‐": "-", "−": "-"})
 
 
-def is_zengin(text: str) -> bool:
-    return all(ch in ALLOWED for ch in text)
-
-
 def initial(kana: str) -> str:
     """The 50-on index letter of a reading (half- or full-width): its first kana, large and without dakuten."""
     try:

@@ -132,10 +132,6 @@ class Contract(models.Model):
         """
         type(self).objects.select_for_update(no_key=True).filter(pk=self.pk).values_list("pk").get()
 
-    def set_login_password(self, raw: str) -> None:
-        self.user.set_password(raw)
-        self.user.save(update_fields=["password"])
-
     def own_accounts(self) -> list:
         """The contract's customer accounts, read once per contract object: a request's form (the 支払口座
         choices) and its rules (口座名義確認's own-account test) share the one read."""
