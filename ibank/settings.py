@@ -287,7 +287,7 @@ IBANK_NEW_PAYEE_DAILY_CAP = env_int("IBANK_NEW_PAYEE_DAILY_CAP", 100_000, minimu
 IBANK_NEW_PAYEE_DAYS = env_int("IBANK_NEW_PAYEE_DAYS", 7, minimum=0)
 # The limit a new contract starts with (ATM level); it cannot be raised during the hold after the start.
 IBANK_INITIAL_DAILY_LIMIT = env_int("IBANK_INITIAL_DAILY_LIMIT", 500_000, minimum=0)
-# Where customers reach ibank (links in notices, e.g. IB取引中止 in the login notice).
+# The origin customers use (https://…): django-otp-webauthn's system checks want it (OTP_WEBAUTHN_ALLOWED_ORIGINS).
 IBANK_SITE_URL = env_str("IBANK_SITE_URL", "http://localhost:8000").rstrip("/")
 # The device cookie (ご利用環境): how long a browser stays known without a login.
 IBANK_ENVIRONMENT_COOKIE_AGE = env_int("IBANK_ENVIRONMENT_COOKIE_AGE", 400 * 24 * 3600, minimum=60)
