@@ -37,7 +37,8 @@ def test_a_superuser_issues_the_code_and_the_new_staff_member_enrolls(page, live
     code = page.locator(".enrollment-code").inner_text()
     assert len(code.replace(" ", "")) == 12
 
-    other = page.context.browser.new_context(locale="ja-JP").new_page()
+    second_browser = page.context.browser.new_context(locale="ja-JP")  # the new staff member's own
+    other = second_browser.new_page()
     other.goto(live_server.url + "/admin/")
     other.locator("#id_username").fill("newbie")
     other.locator("#id_password").fill("newbie-pass-123")
@@ -55,5 +56,6 @@ def test_a_superuser_issues_the_code_and_the_new_staff_member_enrolls(page, live
     other.get_by_label("ワンタイムパスワード").fill(pyotp.TOTP(secret).now())
     other.get_by_role("button", name="登録", exact=True).click()
     expect(other.locator("#site-name")).to_contain_text("ibank 営業店管理")
+    second_browser.close()
     assert StaffDevice.objects.get(user=newbie).confirmed
     assert violations == []
