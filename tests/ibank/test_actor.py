@@ -72,3 +72,47 @@ def test_audit_entries_are_written_by_services_only():
     assert len(facing) > 10
     offenders = {str(p.relative_to(ROOT)): lines for p in facing if (lines := _calls_audit(p))}
     assert offenders == {}
+
+
+_FACING_BASES = {"Form", "ModelForm", "IbankForm", "ModelAdmin", "UserAdmin"}
+
+
+def _audit_in_views_or_forms(path: Path) -> list[int]:
+    """Audit calls inside a view function (``*_view``) or a form or admin class, whatever the module's name."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+
+    def visit(node, facing: bool):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.endswith("_view"):
+            facing = True
+        if isinstance(node, ast.ClassDef):
+            bases = {b.attr if isinstance(b, ast.Attribute) else getattr(b, "id", "") for b in node.bases}
+            facing = facing or bool(bases & _FACING_BASES)
+        if (
+            facing
+            and isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("record", "entry")
+            and getattr(node.func.value, "id", "") == "audit"
+        ):
+            found.append(node.lineno)
+        for child in ast.iter_child_nodes(node):
+            visit(child, facing)
+
+    visit(tree, False)
+    return found
+
+
+def test_no_view_or_form_writes_the_audit_log_whatever_its_module_is_called():
+    """The check above goes by module name; a view or a form in a module named otherwise (accounts/staff.py
+    held the admin's login form and the enrolment view, both writing audit entries) is found here."""
+    modules = [
+        p
+        for p in ROOT.glob("*/**/*.py")
+        if p.relative_to(ROOT).parts[0] not in ("tests", "bench", ".venv", "docs")
+        and "migrations" not in p.parts
+        and ".venv" not in p.parts
+    ]
+    assert len(modules) > 50
+    offenders = {str(p.relative_to(ROOT)): lines for p in modules if (lines := _audit_in_views_or_forms(p))}
+    assert offenders == {}
