@@ -38,7 +38,7 @@ class IbankUserAdmin(UserAdmin):
     @sensitive_variables("code")
     def enrollment_code_view(self, request, pk):
         """登録コードを発行: a superuser issues a staff member's 登録コード (POST) and is shown it once, to hand
-        over in person (accounts.enrollment)."""
+        over in person (staff.enrollment)."""
         if not request.user.is_superuser:
             raise PermissionDenied
         user = get_object_or_404(self.get_queryset(request), pk=pk)

@@ -42,12 +42,11 @@ class NotIssuable(Exception):
 
 
 def needs_enrollment(user) -> bool:
-    return (
-        user.is_authenticated
-        and user.is_staff
-        and not user.is_verified()
-        and not StaffDevice.objects.filter(user=user, confirmed=True).exists()
-    )
+    return user.is_authenticated and user.is_staff and not user.is_verified() and not _has_device(user)
+
+
+def _has_device(user) -> bool:
+    return StaffDevice.objects.filter(user=user, confirmed=True).exists()
 
 
 # -- issuing -----------------------------------------------------------------------------
@@ -63,7 +62,7 @@ def issue_code(*, actor, user, by=None, as_name: str = "") -> tuple[str, StaffEn
         raise NotIssuable(NOT_STAFF)
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user.pk).first()  # one issue at a time per staff member
-        if StaffDevice.objects.filter(user=user, confirmed=True).exists():
+        if _has_device(user):
             raise NotIssuable(HAS_DEVICE)
         now = clock.now()
         StaffEnrollmentCode.objects.filter(user=user, ended_at__isnull=True).update(
@@ -146,8 +145,7 @@ def _guess(actor, user, check, *, step: str) -> str:
     now = clock.now()
     with transaction.atomic():
         fresh = User.objects.select_for_update().get(pk=user.pk)
-        locked = fresh.staff_locked_until is not None and fresh.staff_locked_until > now
-        outcome = "locked" if locked else check(now)
+        outcome = "locked" if services.is_locked(fresh, now) else check(now)
         reason = {"ok": "", "reused": f"reused_{step}", "ended": "ended_code", "locked": "locked"}.get(outcome)
         if outcome == "wrong":
             reason = f"wrong_{step}"

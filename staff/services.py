@@ -65,8 +65,7 @@ def _refusal(actor, user, password_ok: bool, token: str):
         return "customer", None
     if not (user.is_staff and user.is_active):
         return "not_staff", None
-    now = clock.now()
-    if user.staff_locked_until is not None and user.staff_locked_until > now:
+    if is_locked(user, clock.now()):
         return "locked", None
     if not password_ok:
         count_staff_failure(actor, user)
@@ -83,6 +82,11 @@ def _refusal(actor, user, password_ok: bool, token: str):
         return "reused_otp", None  # a double submission of a right code: refused, never counted as wrong
     count_staff_failure(actor, user)
     return "wrong_otp", None
+
+
+def is_locked(user, now) -> bool:
+    """The staff lock in force at ``now``, on the user's row as read (``_accept`` asks the same in SQL)."""
+    return user.staff_locked_until is not None and user.staff_locked_until > now
 
 
 def _accept(user) -> bool:
