@@ -13,17 +13,24 @@ LOGIN_FAILED = _(
 )
 
 
+class CodeField(forms.CharField):
+    """A code typed from a phone or a paper: digits, never shown back (a wrong one is a secret's guess)."""
+
+    def __init__(self, label, max_length: int, autocomplete: str = "off", required: bool = True):
+        attrs = {"autocomplete": autocomplete, "inputmode": "numeric"}
+        widget = forms.TextInput(attrs=attrs)
+        super().__init__(label=label, max_length=max_length, required=required, widget=widget)
+
+    def bound_data(self, data, initial):
+        return ""
+
+
 class StaffLoginForm(forms.Form):
     """The admin's login form (django.contrib.admin calls it with ``request`` and ``data``)."""
 
     username = forms.CharField(label=_("ユーザー名"), max_length=150)
     password = forms.CharField(label=_("パスワード"), strip=False, widget=forms.PasswordInput)
-    otp_token = forms.CharField(
-        label=_("ワンタイムパスワード"),
-        required=False,
-        max_length=6,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
-    )
+    otp_token = CodeField(_("ワンタイムパスワード"), max_length=6, autocomplete="one-time-code", required=False)
 
     def __init__(self, request=None, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -17,6 +17,7 @@ from ibank.text import half_width_digits
 
 from . import enrollment
 from .enrollment import CODE_DIGITS
+from .login import CodeField
 
 _SHOW_QR = "staff_enroll_show_qr"
 _ENROLLING = "staff_enroll_device"  # the unconfirmed device this session made
@@ -29,19 +30,8 @@ CODE_ENDED = _(
 CODE_FORMAT = _("登録コードは12桁の数字で入力してください。")
 
 
-class _SecretField(forms.CharField):
-    """A code typed from a paper or a phone: digits, never shown back."""
-
-    def __init__(self, label, max_length: int, autocomplete: str = "off"):
-        attrs = {"autocomplete": autocomplete, "inputmode": "numeric"}
-        super().__init__(label=label, max_length=max_length, widget=forms.TextInput(attrs=attrs))
-
-    def bound_data(self, data, initial):
-        return ""
-
-
 class CodeForm(forms.Form):
-    enrollment_code = _SecretField(_("登録コード"), max_length=20)
+    enrollment_code = CodeField(_("登録コード"), max_length=20)
 
     @sensitive_variables("code")
     def clean_enrollment_code(self):
@@ -52,7 +42,7 @@ class CodeForm(forms.Form):
 
 
 class EnrollForm(forms.Form):
-    otp_token = _SecretField(_("ワンタイムパスワード"), max_length=6, autocomplete="one-time-code")
+    otp_token = CodeField(_("ワンタイムパスワード"), max_length=6, autocomplete="one-time-code")
 
 
 @sensitive_post_parameters("otp_token", "enrollment_code")

@@ -60,6 +60,7 @@ def test_every_failure_gets_the_same_answer(client, clerk, contract, fake_clock)
         page = response.content.decode()
         assert str(LOGIN_FAILED) in page, name
         assert password not in page  # never echoed back
+        assert not otp or f'value="{otp}"' not in page  # nor the code
         assert "otp_device" not in page and "Please enter your OTP" not in page
         pages[name] = page.replace(username, "")
     assert len({p.split('name="csrfmiddlewaretoken"')[0] for p in pages.values()}) == 1
