@@ -4,6 +4,7 @@ authorized (passkeys.ceremony), and a passkey registered before a hold began aut
 refuses (a relayed code cannot: the passkey is bound to our origin)."""
 
 from django import forms
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from accounts import authorization, gate
@@ -19,6 +20,28 @@ REFUSED = {
     "invalid": _("パスキーで認証できませんでした。もう一度お試しください。"),
 }
 REQUIRED = _("「パスキーで認証する」ボタンを押して、パスキーで認証してください。")
+
+
+class PageChallenge:
+    """The challenge the page being shown offers (its ``id`` for the form, its ``options`` for the button),
+    made when the page is rendered: on the first GET, and again on the page shown after a refused answer,
+    whose challenge is used, expired or another transaction's. An answer that is accepted renders no page
+    and makes none."""
+
+    def __init__(self, request, contract: Contract, detail: dict):
+        self.request, self.contract, self.detail = request, contract, detail
+
+    @cached_property
+    def _made(self) -> tuple[int, str]:
+        return ceremony.transaction_options(self.request, self.contract, self.detail)
+
+    @property
+    def id(self) -> int:
+        return self._made[0]
+
+    @property
+    def options(self) -> str:
+        return self._made[1]
 
 
 class PasskeyMethod(authorization.Method):
@@ -53,10 +76,8 @@ class PasskeyMethod(authorization.Method):
         form.fields["passkey_assertion"] = forms.CharField(
             widget=forms.HiddenInput, required=True, error_messages={"required": REQUIRED}
         )
-        if not form.is_bound and form.request is not None:
-            challenge_id, options = ceremony.transaction_options(form.request, contract, form.detail)
-            form.fields["passkey_challenge"].initial = challenge_id
-            form.passkey_options = options
+        if form.request is not None:
+            form.passkey = PageChallenge(form.request, contract, form.detail)
         return []
 
     def authorize(self, *, actor, contract: Contract, data: dict, action: str, **detail) -> Outcome:

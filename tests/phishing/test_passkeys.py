@@ -10,11 +10,12 @@ from django.urls import reverse
 from django_otp_webauthn.models import WebAuthnCredential
 
 from accounts import authorization, gate, holds
-from accounts.models import Contract, Lock
+from accounts.models import Account, Contract, Lock
 from auditlog.models import AuditEntry
 from branch import services as branch_services
 from ibank import clock
 from notices.models import Notice
+from passkeys.models import TransactionChallenge
 from tests.helpers import known_environment, post_login
 
 A = gate.Action
@@ -140,3 +141,42 @@ def test_a_registration_finishing_after_a_lost_report_is_refused(rf, contract):
     with pytest.raises(PermissionDenied):
         ceremony.register(ended, actor=None, contract=contract, data={})
     assert not WebAuthnCredential.objects.filter(user_id=contract.user_id).exists()
+
+
+def test_a_passkey_answer_that_is_not_for_this_transfer_is_refused_and_told(client, contract, stranger):
+    """At 認証 with a passkey, what the page sends must be a valid assertion over this transfer's challenge, used
+    once: a forged one, another transfer's challenge and a used one are each refused with their message and
+    audited with their reason; nothing moves and no lock is counted."""
+    from passkeys.authorization import REFUSED
+    from payments.models import Transfer
+    from tests.payments.helpers import confirm, enter, same_bank_data
+
+    post_login(client, contract)  # (a contract with a passkey would log in with it)
+    _passkey(contract, at=clock.now() - timedelta(days=10))
+    _response, transfer = enter(client, same_bank_data(contract, stranger, amount=1_000))
+    confirm(client, transfer)
+    url = reverse("transfers-authorize", args=[transfer.reference])
+    challenge, used = (client.get(url).context["form"].passkey.id for _ in range(2))
+    TransactionChallenge.objects.filter(pk=used).update(used_at=clock.now())
+    mine = TransactionChallenge.objects.get(pk=challenge)
+    other = TransactionChallenge.objects.create(
+        contract=contract, bound="0" * 64, nonce=mine.nonce, origin=mine.origin, rp_id=mine.rp_id
+    ).pk  # made for another transaction
+    balance = Account.objects.get(pk=contract.account.pk).balance
+    offered = {challenge, other, used}
+    for challenge_id, reason in ((challenge, "invalid"), (other, "changed"), (used, "reused")):
+        response = client.post(url, {"passkey_challenge": challenge_id, "passkey_assertion": '{"id": "x"}'})
+        assert response.status_code == 200
+        assert str(REFUSED[reason]) in response.content.decode()
+        entry = AuditEntry.objects.filter(action="transfer.authorize", contract=contract).latest("pk")
+        assert (entry.outcome, entry.reason, entry.detail["method"]) == ("failed", reason, "passkey")
+        # The page says try again, and offers a challenge that can be answered: new, unused, this transfer's.
+        again = TransactionChallenge.objects.get(pk=response.context["form"].passkey.id)
+        assert again.pk not in offered and again.used_at is None and again.bound == mine.bound
+        assert f'name="passkey_challenge" value="{again.pk}"' in response.content.decode()
+        assert 'data-options=""' not in response.content.decode()
+        offered.add(again.pk)
+    assert Transfer.objects.get(pk=transfer.pk).status == Transfer.Status.CONFIRMED
+    assert Account.objects.get(pk=contract.account.pk).balance == balance
+    assert Contract.objects.get(pk=contract.pk).transaction_failures == 0
+    assert not Lock.objects.filter(contract=contract).exclude(kind__in=holds.KINDS).exists()
