@@ -86,6 +86,21 @@ def test_rejected_or_withdrawn_requests_change_nothing(token_contract, maker, ch
         services.token_reset_approve(actor=None, staff=checker, reset=first)
 
 
+def test_only_the_clerk_who_entered_a_request_withdraws_it(token_contract, maker, maker2):
+    reset = services.token_reset_request(actor=None, staff=maker, contract=token_contract, reason=REASON, reference=REF)
+    with pytest.raises(services.OperationRefused) as refused:
+        services.token_reset_withdraw(actor=None, staff=maker2, reset=reset)
+    assert refused.value.message == services.NOT_ALLOWED
+    assert TokenResetRequest.objects.get(pk=reset.pk).status == TokenResetRequest.Status.PENDING
+    assert not AuditEntry.objects.filter(action="token_reset.withdraw").exists()
+    # A second withdrawal by its own clerk finds it decided.
+    services.token_reset_withdraw(actor=None, staff=maker, reset=reset)
+    with pytest.raises(services.OperationRefused) as refused:
+        services.token_reset_withdraw(actor=None, staff=maker, reset=reset)
+    assert refused.value.message == services.ALREADY_DECIDED
+    assert AuditEntry.objects.filter(action="token_reset.withdraw").count() == 1
+
+
 @pytest.mark.parametrize(
     ("operation", "kwargs"),
     [

@@ -176,6 +176,21 @@ def test_the_days_block_holds_behind_another_lock(client, contract, billers):
     assert Contract.objects.get(pk=contract.pk).payeasy_failures == 10
 
 
+def test_a_right_entry_that_raced_the_tenth_wrong_one_is_refused(client, contract, billers, monkeypatch):
+    """The right numbers were checked against the block before the 10th wrong entry set it (the race of a
+    burst): they are refused as they are accepted, and the run of wrong entries is not reset."""
+    login(client, contract)
+    _wrong(client, contract, 10)
+    monkeypatch.setattr(payeasy, "is_blocked", lambda contract: False)  # the check that ran before the block
+    racing = Contract.objects.get(pk=contract.pk)
+    with pytest.raises(payeasy.Blocked):
+        payeasy.bill_lookup(actor=None, contract=racing, biller=billers["private"], **_lookup(PRIVATE_NUMBERS))
+    assert Contract.objects.get(pk=contract.pk).payeasy_failures == 10
+    last = AuditEntry.objects.filter(contract=contract, action="payeasy.input").latest("pk")
+    assert (last.outcome, last.reason) == ("failed", payeasy.Blocked.reason)
+    assert not Payment.objects.filter(contract=contract).exists()
+
+
 def test_each_wrong_entry_is_audited_with_its_count(client, contract, billers):
     login(client, contract)
     _wrong(client, contract, 11)  # the 10th blocks; the 11th is refused before it is read

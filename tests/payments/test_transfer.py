@@ -459,6 +459,48 @@ def test_check_ledger_finds_a_line_whose_time_is_not_its_entrys(contract):
         check_ledger()
 
 
+def _ledger_sql(sql, params):
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # the ORM refuses to change a posting: only SQL can
+        cursor.execute(sql, params)
+
+
+def _ledger_problems():
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("check_ledger", stdout=StringIO(), stderr=err)
+    return err.getvalue()
+
+
+def test_check_ledger_finds_entries_whose_lines_do_not_balance(contract, payee):
+    """Two entries off by one yen each way: every account still matches its lines and the total is 0, yet
+    neither entry balances."""
+    first = JournalEntry.objects.get(postings__account=contract.account)
+    second = JournalEntry.objects.get(postings__account=payee.account)
+    check_ledger()
+    _ledger_sql("UPDATE transfers_posting SET amount = amount + 1 WHERE entry_id = %s AND amount > 0", [first.pk])
+    _ledger_sql("UPDATE transfers_posting SET amount = amount - 1 WHERE entry_id = %s AND amount > 0", [second.pk])
+    _ledger_sql("UPDATE accounts_account SET balance = balance + %s WHERE id = %s", [1, contract.account.pk])
+    _ledger_sql("UPDATE accounts_account SET balance = balance + %s WHERE id = %s", [-1, payee.account.pk])
+    problems = _ledger_problems()
+    assert f"entry {first.pk}: 2 postings summing to 1" in problems
+    assert f"entry {second.pk}: 2 postings summing to -1" in problems
+    assert "sum to" not in problems.replace("postings summing to", "")  # the accounts and the total agree
+
+
+def test_a_customer_balance_below_zero_is_refused_by_the_database_itself(contract):
+    """Even by SQL that bypasses the engine: the CHECK on the account refuses it (an internal account, such as
+    the cash account, may go below zero)."""
+    from django.db import IntegrityError, transaction
+
+    cash = Account.objects.internal(Account.Purpose.CASH)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _ledger_sql("UPDATE accounts_account SET balance = -1 WHERE id = %s", [contract.account.pk])
+    _ledger_sql("UPDATE accounts_account SET balance = balance - 1 WHERE id = %s", [cash.pk])
+    assert balance(contract) > 0
+
+
 def test_ledger_entries_are_immutable(client, contract, payee):
     from django.core.exceptions import PermissionDenied
 
