@@ -4,6 +4,12 @@ A seal stores the SHA-256 of its entries' content (in id order) and the SHA-256
 of the previous seal; ``verify`` recomputes both. Entries are sealed only once
 they are older than a safety margin and older than the oldest transaction still
 running on PostgreSQL, so that no entry can still appear inside a sealed range.
+
+The chain alone cannot tell a rewrite of every seal from the edit onwards by someone with the database's
+owner rights: only a seal's hash kept *outside* the database can. ``seal_audit`` prints the head of the
+chain (the last sealed entry's id and the seal's SHA-256) every time it runs, into the scheduler's log;
+``verify_audit --anchor ID:SHA256`` requires the seal ending at that entry to hold that hash, which holds
+every seal and entry up to it.
 """
 
 import hashlib
@@ -106,9 +112,31 @@ class Report:
     broken: AuditSeal | None
     problem: str
     unsealed: int
+    head: AuditSeal | None = None
 
 
-def verify() -> Report:
+def head() -> AuditSeal | None:
+    """The chain's last seal (what to keep outside the database), or None before the first."""
+    return AuditSeal.objects.order_by("-last_id").first()
+
+
+def verify(anchors: dict[int, str] | None = None) -> Report:
+    """Check every seal in order; with ``anchors`` (last sealed entry id -> the seal's SHA-256 as recorded
+    outside the database), each must be a seal of the intact chain with that hash. The report names the
+    first broken seal, or the first anchor not matched (``broken`` None, ``problem`` set)."""
+    report = _verify_chain()
+    if report.problem:
+        return report
+    for last_id, sha256 in sorted((anchors or {}).items()):
+        found = AuditSeal.objects.filter(last_id=last_id).values_list("sha256", flat=True).first()
+        if found != sha256.lower():
+            what = "no seal ends there" if found is None else "the seal ending there has another hash"
+            report.problem = f"anchor {last_id}: {what}"
+            return report
+    return report
+
+
+def _verify_chain() -> Report:
     previous = GENESIS
     checked = 0
     after = 0
@@ -130,4 +158,4 @@ def verify() -> Report:
             return Report(checked, item, problem, AuditEntry.objects.filter(pk__gt=after).count())
         previous, after = item.sha256, item.last_id
         checked += 1
-    return Report(checked, None, "", AuditEntry.objects.filter(pk__gt=after).count())
+    return Report(checked, None, "", AuditEntry.objects.filter(pk__gt=after).count(), head())

@@ -41,15 +41,15 @@ def test_seals_are_refused_change_too(db):
         _raw("UPDATE accounts_auditseal SET count = 1")
 
 
-def _without_triggers(sql, params=()):
+def _without_triggers(sql, params=(), table="accounts_auditentry"):
     """What someone with the database's owner rights could do: disable the guard, change, enable it again."""
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "sqlite":
-            cursor.execute("DROP TRIGGER accounts_auditentry_no_update")
-            cursor.execute("DROP TRIGGER accounts_auditentry_no_delete")
+            cursor.execute(f"DROP TRIGGER {table}_no_update")
+            cursor.execute(f"DROP TRIGGER {table}_no_delete")
             cursor.execute(sql, params)
             migration = __import__("auditlog.migrations.0001_squashed", fromlist=["sqlite_triggers"])
-            for statement in migration.sqlite_triggers("accounts_auditentry"):
+            for statement in migration.sqlite_triggers(table):
                 cursor.execute(statement)
         else:  # a superuser's way of not firing triggers
             cursor.execute("SET LOCAL session_replication_role = replica")
@@ -86,6 +86,98 @@ def test_verify_finds_a_deleted_entry(db):
     _without_triggers("DELETE FROM accounts_auditentry WHERE id = %s", [entries[1].pk])
     with pytest.raises(CommandError, match="holds 3 entries, sealed with 4"):
         _verify()
+
+
+def _rewrite_entry_and_its_seal(entries, seals, *, also_the_seal_hash: bool):
+    """An entry edited, and its seal's digest of the entries made again to match (and its own hash)."""
+    _without_triggers("UPDATE accounts_auditentry SET reason = 'edited' WHERE id = %s", [entries[0].pk])
+    first = seals[0]
+    digest, count = sealing._digest(AuditEntry.objects.filter(pk__lte=first.last_id).order_by("pk").iterator())
+    sha256 = first.sha256
+    if also_the_seal_hash:
+        sha256 = sealing.seal_hash(first.previous_sha256, digest, first.first_id, first.last_id, count)
+    _without_triggers(
+        "UPDATE accounts_auditseal SET entries_sha256 = %s, sha256 = %s WHERE id = %s",
+        [digest, sha256, first.pk],
+        "accounts_auditseal",
+    )
+
+
+def test_verify_finds_a_seal_made_again_to_hide_an_edit(db):
+    """The edit hidden from the entries' digest shows in the seal's own hash; made again too, the next seal no
+    longer chains to it."""
+    entries = _entries(4)
+    seals = sealing.seal(margin=timedelta(0), batch=2)
+    _rewrite_entry_and_its_seal(entries, seals, also_the_seal_hash=False)
+    with pytest.raises(CommandError, match=f"entries {entries[0].pk}-{entries[1].pk} is broken: the seal itself"):
+        _verify()
+    _rewrite_entry_and_its_seal(entries, seals, also_the_seal_hash=True)
+    with pytest.raises(CommandError, match=f"entries {entries[2].pk}-{entries[3].pk} is broken: does not chain"):
+        _verify()
+
+
+def test_verify_finds_seals_that_overlap(db):
+    entries = _entries(4)
+    seals = sealing.seal(margin=timedelta(0), batch=2)
+    second = seals[1]
+    _without_triggers(
+        "UPDATE accounts_auditseal SET first_id = %s WHERE id = %s", [entries[1].pk, second.pk], "accounts_auditseal"
+    )
+    with pytest.raises(CommandError, match="is broken: overlaps the previous seal"):
+        _verify()
+
+
+def _seal_head() -> str:
+    """What seal_audit printed as the head (the scheduler's log keeps it outside the database)."""
+    out = StringIO()
+    call_command("seal_audit", "--margin", "0", stdout=out)
+    return out.getvalue().splitlines()[-1].removeprefix("head ")
+
+
+def _rewrite_the_whole_chain(entry):
+    """An entry edited and every seal made again from the start: a chain intact in itself."""
+    _without_triggers("UPDATE accounts_auditentry SET reason = 'edited' WHERE id = %s", [entry.pk])
+    previous = sealing.GENESIS
+    for seal in AuditSeal.objects.order_by("last_id"):
+        rows = AuditEntry.objects.filter(pk__gte=seal.first_id, pk__lte=seal.last_id).order_by("pk")
+        digest, count = sealing._digest(rows.iterator())
+        sha256 = sealing.seal_hash(previous, digest, seal.first_id, seal.last_id, count)
+        _without_triggers(
+            "UPDATE accounts_auditseal SET entries_sha256 = %s, previous_sha256 = %s, sha256 = %s WHERE id = %s",
+            [digest, previous, sha256, seal.pk],
+            "accounts_auditseal",
+        )
+        previous = sha256
+
+
+def test_a_head_kept_outside_the_database_finds_a_rewritten_chain(db):
+    entries = _entries(3)
+    recorded = _seal_head()
+    last_id, sha256 = recorded.split(":")
+    assert int(last_id) == entries[-1].pk and sha256 == AuditSeal.objects.get().sha256
+    out = StringIO()
+    call_command("verify_audit", "--anchor", recorded, stdout=out)
+    assert out.getvalue().splitlines() == ["audit log intact: 1 seal(s); 0 entries not yet sealed", f"head {recorded}"]
+    _entries(2)
+    later = _seal_head()
+    _rewrite_the_whole_chain(entries[0])
+    _verify()  # the chain alone cannot tell
+    for anchors in ([recorded], [later], [later, recorded]):
+        with pytest.raises(
+            CommandError, match=r"does not hold what was recorded: anchor \d+: the seal ending there has"
+        ):
+            call_command("verify_audit", *[f"--anchor={a}" for a in anchors], stdout=StringIO())
+
+
+def test_an_anchor_must_name_a_seal_and_be_written_id_colon_hash(db):
+    entries = _entries(2)
+    recorded = _seal_head()
+    missing = f"{entries[0].pk}:{recorded.split(':')[1]}"
+    with pytest.raises(CommandError, match=f"anchor {entries[0].pk}: no seal ends there"):
+        call_command("verify_audit", "--anchor", missing, stdout=StringIO())
+    with pytest.raises(CommandError, match="invalid ID:SHA256 value"):
+        call_command("verify_audit", "--anchor", "12345", stdout=StringIO())
+    call_command("verify_audit", "--anchor", recorded.upper(), stdout=StringIO())  # hex in either case
 
 
 def test_entries_younger_than_the_margin_wait(db, fake_clock):

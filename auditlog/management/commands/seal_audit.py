@@ -1,4 +1,6 @@
-"""Seal the audit entries older than a safety margin (run every minute; make run runs it at start)."""
+"""Seal the audit entries older than a safety margin (run every minute; make run runs it at start), and print
+the chain's head (``ID:SHA256``) for the scheduler's log: kept outside the database, it is what
+``verify_audit --anchor`` checks a rewritten chain against."""
 
 from datetime import timedelta
 
@@ -16,3 +18,5 @@ class Command(BaseCommand):
     def handle(self, *args, margin, **options):
         seals = sealing.seal(margin=timedelta(seconds=margin))
         self.stdout.write(f"{len(seals)} seal(s), {sum(s.count for s in seals)} entries sealed")
+        if (last := sealing.head()) is not None:
+            self.stdout.write(f"head {last.last_id}:{last.sha256}")
