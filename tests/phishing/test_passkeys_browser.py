@@ -145,3 +145,24 @@ def test_without_the_passkey_the_same_login_is_held(page, live_server, make_cont
     from tests.helpers import is_locked
 
     assert is_locked(customer, Lock.Kind.ENVIRONMENT_HOLD)
+
+
+def test_a_raise_authorized_with_a_passkey_applies_at_once(page, live_server, make_contract, fake_clock):
+    """Without a token the transfer password raises the limit from tomorrow; a passkey, bound to this site and
+    to the new limit, raises it at once (as the OTP does), within the contract's ceiling."""
+    from accounts.models import Contract
+
+    customer = make_contract()
+    Contract.objects.filter(pk=customer.pk).update(daily_transfer_limit=100_000)
+    _virtual_authenticator(page)
+    _register(page, live_server, customer)
+    page.goto(live_server.url + "/limit/")
+    expect(page.get_by_text("ワンタイムパスワードまたはパスキーで認証した場合は本日から")).to_be_visible()
+    page.get_by_label("変更後の振込限度額（円）").fill("150000")
+    page.get_by_role("button", name="変更する").click()
+    page.locator("#passkey-authorize").click()
+    expect(page.get_by_text("振込限度額を変更しました。本日から適用されます。")).to_be_visible()
+    changed = Contract.objects.get(pk=customer.pk)
+    assert (changed.daily_transfer_limit, changed.pending_daily_limit) == (150_000, None)
+    entry = AuditEntry.objects.get(action="limit.authorize", contract=customer, outcome="ok")
+    assert entry.detail["method"] == "passkey"
