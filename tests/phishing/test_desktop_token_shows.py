@@ -46,6 +46,31 @@ def test_the_status_tells_what_awaits_authorization_only_to_a_fresh_proof(
     assert ask(int(fake_clock.epoch()) // 30)["authorizing"] == []
 
 
+def test_a_confirmed_pay_easy_payment_is_shown_too_newest_first(client, make_contract, make_token, fake_clock, billers):
+    from payments import payeasy
+
+    customer = make_contract(balance=500_000)
+    binding, key = make_token(customer, kind="desktop", bound_days_ago=30)
+    token_id = binding.software_token.token_id
+    confirmed_other_bank(customer, 70_000)
+    fake_clock.advance(10)
+    payment = payeasy.payment_prepare(
+        actor=None, contract=customer, bill=billers["electricity"], from_account=customer.account
+    )
+    payeasy.payment_confirm(actor=None, contract=customer, payment=payment)
+    step = int(fake_clock.epoch()) // 30
+    answer = client.get(
+        reverse("otp-desktop-status"),
+        {
+            "token_id": token_id,
+            "proof": _sign(key, STATUS_DOMAIN + token_id),
+            "now": _sign(key, f"{AUTHORIZING_DOMAIN}{token_id}:{step}"),
+        },
+    ).json()
+    assert answer["authorizing"][0] == {"payee": "さくら電力株式会社（58001）", "amount": "8,640"}
+    assert "7654321" in answer["authorizing"][1]["payee"]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_desktop_token_shows_the_payee_and_amount_beside_the_code(page, live_server, make_contract):
     customer = make_contract(balance=500_000)
