@@ -22,3 +22,22 @@ def test_daily_maintenance_clears_expired_sessions_and_abandoned_drafts(client, 
     assert Transfer.objects.get(pk=draft.pk).status == Transfer.Status.CANCELLED
     assert Transfer.objects.get(pk=done.pk).status == Transfer.Status.ACCEPTED
     assert "1 abandoned transfer(s) cancelled" in out.getvalue()
+
+
+def test_daily_maintenance_deletes_passkey_challenges_older_than_a_day(contract, fake_clock):
+    from passkeys.models import TransactionChallenge
+
+    def challenge():
+        return TransactionChallenge.objects.create(
+            contract=contract, bound="0" * 64, nonce="1" * 32, origin="o", rp_id="r"
+        )
+
+    old = challenge()
+    fake_clock.advance(86400 - 60)
+    recent = challenge()
+    fake_clock.advance(120)  # the first is a day and a minute old
+    out = StringIO()
+    call_command("daily_maintenance", stdout=out)
+    assert list(TransactionChallenge.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert not TransactionChallenge.objects.filter(pk=old.pk).exists()
+    assert "1 old passkey challenge(s) deleted" in out.getvalue()

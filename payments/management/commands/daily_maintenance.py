@@ -5,6 +5,7 @@
 * expired sessions (``clearsessions``: with database sessions they would pile up
   for ever; with sessions in Redis it is a no-op, Redis expires them itself);
 * issued tokens never registered and past their deadline (``purge_expired_tokens``);
+* passkey challenges older than a day (``purge_passkey_challenges``);
 * transfers entered but never confirmed or executed, older than a day, are
   cancelled (nothing moved; they stay as records).
 
@@ -24,11 +25,12 @@ from payments.models import Transfer
 
 
 class Command(BaseCommand):
-    help = "Daily clean-up: expired sessions, expired unregistered tokens, abandoned transfer drafts."
+    help = "Daily clean-up: expired sessions, unregistered tokens and passkey challenges, abandoned transfer drafts."
 
     def handle(self, *args, **options):
         call_command("clearsessions")
         call_command("purge_expired_tokens", stdout=self.stdout)
+        call_command("purge_passkey_challenges", stdout=self.stdout)
         stale = Transfer.objects.filter(
             status__in=[Transfer.Status.DRAFT, Transfer.Status.CONFIRMED],
             created_at__lt=clock.now() - timedelta(days=1),
