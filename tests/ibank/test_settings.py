@@ -1,5 +1,6 @@
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -179,3 +180,34 @@ def test_the_wsgi_application_freezes_what_it_loaded():
     result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=clean, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "True"]
+
+
+@pytest.mark.parametrize(("preload", "expected"), [("0", ["security.W021"]), ("1", [])])
+def test_production_passes_djangos_deployment_checks(preload, expected):
+    """``check --deploy`` as production starts: nothing to warn about but HSTS preload, the domain owner's
+    decision (SECURE_HSTS_PRELOAD)."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("IBANK_", "SECRET_KEY", "DATABASE_URL", "PYTEST", "REDIS_URL", "SECURE_", "DJANGO_"))
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="ibank.settings",
+        IBANK_ENV="production",
+        SECRET_KEY="s3cret-" + "k" * 50,
+        IBANK_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        REDIS_URL="redis://127.0.0.1:6379/0",
+        ALLOWED_HOSTS="ib.example.jp",
+        SECURE_HSTS_PRELOAD=preload,
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    found = sorted(set(re.findall(r"\(([a-z_]+\.[EWI][0-9]+)\)", result.stderr)))
+    assert found == expected, result.stderr
+    assert result.returncode == (1 if expected else 0), result.stderr
