@@ -109,6 +109,7 @@ def limit_change(*, actor, contract: Contract, new_limit: int, at_once: bool) ->
     """Set the contract's own daily limit: at once (a lowering, or a raise authorized by the OTP), or from
     0:00 JST tomorrow (a raise authorized by the 資金移動用パスワード or card). Returns the date it applies from."""
     limit_check(contract, new_limit)
+    old = contract_limit(contract, today())  # in force now (a pending raise from today, not yet folded, included)
     if at_once:
         Contract.objects.filter(pk=contract.pk).update(
             daily_transfer_limit=new_limit, pending_daily_limit=None, pending_daily_limit_from=None
@@ -119,8 +120,7 @@ def limit_change(*, actor, contract: Contract, new_limit: int, at_once: bool) ->
         Contract.objects.filter(pk=contract.pk).update(
             pending_daily_limit=new_limit, pending_daily_limit_from=effective
         )
-    old = contract.daily_transfer_limit
-    raised = new_limit > contract_limit(contract, today())
+    raised = new_limit > old
     contract.refresh_from_db()
     audit.record(actor, "limit.change", ok=True, contract=contract, old=old, new=new_limit, effective=str(effective))
     notify(contract, "limit_changed", new_limit=new_limit, effective=effective)

@@ -117,3 +117,17 @@ def test_the_authorization_is_audited_with_the_new_limit(client, contract):
     client.post(AUTHORIZE, {"transfer_password": TRANSFER_PASSWORD})
     entry = AuditEntry.objects.get(action="limit.authorize", contract=contract, outcome="ok")
     assert entry.detail["new_limit"] == 150_000
+
+
+def test_a_change_is_audited_with_the_limit_that_was_in_force(client, contract, fake_clock):
+    """A raise authorized yesterday with the password is in force from 0:00 today, before the daily job folds
+    it into the contract's own limit: a lowering now is audited as from that limit, not the one before it."""
+    login(client, contract)
+    client.post(LIMIT, {"limit": "100000"})
+    client.post(LIMIT, {"limit": "150000"})
+    client.post(AUTHORIZE, {"transfer_password": TRANSFER_PASSWORD})
+    fake_clock.advance(86400)
+    login(client, contract)
+    client.post(LIMIT, {"limit": "120000"})
+    entry = AuditEntry.objects.filter(action="limit.change", contract=contract).latest("pk")
+    assert (entry.detail["old"], entry.detail["new"]) == (150_000, 120_000)
