@@ -130,7 +130,9 @@ def limit_change(*, actor, contract: Contract, new_limit: int, at_once: bool) ->
 
 
 def limit_cancel(*, actor, contract: Contract) -> bool:
-    cancelled = Contract.objects.filter(pk=contract.pk, pending_daily_limit__isnull=False).update(
+    """Cancel a raise still waiting for its day; one in force already is the limit (a lowering changes it)."""
+    waiting = {"pending_daily_limit__isnull": False, "pending_daily_limit_from__gt": today()}
+    cancelled = Contract.objects.filter(pk=contract.pk, **waiting).update(
         pending_daily_limit=None, pending_daily_limit_from=None
     )
     if cancelled:

@@ -131,3 +131,18 @@ def test_a_change_is_audited_with_the_limit_that_was_in_force(client, contract, 
     client.post(LIMIT, {"limit": "120000"})
     entry = AuditEntry.objects.filter(action="limit.change", contract=contract).latest("pk")
     assert (entry.detail["old"], entry.detail["new"]) == (150_000, 120_000)
+
+
+def test_a_raise_already_in_force_is_not_undone_by_a_stale_cancel(client, contract, fake_clock):
+    """The cancel button is shown while the raise waits for 0:00; yesterday's page sent after it came into
+    force cancels nothing (a lowering is a change of its own, audited as one)."""
+    login(client, contract)
+    client.post(LIMIT, {"limit": "100000"})
+    client.post(LIMIT, {"limit": "150000"})
+    client.post(AUTHORIZE, {"transfer_password": TRANSFER_PASSWORD})
+    fake_clock.advance(86400)
+    login(client, contract)
+    assert "変更予定を取り消す" not in client.get(LIMIT).content.decode()
+    client.post(reverse("transfers-limit-cancel"))
+    assert _today_limit(contract) == 150_000
+    assert not AuditEntry.objects.filter(action="limit.cancel", contract=contract).exists()
