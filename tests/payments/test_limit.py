@@ -119,15 +119,21 @@ def test_the_authorization_is_audited_with_the_new_limit(client, contract):
     assert entry.detail["new_limit"] == 150_000
 
 
-def test_a_change_is_audited_with_the_limit_that_was_in_force(client, contract, fake_clock):
-    """A raise authorized yesterday with the password is in force from 0:00 today, before the daily job folds
-    it into the contract's own limit: a lowering now is audited as from that limit, not the one before it."""
+def _raised_by_password_yesterday(client, contract, fake_clock):
+    """100,000 raised to 150,000 with the password yesterday: in force since 0:00, still pending in its
+    columns until the daily job folds it; logged in again today."""
     login(client, contract)
     client.post(LIMIT, {"limit": "100000"})
     client.post(LIMIT, {"limit": "150000"})
     client.post(AUTHORIZE, {"transfer_password": TRANSFER_PASSWORD})
     fake_clock.advance(86400)
     login(client, contract)
+
+
+def test_a_change_is_audited_with_the_limit_that_was_in_force(client, contract, fake_clock):
+    """A raise authorized yesterday with the password is in force from 0:00 today, before the daily job folds
+    it into the contract's own limit: a lowering now is audited as from that limit, not the one before it."""
+    _raised_by_password_yesterday(client, contract, fake_clock)
     client.post(LIMIT, {"limit": "120000"})
     entry = AuditEntry.objects.filter(action="limit.change", contract=contract).latest("pk")
     assert (entry.detail["old"], entry.detail["new"]) == (150_000, 120_000)
@@ -136,12 +142,7 @@ def test_a_change_is_audited_with_the_limit_that_was_in_force(client, contract, 
 def test_a_raise_already_in_force_is_not_undone_by_a_stale_cancel(client, contract, fake_clock):
     """The cancel button is shown while the raise waits for 0:00; yesterday's page sent after it came into
     force cancels nothing (a lowering is a change of its own, audited as one)."""
-    login(client, contract)
-    client.post(LIMIT, {"limit": "100000"})
-    client.post(LIMIT, {"limit": "150000"})
-    client.post(AUTHORIZE, {"transfer_password": TRANSFER_PASSWORD})
-    fake_clock.advance(86400)
-    login(client, contract)
+    _raised_by_password_yesterday(client, contract, fake_clock)
     assert "変更予定を取り消す" not in client.get(LIMIT).content.decode()
     client.post(reverse("transfers-limit-cancel"))
     assert _today_limit(contract) == 150_000
