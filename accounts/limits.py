@@ -117,8 +117,9 @@ def limit_change(*, actor, contract: Contract, new_limit: int, at_once: bool) ->
         effective = today()
     else:
         effective = today() + timedelta(days=1)
+        # A raise already in force (pending since 0:00, not yet folded by the daily job) stays in force today.
         Contract.objects.filter(pk=contract.pk).update(
-            pending_daily_limit=new_limit, pending_daily_limit_from=effective
+            daily_transfer_limit=old, pending_daily_limit=new_limit, pending_daily_limit_from=effective
         )
     raised = new_limit > old
     contract.refresh_from_db()

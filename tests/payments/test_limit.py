@@ -147,3 +147,12 @@ def test_a_raise_already_in_force_is_not_undone_by_a_stale_cancel(client, contra
     client.post(reverse("transfers-limit-cancel"))
     assert _today_limit(contract) == 150_000
     assert not AuditEntry.objects.filter(action="limit.cancel", contract=contract).exists()
+
+
+def test_a_second_raise_keeps_the_first_in_force_until_its_own_day(client, contract, fake_clock):
+    _raised_by_password_yesterday(client, contract, fake_clock)
+    client.post(LIMIT, {"limit": "180000"})
+    client.post(AUTHORIZE, {"transfer_password": TRANSFER_PASSWORD})
+    assert _today_limit(contract) == 150_000  # yesterday's raise stays in force today
+    fake_clock.advance(86400)
+    assert _today_limit(contract) == 180_000
