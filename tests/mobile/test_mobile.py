@@ -43,7 +43,7 @@ def test_the_phones_menu_shows_the_logins_before_this_one_with_their_channel(cli
     mobile_login(client, contract)
     page = client.get(MENU).content.decode()
     assert page.count("前回ログイン日時") == 1
-    assert "（携帯電話）" in page and "（パソコン）" not in page
+    assert "（携帯電話）</p>" in page and "（パソコン）" not in page
 
 
 def test_logout_on_the_phone_ends_the_session_and_returns_to_the_phones_login(client, contract):
