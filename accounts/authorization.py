@@ -179,7 +179,7 @@ class _SecretMethod(Method):
         message = self.wrong_message
         left = settings.IBANK_TRANSACTION_MAX_FAILURES - counted.failures
         if left <= 2:
-            message = f"{message} {TRIES_LEFT % {'count': left}}"
+            message = f"{message}{TRIES_LEFT % {'count': left}}"  # Japanese joins sentences without a space
         return Outcome(False, message, field=self.first_field)
 
 

@@ -37,10 +37,13 @@ class IbankForm(forms.Form):
         self.name_required_fields()
 
     def name_required_fields(self) -> None:
-        """Each field's empty message names it; call again after changing a label."""
+        """Each field's empty message names it, and so does a choice's message for a value it does not offer
+        (a stale page or a meddled one: what was sent is not repeated back); call again after changing a label."""
         for field in self.fields.values():
             message = REQUIRED_CHOICE if isinstance(field, forms.ChoiceField) else REQUIRED
             field.error_messages["required"] = message % {"field": field_name(field.label)}
+            if isinstance(field, forms.ChoiceField):
+                field.error_messages["invalid_choice"] = field.error_messages["required"]
 
 
 class ContractAuthForm(IbankForm):

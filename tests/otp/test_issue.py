@@ -95,7 +95,7 @@ def test_closed_type_offers_no_button_and_refuses_issuing(client, db):
     TokenType.objects.filter(kind="desktop").update(issuing_open=False, usable_until=datetime.date(2099, 3, 31))
     page = client.get(ISSUE).content.decode()
     assert 'value="desktop"' not in page
-    assert "デスクトップ型トークンの新規発行は終了しました。" in page
+    assert "デスクトップ型トークンの新規発行は終了しました。発行済みのトークンは" in page
     response = client.post(CREATE, {"kind": "desktop"}, follow=True)
     assert "デスクトップ型トークンの新規発行は終了しました。" in response.content.decode()
     assert not SoftwareToken.objects.exists()

@@ -319,6 +319,7 @@ def test_five_wrong_answers_lock_transactions_with_audit_and_mail(
             response = authorize(client, transfer, transfer_password="99999")
             page = response.content.decode()
             assert ("あと2回誤るとお取引が停止されます。" in page) == (i == 2)
+            assert ("正しくありません。あと2回" in page) == (i == 2)  # one sentence after another, no space
             assert ("あと1回誤るとお取引が停止されます。" in page) == (i == 3)
     page = response.content.decode()
     assert str(authorization.TRANSACTION_LOCKED) in page and 'name="transfer_password"' not in page
@@ -538,3 +539,15 @@ def test_execution_computes_the_ceiling_itself(make_contract, make_token, payee)
     with pytest.raises(services.OverLimit):
         services.transfer_execute(actor=None, contract=rich, transfer=second[0], digest=second[1])
     assert balance(rich) == 1_400_000
+
+
+def test_a_value_a_choice_does_not_offer_is_told_by_the_fields_name_and_not_repeated(client, contract, payee):
+    """A stale or meddled page: the paying account and the 預金種目 name themselves, as an empty choice does."""
+    login(client, contract)
+    sent = "<b>999999</b>"
+    response, created = enter(client, {**same_bank_data(contract, payee), "from_account": sent, "payee_kind": sent})
+    errors = response.context["form"].errors
+    assert created is None
+    assert errors["from_account"] == ["支払口座を選択してください。"]
+    assert errors["payee_kind"] == ["預金種目を選択してください。"]
+    assert "999999" not in response.content.decode()
