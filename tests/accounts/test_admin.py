@@ -150,7 +150,15 @@ def test_the_contract_page_cannot_edit_state_directly(staff_client, contract):
     url = reverse("admin:accounts_contract_change", args=[contract.pk])
     page = staff_client.get(url).content.decode()
     assert 'name="email"' not in page and 'name="transaction_method"' not in page
-    staff_client.post(url, {"email": "attacker@example.com", "daily_transfer_limit": "10000000"})
+    # The page's own form as sent (its inlines' management data included, so that the admin saves it), with
+    # the contract's state added by hand.
+    import re
+
+    sent = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
+    assert any(name.endswith("-TOTAL_FORMS") for name in sent)
+    sent.update(email="attacker@example.com", daily_transfer_limit="10000000")
+    response = staff_client.post(url, sent)
+    assert response.status_code == 302, response.content.decode()  # saved: the extra fields were ignored
     contract.refresh_from_db()
     assert contract.email != "attacker@example.com" and contract.daily_transfer_limit == 500_000
 
