@@ -15,12 +15,13 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from accounts import authorization
+from accounts import authorization, limits
 from accounts.admin import AccountInline
 from accounts.locks import open_locks
 from accounts.models import Contract, Lock
 from auditlog.models import AuditEntry
-from ibank.admin import admin_site, yen_column
+from ibank.admin import admin_site
+from ibank.money import yen
 from passkeys import ceremony as passkey_ceremony
 from payments import new_payees
 
@@ -54,6 +55,7 @@ NEEDS_REFERENCE = {
 }
 DONE = _("手続きが完了しました：%(operation)s")
 METHOD_REQUIRED = _("変更後の取引認証方式を選択してください。")
+PENDING_LIMIT = _("（%(date)s 0:00から %(amount)s に変更予定）")
 
 
 class OperationForm(forms.Form):
@@ -164,7 +166,6 @@ class ContractAdmin(admin.ModelAdmin):
     ]
     readonly_fields = fields
     inlines = [AccountInline, LockInline]
-    daily_limit_yen = yen_column("daily_transfer_limit", _("1日あたりの振込限度額"))
 
     def has_add_permission(self, request):
         return False
@@ -181,6 +182,20 @@ class ContractAdmin(admin.ModelAdmin):
     def authorization_now(self, contract):
         """What authorizes this contract's transactions now (the OTP while a token is registered)."""
         return str(authorization.method_for(contract).label)
+
+    @admin.display(description=_("1日あたりの振込限度額"))
+    def daily_limit_yen(self, contract):
+        """The contract's own limit in force today (a raise in force since 0:00 included, before the daily job
+        folds it in), and a raise waiting for its day."""
+        on = limits.today()
+        text = yen(limits.contract_limit(contract, on))
+        if contract.pending_daily_limit_from is not None and contract.pending_daily_limit_from > on:
+            waiting = {
+                "amount": yen(contract.pending_daily_limit),
+                "date": f"{contract.pending_daily_limit_from:%Y/%m/%d}",
+            }
+            text = f"{text}{PENDING_LIMIT % waiting}"
+        return text
 
     @admin.display(description=_("契約の取引認証方式（トークンのないとき）"))
     def own_method(self, contract):

@@ -335,3 +335,21 @@ def test_the_operation_page_says_when_the_contract_is_cancelled(staff_client, co
     Contract.objects.filter(pk=contract.pk).update(cancelled_at=timezone.now())
     page = staff_client.get(reverse("admin:branch-operate", args=[contract.pk])).content.decode()
     assert "停止中：解約" in page
+
+
+def test_the_contract_page_shows_the_limit_in_force_and_a_raise_waiting(staff_client, contract):
+    """A raise by password waits for 0:00 tomorrow and is folded into the contract's limit by the daily job at
+    03:15: the clerk sees it waiting, then in force from midnight, not the limit before it."""
+    from datetime import timedelta
+
+    from accounts import limits
+
+    limits.limit_change(actor=None, contract=contract, new_limit=100_000, at_once=True)
+    limits.limit_change(actor=None, contract=contract, new_limit=150_000, at_once=False)
+    url = reverse("admin:accounts_contract_change", args=[contract.pk])
+    tomorrow = limits.today() + timedelta(days=1)
+    page = staff_client.get(url).content.decode()
+    assert f'<div class="readonly">100,000円（{tomorrow:%Y/%m/%d} 0:00から 150,000円 に変更予定）</div>' in page
+    Contract.objects.filter(pk=contract.pk).update(pending_daily_limit_from=limits.today())  # past its 0:00
+    page = staff_client.get(url).content.decode()
+    assert '<div class="readonly">150,000円</div>' in page and "変更予定" not in page
