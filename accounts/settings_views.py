@@ -22,6 +22,9 @@ LIMIT_LOWERED = _("振込限度額を変更しました。本日から適用さ�
 LIMIT_RAISED_NOW = _("振込限度額を変更しました。本日から適用されます。")
 LIMIT_RAISED_TOMORROW = _("振込限度額の変更を受け付けました。%(date)s 0:00から適用されます。")
 LIMIT_CANCELLED = _("変更予定の振込限度額を取り消しました。")
+CHANGED_ELSEWHERE = _(
+    "別の画面で変更内容が入力されたため、お手続きを中止しました。もう一度入力からやり直してください。"
+)
 LIMIT_EXPIRED = _("一定時間が経過したため、振込限度額の入力からやり直してください。")
 
 
@@ -98,6 +101,11 @@ def _authorize_pending(request, change: PendingChange, apply):
         messages.warning(request, change.expired)
         return redirect(change.restart)
     value = stored[0]
+    if request.method == "POST" and request.POST.get("shown") != str(value):
+        # Another page of this session asked for another value since this one was shown: what is authorized
+        # must be what the page said. Nothing is evaluated (no guess counted); the newer value stays pending.
+        messages.warning(request, CHANGED_ELSEWHERE)
+        return redirect(change.restart)
 
     def done(_method):
         pending.clear(request, change.key)
@@ -106,7 +114,7 @@ def _authorize_pending(request, change: PendingChange, apply):
     return steps.authorization_step(
         request,
         on_success=done,
-        context={change.name: value},
+        context={change.name: value, "shown": value},
         template=change.template,
         action=change.action,
         audit_action=change.audit_action,

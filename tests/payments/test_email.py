@@ -13,6 +13,12 @@ EMAIL = reverse("transfers-email")
 AUTHORIZE = reverse("transfers-email-authorize")
 
 
+def _authorize(client, answer):
+    """認証 as its page sends it: with the value the page showed."""
+    shown = client.get(AUTHORIZE).context["shown"]
+    return client.post(AUTHORIZE, {"shown": shown, **answer})
+
+
 def test_a_malformed_address_gets_a_field_message_and_keeps_what_was_typed(client, contract):
     login(client, contract)
     response = client.post(EMAIL, {"email": "taro＠example"})
@@ -29,10 +35,10 @@ def test_the_change_needs_authorization_and_tells_both_addresses(
     login(client, contract)
     assert client.post(EMAIL, {"email": "new.taro@example.jp"})["Location"] == AUTHORIZE
     assert Contract.objects.get(pk=contract.pk).email == old  # nothing before the authorization
-    wrong = client.post(AUTHORIZE, {"transfer_password": "99999"})
+    wrong = _authorize(client, {"transfer_password": "99999"})
     assert wrong.status_code == 200 and Contract.objects.get(pk=contract.pk).email == old
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(AUTHORIZE, {"transfer_password": TRANSFER_PASSWORD})
+        response = _authorize(client, {"transfer_password": TRANSFER_PASSWORD})
     assert response["Location"] == reverse("accounts-menu")
     assert Contract.objects.get(pk=contract.pk).email == "new.taro@example.jp"
     changed = [m for m in mailoutbox if m.subject == subject("email_changed")]
@@ -50,7 +56,7 @@ def test_the_change_needs_authorization_and_tells_both_addresses(
 def test_the_authorization_is_audited_without_the_address(client, contract):
     login(client, contract)
     client.post(EMAIL, {"email": "new.taro@example.jp"})
-    client.post(AUTHORIZE, {"transfer_password": TRANSFER_PASSWORD})
+    _authorize(client, {"transfer_password": TRANSFER_PASSWORD})
     entry = AuditEntry.objects.get(action="email.authorize", contract=contract, outcome="ok")
     assert "new.taro@example.jp" not in str(entry.detail)
 
@@ -67,3 +73,15 @@ def test_a_locked_method_is_told_before_the_address_is_typed(client, contract):
     response = client.post(EMAIL, {"email": "new.taro@example.jp"})
     assert response.status_code == 200 and "お取引（振込・収納サービス等）を停止しています" in response.content.decode()
     assert client.get(AUTHORIZE)["Location"] == EMAIL  # nothing kept for 認証
+
+
+def test_the_address_authorized_is_the_one_the_page_showed(client, contract):
+    login(client, contract)
+    old = contract.email
+    client.post(EMAIL, {"email": "first@example.jp"})
+    assert client.get(AUTHORIZE).context["shown"] == "first@example.jp"
+    client.post(EMAIL, {"email": "second@example.jp"})  # another page of the same session, meanwhile
+    client.post(AUTHORIZE, {"shown": "first@example.jp", "transfer_password": TRANSFER_PASSWORD})
+    assert Contract.objects.get(pk=contract.pk).email == old
+    _authorize(client, {"transfer_password": TRANSFER_PASSWORD})
+    assert Contract.objects.get(pk=contract.pk).email == "second@example.jp"

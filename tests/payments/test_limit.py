@@ -16,6 +16,12 @@ LIMIT = reverse("transfers-limit")
 AUTHORIZE = reverse("transfers-limit-authorize")
 
 
+def _authorize(client, answer):
+    """認証 as its page sends it: with the value the page showed."""
+    shown = client.get(AUTHORIZE).context["shown"]
+    return client.post(AUTHORIZE, {"shown": shown, **answer})
+
+
 def _today_limit(contract):
     contract = Contract.objects.get(pk=contract.pk)
     return services.daily_limit(contract, services.today())
@@ -46,7 +52,7 @@ def test_raising_without_a_token_applies_from_tomorrow_and_can_be_cancelled(clie
     client.post(LIMIT, {"limit": "100000"})
     assert client.post(LIMIT, {"limit": "150000"})["Location"] == AUTHORIZE
     assert _today_limit(contract) == 100_000  # nothing yet
-    response = client.post(AUTHORIZE, {"transfer_password": TRANSFER_PASSWORD})
+    response = _authorize(client, {"transfer_password": TRANSFER_PASSWORD})
     assert response["Location"] == LIMIT
     assert _today_limit(contract) == 100_000  # still today's
     assert "変更予定" in client.get(LIMIT).content.decode()
@@ -58,7 +64,7 @@ def test_a_pending_raise_can_be_cancelled(client, contract, fake_clock):
     login(client, contract)
     client.post(LIMIT, {"limit": "100000"})
     client.post(LIMIT, {"limit": "150000"})
-    client.post(AUTHORIZE, {"transfer_password": TRANSFER_PASSWORD})
+    _authorize(client, {"transfer_password": TRANSFER_PASSWORD})
     client.post(reverse("transfers-limit-cancel"))
     assert Contract.objects.get(pk=contract.pk).pending_daily_limit is None
     fake_clock.advance(86400)
@@ -72,7 +78,7 @@ def test_a_pending_raise_is_enforced_by_the_transfer_itself(client, contract, ma
     paid_before(rich, payee)  # a payee paid before: the raise's hold refuses new payees only
     login(client, rich)
     client.post(LIMIT, {"limit": "180000"})
-    client.post(AUTHORIZE, {"transfer_password": TRANSFER_PASSWORD})
+    _authorize(client, {"transfer_password": TRANSFER_PASSWORD})
     response, transfer = enter(client, same_bank_data(rich, payee, amount=150_000))
     assert transfer is None and "あと100,000円" in response.content.decode()  # over today's 100,000
     fake_clock.advance(86400)
@@ -89,9 +95,9 @@ def test_raising_with_the_otp_applies_at_once_within_the_ceiling(client, make_co
     response = client.post(LIMIT, {"limit": "20000000"})
     assert "10,000,000円以内" in response.content.decode()  # over the ceiling
     client.post(LIMIT, {"limit": "3000000"})
-    wrong = client.post(AUTHORIZE, {"otp": "000000"})
+    wrong = _authorize(client, {"otp": "000000"})
     assert wrong.status_code == 200 and _today_limit(customer) == 500_000
-    response = client.post(AUTHORIZE, {"otp": totp.totp(key, fake_clock.t)})
+    response = _authorize(client, {"otp": totp.totp(key, fake_clock.t)})
     assert response["Location"] == LIMIT
     assert _today_limit(customer) == 3_000_000
 
@@ -103,7 +109,7 @@ def test_a_token_registered_today_does_not_lift_the_ceiling_until_tomorrow(
     _binding, key = make_token(customer, login_otp=False, bound_days_ago=0)
     login(client, customer)
     client.post(LIMIT, {"limit": "3000000"})
-    client.post(AUTHORIZE, {"otp": totp.totp(key, fake_clock.t)})
+    _authorize(client, {"otp": totp.totp(key, fake_clock.t)})
     assert Contract.objects.get(pk=customer.pk).daily_transfer_limit == 3_000_000
     assert _today_limit(customer) == 200_000  # the ceiling of a token registered today
     fake_clock.advance(86400)
@@ -114,7 +120,7 @@ def test_the_authorization_is_audited_with_the_new_limit(client, contract):
     login(client, contract)
     client.post(LIMIT, {"limit": "100000"})
     client.post(LIMIT, {"limit": "150000"})
-    client.post(AUTHORIZE, {"transfer_password": TRANSFER_PASSWORD})
+    _authorize(client, {"transfer_password": TRANSFER_PASSWORD})
     entry = AuditEntry.objects.get(action="limit.authorize", contract=contract, outcome="ok")
     assert entry.detail["new_limit"] == 150_000
 
@@ -125,7 +131,7 @@ def _raised_by_password_yesterday(client, contract, fake_clock):
     login(client, contract)
     client.post(LIMIT, {"limit": "100000"})
     client.post(LIMIT, {"limit": "150000"})
-    client.post(AUTHORIZE, {"transfer_password": TRANSFER_PASSWORD})
+    _authorize(client, {"transfer_password": TRANSFER_PASSWORD})
     fake_clock.advance(86400)
     login(client, contract)
 
@@ -152,7 +158,26 @@ def test_a_raise_already_in_force_is_not_undone_by_a_stale_cancel(client, contra
 def test_a_second_raise_keeps_the_first_in_force_until_its_own_day(client, contract, fake_clock):
     _raised_by_password_yesterday(client, contract, fake_clock)
     client.post(LIMIT, {"limit": "180000"})
-    client.post(AUTHORIZE, {"transfer_password": TRANSFER_PASSWORD})
+    _authorize(client, {"transfer_password": TRANSFER_PASSWORD})
     assert _today_limit(contract) == 150_000  # yesterday's raise stays in force today
     fake_clock.advance(86400)
     assert _today_limit(contract) == 180_000
+
+
+def test_what_is_authorized_is_the_limit_the_page_showed(client, contract):
+    """Two pages of one session: the first shows 150,000 for 認証, the second asks for 180,000 meanwhile. The
+    first page's answer does not authorize 180,000: refused before the password is read (nothing counted);
+    the second page's goes through."""
+    login(client, contract)
+    client.post(LIMIT, {"limit": "100000"})
+    client.post(LIMIT, {"limit": "150000"})
+    first = client.get(AUTHORIZE).content.decode()
+    assert 'name="shown" value="150000"' in first
+    client.post(LIMIT, {"limit": "180000"})
+    response = client.post(AUTHORIZE, {"shown": "150000", "transfer_password": TRANSFER_PASSWORD}, follow=True)
+    assert "別の画面で変更内容が入力されたため" in response.content.decode()
+    changed = Contract.objects.get(pk=contract.pk)
+    assert changed.pending_daily_limit is None and changed.transaction_failures == 0
+    assert not AuditEntry.objects.filter(action="limit.authorize", contract=contract).exists()
+    response = client.post(AUTHORIZE, {"shown": "180000", "transfer_password": TRANSFER_PASSWORD})
+    assert Contract.objects.get(pk=contract.pk).pending_daily_limit == 180_000
