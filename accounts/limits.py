@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Case, F, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -117,9 +118,14 @@ def limit_change(*, actor, contract: Contract, new_limit: int, at_once: bool) ->
         effective = today()
     else:
         effective = today() + timedelta(days=1)
-        # A raise already in force (pending since 0:00, not yet folded by the daily job) stays in force today.
+        # A raise already in force (pending since 0:00, not yet folded by the daily job) stays in force today:
+        # folded by the same UPDATE, from the row as it is (not as this request read it).
+        in_force = Case(
+            When(pending_daily_limit_from__lte=today(), then=F("pending_daily_limit")),
+            default=F("daily_transfer_limit"),
+        )
         Contract.objects.filter(pk=contract.pk).update(
-            daily_transfer_limit=old, pending_daily_limit=new_limit, pending_daily_limit_from=effective
+            daily_transfer_limit=in_force, pending_daily_limit=new_limit, pending_daily_limit_from=effective
         )
     raised = new_limit > old
     contract.refresh_from_db()

@@ -181,3 +181,15 @@ def test_what_is_authorized_is_the_limit_the_page_showed(client, contract):
     assert not AuditEntry.objects.filter(action="limit.authorize", contract=contract).exists()
     response = client.post(AUTHORIZE, {"shown": "180000", "transfer_password": TRANSFER_PASSWORD})
     assert Contract.objects.get(pk=contract.pk).pending_daily_limit == 180_000
+
+
+def test_a_raise_waiting_for_tomorrow_keeps_a_lowering_made_meanwhile(contract):
+    """Two pages at once: one lowers the limit to 50,000 while the other's raise (read before it) is being
+    kept for tomorrow. Today's limit stays the lowered one; tomorrow the raise applies."""
+    from accounts import limits
+
+    read_before = Contract.objects.get(pk=contract.pk)
+    limits.limit_change(actor=None, contract=Contract.objects.get(pk=contract.pk), new_limit=50_000, at_once=True)
+    limits.limit_change(actor=None, contract=read_before, new_limit=180_000, at_once=False)
+    changed = Contract.objects.get(pk=contract.pk)
+    assert (changed.daily_transfer_limit, changed.pending_daily_limit) == (50_000, 180_000)
