@@ -186,8 +186,12 @@ def test_a_staff_member_who_is_no_superuser_issues_no_code(newbie, fake_clock):
     client = Client()
     otp = pyotp.TOTP(base64.b32encode(KEY).decode()).at(fake_clock.t)
     assert log_in(client, "clerk", "clerk-pass-123", otp).status_code == 302
-    assert client.post(reverse("admin:staff-enrollment-code", args=[newbie.pk])).status_code == 403
+    refused = client.post(reverse("admin:staff-enrollment-code", args=[newbie.pk]))
+    assert refused.status_code == 403
     assert not StaffEnrollmentCode.objects.exists()
+    # The refusal is a page of the bank's own, in Japanese, back to the admin (not Django's bare 403 Forbidden).
+    page = refused.content.decode()
+    assert "この操作を行う権限がありません" in page and f'href="{reverse("admin:index")}"' in page
 
 
 def test_the_operator_issues_the_first_code_on_the_server(newbie, client, fake_clock):
