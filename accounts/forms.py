@@ -1,6 +1,7 @@
 import re
 
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
@@ -17,6 +18,7 @@ CONTRACT_ID_FORMAT = _("契約者ID（利用者番号）は半角数字10桁で�
 PASSWORD_FORMAT = _("ログインパスワードは半角英数字6～12桁で入力してください。")
 REQUIRED = _("%(field)sを入力してください。")
 REQUIRED_CHOICE = _("%(field)sを選択してください。")
+NUL_CHARACTER = _("%(field)sに使用できない文字が含まれています。")
 
 _PASSWORD_RE = re.compile(r"[A-Za-z0-9]{6,12}\Z")
 
@@ -44,6 +46,13 @@ class IbankForm(forms.Form):
             field.error_messages["required"] = message % {"field": field_name(field.label)}
             if isinstance(field, forms.ChoiceField):
                 field.error_messages["invalid_choice"] = field.error_messages["required"]
+            # Django's Japanese for a NUL character is 「何か文字を入力してください。」: no field, and wrong.
+            field.validators = [
+                ProhibitNullCharactersValidator(message=NUL_CHARACTER % {"field": field_name(field.label)})
+                if isinstance(v, ProhibitNullCharactersValidator)
+                else v
+                for v in field.validators
+            ]
 
 
 class ContractAuthForm(IbankForm):

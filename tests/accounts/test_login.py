@@ -158,6 +158,8 @@ def test_full_width_contract_id_is_accepted(client, contract):
         ("1" * 1000, PASSWORD, "contract_id", forms.CONTRACT_ID_FORMAT),
         ("1234567890", "a" * 1000, "password", forms.PASSWORD_FORMAT),
         ("123456789", PASSWORD, "contract_id", forms.CONTRACT_ID_FORMAT),
+        ("12345\x0067890", PASSWORD, "contract_id", "契約者ID（利用者番号）に使用できない文字が含まれています。"),
+        ("1234567890", "pass\x00word", "password", "ログインパスワードに使用できない文字が含まれています。"),
     ],
 )
 def test_bad_input_gets_a_field_message_and_keeps_the_id(client, contract, contract_id, password, field, message):
