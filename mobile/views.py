@@ -156,8 +156,12 @@ def transfer_confirm_view(request, transfer):
         return redirect("mobile-transfer")
     if request.method == "POST":
         if request.POST.get("cancel"):
-            transfer_services.transfer_cancel(actor=request.actor, contract=request.contract, transfer=transfer)
+            cancelled = transfer_services.transfer_cancel(
+                actor=request.actor, contract=request.contract, transfer=transfer
+            )
             pending.clear(request, CONFIRMED_KEY)
+            if not cancelled and transfer.is_executed:  # executed meanwhile (a stale page): it stands
+                return redirect("mobile-transfer-result", reference=reference)
             messages.info(request, CANCELLED)
             return redirect("mobile-menu")
         try:

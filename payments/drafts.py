@@ -96,9 +96,10 @@ class Steps:
             audit.record(actor, action, ok=True, contract=contract, reference=obj.reference, digest=digest)
         return digest
 
-    def cancel(self, *, actor, contract: Contract, obj) -> None:
+    def cancel(self, *, actor, contract: Contract, obj) -> bool:
         """中止 before execution: DRAFT or CONFIRMED → CANCELLED; nothing moved, the row is kept (with its audit
-        entry, in one commit)."""
+        entry, in one commit). False when the row was no longer before execution (executed or reserved since
+        it was loaded, or cancelled already): ``obj`` is then read again."""
         model = type(obj)
         with transaction.atomic():
             cancelled = model.objects.filter(
@@ -106,6 +107,9 @@ class Steps:
             ).update(status=model.Status.CANCELLED)
             if cancelled:
                 audit.record(actor, f"{self.prefix}.cancel", ok=True, contract=contract, reference=obj.reference)
+        if not cancelled:
+            obj.refresh_from_db()
+        return bool(cancelled)
 
     def changed_since_confirm(self, obj, digest: str) -> bool:
         """The row as loaded no longer produces ``digest``, the one kept server-side at 確認; raises

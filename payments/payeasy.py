@@ -261,8 +261,8 @@ def payment_confirm(*, actor, contract: Contract, payment: Payment) -> str:
     return STEPS.confirm(actor=actor, contract=contract, obj=payment)
 
 
-def payment_cancel(*, actor, contract: Contract, payment: Payment) -> None:
-    STEPS.cancel(actor=actor, contract=contract, obj=payment)
+def payment_cancel(*, actor, contract: Contract, payment: Payment) -> bool:
+    return STEPS.cancel(actor=actor, contract=contract, obj=payment)
 
 
 # -- 実行 ---------------------------------------------------------------------------

@@ -199,9 +199,9 @@ def authorize_view(request, reference, ui: UI = BROWSER):
 def cancel_view(request, reference, ui: UI = BROWSER):
     """中止: before execution only; nothing moves."""
     payment = _get_payment(request, reference)
-    payeasy.payment_cancel(actor=request.actor, contract=request.contract, payment=payment)
+    cancelled = payeasy.payment_cancel(actor=request.actor, contract=request.contract, payment=payment)
     pending.clear(request, CONFIRMED_KEY)
-    if payment.is_executed:
+    if not cancelled and payment.is_executed:  # paid meanwhile (a stale page): it stands
         return redirect(ui.url("payeasy-result"), reference=reference)
     messages.info(request, CANCELLED)
     return redirect(ui.menu)

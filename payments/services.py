@@ -352,6 +352,6 @@ def _lines(transfer: Transfer, *, same_bank: bool) -> list[books.Line]:
     return lines
 
 
-def transfer_cancel(*, actor, contract: Contract, transfer: Transfer) -> None:
-    """中止 before execution: nothing moved, the transfer is kept as cancelled."""
-    STEPS.cancel(actor=actor, contract=contract, obj=transfer)
+def transfer_cancel(*, actor, contract: Contract, transfer: Transfer) -> bool:
+    """中止 before execution: nothing moved, the transfer is kept as cancelled (False: it was past that)."""
+    return STEPS.cancel(actor=actor, contract=contract, obj=transfer)

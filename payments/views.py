@@ -233,9 +233,9 @@ def _execute(request, transfer, digest, method):
 def cancel_view(request, reference):
     """中止: before execution only; nothing moves."""
     transfer = own_transfer(request, reference)
-    services.transfer_cancel(actor=request.actor, contract=request.contract, transfer=transfer)
+    cancelled = services.transfer_cancel(actor=request.actor, contract=request.contract, transfer=transfer)
     pending.clear(request, TRANSFER_CONFIRMED_KEY)
-    if transfer.is_executed:
+    if not cancelled and transfer.is_authorized:  # executed or reserved meanwhile (a stale page): it stands
         return redirect("transfers-result", reference=reference)
     messages.info(request, CANCELLED)
     return redirect("accounts-menu")

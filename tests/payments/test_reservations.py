@@ -258,3 +258,15 @@ def test_a_reservation_to_a_new_payee_is_held_like_a_transfer(client, contract, 
     response, transfer = enter(client, other_bank_data(contract, transfer_date="2026-12-04"))
     assert transfer is None
     assert "新しいご利用環境（ブラウザ）からのログイン" in response.context["form"].errors["payee_number"][0]
+
+
+def test_a_stale_stop_button_does_not_say_a_reservation_was_stopped(client, contract, thursday):
+    """The 認証 page's 中止 sent after the same transfer was authorized as a reservation (a second tab, a
+    double click): nothing is stopped — the reservation stands — so the customer is shown it, not told
+    「お振込を中止しました。」."""
+    login(client, contract)
+    transfer = reserve(client, contract, amount=1_000)
+    response = client.post(reverse("transfers-cancel", args=[transfer.reference]), follow=True)
+    assert Transfer.objects.get(pk=transfer.pk).status == Transfer.Status.RESERVED
+    assert "お振込を中止しました。" not in response.content.decode()
+    assert response.redirect_chain[-1][0] == reverse("transfers-result", args=[transfer.reference])
