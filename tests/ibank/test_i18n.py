@@ -60,3 +60,17 @@ def test_token_flow_page_in_english(client, db):
     html = client.get(reverse("otp-register"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Register or exchange a one-time password token" in html
     assert "Guide to this page" in html and ">Next</button>" in html
+
+
+def test_labels_take_the_languages_own_colon(client, contract):
+    """「現在のメールアドレス：」 in Japanese, "Current e-mail address: " in English — not the full-width colon (or
+    space) after an English label, which the footer of every English page carried."""
+    from tests.payments.helpers import login
+
+    login(client, contract)
+    ja = client.get(reverse("transfers-email")).content.decode()
+    assert "現在のメールアドレス：" in ja and "インターネットバンキングヘルプデスク：" in ja
+    for url in (reverse("transfers-email"), reverse("transfers-history", args=[contract.account.pk])):
+        en = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert "：" not in en and "　" not in en, url
+    assert "Internet banking help desk: " in en and f"{contract.account.number} Balance: " in en
