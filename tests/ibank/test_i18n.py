@@ -62,9 +62,9 @@ def test_token_flow_page_in_english(client, db):
     assert "Guide to this page" in html and ">Next</button>" in html
 
 
-def test_labels_take_the_languages_own_colon(client, contract):
+def test_labels_take_the_languages_own_punctuation(client, contract):
     """「現在のメールアドレス：」 in Japanese, "Current e-mail address: " in English — not the full-width colon (or
-    space) after an English label, which the footer of every English page carried."""
+    space, or brackets) around an English word, which the footer of every English page carried."""
     from tests.payments.helpers import login
 
     login(client, contract)
@@ -74,3 +74,7 @@ def test_labels_take_the_languages_own_colon(client, contract):
         en = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
         assert "：" not in en and "　" not in en, url
     assert "Internet banking help desk: " in en and f"{contract.account.number} Balance: " in en
+    # Brackets around a translated word are English ones too.
+    ja = client.get(reverse("accounts-environments")).content.decode()
+    en = client.get(reverse("accounts-environments"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "</strong>（現在ご利用中の環境）" in ja and "</strong> (this browser)" in en
