@@ -44,6 +44,29 @@ def contract_limit(contract: Contract, on: date) -> int:
     return contract.daily_transfer_limit
 
 
+def waiting_raise(contract: Contract, on: date) -> tuple[int, date] | None:
+    """A raise still waiting for its day after ``on``: (the amount, the day it applies from), or None."""
+    if contract.pending_daily_limit_from is not None and contract.pending_daily_limit_from > on:
+        return contract.pending_daily_limit, contract.pending_daily_limit_from
+    return None
+
+
+def _in_force(on: date) -> Case:
+    """:func:`contract_limit` in SQL: the row's own limit on ``on``, a pending raise from its date."""
+    return Case(
+        When(pending_daily_limit_from__lte=on, then=F("pending_daily_limit")), default=F("daily_transfer_limit")
+    )
+
+
+def fold_in_force() -> int:
+    """The daily job: a pending raise whose day has come becomes the contract's own limit (what every reader
+    already takes as in force). Returns how many contracts changed."""
+    on = today()
+    return Contract.objects.filter(pending_daily_limit_from__lte=on).update(
+        daily_transfer_limit=_in_force(on), pending_daily_limit=None, pending_daily_limit_from=None
+    )
+
+
 def daily_limit(contract: Contract, on: date) -> int:
     """The limit in force on ``on``: the contract's own, never above the ceiling."""
     return min(contract_limit(contract, on), limit_ceiling(contract, on))
@@ -120,12 +143,8 @@ def limit_change(*, actor, contract: Contract, new_limit: int, at_once: bool) ->
         effective = today() + timedelta(days=1)
         # A raise already in force (pending since 0:00, not yet folded by the daily job) stays in force today:
         # folded by the same UPDATE, from the row as it is (not as this request read it).
-        in_force = Case(
-            When(pending_daily_limit_from__lte=today(), then=F("pending_daily_limit")),
-            default=F("daily_transfer_limit"),
-        )
         Contract.objects.filter(pk=contract.pk).update(
-            daily_transfer_limit=in_force, pending_daily_limit=new_limit, pending_daily_limit_from=effective
+            daily_transfer_limit=_in_force(today()), pending_daily_limit=new_limit, pending_daily_limit_from=effective
         )
     raised = new_limit > old
     contract.refresh_from_db()

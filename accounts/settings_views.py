@@ -30,15 +30,14 @@ LIMIT_EXPIRED = _("一定時間が経過したため、振込限度額の入力�
 
 def _limit_context(contract):
     on = limits.today()
+    pending, pending_from = limits.waiting_raise(contract, on) or (None, None)
     return {
         "today_limit": limits.daily_limit(contract, on),
         "own_limit": limits.contract_limit(contract, on),
         "used": limits.used_on(contract, on),
         "ceiling": limits.limit_ceiling_for_change(contract),
-        "pending": contract.pending_daily_limit
-        if contract.pending_daily_limit_from and contract.pending_daily_limit_from > on
-        else None,
-        "pending_from": contract.pending_daily_limit_from,
+        "pending": pending,
+        "pending_from": pending_from,
     }
 
 

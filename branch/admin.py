@@ -189,12 +189,9 @@ class ContractAdmin(admin.ModelAdmin):
         folds it in), and a raise waiting for its day."""
         on = limits.today()
         text = yen(limits.contract_limit(contract, on))
-        if contract.pending_daily_limit_from is not None and contract.pending_daily_limit_from > on:
-            waiting = {
-                "amount": yen(contract.pending_daily_limit),
-                "date": f"{contract.pending_daily_limit_from:%Y/%m/%d}",
-            }
-            text = f"{text}{PENDING_LIMIT % waiting}"
+        if waiting := limits.waiting_raise(contract, on):
+            amount, since = waiting
+            text = f"{text}{PENDING_LIMIT % {'amount': yen(amount), 'date': f'{since:%Y/%m/%d}'}}"
         return text
 
     @admin.display(description=_("契約の取引認証方式（トークンのないとき）"))

@@ -40,12 +40,7 @@ class Command(BaseCommand):
             audit.record(None, "transfer.expire", ok=True, as_name="system:daily_maintenance", count=count)
         self.stdout.write(f"{count} abandoned transfer(s) cancelled")
         # A limit raise that is in force becomes the contract's own limit (until then it is pending).
-        from django.db.models import F
-        from django.utils import timezone
+        from accounts import limits
 
-        from accounts.models import Contract
-
-        folded = Contract.objects.filter(pending_daily_limit_from__lte=timezone.localdate(clock.now())).update(
-            daily_transfer_limit=F("pending_daily_limit"), pending_daily_limit=None, pending_daily_limit_from=None
-        )
+        folded = limits.fold_in_force()
         self.stdout.write(f"{folded} limit change(s) now in force")
