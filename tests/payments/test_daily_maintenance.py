@@ -1,3 +1,4 @@
+from datetime import timedelta
 from io import StringIO
 
 from django.contrib.sessions.models import Session
@@ -41,3 +42,24 @@ def test_daily_maintenance_deletes_passkey_challenges_older_than_a_day(contract,
     assert list(TransactionChallenge.objects.values_list("pk", flat=True)) == [recent.pk]
     assert not TransactionChallenge.objects.filter(pk=old.pk).exists()
     assert "1 old passkey challenge(s) deleted" in out.getvalue()
+
+
+def test_daily_maintenance_folds_a_raise_whose_day_has_come_and_keeps_one_waiting(make_contract, fake_clock):
+    from accounts import limits
+    from accounts.models import Contract
+
+    due, waiting = make_contract(), make_contract()
+    limits.limit_change(actor=None, contract=due, new_limit=150_000, at_once=False)
+    fake_clock.advance(86400)  # its day has come
+    limits.limit_change(actor=None, contract=waiting, new_limit=180_000, at_once=False)  # tomorrow's
+    out = StringIO()
+    call_command("daily_maintenance", stdout=out)
+    folded = Contract.objects.get(pk=due.pk)
+    assert (folded.daily_transfer_limit, folded.pending_daily_limit, folded.pending_daily_limit_from) == (
+        150_000,
+        None,
+        None,
+    )
+    kept = Contract.objects.get(pk=waiting.pk)
+    assert kept.pending_daily_limit == 180_000 and kept.pending_daily_limit_from == limits.today() + timedelta(days=1)
+    assert "1 limit change(s) now in force" in out.getvalue()
