@@ -67,6 +67,7 @@ AUDIT_ACTIONS = [
     ("payeasy.authorize", _("収納サービス（認証）")),
     ("payeasy.execute", _("収納サービス（払込み）")),
     ("payeasy.cancel", _("収納サービス（中止）")),
+    ("payeasy.expire", _("収納サービス（放置された入力の取消）")),
     ("payeasy.block", _("収納サービス利用停止（番号誤り）")),
     ("payeasy.unlock", _("収納サービス利用停止の解除")),
     ("biller.change", _("収納機関・請求の登録／変更")),

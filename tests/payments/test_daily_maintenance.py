@@ -3,6 +3,7 @@ from io import StringIO
 
 from django.contrib.sessions.models import Session
 from django.core.management import call_command
+from django.urls import reverse
 
 from payments.models import Transfer
 from tests.payments.helpers import enter, login, other_bank_data, send
@@ -63,3 +64,24 @@ def test_daily_maintenance_folds_a_raise_whose_day_has_come_and_keeps_one_waitin
     kept = Contract.objects.get(pk=waiting.pk)
     assert kept.pending_daily_limit == 180_000 and kept.pending_daily_limit_from == limits.today() + timedelta(days=1)
     assert "1 limit change(s) now in force" in out.getvalue()
+
+
+def test_daily_maintenance_cancels_abandoned_pay_easy_payments(client, contract, billers, fake_clock):
+    from auditlog.models import AuditEntry
+    from payments.models import Payment
+    from tests.payments.test_payeasy import PRIVATE_NUMBERS, PUBLIC_NUMBERS, enter, pay
+
+    login(client, contract)
+    abandoned = enter(client, "58001", contract, **PRIVATE_NUMBERS)
+    draft = Payment.objects.get(reference=abandoned["Location"].split("/")[2])
+    client.post(reverse("payeasy-confirm", args=[draft.reference]))  # confirmed, never authorized
+    fake_clock.advance(2 * 86400)
+    login(client, contract)
+    _response, paid = pay(client, contract, "78901", **PUBLIC_NUMBERS)
+    out = StringIO()
+    call_command("daily_maintenance", stdout=out)
+    assert Payment.objects.get(pk=draft.pk).status == Payment.Status.CANCELLED
+    assert Payment.objects.get(pk=paid.pk).status == Payment.Status.DONE
+    assert "1 abandoned Pay-easy payment(s) cancelled" in out.getvalue()
+    entry = AuditEntry.objects.get(action="payeasy.expire")
+    assert (entry.outcome, entry.actor, entry.detail["count"]) == ("ok", "system:daily_maintenance", 1)

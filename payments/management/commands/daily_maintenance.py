@@ -6,8 +6,8 @@
   for ever; with sessions in Redis it is a no-op, Redis expires them itself);
 * issued tokens never registered and past their deadline (``purge_expired_tokens``);
 * passkey challenges older than a day (``purge_passkey_challenges``);
-* transfers entered but never confirmed or executed, older than a day, are
-  cancelled (nothing moved; they stay as records).
+* transfers and Pay-easy payments entered but never confirmed or executed,
+  older than a day, are cancelled (nothing moved; they stay as records).
 
 Pending login and flow steps live in the session and expire with it. The
 Zengin export (``export_zengin``) and the ledger check (``check_ledger``) are
@@ -21,24 +21,28 @@ from django.core.management.base import BaseCommand
 
 from auditlog import audit
 from ibank import clock
-from payments.models import Transfer
+from payments.models import Payment, Transfer
 
 
 class Command(BaseCommand):
-    help = "Daily clean-up: expired sessions, unregistered tokens and passkey challenges, abandoned transfer drafts."
+    help = "Daily clean-up: expired sessions, unregistered tokens and passkey challenges, abandoned drafts."
 
     def handle(self, *args, **options):
         call_command("clearsessions")
         call_command("purge_expired_tokens", stdout=self.stdout)
         call_command("purge_passkey_challenges", stdout=self.stdout)
-        stale = Transfer.objects.filter(
-            status__in=[Transfer.Status.DRAFT, Transfer.Status.CONFIRMED],
-            created_at__lt=clock.now() - timedelta(days=1),
-        )
-        count = stale.update(status=Transfer.Status.CANCELLED)
-        if count:
-            audit.record(None, "transfer.expire", ok=True, as_name="system:daily_maintenance", count=count)
-        self.stdout.write(f"{count} abandoned transfer(s) cancelled")
+        for model, action, what in (
+            (Transfer, "transfer.expire", "transfer"),
+            (Payment, "payeasy.expire", "Pay-easy payment"),
+        ):
+            stale = model.objects.filter(
+                status__in=[model.Status.DRAFT, model.Status.CONFIRMED],
+                created_at__lt=clock.now() - timedelta(days=1),
+            )
+            count = stale.update(status=model.Status.CANCELLED)
+            if count:
+                audit.record(None, action, ok=True, as_name="system:daily_maintenance", count=count)
+            self.stdout.write(f"{count} abandoned {what}(s) cancelled")
         # A limit raise that is in force becomes the contract's own limit (until then it is pending).
         from accounts import limits
 
