@@ -76,18 +76,26 @@ def history_view(request, pk):
 
 def _transfer_step(view):
     """確認 or 認証, called with the transfer it acts on instead of its 受付番号: the result instead once the
-    transfer was executed, else refused on the phone as the gate decides."""
+    transfer was authorized, else refused on the phone as the gate decides."""
 
     @wraps(view)
     def step(request, reference):
         transfer = own_transfer(request, reference)
-        if transfer.is_executed:  # a reload after the money moved shows the result, whatever is refused since
-            return redirect("mobile-transfer-result", reference=reference)
+        if transfer.is_authorized:  # a reload after the money moved shows the result, whatever is refused since
+            return _result(transfer)
         if refused := refused_here(request, MOBILE, gate.Action.TRANSFER):
             return refused
         return view(request, transfer)
 
     return step
+
+
+def _result(transfer):
+    """A transfer past 認証, shown as it stands: an executed one on the phone's result page; a 振込予約 (made
+    in the browser: the phone makes none) on the browser's, where a reservation is shown and cancelled."""
+    if transfer.is_executed:
+        return redirect("mobile-transfer-result", reference=transfer.reference)
+    return redirect("transfers-result", reference=transfer.reference)
 
 
 @mobile_customer_required
@@ -160,8 +168,8 @@ def transfer_confirm_view(request, transfer):
                 actor=request.actor, contract=request.contract, transfer=transfer
             )
             pending.clear(request, CONFIRMED_KEY)
-            if not cancelled and transfer.is_executed:  # executed meanwhile (a stale page): it stands
-                return redirect("mobile-transfer-result", reference=reference)
+            if not cancelled and transfer.is_authorized:  # executed meanwhile (a stale page): it stands
+                return _result(transfer)
             messages.info(request, CANCELLED)
             return redirect("mobile-menu")
         try:
@@ -218,5 +226,5 @@ def transfer_authorize_view(request, transfer):
 def transfer_result_view(request, reference):
     transfer = own_transfer(request, reference)
     if not transfer.is_executed:
-        return redirect("mobile-transfer-confirm", reference=reference)
+        return _result(transfer) if transfer.is_authorized else redirect("mobile-transfer-confirm", reference=reference)
     return render(request, "mobile/transfer_result.html", {"transfer": transfer})

@@ -296,3 +296,24 @@ def test_a_reload_after_a_transfer_shows_its_result_even_when_a_lock_came_since(
     for step in ("mobile-transfer-confirm", "mobile-transfer-authorize"):
         response = client.get(reverse(step, args=[reference]))
         assert response["Location"] == reverse("mobile-transfer-result", args=[reference]), step
+
+
+def test_a_browser_reservation_typed_into_a_phone_url_is_shown_as_it_stands(client, contract, fake_clock):
+    """/m/ makes no reservations; a 振込予約 made in the browser whose 受付番号 is typed into a phone's step
+    is shown on its result page (the browser's, where a reservation is shown and cancelled), never as a
+    transfer awaiting 確認, and the phone's 中止 does not say it was stopped."""
+    from tests.payments.test_reservations import THURSDAY, reserve, set_clock
+
+    set_clock(fake_clock, THURSDAY)
+    browser_login(client, contract)
+    transfer = reserve(client, contract, amount=1_000)
+    mobile_login(client, contract)
+    result = reverse("transfers-result", args=[transfer.reference])
+    for step in ("mobile-transfer-confirm", "mobile-transfer-authorize", "mobile-transfer-result"):
+        assert client.get(reverse(step, args=[transfer.reference]))["Location"] == result, step
+    response = client.post(reverse("mobile-transfer-confirm", args=[transfer.reference]), {"cancel": "1"})
+    assert response["Location"] == result
+    assert Transfer.objects.get(pk=transfer.pk).status == Transfer.Status.RESERVED
+    assert "お振込を中止しました。" not in client.get(MENU).content.decode()
+    shown = client.get(result)
+    assert shown.status_code == 200 and "予約" in shown.content.decode()
