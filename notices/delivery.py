@@ -1,5 +1,7 @@
 """Delivering a notice (the task's work): claim it, send it with a timeout, and on failure retry with backoff
-until the last interval has passed, then mark it 送信失敗 for staff to see and resend (SPEC §8).
+until the last interval has passed, then mark it 送信失敗 for staff to see and resend (SPEC §8). An address the
+relay refuses for good (a 5xx answer to the recipient: no such mailbox) is 送信失敗 at once: retrying for hours
+cannot deliver it, and the branch should know today that the customer is not being told.
 
 At least once: a notice is claimed for a lease; a worker killed while sending leaves it SENDING, and
 :func:`requeue` (run when a worker starts, and every minute from cron) gives it back once the lease is over.
@@ -7,6 +9,7 @@ Retries carry the notice's own Message-ID, so a duplicate after an unknown outco
 """
 
 import contextlib
+import smtplib
 from datetime import timedelta
 
 from django.conf import settings
@@ -44,17 +47,25 @@ def attempt(notice_id: str) -> str:
     try:
         message.send()
     except Exception as error:
-        return _failed(notice, error)
+        return _failed(notice, error, rejected=_rejected(error))
     Notice.objects.filter(pk=notice.pk, status=Notice.Status.SENDING).update(
         status=Notice.Status.SENT, sent_at=clock.now(), lease_until=None, last_error=""
     )
     return "sent"
 
 
-def _failed(notice: Notice, error: Exception) -> str:
+def _rejected(error: Exception) -> bool:
+    """The relay refused the recipient for good (5xx). A 4xx answer (a full mailbox, greylisting), a refused
+    connection, a timeout or a refused sender (the bank's own set-up) may pass later: those are retried."""
+    return isinstance(error, smtplib.SMTPRecipientsRefused) and all(
+        code >= 500 for code, _text in error.recipients.values()
+    )
+
+
+def _failed(notice: Notice, error: Exception, *, rejected: bool) -> str:
     text = f"{type(error).__name__}: {error}"[:300]
     delays = backoff()
-    if notice.attempts > len(delays):
+    if rejected or notice.attempts > len(delays):
         Notice.objects.filter(pk=notice.pk, status=Notice.Status.SENDING).update(
             status=Notice.Status.FAILED, lease_until=None, last_error=text
         )
@@ -63,7 +74,7 @@ def _failed(notice: Notice, error: Exception) -> str:
             "notice.failed",
             ok=False,
             contract=notice.contract,
-            reason="undeliverable",
+            reason="rejected" if rejected else "undeliverable",
             notice=str(notice.pk),
             event=notice.event,
             attempts=notice.attempts,

@@ -16,9 +16,16 @@ def free_port() -> int:
 class Inbox:
     """An aiosmtpd handler keeping what arrived (a real SMTP server on the loopback)."""
 
-    def __init__(self, delay: float = 0):
+    def __init__(self, delay: float = 0, refuse: str = ""):
         self.messages = []
         self.delay = delay
+        self.refuse = refuse  # the answer to every recipient (e.g. "550 5.1.1 User unknown"), if any
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.refuse:
+            return self.refuse
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         if self.delay:
@@ -48,8 +55,8 @@ def start_smtp(smtp_port):
 
     started = []
 
-    def start(delay: float = 0) -> Inbox:
-        inbox = Inbox(delay)
+    def start(delay: float = 0, refuse: str = "") -> Inbox:
+        inbox = Inbox(delay, refuse)
         controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
         controller.start()
         started.append(controller)

@@ -119,3 +119,33 @@ def test_after_the_last_retry_the_notice_is_undeliverable_and_staff_resend_it(
     run_worker()
     notice.refresh_from_db()
     assert notice.status == Notice.Status.SENT and len(inbox.messages) == 1
+
+
+def test_an_address_the_relay_refuses_for_good_is_undeliverable_at_once(contract, smtp_settings, start_smtp):
+    """A 5xx answer to the recipient (no such mailbox) cannot pass on a later try: 送信失敗 after one attempt,
+    for staff to see today, not after half a day of retries."""
+    start_smtp(refuse="550 5.1.1 User unknown")
+    notify(contract, "ib_suspended")
+    run_worker()
+    notice = Notice.objects.get()
+    assert notice.status == Notice.Status.FAILED and notice.attempts == 1
+    assert "550" in notice.last_error and "User unknown" in notice.last_error
+    entry = AuditEntry.objects.get(action="notice.failed", contract=contract)
+    assert entry.reason == "rejected" and entry.detail["attempts"] == 1
+    assert DBTaskResult.objects.filter(status="READY").count() == 0  # no retry waiting
+
+
+def test_an_address_refused_for_now_is_tried_again(contract, smtp_settings, start_smtp, fake_clock):
+    """A 4xx answer (a full mailbox, greylisting) may pass later: retried with the backoff, then delivered."""
+    busy = start_smtp(refuse="450 4.2.1 Mailbox busy")
+    notify(contract, "ib_suspended")
+    run_worker()
+    notice = Notice.objects.get()
+    assert notice.status == Notice.Status.PENDING and notice.attempts == 1 and "450" in notice.last_error
+    busy.refuse = ""
+    fake_clock.advance(delivery.backoff()[0])
+    delivery.requeue()
+    run_worker()
+    notice.refresh_from_db()
+    assert notice.status == Notice.Status.SENT and len(busy.messages) == 1
+    assert not AuditEntry.objects.filter(action="notice.failed").exists()
