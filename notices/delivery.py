@@ -100,20 +100,41 @@ def schedule(notice_id, at=None) -> None:
 
 
 def requeue() -> int:
-    """Enqueue every notice that is due and every one whose worker's lease ran out (a killed worker)."""
+    """Enqueue every notice that is due and every one whose worker's lease ran out (a killed worker), except
+    those whose task is already in the queue and ready: behind a backlog (a silent relay holds each attempt for
+    EMAIL_TIMEOUT), queueing them again every minute would grow the queue with every minute of the backlog."""
     now = clock.now()
     with transaction.atomic():
         Notice.objects.filter(status=Notice.Status.SENDING, lease_until__lt=now).update(
             status=Notice.Status.PENDING, lease_until=None
         )
-        due = list(
+        due = set(
             Notice.objects.filter(Q(status=Notice.Status.PENDING) & Q(next_attempt_at__lte=now)).values_list(
                 "pk", flat=True
             )
         )
+        due -= _queued()
         for pk in due:
             schedule(pk)
     return len(due)
+
+
+def _queued() -> set:
+    """The notices whose delivery task waits in the queue, ready for the next free worker (the database
+    backend's rows; another backend's queue is not looked into, and requeue then enqueues every due notice)."""
+    import uuid
+
+    from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    from .tasks import deliver
+
+    backend = task_backends[DEFAULT_TASK_BACKEND_ALIAS]
+    if not isinstance(backend, DatabaseBackend):
+        return set()
+    ready = DBTaskResult.objects.ready().filter(backend_name=backend.alias, task_path=deliver.module_path)
+    return {uuid.UUID(call["args"][0]) for call in ready.values_list("args_kwargs", flat=True)}
 
 
 @transaction.atomic

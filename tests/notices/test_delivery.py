@@ -149,3 +149,18 @@ def test_an_address_refused_for_now_is_tried_again(contract, smtp_settings, star
     notice.refresh_from_db()
     assert notice.status == Notice.Status.SENT and len(busy.messages) == 1
     assert not AuditEntry.objects.filter(action="notice.failed").exists()
+
+
+def test_requeue_adds_no_task_for_a_notice_whose_task_is_waiting(contract):
+    """The workers are behind (a silent relay holds each one for EMAIL_TIMEOUT): requeue, run every minute from
+    cron, gives the workers only what they would not otherwise get. A notice already waiting in the queue is
+    not queued again each minute (the queue would grow with the backlog, minute after minute)."""
+    for _ in range(3):
+        notify(contract, "ib_suspended")
+    assert DBTaskResult.objects.count() == 3
+    for _minute in range(5):
+        delivery.requeue()
+    assert DBTaskResult.objects.count() == 3
+    run_worker()
+    assert Notice.objects.filter(status=Notice.Status.SENT, attempts=1).count() == 3
+    assert delivery.requeue() == 0 and DBTaskResult.objects.filter(status="READY").count() == 0
