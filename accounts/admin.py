@@ -24,6 +24,7 @@ class AccountAdmin(ReadOnlyAdminMixin, YenFieldsMixin, admin.ModelAdmin):
     through the ledger)."""
 
     list_display = ["branch_code", "kind", "number", "holder_kana", "balance_yen", "contract", "purpose"]
+    list_select_related = ["contract"]  # nullable (the bank's own accounts): not followed by default
     balance_yen = yen_column("balance", _("残高"))
     readonly_fields = ["balance_yen"]
     list_filter = ["purpose", "kind"]

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -17,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import authorization, limits
 from accounts.admin import AccountInline
-from accounts.locks import open_locks
+from accounts.locks import OPEN_LOCKS_ATTR, OPEN_LOCKS_COLUMN, adopt, open_locks, read_with
 from accounts.models import Contract, Lock
 from auditlog.models import AuditEntry
 from ibank.admin import admin_site
@@ -96,9 +97,22 @@ class OperationForm(forms.Form):
         return data
 
 
+class _ContractList(ChangeList):
+    """The contracts' page reads each row's open locks (its 停止 and トークン columns) with the rows."""
+
+    def get_queryset(self, request, exclude_parameters=None):
+        return read_with(super().get_queryset(request, exclude_parameters), contract_of="pk")
+
+
+def _listed_locks(contract):
+    if not hasattr(contract, OPEN_LOCKS_ATTR) and hasattr(contract, OPEN_LOCKS_COLUMN):
+        adopt(contract, contract)  # read with the page's rows (_ContractList)
+    return open_locks(contract)
+
+
 def _token_status(contract) -> str:
     binding = getattr(contract, "token_binding", None)
-    in_force = open_locks(contract)
+    in_force = _listed_locks(contract)
     if Lock.Kind.LOST in in_force:
         return str(_("紛失届"))
     if binding is None:
@@ -173,6 +187,9 @@ class ContractAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def get_changelist(self, request, **kwargs):
+        return _ContractList
+
     def get_search_results(self, request, queryset, search_term):
         # A token ID is typed as printed (SMBL…); the binding's name holds it.
         queryset, duplicates = super().get_search_results(request, queryset, search_term)
@@ -204,7 +221,7 @@ class ContractAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("停止"))
     def locks(self, contract):
-        return "、".join(_state_labels(contract, open_locks(contract))) or "—"
+        return "、".join(_state_labels(contract, _listed_locks(contract))) or "—"
 
     @admin.display(description=_("承認待ちの依頼"))
     def pending_requests(self, contract):

@@ -8,12 +8,28 @@ from ibank.admin import ReadOnlyAdminMixin, admin_site
 
 from . import delivery
 from .models import Notice
+from .outbox import SUBJECTS
+
+
+class EventFilter(admin.SimpleListFilter):
+    """By notice, named as its subject, from the list of notices: not a DISTINCT over every notice ever written
+    (one a login: the table only grows)."""
+
+    title = _("お知らせ")
+    parameter_name = "event"
+
+    def lookups(self, request, model_admin):
+        return list(SUBJECTS.items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(event=self.value()) if self.value() else queryset
 
 
 @admin.register(Notice, site=admin_site)
 class NoticeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "contract", "event_name", "to", "status", "attempts", "next_attempt_at", "last_error"]
-    list_filter = ["status", "event"]
+    list_filter = ["status", EventFilter]
+    list_select_related = ["contract"]  # nullable: not followed by default
     search_fields = ["contract__contract_id", "to"]
     fields = [
         "created_at",

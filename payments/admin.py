@@ -4,6 +4,7 @@ A bill that is paid is never edited; a payment is never edited or deleted (it is
 """
 
 from django.contrib import admin
+from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from ibank.admin import ReadOnlyAdminMixin, YenFieldsMixin, admin_site, yen_column
@@ -45,9 +46,13 @@ class BillerAdmin(admin.ModelAdmin):
     def account_display(self, biller):
         return str(biller.account) if biller.account_id else _("登録時に作成します")
 
-    @admin.display(description=_("未払いの請求"))
+    def get_queryset(self, request):
+        unpaid = Count("bills", filter=Q(bills__paid_at__isnull=True))
+        return super().get_queryset(request).annotate(unpaid_bills=unpaid)
+
+    @admin.display(description=_("未払いの請求"), ordering="unpaid_bills")
     def unpaid(self, biller):
-        return biller.bills.filter(paid_at__isnull=True).count()
+        return biller.unpaid_bills
 
     def save_model(self, request, obj, form, change):
         billers.biller_save(actor=request.actor, biller=obj, changed=form.changed_data)

@@ -70,6 +70,7 @@ class StaffDeviceAdmin(admin.ModelAdmin):
     """Staff devices can be listed and removed (a lost phone), never added or read: the owner enrolls their own."""
 
     list_display = ["owner", "device_name", "is_confirmed"]
+    list_select_related = ["user"]
     fields = ["owner", "device_name", "is_confirmed"]  # never the key
     readonly_fields = fields
 
