@@ -12,6 +12,7 @@ The cookie is written on the login's response by :class:`EnvironmentCookieMiddle
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
@@ -99,8 +100,12 @@ def _seen_again(contract: Contract, key: str, now) -> str | None:
     return row[0] if row is not None else None
 
 
-def listed(contract: Contract) -> list[KnownEnvironment]:
-    return list(KnownEnvironment.objects.filter(contract=contract, removed_at__isnull=True))
+def listed(contract: Contract, count: int | None = None) -> list[KnownEnvironment]:
+    """The contract's environments that can still be recognised, last seen first: not removed, and seen within
+    the cookie's age (the cookie is written again at each login: one unseen for longer cannot be valid)."""
+    since = clock.now() - timedelta(seconds=settings.IBANK_ENVIRONMENT_COOKIE_AGE)
+    rows = KnownEnvironment.objects.filter(contract=contract, removed_at__isnull=True, last_seen__gte=since)
+    return list(rows[:count])
 
 
 def remove(*, actor, contract: Contract, pk: int) -> bool:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from accounts import authorization, limits
+from accounts import authorization, environments, limits
 from accounts.admin import AccountInline
 from accounts.locks import OPEN_LOCKS_ATTR, OPEN_LOCKS_COLUMN, adopt, open_locks, read_with
 from accounts.models import Contract, Lock
@@ -238,7 +238,7 @@ class ContractAdmin(admin.ModelAdmin):
         """The browsers the customer logged in from (never the cookie's id), and the login notice setting."""
         rows = [
             f"{e.browser}（{timezone.localtime(e.first_seen):%Y-%m-%d}～{timezone.localtime(e.last_seen):%Y-%m-%d}）"
-            for e in contract.environments.filter(removed_at__isnull=True)[:10]
+            for e in environments.listed(contract, 10)
         ]
         setting = _("ご利用環境からのログイン通知：%(state)s") % {
             "state": _("する") if contract.notify_known_logins else _("しない")

@@ -121,3 +121,30 @@ def test_a_known_environment_is_read_and_marked_seen_in_one_statement(client, co
     assert len(touching) == 1 and touching[0].startswith("UPDATE"), touching
     known = KnownEnvironment.objects.get(contract=contract)
     assert known.last_seen == LoginRecord.objects.filter(contract=contract).latest("at", "pk").at
+
+
+def test_a_browser_unseen_for_longer_than_the_cookie_lives_is_no_longer_listed(
+    client, contract, fake_clock, django_user_model
+):
+    """Its cookie cannot be valid any more (it is written again at each login, with the row's last_seen), so
+    the browser can never be recognised: ご利用環境 and the branch's contract page list only those that can."""
+    from datetime import timedelta
+
+    from accounts.environments import listed
+    from ibank import clock
+
+    age = timedelta(seconds=settings.IBANK_ENVIRONMENT_COOKIE_AGE)
+    old = KnownEnvironment.objects.create(contract=contract, key="a" * 32, browser="Safari（iOS）")
+    recent = KnownEnvironment.objects.create(contract=contract, key="b" * 32, browser="Firefox（Linux）")
+    KnownEnvironment.objects.filter(pk=old.pk).update(last_seen=clock.now() - age - timedelta(minutes=1))
+    KnownEnvironment.objects.filter(pk=recent.pk).update(last_seen=clock.now() - age + timedelta(days=1))
+    assert [e.pk for e in listed(contract)] == [recent.pk]
+    post_login(client, contract)
+    html = client.get(reverse("accounts-environments")).content.decode()
+    assert "Firefox（Linux）" in html and "Safari（iOS）" not in html
+    from tests.helpers import as_staff
+
+    clerk = django_user_model.objects.create_user("clerk", password="clerk-pass-123", is_staff=True, is_superuser=True)
+    staff = as_staff(Client(), clerk)
+    page = staff.get(reverse("admin:accounts_contract_change", args=[contract.pk])).content.decode()
+    assert "Firefox（Linux）" in page and "Safari（iOS）" not in page
