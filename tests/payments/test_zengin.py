@@ -152,3 +152,12 @@ def test_the_file_name_is_in_jst(tmp_path, settings, contract, client, fake_cloc
 
     jst = timezone.localtime(clock.now())
     assert written.name == f"sogo_{jst:%Y%m%d}_{jst:%H%M%S}.txt"  # JST, not UTC
+
+
+@pytest.mark.parametrize("day", ["2026/12/01", "2026-02-30", "tomorrow"])
+def test_a_wrong_date_is_told_as_such(day, db):
+    """The operator's typo gets a one-line error naming the option, not a traceback (and no file)."""
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match=r"--date: .*YYYY-MM-DD"):
+        call_command("export_zengin", "--date", day)

@@ -7,6 +7,7 @@ locked and marked in the same transaction that builds the file, and the file
 is written (to a temporary name, then renamed) before that transaction commits.
 """
 
+import argparse
 import os
 from datetime import datetime
 from itertools import groupby
@@ -27,12 +28,12 @@ class Command(BaseCommand):
     help = "Export the day's queued other-bank transfers as a Zengin 総合振込 file and mark them sent."
 
     def add_arguments(self, parser):
-        parser.add_argument("--date", help="JST day (YYYY-MM-DD) whose transfers to export; default today")
+        parser.add_argument("--date", type=_day, help="JST day (YYYY-MM-DD) whose transfers to export; default today")
         parser.add_argument("--output", help="file to write; default var/zengin/sogo_<date>_<time>.txt")
 
     def handle(self, *args, date=None, output=None, **options):
         now = clock.now()
-        day = datetime.strptime(date, "%Y-%m-%d").date() if date else timezone.localdate(now)
+        day = date or timezone.localdate(now)
         local = timezone.localtime(now)
         name = f"sogo_{day:%Y%m%d}_{local:%H%M%S}.txt"  # JST, like the day
         path = Path(output) if output else settings.BASE_DIR / "var" / "zengin" / name
@@ -72,6 +73,13 @@ class Command(BaseCommand):
                 remitters=len(groups),
             )
         self.stdout.write(f"{path}: {len(data)} transfers, {sum(d.amount for d in data):,} yen")
+
+
+def _day(value: str):
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a day (YYYY-MM-DD): {value}") from None
 
 
 _BRANCH_KANA = {code: kana for code, _name, kana in settings.IBANK_BRANCHES}
