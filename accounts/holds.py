@@ -19,6 +19,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from auditlog import audit
@@ -83,6 +84,20 @@ def message(lock: Lock, template=HELD) -> str:
     default = REASONS["new_environment"] if lock.kind == Lock.Kind.ENVIRONMENT_HOLD else OTHER_CHANGE
     text = str(template) % {"why": REASONS.get(lock.reason, default), "until": _format(until)}
     return f"{text}{WHOM}{CONTACT}"
+
+
+def _notice(reason: str, until) -> str:
+    return str(HELD) % {"why": REASONS.get(reason, OTHER_CHANGE), "until": _format(timezone.localtime(until))}
+
+
+_lazy_notice = lazy(_notice, str)
+
+
+def notice(reason: str, until):
+    """What the notice of the event that began a hold says of it (``until``: what :func:`begin` returned; none,
+    nothing): the refusal's words, without whom to call, which the notice's footer says. Lazy: the notice is
+    written in the site's language whatever the request's (notices.outbox)."""
+    return _lazy_notice(reason, until) if until is not None else ""
 
 
 def _format(at) -> str:

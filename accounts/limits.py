@@ -149,9 +149,9 @@ def limit_change(*, actor, contract: Contract, new_limit: int, at_once: bool) ->
     raised = new_limit > old
     contract.refresh_from_db()
     audit.record(actor, "limit.change", ok=True, contract=contract, old=old, new=new_limit, effective=str(effective))
-    notify(contract, "limit_changed", new_limit=new_limit, effective=effective)
-    if raised:
-        holds.begin(contract, Lock.Kind.CHANGE_HOLD, reason="limit_raise", actor=actor)
+    held_until = holds.begin(contract, Lock.Kind.CHANGE_HOLD, reason="limit_raise", actor=actor) if raised else None
+    hold = holds.notice("limit_raise", held_until)
+    notify(contract, "limit_changed", new_limit=new_limit, effective=effective, hold=hold)
     return effective
 
 

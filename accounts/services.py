@@ -322,8 +322,9 @@ def email_change(*, actor, contract: Contract, new_email: str) -> None:
     old = contract.email
     Contract.objects.filter(pk=contract.pk).update(email=new_email)
     audit.record(actor, "email.change", ok=True, contract=contract, old=old, new=new_email)
+    held_until = holds.begin(contract, Lock.Kind.CHANGE_HOLD, reason="email_change", actor=actor)
+    hold = holds.notice("email_change", held_until)
     if old:
-        notify(contract, "email_changed", new_email=new_email)  # to the old address, taken now
+        notify(contract, "email_changed", new_email=new_email, hold=hold)  # to the old address, taken now
     contract.email = new_email
-    notify(contract, "email_changed", new_email=new_email)
-    holds.begin(contract, Lock.Kind.CHANGE_HOLD, reason="email_change", actor=actor)
+    notify(contract, "email_changed", new_email=new_email, hold=hold)

@@ -257,9 +257,10 @@ def contract_change(*, actor, staff, contract: Contract, field: str, value: str,
         old = limits.contract_limit(contract, limits.today())
         changes.update(pending_daily_limit=None, pending_daily_limit_from=None)
     Contract.objects.filter(pk=contract.pk).update(**changes)
+    hold = ""
     if field == "email" or (field == "daily_transfer_limit" and new > old):
         why = "email_change" if field == "email" else "limit_raise"
-        holds.begin(contract, Lock.Kind.CHANGE_HOLD, reason=why, actor=actor)
+        hold = holds.notice(why, holds.begin(contract, Lock.Kind.CHANGE_HOLD, reason=why, actor=actor))
     audit.record(
         actor,
         "contract.change",
@@ -272,9 +273,9 @@ def contract_change(*, actor, staff, contract: Contract, field: str, value: str,
         reference=reference,
     )
     if field == "email" and old:
-        notify(contract, "contract_changed", field_label=str(_("メールアドレス")))  # the old address hears of it
+        notify(contract, "contract_changed", field_label=str(_("メールアドレス")), hold=hold)  # the old address too
         contract.email = new
-    notify(contract, "contract_changed", field_label=str(CHANGE_LABELS[field]))
+    notify(contract, "contract_changed", field_label=str(CHANGE_LABELS[field]), hold=hold)
 
 
 CHANGE_LABELS = {

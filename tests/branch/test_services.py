@@ -208,6 +208,9 @@ def test_contract_changes_from_a_written_form(contract, maker, mailoutbox, djang
     contract.refresh_from_db()
     assert contract.email == "new@example.jp" and contract.daily_transfer_limit == 150_000
     assert [m.to for m in mailoutbox][:2] == [[old_email], ["new@example.jp"]]
+    # Both tell the hold the change began (SPEC §8); the limit's notice, a lowering, tells of none.
+    assert all("お客様の保護のため、メールアドレスの変更の後、一定期間" in m.body for m in mailoutbox[:2])
+    assert "（1日あたりの振込限度額）" in mailoutbox[2].body and "お客様の保護のため" not in mailoutbox[2].body
     entries = AuditEntry.objects.filter(action="contract.change", contract=contract)
     assert {(e.detail["field"], e.detail["new"]) for e in entries} == {
         ("email", "new@example.jp"),

@@ -135,6 +135,16 @@ def test_every_change_of_credentials_holds(change, make_contract, token_contract
         lost.token_reset(actor=None, contract=token_contract, reason="test", reference="R1")
     assert is_locked(target, Lock.Kind.CHANGE_HOLD)
     assert _held(target)
+    # The change's notice tells what the hold stops and until when (SPEC §8: holds are notified).
+    from notices.models import Notice
+
+    until = timezone.localtime(Lock.objects.get(contract=target, kind=Lock.Kind.CHANGE_HOLD).until)
+    end = f"{until.year}年{until.month}月{until.day}日 {until.hour}時{until.minute:02d}分"
+    why = str(holds.REASONS[{"email": "email_change", "limit": "limit_raise"}.get(change, change)])
+    told = f"お客様の保護のため、{why}の後、一定期間（{end}まで）は、はじめてのお振込先へのお振込と収納サービス"
+    notices = Notice.objects.filter(contract=target).exclude(event="login")
+    assert notices.count() == (2 if change == "email" else 1)  # the old and the new address
+    assert all(told in notice.body for notice in notices), [n.body for n in notices]
 
 
 def test_lowering_the_limit_does_not_hold(contract):
@@ -266,3 +276,16 @@ def test_the_contract_page_shows_holds_new_payees_and_environments(client, make_
     assert "登録内容の変更後の制限" in page  # the hold, from the lock table
     assert "7654321" in page and "本日 30,000円" in page  # the new payee and what it received today
     assert "Chrome（Windows）" in page and "ご利用環境からのログイン通知：する" in page
+
+
+def test_the_holds_words_in_a_notice_are_the_sites_language_whatever_the_request(contract):
+    """A customer on the English pages changes the address: the notice is written in Japanese, its hold too."""
+    from django.utils import translation
+
+    from accounts import services
+    from notices.models import Notice
+
+    with translation.override("en"):
+        services.email_change(actor=None, contract=contract, new_email="new@example.jp")
+    body = Notice.objects.filter(contract=contract, event="email_changed").latest("created_at").body
+    assert "お客様の保護のため、メールアドレスの変更の後、一定期間" in body and "protection" not in body
