@@ -7,7 +7,6 @@ locked and marked in the same transaction that builds the file, and the file
 is written (to a temporary name, then renamed) before that transaction commits.
 """
 
-import argparse
 import os
 from datetime import datetime
 from itertools import groupby
@@ -28,12 +27,12 @@ class Command(BaseCommand):
     help = "Export the day's queued other-bank transfers as a Zengin 総合振込 file and mark them sent."
 
     def add_arguments(self, parser):
-        parser.add_argument("--date", type=_day, help="JST day (YYYY-MM-DD) whose transfers to export; default today")
+        parser.add_argument("--date", help="JST day (YYYY-MM-DD) whose transfers to export; default today")
         parser.add_argument("--output", help="file to write; default var/zengin/sogo_<date>_<time>.txt")
 
     def handle(self, *args, date=None, output=None, **options):
         now = clock.now()
-        day = date or timezone.localdate(now)
+        day = _day(date) if date else timezone.localdate(now)
         local = timezone.localtime(now)
         name = f"sogo_{day:%Y%m%d}_{local:%H%M%S}.txt"  # JST, like the day
         path = Path(output) if output else settings.BASE_DIR / "var" / "zengin" / name
@@ -79,7 +78,7 @@ def _day(value: str):
     try:
         return datetime.strptime(value, "%Y-%m-%d").date()
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a day (YYYY-MM-DD): {value}") from None
+        raise CommandError(f"--date: not a day (YYYY-MM-DD): {value}") from None
 
 
 _BRANCH_KANA = {code: kana for code, _name, kana in settings.IBANK_BRANCHES}
