@@ -317,3 +317,58 @@ def test_a_browser_reservation_typed_into_a_phone_url_is_shown_as_it_stands(clie
     assert "お振込を中止しました。" not in client.get(MENU).content.decode()
     shown = client.get(result)
     assert shown.status_code == 200 and "予約" in shown.content.decode()
+
+
+def _entered(client, payee, amount="5000"):
+    """入力 on /m/: the 確認 page's reference."""
+    response = client.post(
+        reverse("mobile-transfer-input", args=[payee.pk]), {"from_account": payee.contract.account.pk, "amount": amount}
+    )
+    assert response.status_code == 302, response.content.decode()
+    return response["Location"].split("/")[3]
+
+
+def test_stopping_a_transfer_at_confirm_on_the_phone_moves_nothing(client, contract, payee):
+    mobile_login(client, contract)
+    reference = _entered(client, payee)
+    confirm = reverse("mobile-transfer-confirm", args=[reference])
+    assert "中止" in client.get(confirm).content.decode()
+    response = client.post(confirm, {"cancel": "1"})
+    assert response["Location"] == MENU
+    assert "お振込を中止しました。" in client.get(MENU).content.decode()
+    assert Transfer.objects.get(reference=reference).status == Transfer.Status.CANCELLED
+    assert AuditEntry.objects.filter(action="transfer.cancel", contract=contract, outcome="ok").count() == 1
+    # The stopped transfer's steps lead back to the payees: it cannot be confirmed or authorized any more.
+    assert client.get(confirm)["Location"] == reverse("mobile-transfer")
+    client.post(reverse("mobile-transfer-authorize", args=[reference]), {"transfer_password": TRANSFER_PASSWORD})
+    assert Transfer.objects.get(reference=reference).status == Transfer.Status.CANCELLED
+    assert Account.objects.get(pk=contract.account.pk).balance == 100_000
+
+
+def test_authorizing_on_the_phone_needs_a_confirm_of_this_session(client, contract, payee):
+    mobile_login(client, contract)
+    reference = _entered(client, payee)
+    authorize = reverse("mobile-transfer-authorize", args=[reference])
+    response = client.post(authorize, {"transfer_password": TRANSFER_PASSWORD})  # 確認 skipped
+    assert response["Location"] == reverse("mobile-transfer-confirm", args=[reference])
+    assert Transfer.objects.get(reference=reference).status == Transfer.Status.DRAFT
+    assert Account.objects.get(pk=contract.account.pk).balance == 100_000
+
+
+def test_a_balance_spent_between_confirm_and_authorize_is_refused_on_the_phone(client, contract, payee):
+    from ledger import books
+    from ledger.models import JournalEntry
+
+    mobile_login(client, contract)
+    reference = _entered(client, payee, amount="5000")
+    client.post(reverse("mobile-transfer-confirm", args=[reference]))
+    # Spent elsewhere meanwhile: the account's opening deposit is reversed (the balance is 0).
+    books.reverse(JournalEntry.objects.get(kind=JournalEntry.Kind.DEPOSIT, postings__account=contract.account))
+    response = client.post(
+        reverse("mobile-transfer-authorize", args=[reference]), {"transfer_password": TRANSFER_PASSWORD}
+    )
+    assert response["Location"] == MENU
+    assert "支払口座の残高が不足しています。" in client.get(MENU).content.decode()
+    assert Account.objects.get(pk=contract.account.pk).balance == 0
+    assert Transfer.objects.get(reference=reference).status == Transfer.Status.CONFIRMED
+    assert AuditEntry.objects.filter(action="transfer.execute", contract=contract, outcome="failed").count() == 1
