@@ -15,6 +15,7 @@ from . import authorization, gate, services
 
 STEPS = [_("入力"), _("確認"), _("認証"), _("結果")]
 CONFIRM_EXPIRED = _("一定時間が経過したため、確認からやり直してください。")
+CONFIRMED_ELSEWHERE = _("別の画面で別のお取引が確認されたため、このお取引は確認からやり直してください。")
 
 
 _awaiting: list[Callable] = []
@@ -45,6 +46,16 @@ def confirmed_digest(request, key: str, obj) -> str | None:
     if obj.status != obj.Status.CONFIRMED or not stored or stored[0] != obj.reference:
         return None
     return stored[1]
+
+
+def unconfirmed(request, key: str, obj, not_confirmed) -> str:
+    """Why 認証 of ``obj`` is sent back to its 確認 (:func:`confirmed_digest` gave None): ``not_confirmed``
+    when it was never confirmed; another one confirmed since in this session (a second tab: the session keeps
+    the last); or its 確認 too long ago (or in a session since ended)."""
+    if obj.status != obj.Status.CONFIRMED:
+        return not_confirmed
+    stored = pending.get(request, key)
+    return CONFIRMED_ELSEWHERE if stored and stored[0] != obj.reference else CONFIRM_EXPIRED
 
 
 def result_once_authorized(obj, result_url: str):

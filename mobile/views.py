@@ -18,14 +18,14 @@ from accounts import services as account_services
 from accounts.decorators import customer_required
 from accounts.limits import today
 from accounts.models import Account, LoginRecord
-from accounts.steps import CONFIRM_EXPIRED, confirmed_digest
+from accounts.steps import confirmed_digest, unconfirmed
 from ibank import pending
 from payments import services as transfer_services
 from payments import statement
 from payments.forms import TransferForm
 from payments.models import Payee, Transfer
+from payments.ui import NOT_CONFIRMED, UI, authorize_transfer, own_transfer, refused_here
 from payments.ui import TRANSFER_CONFIRMED_KEY as CONFIRMED_KEY
-from payments.ui import UI, authorize_transfer, own_transfer, refused_here
 
 CANCELLED = _("お振込を中止しました。")
 
@@ -194,7 +194,7 @@ def transfer_authorize_view(request, transfer):
     reference = transfer.reference
     digest = confirmed_digest(request, CONFIRMED_KEY, transfer)
     if digest is None:
-        messages.warning(request, CONFIRM_EXPIRED)
+        messages.warning(request, unconfirmed(request, CONFIRMED_KEY, transfer, NOT_CONFIRMED))
         return redirect("mobile-transfer-confirm", reference=reference)
 
     def execute(_method):

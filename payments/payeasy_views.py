@@ -14,7 +14,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounts import gate, holds, steps
-from accounts.steps import CONFIRM_EXPIRED, authorization_step, confirmed_digest, result_once_authorized
+from accounts.steps import authorization_step, confirmed_digest, result_once_authorized, unconfirmed
 from ibank import pending
 
 from . import drafts, payeasy
@@ -168,7 +168,7 @@ def authorize_view(request, reference, ui: UI = BROWSER):
         return elsewhere
     digest = confirmed_digest(request, CONFIRMED_KEY, payment)
     if digest is None:
-        messages.warning(request, CONFIRM_EXPIRED if payment.status == Payment.Status.CONFIRMED else NOT_CONFIRMED)
+        messages.warning(request, unconfirmed(request, CONFIRMED_KEY, payment, NOT_CONFIRMED))
         return redirect(ui.url("payeasy-confirm"), reference=reference)
 
     def execute(_method):

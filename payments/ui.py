@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
 from accounts import gate, holds
 from accounts.models import Lock
@@ -15,6 +16,8 @@ from . import drafts, new_payees
 
 #: [reference, digest, started at]: what 確認 of a 振込 fixed, kept server-side until 実行.
 TRANSFER_CONFIRMED_KEY = "_ibank_transfer_confirmed"
+#: 認証 of a transfer never confirmed (a typed or stale URL), on either channel
+NOT_CONFIRMED = _("お振込の内容を確認してから、認証に進んでください。")
 
 
 @dataclass(frozen=True)

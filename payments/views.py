@@ -17,15 +17,14 @@ from django.views.decorators.http import require_POST
 from accounts import gate, steps
 from accounts.decorators import customer_required
 from accounts.models import Account
-from accounts.steps import CONFIRM_EXPIRED, confirmed_digest
+from accounts.steps import confirmed_digest, unconfirmed
 from ibank import clock, pending
 
 from . import inquiry, payees, reservations, services, statement
 from .forms import TransferForm
 from .models import Payee, Transfer
-from .ui import BROWSER, TRANSFER_CONFIRMED_KEY, authorize_transfer, own_transfer, refused_here
+from .ui import BROWSER, NOT_CONFIRMED, TRANSFER_CONFIRMED_KEY, authorize_transfer, own_transfer, refused_here
 
-NOT_CONFIRMED = _("お振込の内容を確認してから、認証に進んでください。")
 CANCELLED = _("お振込を中止しました。")
 RESERVATION_CANCELLED = _("振込予約を取り消しました。")
 PAYEE_SAVED = _("振込先を登録しました。")
@@ -193,7 +192,7 @@ def authorize_view(request, reference):
         return redirect("transfers-result", reference=reference)
     digest = confirmed_digest(request, TRANSFER_CONFIRMED_KEY, transfer)
     if digest is None:
-        messages.warning(request, CONFIRM_EXPIRED if transfer.status == Transfer.Status.CONFIRMED else NOT_CONFIRMED)
+        messages.warning(request, unconfirmed(request, TRANSFER_CONFIRMED_KEY, transfer, NOT_CONFIRMED))
         return redirect("transfers-confirm", reference=reference)
 
     return authorize_transfer(

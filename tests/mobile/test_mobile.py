@@ -351,6 +351,7 @@ def test_authorizing_on_the_phone_needs_a_confirm_of_this_session(client, contra
     authorize = reverse("mobile-transfer-authorize", args=[reference])
     response = client.post(authorize, {"transfer_password": TRANSFER_PASSWORD})  # 確認 skipped
     assert response["Location"] == reverse("mobile-transfer-confirm", args=[reference])
+    assert "お振込の内容を確認してから、認証に進んでください。" in client.get(response["Location"]).content.decode()
     assert Transfer.objects.get(reference=reference).status == Transfer.Status.DRAFT
     assert Account.objects.get(pk=contract.account.pk).balance == 100_000
 

@@ -334,6 +334,37 @@ def test_the_numbers_step_expires_and_cannot_be_skipped(client, contract, biller
     assert response["Location"] in (NEW, reverse("accounts-login"))
 
 
+def test_authorize_is_sent_back_to_confirm_saying_why(client, contract, billers, fake_clock):
+    """Never confirmed, another payment confirmed since (a second tab), or confirmed too long ago: 認証 goes
+    back to 確認 with the reason, and nothing is paid."""
+    from ibank import pending
+
+    login(client, contract)
+
+    def entered(biller_number, numbers):
+        return enter(client, biller_number, contract, **numbers)["Location"].split("/")[2]
+
+    def told(reference):
+        response = client.post(reverse("payeasy-authorize", args=[reference]), {"transfer_password": TRANSFER_PASSWORD})
+        assert response["Location"] == reverse("payeasy-confirm", args=[reference])
+        client.get(response["Location"])  # the message is shown (and so consumed)
+        return [str(m) for m in response.wsgi_request._messages]
+
+    first = entered("58001", PRIVATE_NUMBERS)
+    assert told(first) == ["お支払いの内容を確認してから、認証に進んでください。"]
+    second = entered("78901", PUBLIC_NUMBERS)
+    client.post(reverse("payeasy-confirm", args=[first]))
+    client.post(reverse("payeasy-confirm", args=[second]))
+    assert told(first) == ["別の画面で別のお取引が確認されたため、このお取引は確認からやり直してください。"]
+    fake_clock.advance(pending.max_age() + 1)
+    login(client, contract)
+    client.post(reverse("payeasy-confirm", args=[second]))  # a reload of 確認 keeps it confirmed, and fresh
+    fake_clock.advance(pending.max_age() + 1)
+    login(client, contract)
+    assert told(second) == ["一定時間が経過したため、確認からやり直してください。"]
+    assert not Payment.objects.filter(status=Payment.Status.DONE).exists()
+
+
 def test_cancel_before_execution_moves_nothing(client, contract, billers):
     login(client, contract)
     response = enter(client, "58001", contract, **PRIVATE_NUMBERS)

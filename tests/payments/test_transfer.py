@@ -187,6 +187,39 @@ def test_confirm_cannot_be_skipped(client, contract, payee):
     assert balance(contract) == 100_000 and not JournalEntry.objects.filter(kind="transfer").exists()
 
 
+def test_a_confirm_left_too_long_is_asked_again_and_then_authorizes(client, contract, payee, fake_clock):
+    from ibank import pending
+
+    login(client, contract)
+    _response, transfer = enter(client, same_bank_data(contract, payee, amount=1_000))
+    confirm(client, transfer)
+    fake_clock.advance(pending.max_age() + 1)
+    login(client, contract)  # the session's own idle limit is not this test's
+    response = authorize(client, transfer)
+    assert response["Location"] == reverse("transfers-confirm", args=[transfer.reference])
+    assert [str(m) for m in response.wsgi_request._messages] == ["一定時間が経過したため、確認からやり直してください。"]
+    assert balance(contract) == 100_000
+    confirm(client, transfer)
+    assert authorize(client, transfer)["Location"] == reverse("transfers-result", args=[transfer.reference])
+    assert balance(contract) == 99_000
+
+
+def test_a_confirm_made_since_in_another_tab_is_told_as_such(client, contract, payee):
+    """Two transfers entered in two tabs, the second confirmed last: the first tab's 認証 is sent back to its
+    確認 (the session keeps the last one confirmed), saying why — not that time ran out."""
+    login(client, contract)
+    _response, first = enter(client, same_bank_data(contract, payee, amount=1_000))
+    _response, second = enter(client, same_bank_data(contract, payee, amount=2_000))
+    confirm(client, first)
+    confirm(client, second)
+    response = authorize(client, first)
+    assert response["Location"] == reverse("transfers-confirm", args=[first.reference])
+    assert [str(m) for m in response.wsgi_request._messages] == [
+        "別の画面で別のお取引が確認されたため、このお取引は確認からやり直してください。"
+    ]
+    assert balance(contract) == 100_000
+
+
 def test_a_change_after_confirm_is_refused(client, contract, payee):
     login(client, contract)
     _response, transfer = enter(client, same_bank_data(contract, payee, amount=1_000))
