@@ -270,3 +270,23 @@ def test_a_stale_stop_button_does_not_say_a_reservation_was_stopped(client, cont
     assert Transfer.objects.get(pk=transfer.pk).status == Transfer.Status.RESERVED
     assert "お振込を中止しました。" not in response.content.decode()
     assert response.redirect_chain[-1][0] == reverse("transfers-result", args=[transfer.reference])
+
+
+def test_a_reservation_changed_after_confirm_is_refused_and_not_reserved(client, contract, thursday):
+    """Authorization binds what was confirmed, for a 振込予約 as for a transfer (SPEC §5): the amount changed
+    behind the digest (a second tab, tampering) is refused at 認証, audited, and nothing is reserved or
+    queued for its day."""
+    from tests.payments.helpers import authorize, confirm
+
+    login(client, contract)
+    paid_before(contract, bank_code="0005", number="7654321")
+    _response, transfer = enter(client, other_bank_data(contract, transfer_date=FRIDAY.isoformat(), amount=1_000))
+    confirm(client, transfer)
+    Transfer.objects.filter(pk=transfer.pk).update(amount=90_000)
+    response = authorize(client, transfer)
+    assert response["Location"] == reverse("transfers-edit", args=[transfer.reference])
+    transfer.refresh_from_db()
+    assert transfer.status == Transfer.Status.CONFIRMED and transfer.reserved_at is None
+    entry = AuditEntry.objects.get(action="transfer.reserve")
+    assert (entry.outcome, entry.reason) == ("failed", "changed")
+    assert not Notice.objects.filter(event="transfer_reserved").exists()
