@@ -174,6 +174,21 @@ def test_expired_unregistered_token_is_refused(client, contract, issued, fake_cl
     assert response.context["form"].errors["token_id"] == [str(services.TokenRegistrationExpired.message)]
 
 
+def test_a_token_of_a_type_past_its_end_of_use_is_not_registered(client, contract, issued, fake_clock):
+    """The type policy (admin → トークン種類) ended this type's use: an issued token of it is refused at
+    registration with its reason, and the contract stays without a token."""
+    import datetime
+
+    from otp.models import TokenType
+
+    token, key = issued
+    TokenType.objects.filter(kind="mobile").update(usable_until=datetime.date(2020, 1, 1))
+    auth(client, REGISTER, contract)
+    response = register(client, token, key, fake_clock)
+    assert response.context["form"].errors["token_id"] == [str(services.TokenTypeNotUsable.message)]
+    assert not TokenBinding.objects.filter(contract=contract).exists()
+
+
 def test_one_token_per_contract_is_a_database_rule(contract, make_token):
     make_token(contract)
     other, _ = token_issue(kind="mobile")
