@@ -365,6 +365,34 @@ def test_authorize_is_sent_back_to_confirm_saying_why(client, contract, billers,
     assert not Payment.objects.filter(status=Payment.Status.DONE).exists()
 
 
+@pytest.mark.parametrize("typed", ["5800", "58OO1", "580011"])
+def test_a_malformed_biller_number_is_told_and_kept_and_counts_no_wrong_entry(client, contract, billers, typed):
+    login(client, contract)
+    response = client.post(NEW, {"biller_number": typed})
+    assert response.context["form"].errors["biller_number"] == ["収納機関番号は半角数字5桁で入力してください。"]
+    assert f'value="{typed}"' in response.content.decode()
+    assert Contract.objects.get(pk=contract.pk).payeasy_failures == 0  # a typo of form, not a guess
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "message"),
+    [
+        ("customer_number", "12345ABC", "お客様番号は半角数字20桁以内で入力してください。"),
+        ("customer_number", "1" * 21, "お客様番号は半角数字20桁以内で入力してください。"),
+        ("confirmation_number", "12a4", "確認番号は半角数字6桁以内で入力してください。"),
+    ],
+)
+def test_malformed_numbers_name_their_field_keep_what_was_typed_and_count_no_wrong_entry(
+    client, contract, billers, field, typed, message
+):
+    login(client, contract)
+    response = enter(client, "58001", contract, **{**PRIVATE_NUMBERS, field: typed})
+    assert response.status_code == 200
+    assert response.context["form"].errors[field] == [message]
+    assert f'value="{typed}"' in response.content.decode()
+    assert Contract.objects.get(pk=contract.pk).payeasy_failures == 0
+
+
 def test_cancel_before_execution_moves_nothing(client, contract, billers):
     login(client, contract)
     response = enter(client, "58001", contract, **PRIVATE_NUMBERS)

@@ -121,6 +121,7 @@ def test_confirm_page_shows_the_fee_total_and_the_real_holder_name(client, contr
         ({"amount": "0"}, "amount", forms.AMOUNT_MIN),
         ({"amount": "-500"}, "amount", forms.AMOUNT_MIN),
         ({"amount": "1.5"}, "amount", forms.AMOUNT_FORMAT),
+        ({"amount": "10000000000"}, "amount", forms.AMOUNT_MAX % {"max": "9,999,999,999"}),  # the Zengin field
         ({"amount": ""}, "amount", "振込金額を入力してください。"),
         ({"payee_name": "山田ﾀﾛｳ"}, "payee_name", forms.NAME_INVALID % {"chars": "山、田"}),
         ({"payee_name": "ｱ" * 31}, "payee_name", forms.NAME_TOO_LONG),
