@@ -116,6 +116,20 @@ def test_every_operation_needs_a_reason(contract, maker, operation, kwargs):
     assert refused.value.message == services.REASON_REQUIRED
 
 
+@pytest.mark.parametrize(
+    "operation", [services.token_reset_request, services.contract_report_lost, services.contract_cancel]
+)
+def test_an_operation_from_a_paper_form_needs_its_number(token_contract, maker, operation):
+    """SPEC §7: where a paper form is the source, its reference number is recorded; none, nothing is done."""
+    from accounts.models import Lock
+
+    with pytest.raises(services.OperationRefused) as refused:
+        operation(actor=None, staff=maker, contract=token_contract, reason=REASON, reference="  ")
+    assert refused.value.message == services.REFERENCE_REQUIRED
+    assert not TokenResetRequest.objects.exists() and not Lock.objects.filter(contract=token_contract).exists()
+    assert not AuditEntry.objects.filter(contract=token_contract).exists()
+
+
 def test_lost_device_blocks_login_otp_and_transactions_at_once_and_an_otp_unlock_keeps_it(
     client, token_contract, maker, fake_clock
 ):

@@ -68,6 +68,20 @@ def test_every_failure_gets_the_same_answer(client, clerk, contract, fake_clock)
     assert sorted(reasons) == sorted(["unknown_user", "customer", "wrong_password", "wrong_otp", "wrong_otp"])
 
 
+@pytest.mark.parametrize("change", [{"is_active": False}, {"is_staff": False}])
+def test_a_staff_member_deactivated_or_no_longer_staff_is_refused_with_the_same_answer(
+    client, clerk, fake_clock, change
+):
+    """A clerk who left the bank (deactivated) or moved away from the branch (no longer staff) keeps their
+    password and device: the right password and code open nothing, answered like any failure, audited."""
+    User.objects.filter(pk=clerk.pk).update(**change)
+    response = post(client, "clerk", STAFF_PASSWORD, code(fake_clock))
+    assert response.status_code == 200 and str(LOGIN_FAILED) in response.content.decode()
+    assert client.get(reverse("admin:index")).status_code == 302
+    entry = AuditEntry.objects.get(action="admin.login")
+    assert (entry.outcome, entry.reason) == ("failed", "not_staff")
+
+
 def test_five_failures_lock_staff_for_15_minutes(client, clerk, fake_clock):
     for _ in range(3):
         post(client, "clerk", "wrong-pass-1")
