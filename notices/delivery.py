@@ -134,7 +134,12 @@ def _queued() -> set:
     if not isinstance(backend, DatabaseBackend):
         return set()
     ready = DBTaskResult.objects.ready().filter(backend_name=backend.alias, task_path=deliver.module_path)
-    return {uuid.UUID(call["args"][0]) for call in ready.values_list("args_kwargs", flat=True)}
+    queued = set()
+    for call in ready.values_list("args_kwargs", flat=True):
+        notice_id = (call.get("args") or [None])[0] or call.get("kwargs", {}).get("notice_id")
+        with contextlib.suppress(TypeError, ValueError, AttributeError):
+            queued.add(uuid.UUID(notice_id))  # a row it cannot read is simply not counted as queued
+    return queued
 
 
 @transaction.atomic

@@ -164,3 +164,17 @@ def test_requeue_adds_no_task_for_a_notice_whose_task_is_waiting(contract):
     run_worker()
     assert Notice.objects.filter(status=Notice.Status.SENT, attempts=1).count() == 3
     assert delivery.requeue() == 0 and DBTaskResult.objects.filter(status="READY").count() == 0
+
+
+def test_requeue_reads_a_task_given_its_notice_by_keyword_and_survives_one_it_cannot_read(contract):
+    """The queue's rows are read, not trusted: a delivery enqueued as deliver(notice_id=…) counts as queued,
+    and a row whose arguments name no notice is passed over (requeue runs every minute and must not stop)."""
+    from notices.tasks import deliver
+
+    notify(contract, "ib_suspended")
+    notice = Notice.objects.get()
+    DBTaskResult.objects.all().delete()
+    deliver.enqueue(notice_id=str(notice.pk))
+    deliver.enqueue()  # no argument at all (it would fail when run; here it is only read)
+    assert delivery.requeue() == 0
+    assert DBTaskResult.objects.count() == 2
