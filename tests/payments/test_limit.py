@@ -1,5 +1,6 @@
 """振込限度額変更 (SPEC §5): lowering at once; raising with the OTP at once, without a token from tomorrow."""
 
+import pytest
 from django.urls import reverse
 
 from accounts.models import Contract
@@ -45,6 +46,17 @@ def test_lowering_applies_at_once_without_authorization(
     assert _today_limit(contract) == 100_000
     assert [m.subject for m in mailoutbox] == [subject("limit_changed")]
     assert AuditEntry.objects.filter(action="limit.change", contract=contract).exists()
+
+
+@pytest.mark.parametrize("typed", ["abc", "0", "-5000", "1.5", "1234567890"])
+def test_a_malformed_limit_is_told_by_its_field_kept_and_changes_nothing(client, contract, typed):
+    login(client, contract)
+    before = _today_limit(contract)
+    response = client.post(LIMIT, {"limit": typed})
+    assert response.status_code == 200
+    assert response.context["form"].errors["limit"] == ["振込限度額は半角数字（円単位）で入力してください。"]
+    assert f'value="{typed}"' in response.content.decode()
+    assert _today_limit(contract) == before and not AuditEntry.objects.filter(action="limit.change").exists()
 
 
 def test_raising_without_a_token_applies_from_tomorrow_and_can_be_cancelled(client, contract, fake_clock):
