@@ -546,6 +546,11 @@ def test_ledger_entries_are_immutable(client, contract, payee):
         JournalEntry.objects.filter(pk=entry.pk).delete()
     with pytest.raises(PermissionDenied):
         entry.postings.update(amount=1)
+    posting = entry.postings.first()
+    posting.amount = 1
+    for write in (entry.save, entry.delete, posting.save, posting.delete):  # one row at a time, as the admin would
+        with pytest.raises(PermissionDenied):
+            write()
     from ledger import books as ledger
 
     reversal = ledger.reverse(entry)
