@@ -93,10 +93,11 @@ def _notice(reason: str, until) -> str:
 _lazy_notice = lazy(_notice, str)
 
 
-def notice(reason: str, until):
-    """What the notice of the event that began a hold says of it (``until``: what :func:`begin` returned; none,
-    nothing): the refusal's words, without whom to call, which the notice's footer says. Lazy: the notice is
-    written in the site's language whatever the request's (notices.outbox)."""
+def after_change(contract: Contract, *, reason: str, actor):
+    """:func:`begin` the hold of a change of credentials (``reason``); returns what the change's notice says of
+    it: the refusal's words and end, without whom to call, which the notice's footer says ("" when no hold is
+    in force). Lazy: the notice is written in the site's language whatever the request's (notices.outbox)."""
+    until = begin(contract, Lock.Kind.CHANGE_HOLD, reason=reason, actor=actor)
     return _lazy_notice(reason, until) if until is not None else ""
 
 

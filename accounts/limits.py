@@ -19,7 +19,7 @@ from ibank.compiled import CompiledQuery
 from notices.outbox import notify
 
 from . import authorization, holds
-from .models import Contract, DailyUsage, Lock
+from .models import Contract, DailyUsage
 
 LIMIT_FIELDS = ("daily_transfer_limit", "pending_daily_limit", "pending_daily_limit_from")
 
@@ -149,8 +149,7 @@ def limit_change(*, actor, contract: Contract, new_limit: int, at_once: bool) ->
     raised = new_limit > old
     contract.refresh_from_db()
     audit.record(actor, "limit.change", ok=True, contract=contract, old=old, new=new_limit, effective=str(effective))
-    held_until = holds.begin(contract, Lock.Kind.CHANGE_HOLD, reason="limit_raise", actor=actor) if raised else None
-    hold = holds.notice("limit_raise", held_until)
+    hold = holds.after_change(contract, reason="limit_raise", actor=actor) if raised else ""
     notify(contract, "limit_changed", new_limit=new_limit, effective=effective, hold=hold)
     return effective
 

@@ -322,8 +322,7 @@ def email_change(*, actor, contract: Contract, new_email: str) -> None:
     old = contract.email
     Contract.objects.filter(pk=contract.pk).update(email=new_email)
     audit.record(actor, "email.change", ok=True, contract=contract, old=old, new=new_email)
-    held_until = holds.begin(contract, Lock.Kind.CHANGE_HOLD, reason="email_change", actor=actor)
-    hold = holds.notice("email_change", held_until)
+    hold = holds.after_change(contract, reason="email_change", actor=actor)
     if old:
         notify(contract, "email_changed", new_email=new_email, hold=hold)  # to the old address, taken now
     contract.email = new_email

@@ -260,7 +260,7 @@ def contract_change(*, actor, staff, contract: Contract, field: str, value: str,
     hold = ""
     if field == "email" or (field == "daily_transfer_limit" and new > old):
         why = "email_change" if field == "email" else "limit_raise"
-        hold = holds.notice(why, holds.begin(contract, Lock.Kind.CHANGE_HOLD, reason=why, actor=actor))
+        hold = holds.after_change(contract, reason=why, actor=actor)
     audit.record(
         actor,
         "contract.change",

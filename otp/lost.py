@@ -56,6 +56,6 @@ def token_reset(*, actor, contract: Contract, reason: str, reference: str, token
     audit.record(
         actor, "token.reset", ok=True, contract=contract, token_id=token_id, staff_reason=reason, reference=reference
     )
-    hold = holds.notice("token_reset", holds.begin(contract, Lock.Kind.CHANGE_HOLD, reason="token_reset", actor=actor))
+    hold = holds.after_change(contract, reason="token_reset", actor=actor)
     notify(contract, "token_reset", token_id=mask_token_id(token_id or ""), hold=hold)
     return token_id

@@ -250,9 +250,8 @@ def token_register(*, actor, contract: Contract, token_id: str, code: str, login
             audit.record(
                 actor, "token.register", ok=True, contract=contract, token_id=token.token_id, login_otp=login_otp
             )
-            held_until = holds.begin(contract, Lock.Kind.CHANGE_HOLD, reason="token_register", actor=actor)
-            masked, hold = mask_token_id(token.token_id), holds.notice("token_register", held_until)
-            notify(contract, "token_registered", token_id=masked, login_otp=login_otp, hold=hold)
+            hold = holds.after_change(contract, reason="token_register", actor=actor)
+            notify(contract, "token_registered", token_id=mask_token_id(token.token_id), login_otp=login_otp, hold=hold)
     except _Rollback as refused:
         raise _refused(actor, "register.otp", contract, token_id, refused) from None
     return binding
@@ -297,13 +296,13 @@ def token_exchange(*, actor, contract: Contract, old_token_pk: int, new_token_id
                 token_id=new_token.token_id,
                 old_token_id=old_token.token_id,
             )
-            held_until = holds.begin(contract, Lock.Kind.CHANGE_HOLD, reason="token_exchange", actor=actor)
+            hold = holds.after_change(contract, reason="token_exchange", actor=actor)
             notify(
                 contract,
                 "token_exchanged",
                 token_id=mask_token_id(new_token.token_id),
                 old_token_id=mask_token_id(old_token.token_id),
-                hold=holds.notice("token_exchange", held_until),
+                hold=hold,
             )
     except _Rollback as refused:
         raise _refused(actor, "exchange.otp", contract, new_token_id, refused) from None
