@@ -21,7 +21,7 @@ from accounts.admin import AccountInline
 from accounts.locks import OPEN_LOCKS_ATTR, OPEN_LOCKS_COLUMN, adopt, open_locks, read_with
 from accounts.models import Contract, Lock
 from auditlog.models import AuditEntry
-from ibank.admin import admin_site
+from ibank.admin import ReadOnlyAdminMixin, admin_site
 from ibank.money import yen
 from passkeys import ceremony as passkey_ceremony
 from payments import new_payees
@@ -148,6 +148,9 @@ class LockInline(admin.TabularInline):
     ordering = ["-set_at", "-pk"]
     verbose_name_plural = _("停止の履歴（解除済みを含む）")
 
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("accounts.view_contract")  # part of the contract's record: whoever reads it
+
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -156,7 +159,7 @@ class LockInline(admin.TabularInline):
 
 
 @admin.register(Contract, site=admin_site)
-class ContractAdmin(admin.ModelAdmin):
+class ContractAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["contract_id", "name", "token", "locks", "cancelled_at"]
     list_select_related = ["token_binding"]
     search_fields = ["contract_id", "name", "accounts__holder_kana", "accounts__number", "token_binding__name"]
@@ -180,12 +183,6 @@ class ContractAdmin(admin.ModelAdmin):
     ]
     readonly_fields = fields
     inlines = [AccountInline, LockInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_changelist(self, request, **kwargs):
         return _ContractList
@@ -339,7 +336,7 @@ class DecisionForm(forms.Form):
 
 
 @admin.register(TokenResetRequest, site=admin_site)
-class TokenResetRequestAdmin(admin.ModelAdmin):
+class TokenResetRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """承認待ち: the requests a 役席 approves or rejects, with who entered them, why, and how long ago."""
 
     _columns = ["contract", "token", "status", "reason", "reference", "requested_by", "requested_at", "approved_by"]
@@ -351,12 +348,6 @@ class TokenResetRequestAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("contract", "token", "requested_by", "approved_by")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("処理"))
     def decide(self, reset):

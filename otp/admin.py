@@ -32,15 +32,9 @@ class SoftwareTokenAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(TokenBinding, site=admin_site)
-class TokenBindingAdmin(admin.ModelAdmin):
+class TokenBindingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["contract", "software_token", "login_otp", "failures", "bound_at", "last_used_at"]
     search_fields = ["contract__contract_id", "software_token__token_id"]
     fields = ["contract", "software_token", "login_otp", "failures", "drift", "bound_at", "last_used_at"]
-    readonly_fields = fields
-    # Unlocking is a branch operation with a reason (branch.admin, ContractAdmin → 手続き).
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    # Never saved here, not even unchanged (a save would write back the counters the verifier keeps): unlocking
+    # is a branch operation with a reason (branch.admin, ContractAdmin → 手続き).

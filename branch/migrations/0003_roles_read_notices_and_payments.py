@@ -1,0 +1,39 @@
+"""Both branch roles read the notices (SPEC §8: undeliverable notices are listed for staff, who resend them)
+and the Pay-easy payments (a customer asks whether a bill went through). Until now only a superuser could."""
+
+from django.db import migrations
+
+GRANTED = [("notices", "view_notice"), ("transfers", "view_payment")]
+ROLES = ["窓口担当", "役席"]
+
+
+def grant(apps, schema_editor):
+    from django.contrib.auth.management import create_permissions
+
+    for label in ("notices", "transfers"):
+        config = apps.get_app_config(label)
+        if not getattr(config, "models_module", None):
+            config.models_module = True  # a migration's app config stub: let create_permissions run
+        create_permissions(config, apps=apps, verbosity=0)
+    Group, Permission = apps.get_model("auth", "Group"), apps.get_model("auth", "Permission")
+    granted = [Permission.objects.get(content_type__app_label=a, codename=c) for a, c in GRANTED]
+    for group in Group.objects.filter(name__in=ROLES):
+        group.permissions.add(*granted)
+
+
+def revoke(apps, schema_editor):
+    Group, Permission = apps.get_model("auth", "Group"), apps.get_model("auth", "Permission")
+    for group in Group.objects.filter(name__in=ROLES):
+        for app_label, codename in GRANTED:
+            group.permissions.remove(*Permission.objects.filter(content_type__app_label=app_label, codename=codename))
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("branch", "0002_reset_request_token"),
+        ("notices", "0001_squashed"),
+        ("transfers", "0004_foreign_keys_served"),
+        ("contenttypes", "0002_remove_content_type_name"),
+    ]
+
+    operations = [migrations.RunPython(grant, revoke)]

@@ -1,0 +1,80 @@
+"""What the branch roles (窓口担当, 役席: groups with permissions, never superusers) see and do in the admin."""
+
+import pytest
+from django.urls import reverse
+
+from accounts import holds
+from accounts.models import Lock
+from auditlog.models import AuditEntry
+from ibank import clock
+from notices.models import Notice
+from notices.outbox import notify
+from tests.helpers import as_staff, set_lock
+
+ROLES = ["maker", "checker"]
+
+
+@pytest.fixture(params=ROLES)
+def role(request):
+    return request.getfixturevalue(request.param)
+
+
+def test_the_contract_page_shows_a_clerk_the_lock_history(client, role, token_contract):
+    """The contract page lists its locks, open and lifted, to whoever reads the contract (issue 15: "the contract
+    page lists open and past locks from the table"), not only to a superuser."""
+    holds.begin(token_contract, Lock.Kind.CHANGE_HOLD, reason="email_change", actor=None)
+    set_lock(token_contract, Lock.Kind.LOGIN)
+    Lock.objects.filter(kind=Lock.Kind.LOGIN).update(lifted_at=clock.now(), lifted_by="staff:x")  # lifted: history
+    page = as_staff(client, role).get(reverse("admin:accounts_contract_change", args=[token_contract.pk]))
+    text = page.content.decode()
+    assert page.status_code == 200 and "停止の履歴（解除済みを含む）" in text
+    history = text[text.index("停止の履歴（解除済みを含む）") :]
+    assert "登録内容の変更後の制限" in history and "ログイン停止" in history and "staff:x" in history
+    assert 'name="_save"' not in text  # read, never saved here
+
+
+def test_a_clerk_lists_undeliverable_notices_and_resends_them(client, role, contract):
+    """SPEC §8: undeliverable notices are listed for staff, who can resend them — the roles' staff included."""
+    notify(contract, "ib_suspended")
+    notice = Notice.objects.get()
+    Notice.objects.filter(pk=notice.pk).update(status=Notice.Status.FAILED, attempts=6, last_error="relay refused")
+    staff = as_staff(client, role)
+    changelist = reverse("admin:notices_notice_changelist")
+    listed = staff.get(changelist, {"status__exact": "failed"})
+    assert listed.status_code == 200 and "relay refused" in listed.content.decode()
+    response = staff.post(changelist, {"action": "resend", "_selected_action": [str(notice.pk)]}, follow=True)
+    assert "1件のお知らせを再送します。" in response.content.decode()
+    notice.refresh_from_db()
+    assert notice.status == Notice.Status.PENDING and notice.attempts == 0
+    entry = AuditEntry.objects.get(action="notice.resend")
+    assert entry.contract_id == contract.pk and entry.actor == f"staff:{role.username}"
+
+
+def test_a_clerk_reads_the_pay_easy_payments_and_never_changes_one(client, role):
+    staff = as_staff(client, role)
+    assert staff.get(reverse("admin:transfers_payment_changelist")).status_code == 200
+    assert staff.get(reverse("admin:transfers_payment_add")).status_code == 403
+
+
+def test_what_the_roles_may_not_do_stays_refused(client, role, token_contract):
+    """Reading notices gives no hand on the rest: the biller registry and the staff accounts stay a superuser's,
+    and no record page saves."""
+    staff = as_staff(client, role)
+    assert staff.get(reverse("admin:transfers_biller_changelist")).status_code == 403
+    assert staff.get(reverse("admin:accounts_user_changelist")).status_code == 403
+    binding = reverse("admin:ibank_otp_tokenbinding_change", args=[token_contract.binding.pk])
+    assert staff.post(binding, {"failures": "0"}).status_code == 403
+
+
+def test_a_superusers_record_pages_are_read_only_too(client, django_user_model, token_contract):
+    """Contract, token binding and reset request pages change nothing, not even when saved unchanged (a save would
+    write back the counters the verifier keeps while the page was open)."""
+    staff = django_user_model.objects.create_user("boss", password="boss-pass-1234", is_staff=True, is_superuser=True)
+    as_staff(client, staff)
+    for url in (
+        reverse("admin:accounts_contract_change", args=[token_contract.pk]),
+        reverse("admin:ibank_otp_tokenbinding_change", args=[token_contract.binding.pk]),
+    ):
+        page = client.get(url).content.decode()
+        assert "を表示" in page and "を変更" not in page and 'name="_save"' not in page
+        assert client.post(url, {}).status_code == 403
