@@ -6,7 +6,6 @@ no page edits a contract's state directly.
 
 from datetime import timedelta
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.shortcuts import get_object_or_404, redirect
@@ -27,74 +26,11 @@ from passkeys import ceremony as passkey_ceremony
 from payments import new_payees
 
 from . import services
+from .forms import OPERATIONS, DecisionForm, OperationForm, may_operate
 from .models import TokenResetRequest
 
-OPERATIONS = [
-    ("token_reset_request", _("トークンIDのリセットを依頼する（書面による届出）")),
-    ("report_lost", _("紛失届を受け付ける")),
-    ("unlock_login", _("ログイン停止を解除する")),
-    ("unlock_otp", _("ワンタイムパスワード停止を解除する")),
-    ("unlock_transaction", _("取引認証停止を解除する")),
-    ("unlock_token_setup", _("トークン登録停止を解除する")),
-    ("unlock_ib_suspension", _("IB取引中止を解除する")),
-    ("unlock_payeasy", _("収納サービス利用停止を解除する")),
-    ("unlock_env_hold", _("新しい環境からのログイン後の制限を解除する")),
-    ("unlock_change_hold", _("登録内容の変更後の制限を解除する")),
-    ("unlock_start_hold", _("ご利用開始後の制限を解除する")),
-    ("cancel", _("IB解約")),
-    ("change_transaction_method", _("取引認証方式の変更（資金移動用パスワード／お客様カード）")),
-    ("change_email", _("メールアドレスの変更")),
-    ("change_daily_transfer_limit", _("振込限度額の変更")),
-]
-NEEDS_REFERENCE = {
-    "token_reset_request",
-    "report_lost",
-    "cancel",
-    "change_transaction_method",
-    "change_email",
-    "change_daily_transfer_limit",
-}
 DONE = _("手続きが完了しました：%(operation)s")
-METHOD_REQUIRED = _("変更後の取引認証方式を選択してください。")
 PENDING_LIMIT = _("（%(date)s 0:00から %(amount)s に変更予定）")
-
-
-class OperationForm(forms.Form):
-    operation = forms.ChoiceField(label=_("手続き"), choices=OPERATIONS)
-    reason = forms.CharField(label=_("理由"), max_length=200)
-    reference = forms.CharField(
-        label=_("届出書番号"), max_length=40, required=False, help_text=_("書面の届出による手続きでは必須です。")
-    )
-    value = forms.CharField(
-        label=_("変更後の内容"), max_length=254, required=False, help_text=_("メールアドレス・振込限度額の変更のみ。")
-    )
-    method = forms.ChoiceField(
-        label=_("変更後の取引認証方式"),
-        choices=[("", "—"), *Contract.Method.choices],
-        required=False,
-        help_text=_("取引認証方式の変更のみ。"),
-    )
-
-    def __init__(self, *args, in_force=(), has_token=True, **kwargs):
-        """``in_force``: the kinds of the contract's open locks. The list offers only their unlocks, and the
-        token reset only for a registered token; an operation posted from a page older than a colleague's
-        change (the lock already lifted) still reaches the service, whose refusal says why."""
-        super().__init__(*args, **kwargs)
-
-        def offered(key: str) -> bool:
-            if key.startswith("unlock_"):
-                return key.removeprefix("unlock_") in in_force
-            return has_token or key != "token_reset_request"
-
-        self.fields["operation"].widget.choices = [(key, label) for key, label in OPERATIONS if offered(key)]
-
-    def clean(self):
-        data = super().clean()
-        if data.get("operation") in NEEDS_REFERENCE and not data.get("reference", "").strip():
-            self.add_error("reference", services.REFERENCE_REQUIRED)
-        if data.get("operation") == "change_transaction_method" and not data.get("method"):
-            self.add_error("method", METHOD_REQUIRED)
-        return data
 
 
 class _ContractList(ChangeList):
@@ -183,6 +119,10 @@ class ContractAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     ]
     readonly_fields = fields
     inlines = [AccountInline, LockInline]
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return fields if may_operate(request.user) else [name for name in fields if name != "operations"]
 
     def get_changelist(self, request, **kwargs):
         return _ContractList
@@ -292,7 +232,7 @@ class ContractAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         contract = get_object_or_404(Contract.objects.select_related("user"), pk=pk)
         in_force = open_locks(contract)
         has_token = getattr(contract, "token_binding", None) is not None
-        form = OperationForm(request.POST or None, in_force=in_force, has_token=has_token)
+        form = OperationForm(request.POST or None, staff=request.user, in_force=in_force, has_token=has_token)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
@@ -309,6 +249,7 @@ class ContractAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             "contract": contract,
             "locks": _state_labels(contract, in_force),
             "form": form,
+            "allowed": may_operate(request.user),
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/branch/operate.html", context)
@@ -329,10 +270,6 @@ def _run(request, contract, data):
         services.contract_change(**common, field=operation.removeprefix("change_"), value=value, reference=reference)
     else:
         services.contract_unlock(**common, kind=operation.removeprefix("unlock_"), reference=reference)
-
-
-class DecisionForm(forms.Form):
-    comment = forms.CharField(label=_("コメント"), max_length=200, required=False)
 
 
 @admin.register(TokenResetRequest, site=admin_site)

@@ -50,8 +50,14 @@ class OperationRefused(Exception):
         self.message = message
 
 
+def may(staff, permission: str) -> bool:
+    """Whether ``staff`` holds the branch ``permission`` (request_token_reset, approve_token_reset,
+    operate_contract) and may use it now."""
+    return staff.is_active and staff.is_staff and staff.has_perm(f"branch.{permission}")
+
+
 def _require(staff, permission: str, reason: str | None = "", reference: str | None = None) -> None:
-    if not (staff.is_active and staff.is_staff and staff.has_perm(f"branch.{permission}")):
+    if not may(staff, permission):
         raise OperationRefused(NOT_ALLOWED)
     if reason is not None and not reason.strip():
         raise OperationRefused(REASON_REQUIRED)

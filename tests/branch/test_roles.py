@@ -1,5 +1,7 @@
 """What the branch roles (窓口担当, 役席: groups with permissions, never superusers) see and do in the admin."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -9,7 +11,7 @@ from auditlog.models import AuditEntry
 from ibank import clock
 from notices.models import Notice
 from notices.outbox import notify
-from tests.helpers import as_staff, set_lock
+from tests.helpers import as_staff, is_locked, set_lock
 
 ROLES = ["maker", "checker"]
 
@@ -78,3 +80,23 @@ def test_a_superusers_record_pages_are_read_only_too(client, django_user_model, 
         page = client.get(url).content.decode()
         assert "を表示" in page and "を変更" not in page and 'name="_save"' not in page
         assert client.post(url, {}).status_code == 403
+
+
+def test_operations_are_offered_to_the_staff_who_may_do_them(client, maker, checker, token_contract):
+    """A 窓口担当 is offered the operations (and the unlocks of the locks in force); a 役席, who approves and
+    operates nothing, sees no 手続き button, and the page says why instead of offering what would be refused."""
+    set_lock(token_contract, Lock.Kind.LOGIN)
+    contract_page = reverse("admin:accounts_contract_change", args=[token_contract.pk])
+    operate = reverse("admin:branch-operate", args=[token_contract.pk])
+
+    as_staff(client, maker)
+    assert "手続きを行う" in client.get(contract_page).content.decode()
+    offered = re.findall(r'<option value="([a-z_]+)"', client.get(operate).content.decode())
+    assert {"token_reset_request", "report_lost", "unlock_login", "cancel"} <= set(offered)
+
+    as_staff(client, checker)
+    assert "手続きを行う" not in client.get(contract_page).content.decode()
+    page = client.get(operate).content.decode()
+    assert "この操作を行う権限がありません。" in page and "<form" not in page.split('id="content-main"')[1]
+    response = client.post(operate, {"operation": "unlock_login", "reason": "本人確認済"})
+    assert response.status_code == 200 and is_locked(token_contract, Lock.Kind.LOGIN)
