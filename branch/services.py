@@ -10,6 +10,7 @@ from accounts import holds, limits, locks
 from accounts.models import Contract, Lock
 from auditlog import audit
 from ibank import clock
+from ibank.text import ascii_number, half_width_digits
 from notices.outbox import notify
 from otp import lost
 from otp import services as otp_services
@@ -250,10 +251,9 @@ def contract_change(*, actor, staff, contract: Contract, field: str, value: str,
     elif field == "daily_transfer_limit":
         has_token = TokenBinding.objects.filter(contract=contract).exists()
         ceiling = settings.IBANK_LIMIT_CEILING_TOKEN if has_token else settings.IBANK_LIMIT_CEILING_NO_TOKEN
-        digits = value.replace(",", "")
-        if not digits.isdigit() or not 0 < int(digits) <= ceiling:
+        new = ascii_number(half_width_digits(value).replace(",", ""))
+        if new is None or not 0 < new <= ceiling:
             raise OperationRefused(BAD_LIMIT % {"ceiling": f"{ceiling:,}"})
-        new = int(digits)
     else:
         raise ValueError(field)
     old, changes = getattr(contract, field), {field: new}

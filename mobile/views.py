@@ -20,6 +20,7 @@ from accounts.limits import today
 from accounts.models import Account, LoginRecord
 from accounts.steps import confirmed_digest, unconfirmed
 from ibank import pending
+from ibank.text import row_id
 from payments import services as transfer_services
 from payments import statement
 from payments.forms import TransferForm
@@ -65,9 +66,9 @@ def menu_view(request):
 @mobile_customer_required
 def history_view(request, pk):
     account = get_object_or_404(Account.objects.customer(), pk=pk, contract=request.contract)
-    before = request.GET.get("before", "")
     # The last 24 months, newest first, by keyset (no count over the account).
-    page = statement.page(account, statement.earliest(), today(), int(before) if before.isdigit() else None, size=10)
+    before = row_id(request.GET.get("before", ""))
+    page = statement.page(account, statement.earliest(), today(), before, size=10)
     return render(request, "mobile/history.html", {"account": account, "page": page})
 
 

@@ -19,6 +19,7 @@ from accounts.decorators import customer_required
 from accounts.models import Account
 from accounts.steps import confirmed_digest, unconfirmed
 from ibank import clock, pending
+from ibank.text import row_id
 
 from . import inquiry, payees, reservations, services, statement
 from .forms import TransferForm
@@ -66,8 +67,8 @@ def _get_payee(request, pk) -> Payee:
 def _initial_from_query(request, contract) -> dict:
     """Prefill from a registered payee (?payee=) or the bank search (?bank_code=&branch_code=)."""
     initial = {}
-    if request.GET.get("payee", "").isdigit():
-        payee = Payee.objects.filter(pk=request.GET["payee"], contract=contract).first()
+    if (payee_id := row_id(request.GET.get("payee", ""))) is not None:
+        payee = Payee.objects.filter(pk=payee_id, contract=contract).first()
         if payee is not None:
             initial = {
                 "bank_code": payee.bank_code,
@@ -77,8 +78,8 @@ def _initial_from_query(request, contract) -> dict:
                 "payee_name": payee.name,
             }
     for name in ("bank_code", "branch_code"):
-        if request.GET.get(name, "").isdigit():
-            initial[name] = request.GET[name][:4]
+        if (code := request.GET.get(name, "")).isascii() and code.isdigit():
+            initial[name] = code[:4]
     return initial
 
 
@@ -324,8 +325,7 @@ def history_view(request, pk):
         start, end = form.period_range()
         if request.GET.get("format") == "csv":
             return statement.csv_response(account, start, end, sjis=request.GET.get("encoding") == "sjis")
-    before = request.GET.get("before", "")
-    page = statement.page(account, start, end, int(before) if before.isdigit() else None) if start else None
+    page = statement.page(account, start, end, row_id(request.GET.get("before", ""))) if start else None
     query = request.GET.copy()
     query.pop("before", None)
     return render(

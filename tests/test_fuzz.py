@@ -35,6 +35,8 @@ hostile_text = st.one_of(
     st.just("%s%(x)s{0}"),
     st.just("-1"),
     st.just("99999999999999999999999"),
+    st.just("²"),  # a digit to str.isdigit, not to int
+    st.just("١٢"),  # Arabic-Indic digits: int() reads them
     st.text(max_size=40),
 )
 hostile_bytes = st.one_of(
@@ -207,3 +209,24 @@ def test_hostile_bodies_methods_and_content_types(world, body, content_type, met
     for _name, make_client, url, _fields in _form_cases(world):
         client = make_client()
         _check(client.generic(method, url, body, content_type=content_type))
+
+
+def _query_cases(world):
+    """(URL, parameters) of every page that reads its query string (prefill, keyset, period, format)."""
+    account = world["customer"].account.pk
+    return [
+        ("/transfer/", ["payee", "bank_code", "branch_code"]),
+        (f"/accounts/{account}/history/", ["period", "date_from", "date_to", "before", "format", "encoding"]),
+        ("/transfer/inquiry/", ["period", "date_from", "date_to", "status"]),
+        (f"/m/history/{account}/", ["before"]),
+        ("/payeasy/", ["biller"]),
+        ("/transfer/banks/", ["q", "initial"]),
+    ]
+
+
+@FUZZ
+@given(data=st.data())
+def test_hostile_query_strings(world, data):
+    client = _client(world["customer"].user)
+    for url, names in _query_cases(world):
+        _check(client.get(url, {name: data.draw(hostile_text) for name in names}))

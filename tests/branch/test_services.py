@@ -414,3 +414,22 @@ def test_a_reset_request_that_cannot_be_audited_is_not_made(token_contract, make
     with pytest.raises(RuntimeError):
         services.token_reset_request(actor=None, staff=maker, contract=token_contract, reason=REASON, reference=REF)
     assert not TokenResetRequest.objects.exists()
+
+
+@pytest.mark.parametrize("typed", ["²", "1e5", "-100000", "١٠٠٠٠٠", "0", ""])
+def test_a_limit_typed_oddly_by_the_clerk_is_refused_with_the_rule(contract, maker, typed):
+    """Whatever the clerk pastes into the new limit is told by the rule, never a server error, and changes
+    nothing ("²" is a digit to str.isdigit and not to int)."""
+    common = {"actor": None, "staff": maker, "contract": contract, "reason": "変更届", "reference": "C-1"}
+    with pytest.raises(services.OperationRefused) as refused:
+        services.contract_change(**common, field="daily_transfer_limit", value=typed)
+    assert "200,000" in refused.value.message  # the ceiling the rule names (no token)
+    contract.refresh_from_db()
+    assert contract.daily_transfer_limit == 500_000
+
+
+def test_a_limit_in_full_width_digits_is_read(contract, maker):
+    common = {"actor": None, "staff": maker, "contract": contract, "reason": "変更届", "reference": "C-1"}
+    services.contract_change(**common, field="daily_transfer_limit", value="１５０，０００".replace("，", ","))
+    contract.refresh_from_db()
+    assert contract.daily_transfer_limit == 150_000
