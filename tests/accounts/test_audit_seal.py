@@ -241,3 +241,11 @@ def test_a_younger_entry_between_older_ones_stops_the_seal(db, fake_clock):
     report = sealing.verify()
     assert report.broken is None and report.unsealed == 0
     assert young.pk < old.pk
+
+
+def test_a_negative_margin_is_refused_and_seals_nothing(db, contract):
+    """A horizon in the future would seal entries a transaction may still be writing below (an operator's typo)."""
+    audit.record(None, "login", ok=True, contract=contract)
+    with pytest.raises(CommandError, match="--margin"):
+        call_command("seal_audit", "--margin", "-60", stdout=StringIO())
+    assert not AuditSeal.objects.exists()

@@ -4,7 +4,7 @@ the chain's head (``ID:SHA256``) for the scheduler's log: kept outside the datab
 
 from datetime import timedelta
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from auditlog import sealing
 
@@ -16,6 +16,8 @@ class Command(BaseCommand):
         parser.add_argument("--margin", type=int, default=int(sealing.MARGIN.total_seconds()), help="seconds")
 
     def handle(self, *args, margin, **options):
+        if margin < 0:  # a horizon in the future would seal entries whose transactions may still be writing
+            raise CommandError("--margin: seconds, 0 or more")
         seals = sealing.seal(margin=timedelta(seconds=margin))
         self.stdout.write(f"{len(seals)} seal(s), {sum(s.count for s in seals)} entries sealed")
         if (last := sealing.head()) is not None:
