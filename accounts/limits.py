@@ -67,6 +67,14 @@ def fold_in_force() -> int:
     )
 
 
+def forget_past_usage() -> int:
+    """The daily job: the usage rows of days before yesterday (JST) go. Only a day's own row is ever read, on that
+    day (the limit, a new payee's cap, the name lookups), and the transfers themselves are the record of what
+    moved; kept, the rows would grow by a few a customer and day for ever. Returns how many went."""
+    deleted, _by_model = DailyUsage.objects.filter(date__lt=today() - timedelta(days=1)).delete()
+    return deleted
+
+
 def daily_limit(contract: Contract, on: date) -> int:
     """The limit in force on ``on``: the contract's own, never above the ceiling."""
     return min(contract_limit(contract, on), limit_ceiling(contract, on))

@@ -85,3 +85,32 @@ def test_daily_maintenance_cancels_abandoned_pay_easy_payments(client, contract,
     assert "1 abandoned Pay-easy payment(s) cancelled" in out.getvalue()
     entry = AuditEntry.objects.get(action="payeasy.expire")
     assert (entry.outcome, entry.actor, entry.detail["count"]) == ("ok", "system:daily_maintenance", 1)
+
+
+def test_daily_maintenance_forgets_the_usage_of_days_before_yesterday_and_the_limit_still_holds(
+    client, make_contract, fake_clock
+):
+    """Only a day's own usage row is read, on that day: older rows go (they would grow by a few a customer and
+    day for ever). Yesterday's and today's stay, and today's limit counts what was sent today."""
+    from accounts.limits import available_today, today
+    from accounts.models import DailyUsage
+
+    rich = make_contract(balance=2_000_000)
+    login(client, rich)
+    for _day in range(3):  # three days ago, the day before yesterday, yesterday: 100,000 each
+        send(client, other_bank_data(rich, amount=100_000))
+        fake_clock.advance(86400)
+        login(client, rich)
+    send(client, other_bank_data(rich, amount=100_000))  # and today
+    days = sorted(DailyUsage.objects.filter(contract=rich, scope="").values_list("date", flat=True))
+    assert days == [today() - timedelta(days=n) for n in (3, 2, 1, 0)]
+    old = DailyUsage.objects.filter(contract=rich, date__lt=today() - timedelta(days=1)).count()
+    assert old == 4  # the limit's and the new payee's cap, two days each
+    out = StringIO()
+    call_command("daily_maintenance", stdout=out)
+    left = sorted(DailyUsage.objects.filter(contract=rich).values_list("date", flat=True))
+    assert set(left) == {today() - timedelta(days=1), today()}
+    assert "4 usage row(s) of past days deleted" in out.getvalue()
+    assert available_today(rich) == 200_000 - 100_000  # no token: 200,000 a day, today's 100,000 counted
+    call_command("daily_maintenance", stdout=StringIO())  # twice: nothing more
+    assert sorted(DailyUsage.objects.filter(contract=rich).values_list("date", flat=True)) == left

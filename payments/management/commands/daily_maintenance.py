@@ -7,7 +7,9 @@
 * issued tokens never registered and past their deadline (``purge_expired_tokens``);
 * passkey challenges older than a day (``purge_passkey_challenges``);
 * transfers and Pay-easy payments entered but never confirmed or executed,
-  older than a day, are cancelled (nothing moved; they stay as records).
+  older than a day, are cancelled (nothing moved; they stay as records);
+* a limit raise whose day has come becomes the contract's own limit;
+* the daily usage counters of days before yesterday (only a day's own is read).
 
 Pending login and flow steps live in the session and expire with it. The
 Zengin export (``export_zengin``) and the ledger check (``check_ledger``) are
@@ -25,7 +27,7 @@ from payments.models import Payment, Transfer
 
 
 class Command(BaseCommand):
-    help = "Daily clean-up: expired sessions, unregistered tokens and passkey challenges, abandoned drafts."
+    help = "Daily clean-up: expired sessions, unregistered tokens and passkey challenges, abandoned drafts, past usage."
 
     def handle(self, *args, **options):
         call_command("clearsessions")
@@ -48,3 +50,4 @@ class Command(BaseCommand):
 
         folded = limits.fold_in_force()
         self.stdout.write(f"{folded} limit change(s) now in force")
+        self.stdout.write(f"{limits.forget_past_usage()} usage row(s) of past days deleted")
