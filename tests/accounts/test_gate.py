@@ -55,12 +55,12 @@ def expected(kind, action, channel, has_token, new_environment):
         return "channel"
     if action in refused and kind not in HOLDS:
         return kind
-    if new_environment and action is A.PASSKEY_REGISTER:
+    if new_environment is not False and action is A.PASSKEY_REGISTER:  # not known to be a known one: new
         return "new_environment"
     return kind if action in refused else None
 
 
-@pytest.mark.parametrize("new_environment", [False, True], ids=["known", "new-environment"])
+@pytest.mark.parametrize("new_environment", [False, True, None], ids=["known", "new-environment", "not-said"])
 @pytest.mark.parametrize("channel", list(gate.Channel))
 @pytest.mark.parametrize("has_token", [False, True], ids=["no-token", "token"])
 @pytest.mark.parametrize("kind", list(REFUSES), ids=lambda k: k or "none")

@@ -208,10 +208,13 @@ def test_a_new_payee_receives_at_most_the_cap_a_day_for_its_first_days(client, m
     client.cookies.clear()
     login(client, rich)
     assert enter(client, same_bank_data(rich, payee, amount=100_001))[1] is None
-    # After the first days, only the contract's limit.
-    fake_clock.advance(settings.IBANK_NEW_PAYEE_DAYS * 86400)
+    # A minute before the first days end (counted from the first transfer): still the cap.
+    fake_clock.advance((settings.IBANK_NEW_PAYEE_DAYS - 1) * 86400 - 60)
     client.cookies.clear()
     login(client, rich)
+    assert enter(client, same_bank_data(rich, payee, amount=100_001))[1] is None
+    # After the first days, only the contract's limit.
+    fake_clock.advance(120)
     assert send(client, same_bank_data(rich, payee, amount=150_000))[1].status == Transfer.Status.DONE
 
 

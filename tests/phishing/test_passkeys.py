@@ -11,6 +11,7 @@ from django_otp_webauthn.models import WebAuthnCredential
 
 from accounts import authorization, gate, holds
 from accounts.models import Account, Contract, Lock
+from accounts.services import SESSION_NEW_ENVIRONMENT
 from auditlog.models import AuditEntry
 from branch import services as branch_services
 from ibank import clock
@@ -70,6 +71,23 @@ def test_a_passkey_is_registered_only_from_a_browser_known_before_this_login(cli
     page = own.get(reverse("passkeys")).content.decode()
     assert "パスキーの登録へ進む" in page
     assert own.get(reverse("passkeys-authorize")).context["locked"] is False
+
+
+def test_a_session_that_does_not_say_where_its_login_came_from_counts_as_a_new_environment(
+    client, contract, fake_clock
+):
+    """A session without the login's mark (one made before the mark existed, say) never registers a passkey:
+    only a login known to come from a known browser does, and this one is not known to."""
+    fake_clock.advance(settings.IBANK_CREDENTIAL_CHANGE_HOLD)  # past the start's hold: only the mark decides
+    known_environment(client, contract)
+    post_login(client, contract)
+    assert "パスキーの登録へ進む" in client.get(reverse("passkeys")).content.decode()
+    session = client.session
+    del session[SESSION_NEW_ENVIRONMENT]
+    session.save()
+    page = client.get(reverse("passkeys")).content.decode()
+    assert "パスキーの登録へ進む" not in page and "はじめてご利用の環境では登録できません" in page
+    assert client.post(reverse("passkeys-begin")).status_code == 403
 
 
 def test_the_branch_removes_passkeys_with_a_lost_report_and_the_contract_page_lists_them(contract, maker):
