@@ -6,6 +6,7 @@ account, so a page and each chunk of the CSV cost the same for 10³ and 10⁶ po
 The CSV is UTF-8 with a BOM (Excel opens it as such) or Shift_JIS (cp932), with 日付, 摘要, 出金, 入金, 残高.
 """
 
+import calendar
 import csv
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -68,13 +69,11 @@ class StatementForm(forms.Form):
 
 
 def earliest() -> date:
-    """The first day that can be asked for: the same day 24 months ago (the 1st if that day does not exist)."""
+    """The first day that can be asked for: the same day 24 months ago, or that month's last day when it has no
+    such day (on 2028-02-29, 2026-02-28)."""
     now = today()
     year, month = divmod(now.year * 12 + now.month - 1 - MONTHS_BACK, 12)
-    try:
-        return now.replace(year=year, month=month + 1)
-    except ValueError:
-        return date(year, month + 1, 1)
+    return date(year, month + 1, min(now.day, calendar.monthrange(year, month + 1)[1]))
 
 
 def bounds(start: date, end: date) -> tuple[datetime, datetime]:

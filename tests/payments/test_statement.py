@@ -115,3 +115,30 @@ def test_a_page_of_any_period_is_one_range_of_the_lines_index(contract, fake_clo
             assert "posting_account_at" in plan and "Sort" not in plan, plan
     rows = statement.page(contract.account, start, end).object_list
     assert [p.amount for p in rows] == [1_360, 1_370, 1_380]
+
+
+@pytest.mark.parametrize(
+    ("on", "first"),
+    [
+        ("2026-12-02", "2024-12-02"),  # the same day 24 months ago
+        ("2028-02-29", "2026-02-28"),  # that month has no 29th: its last day
+        ("2026-03-31", "2024-03-31"),
+        ("2026-06-30", "2024-06-30"),
+    ],
+)
+def test_a_period_reaches_back_24_months_to_the_day(client, contract, fake_clock, on, first):
+    """SPEC §5: 入出金明細 by period, up to 24 months: the form takes the day 24 months ago and refuses the day
+    before, naming it."""
+    from datetime import date, datetime
+
+    from django.utils import timezone
+
+    noon = timezone.make_aware(datetime.combine(date.fromisoformat(on), datetime.min.time().replace(hour=12)))
+    fake_clock.advance(noon.timestamp() - fake_clock.t)
+    login(client, contract)
+    earliest = date.fromisoformat(first)
+    query = {"period": "range", "date_from": earliest.isoformat(), "date_to": on}
+    assert client.get(_url(contract), query).context["form"].is_valid()
+    query["date_from"] = (earliest - timedelta(days=1)).isoformat()
+    errors = client.get(_url(contract), query).context["form"].errors
+    assert errors["date_from"] == [f"開始日は{first}以降を指定してください（24か月以内）。"]
