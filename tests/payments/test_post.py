@@ -90,10 +90,21 @@ def test_a_check_holds_its_row_as_read(contract, stranger):
     _nothing_moved(contract, stranger, transfer)
 
 
-def test_unbalanced_lines_are_never_posted(contract, stranger):
+@pytest.mark.parametrize("broken", ["one line", "a zero line", "a fraction", "not summing to zero"])
+def test_unbalanced_lines_are_never_posted(contract, stranger, broken):
+    """Every movement is a balanced pair (or more) of non-zero whole-yen lines; anything else is refused
+    before the database is asked, and nothing moves."""
+    from dataclasses import replace
+
     transfer, digest = _confirmed(contract, stranger, 1_000)
     instruction = _instruction(contract, stranger, transfer, digest)
-    instruction.lines = instruction.lines[:1]
+    out, into = instruction.lines[:2]
+    instruction.lines = {
+        "one line": [out],
+        "a zero line": [out, into, replace(out, amount=0)],
+        "a fraction": [replace(out, amount=-999.5), replace(into, amount=999.5)],
+        "not summing to zero": [out, replace(into, amount=999)],
+    }[broken]
     with pytest.raises(books.Unbalanced):
         books.post(instruction)
     _nothing_moved(contract, stranger, transfer)

@@ -147,11 +147,16 @@ def test_every_change_of_credentials_holds(change, make_contract, token_contract
     assert all(told in notice.body for notice in notices), [n.body for n in notices]
 
 
-def test_lowering_the_limit_does_not_hold(contract):
+@pytest.mark.parametrize(
+    ("by", "held"), [(-1, False), (0, False), (1, True)], ids=["lowered", "the-same", "one-yen-up"]
+)
+def test_only_a_raise_of_the_limit_holds(make_contract, by, held):
+    """A lowering, or setting the limit it has, holds nothing; a raise, however small, does."""
     from accounts import limits
 
-    limits.limit_change(actor=None, contract=contract, new_limit=100_000, at_once=True)
-    assert not is_locked(contract, Lock.Kind.CHANGE_HOLD)
+    contract = make_contract(daily_transfer_limit=150_000)  # no token: up to 200,000
+    limits.limit_change(actor=None, contract=contract, new_limit=150_000 + by, at_once=by <= 0)
+    assert is_locked(contract, Lock.Kind.CHANGE_HOLD) is held
 
 
 # -- the start ----------------------------------------------------------------------------------
