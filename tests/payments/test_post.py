@@ -78,6 +78,24 @@ def test_a_refused_guard_leaves_nothing_half_done(contract, stranger, change, re
     _nothing_moved(contract, stranger, transfer)
 
 
+@pytest.mark.parametrize(("second", "moved"), [(400, True), (401, False)], ids=["to-the-yen", "one-yen-over"])
+def test_the_days_usage_reaches_the_ceiling_and_not_a_yen_beyond(contract, stranger, second, moved):
+    """The usage row of the day exists (a first movement made it): a second movement passes only while the
+    sum stays within the ceiling handed in — to the yen."""
+    first, first_digest = _confirmed(contract, stranger, 600)
+    books.post(_instruction(contract, stranger, first, first_digest, ceiling=1_000))
+    transfer, digest = _confirmed(contract, stranger, second)
+    instruction = _instruction(contract, stranger, transfer, digest, ceiling=1_000)
+    if moved:
+        books.post(instruction)
+    else:
+        with pytest.raises(books.Refused) as refused:
+            books.post(instruction)
+        assert refused.value.reason == "over_limit"
+    assert DailyUsage.objects.get(contract=contract, scope="").used == 600 + (second if moved else 0)
+    assert Transfer.objects.get(pk=transfer.pk).status == ("done" if moved else "confirmed")
+
+
 def test_a_check_holds_its_row_as_read(contract, stranger):
     transfer, digest = _confirmed(contract, stranger, 1_000)
     instruction = _instruction(contract, stranger, transfer, digest)
