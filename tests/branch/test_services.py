@@ -188,6 +188,18 @@ def test_ib_cancellation_needs_the_token_stopped_first_then_refuses_login(client
     assert TRANSFER_PASSWORD  # (the transfer password no longer matters: nothing can be reached)
 
 
+def test_ib_cancellation_ends_the_customers_open_sessions(client, contract, maker):
+    """A customer still logged in when the branch cancels the contract is logged out at the next page (the
+    login's session is ended, not only its actions refused)."""
+    from tests.helpers import login
+
+    login(client, contract)
+    assert client.get(reverse("accounts-menu")).status_code == 200
+    services.contract_cancel(actor=None, staff=maker, contract=contract, reason="ご本人申出", reference=REF)
+    response = client.get(reverse("accounts-menu"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("accounts-login"))
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_checkers_approving_at_once_unbind_once(token_contract, maker, checker, checker2):

@@ -65,6 +65,21 @@ def test_a_wrong_answer_to_the_answered_challenge_still_counts(make_contract):
     assert Contract.objects.get(pk=contract.pk).transaction_failures == 1
 
 
+def test_an_answer_for_cells_of_the_senders_choosing_is_wrong(make_contract):
+    """The page sends back which cells it asked, so that a double submission is recognised; an attacker who
+    knows a few cells (a photo of the card) cannot name those instead: right digits for cells other than the
+    pending challenge (or the one answered last) are a wrong answer, counted, and the challenge stays."""
+    contract = make_contract(method=Contract.Method.CARD)
+    method = authorization.method_for(contract)
+    asked = authorization.AuthorizationForm(method=method, contract=contract).asked_cells
+    chosen = [cell for cell in GRID if cell not in asked][:4]
+    data = {f"card_{i}": GRID[cell] for i, cell in enumerate(chosen)} | {"card_cells": " ".join(chosen)}
+    outcome = method.authorize(actor=None, contract=contract, data=data, action="transfer.authorize")
+    assert not outcome.ok and not outcome.reused
+    fresh = Contract.objects.get(pk=contract.pk)
+    assert fresh.transaction_failures == 1 and fresh.card_challenge_cells() == asked
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_five_simultaneous_right_card_answers_move_money_once_and_count_nothing(make_contract, stranger):

@@ -147,6 +147,22 @@ def test_same_bank_account_that_does_not_exist_is_refused(client, contract, paye
     assert AuditEntry.objects.filter(action="transfer.input", outcome="failed", reason="no_such_account").exists()
 
 
+def test_a_transfer_to_the_paying_account_itself_is_refused(client, contract):
+    """The payee is the account paid from: told on the field, audited, nothing entered; a second account of the
+    same customer is a payee like any other."""
+    login(client, contract)
+    response, transfer = enter(client, same_bank_data(contract, contract))
+    assert transfer is None
+    assert response.context["form"].errors["payee_number"] == [str(refusals.SameAccount.message)]
+    assert AuditEntry.objects.filter(action="transfer.input", outcome="failed", reason="same_account").exists()
+    assert not Transfer.objects.filter(contract=contract).exists()
+    savings = Account.objects.create(
+        contract=contract, branch_code="001", branch_name="本店営業部", kind=4, number="7654321", holder_kana="ﾃｽﾄ"
+    )
+    data = same_bank_data(contract, contract, payee_kind=4, payee_number=savings.number)
+    assert enter(client, data)[1] is not None
+
+
 def test_amount_over_the_balance_is_refused(client, contract):
     login(client, contract)
     response, transfer = enter(client, other_bank_data(contract, amount=99_800))
