@@ -12,17 +12,15 @@ def half_width_digits(value: str) -> str:
 _MAX_ID = 2**63 - 1
 
 
+def ascii_number(value: str, max_digits: int = 19) -> int | None:
+    """``value`` as a whole number when it is at most ``max_digits`` ASCII digits (after
+    :func:`half_width_digits` where full-width ones are welcome), else None: never a ValueError, neither for a
+    character ``str.isdigit`` accepts and ``int`` does not ("²") nor for more digits than ``int`` reads."""
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= max_digits else None
+
+
 def row_id(value: str) -> int | None:
-    """An id typed into a URL's query string (``?payee=12``, a page's ``?before=``), or None: only ASCII digits
-    up to the largest id a column holds, so that "²" (a digit to ``str.isdigit``, not to ``int``) or a number
-    too large for the database is no id rather than a server error."""
-    if not (value.isascii() and value.isdigit()) or len(value) > 19:
-        return None
-    number = int(value)
-    return number if number <= _MAX_ID else None
-
-
-def ascii_number(value: str) -> int | None:
-    """``value`` as a whole number when it is written in ASCII digits only (after :func:`half_width_digits`),
-    else None: never a ValueError for a character ``str.isdigit`` accepts and ``int`` does not."""
-    return int(value) if value.isascii() and value.isdigit() else None
+    """An id typed into a URL's query string (``?payee=12``, a page's ``?before=``), or None: a number too
+    large for the database is no id rather than a server error."""
+    number = ascii_number(value)
+    return number if number is not None and number <= _MAX_ID else None
