@@ -8,6 +8,7 @@ from django.urls import reverse
 from accounts import holds
 from accounts.models import Lock
 from auditlog.models import AuditEntry
+from branch.models import TokenResetRequest
 from ibank import clock
 from notices.models import Notice
 from notices.outbox import notify
@@ -100,3 +101,45 @@ def test_operations_are_offered_to_the_staff_who_may_do_them(client, maker, chec
     assert "この操作を行う権限がありません。" in page and "<form" not in page.split('id="content-main"')[1]
     response = client.post(operate, {"operation": "unlock_login", "reason": "本人確認済"})
     assert response.status_code == 200 and is_locked(token_contract, Lock.Kind.LOGIN)
+
+
+# What each of the branch's permissions lets a staff member do (the permissions' own names say it: 紛失届・ロック解除・
+# IB解約 and the changes on a written form are operate_contract; entering a token reset is request_token_reset).
+PERMISSION_OF = {"token_reset_request": "request_token_reset"}
+
+
+@pytest.mark.parametrize("permission", ["request_token_reset", "operate_contract"])
+def test_each_operation_asks_for_its_own_permission(client, django_user_model, token_contract, permission):
+    """A staff member holding one branch permission alone is offered exactly the operations it allows, and an
+    operation it does not allow, posted all the same, is refused and changes nothing."""
+    from django.contrib.auth.models import Permission
+
+    from branch.forms import OPERATIONS
+
+    for kind in (Lock.Kind.LOGIN, Lock.Kind.OTP, Lock.Kind.TRANSACTION, Lock.Kind.TOKEN_SETUP):
+        set_lock(token_contract, kind)
+    staff = django_user_model.objects.create_user("single", password="single-pass-123", is_staff=True)
+    staff.user_permissions.add(
+        Permission.objects.get(codename=permission, content_type__app_label="branch"),
+        Permission.objects.get(codename="view_contract"),
+    )
+    staff = django_user_model.objects.get(pk=staff.pk)
+    operate = reverse("admin:branch-operate", args=[token_contract.pk])
+    as_staff(client, staff)
+    page = client.get(operate).content.decode()
+    operations = page[page.index('name="operation"') : page.index("</select>", page.index('name="operation"'))]
+    offered = set(re.findall(r'<option value="([a-z_]+)"', operations))
+    in_force = {"unlock_login", "unlock_otp", "unlock_transaction", "unlock_token_setup"}
+    expected = {
+        key
+        for key, _label in OPERATIONS
+        if PERMISSION_OF.get(key, "operate_contract") == permission and (key in in_force or "unlock_" not in key)
+    }
+    assert offered == expected and offered
+    refused_op = "cancel" if permission == "request_token_reset" else "token_reset_request"
+    before = AuditEntry.objects.count()
+    response = client.post(operate, {"operation": refused_op, "reason": "本人確認済", "reference": "F-1"})
+    assert response.status_code == 200 and "この操作を行う権限がありません。" in response.content.decode()
+    assert AuditEntry.objects.count() == before and TokenResetRequest.objects.count() == 0
+    token_contract.refresh_from_db()
+    assert token_contract.cancelled_at is None
