@@ -26,7 +26,7 @@ from passkeys import ceremony as passkey_ceremony
 from payments import new_payees
 
 from . import services
-from .forms import OPERATIONS, DecisionForm, OperationForm, may_operate
+from .forms import OPERATIONS, DecisionForm, OperationForm, may_operate, service
 from .models import TokenResetRequest
 
 DONE = _("手続きが完了しました：%(operation)s")
@@ -256,20 +256,22 @@ class ContractAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 def _run(request, contract, data):
-    operation, reason, reference = data["operation"], data["reason"], data["reference"]
-    staff = request.user
-    common = {"actor": request.actor, "staff": staff, "contract": contract, "reason": reason}
-    if operation == "token_reset_request":
-        services.token_reset_request(**common, reference=reference)
-    elif operation == "report_lost":
-        services.contract_report_lost(**common, reference=reference)
-    elif operation == "cancel":
-        services.contract_cancel(**common, reference=reference)
-    elif operation.startswith("change_"):
+    operation = data["operation"]
+    details = {}
+    if operation.startswith("change_"):
         value = data["method"] if operation == "change_transaction_method" else data["value"]
-        services.contract_change(**common, field=operation.removeprefix("change_"), value=value, reference=reference)
-    else:
-        services.contract_unlock(**common, kind=operation.removeprefix("unlock_"), reference=reference)
+        details = {"field": operation.removeprefix("change_"), "value": value}
+    elif operation.startswith("unlock_"):
+        details = {"kind": operation.removeprefix("unlock_")}
+    run = service(operation)
+    run(
+        actor=request.actor,
+        staff=request.user,
+        contract=contract,
+        reason=data["reason"],
+        reference=data["reference"],
+        **details,
+    )
 
 
 @admin.register(TokenResetRequest, site=admin_site)

@@ -76,9 +76,21 @@ class OperationForm(forms.Form):
         return data
 
 
+def service(operation: str):
+    """The branch service that carries out ``operation``; it declares the permission it requires."""
+    if operation.startswith("unlock_"):
+        return services.contract_unlock
+    if operation.startswith("change_"):
+        return services.contract_change
+    return {
+        "token_reset_request": services.token_reset_request,
+        "report_lost": services.contract_report_lost,
+        "cancel": services.contract_cancel,
+    }[operation]
+
+
 def _permission(operation: str) -> str:
-    """The branch permission the service of ``operation`` requires (branch.services)."""
-    return "request_token_reset" if operation == "token_reset_request" else "operate_contract"
+    return service(operation).permission
 
 
 def may_operate(staff) -> bool:

@@ -3,6 +3,8 @@
 should know. The admin only collects the reason and reference and calls these.
 """
 
+import functools
+
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -57,10 +59,25 @@ def may(staff, permission: str) -> bool:
     return staff.is_active and staff.is_staff and staff.has_perm(f"branch.{permission}")
 
 
-def _require(staff, permission: str, reason: str | None = "", reference: str | None = None) -> None:
-    if not may(staff, permission):
-        raise OperationRefused(NOT_ALLOWED)
-    if reason is not None and not reason.strip():
+def _requires(permission: str):
+    """Declares the branch ``permission`` a service requires, once: the service refuses staff without it, and
+    the admin reads ``service.permission`` to offer only what a staff member may do."""
+
+    def decorate(service):
+        @functools.wraps(service)
+        def permitted(*, staff, **kwargs):
+            if not may(staff, permission):
+                raise OperationRefused(NOT_ALLOWED)
+            return service(staff=staff, **kwargs)
+
+        permitted.permission = permission
+        return permitted
+
+    return decorate
+
+
+def _filled_in(reason: str, reference: str | None = None) -> None:
+    if not reason.strip():
         raise OperationRefused(REASON_REQUIRED)
     if reference is not None and not reference.strip():
         raise OperationRefused(REFERENCE_REQUIRED)
@@ -69,11 +86,12 @@ def _require(staff, permission: str, reason: str | None = "", reference: str | N
 # -- トークンIDのリセット (maker–checker) ---------------------------------------------
 
 
+@_requires("request_token_reset")
 @transaction.atomic
 def token_reset_request(*, actor, staff, contract: Contract, reason: str, reference: str) -> TokenResetRequest:
     """窓口担当 enters the written request; a different 役席 approves it. Refused without a token: an approval
     would reset nothing and still hold the contract as after a change of credentials."""
-    _require(staff, "request_token_reset", reason, reference)
+    _filled_in(reason, reference)
     token_pk = TokenBinding.objects.filter(contract=contract).values_list("software_token_id", flat=True).first()
     if token_pk is None:
         raise OperationRefused(NO_TOKEN)
@@ -100,9 +118,9 @@ def token_reset_request(*, actor, staff, contract: Contract, reason: str, refere
     return reset
 
 
+@_requires("approve_token_reset")
 def token_reset_approve(*, actor, staff, reset: TokenResetRequest, comment: str = "") -> TokenResetRequest:
     """PENDING → APPROVED in one conditional UPDATE (two checkers at once: one approval), then the unbinding."""
-    _require(staff, "approve_token_reset", None)
     if reset.requested_by_id == staff.pk:
         raise OperationRefused(OWN_REQUEST)
     try:
@@ -146,15 +164,16 @@ def _approve(actor, staff, reset: TokenResetRequest, comment: str) -> None:
         )
 
 
+@_requires("approve_token_reset")
 def token_reset_reject(*, actor, staff, reset: TokenResetRequest, comment: str) -> None:
     """A 役席 refuses the request: nothing changes for the customer."""
-    _require(staff, "approve_token_reset", comment)
+    _filled_in(comment)
     _close(actor, staff, reset, TokenResetRequest.Status.REJECTED, comment, "token_reset.reject")
 
 
+@_requires("request_token_reset")
 def token_reset_withdraw(*, actor, staff, reset: TokenResetRequest, comment: str = "") -> None:
     """The 窓口担当 who entered it takes it back."""
-    _require(staff, "request_token_reset", None)
     if reset.requested_by_id != staff.pk:
         raise OperationRefused(NOT_ALLOWED)
     _close(actor, staff, reset, TokenResetRequest.Status.WITHDRAWN, comment, "token_reset.withdraw")
@@ -172,11 +191,12 @@ def _close(actor, staff, reset, status, comment, action):
 # -- one-person operations -------------------------------------------------------------
 
 
+@_requires("operate_contract")
 @transaction.atomic
 def contract_report_lost(*, actor, staff, contract: Contract, reason: str, reference: str) -> None:
     """紛失届 of a device: the token stops working for login and transactions at once, until a reset is
     approved; the sessions end and the passkeys are removed. Without a token only the last two."""
-    _require(staff, "operate_contract", reason, reference)
+    _filled_in(reason, reference)
     try:
         token = lost.token_report_lost(
             actor=actor, contract=contract, reason=reason.strip(), reference=reference.strip()
@@ -189,10 +209,11 @@ def contract_report_lost(*, actor, staff, contract: Contract, reason: str, refer
     notify(contract, "token_lost" if token else "device_lost")
 
 
+@_requires("operate_contract")
 @transaction.atomic
 def contract_unlock(*, actor, staff, contract: Contract, kind: str, reason: str, reference: str = "") -> None:
     """Lift one kind of lock; every other kind stays (an OTP unlock never lifts a 紛失届)."""
-    _require(staff, "operate_contract", reason)
+    _filled_in(reason)
     lock_kind = locks.kinds()[kind]  # only the kinds the branch lifts (a 紛失届 ends with a token reset)
     if not locks.lift(contract, kind, by=audit.actor_name(actor), reason=reason.strip()):
         raise OperationRefused(NOTHING_TO_LIFT)
@@ -200,9 +221,10 @@ def contract_unlock(*, actor, staff, contract: Contract, kind: str, reason: str,
     notify(contract, "unlocked", kind=str(lock_kind.label))
 
 
+@_requires("operate_contract")
 def contract_cancel(*, actor, staff, contract: Contract, reason: str, reference: str) -> None:
     """IB解約: refused while a token is registered (seed 004 §5); a state with date and reason, never a delete."""
-    _require(staff, "operate_contract", reason, reference)
+    _filled_in(reason, reference)
     with transaction.atomic():
         Contract.objects.select_for_update().filter(pk=contract.pk).values_list("pk").get()
         if not TokenBinding.objects.filter(contract=contract).exists():
@@ -227,6 +249,7 @@ BAD_EMAIL = _("メールアドレスの形式が正しくありません。")
 BAD_LIMIT = _("振込限度額は1円以上、上限（%(ceiling)s円）以内の半角数字で指定してください。")
 
 
+@_requires("operate_contract")
 @transaction.atomic
 def contract_change(*, actor, staff, contract: Contract, field: str, value: str, reason: str, reference: str) -> None:
     """取引認証方式, e-mail address or daily limit, as the customer's written form asks; audited and notified."""
@@ -234,7 +257,7 @@ def contract_change(*, actor, staff, contract: Contract, field: str, value: str,
     from django.core.exceptions import ValidationError
     from django.core.validators import validate_email
 
-    _require(staff, "operate_contract", reason, reference)
+    _filled_in(reason, reference)
     value = value.strip()
     if field == "transaction_method":
         if value not in Contract.Method.values:
