@@ -391,6 +391,8 @@ IBANK_NOTICE_RETRY_SECONDS = [int(s) for s in env_list("IBANK_NOTICE_RETRY_SECON
 # How long a worker owns a notice it is sending; must be well over EMAIL_TIMEOUT (a killed worker's notice is
 # given to another after it).
 IBANK_NOTICE_LEASE_SECONDS = env_int("IBANK_NOTICE_LEASE_SECONDS", 120, minimum=1)
+# Days a finished task's row is kept (for an engineer looking into a delivery); daily_maintenance deletes older.
+IBANK_TASK_RESULT_DAYS = env_int("IBANK_TASK_RESULT_DAYS", 14, minimum=1)
 
 LOGGING = {
     "version": 1,

@@ -119,19 +119,41 @@ def requeue() -> int:
     return len(due)
 
 
+def forget_finished_tasks() -> int:
+    """Deletes the database backend's task results finished more than IBANK_TASK_RESULT_DAYS ago (one a notice:
+    a login writes one); the notice keeps its own state, attempts and last error for staff. Unfinished tasks
+    stay, whatever their age. Returns how many were deleted."""
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    backend = _database_backend()
+    if backend is None:
+        return 0
+    before = timezone.now() - timedelta(days=settings.IBANK_TASK_RESULT_DAYS)  # the worker's clock, not ours
+    finished = DBTaskResult.objects.finished().filter(backend_name=backend.alias, finished_at__lt=before)
+    return finished.delete()[0]
+
+
+def _database_backend():
+    """The default task backend when it is django-tasks-db's (rows in our database), else None."""
+    from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
+    from django_tasks_db.backend import DatabaseBackend
+
+    backend = task_backends[DEFAULT_TASK_BACKEND_ALIAS]
+    return backend if isinstance(backend, DatabaseBackend) else None
+
+
 def _queued() -> set:
     """The notices whose delivery task waits in the queue, ready for the next free worker (the database
     backend's rows; another backend's queue is not looked into, and requeue then enqueues every due notice)."""
     import uuid
 
-    from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
-    from django_tasks_db.backend import DatabaseBackend
     from django_tasks_db.models import DBTaskResult
 
     from .tasks import deliver
 
-    backend = task_backends[DEFAULT_TASK_BACKEND_ALIAS]
-    if not isinstance(backend, DatabaseBackend):
+    backend = _database_backend()
+    if backend is None:
         return set()
     ready = DBTaskResult.objects.ready().filter(backend_name=backend.alias, task_path=deliver.module_path)
     queued = set()

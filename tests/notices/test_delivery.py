@@ -178,3 +178,36 @@ def test_requeue_reads_a_task_given_its_notice_by_keyword_and_survives_one_it_ca
     deliver.enqueue()  # no argument at all (it would fail when run; here it is only read)
     assert delivery.requeue() == 0
     assert DBTaskResult.objects.count() == 2
+
+
+def test_daily_maintenance_deletes_task_rows_finished_two_weeks_ago_and_keeps_the_notices(
+    contract, smtp_settings, start_smtp, settings
+):
+    """A task row is written for every notice (every login has one): finished ones older than
+    IBANK_TASK_RESULT_DAYS are deleted by the daily job; recent ones and tasks not yet run stay, whatever their
+    age, and so does every notice with its delivery state."""
+    from datetime import timedelta
+    from io import StringIO
+
+    from django.utils import timezone
+
+    start_smtp()
+    for _ in range(3):
+        notify(contract, "ib_suspended")
+    run_worker()
+    assert Notice.objects.filter(status=Notice.Status.SENT).count() == 3
+    old, recent, edge = DBTaskResult.objects.order_by("enqueued_at")
+    now = timezone.now()
+    DBTaskResult.objects.filter(pk=old.pk).update(finished_at=now - timedelta(days=15))
+    DBTaskResult.objects.filter(pk=edge.pk).update(finished_at=now - timedelta(days=14, minutes=-1))
+    notify(contract, "ib_suspended")  # not run yet, however long it waits
+    waiting = DBTaskResult.objects.exclude(pk__in=[old.pk, recent.pk, edge.pk]).get()
+    DBTaskResult.objects.filter(pk=waiting.pk).update(enqueued_at=now - timedelta(days=60))
+    out = StringIO()
+    call_command("daily_maintenance", stdout=out)
+    assert set(DBTaskResult.objects.values_list("pk", flat=True)) == {recent.pk, edge.pk, waiting.pk}
+    assert "1 finished task result(s) deleted" in out.getvalue()
+    assert Notice.objects.count() == 4 and Notice.objects.filter(status=Notice.Status.SENT).count() == 3
+    settings.IBANK_TASK_RESULT_DAYS = 30
+    call_command("daily_maintenance", stdout=StringIO())
+    assert DBTaskResult.objects.count() == 3

@@ -9,7 +9,9 @@
 * transfers and Pay-easy payments entered but never confirmed or executed,
   older than a day, are cancelled (nothing moved; they stay as records);
 * a limit raise whose day has come becomes the contract's own limit;
-* the daily usage counters of days before yesterday (only a day's own is read).
+* the daily usage counters of days before yesterday (only a day's own is read);
+* the rows of notice tasks finished more than IBANK_TASK_RESULT_DAYS ago (the
+  notices themselves stay, with their delivery state).
 
 Pending login and flow steps live in the session and expire with it. The
 Zengin export (``export_zengin``) and the ledger check (``check_ledger``) are
@@ -27,7 +29,10 @@ from payments.models import Payment, Transfer
 
 
 class Command(BaseCommand):
-    help = "Daily clean-up: expired sessions, unregistered tokens and passkey challenges, abandoned drafts, past usage."
+    help = (
+        "Daily clean-up: expired sessions, unregistered tokens and passkey challenges, abandoned drafts, past usage, "
+        "finished tasks."
+    )
 
     def handle(self, *args, **options):
         call_command("clearsessions")
@@ -51,3 +56,6 @@ class Command(BaseCommand):
         folded = limits.fold_in_force()
         self.stdout.write(f"{folded} limit change(s) now in force")
         self.stdout.write(f"{limits.forget_past_usage()} usage row(s) of past days deleted")
+        from notices.delivery import forget_finished_tasks
+
+        self.stdout.write(f"{forget_finished_tasks()} finished task result(s) deleted")
