@@ -17,11 +17,11 @@ from datetime import timedelta
 from django.conf import settings
 from django.core import signing
 from django.db import connection, transaction
-from django.utils.translation import gettext_lazy as _
 
 from auditlog import audit
 from ibank import clock, compiled
 
+from . import browsers
 from .models import Contract, KnownEnvironment
 
 COOKIE = "ibank_env"
@@ -74,7 +74,7 @@ def at_login(request, contract: Contract) -> Seen:
     if browser is not None:
         seen = Seen(key, browser, new=False)
     else:
-        browser = describe(request)
+        browser = browsers.describe(request)
         known = KnownEnvironment(
             contract=contract, key=secrets.token_hex(16), browser=browser, first_seen=now, last_seen=now
         )
@@ -157,43 +157,3 @@ class EnvironmentCookieMiddleware:
                 samesite="Lax",
             )
         return response
-
-
-# -- what a customer reads: the browser family and the OS, from the User-Agent --------------------------
-
-_BROWSERS = [
-    ("Edge", r"Edg(?:e|A|iOS)?/"),
-    ("Opera", r"OPR/|Opera"),
-    ("Samsung Internet", r"SamsungBrowser/"),
-    ("Firefox", r"Firefox/|FxiOS/"),
-    ("Chrome", r"Chrome/|CriOS/|Chromium/"),
-    ("Safari", r"Safari/"),
-]
-_SYSTEMS = [
-    ("iOS", r"iPhone|iPad|iPod"),
-    ("Android", r"Android"),
-    ("Windows", r"Windows"),
-    ("macOS", r"Macintosh|Mac OS X"),
-    ("ChromeOS", r"CrOS"),
-    ("Linux", r"Linux|X11"),
-]
-FEATURE_PHONE = _("携帯電話")
-UNKNOWN = _("不明なブラウザ")
-
-
-def describe(request) -> str:
-    """ "Chrome（Windows）", "Safari（iOS）"…; never the raw User-Agent (it is the customer's to read)."""
-    return describe_agent(request.META.get("HTTP_USER_AGENT", ""))
-
-
-def describe_agent(agent: str) -> str:
-    """:func:`describe` for a User-Agent string (a failed login's, as the audit log kept it)."""
-    if re.search(r"DoCoMo|KDDI|SoftBank|Vodafone|UP\.Browser", agent):
-        return str(FEATURE_PHONE)
-    browser = next((name for name, pattern in _BROWSERS if re.search(pattern, agent)), None)
-    system = next((name for name, pattern in _SYSTEMS if re.search(pattern, agent)), None)
-    if browser is None and system is None:
-        return str(UNKNOWN)
-    if browser is None:
-        return f"{UNKNOWN}（{system}）"
-    return f"{browser}（{system}）" if system else browser

@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from auditlog.models import AuditEntry
 
+from .browsers import FEATURE_PHONE, describe_agent, label
 from .decorators import customer_required
-from .environments import FEATURE_PHONE, describe_agent
 from .models import Contract, LoginRecord
 from .services import channel_of_agent
 
@@ -39,7 +39,7 @@ class Attempt:
 def history(contract: Contract, count: int = COUNT) -> list[Attempt]:
     """The last ``count`` logins and failed attempts of ``contract`` (two indexed queries of ``count`` rows)."""
     attempts = [
-        Attempt(r.at, True, r.get_channel_display(), r.browser, r.new_environment)
+        Attempt(r.at, True, r.get_channel_display(), label(r.browser), r.new_environment)
         for r in LoginRecord.objects.filter(contract=contract)[:count]
     ]
     failures = AuditEntry.objects.filter(
@@ -47,13 +47,14 @@ def history(contract: Contract, count: int = COUNT) -> list[Attempt]:
     ).only("at", "user_agent", "reason")[:count]
     for entry in failures:
         browser = describe_agent(entry.user_agent)
-        attempts.append(Attempt(entry.at, False, _channel(browser, entry.user_agent), browser, reason=_reason(entry)))
+        channel = _channel(browser, entry.user_agent)
+        attempts.append(Attempt(entry.at, False, channel, label(browser), reason=_reason(entry)))
     attempts.sort(key=lambda a: a.at, reverse=True)
     return attempts[:count]
 
 
 def _channel(browser: str, agent: str) -> str:
-    if browser == str(FEATURE_PHONE):
+    if browser == FEATURE_PHONE:
         return str(LoginRecord.Channel.MOBILE.label)
     return str(LoginRecord.Channel(channel_of_agent(agent)).label)
 

@@ -174,7 +174,7 @@ class ContractAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def environments(self, contract):
         """The browsers the customer logged in from (never the cookie's id), and the login notice setting."""
         rows = [
-            f"{e.browser}（{timezone.localtime(e.first_seen):%Y-%m-%d}～{timezone.localtime(e.last_seen):%Y-%m-%d}）"
+            f"{e.browser_label}（{timezone.localtime(e.first_seen):%Y-%m-%d}～{timezone.localtime(e.last_seen):%Y-%m-%d}）"
             for e in environments.listed(contract, 10)
         ]
         setting = _("ご利用環境からのログイン通知：%(state)s") % {

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ibank import clock
 
+from .. import browsers
 from .contract import Contract
 
 
@@ -31,3 +32,7 @@ class KnownEnvironment(models.Model):
 
     def __str__(self):
         return self.browser
+
+    @property
+    def browser_label(self) -> str:
+        return browsers.label(self.browser)

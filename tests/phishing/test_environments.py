@@ -148,3 +148,26 @@ def test_a_browser_unseen_for_longer_than_the_cookie_lives_is_no_longer_listed(
     staff = as_staff(Client(), clerk)
     page = staff.get(reverse("admin:accounts_contract_change", args=[contract.pk])).content.decode()
     assert "Firefox（Linux）" in page and "Safari（iOS）" not in page
+
+
+def test_a_browser_is_recorded_in_the_banks_language_and_shown_in_the_readers(contract):
+    """The browser of a login made on the English pages is recorded as any other (the clerk and the notices read
+    Japanese); a customer reading English sees every recorded browser in English, a Japanese reader in Japanese."""
+    english = Client(HTTP_USER_AGENT="Wget/1.21", HTTP_ACCEPT_LANGUAGE="en")  # neither browser nor system known
+    failing = Client(HTTP_USER_AGENT=CHROME_MAC, HTTP_ACCEPT_LANGUAGE="en")
+    assert post_login(failing, contract.contract_id, "wrong-password").status_code == 200  # a failed attempt
+    assert _login_is_new(failing, contract)
+    assert _login_is_new(english, contract)
+    recorded = set(KnownEnvironment.objects.values_list("browser", flat=True))
+    assert recorded == {"不明なブラウザ", "Chrome（macOS）"}
+    assert set(LoginRecord.objects.values_list("browser", flat=True)) == recorded
+
+    for path in (reverse("accounts-environments"), reverse("accounts-login-history")):
+        text = english.get(path).content.decode()
+        assert "Unknown browser" in text and "Chrome (macOS)" in text, path
+        assert "不明なブラウザ" not in text and "Chrome（macOS）" not in text, path
+    japanese = Client(HTTP_USER_AGENT=CHROME_MAC, HTTP_ACCEPT_LANGUAGE="ja")
+    _login_is_new(japanese, contract)
+    for path in (reverse("accounts-environments"), reverse("accounts-login-history")):
+        text = japanese.get(path).content.decode()
+        assert "不明なブラウザ" in text and "Chrome（macOS）" in text and "Unknown browser" not in text, path
