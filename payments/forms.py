@@ -8,9 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.forms import IbankForm
 from accounts.limits import today
 from accounts.models import Account, Contract
+from ibank import kana
 from ibank.money import yen
 from ibank.text import half_width_digits
-from zengin import kana
 
 from . import reservations
 

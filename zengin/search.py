@@ -7,9 +7,9 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
 
 from accounts.decorators import customer_required
+from ibank import kana
+from ibank.kana import KATAKANA
 
-from . import kana
-from .kana import KATAKANA
 from .models import Bank, Branch
 
 

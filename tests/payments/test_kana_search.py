@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zengin.kana import KATAKANA, search_reading
+from ibank.kana import KATAKANA, search_reading
 from zengin.management.commands.load_zengin import _search_text
 from zengin.models import Bank, Branch
 from zengin.search import _name_query

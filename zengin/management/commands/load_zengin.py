@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from zengin.kana import KanaError, initial, to_zengin
+from ibank.kana import KanaError, initial, to_zengin
 from zengin.models import Bank, Branch, MasterVersion
 
 SOURCE = "zengin-code"

@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from zengin.kana import ALLOWED, MAX_LENGTH, KanaError, initial, to_zengin
+from ibank.kana import ALLOWED, MAX_LENGTH, KanaError, initial, to_zengin
 
 # Mostly the characters customers type: kana of both widths, ASCII, and some that must be refused.
 alphabet = st.sampled_from(
