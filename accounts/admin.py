@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from ibank.admin import ReadOnlyAdminMixin, YenFieldsMixin, admin_site, yen_column
+from ibank.admin import ReadOnlyAdminMixin, TypedSearchMixin, YenFieldsMixin, admin_site, yen_column
 
 from .models import Account
 
@@ -19,7 +19,7 @@ class AccountInline(admin.TabularInline):
 
 
 @admin.register(Account, site=admin_site)
-class AccountAdmin(ReadOnlyAdminMixin, YenFieldsMixin, admin.ModelAdmin):
+class AccountAdmin(TypedSearchMixin, ReadOnlyAdminMixin, YenFieldsMixin, admin.ModelAdmin):
     """Accounts are opened and named by the bank's core systems; here they are only read (balances move
     through the ledger)."""
 

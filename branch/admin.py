@@ -20,7 +20,7 @@ from accounts.admin import AccountInline
 from accounts.locks import OPEN_LOCKS_ATTR, OPEN_LOCKS_COLUMN, adopt, open_locks, read_with
 from accounts.models import Contract, Lock
 from auditlog.models import AuditEntry
-from ibank.admin import ReadOnlyAdminMixin, admin_site
+from ibank.admin import ReadOnlyAdminMixin, TypedSearchMixin, admin_site
 from ibank.money import yen
 from passkeys import ceremony as passkey_ceremony
 from payments import new_payees
@@ -95,7 +95,7 @@ class LockInline(admin.TabularInline):
 
 
 @admin.register(Contract, site=admin_site)
-class ContractAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ContractAdmin(TypedSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["contract_id", "name", "token", "locks", "cancelled_at"]
     list_select_related = ["token_binding"]
     search_fields = ["contract_id", "name", "accounts__holder_kana", "accounts__number", "token_binding__name"]
@@ -275,7 +275,7 @@ def _run(request, contract, data):
 
 
 @admin.register(TokenResetRequest, site=admin_site)
-class TokenResetRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class TokenResetRequestAdmin(TypedSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """承認待ち: the requests a 役席 approves or rejects, with who entered them, why, and how long ago."""
 
     _columns = ["contract", "token", "status", "reason", "reference", "requested_by", "requested_at", "approved_by"]

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.shortcuts import redirect
 from django_otp.admin import OTPAdminSite
 
+from . import kana
 from .money import yen
 
 
@@ -47,6 +48,19 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class TypedSearchMixin:
+    """A clerk searches as the IME types: カナ or かな where names are recorded in Zengin kana (ﾔﾏﾀﾞ ﾀﾛｳ), full-width
+    digits where numbers are ASCII. The search finds what matches the words as typed or as records write them."""
+
+    def get_search_results(self, request, queryset, search_term):
+        found, may_repeat = super().get_search_results(request, queryset, search_term)
+        recorded = kana.as_recorded(search_term)
+        if recorded and recorded != " ".join(search_term.split()):
+            also, also_may_repeat = super().get_search_results(request, queryset, recorded)
+            found, may_repeat = found | also, may_repeat or also_may_repeat
+        return found, may_repeat
 
 
 class YenFieldsMixin:

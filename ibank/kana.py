@@ -90,6 +90,19 @@ def search_reading(text: str) -> str:
 _LONG_VOWEL = str.maketrans({"ー": "-", "－": "-", "ｰ": "-", "‐": "-", "−": "-"})
 
 
+def as_recorded(words: str) -> str:
+    """A search as a clerk types it (IME kana, full-width digits and letters) in the form records write it:
+    each word in the Zengin set where it can be (ヤマダ　タロウ → ﾔﾏﾀﾞ ﾀﾛｳ, １２３ → 123), any other word as
+    typed (山田, an address)."""
+    recorded = []
+    for word in words.split():
+        try:
+            recorded.append(to_zengin(word))
+        except KanaError:
+            recorded.append(word)
+    return " ".join(recorded)
+
+
 def initial(kana: str) -> str:
     """The 50-on index letter of a reading (half- or full-width): its first kana, large and without dakuten."""
     try:

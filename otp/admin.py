@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from ibank.admin import ReadOnlyAdminMixin, admin_site
+from ibank.admin import ReadOnlyAdminMixin, TypedSearchMixin, admin_site
 
 from . import services
 from .models import SoftwareToken, TokenBinding, TokenType
@@ -24,7 +24,7 @@ class TokenTypeAdmin(admin.ModelAdmin):
 
 
 @admin.register(SoftwareToken, site=admin_site)
-class SoftwareTokenAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class SoftwareTokenAdmin(TypedSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["token_id", "token_type", "status", "issued_at", "expires_at"]
     list_filter = ["token_type", "status"]
     search_fields = ["token_id"]
@@ -32,7 +32,7 @@ class SoftwareTokenAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(TokenBinding, site=admin_site)
-class TokenBindingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class TokenBindingAdmin(TypedSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["contract", "software_token", "login_otp", "failures", "bound_at", "last_used_at"]
     search_fields = ["contract__contract_id", "software_token__token_id"]
     fields = ["contract", "software_token", "login_otp", "failures", "drift", "bound_at", "last_used_at"]

@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from ibank.admin import ReadOnlyAdminMixin, YenFieldsMixin, admin_site, yen_column
+from ibank.admin import ReadOnlyAdminMixin, TypedSearchMixin, YenFieldsMixin, admin_site, yen_column
 
 from . import billers
 from .models import Bill, Biller, Payment
@@ -27,7 +27,7 @@ class BillInline(admin.TabularInline):
 
 
 @admin.register(Biller, site=admin_site)
-class BillerAdmin(admin.ModelAdmin):
+class BillerAdmin(TypedSearchMixin, admin.ModelAdmin):
     list_display = ["number", "name", "kind", "is_active", "unpaid"]
     list_filter = ["kind", "is_active"]
     search_fields = ["number", "name", "kana"]
@@ -64,7 +64,7 @@ class BillerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Bill, site=admin_site)
-class BillAdmin(YenFieldsMixin, admin.ModelAdmin):
+class BillAdmin(TypedSearchMixin, YenFieldsMixin, admin.ModelAdmin):
     list_display = ["biller", "customer_number", "description", "amount_yen", "due_date", "paid_at", "paid_reference"]
     amount_yen = yen_column("amount", _("金額"))
     list_filter = ["biller", "due_date"]
@@ -84,7 +84,7 @@ class BillAdmin(YenFieldsMixin, admin.ModelAdmin):
 
 
 @admin.register(Payment, site=admin_site)
-class PaymentAdmin(ReadOnlyAdminMixin, YenFieldsMixin, admin.ModelAdmin):
+class PaymentAdmin(TypedSearchMixin, ReadOnlyAdminMixin, YenFieldsMixin, admin.ModelAdmin):
     list_display = ["reference", "contract", "biller_name", "description", "amount_yen", "status", "executed_at"]
     amount_yen = yen_column("amount", _("払込金額"))
     readonly_fields = ["amount_yen"]

@@ -143,3 +143,24 @@ def test_each_operation_asks_for_its_own_permission(client, django_user_model, t
     assert AuditEntry.objects.count() == before and TokenResetRequest.objects.count() == 0
     token_contract.refresh_from_db()
     assert token_contract.cancelled_at is None
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["ヤマダ", "やまだ　たろう", "ﾔﾏﾀﾞ ﾀﾛｳ", "山田 タロウ", "１２３４５６７８９０", "７６５４３２１", "1234567890"],
+)
+def test_a_clerk_finds_a_customer_as_the_ime_types(client, maker, make_contract, typed):
+    """Names are recorded in Zengin kana (ﾔﾏﾀﾞ ﾀﾛｳ) and numbers in ASCII; a clerk types カナ, かな or full-width
+    digits. The contract list and the account list find the customer either way, and nobody else."""
+    from accounts.models import Account, Contract
+
+    yamada = make_contract("1234567890")
+    Contract.objects.filter(pk=yamada.pk).update(name="山田 太郎")
+    Account.objects.filter(contract=yamada).update(holder_kana="ﾔﾏﾀﾞ ﾀﾛｳ", number="7654321")
+    make_contract("1234567891")  # テスト 太郎…, ﾃｽﾄ ﾀﾛｳ…: another ﾀﾛｳ, another number
+    as_staff(client, maker)
+    page = client.get(reverse("admin:accounts_contract_changelist"), {"q": typed}).content.decode()
+    assert "1234567890" in page and "1234567891" not in page
+    if typed != "山田 タロウ":  # the account list has no contract name
+        accounts = client.get(reverse("admin:accounts_account_changelist"), {"q": typed}).content.decode()
+        assert "7654321" in accounts and "ﾃｽﾄ" not in accounts

@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ibank.kana import ALLOWED, MAX_LENGTH, KanaError, initial, to_zengin
+from ibank.kana import ALLOWED, MAX_LENGTH, KanaError, as_recorded, initial, to_zengin
 
 # Mostly the characters customers type: kana of both widths, ASCII, and some that must be refused.
 alphabet = st.sampled_from(
@@ -68,3 +68,18 @@ def test_length_and_initial():
     with pytest.raises(KanaError):
         to_zengin("ｱ" * 31)
     assert initial("ガッコウ") == "ｶ" and initial("ミツビシユ－エフジエイ") == "ﾐ"
+
+
+SEARCHED = {  # as a clerk types it → as records write it
+    "ヤマダ　タロウ": "ﾔﾏﾀﾞ ﾀﾛｳ",
+    "しょうじ": "ｼﾖｳｼﾞ",
+    "１２３４５６７": "1234567",
+    "山田 タロウ": "山田 ﾀﾛｳ",
+    "taro@example.jp": "taro@example.jp",
+    "  ": "",
+}
+
+
+@pytest.mark.parametrize("typed", SEARCHED)
+def test_a_search_reads_each_word_as_records_write_it(typed):
+    assert as_recorded(typed) == SEARCHED[typed]
