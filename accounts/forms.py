@@ -111,12 +111,16 @@ class ContractAuthForm(IbankForm):
             return True
         except services.LoginRefused as refused:  # locked, suspended, cancelled: the gate's words
             self.add_error(None, forms.ValidationError(refused.message, code=refused.reason))
-        except services.InvalidCredentials as error:
-            message = str(INVALID_CREDENTIALS)
-            if error.left <= 2:  # the customer is warned before the lock, whichever ID was typed
-                message = f"{message}{LOGIN_TRIES_LEFT % {'count': error.left}}"
-            self.add_error(None, forms.ValidationError(message, code="invalid_login"))
+        except services.InvalidCredentials as error:  # warned before the lock, whichever ID was typed
+            self.add_error(None, forms.ValidationError(_warned(INVALID_CREDENTIALS, error), code="invalid_login"))
         return False
+
+
+def _warned(message, error: "services.InvalidCredentials") -> str:
+    """A wrong password's message, with the tries left once they are two or fewer."""
+    if error.left <= 2:
+        return f"{message}{LOGIN_TRIES_LEFT % {'count': error.left}}"
+    return str(message)
 
 
 SUSPEND_UNCONFIRMED = _("中止する場合は、確認欄にチェックを入れてください。")
@@ -161,3 +165,64 @@ class EmailForm(IbankForm):
         error_messages={"invalid": EMAIL_FORMAT},
         widget=forms.EmailInput(attrs={"autocomplete": "email", "size": "30"}),
     )
+
+
+NEW_PASSWORD_FORMAT = _("新しいログインパスワードは、半角の英字と数字を組み合わせて6～12桁で入力してください。")
+NEW_PASSWORD_MISMATCH = _("新しいログインパスワード（確認用）が新しいログインパスワードと一致しません。")
+NEW_PASSWORD_SAME = _("新しいログインパスワードには、現在のログインパスワードと異なるものを入力してください。")
+CURRENT_PASSWORD_WRONG = _("現在のログインパスワードが正しくありません。")
+_NEW_PASSWORD_RE = re.compile(r"(?=.*[A-Za-z])(?=.*[0-9])[A-Za-z0-9]{6,12}\Z")
+
+
+def _password_field(label, autocomplete):
+    attrs = {"autocomplete": autocomplete, "maxlength": "12", "size": "14", "data-softkeyboard": "1"}
+    return forms.CharField(label=label, strip=False, widget=forms.PasswordInput(attrs=attrs))
+
+
+class PasswordChangeForm(IbankForm):
+    """ログインパスワード変更: the current password (a guess toward the login's lock, checked by :meth:`check`
+    after the format rules) and the new one twice. Nothing typed is shown back."""
+
+    current_password = _password_field(_("現在のログインパスワード"), "current-password")
+    new_password = _password_field(_("新しいログインパスワード"), "new-password")
+    new_password_again = _password_field(_("新しいログインパスワード（確認用）"), "new-password")
+
+    def __init__(self, *args, contract, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.contract, self.actor = contract, actor
+        #: after :meth:`check`: the wrong passwords locked the login
+        self.locked = False
+
+    @sensitive_variables("password")
+    def clean_new_password(self):
+        password = self.cleaned_data["new_password"]
+        if not _NEW_PASSWORD_RE.match(password):
+            raise forms.ValidationError(NEW_PASSWORD_FORMAT, code="format")
+        return password
+
+    @sensitive_variables("cleaned_data")
+    def clean(self):
+        cleaned_data = super().clean()
+        new, again = cleaned_data.get("new_password"), cleaned_data.get("new_password_again")
+        if new and again is not None and new != again:
+            self.add_error("new_password_again", forms.ValidationError(NEW_PASSWORD_MISMATCH, code="mismatch"))
+        elif new and new == cleaned_data.get("current_password"):
+            self.add_error("new_password", forms.ValidationError(NEW_PASSWORD_SAME, code="same"))
+        return cleaned_data
+
+    def check(self) -> bool:
+        """After :meth:`is_valid`: the current password, counted and audited as a login's (one Argon2
+        verification); False with the refusal on the form when it is wrong or the login is locked."""
+        try:
+            services.current_password_check(
+                actor=self.actor, contract=self.contract, password=self.cleaned_data["current_password"]
+            )
+            return True
+        except services.LoginRefused as refused:
+            self.locked = True
+            self.add_error(None, forms.ValidationError(refused.message, code=refused.reason))
+        except services.InvalidCredentials as error:
+            self.add_error(
+                "current_password", forms.ValidationError(_warned(CURRENT_PASSWORD_WRONG, error), code="wrong")
+            )
+        return False

@@ -38,6 +38,7 @@ class Action(enum.StrEnum):
     LIMIT_CHANGE = "limit_change"
     LIMIT_RAISE = "limit_raise"
     EMAIL_CHANGE = "email_change"
+    PASSWORD_CHANGE = "password_change"  # noqa: S105 (an action: ログインパスワード変更)
     PASSKEY_REGISTER = "passkey_register"
     LOGIN_NOTICE_OFF = "login_notice_off"  # turning off the notices of logins from known environments
     RESERVED_TRANSFER = "reserved_transfer"  # the worker executing a 振込予約 on its day (nobody logged in)
@@ -52,6 +53,7 @@ TRANSACTIONS = frozenset(
         Action.LIMIT_CHANGE,
         Action.LIMIT_RAISE,
         Action.EMAIL_CHANGE,
+        Action.PASSWORD_CHANGE,
         Action.PASSKEY_REGISTER,
     }
 )
@@ -59,7 +61,14 @@ TRANSACTIONS = frozenset(
 HELD_ACTIONS = frozenset({Action.TRANSFER_NEW_PAYEE, Action.PAYEASY, Action.LOGIN_NOTICE_OFF, Action.PASSKEY_REGISTER})
 #: Actions that begin with 契約者ID + ログインパスワード, under the login's lockout.
 PASSWORD_ACTIONS = frozenset(
-    {Action.LOGIN, Action.LOGIN_OTP, Action.TOKEN_REGISTER, Action.TOKEN_EXCHANGE, Action.TOKEN_STOP}
+    {
+        Action.LOGIN,
+        Action.LOGIN_OTP,
+        Action.TOKEN_REGISTER,
+        Action.TOKEN_EXCHANGE,
+        Action.TOKEN_STOP,
+        Action.PASSWORD_CHANGE,
+    }
 )
 
 

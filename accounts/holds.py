@@ -39,6 +39,7 @@ REASONS = {
     "token_exchange": _("ワンタイムパスワードのトークンの交換"),
     "token_reset": _("トークンIDのリセット"),
     "email_change": _("メールアドレスの変更"),
+    "password_change": _("ログインパスワードの変更"),
     "limit_raise": _("振込限度額の引き上げ"),
 }
 OTHER_CHANGE = _("ご登録内容の変更")

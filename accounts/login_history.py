@@ -18,7 +18,8 @@ from .models import Contract, LoginRecord
 from .services import channel_of_agent
 
 COUNT = 20
-FAILED_STEPS = ("login.password", "login.otp")
+# a wrong current password at ログインパスワード変更 counts toward the login lock: the customer sees it here too
+FAILED_STEPS = ("login.password", "login.otp", "password_change.current")
 REASONS = {
     "wrong_password": _("パスワードの誤り"),
     "wrong": _("ワンタイムパスワードの誤り"),

@@ -1,9 +1,10 @@
-"""The contract's settings the customer changes (SPEC §5): 振込限度額変更 and メールアドレス変更, each
-authorized by the contract's method through the shared step (accounts.steps)."""
+"""The contract's settings the customer changes (SPEC §5): 振込限度額変更, メールアドレス変更 and ログインパスワード
+変更, each authorized by the contract's method through the shared step (accounts.steps)."""
 
 from dataclasses import dataclass
 
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_protect
@@ -14,7 +15,7 @@ from ibank import pending
 
 from . import authorization, gate, limits, services, steps
 from .decorators import customer_required
-from .forms import EmailForm, LimitForm
+from .forms import EmailForm, LimitForm, PasswordChangeForm
 
 # [new limit, started at]: a raise waiting for its authorization.
 LIMIT_KEY = "_ibank_limit_raise"
@@ -184,3 +185,34 @@ def email_authorize_view(request):
         return redirect("accounts-menu")
 
     return _authorize_pending(request, EMAIL_CHANGE, apply)
+
+
+PASSWORD_CHANGED = _("ログインパスワードを変更しました。次回から新しいログインパスワードでログインしてください。")
+
+
+@customer_required
+@sensitive_post_parameters()
+@csrf_protect
+def password_view(request):
+    """ログインパスワード変更: the current password, the new one twice and the contract's authorization, on one
+    page (nothing typed waits in the session); this session stays logged in, every other one ends."""
+    contract = request.contract
+
+    def own_form(data):
+        return PasswordChangeForm(data, contract=contract, actor=request.actor)
+
+    def changed(_method, form):
+        services.password_change(actor=request.actor, contract=contract, new_password=form.cleaned_data["new_password"])
+        update_session_auth_hash(request, contract.user)  # a new session key, with the new password's hash
+        messages.success(request, PASSWORD_CHANGED)
+        return redirect("accounts-menu")
+
+    return steps.authorization_step(
+        request,
+        "accounts/password.html",
+        action=gate.Action.PASSWORD_CHANGE,
+        audit_action="password_change.authorize",
+        on_success=changed,
+        context={},
+        own_form=own_form,
+    )

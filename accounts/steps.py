@@ -72,30 +72,43 @@ def result_once_authorized(obj, result_url: str):
 
 
 def authorization_step(
-    request, template, *, action, audit_action, on_success, context, detail=None, on_reused=None, channel=None
+    request,
+    template,
+    *,
+    action,
+    audit_action,
+    on_success,
+    context,
+    detail=None,
+    on_reused=None,
+    channel=None,
+    own_form=None,
 ):
     """A step authorized by the contract's method (OTP, 資金移動用パスワード or card) once the gate allows
     ``action``; on success, ``on_success(method)`` with the method that accepted (a passkey lifts a new payee's
     cap). ``on_reused()`` may answer a double submission (a right answer already used) with the result of the
-    first one."""
+    first one. ``own_form(data)``: the page's own fields (a change of password: the current one and the new),
+    made with the POST's data or None; valid and its ``check()`` true before the method's answer is evaluated
+    (its ``locked`` then asks the gate again); passed to ``on_success`` as its second argument."""
     contract = request.contract
     channel = channel or gate.Channel.BROWSER
     door = {"channel": channel, "new_environment": services.login_was_new(request)}
     answer = gate.may(contract, action, **door)
     method = authorization.method_for(contract, channel)
-    form = authorization.AuthorizationForm(
-        request.POST if request.method == "POST" and answer else None,
-        method=method,
-        contract=contract,
-        detail=detail,
-        request=request,
-    )
-    if request.method == "POST" and answer and form.is_valid():
+    data = request.POST if request.method == "POST" and answer else None
+    form = authorization.AuthorizationForm(data, method=method, contract=contract, detail=detail, request=request)
+    valid = data is not None and form.is_valid()
+    own = own_form(data) if own_form is not None else None
+    if own is not None:
+        context = {**context, "own_form": own}
+        valid = own.is_valid() and valid and own.check()  # every field's message; then its own check
+        answer = gate.ask_again(contract, action, **door) if own.locked else answer
+    if valid:
         outcome = method.authorize(
             actor=request.actor, contract=contract, data=form.cleaned_data, action=audit_action, **(detail or {})
         )
         if outcome.ok:
-            return on_success(method)
+            return on_success(method) if own is None else on_success(method, own)
         if outcome.reused and on_reused is not None and (response := on_reused()) is not None:
             return response
         form.apply(outcome)

@@ -15,6 +15,7 @@ urlpatterns = [
         name="accounts-environment-remove",
     ),
     path("menu/environments/notices/", environment_views.login_notices_view, name="accounts-login-notices"),
+    path("menu/password/", settings_views.password_view, name="accounts-password"),
     # The URL names keep the room these pages were first in (templates and bookmarks use them).
     path("limit/", settings_views.limit_view, name="transfers-limit"),
     path("limit/authorize/", settings_views.limit_authorize_view, name="transfers-limit-authorize"),

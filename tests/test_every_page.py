@@ -131,7 +131,7 @@ def test_every_customer_page_fits_a_phone_and_passes_axe(page, live_server, make
     expect(page.get_by_role("status")).to_have_text("お支払いが完了しました。")
     walk.check("payeasy: 結果")
 
-    # -- 限度額, メールアドレス, IB取引中止 (not submitted) --------------------------------------
+    # -- 限度額, メールアドレス, ログインパスワード, IB取引中止 (not submitted) --------------------------------------
     walk.visit("/limit/", "limit")
     page.get_by_label("変更後の振込限度額（円）").fill("100000")
     walk.press("変更する", "limit lowered")
@@ -141,6 +141,9 @@ def test_every_customer_page_fits_a_phone_and_passes_axe(page, live_server, make
     page.get_by_label("新しいメールアドレス").fill("new@example.jp")
     page.get_by_role("button", name=re.compile("次へ|確認")).first.click()
     walk.check("email: 認証")
+    walk.visit("/menu/password/", "password change")
+    page.get_by_label("現在のログインパスワード").fill("wrong-format!")
+    walk.press("変更する", "password change with errors")
     walk.visit("/menu/suspend/", "IB取引中止")
     page.goto(base + "/menu/")
     walk.press("ログアウト", "logged out")
@@ -188,6 +191,7 @@ def test_every_customer_page_fits_a_phone_and_passes_axe(page, live_server, make
     walk.visit("/transfer/", "transfer (English)")
     walk.visit("/payeasy/", "payeasy (English)")
     walk.visit("/limit/", "limit (English)")
+    walk.visit("/menu/password/", "password change (English)")
     walk.visit("/otp/guide/", "guide (English)")
     walk.visit("/token/", "token issue index (English)")
 

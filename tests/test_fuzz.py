@@ -156,6 +156,12 @@ def _form_cases(world):
         ("otp cancel", flow("stop", "otp", with_token, binding.software_token_id), "/otp/cancel/", ["x"]),
         ("limit", logged_in, "/limit/", ["limit"]),
         ("email", logged_in, "/email/", ["email"]),
+        (
+            "password change",
+            logged_in,
+            "/menu/password/",
+            ["current_password", "new_password", "new_password_again", "transfer_password"],
+        ),
         ("payeasy", logged_in, "/payeasy/", ["biller_number"]),
         (
             "payeasy numbers",
