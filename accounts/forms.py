@@ -7,7 +7,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from ibank.text import half_width_digits
 
-from . import gate, services
+from . import gate, passwords, services
 
 INVALID_CREDENTIALS = _("契約者ID（利用者番号）またはログインパスワードが正しくありません。")
 LOGIN_LOCKED = gate.LOGIN_LOCKED
@@ -214,7 +214,7 @@ class PasswordChangeForm(IbankForm):
         """After :meth:`is_valid`: the current password, counted and audited as a login's (one Argon2
         verification); False with the refusal on the form when it is wrong or the login is locked."""
         try:
-            services.current_password_check(
+            passwords.current_password_check(
                 actor=self.actor, contract=self.contract, password=self.cleaned_data["current_password"]
             )
             return True

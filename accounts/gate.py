@@ -126,6 +126,12 @@ NEW_ENVIRONMENT_REFUSED = _(
     "パスキーは、これまでにご利用いただいたことのあるパソコン・スマートフォンからのみ登録できます。"
     "はじめてご利用の環境では登録できません。"
 )
+TEMPORARY_PASSWORD = with_contact(
+    _(
+        "ログインパスワードが仮パスワードのため、お取引はご利用いただけません。"
+        "メニューの「ログインパスワード変更」から、新しいログインパスワードを設定してください。"
+    )
+)
 CHANNEL_REFUSED = _(
     "ワンタイムパスワードを利用登録されているお客様は、携帯電話からはお取引（振込・収納サービス）をご利用いただけません。"
     "パソコンまたはスマートフォンからご利用ください。"
@@ -199,6 +205,16 @@ def _transaction_method(contract, action, door, open_locks):
     for kind in method.lock_kinds:
         if kind in open_locks:
             return Refused(kind, method.locked_message(contract, kind))
+    return None
+
+
+@rule
+def _temporary_password(contract, action, door, open_locks):
+    """A password the branch set and posted is the customer's only to change it (accounts.services)."""
+    if Lock.Kind.TEMPORARY_PASSWORD not in open_locks:
+        return None
+    if (action in TRANSACTIONS or action is Action.LOGIN_NOTICE_OFF) and action is not Action.PASSWORD_CHANGE:
+        return Refused(Lock.Kind.TEMPORARY_PASSWORD, TEMPORARY_PASSWORD)
     return None
 
 

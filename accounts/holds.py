@@ -40,6 +40,7 @@ REASONS = {
     "token_reset": _("トークンIDのリセット"),
     "email_change": _("メールアドレスの変更"),
     "password_change": _("ログインパスワードの変更"),
+    "password_reset": _("ログインパスワードの再設定"),
     "limit_raise": _("振込限度額の引き上げ"),
 }
 OTHER_CHANGE = _("ご登録内容の変更")

@@ -327,39 +327,3 @@ def email_change(*, actor, contract: Contract, new_email: str) -> None:
         notify(contract, "email_changed", new_email=new_email, hold=hold)  # to the old address, taken now
     contract.email = new_email
     notify(contract, "email_changed", new_email=new_email, hold=hold)
-
-
-@sensitive_variables("password")
-def current_password_check(*, actor, contract: Contract, password: str) -> None:
-    """The contract's current ログインパスワード, asked again by a logged-in customer (ログインパスワード変更): a
-    guess like a login's, counted toward the same lock, audited as ``password_change.current``. Raises
-    InvalidCredentials or LoginLocked as :func:`contract_authenticate` does.
-
-    Checked against the password this request's session was verified with (``contract.user`` as the request
-    loaded it), not a fresh read: a double-clicked change whose first request has just committed the new
-    password is then no wrong guess (its authorization finds the code used, or changes to the same again)."""
-    ok = contract.user.check_password(password)
-    check = PasswordCheck(contract.contract_id, contract, ok, gate.may(contract, gate.Action.LOGIN))
-    refused = None
-    with transaction.atomic():  # one commit for the count, the lock and their entries, kept when refused
-        try:
-            contract_authenticate(actor=actor, check=check, action="password_change.current")
-        except (InvalidCredentials, LoginRefused) as refusal:
-            refused = refusal
-    if refused is not None:
-        raise refused
-
-
-@sensitive_variables("new_password")
-def password_change(*, actor, contract: Contract, new_password: str) -> None:
-    """ログインパスワード変更 (the current password checked and the change authorized beforehand): every other
-    session of the contract ends (the caller keeps its own), a hold begins as after any change of credentials,
-    and the customer is told."""
-    user = contract.user
-    hashed = make_password(new_password)  # the 20 ms of Argon2 before the transaction, not inside it
-    with transaction.atomic():
-        user.password, user.session_nonce = hashed, secrets.token_hex(16)
-        type(user).objects.filter(pk=user.pk).update(password=user.password, session_nonce=user.session_nonce)
-        audit.record(actor, "password.change", ok=True, contract=contract)
-        hold = holds.after_change(contract, reason="password_change", actor=actor)
-        notify(contract, "password_changed", hold=hold)

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from ibank import pending
 
-from . import authorization, gate, limits, services, steps
+from . import authorization, gate, limits, passwords, services, steps
 from .decorators import customer_required
 from .forms import EmailForm, LimitForm, PasswordChangeForm
 
@@ -202,7 +202,9 @@ def password_view(request):
         return PasswordChangeForm(data, contract=contract, actor=request.actor)
 
     def changed(_method, form):
-        services.password_change(actor=request.actor, contract=contract, new_password=form.cleaned_data["new_password"])
+        passwords.password_change(
+            actor=request.actor, contract=contract, new_password=form.cleaned_data["new_password"]
+        )
         update_session_auth_hash(request, contract.user)  # a new session key, with the new password's hash
         messages.success(request, PASSWORD_CHANGED)
         return redirect("accounts-menu")

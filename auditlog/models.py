@@ -65,6 +65,7 @@ AUDIT_ACTIONS = [
     ("password_change.current", _("ログインパスワード変更（現在のパスワード）")),
     ("password_change.authorize", _("ログインパスワード変更（認証）")),
     ("password.change", _("ログインパスワード変更")),
+    ("password.reset", _("ログインパスワード再設定（書面）")),
     ("payeasy.input", _("収納サービス（番号入力）")),
     ("payeasy.confirm", _("収納サービス（確認）")),
     ("payeasy.authorize", _("収納サービス（認証）")),

@@ -236,11 +236,13 @@ class ContractAdmin(TypedSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
-                _run(request, contract, data)
+                result = _run(request, contract, data)
             except services.OperationRefused as refused:
                 form.add_error(None, refused.message)
             else:
                 label = dict(OPERATIONS)[data["operation"]]
+                if data["operation"] == "reset_login_password":  # shown on this response only, never stored
+                    return self._temporary_password_page(request, contract, label, result)
                 self.message_user(request, DONE % {"operation": label}, messages.SUCCESS)
                 return redirect("admin:accounts_contract_change", contract.pk)
         context = {
@@ -254,6 +256,16 @@ class ContractAdmin(TypedSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/branch/operate.html", context)
 
+    def _temporary_password_page(self, request, contract, label, password):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": DONE % {"operation": label},
+            "contract": contract,
+            "password": password,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/branch/temporary_password.html", context)
+
 
 def _run(request, contract, data):
     operation = data["operation"]
@@ -264,7 +276,7 @@ def _run(request, contract, data):
     elif operation.startswith("unlock_"):
         details = {"kind": operation.removeprefix("unlock_")}
     run = service(operation)
-    run(
+    return run(
         actor=request.actor,
         staff=request.user,
         contract=contract,

@@ -11,6 +11,7 @@ from . import services
 OPERATIONS = [
     ("token_reset_request", _("トークンIDのリセットを依頼する（書面による届出）")),
     ("report_lost", _("紛失届を受け付ける")),
+    ("reset_login_password", _("ログインパスワードを再設定する（書面による届出・仮パスワードの発行）")),
     ("unlock_login", _("ログイン停止を解除する")),
     ("unlock_otp", _("ワンタイムパスワード停止を解除する")),
     ("unlock_transaction", _("取引認証停止を解除する")),
@@ -27,6 +28,7 @@ OPERATIONS = [
 ]
 NEEDS_REFERENCE = {
     "token_reset_request",
+    "reset_login_password",
     "report_lost",
     "cancel",
     "change_transaction_method",
@@ -85,6 +87,7 @@ def service(operation: str):
     return {
         "token_reset_request": services.token_reset_request,
         "report_lost": services.contract_report_lost,
+        "reset_login_password": services.contract_password_reset,
         "cancel": services.contract_cancel,
     }[operation]
 

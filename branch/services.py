@@ -8,7 +8,7 @@ import functools
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from accounts import holds, limits, locks
+from accounts import holds, limits, locks, passwords
 from accounts.models import Contract, Lock
 from auditlog import audit
 from ibank import clock
@@ -207,6 +207,16 @@ def contract_report_lost(*, actor, staff, contract: Contract, reason: str, refer
     passkey_ceremony.remove_all(actor=actor, contract=contract)  # a passkey on the lost phone stops working
     audit.record(actor, "token.lost", ok=True, contract=contract, staff_reason=reason, reference=reference, token=token)
     notify(contract, "token_lost" if token else "device_lost")
+
+
+@_requires("operate_contract")
+def contract_password_reset(*, actor, staff, contract: Contract, reason: str, reference: str) -> str:
+    """ログインパスワードの再設定 on a written request: returns the temporary password, shown once to the clerk
+    for the letter (accounts.services.password_reset says what else changes)."""
+    _filled_in(reason, reference)
+    return passwords.password_reset(
+        actor=actor, contract=contract, staff_reason=reason.strip(), reference=reference.strip()
+    )
 
 
 @_requires("operate_contract")

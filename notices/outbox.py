@@ -33,6 +33,7 @@ SUBJECTS = {
     "limit_changed": _("振込限度額変更のお知らせ"),
     "email_changed": _("メールアドレス変更のお知らせ"),
     "password_changed": _("ログインパスワード変更のお知らせ"),
+    "password_reset": _("ログインパスワード再設定のお知らせ"),
     "transaction_locked": _("お取引停止（取引認証停止）のお知らせ"),
     "transfer_done": _("お振込受付のお知らせ"),
     "transfer_reserved": _("振込予約受付のお知らせ"),

@@ -27,6 +27,8 @@ class Lock(models.Model):
         PAYEASY = "payeasy", _("収納サービス利用停止")
         IB_SUSPENSION = "ib_suspension", _("IB取引中止")
         LOST = "lost", _("紛失届")
+        # After the branch set a temporary login password: transactions wait for the customer's own password.
+        TEMPORARY_PASSWORD = "temp_password", _("仮パスワード")
         # Holds (issue 17): they end by themselves (``until``); new payees and Pay-easy are refused meanwhile.
         ENVIRONMENT_HOLD = "env_hold", _("新しい環境からのログイン後の制限")
         CHANGE_HOLD = "change_hold", _("登録内容の変更後の制限")

@@ -39,6 +39,11 @@ REFUSES = {
     Lock.Kind.PAYEASY: ({A.PAYEASY}, {A.PAYEASY}),
     Lock.Kind.IB_SUSPENSION: (EVERYTHING, EVERYTHING),
     "cancelled": (EVERYTHING, EVERYTHING),
+    # a password the branch set: everything but its change waits for the customer's own (SPEC §7, a written form)
+    Lock.Kind.TEMPORARY_PASSWORD: (
+        (TRANSACTIONS - {A.PASSWORD_CHANGE}) | {A.LOGIN_NOTICE_OFF},
+        (TRANSACTIONS - {A.PASSWORD_CHANGE}) | {A.LOGIN_NOTICE_OFF},
+    ),
     Lock.Kind.ENVIRONMENT_HOLD: (HELD, HELD),
     Lock.Kind.CHANGE_HOLD: (HELD, HELD),
     Lock.Kind.START_HOLD: (HELD | {A.LIMIT_RAISE}, HELD | {A.LIMIT_RAISE}),

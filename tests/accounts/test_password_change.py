@@ -173,7 +173,7 @@ def test_a_double_click_is_no_wrong_guess(client, contract, make_contract):
     """The first request changes the password; the second, sent with the same page, counts nothing: after the
     first its session is gone, and while both run it checks the password its own session was verified with."""
     from accounts.models import Contract
-    from accounts.services import current_password_check
+    from accounts.passwords import current_password_check
 
     login(client, contract)
     from django.conf import settings
