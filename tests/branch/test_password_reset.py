@@ -95,3 +95,15 @@ def test_a_checker_cannot_reset(client, checker, contract):
     response = _reset(client, contract)
     assert "この操作を行う権限がありません。" in response.content.decode()
     assert User.objects.get(pk=contract.user_id).password == before
+
+
+def test_on_the_phone_the_refusal_says_where_to_change_it(client, maker, contract):
+    """/m/ has no password page: its menu tells the customer to change it from a PC or smartphone."""
+    from tests.mobile.test_mobile import MENU, mobile_login
+
+    as_staff(client, maker)
+    temporary = _temporary(_reset(client, contract))
+    phone = Client()
+    assert mobile_login(phone, contract, temporary)["Location"] == MENU
+    menu = phone.get(MENU).content.decode()
+    assert "パソコンまたはスマートフォンのメニューの「ログインパスワード変更」から" in menu
