@@ -71,3 +71,16 @@ def test_a_contract_id_or_an_address_is_found_by_equality(staff_client, entries)
     assert _rows(html) == 30 and not [q for q in sql if " LIKE " in q.upper()]
     html, _sql = _get(staff_client, "?q=transfer")  # any other text: as before, a part of the fields
     assert _rows(html) >= 90
+
+
+def test_the_log_is_counted_up_to_a_cap(staff_client, entries, monkeypatch):  # noqa: F811
+    """A log that only grows is never counted whole: at most CAP + 1 rows, and the page says 「…件以上」."""
+    from auditlog.admin import CappedCountPaginator
+
+    monkeypatch.setattr(CappedCountPaginator, "CAP", 50)
+    html, sql = _get(staff_client)
+    counts = [q for q in sql if "COUNT(" in q.upper()]
+    assert counts and all("LIMIT 51" in q.upper() for q in counts), counts
+    assert "50件以上" in html and _rows(html) == 90  # the page itself is whole
+    html, _sql = _get(staff_client, f"?q={entries[0].contract_id}")  # below the cap: the exact count
+    assert "50件以上" not in html and re.search(r"\b30 監査ログ", html)
