@@ -1,25 +1,11 @@
 import ipaddress
 
 from django.contrib import admin
-from django.core.paginator import Paginator
-from django.utils.functional import cached_property
 
-from ibank.admin import ReadOnlyAdminMixin, admin_site
+from ibank.admin import CappedCountPaginator, ReadOnlyAdminMixin, admin_site
 from ibank.text import half_width_digits
 
 from .models import AuditEntry
-
-
-class CappedCountPaginator(Paginator):
-    """Counts at most ``CAP`` + 1 rows (``COUNT(*)`` over a ``LIMIT``): counting every entry of a log that only
-    grows would cost more each year (about 0.1 s a million here). Beyond it the page says 「…件以上」 and
-    links the first ``CAP`` rows' pages; a day, an action or a search narrows it."""
-
-    CAP = 10_000
-
-    @cached_property
-    def count(self) -> int:
-        return self.object_list[: self.CAP + 1].count()
 
 
 @admin.register(AuditEntry, site=admin_site)

@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.core.paginator import Paginator
 from django.shortcuts import redirect
+from django.utils.functional import cached_property
 from django_otp.admin import OTPAdminSite
 
 from . import kana
@@ -35,6 +37,23 @@ class IbankAdminSite(OTPAdminSite):
 
 
 admin_site = IbankAdminSite(name="admin")
+
+
+class CappedCountPaginator(Paginator):
+    """For a table that only grows (the audit log, the notices, the payments): counts at most ``CAP`` + 1 rows
+    (``COUNT(*)`` over a ``LIMIT``), since counting every row would cost more each year (about 0.1 s a million
+    rows on PostgreSQL here). Beyond it the page says 「…件以上」 (templates/admin/pagination.html) and links
+    the first ``CAP`` rows' pages; a filter or a search narrows it, and below the cap its count is exact."""
+
+    CAP = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[: self.CAP + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.CAP
 
 
 class ReadOnlyAdminMixin:

@@ -4,7 +4,7 @@ body — and 再送 for those that could not be delivered (audited)."""
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from ibank.admin import ReadOnlyAdminMixin, TypedSearchMixin, admin_site
+from ibank.admin import CappedCountPaginator, ReadOnlyAdminMixin, TypedSearchMixin, admin_site
 
 from . import delivery
 from .models import Notice
@@ -27,6 +27,8 @@ class EventFilter(admin.SimpleListFilter):
 
 @admin.register(Notice, site=admin_site)
 class NoticeAdmin(TypedSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    paginator = CappedCountPaginator  # a table that only grows: counted up to a cap, never whole
+    show_full_result_count = False
     list_display = ["created_at", "contract", "event_name", "to", "status", "attempts", "next_attempt_at", "last_error"]
     list_filter = ["status", EventFilter]
     list_select_related = ["contract"]  # nullable: not followed by default

@@ -7,7 +7,14 @@ from django.contrib import admin
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from ibank.admin import ReadOnlyAdminMixin, TypedSearchMixin, YenFieldsMixin, admin_site, yen_column
+from ibank.admin import (
+    CappedCountPaginator,
+    ReadOnlyAdminMixin,
+    TypedSearchMixin,
+    YenFieldsMixin,
+    admin_site,
+    yen_column,
+)
 
 from . import billers
 from .models import Bill, Biller, Payment
@@ -65,6 +72,8 @@ class BillerAdmin(TypedSearchMixin, admin.ModelAdmin):
 
 @admin.register(Bill, site=admin_site)
 class BillAdmin(TypedSearchMixin, YenFieldsMixin, admin.ModelAdmin):
+    paginator = CappedCountPaginator  # a table that only grows: counted up to a cap, never whole
+    show_full_result_count = False
     list_display = ["biller", "customer_number", "description", "amount_yen", "due_date", "paid_at", "paid_reference"]
     amount_yen = yen_column("amount", _("金額"))
     list_filter = ["biller", "due_date"]
@@ -85,6 +94,8 @@ class BillAdmin(TypedSearchMixin, YenFieldsMixin, admin.ModelAdmin):
 
 @admin.register(Payment, site=admin_site)
 class PaymentAdmin(TypedSearchMixin, ReadOnlyAdminMixin, YenFieldsMixin, admin.ModelAdmin):
+    paginator = CappedCountPaginator  # a table that only grows: counted up to a cap, never whole
+    show_full_result_count = False
     list_display = ["reference", "contract", "biller_name", "description", "amount_yen", "status", "executed_at"]
     amount_yen = yen_column("amount", _("払込金額"))
     readonly_fields = ["amount_yen"]

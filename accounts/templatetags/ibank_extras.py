@@ -28,3 +28,10 @@ def page_title(context):
     block = context.render_context[BLOCK_CONTEXT_KEY].get_block("title")
     with context.push():
         return block.nodelist.render(context)
+
+
+@register.filter
+def capped_at(paginator) -> int | None:
+    """The cap of an admin list's count (ibank.admin.CappedCountPaginator) when the rows pass it, else None: the
+    page then says 「…件以上」 (templates/admin/pagination.html); any other paginator counts exactly."""
+    return paginator.CAP if getattr(paginator, "capped", False) else None

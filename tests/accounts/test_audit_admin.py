@@ -75,7 +75,7 @@ def test_a_contract_id_or_an_address_is_found_by_equality(staff_client, entries)
 
 def test_the_log_is_counted_up_to_a_cap(staff_client, entries, monkeypatch):  # noqa: F811
     """A log that only grows is never counted whole: at most CAP + 1 rows, and the page says 「…件以上」."""
-    from auditlog.admin import CappedCountPaginator
+    from ibank.admin import CappedCountPaginator
 
     monkeypatch.setattr(CappedCountPaginator, "CAP", 50)
     html, sql = _get(staff_client)
