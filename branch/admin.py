@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
+from django.forms.models import BaseInlineFormSet
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -73,16 +74,27 @@ def _state_labels(contract, in_force: dict) -> list[str]:
     return labels
 
 
+class _LatestLocks(BaseInlineFormSet):
+    SHOWN = 100
+
+    def get_queryset(self):
+        # Rows are never deleted, and a customer whose browser keeps no cookie begins a hold at every login:
+        # the page shows the latest (the audit log has every one).
+        return super().get_queryset()[: self.SHOWN]
+
+
 class LockInline(admin.TabularInline):
-    """The contract's locks, open and past, from the lock table (never edited here: operations lift them)."""
+    """The contract's locks, open and past, from the lock table (never edited here: operations lift them); the
+    latest hundred."""
 
     model = Lock
+    formset = _LatestLocks
     extra = 0
     can_delete = False
     fields = ["kind", "reason", "reference", "set_at", "set_by", "until", "lifted_at", "lifted_by", "lift_reason"]
     readonly_fields = fields
     ordering = ["-set_at", "-pk"]
-    verbose_name_plural = _("停止の履歴（解除済みを含む）")
+    verbose_name_plural = _("停止の履歴（解除済みを含む・新しい順に100件まで）")
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("accounts.view_contract")  # part of the contract's record: whoever reads it

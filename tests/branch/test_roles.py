@@ -30,8 +30,8 @@ def test_the_contract_page_shows_a_clerk_the_lock_history(client, role, token_co
     Lock.objects.filter(kind=Lock.Kind.LOGIN).update(lifted_at=clock.now(), lifted_by="staff:x")  # lifted: history
     page = as_staff(client, role).get(reverse("admin:accounts_contract_change", args=[token_contract.pk]))
     text = page.content.decode()
-    assert page.status_code == 200 and "停止の履歴（解除済みを含む）" in text
-    history = text[text.index("停止の履歴（解除済みを含む）") :]
+    assert page.status_code == 200 and "停止の履歴（解除済みを含む・新しい順に100件まで）" in text
+    history = text[text.index("停止の履歴（解除済みを含む・新しい順に100件まで）") :]
     assert "登録内容の変更後の制限" in history and "ログイン停止" in history and "staff:x" in history
     assert 'name="_save"' not in text  # read, never saved here
 
@@ -164,3 +164,28 @@ def test_a_clerk_finds_a_customer_as_the_ime_types(client, maker, make_contract,
     if typed != "山田 タロウ":  # the account list has no contract name
         accounts = client.get(reverse("admin:accounts_account_changelist"), {"q": typed}).content.decode()
         assert "7654321" in accounts and "ﾃｽﾄ" not in accounts
+
+
+def test_the_lock_history_shows_the_latest_hundred(client, maker, token_contract):
+    """A customer whose browser keeps no cookie begins a hold at every login, and rows are never deleted: the
+    contract page shows the latest hundred, newest first, not years of them."""
+    from datetime import timedelta
+
+    start = clock.now() - timedelta(days=200)
+    Lock.objects.bulk_create(
+        Lock(
+            contract=token_contract,
+            kind=Lock.Kind.ENVIRONMENT_HOLD,
+            reason=f"hold {n}",
+            set_at=start + timedelta(days=n),
+            set_by="customer",
+            until=start + timedelta(days=n, hours=1),
+            lifted_at=start + timedelta(days=n, hours=1),
+            lifted_by="expired",
+        )
+        for n in range(120)
+    )
+    page = as_staff(client, maker).get(reverse("admin:accounts_contract_change", args=[token_contract.pk]))
+    text = page.content.decode()
+    assert text.count('field-reason"') == 100
+    assert "hold 119" in text and "hold 20<" in text and "hold 19<" not in text
