@@ -108,6 +108,14 @@ def listed(contract: Contract, count: int | None = None) -> list[KnownEnvironmen
     return list(rows[:count])
 
 
+def forget_unrecognisable() -> int:
+    """Deletes the environments no cookie can name any more (last seen longer ago than the cookie lives: the
+    cookie is written again at each login), removed or not; a browser that keeps no cookie leaves one at every
+    login. The logins themselves stay (LoginRecord, the audit log). Returns how many went."""
+    since = clock.now() - timedelta(seconds=settings.IBANK_ENVIRONMENT_COOKIE_AGE)
+    return KnownEnvironment.objects.filter(last_seen__lt=since).delete()[0]
+
+
 def remove(*, actor, contract: Contract, pk: int) -> bool:
     """ご利用環境の削除: the browser is no longer known (its next login is a new environment)."""
     removed = KnownEnvironment.objects.filter(contract=contract, pk=pk, removed_at__isnull=True).update(

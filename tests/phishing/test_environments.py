@@ -171,3 +171,35 @@ def test_a_browser_is_recorded_in_the_banks_language_and_shown_in_the_readers(co
     for path in (reverse("accounts-environments"), reverse("accounts-login-history")):
         text = japanese.get(path).content.decode()
         assert "不明なブラウザ" in text and "Chrome（macOS）" in text and "Unknown browser" not in text, path
+
+
+def test_daily_maintenance_forgets_environments_no_cookie_can_name(contract, fake_clock):
+    """A browser that keeps no cookie leaves a row at every login; once unseen for longer than the cookie
+    lives, no cookie can name it: the daily job deletes it (the logins stay in the login records)."""
+    from datetime import timedelta
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from ibank import clock
+
+    age = timedelta(seconds=settings.IBANK_ENVIRONMENT_COOKIE_AGE)
+    now = clock.now()
+    rows = {
+        "old": now - age - timedelta(minutes=1),
+        "old removed": now - age - timedelta(days=3),
+        "recent": now - age + timedelta(minutes=1),
+    }
+    for name, seen in rows.items():
+        KnownEnvironment.objects.create(
+            contract=contract,
+            key=name,
+            browser="Chrome（Windows）",
+            first_seen=seen,
+            last_seen=seen,
+            removed_at=seen if "removed" in name else None,
+        )
+    out = StringIO()
+    call_command("daily_maintenance", stdout=out)
+    assert list(KnownEnvironment.objects.values_list("key", flat=True)) == ["recent"]
+    assert "2 environment(s) no cookie can name deleted" in out.getvalue()

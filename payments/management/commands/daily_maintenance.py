@@ -11,7 +11,9 @@
 * a limit raise whose day has come becomes the contract's own limit;
 * the daily usage counters of days before yesterday (only a day's own is read);
 * the rows of notice tasks finished more than IBANK_TASK_RESULT_DAYS ago (the
-  notices themselves stay, with their delivery state).
+  notices themselves stay, with their delivery state);
+* known environments no cookie can name any more (unseen for longer than the
+  cookie lives).
 
 Pending login and flow steps live in the session and expire with it. The
 Zengin export (``export_zengin``) and the ledger check (``check_ledger``) are
@@ -59,3 +61,6 @@ class Command(BaseCommand):
         from notices.delivery import forget_finished_tasks
 
         self.stdout.write(f"{forget_finished_tasks()} finished task result(s) deleted")
+        from accounts.environments import forget_unrecognisable
+
+        self.stdout.write(f"{forget_unrecognisable()} environment(s) no cookie can name deleted")
