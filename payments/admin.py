@@ -1,6 +1,6 @@
-"""The biller registry (収納機関 and their bills) in the staff admin, and a read-only view of payments.
+"""The biller registry (収納機関 and their bills) in the staff admin, and read-only views of 振込 and payments.
 
-A bill that is paid is never edited; a payment is never edited or deleted (it is money moved).
+A bill that is paid is never edited; a transfer or a payment is never edited or deleted (it is money moved).
 """
 
 from django.contrib import admin
@@ -15,9 +15,10 @@ from ibank.admin import (
     admin_site,
     yen_column,
 )
+from ibank.text import half_width_digits
 
 from . import billers
-from .models import Bill, Biller, Payment
+from .models import Bill, Biller, Payment, Transfer
 
 
 class BillInline(admin.TabularInline):
@@ -92,8 +93,55 @@ class BillAdmin(TypedSearchMixin, YenFieldsMixin, admin.ModelAdmin):
         billers.bill_save(actor=request.actor, bill=obj)
 
 
+class ReferenceSearchMixin:
+    """A 受付番号 (14 digits) or a 契約者ID (10), as a customer reads it out, is looked up by its index (half- or
+    full-width); other words search the fields as typed and as records write them."""
+
+    def get_search_results(self, request, queryset, search_term):
+        term = half_width_digits(search_term.strip())
+        if term.isascii() and term.isdigit() and len(term) in (10, 14):
+            field = "reference" if len(term) == 14 else "contract__contract_id"
+            return queryset.filter(**{field: term}), False
+        return super().get_search_results(request, queryset, search_term)
+
+
+@admin.register(Transfer, site=admin_site)
+class TransferAdmin(ReferenceSearchMixin, TypedSearchMixin, ReadOnlyAdminMixin, YenFieldsMixin, admin.ModelAdmin):
+    """振込 as a clerk looks one up for a customer on the phone: by 受付番号 or 契約者ID, with its state."""
+
+    paginator = CappedCountPaginator  # a table that only grows: counted up to a cap, never whole
+    show_full_result_count = False
+    list_display = ["reference", "contract", "bank_name", "payee_name", "amount_yen", "status", "executed_at"]
+    list_select_related = ["contract"]
+    amount_yen = yen_column("amount", _("振込金額"))
+    fee_yen = yen_column("fee", _("振込手数料"))
+    list_filter = ["status"]
+    search_fields = ["reference", "contract__contract_id", "payee_name", "payee_number"]
+    fields = [
+        "reference",
+        "contract",
+        "from_account",
+        "bank_code",
+        "bank_name",
+        "branch_code",
+        "branch_name",
+        "payee_kind",
+        "payee_number",
+        "payee_name",
+        "amount_yen",
+        "fee_yen",
+        "status",
+        "scheduled_for",
+        "created_at",
+        "confirmed_at",
+        "executed_at",
+        "exported_at",
+    ]
+    readonly_fields = fields
+
+
 @admin.register(Payment, site=admin_site)
-class PaymentAdmin(TypedSearchMixin, ReadOnlyAdminMixin, YenFieldsMixin, admin.ModelAdmin):
+class PaymentAdmin(ReferenceSearchMixin, TypedSearchMixin, ReadOnlyAdminMixin, YenFieldsMixin, admin.ModelAdmin):
     paginator = CappedCountPaginator  # a table that only grows: counted up to a cap, never whole
     show_full_result_count = False
     list_display = ["reference", "contract", "biller_name", "description", "amount_yen", "status", "executed_at"]

@@ -11,6 +11,7 @@ def _roles():
     if Group.objects.filter(name__in=["窓口担当", "役席"]).count() < 2:
         __import__("branch.migrations.0001_squashed", fromlist=["create_roles"]).create_roles(apps, None)
         __import__("branch.migrations.0003_roles_read_notices_and_payments", fromlist=["grant"]).grant(apps, None)
+        __import__("branch.migrations.0004_roles_read_transfers", fromlist=["grant"]).grant(apps, None)
 
 
 def _staff(username, role):

@@ -7,7 +7,7 @@ from django.db.migrations.executor import MigrationExecutor
 from branch.models import TokenResetRequest
 
 BEFORE, AFTER = ("branch", "0001_squashed"), ("branch", "0002_reset_request_token")
-LATEST = ("branch", "0003_roles_read_notices_and_payments")
+LATEST = ("branch", "0004_roles_read_transfers")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -46,3 +46,16 @@ def test_the_roles_made_earlier_are_granted_the_notices_and_payments(maker):
     assert held("窓口担当") == held("役席") == set()
     MigrationExecutor(connection).migrate([LATEST])
     other.delete()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_roles_made_earlier_read_the_transfers(maker):
+    from django.contrib.auth.models import Group
+
+    def held(name):
+        return Group.objects.get(name=name).permissions.filter(codename="view_transfer").exists()
+
+    MigrationExecutor(connection).migrate([("branch", "0003_roles_read_notices_and_payments")])
+    assert not held("窓口担当") and not held("役席")
+    MigrationExecutor(connection).migrate([LATEST])
+    assert held("窓口担当") and held("役席")

@@ -13,6 +13,7 @@ from ibank import clock
 from notices.models import Notice
 from notices.outbox import notify
 from tests.helpers import as_staff, is_locked, set_lock
+from tests.payments.conftest import zengin_master  # noqa: F401 (a fixture)
 
 ROLES = ["maker", "checker"]
 
@@ -189,3 +190,34 @@ def test_the_lock_history_shows_the_latest_hundred(client, maker, token_contract
     text = page.content.decode()
     assert text.count('field-reason"') == 100
     assert "hold 119" in text and "hold 20<" in text and "hold 19<" not in text
+
+
+def test_a_clerk_finds_a_transfer_by_its_reference_as_the_customer_reads_it(
+    client,
+    role,
+    make_contract,
+    zengin_master,  # noqa: F811 (a fixture)
+):
+    """A customer on the phone reads out a 受付番号: the clerk finds it by its index (half- or full-width), or
+    the customer's transfers by 契約者ID, and reads it; nothing there changes a transfer."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.payments.helpers import prepared_same_bank
+
+    customer, payee = make_contract(), make_contract()
+    transfer = prepared_same_bank(customer, payee, 12_345)
+    other = prepared_same_bank(payee, customer, 500)
+    staff = as_staff(client, role)
+    changelist = reverse("admin:transfers_transfer_changelist")
+    full_width = transfer.reference.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    with CaptureQueriesContext(connection) as queries:
+        page = staff.get(changelist, {"q": full_width}).content.decode()
+    assert transfer.reference in page and other.reference not in page and "12,345円" in page
+    assert not [q["sql"] for q in queries if " LIKE " in q["sql"].upper()]  # by the index, not a scan
+    page = staff.get(changelist, {"q": customer.contract_id}).content.decode()
+    assert transfer.reference in page and other.reference not in page
+    detail = reverse("admin:transfers_transfer_change", args=[transfer.pk])
+    assert "入力中" in staff.get(detail).content.decode()
+    assert staff.post(detail, {"amount": "1"}).status_code == 403
+    assert staff.get(reverse("admin:transfers_transfer_add")).status_code == 403
