@@ -103,16 +103,21 @@ def _seen_again(contract: Contract, key: str, now) -> str | None:
 def listed(contract: Contract, count: int | None = None) -> list[KnownEnvironment]:
     """The contract's environments that can still be recognised, last seen first: not removed, and seen within
     the cookie's age (the cookie is written again at each login: one unseen for longer cannot be valid)."""
-    since = clock.now() - timedelta(seconds=settings.IBANK_ENVIRONMENT_COOKIE_AGE)
+    since = _oldest_recognisable()
     rows = KnownEnvironment.objects.filter(contract=contract, removed_at__isnull=True, last_seen__gte=since)
     return list(rows[:count])
+
+
+def _oldest_recognisable():
+    """The earliest last sighting a cookie can still name (it is written again at each login)."""
+    return clock.now() - timedelta(seconds=settings.IBANK_ENVIRONMENT_COOKIE_AGE)
 
 
 def forget_unrecognisable() -> int:
     """Deletes the environments no cookie can name any more (last seen longer ago than the cookie lives: the
     cookie is written again at each login), removed or not; a browser that keeps no cookie leaves one at every
     login. The logins themselves stay (LoginRecord, the audit log). Returns how many went."""
-    since = clock.now() - timedelta(seconds=settings.IBANK_ENVIRONMENT_COOKIE_AGE)
+    since = _oldest_recognisable()
     return KnownEnvironment.objects.filter(last_seen__lt=since).delete()[0]
 
 

@@ -2,14 +2,14 @@ import ipaddress
 
 from django.contrib import admin
 
-from ibank.admin import CappedCountPaginator, ReadOnlyAdminMixin, admin_site
+from ibank.admin import CappedCountPaginator, IdSearchMixin, ReadOnlyAdminMixin, admin_site
 from ibank.text import half_width_digits
 
 from .models import AuditEntry
 
 
 @admin.register(AuditEntry, site=admin_site)
-class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AuditEntryAdmin(IdSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """The audit log only grows (nothing is ever deleted), so its page must cost the same at any size: each row's
     contract is read with the rows (not one query a row), the page is counted once and up to a cap (the count
     of a day or a search is exact below it), the date drill-down comes
@@ -24,12 +24,11 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["contract__contract_id", "actor", "ip", "action"]
     date_hierarchy = "at"
 
+    id_fields = {10: "contract__contract_id"}  # a 契約者ID
+
     def get_search_results(self, request, queryset, search_term):
-        term = half_width_digits(search_term.strip())
-        if term.isdigit() and len(term) == 10:  # a 契約者ID
-            return queryset.filter(contract__contract_id=term), False
         try:
-            address = ipaddress.ip_address(term)
+            address = ipaddress.ip_address(half_width_digits(search_term.strip()))
         except ValueError:
             return super().get_search_results(request, queryset, search_term)
         return queryset.filter(ip=str(address)), False

@@ -207,8 +207,7 @@ TEMPLATES = [
 # Forms: Django's renderer, with the <input> widgets written in Python (ibank/form_renderer.py).
 FORM_RENDERER = "ibank.form_renderer.Renderer"
 
-# Database: SQLite by default; PostgreSQL (or anything dj-database-url knows)
-# through DATABASE_URL. An empty DATABASE_URL counts as unset.
+# Database: SQLite by default; PostgreSQL (or anything dj-database-url knows) through DATABASE_URL (empty: unset).
 _database_url = env_str("DATABASE_URL").strip()
 if _database_url:
     # Production keeps a worker's connection (10 minutes): a new one per request costs a connection's start on
@@ -388,8 +387,7 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Seconds before each retry of a notice the relay refused; after the last, it is 送信失敗 (staff resend).
 IBANK_NOTICE_RETRY_SECONDS = [int(s) for s in env_list("IBANK_NOTICE_RETRY_SECONDS", "60,300,1800,7200,43200")]
-# How long a worker owns a notice it is sending; must be well over EMAIL_TIMEOUT (a killed worker's notice is
-# given to another after it).
+# How long a worker owns a notice it sends: well over EMAIL_TIMEOUT (a killed worker's then goes to another).
 IBANK_NOTICE_LEASE_SECONDS = env_int("IBANK_NOTICE_LEASE_SECONDS", 120, minimum=1)
 # Days a finished task's row is kept (for an engineer looking into a delivery); daily_maintenance deletes older.
 IBANK_TASK_RESULT_DAYS = env_int("IBANK_TASK_RESULT_DAYS", 14, minimum=1)

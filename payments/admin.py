@@ -9,13 +9,13 @@ from django.utils.translation import gettext_lazy as _
 
 from ibank.admin import (
     CappedCountPaginator,
+    IdSearchMixin,
     ReadOnlyAdminMixin,
     TypedSearchMixin,
     YenFieldsMixin,
     admin_site,
     yen_column,
 )
-from ibank.text import half_width_digits
 
 from . import billers
 from .models import Bill, Biller, Payment, Transfer
@@ -93,24 +93,17 @@ class BillAdmin(TypedSearchMixin, YenFieldsMixin, admin.ModelAdmin):
         billers.bill_save(actor=request.actor, bill=obj)
 
 
-class ReferenceSearchMixin:
-    """A 受付番号 (14 digits) or a 契約者ID (10), as a customer reads it out, is looked up by its index (half- or
-    full-width); other words search the fields as typed and as records write them."""
-
-    def get_search_results(self, request, queryset, search_term):
-        term = half_width_digits(search_term.strip())
-        if term.isascii() and term.isdigit() and len(term) in (10, 14):
-            field = "reference" if len(term) == 14 else "contract__contract_id"
-            return queryset.filter(**{field: term}), False
-        return super().get_search_results(request, queryset, search_term)
+#: a 契約者ID (10 digits) or a 受付番号 (14), as a customer reads it out
+_IDS = {10: "contract__contract_id", 14: "reference"}
 
 
 @admin.register(Transfer, site=admin_site)
-class TransferAdmin(ReferenceSearchMixin, TypedSearchMixin, ReadOnlyAdminMixin, YenFieldsMixin, admin.ModelAdmin):
+class TransferAdmin(IdSearchMixin, TypedSearchMixin, ReadOnlyAdminMixin, YenFieldsMixin, admin.ModelAdmin):
     """振込 as a clerk looks one up for a customer on the phone: by 受付番号 or 契約者ID, with its state."""
 
     paginator = CappedCountPaginator  # a table that only grows: counted up to a cap, never whole
     show_full_result_count = False
+    id_fields = _IDS
     list_display = ["reference", "contract", "bank_name", "payee_name", "amount_yen", "status", "executed_at"]
     list_select_related = ["contract"]
     amount_yen = yen_column("amount", _("振込金額"))
@@ -141,9 +134,10 @@ class TransferAdmin(ReferenceSearchMixin, TypedSearchMixin, ReadOnlyAdminMixin, 
 
 
 @admin.register(Payment, site=admin_site)
-class PaymentAdmin(ReferenceSearchMixin, TypedSearchMixin, ReadOnlyAdminMixin, YenFieldsMixin, admin.ModelAdmin):
+class PaymentAdmin(IdSearchMixin, TypedSearchMixin, ReadOnlyAdminMixin, YenFieldsMixin, admin.ModelAdmin):
     paginator = CappedCountPaginator  # a table that only grows: counted up to a cap, never whole
     show_full_result_count = False
+    id_fields = _IDS
     list_display = ["reference", "contract", "biller_name", "description", "amount_yen", "status", "executed_at"]
     amount_yen = yen_column("amount", _("払込金額"))
     readonly_fields = ["amount_yen"]
