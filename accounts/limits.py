@@ -51,6 +51,16 @@ def waiting_raise(contract: Contract, on: date) -> tuple[int, date] | None:
     return None
 
 
+def raised_to(contract: Contract, new_limit: int) -> date | None:
+    """The day from which the contract's limit is ``new_limit`` (today, or the day a waiting raise applies
+    from), read afresh; None when it is not and will not be (a double submission asks: did the first apply?)."""
+    contract.refresh_from_db(fields=["daily_transfer_limit", "pending_daily_limit", "pending_daily_limit_from"])
+    on = today()
+    if (waiting := waiting_raise(contract, on)) is not None:
+        return waiting[1] if waiting[0] == new_limit else None
+    return on if contract_limit(contract, on) == new_limit else None
+
+
 def _in_force(on: date) -> Case:
     """:func:`contract_limit` in SQL: the row's own limit on ``on``, a pending raise from its date."""
     return Case(

@@ -3,7 +3,7 @@
 
 import secrets
 
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 from django.views.decorators.debug import sensitive_variables
 
@@ -50,6 +50,15 @@ def password_change(*, actor, contract: Contract, new_password: str) -> None:
         locks.lift(contract, Lock.Kind.TEMPORARY_PASSWORD, by=audit.actor_name(actor, contract), reason="changed")
         hold = holds.after_change(contract, reason="password_change", actor=actor)
         notify(contract, "password_changed", hold=hold)
+
+
+@sensitive_variables("password")
+def is_current(contract: Contract, password: str) -> bool:
+    """Whether ``password`` is the contract's login password now (read afresh, not as the session was verified):
+    a double-clicked change asks whether its first request set it. No guess: its caller has checked the current
+    password and a right answer of the contract's method already."""
+    stored = type(contract.user).objects.filter(pk=contract.user_id).values_list("password", flat=True).first()
+    return stored is not None and check_password(password, stored)
 
 
 #: A temporary password's characters: letters and digits no one misreads on paper (no 0/O, 1/l/I).

@@ -316,6 +316,12 @@ def contract_suspend(*, actor, contract: Contract) -> None:
     notify(contract, "ib_suspended")
 
 
+def email_is(contract: Contract, email: str) -> bool:
+    """Whether the contract's address is ``email`` now (read afresh: a double submission asks whether the first
+    one changed it)."""
+    return Contract.objects.filter(pk=contract.pk, email=email).exists()
+
+
 @transaction.atomic
 def email_change(*, actor, contract: Contract, new_email: str) -> None:
     """Change the contract's address (authorized beforehand); the old and the new address are both told."""

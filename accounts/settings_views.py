@@ -94,8 +94,10 @@ class PendingChange:
         return f"{self.topic}.authorize"
 
 
-def _authorize_pending(request, change: PendingChange, apply):
-    """The authorization of ``change``; accepted → ``apply(value)`` (its message and redirect)."""
+def _authorize_pending(request, change: PendingChange, apply, applied):
+    """The authorization of ``change``; accepted → ``apply(value)`` (its message and redirect). A right answer
+    already used → ``applied(value)``: the same answer when the value is in force (a double click, whose first
+    request applied it), else None (the answer is refused as used)."""
     stored = pending.get(request, change.key)
     if stored is None:
         messages.warning(request, change.expired)
@@ -111,9 +113,15 @@ def _authorize_pending(request, change: PendingChange, apply):
         pending.clear(request, change.key)
         return apply(value)
 
+    def twice():
+        if (response := applied(value)) is not None:
+            pending.clear(request, change.key)
+        return response
+
     return steps.authorization_step(
         request,
         on_success=done,
+        on_reused=twice,
         context={change.name: value, "shown": value},
         template=change.template,
         action=change.action,
@@ -132,16 +140,22 @@ def limit_authorize_view(request):
     """A raise needs the contract's method: with a token the OTP (at once), otherwise from tomorrow."""
     contract = request.contract
 
-    def apply(new_limit):
-        at_once = authorization.method_for(contract).raises_limit_at_once
-        effective = limits.limit_change(actor=request.actor, contract=contract, new_limit=new_limit, at_once=at_once)
+    def raised(effective):
         if effective == limits.today():
             messages.success(request, LIMIT_RAISED_NOW)
         else:
             messages.success(request, LIMIT_RAISED_TOMORROW % {"date": f"{effective:%Y/%m/%d}"})
         return redirect("transfers-limit")
 
-    return _authorize_pending(request, LIMIT_RAISE, apply)
+    def apply(new_limit):
+        at_once = authorization.method_for(contract).raises_limit_at_once
+        return raised(limits.limit_change(actor=request.actor, contract=contract, new_limit=new_limit, at_once=at_once))
+
+    def applied(new_limit):
+        effective = limits.raised_to(contract, new_limit)
+        return None if effective is None else raised(effective)
+
+    return _authorize_pending(request, LIMIT_RAISE, apply, applied)
 
 
 @customer_required
@@ -179,12 +193,18 @@ def email_view(request):
 @sensitive_post_parameters()
 @csrf_protect
 def email_authorize_view(request):
-    def apply(new_email):
-        services.email_change(actor=request.actor, contract=request.contract, new_email=new_email)
+    def changed():
         messages.success(request, EMAIL_CHANGED)
         return redirect("accounts-menu")
 
-    return _authorize_pending(request, EMAIL_CHANGE, apply)
+    def apply(new_email):
+        services.email_change(actor=request.actor, contract=request.contract, new_email=new_email)
+        return changed()
+
+    def applied(new_email):
+        return changed() if services.email_is(request.contract, new_email) else None
+
+    return _authorize_pending(request, EMAIL_CHANGE, apply, applied)
 
 
 PASSWORD_CHANGED = _("ログインパスワードを変更しました。次回から新しいログインパスワードでログインしてください。")
@@ -209,12 +229,21 @@ def password_view(request):
         messages.success(request, PASSWORD_CHANGED)
         return redirect("accounts-menu")
 
+    def applied(form):
+        # A double click whose first request changed the password to this one (and ended this session): told
+        # so, or the customer would take it for unchanged and try the old one at the next login.
+        if passwords.is_current(contract, form.cleaned_data["new_password"]):
+            messages.success(request, PASSWORD_CHANGED)
+            return redirect("accounts-menu")
+        return None
+
     return steps.authorization_step(
         request,
         "accounts/password.html",
         action=gate.Action.PASSWORD_CHANGE,
         audit_action="password_change.authorize",
         on_success=changed,
+        on_reused=applied,
         context={},
         own_form=own_form,
     )

@@ -89,7 +89,8 @@ def authorization_step(
     cap). ``on_reused()`` may answer a double submission (a right answer already used) with the result of the
     first one. ``own_form(data)``: the page's own fields (a change of password: the current one and the new),
     made with the POST's data or None; valid and its ``check()`` true before the method's answer is evaluated
-    (its ``locked`` then asks the gate again); passed to ``on_success`` as its second argument."""
+    (its ``locked`` then asks the gate again); passed to ``on_success`` as its second argument, and to
+    ``on_reused`` as its only one."""
     contract = request.contract
     channel = channel or gate.Channel.BROWSER
     door = {"channel": channel, "new_environment": services.login_was_new(request)}
@@ -109,7 +110,8 @@ def authorization_step(
         )
         if outcome.ok:
             return on_success(method) if own is None else on_success(method, own)
-        if outcome.reused and on_reused is not None and (response := on_reused()) is not None:
+        reused = outcome.reused and on_reused is not None
+        if reused and (response := on_reused() if own is None else on_reused(own)) is not None:
             return response
         form.apply(outcome)
         if outcome.locked:

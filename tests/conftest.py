@@ -284,6 +284,15 @@ def token_contract(make_contract, make_token):
 
 
 @pytest.fixture
+def otp_customer(make_contract, make_token):
+    """A customer whose transactions the OTP authorizes (a token registered yesterday, no login-time OTP);
+    ``.key`` is the token's key."""
+    contract = make_contract()
+    _binding, contract.key = make_token(contract, login_otp=False, bound_days_ago=1)
+    return contract
+
+
+@pytest.fixture
 def billers(db):
     """Two billers of the two kinds (民間, 国庫金・地方公共団体), each with an unpaid bill due in 10 days."""
     from payments.models import Bill, Biller

@@ -224,3 +224,37 @@ def analyze(model) -> None:
 
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
+def twin_of(client):
+    """The same page sent a second time (a double click): a client with ``client``'s cookies."""
+    from django.test import Client
+
+    twin = Client()
+    for name, morsel in client.cookies.items():
+        twin.cookies[name] = morsel.value
+    return twin
+
+
+def answered_after(monkeypatch, first) -> None:
+    """A double click whose two requests overlap: the next request that evaluates an OTP (the second click,
+    past its session and its own checks) evaluates it only once ``first()`` (the first click, whole) is done."""
+    from otp.authorization import OtpMethod
+
+    original = OtpMethod.authorize
+
+    def later(self, **kwargs):
+        monkeypatch.setattr(OtpMethod, "authorize", original)
+        first()
+        return original(self, **kwargs)
+
+    monkeypatch.setattr(OtpMethod, "authorize", later)
+
+
+def double_click(monkeypatch, client, url, data, *, first=None):
+    """``data`` posted to ``url`` twice from ``client``'s page, the two requests overlapping (the second
+    evaluates its OTP once the first is done; ``first``: what the first posts, when it differs). Returns the
+    second click's client and response."""
+    twin = twin_of(client)
+    answered_after(monkeypatch, lambda: client.post(url, data if first is None else first))
+    return twin, twin.post(url, data)

@@ -10,7 +10,7 @@ from auditlog.models import AuditEntry
 from notices.models import Notice
 from otp import totp
 from tests.conftest import PASSWORD, TRANSFER_PASSWORD
-from tests.helpers import is_locked, login, post_login, set_lock
+from tests.helpers import double_click, is_locked, login, post_login, set_lock
 
 PAGE = reverse("accounts-password")
 NEW = "Sakura2027"
@@ -187,3 +187,37 @@ def test_a_double_click_is_no_wrong_guess(client, contract, make_contract):
     contract.refresh_from_db()
     assert contract.login_failures == 0
     assert not AuditEntry.objects.filter(action="password_change.current", outcome="failed").exists()
+
+
+def _double_click(client, monkeypatch, customer, key, at, *, new=NEW):
+    """The page sent twice with the same code, the second click evaluating it after the first changed the
+    password to NEW; the second with ``new``."""
+    login(client, customer)
+    data = {"current_password": PASSWORD, "otp": totp.totp(key, at)}
+    first = {**data, "new_password": NEW, "new_password_again": NEW}
+    return double_click(
+        monkeypatch, client, PAGE, {**data, "new_password": new, "new_password_again": new}, first=first
+    )
+
+
+def test_a_double_click_overlapping_the_first_is_told_the_password_changed(
+    client, otp_customer, fake_clock, monkeypatch
+):
+    """The second click's request loaded its session before the first changed the password: its code is then
+    used, and it answers as the first did; else the customer, told the code was used, would take the password
+    for unchanged and try the old one at the next login."""
+    customer, key = otp_customer, otp_customer.key
+    twin, response = _double_click(client, monkeypatch, customer, key, fake_clock.t)
+    assert response["Location"] == reverse("accounts-menu")
+    page = twin.get(response["Location"], follow=True).content.decode()  # its session ended with the first
+    assert "ログインパスワードを変更しました。" in page
+    assert post_login(Client(), customer, NEW)["Location"] == reverse("accounts-menu")
+    assert AuditEntry.objects.filter(action="password.change", contract=customer).count() == 1
+    assert not AuditEntry.objects.filter(contract=customer, outcome="failed").exclude(reason="reused").exists()
+
+
+def test_a_used_code_with_another_new_password_is_refused_as_used(client, otp_customer, fake_clock, monkeypatch):
+    customer, key = otp_customer, otp_customer.key
+    _twin, response = _double_click(client, monkeypatch, customer, key, fake_clock.t, new="Momiji2027")
+    assert response.status_code == 200 and "使用済み" in response.content.decode()
+    assert post_login(Client(), customer, NEW)["Location"] == reverse("accounts-menu")

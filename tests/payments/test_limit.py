@@ -205,3 +205,17 @@ def test_a_raise_waiting_for_tomorrow_keeps_a_lowering_made_meanwhile(contract):
     limits.limit_change(actor=None, contract=read_before, new_limit=180_000, at_once=False)
     changed = Contract.objects.get(pk=contract.pk)
     assert (changed.daily_transfer_limit, changed.pending_daily_limit) == (50_000, 180_000)
+
+
+def test_a_code_used_for_something_else_is_still_refused_as_used(client, otp_customer, fake_clock):
+    customer, key = otp_customer, otp_customer.key
+    login(client, customer)
+    code = totp.totp(key, fake_clock.t)
+    client.post(reverse("transfers-email"), {"email": "new.taro@example.jp"})
+    email = reverse("transfers-email-authorize")
+    shown = client.get(email).context["shown"]
+    assert client.post(email, {"shown": shown, "otp": code})["Location"] == reverse("accounts-menu")
+    client.post(LIMIT, {"limit": "3000000"})
+    response = _authorize(client, {"otp": code})
+    assert response.status_code == 200 and "使用済み" in response.content.decode()
+    assert _today_limit(customer) == 500_000
