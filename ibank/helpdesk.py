@@ -7,6 +7,7 @@ names the number and the hours, not only "ask your branch".
 from django.conf import settings
 from django.utils.functional import lazy
 from django.utils.text import format_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -15,7 +16,9 @@ def _phone() -> str:
 
 
 def _hours() -> str:
-    return settings.BANK_HELPDESK_HOURS
+    """The setting (「9:00～17:00」), with an English dash on an English page."""
+    hours = settings.BANK_HELPDESK_HOURS
+    return hours if (get_language() or "ja").startswith("ja") else hours.replace("～", "–").replace("〜", "–")
 
 
 PHONE = lazy(_phone, str)()

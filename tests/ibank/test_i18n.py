@@ -72,8 +72,9 @@ def test_labels_take_the_languages_own_punctuation(client, contract):
     assert "現在のメールアドレス：" in ja and "インターネットバンキングヘルプデスク：" in ja
     for url in (reverse("transfers-email"), reverse("transfers-history", args=[contract.account.pk])):
         en = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-        assert "：" not in en and "　" not in en, url
+        assert "：" not in en and "　" not in en and "～" not in en, url
     assert "Internet banking help desk: " in en and f"{contract.account.number} Balance: " in en
+    assert "Weekdays 9:00–17:00 (" in en and "平日 9:00～17:00（" in ja
     # Brackets around a translated word are English ones too.
     ja = client.get(reverse("accounts-environments")).content.decode()
     en = client.get(reverse("accounts-environments"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
