@@ -23,7 +23,7 @@ from accounts.models import Contract, Lock
 from ibank import pending
 from notices.outbox import mask_token_id
 
-from . import rules, services
+from . import rules, services, tokenid
 from .forms import ExchangeForm, OtpForm, RegisterForm
 from .messages import message_for
 from .models import SoftwareToken, TokenBinding
@@ -79,6 +79,8 @@ def flow_step(flow, stage):
         def wrapper(request, *args, **kwargs):
             values = pending.get(request, FLOW_KEY)
             contract = None
+            if not (values and values[1] == flow) and (done := pending.get(request, RESULT_KEY)) and done[1] == flow:
+                return redirect("otp-result")  # this session finished the flow: a page sent again gets its result
             if values and values[1:3] == [flow, stage]:
                 contract = Contract.objects.select_related("user").filter(pk=values[0]).first()
             if contract is not None and _stopped_since_step_1(contract, flow):
@@ -116,6 +118,21 @@ def _finish(request, contract, kind, *, token_id: str, login_otp: bool | None = 
     pending.clear(request, FLOW_KEY)
     pending.put(request, RESULT_KEY, contract.pk, kind, mask_token_id(token_id), login_otp)
     return redirect("otp-result")
+
+
+def _bound_by_twin(request, contract, form, *, action, exchanged_from=None):
+    """A refused registration or exchange that was the second of a double click: the binding its first
+    request made (:func:`services.bound_by_twin`), else None."""
+    if request.method != "POST" or "otp" not in form.cleaned_data:
+        return None
+    try:
+        token_id = tokenid.parse(form.data.get("token_id", ""))
+    except tokenid.TokenIdError:
+        return None
+    code, actor = form.cleaned_data["otp"], request.actor
+    return services.bound_by_twin(
+        actor=actor, contract=contract, token_id=token_id, code=code, action=action, exchanged_from=exchanged_from
+    )
 
 
 def _auth_step(request, *, flow, audit_action, on_success):
@@ -164,6 +181,8 @@ def register_token_view(request, contract, _token_pk):
         else:
             data = form.cleaned_data
             return _finish(request, contract, "register", token_id=data["token_id"], login_otp=data["login_otp"])
+    if (twin := _bound_by_twin(request, contract, form, action="register.otp")) is not None:
+        return _finish(request, contract, "register", token_id=twin.software_token.token_id, login_otp=twin.login_otp)
     return _page(request, "otp/flow_register.html", flow="register", step=1, guide="register-token", form=form)
 
 
@@ -229,6 +248,8 @@ def exchange_new_view(request, contract, token_pk):
             form.add_error(error.field, error.message)
         else:
             return _finish(request, contract, "exchange", token_id=form.cleaned_data["token_id"])
+    if (twin := _bound_by_twin(request, contract, form, action="exchange.otp", exchanged_from=token_pk)) is not None:
+        return _finish(request, contract, "exchange", token_id=twin.software_token.token_id)
     return _page(request, "otp/flow_exchange.html", flow="exchange", step=2, guide="exchange-new", form=form)
 
 
@@ -259,9 +280,11 @@ def stop_otp_view(request, contract, token_pk):
             services.token_stop(actor=request.actor, contract=contract, token_pk=token_pk)
         except services.TokenFlowError as error:
             form.add_error(None, error.message)
-        else:
-            token_id = SoftwareToken.objects.values_list("token_id", flat=True).get(pk=token_pk)
-            return _finish(request, contract, "stop", token_id=token_id)
+            verified = False
+    # A double click whose first request stopped the token is answered as that one was.
+    if verified or (request.method == "POST" and services.token_stopped(contract, token_pk)):
+        token_id = SoftwareToken.objects.values_list("token_id", flat=True).get(pk=token_pk)
+        return _finish(request, contract, "stop", token_id=token_id)
     return _current_token_page(request, "stop", "stop-otp", form, _("停止"), locked_message)
 
 

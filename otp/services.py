@@ -257,6 +257,26 @@ def token_register(*, actor, contract: Contract, token_id: str, code: str, login
     return binding
 
 
+def bound_by_twin(
+    *, actor, contract: Contract, token_id: str, code: str, action: str, exchanged_from: int | None = None
+) -> TokenBinding | None:
+    """After a refused registration or exchange of ``token_id``: the binding its double submission's first
+    request made, when it was one — the token is the contract's now (and not the one an exchange started
+    from, ``exchanged_from``) and ``code`` is its right code, already used. Asked of the verifier, so that a
+    wrong code counts like any other guess; else None."""
+    binding = TokenBinding.objects.for_verify().filter(contract=contract, software_token__token_id=token_id).first()
+    if binding is None or binding.software_token_id == exchanged_from:
+        return None
+    return binding if verify(binding, code, actor=actor, action=action).outcome is Outcome.REUSED else None
+
+
+def token_stopped(contract: Contract, token_pk: int) -> bool:
+    """Whether the contract has no token now and ``token_pk`` was retired: a 利用停止 submitted twice asks
+    whether its first request stopped it."""
+    retired = SoftwareToken.objects.filter(pk=token_pk, status=SoftwareToken.Status.RETIRED).exists()
+    return retired and not TokenBinding.objects.filter(contract=contract).exists()
+
+
 def token_exchange(*, actor, contract: Contract, old_token_pk: int, new_token_id: str, code: str) -> TokenBinding:
     """Swap the contract's token for ``new_token_id`` in one UPDATE: never zero or two tokens.
 

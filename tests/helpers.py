@@ -236,25 +236,27 @@ def twin_of(client):
     return twin
 
 
-def answered_after(monkeypatch, first) -> None:
-    """A double click whose two requests overlap: the next request that evaluates an OTP (the second click,
-    past its session and its own checks) evaluates it only once ``first()`` (the first click, whole) is done."""
+def answered_after(monkeypatch, first, at=None) -> None:
+    """A double click whose two requests overlap: the second request (past its session and its own checks)
+    evaluates its answer only once ``first()`` (the first click, whole) is done. ``at``: (object, name) of the
+    call where the second waits; the OTP method's authorization by default."""
     from otp.authorization import OtpMethod
 
-    original = OtpMethod.authorize
+    owner, name = at or (OtpMethod, "authorize")
+    original = getattr(owner, name)
 
-    def later(self, **kwargs):
-        monkeypatch.setattr(OtpMethod, "authorize", original)
+    def later(*args, **kwargs):
+        monkeypatch.setattr(owner, name, original)
         first()
-        return original(self, **kwargs)
+        return original(*args, **kwargs)
 
-    monkeypatch.setattr(OtpMethod, "authorize", later)
+    monkeypatch.setattr(owner, name, later)
 
 
-def double_click(monkeypatch, client, url, data, *, first=None):
+def double_click(monkeypatch, client, url, data, *, first=None, at=None):
     """``data`` posted to ``url`` twice from ``client``'s page, the two requests overlapping (the second
-    evaluates its OTP once the first is done; ``first``: what the first posts, when it differs). Returns the
+    waits at ``at`` until the first is done; ``first``: what the first posts, when it differs). Returns the
     second click's client and response."""
     twin = twin_of(client)
-    answered_after(monkeypatch, lambda: client.post(url, data if first is None else first))
+    answered_after(monkeypatch, lambda: client.post(url, data if first is None else first), at)
     return twin, twin.post(url, data)

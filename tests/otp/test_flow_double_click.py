@@ -1,0 +1,114 @@
+"""利用登録 / 交換 / 利用停止 submitted twice by a double click: the second request is answered as the first
+was (its result), never with "this token is in use", "the token changed" or "the code was used", which the
+customer would take for a registration or stop not made; a wrong guess in it still counts."""
+
+import pytest
+
+from auditlog.models import AuditEntry
+from otp import flows, services
+from otp.models import SoftwareToken, TokenBinding
+from otp.services import token_issue
+from tests.conftest import TRANSFER_PASSWORD
+from tests.helpers import double_click, twin_of
+from tests.otp.test_flows import (
+    EXCHANGE_NEW,
+    EXCHANGE_OLD,
+    REGISTER,
+    REGISTER_TOKEN,
+    RESULT,
+    STOP,
+    STOP_OTP,
+    auth,
+    code,
+)
+
+
+@pytest.fixture
+def issued(db):
+    return token_issue(kind="mobile")
+
+
+def _register_data(token, key, clock, **changes):
+    data = {
+        "token_id": token.token_id,
+        "otp": code(key, clock),
+        "login_otp": "1",
+        "transfer_password": TRANSFER_PASSWORD,
+    }
+    return {**data, **changes}
+
+
+def _answered_as_the_first(twin, response, told):
+    assert response["Location"] == RESULT
+    assert told in twin.get(RESULT).content.decode()
+
+
+def test_registration_overlapping(client, contract, issued, fake_clock, monkeypatch):
+    token, key = issued
+    auth(client, REGISTER, contract)
+    data = _register_data(token, key, fake_clock)
+    twin, response = double_click(monkeypatch, client, REGISTER_TOKEN, data, at=(services, "token_register"))
+    _answered_as_the_first(twin, response, "ワンタイムパスワードの利用登録が完了しました。")
+    assert TokenBinding.objects.get(contract=contract).software_token == token
+    assert AuditEntry.objects.filter(action="token.register", contract=contract).count() == 1
+    assert not AuditEntry.objects.filter(contract=contract, outcome="failed").exclude(reason="reused").exists()
+
+
+def test_registration_after_the_first_answered(client, contract, issued, fake_clock):
+    token, key = issued
+    auth(client, REGISTER, contract)
+    twin = twin_of(client)
+    data = _register_data(token, key, fake_clock)
+    assert client.post(REGISTER_TOKEN, data)["Location"] == RESULT
+    _answered_as_the_first(twin, twin.post(REGISTER_TOKEN, data), "ワンタイムパスワードの利用登録が完了しました。")
+
+
+def test_a_registration_with_a_wrong_code_after_the_first_is_a_counted_guess(
+    client, contract, issued, fake_clock, monkeypatch
+):
+    token, key = issued
+    auth(client, REGISTER, contract)
+    first = _register_data(token, key, fake_clock)
+    wrong = _register_data(token, key, fake_clock, otp="000000")
+    _twin, response = double_click(
+        monkeypatch, client, REGISTER_TOKEN, wrong, first=first, at=(services, "token_register")
+    )
+    assert response.status_code == 200 and "利用登録が完了しました" not in response.content.decode()
+    assert TokenBinding.objects.get(contract=contract).failures == 1
+
+
+def test_exchange_overlapping(client, token_contract, issued, fake_clock, monkeypatch):
+    new_token, new_key = issued
+    auth(client, REGISTER, token_contract)
+    assert client.post(EXCHANGE_OLD, {"otp": code(token_contract.key, fake_clock)})["Location"] == EXCHANGE_NEW
+    fake_clock.advance(30)
+    data = {"token_id": new_token.token_id, "otp": code(new_key, fake_clock)}
+    twin, response = double_click(monkeypatch, client, EXCHANGE_NEW, data, at=(services, "token_exchange"))
+    _answered_as_the_first(twin, response, "ワンタイムパスワードの交換が完了しました。")
+    assert TokenBinding.objects.get(contract=token_contract).software_token == new_token
+    assert AuditEntry.objects.filter(action="token.exchange", contract=token_contract).count() == 1
+
+
+def test_the_current_token_typed_as_the_new_one_is_still_refused(client, token_contract, fake_clock):
+    """With the code the old step used: the current token's right code, already used, is no twin's doing."""
+    auth(client, REGISTER, token_contract)
+    client.post(EXCHANGE_OLD, {"otp": code(token_contract.key, fake_clock)})
+    current = token_contract.binding.software_token.token_id
+    response = client.post(EXCHANGE_NEW, {"token_id": current, "otp": code(token_contract.key, fake_clock)})
+    assert response.status_code == 200 and "現在ご利用中のトークンです" in response.content.decode()
+
+
+def test_stop_overlapping(client, token_contract, fake_clock, monkeypatch):
+    auth(client, STOP, token_contract)
+    data = {"otp": code(token_contract.key, fake_clock)}
+    twin, response = double_click(monkeypatch, client, STOP_OTP, data, at=(flows, "verify"))
+    _answered_as_the_first(twin, response, "ワンタイムパスワードの利用停止が完了しました。")
+    assert not TokenBinding.objects.filter(contract=token_contract).exists()
+    assert AuditEntry.objects.filter(action="token.stop", contract=token_contract).count() == 1
+
+
+def test_a_wrong_stop_code_keeps_the_token_and_says_so(client, token_contract, fake_clock):
+    auth(client, STOP, token_contract)
+    response = client.post(STOP_OTP, {"otp": "000000"})
+    assert response.status_code == 200 and TokenBinding.objects.filter(contract=token_contract).exists()
+    assert SoftwareToken.objects.get(pk=token_contract.binding.software_token_id).status == SoftwareToken.Status.ACTIVE
