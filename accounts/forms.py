@@ -226,3 +226,60 @@ class PasswordChangeForm(IbankForm):
                 "current_password", forms.ValidationError(_warned(CURRENT_PASSWORD_WRONG, error), code="wrong")
             )
         return False
+
+
+NEW_TRANSFER_PASSWORD_FORMAT = _("新しい資金移動用パスワードは半角数字4～8桁で入力してください。")
+NEW_TRANSFER_PASSWORD_WEAK = _(
+    "同じ数字だけ、または連続した数字だけの資金移動用パスワードは設定できません。別の数字を入力してください。"
+)
+NEW_TRANSFER_PASSWORD_MISMATCH = _("新しい資金移動用パスワード（確認用）が新しい資金移動用パスワードと一致しません。")
+NEW_TRANSFER_PASSWORD_SAME = _(
+    "新しい資金移動用パスワードには、現在の資金移動用パスワードと異なるものを入力してください。"
+)
+_TRANSFER_PASSWORD_RE = re.compile(r"[0-9]{4,8}\Z")
+
+
+def _new_digits_field(label):
+    attrs = {"inputmode": "numeric", "maxlength": "8", "size": "10", "autocomplete": "new-password"}
+    return forms.CharField(label=label, strip=False, widget=forms.PasswordInput(attrs=attrs))
+
+
+class TransferPasswordChangeForm(IbankForm):
+    """資金移動用パスワード変更: the new 資金移動用パスワード twice (the current one, where it is the contract's
+    method, is the authorization's answer: ``current``, to refuse the same again). Nothing typed is shown back."""
+
+    new_transfer_password = _new_digits_field(_("新しい資金移動用パスワード"))
+    new_transfer_password_again = _new_digits_field(_("新しい資金移動用パスワード（確認用）"))
+
+    #: the page's own check (none: the authorization is the method's) never locks anything
+    locked = False
+
+    def __init__(self, *args, current: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.current = half_width_digits(current) if current else None
+
+    @sensitive_variables("digits")
+    def clean_new_transfer_password(self):
+        digits = half_width_digits(self.cleaned_data["new_transfer_password"])
+        if not _TRANSFER_PASSWORD_RE.match(digits):
+            raise forms.ValidationError(NEW_TRANSFER_PASSWORD_FORMAT, code="format")
+        if passwords.weak_digits(digits):
+            raise forms.ValidationError(NEW_TRANSFER_PASSWORD_WEAK, code="weak")
+        return digits
+
+    @sensitive_variables("cleaned_data")
+    def clean(self):
+        cleaned_data = super().clean()
+        new = cleaned_data.get("new_transfer_password")
+        again = cleaned_data.get("new_transfer_password_again")
+        if new and again is not None and new != half_width_digits(again):
+            self.add_error(
+                "new_transfer_password_again",
+                forms.ValidationError(NEW_TRANSFER_PASSWORD_MISMATCH, code="mismatch"),
+            )
+        elif new and new == self.current:
+            self.add_error("new_transfer_password", forms.ValidationError(NEW_TRANSFER_PASSWORD_SAME, code="same"))
+        return cleaned_data
+
+    def check(self) -> bool:
+        return True

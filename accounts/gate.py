@@ -39,6 +39,7 @@ class Action(enum.StrEnum):
     LIMIT_RAISE = "limit_raise"
     EMAIL_CHANGE = "email_change"
     PASSWORD_CHANGE = "password_change"  # noqa: S105 (an action: ログインパスワード変更)
+    TRANSFER_PASSWORD_CHANGE = "transfer_password_change"  # noqa: S105 (an action: 資金移動用パスワード変更)
     PASSKEY_REGISTER = "passkey_register"
     LOGIN_NOTICE_OFF = "login_notice_off"  # turning off the notices of logins from known environments
     RESERVED_TRANSFER = "reserved_transfer"  # the worker executing a 振込予約 on its day (nobody logged in)
@@ -54,6 +55,7 @@ TRANSACTIONS = frozenset(
         Action.LIMIT_RAISE,
         Action.EMAIL_CHANGE,
         Action.PASSWORD_CHANGE,
+        Action.TRANSFER_PASSWORD_CHANGE,
         Action.PASSKEY_REGISTER,
     }
 )

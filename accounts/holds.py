@@ -41,6 +41,8 @@ REASONS = {
     "email_change": _("メールアドレスの変更"),
     "password_change": _("ログインパスワードの変更"),
     "password_reset": _("ログインパスワードの再設定"),
+    "transfer_password_change": _("資金移動用パスワードの変更"),
+    "transfer_password_reset": _("資金移動用パスワードの再設定"),
     "limit_raise": _("振込限度額の引き上げ"),
 }
 OTHER_CHANGE = _("ご登録内容の変更")

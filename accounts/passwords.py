@@ -1,6 +1,7 @@
 """The login password the customer changes (ログインパスワード変更) and the branch resets on a written request
 (ログインパスワードの再設定): a change of credentials, under the login's lock, ending the other sessions."""
 
+import itertools
 import secrets
 
 from django.contrib.auth.hashers import check_password, make_password
@@ -87,15 +88,69 @@ def password_reset(*, actor, contract: Contract, staff_reason: str, reference: s
         Contract.objects.filter(pk=contract.pk).update(login_failures=0)
         locks.set_lock(contract, Lock.Kind.TEMPORARY_PASSWORD, reason="password_reset", by=by, reference=reference)
         locks.forget(contract)
-        audit.record(
-            actor,
-            "password.reset",
-            ok=True,
-            contract=contract,
-            staff_reason=staff_reason,
-            reference=reference,
-            login_unlocked=unlocked,
-        )
-        hold = holds.after_change(contract, reason="password_reset", actor=actor)
-        notify(contract, "password_reset", hold=hold)
+        _written_reset(actor, contract, "password", staff_reason, reference, login_unlocked=unlocked)
     return temporary
+
+
+def _written_reset(actor, contract: Contract, secret: str, staff_reason: str, reference: str, **detail) -> None:
+    """What every reset on a written request ends with (``secret``: "password", "transfer_password"): the
+    audit entry with the clerk's reason and the form's number, the hold of a change of credentials, the
+    notice (never the secret)."""
+    details = {"staff_reason": staff_reason, "reference": reference, **detail}
+    audit.record(actor, f"{secret}.reset", ok=True, contract=contract, **details)
+    hold = holds.after_change(contract, reason=f"{secret}_reset", actor=actor)
+    notify(contract, f"{secret}_reset", hold=hold)
+
+
+# -- 資金移動用パスワード ------------------------------------------------------------------------
+
+
+@sensitive_variables("new_password")
+def transfer_password_change(*, actor, contract: Contract, new_password: str) -> None:
+    """資金移動用パスワード変更 (authorized beforehand by the contract's method): a change of credentials, so a
+    hold begins, and the customer is told (never the password)."""
+    hashed = make_password(new_password)  # Argon2 before the transaction
+    with transaction.atomic():
+        Contract.objects.filter(pk=contract.pk).update(transfer_password=hashed)
+        contract.transfer_password = hashed
+        audit.record(actor, "transfer_password.change", ok=True, contract=contract)
+        hold = holds.after_change(contract, reason="transfer_password_change", actor=actor)
+        notify(contract, "transfer_password_changed", hold=hold)
+
+
+@sensitive_variables("password")
+def transfer_password_is(contract: Contract, password: str) -> bool:
+    """Whether ``password`` is the contract's 資金移動用パスワード now (read afresh): a double-clicked change
+    asks whether its first request set it."""
+    stored = Contract.objects.filter(pk=contract.pk).values_list("transfer_password", flat=True).first()
+    return bool(stored) and check_password(password, stored)
+
+
+def weak_digits(digits: str) -> bool:
+    """One digit repeated (0000), or a run up or down (1234, 9876, 8901): what a thief tries first."""
+    steps = {(int(b) - int(a)) % 10 for a, b in itertools.pairwise(digits)}
+    return steps in ({0}, {1}, {9})
+
+
+def _new_transfer_password(length: int = 6) -> str:
+    """Random digits, never weak ones."""
+    while True:
+        digits = "".join(secrets.choice("0123456789") for _ in range(length))
+        if not weak_digits(digits):
+            return digits
+
+
+def transfer_password_reset(*, actor, contract: Contract, staff_reason: str, reference: str) -> str:
+    """資金移動用パスワードの再設定 on the customer's written request (a forgotten one): a new one, returned once
+    for the letter the bank posts, replaces it; the transaction lock and count go (they guarded the old one);
+    a hold begins and the customer is told. The customer may change it from the menu."""
+    new = _new_transfer_password()
+    hashed = make_password(new)  # Argon2 before the transaction
+    by = audit.actor_name(actor, contract)
+    with transaction.atomic():
+        Contract.objects.filter(pk=contract.pk).update(transfer_password=hashed, transaction_failures=0)
+        contract.transfer_password, contract.transaction_failures = hashed, 0
+        unlocked = locks.lift(contract, Lock.Kind.TRANSACTION, by=by, reason="transfer_password_reset")
+        locks.forget(contract)
+        _written_reset(actor, contract, "transfer_password", staff_reason, reference, transaction_unlocked=unlocked)
+    return new

@@ -15,7 +15,8 @@ from ibank import pending
 
 from . import authorization, gate, limits, passwords, services, steps
 from .decorators import customer_required
-from .forms import EmailForm, LimitForm, PasswordChangeForm
+from .forms import EmailForm, LimitForm, PasswordChangeForm, TransferPasswordChangeForm
+from .models import Contract
 
 # [new limit, started at]: a raise waiting for its authorization.
 LIMIT_KEY = "_ibank_limit_raise"
@@ -208,6 +209,57 @@ def email_authorize_view(request):
 
 
 PASSWORD_CHANGED = _("ログインパスワードを変更しました。次回から新しいログインパスワードでログインしてください。")
+TRANSFER_PASSWORD_CHANGED = _(
+    "資金移動用パスワードを変更しました。次回のお取引から新しい資金移動用パスワードをご利用ください。"
+)
+
+
+SECRET_CHANGE = {
+    "password": (
+        _("ログインパスワード変更"),
+        _(
+            "現在のログインパスワードと、新しいログインパスワード（半角の英字と数字を組み合わせて6～12桁）を"
+            "入力してください。変更すると、ほかの画面でのログインは終了します。"
+        ),
+    ),
+    "transfer_password": (
+        _("資金移動用パスワード変更"),
+        _(
+            "新しい資金移動用パスワード（半角数字4～8桁）を入力してください。同じ数字だけ、または連続した数字だけの"
+            "ものは設定できません。生年月日や電話番号など、他人に推測されやすい数字は避けてください。"
+        ),
+    ),
+}
+
+
+def _secret_change(request, topic, *, own_form, change, now_is, told):
+    """A change of the contract's own secret (``topic``: "password", "transfer_password") on one page: its own
+    form (``own_form(data)``) and the contract's authorization by the gate's ``<topic>_change``; accepted →
+    ``change(form)``. A double click whose first request set the same (its code then used) is told so as well
+    (``now_is(form)``): else the customer would take it for unchanged."""
+
+    def changed(_method, form):
+        change(form)
+        messages.success(request, told)
+        return redirect("accounts-menu")
+
+    def applied(form):
+        if now_is(form):
+            messages.success(request, told)
+            return redirect("accounts-menu")
+        return None
+
+    title, lead = SECRET_CHANGE[topic]
+    return steps.authorization_step(
+        request,
+        "accounts/secret_change.html",
+        action=gate.Action(f"{topic}_change"),
+        audit_action=f"{topic}_change.authorize",
+        on_success=changed,
+        on_reused=applied,
+        context={"title": title, "lead": lead},
+        own_form=own_form,
+    )
 
 
 @customer_required
@@ -218,32 +270,41 @@ def password_view(request):
     page (nothing typed waits in the session); this session stays logged in, every other one ends."""
     contract = request.contract
 
-    def own_form(data):
-        return PasswordChangeForm(data, contract=contract, actor=request.actor)
-
-    def changed(_method, form):
+    def change(form):
         passwords.password_change(
             actor=request.actor, contract=contract, new_password=form.cleaned_data["new_password"]
         )
         update_session_auth_hash(request, contract.user)  # a new session key, with the new password's hash
-        messages.success(request, PASSWORD_CHANGED)
-        return redirect("accounts-menu")
 
-    def applied(form):
-        # A double click whose first request changed the password to this one (and ended this session): told
-        # so, or the customer would take it for unchanged and try the old one at the next login.
-        if passwords.is_current(contract, form.cleaned_data["new_password"]):
-            messages.success(request, PASSWORD_CHANGED)
-            return redirect("accounts-menu")
-        return None
-
-    return steps.authorization_step(
+    return _secret_change(
         request,
-        "accounts/password.html",
-        action=gate.Action.PASSWORD_CHANGE,
-        audit_action="password_change.authorize",
-        on_success=changed,
-        on_reused=applied,
-        context={},
-        own_form=own_form,
+        "password",
+        own_form=lambda data: PasswordChangeForm(data, contract=contract, actor=request.actor),
+        change=change,
+        now_is=lambda form: passwords.is_current(contract, form.cleaned_data["new_password"]),
+        told=PASSWORD_CHANGED,
+    )
+
+
+@customer_required
+@sensitive_post_parameters()
+@csrf_protect
+def transfer_password_view(request):
+    """資金移動用パスワード変更, for a contract whose own secret it is: the new one twice and the contract's
+    authorization (the current 資金移動用パスワード itself where it is the method; a token holder's OTP)."""
+    contract = request.contract
+    if contract.transaction_method != Contract.Method.TRANSFER_PASSWORD:
+        return redirect("accounts-menu")  # お客様カード: no 資金移動用パスワード to change
+
+    def change(form):
+        new = form.cleaned_data["new_transfer_password"]
+        passwords.transfer_password_change(actor=request.actor, contract=contract, new_password=new)
+
+    return _secret_change(
+        request,
+        "transfer_password",
+        own_form=lambda data: TransferPasswordChangeForm(data, current=(data or {}).get("transfer_password")),
+        change=change,
+        now_is=lambda form: passwords.transfer_password_is(contract, form.cleaned_data["new_transfer_password"]),
+        told=TRANSFER_PASSWORD_CHANGED,
     )

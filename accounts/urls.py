@@ -16,6 +16,7 @@ urlpatterns = [
     ),
     path("menu/environments/notices/", environment_views.login_notices_view, name="accounts-login-notices"),
     path("menu/password/", settings_views.password_view, name="accounts-password"),
+    path("menu/transfer-password/", settings_views.transfer_password_view, name="accounts-transfer-password"),
     # The URL names keep the room these pages were first in (templates and bookmarks use them).
     path("limit/", settings_views.limit_view, name="transfers-limit"),
     path("limit/authorize/", settings_views.limit_authorize_view, name="transfers-limit-authorize"),

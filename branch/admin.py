@@ -31,6 +31,8 @@ from .forms import OPERATIONS, DecisionForm, OperationForm, may_operate, service
 from .models import TokenResetRequest
 
 DONE = _("手続きが完了しました：%(operation)s")
+#: operations whose result is a new password for the letter, shown once on their response
+SHOWN_ONCE = {"reset_login_password", "reset_transfer_password"}
 PENDING_LIMIT = _("（%(date)s 0:00から %(amount)s に変更予定）")
 
 
@@ -253,8 +255,8 @@ class ContractAdmin(TypedSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
                 form.add_error(None, refused.message)
             else:
                 label = dict(OPERATIONS)[data["operation"]]
-                if data["operation"] == "reset_login_password":  # shown on this response only, never stored
-                    return self._temporary_password_page(request, contract, label, result)
+                if data["operation"] in SHOWN_ONCE:  # a new password: on this response only, never stored
+                    return self._new_password_page(request, contract, label, result, data["operation"])
                 self.message_user(request, DONE % {"operation": label}, messages.SUCCESS)
                 return redirect("admin:accounts_contract_change", contract.pk)
         context = {
@@ -268,15 +270,16 @@ class ContractAdmin(TypedSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/branch/operate.html", context)
 
-    def _temporary_password_page(self, request, contract, label, password):
+    def _new_password_page(self, request, contract, label, password, operation):
         context = {
             **self.admin_site.each_context(request),
             "title": DONE % {"operation": label},
             "contract": contract,
             "password": password,
+            "transfer_password": operation == "reset_transfer_password",
             "opts": self.model._meta,
         }
-        return TemplateResponse(request, "admin/branch/temporary_password.html", context)
+        return TemplateResponse(request, "admin/branch/new_password.html", context)
 
 
 def _run(request, contract, data):

@@ -12,6 +12,7 @@ OPERATIONS = [
     ("token_reset_request", _("トークンIDのリセットを依頼する（書面による届出）")),
     ("report_lost", _("紛失届を受け付ける")),
     ("reset_login_password", _("ログインパスワードを再設定する（書面による届出・仮パスワードの発行）")),
+    ("reset_transfer_password", _("資金移動用パスワードを再設定する（書面による届出・新しいパスワードの発行）")),
     ("unlock_login", _("ログイン停止を解除する")),
     ("unlock_otp", _("ワンタイムパスワード停止を解除する")),
     ("unlock_transaction", _("取引認証停止を解除する")),
@@ -29,6 +30,7 @@ OPERATIONS = [
 NEEDS_REFERENCE = {
     "token_reset_request",
     "reset_login_password",
+    "reset_transfer_password",
     "report_lost",
     "cancel",
     "change_transaction_method",
@@ -88,6 +90,7 @@ def service(operation: str):
         "token_reset_request": services.token_reset_request,
         "report_lost": services.contract_report_lost,
         "reset_login_password": services.contract_password_reset,
+        "reset_transfer_password": services.contract_transfer_password_reset,
         "cancel": services.contract_cancel,
     }[operation]
 

@@ -220,6 +220,16 @@ def contract_password_reset(*, actor, staff, contract: Contract, reason: str, re
 
 
 @_requires("operate_contract")
+def contract_transfer_password_reset(*, actor, staff, contract: Contract, reason: str, reference: str) -> str:
+    """資金移動用パスワードの再設定 on a written request: returns the new one, shown once to the clerk for the
+    letter (accounts.passwords.transfer_password_reset says what else changes)."""
+    _filled_in(reason, reference)
+    return passwords.transfer_password_reset(
+        actor=actor, contract=contract, staff_reason=reason.strip(), reference=reference.strip()
+    )
+
+
+@_requires("operate_contract")
 @transaction.atomic
 def contract_unlock(*, actor, staff, contract: Contract, kind: str, reason: str, reference: str = "") -> None:
     """Lift one kind of lock; every other kind stays (an OTP unlock never lifts a 紛失届)."""

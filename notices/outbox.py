@@ -34,6 +34,8 @@ SUBJECTS = {
     "email_changed": _("メールアドレス変更のお知らせ"),
     "password_changed": _("ログインパスワード変更のお知らせ"),
     "password_reset": _("ログインパスワード再設定のお知らせ"),
+    "transfer_password_changed": _("資金移動用パスワード変更のお知らせ"),
+    "transfer_password_reset": _("資金移動用パスワード再設定のお知らせ"),
     "transaction_locked": _("お取引停止（取引認証停止）のお知らせ"),
     "transfer_done": _("お振込受付のお知らせ"),
     "transfer_reserved": _("振込予約受付のお知らせ"),

@@ -144,6 +144,9 @@ def test_every_customer_page_fits_a_phone_and_passes_axe(page, live_server, make
     walk.visit("/menu/password/", "password change")
     page.get_by_label("現在のログインパスワード").fill("wrong-format!")
     walk.press("変更する", "password change with errors")
+    walk.visit("/menu/transfer-password/", "transfer password change")
+    page.get_by_label("新しい資金移動用パスワード", exact=True).fill("1234")
+    walk.press("変更する", "transfer password change with errors")
     walk.visit("/menu/suspend/", "IB取引中止")
     page.goto(base + "/menu/")
     walk.press("ログアウト", "logged out")
@@ -192,6 +195,7 @@ def test_every_customer_page_fits_a_phone_and_passes_axe(page, live_server, make
     walk.visit("/payeasy/", "payeasy (English)")
     walk.visit("/limit/", "limit (English)")
     walk.visit("/menu/password/", "password change (English)")
+    walk.visit("/menu/transfer-password/", "transfer password change (English)")
     walk.visit("/otp/guide/", "guide (English)")
     walk.visit("/token/", "token issue index (English)")
 

@@ -21,6 +21,7 @@ TRANSACTIONS = {
     A.LIMIT_RAISE,
     A.EMAIL_CHANGE,
     A.PASSWORD_CHANGE,
+    A.TRANSFER_PASSWORD_CHANGE,
     A.PASSKEY_REGISTER,
 }
 #: what a hold refuses (accounts.holds)
