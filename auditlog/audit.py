@@ -43,6 +43,13 @@ def record(
     return new_entry
 
 
+def recorded(action: str, *, contract, **detail) -> bool:
+    """Whether an accepted ``action`` of ``contract`` with ``detail`` is in the log (e.g. the login that a pending
+    login's twin request completed: the verifier writes it in the statement that claims the code)."""
+    found = AuditEntry.objects.filter(action=action, outcome=AuditEntry.Outcome.OK, contract=contract)
+    return found.filter(**{f"detail__{name}": value for name, value in detail.items()}).exists()
+
+
 def columns() -> list[str]:
     """The audit table's columns that a raw-SQL path writes (all but the id), from the model: one list."""
     return [f.column for f in AuditEntry._meta.concrete_fields if not f.primary_key]

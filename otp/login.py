@@ -1,8 +1,10 @@
 """The login's second factor (SPEC §4.1.3): the token's code when 認証する was chosen.
 
 The password step is accounts.login; this room registers the code step into it (``SECOND_FACTOR``, by
-OtpConfig.ready). The pending login is ``[contract pk, software token pk, started at]``.
+OtpConfig.ready). The pending login is ``[contract pk, software token pk, its random name, started at]``.
 """
+
+import secrets
 
 import django_otp
 from django.conf import settings
@@ -16,6 +18,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from accounts import gate, locks
 from accounts import services as account_services
 from accounts.login import PENDING_LOGIN, SecondFactor, other_factors
+from auditlog import audit
 from ibank import pending
 from ibank.compiled import CompiledQuery
 
@@ -36,7 +39,9 @@ def _token_required(contract):
         binding = contract.token_binding
     except TokenBinding.DoesNotExist:
         return None
-    return (binding.software_token_id,) if binding.login_otp else None
+    # A random name of this pending login, for its code's audit entry: a double click's second request knows
+    # by it that its first logged this very login in (login_otp_view).
+    return (binding.software_token_id, secrets.token_hex(8)) if binding.login_otp else None
 
 
 SECOND_FACTOR = SecondFactor(required=_token_required, url_name="accounts-login-otp")
@@ -57,16 +62,18 @@ _PENDING_BINDING = CompiledQuery(
 
 
 def _pending_binding(request):
-    """The binding whose code completes the pending login, or None (missing, stale or changed)."""
+    """The binding whose code completes the pending login, or None (missing, stale or changed); the login's
+    name is ``binding.pending_login``."""
     values = pending.get(request, PENDING_LOGIN)
-    if values is None or len(values) != 2 or not isinstance(values[1], int):  # another factor's login
+    if values is None or len(values) != 3 or not isinstance(values[1], int):  # another factor's login
         return None
-    contract_pk, token_pk = values
+    contract_pk, token_pk, name = values
     binding = _PENDING_BINDING.first(contract_pk, token_pk)
     if binding is None:  # the token was stopped or exchanged meanwhile
         pending.clear(request, PENDING_LOGIN)
         return None
     locks.adopt(binding.contract, binding)
+    binding.pending_login = name
     answer = gate.may(binding.contract, gate.Action.LOGIN_OTP)
     if not answer and answer.kind not in rules.LOCK_KINDS:
         # the contract was locked, suspended or cancelled meanwhile: the login starts again
@@ -94,7 +101,12 @@ def login_otp_view(request):
         return _dead_end(request, answer.message)
     form = OtpForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        result = verify(binding, form.cleaned_data["otp"], actor=request.actor, action="login.otp")
+        attempt = binding.pending_login  # this pending login's name, in the code's audit entry (never a secret)
+        result = verify(binding, form.cleaned_data["otp"], actor=request.actor, action="login.otp", attempt=attempt)
+        if result.outcome is Outcome.REUSED and audit.recorded("login.otp", contract=binding.contract, attempt=attempt):
+            # A double click: the first request logged this pending login in with this code (and ended this
+            # session); the menu answers, with the session the first one gave the browser.
+            return redirect(settings.LOGIN_REDIRECT_URL)
         if result.ok:
             pending.clear(request, PENDING_LOGIN)
             account_services.contract_login(request=request, contract=binding.contract)

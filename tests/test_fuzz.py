@@ -110,7 +110,7 @@ def _form_cases(world):
 
     def pending_login():
         client = _client()
-        _pending(client, PENDING_LOGIN, with_token.pk, binding.software_token_id)
+        _pending(client, PENDING_LOGIN, with_token.pk, binding.software_token_id, "0123456789abcdef")
         return client
 
     def flow(name, stage, contract, token_pk=None):

@@ -232,3 +232,33 @@ def test_the_password_step_reads_the_binding_with_the_contract(client, token_con
     selects = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
     assert not [sql for sql in selects if 'FROM "ibank_otp_tokenbinding"' in sql], selects
     assert any('FROM "accounts_contract"' in sql and "ibank_otp_tokenbinding" in sql for sql in selects)
+
+
+def test_a_double_click_overlapping_the_first_goes_to_the_menu_it_logged_in_to(
+    client, token_contract, fake_clock, monkeypatch
+):
+    """The second click evaluates the code after the first logged in with it: not 「使用済み」 on a login page
+    whose session the first ended, but the menu, which the first's session opens."""
+    from otp import login as otp_login
+    from tests.helpers import double_click
+
+    password_step(client, token_contract)
+    data = {"otp": current_code(token_contract, fake_clock)}
+    _twin, response = double_click(monkeypatch, client, LOGIN_OTP, data, at=(otp_login, "verify"))
+    assert response.status_code == 302 and response["Location"] == MENU
+    assert client.get(MENU).status_code == 200  # the first click's session, which the browser now has
+    assert not AuditEntry.objects.filter(contract=token_contract, outcome="failed").exclude(reason="reused").exists()
+
+
+def test_a_code_another_login_used_is_still_refused_as_used(client, token_contract, fake_clock):
+    """The same code from another pending login (another browser, or a relay): no twin of this one."""
+    from django.test import Client
+
+    other = Client()
+    password_step(other, token_contract)
+    password_step(client, token_contract)
+    code = current_code(token_contract, fake_clock)
+    assert other.post(LOGIN_OTP, {"otp": code})["Location"] == MENU
+    response = client.post(LOGIN_OTP, {"otp": code})
+    assert response.status_code == 200 and "使用済み" in response.content.decode()
+    assert client.get(MENU).status_code == 302
