@@ -264,6 +264,10 @@ def contract_cancel(*, actor, staff, contract: Contract, reason: str, reference:
 # -- contract changes a branch makes on a written form ----------------------------------
 
 NO_CARD = _("お客様カードが発行されていないため、確認用パスワード（お客様カード）方式には変更できません。")
+NO_TRANSFER_PASSWORD = _(
+    "資金移動用パスワードが登録されていないため、資金移動用パスワード方式には変更できません。"
+    "先に「資金移動用パスワードを再設定する」で新しい資金移動用パスワードを発行してください。"
+)
 BAD_METHOD = _("取引認証方式は資金移動用パスワードまたはお客様カードから選んでください。")
 BAD_EMAIL = _("メールアドレスの形式が正しくありません。")
 BAD_LIMIT = _("振込限度額は1円以上、上限（%(ceiling)s円）以内の半角数字で指定してください。")
@@ -284,6 +288,8 @@ def contract_change(*, actor, staff, contract: Contract, field: str, value: str,
             raise OperationRefused(BAD_METHOD)
         if value == Contract.Method.CARD and not contract.card_cells:
             raise OperationRefused(NO_CARD)
+        if value == Contract.Method.TRANSFER_PASSWORD and not contract.transfer_password:
+            raise OperationRefused(NO_TRANSFER_PASSWORD)  # every answer would be wrong, and count
         new = value
     elif field == "email":
         try:

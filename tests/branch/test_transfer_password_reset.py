@@ -69,3 +69,19 @@ def test_new_ones_are_never_weak():
     assert not any(passwords.weak_digits(d) for d in drawn) and all(len(d) == 6 and d.isdigit() for d in drawn)
     assert passwords.weak_digits("000000") and passwords.weak_digits("890123") and passwords.weak_digits("3210")
     assert not passwords.weak_digits("240817")
+
+
+def test_a_card_contract_gets_the_method_only_with_a_password_issued(client, maker, make_contract):
+    """A contract made with the card has no 資金移動用パスワード: changed to that method, every answer would be
+    wrong and counted, and transactions locked. The change is refused until one is issued."""
+    from branch import services
+
+    card = make_contract(method=Contract.Method.CARD)
+    as_staff(client, maker)
+    data = {"operation": "change_transaction_method", "method": "password", "reason": "変更届", "reference": "C-7"}
+    response = client.post(reverse(OPERATE, args=[card.pk]), data)
+    assert str(services.NO_TRANSFER_PASSWORD) in response.content.decode()
+    assert Contract.objects.get(pk=card.pk).transaction_method == Contract.Method.CARD
+    new = re.search(r'class="new-transfer-password">([0-9]+)<', _reset(client, card).content.decode())[1]
+    assert client.post(reverse(OPERATE, args=[card.pk]), data).status_code == 302
+    assert _authorizes(card, new)
