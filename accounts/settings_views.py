@@ -232,27 +232,30 @@ SECRET_CHANGE = {
 }
 
 
-def _secret_change(request, topic, *, own_form, change, now_is, told):
+def _secret_change(request, topic, *, phone, own_form, change, now_is, told):
     """A change of the contract's own secret (``topic``: "password", "transfer_password") on one page: its own
     form (``own_form(data)``) and the contract's authorization by the gate's ``<topic>_change``; accepted →
     ``change(form)``. A double click whose first request set the same (its code then used) is told so as well
-    (``now_is(form)``): else the customer would take it for unchanged."""
+    (``now_is(form)``): else the customer would take it for unchanged. ``phone``: on /m/ (its page, its menu,
+    and the gate asked for that channel: a token holder is sent to a PC or smartphone)."""
+    menu = "mobile-menu" if phone else "accounts-menu"
 
     def changed(_method, form):
         change(form)
         messages.success(request, told)
-        return redirect("accounts-menu")
+        return redirect(menu)
 
     def applied(form):
         if now_is(form):
             messages.success(request, told)
-            return redirect("accounts-menu")
+            return redirect(menu)
         return None
 
     title, lead = SECRET_CHANGE[topic]
     return steps.authorization_step(
         request,
-        "accounts/secret_change.html",
+        "mobile/secret_change.html" if phone else "accounts/secret_change.html",
+        channel=gate.Channel.MOBILE if phone else gate.Channel.BROWSER,
         action=gate.Action(f"{topic}_change"),
         audit_action=f"{topic}_change.authorize",
         on_success=changed,
@@ -265,9 +268,10 @@ def _secret_change(request, topic, *, own_form, change, now_is, told):
 @customer_required
 @sensitive_post_parameters()
 @csrf_protect
-def password_view(request):
+def password_view(request, phone=False):
     """ログインパスワード変更: the current password, the new one twice and the contract's authorization, on one
-    page (nothing typed waits in the session); this session stays logged in, every other one ends."""
+    page (nothing typed waits in the session); this session stays logged in, every other one ends. ``phone``:
+    /m/'s (mobile.urls)."""
     contract = request.contract
 
     def change(form):
@@ -279,6 +283,7 @@ def password_view(request):
     return _secret_change(
         request,
         "password",
+        phone=phone,
         own_form=lambda data: PasswordChangeForm(data, contract=contract, actor=request.actor),
         change=change,
         now_is=lambda form: passwords.is_current(contract, form.cleaned_data["new_password"]),
@@ -289,12 +294,12 @@ def password_view(request):
 @customer_required
 @sensitive_post_parameters()
 @csrf_protect
-def transfer_password_view(request):
+def transfer_password_view(request, phone=False):
     """資金移動用パスワード変更, for a contract whose own secret it is: the new one twice and the contract's
     authorization (the current 資金移動用パスワード itself where it is the method; a token holder's OTP)."""
     contract = request.contract
     if contract.transaction_method != Contract.Method.TRANSFER_PASSWORD:
-        return redirect("accounts-menu")  # お客様カード: no 資金移動用パスワード to change
+        return redirect("mobile-menu" if phone else "accounts-menu")  # お客様カード: no 資金移動用パスワード to change
 
     def change(form):
         new = form.cleaned_data["new_transfer_password"]
@@ -303,6 +308,7 @@ def transfer_password_view(request):
     return _secret_change(
         request,
         "transfer_password",
+        phone=phone,
         own_form=lambda data: TransferPasswordChangeForm(data, current=(data or {}).get("transfer_password")),
         change=change,
         now_is=lambda form: passwords.transfer_password_is(contract, form.cleaned_data["new_transfer_password"]),

@@ -1,6 +1,7 @@
 from django.urls import path, re_path
 
 from accounts import login as account_login
+from accounts import settings_views
 from accounts import views as account_views
 from payments import payeasy_views
 
@@ -17,6 +18,15 @@ urlpatterns = [
     path("m/menu/", views.menu_view, name="mobile-menu"),
     path("m/history/<int:pk>/", views.history_view, name="mobile-history"),
     path("m/logout/", account_views.logout_view, {"then": "mobile-login"}, name="mobile-logout"),
+    path(
+        "m/password/", mobile_customer_required(settings_views.password_view), {"phone": True}, name="mobile-password"
+    ),
+    path(
+        "m/transfer-password/",
+        mobile_customer_required(settings_views.transfer_password_view),
+        {"phone": True},
+        name="mobile-transfer-password",
+    ),
     path("m/transfer/", views.transfer_payees_view, name="mobile-transfer"),
     path("m/transfer/payee/<int:pk>/", views.transfer_input_view, name="mobile-transfer-input"),
     re_path(rf"^m/transfer/{REF}/$", views.transfer_result_view, name="mobile-transfer-result"),

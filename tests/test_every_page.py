@@ -239,6 +239,7 @@ def test_every_customer_page_fits_a_phone_and_passes_axe(page, live_server, make
     page.get_by_label("契約者ID（利用者番号）").fill(blocked.contract_id)
     page.get_by_label("ログインパスワード").fill(PASSWORD)
     walk.press("ログイン", "mobile: menu")
+    walk.visit("/m/password/", "mobile: password change")
     walk.visit("/m/transfer/", "mobile: transfer, transactions locked")
     expect(page.get_by_text("お取引（振込・収納サービス等）を停止しています")).to_be_visible()
 

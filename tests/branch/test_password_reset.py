@@ -97,8 +97,9 @@ def test_a_checker_cannot_reset(client, checker, contract):
     assert User.objects.get(pk=contract.user_id).password == before
 
 
-def test_on_the_phone_the_refusal_says_where_to_change_it(client, maker, contract):
-    """/m/ has no password page: its menu tells the customer to change it from a PC or smartphone."""
+def test_on_the_phone_it_is_changed_there_too(client, maker, contract):
+    """A customer with a feature phone only is not left at a dead end: /m/'s menu says why transactions wait
+    and leads to its own ログインパスワード変更, authorized by the 資金移動用パスワード."""
     from tests.mobile.test_mobile import MENU, mobile_login
 
     as_staff(client, maker)
@@ -106,4 +107,13 @@ def test_on_the_phone_the_refusal_says_where_to_change_it(client, maker, contrac
     phone = Client()
     assert mobile_login(phone, contract, temporary)["Location"] == MENU
     menu = phone.get(MENU).content.decode()
-    assert "パソコンまたはスマートフォンのメニューの「ログインパスワード変更」から" in menu
+    assert "メニューの「ログインパスワード変更」から" in menu and reverse("mobile-password") in menu
+    page = phone.get(reverse("mobile-password"))
+    assert page.status_code == 200 and len(page.content) < 5_000 and "<script" not in page.content.decode()
+    data = {"current_password": temporary, "new_password": "Sakura2027", "new_password_again": "Sakura2027"}
+    response = phone.post(reverse("mobile-password"), {**data, "transfer_password": TRANSFER_PASSWORD})
+    assert response["Location"] == MENU
+    menu = phone.get(MENU).content.decode()
+    assert "ログインパスワードを変更しました。" in menu and reverse("mobile-transfer") in menu
+    assert not is_locked(contract, Lock.Kind.TEMPORARY_PASSWORD)
+    assert post_login(Client(), contract, "Sakura2027")["Location"] == reverse("accounts-menu")

@@ -26,7 +26,8 @@ def mobile_login(client, contract, password=PASSWORD):
 
 
 def _pages(client, contract):
-    return [LOGIN, MENU, reverse("mobile-history", args=[contract.account.pk])]
+    history = reverse("mobile-history", args=[contract.account.pk])
+    return [LOGIN, MENU, history, reverse("mobile-password"), reverse("mobile-transfer-password")]
 
 
 def test_id_and_password_only_even_with_login_otp_chosen(client, token_contract):
@@ -99,7 +100,7 @@ def test_another_contracts_history_is_404(client, contract, stranger):
     assert client.get(reverse("mobile-history", args=[stranger.account.pk])).status_code == 404
 
 
-@pytest.mark.parametrize("url", [MENU, "/m/history/1/"])
+@pytest.mark.parametrize("url", [MENU, "/m/history/1/", "/m/password/", "/m/transfer-password/"])
 def test_pages_need_a_login(client, db, url):
     assert client.get(url)["Location"] == LOGIN
 
