@@ -1,6 +1,8 @@
 """The contract's settings the customer changes (SPEC §5): 振込限度額変更, メールアドレス変更 and ログインパスワード
 変更, each authorized by the contract's method through the shared step (accounts.steps)."""
 
+import re
+import secrets
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -11,6 +13,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from auditlog import audit
 from ibank import pending
 
 from . import authorization, gate, limits, passwords, services, steps
@@ -214,6 +217,7 @@ TRANSFER_PASSWORD_CHANGED = _(
 )
 
 
+_ATTEMPT = re.compile(r"[0-9a-f]{16}")
 SECRET_CHANGE = {
     "password": (
         _("ログインパスワード変更"),
@@ -239,9 +243,16 @@ def _secret_change(request, topic, *, phone, own_form, change, now_is, told):
     (``now_is(form)``): else the customer would take it for unchanged. ``phone``: on /m/ (its page, its menu,
     and the gate asked for that channel: a token holder is sent to a PC or smartphone)."""
     menu = "mobile-menu" if phone else "accounts-menu"
+    # The page's random name, sent back with it and kept in the change's audit entry: the same page sent
+    # again once its change is made (a double click: the 資金移動用パスワード it was authorized by is now the
+    # old one) is told so before any answer is evaluated, so that it counts no wrong one.
+    attempt = request.POST.get("attempt", "") if request.method == "POST" else ""
+    if _ATTEMPT.fullmatch(attempt) and audit.recorded(f"{topic}.change", contract=request.contract, attempt=attempt):
+        messages.success(request, told)
+        return redirect(menu)
 
     def changed(_method, form):
-        change(form)
+        change(form, attempt)
         messages.success(request, told)
         return redirect(menu)
 
@@ -260,7 +271,7 @@ def _secret_change(request, topic, *, phone, own_form, change, now_is, told):
         audit_action=f"{topic}_change.authorize",
         on_success=changed,
         on_reused=applied,
-        context={"title": title, "lead": lead},
+        context={"title": title, "lead": lead, "attempt": secrets.token_hex(8)},
         own_form=own_form,
     )
 
@@ -274,10 +285,9 @@ def password_view(request, phone=False):
     /m/'s (mobile.urls)."""
     contract = request.contract
 
-    def change(form):
-        passwords.password_change(
-            actor=request.actor, contract=contract, new_password=form.cleaned_data["new_password"]
-        )
+    def change(form, attempt):
+        new = form.cleaned_data["new_password"]
+        passwords.password_change(actor=request.actor, contract=contract, new_password=new, attempt=attempt)
         update_session_auth_hash(request, contract.user)  # a new session key, with the new password's hash
 
     return _secret_change(
@@ -301,9 +311,9 @@ def transfer_password_view(request, phone=False):
     if contract.transaction_method != Contract.Method.TRANSFER_PASSWORD:
         return redirect("mobile-menu" if phone else "accounts-menu")  # お客様カード: no 資金移動用パスワード to change
 
-    def change(form):
+    def change(form, attempt):
         new = form.cleaned_data["new_transfer_password"]
-        passwords.transfer_password_change(actor=request.actor, contract=contract, new_password=new)
+        passwords.transfer_password_change(actor=request.actor, contract=contract, new_password=new, attempt=attempt)
 
     return _secret_change(
         request,

@@ -125,3 +125,23 @@ def test_a_double_click_overlapping_the_first_is_told_the_change(client, otp_cus
     assert response["Location"] == reverse("accounts-menu")
     assert "資金移動用パスワードを変更しました。" in twin.get(response["Location"]).content.decode()
     assert AuditEntry.objects.filter(action="transfer_password.change", contract=otp_customer).count() == 1
+
+
+def test_the_page_sent_again_after_its_change_counts_no_wrong_answer(client, contract):
+    """A double click whose second request comes after the first changed it: the 資金移動用パスワード typed as the
+    authorization is now the old one. The page's name tells the change was made: no answer is evaluated."""
+    login(client, contract)
+    attempt = client.get(PAGE).context["attempt"]
+    data = {"new_transfer_password": NEW, "new_transfer_password_again": NEW, "attempt": attempt}
+    data["transfer_password"] = TRANSFER_PASSWORD
+    assert client.post(PAGE, data)["Location"] == reverse("accounts-menu")
+    again = client.post(PAGE, data)
+    assert again["Location"] == reverse("accounts-menu")
+    assert "資金移動用パスワードを変更しました。" in client.get(again["Location"]).content.decode()
+    assert Contract.objects.get(pk=contract.pk).transaction_failures == 0
+    assert not AuditEntry.objects.filter(contract=contract, outcome="failed").exists()
+    assert AuditEntry.objects.filter(action="transfer_password.change", contract=contract).count() == 1
+    # Another page's name, or none, is no such proof: the old one is then a wrong answer like any other.
+    other = {**data, "attempt": "0123456789abcdef"}
+    assert client.post(PAGE, other).status_code == 200
+    assert Contract.objects.get(pk=contract.pk).transaction_failures == 1
