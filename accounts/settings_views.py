@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from auditlog import audit
 from ibank import pending
+from ibank.text import ascii_number
 
 from . import authorization, gate, limits, passwords, services, steps
 from .decorators import customer_required
@@ -101,8 +102,15 @@ class PendingChange:
 def _authorize_pending(request, change: PendingChange, apply, applied):
     """The authorization of ``change``; accepted → ``apply(value)`` (its message and redirect). A right answer
     already used → ``applied(value)``: the same answer when the value is in force (a double click, whose first
-    request applied it), else None (the answer is refused as used)."""
+    request applied it), else None (the answer is refused as used). The same page sent again after its change
+    was made (its pending value is gone then) gets ``applied`` too, with the value the page showed."""
     stored = pending.get(request, change.key)
+    attempt = _page_name(request)
+    if _made_by(request, change.topic, attempt):
+        shown = stored[0] if stored is not None else request.POST.get("shown", "")
+        if (response := applied(shown)) is not None:
+            pending.clear(request, change.key)
+            return response
     if stored is None:
         messages.warning(request, change.expired)
         return redirect(change.restart)
@@ -115,7 +123,7 @@ def _authorize_pending(request, change: PendingChange, apply, applied):
 
     def done(_method):
         pending.clear(request, change.key)
-        return apply(value)
+        return apply(value, attempt)
 
     def twice():
         if (response := applied(value)) is not None:
@@ -126,7 +134,7 @@ def _authorize_pending(request, change: PendingChange, apply, applied):
         request,
         on_success=done,
         on_reused=twice,
-        context={change.name: value, "shown": value},
+        context={change.name: value, "shown": value, "attempt": secrets.token_hex(8)},
         template=change.template,
         action=change.action,
         audit_action=change.audit_action,
@@ -151,12 +159,16 @@ def limit_authorize_view(request):
             messages.success(request, LIMIT_RAISED_TOMORROW % {"date": f"{effective:%Y/%m/%d}"})
         return redirect("transfers-limit")
 
-    def apply(new_limit):
+    def apply(new_limit, attempt):
         at_once = authorization.method_for(contract).raises_limit_at_once
-        return raised(limits.limit_change(actor=request.actor, contract=contract, new_limit=new_limit, at_once=at_once))
+        effective = limits.limit_change(
+            actor=request.actor, contract=contract, new_limit=new_limit, at_once=at_once, attempt=attempt
+        )
+        return raised(effective)
 
     def applied(new_limit):
-        effective = limits.raised_to(contract, new_limit)
+        new_limit = ascii_number(str(new_limit))
+        effective = None if new_limit is None else limits.raised_to(contract, new_limit)
         return None if effective is None else raised(effective)
 
     return _authorize_pending(request, LIMIT_RAISE, apply, applied)
@@ -201,8 +213,8 @@ def email_authorize_view(request):
         messages.success(request, EMAIL_CHANGED)
         return redirect("accounts-menu")
 
-    def apply(new_email):
-        services.email_change(actor=request.actor, contract=request.contract, new_email=new_email)
+    def apply(new_email, attempt):
+        services.email_change(actor=request.actor, contract=request.contract, new_email=new_email, attempt=attempt)
         return changed()
 
     def applied(new_email):
@@ -218,6 +230,21 @@ TRANSFER_PASSWORD_CHANGED = _(
 
 
 _ATTEMPT = re.compile(r"[0-9a-f]{16}")
+
+
+def _page_name(request) -> str:
+    """The random name a change's page was rendered with (its hidden ``attempt``), sent back with it, or "".
+    Kept in the change's audit entry: the same page sent again once its change is made (a double click) is
+    told so before any answer is evaluated, so that it counts no wrong one and expires nothing."""
+    attempt = request.POST.get("attempt", "") if request.method == "POST" else ""
+    return attempt if _ATTEMPT.fullmatch(attempt) else ""
+
+
+def _made_by(request, topic: str, attempt: str) -> bool:
+    """Whether the change of ``topic`` was made by the page named ``attempt`` (another page's name is no proof)."""
+    return bool(attempt) and audit.recorded(f"{topic}.change", contract=request.contract, attempt=attempt)
+
+
 SECRET_CHANGE = {
     "password": (
         _("ログインパスワード変更"),
@@ -243,11 +270,8 @@ def _secret_change(request, topic, *, phone, own_form, change, now_is, told):
     (``now_is(form)``): else the customer would take it for unchanged. ``phone``: on /m/ (its page, its menu,
     and the gate asked for that channel: a token holder is sent to a PC or smartphone)."""
     menu = "mobile-menu" if phone else "accounts-menu"
-    # The page's random name, sent back with it and kept in the change's audit entry: the same page sent
-    # again once its change is made (a double click: the 資金移動用パスワード it was authorized by is now the
-    # old one) is told so before any answer is evaluated, so that it counts no wrong one.
-    attempt = request.POST.get("attempt", "") if request.method == "POST" else ""
-    if _ATTEMPT.fullmatch(attempt) and audit.recorded(f"{topic}.change", contract=request.contract, attempt=attempt):
+    attempt = _page_name(request)
+    if _made_by(request, topic, attempt):  # e.g. the 資金移動用パスワード it was authorized by is now the old one
         messages.success(request, told)
         return redirect(menu)
 

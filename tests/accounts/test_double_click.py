@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from auditlog.models import AuditEntry
 from otp import totp
+from tests.conftest import TRANSFER_PASSWORD
 from tests.helpers import double_click, login
 
 CHANGES = {
@@ -34,3 +35,31 @@ def test_a_double_click_overlapping_the_first_is_answered_as_the_first(
     assert told in twin.get(response["Location"]).content.decode()
     assert AuditEntry.objects.filter(action=f"{topic}.change", contract=otp_customer).count() == 1
     assert not AuditEntry.objects.filter(contract=otp_customer, outcome="failed").exclude(reason="reused").exists()
+
+
+#: without a token a raise applies from tomorrow, within the lower ceiling (below the initial limit)
+WITHOUT_TOKEN = {"email": CHANGES["email"], "limit": (*CHANGES["limit"][:1], {"limit": "150000"}, "transfers-limit")}
+TOLD_WITHOUT_TOKEN = {"email": "メールアドレスを変更しました。", "limit": "振込限度額の変更を受け付けました。"}
+
+
+@pytest.mark.parametrize("topic", CHANGES)
+def test_the_page_sent_again_after_its_change_is_answered_as_the_first(client, contract, topic):
+    """With the 資金移動用パスワード (nothing marks it used): the second request comes after the first changed
+    the setting and ended its pending value; the page's name tells the change was made — not 「一定時間が経過
+    したため」, which the customer would take for a change not made."""
+    page, value, after = WITHOUT_TOKEN[topic][:3]
+    told = TOLD_WITHOUT_TOKEN[topic]
+    login(client, contract)
+    if topic == "limit":
+        client.post(reverse(page), {"limit": "100000"})  # lowered at once: what follows is a raise
+    client.post(reverse(page), value)
+    authorize = reverse(f"{page}-authorize")
+    shown = client.get(authorize).context
+    data = {"shown": shown["shown"], "attempt": shown["attempt"], "transfer_password": TRANSFER_PASSWORD}
+    assert client.post(authorize, data)["Location"] == reverse(after)
+    assert told in client.get(reverse(after)).content.decode()  # the first's message, shown
+    again = client.post(authorize, data)
+    assert again["Location"] == reverse(after)
+    assert told in client.get(again["Location"]).content.decode()
+    changes = AuditEntry.objects.filter(action=f"{topic}.change", contract=contract)
+    assert changes.filter(detail__attempt=data["attempt"]).count() == 1  # made once
