@@ -1,8 +1,6 @@
 """The contract's settings the customer changes (SPEC §5): 振込限度額変更, メールアドレス変更 and ログインパスワード
 変更, each authorized by the contract's method through the shared step (accounts.steps)."""
 
-import re
-import secrets
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -13,7 +11,6 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from auditlog import audit
 from ibank import pending
 from ibank.text import ascii_number
 
@@ -105,8 +102,8 @@ def _authorize_pending(request, change: PendingChange, apply, applied):
     request applied it), else None (the answer is refused as used). The same page sent again after its change
     was made (its pending value is gone then) gets ``applied`` too, with the value the page showed."""
     stored = pending.get(request, change.key)
-    attempt = _page_name(request)
-    if _made_by(request, change.topic, attempt):
+    attempt = steps.page_name(request)
+    if steps.made_by(request, f"{change.topic}.change", attempt):
         shown = stored[0] if stored is not None else request.POST.get("shown", "")
         if (response := applied(shown)) is not None:
             pending.clear(request, change.key)
@@ -134,7 +131,7 @@ def _authorize_pending(request, change: PendingChange, apply, applied):
         request,
         on_success=done,
         on_reused=twice,
-        context={change.name: value, "shown": value, "attempt": secrets.token_hex(8)},
+        context={change.name: value, "shown": value, "attempt": steps.new_page_name()},
         template=change.template,
         action=change.action,
         audit_action=change.audit_action,
@@ -229,22 +226,6 @@ TRANSFER_PASSWORD_CHANGED = _(
 )
 
 
-_ATTEMPT = re.compile(r"[0-9a-f]{16}")
-
-
-def _page_name(request) -> str:
-    """The random name a change's page was rendered with (its hidden ``attempt``), sent back with it, or "".
-    Kept in the change's audit entry: the same page sent again once its change is made (a double click) is
-    told so before any answer is evaluated, so that it counts no wrong one and expires nothing."""
-    attempt = request.POST.get("attempt", "") if request.method == "POST" else ""
-    return attempt if _ATTEMPT.fullmatch(attempt) else ""
-
-
-def _made_by(request, topic: str, attempt: str) -> bool:
-    """Whether the change of ``topic`` was made by the page named ``attempt`` (another page's name is no proof)."""
-    return bool(attempt) and audit.recorded(f"{topic}.change", contract=request.contract, attempt=attempt)
-
-
 SECRET_CHANGE = {
     "password": (
         _("ログインパスワード変更"),
@@ -270,8 +251,10 @@ def _secret_change(request, topic, *, phone, own_form, change, now_is, told):
     (``now_is(form)``): else the customer would take it for unchanged. ``phone``: on /m/ (its page, its menu,
     and the gate asked for that channel: a token holder is sent to a PC or smartphone)."""
     menu = "mobile-menu" if phone else "accounts-menu"
-    attempt = _page_name(request)
-    if _made_by(request, topic, attempt):  # e.g. the 資金移動用パスワード it was authorized by is now the old one
+    attempt = steps.page_name(request)
+    if steps.made_by(
+        request, f"{topic}.change", attempt
+    ):  # e.g. the 資金移動用パスワード it was authorized by is now the old one
         messages.success(request, told)
         return redirect(menu)
 
@@ -295,7 +278,7 @@ def _secret_change(request, topic, *, phone, own_form, change, now_is, told):
         audit_action=f"{topic}_change.authorize",
         on_success=changed,
         on_reused=applied,
-        context={"title": title, "lead": lead, "attempt": secrets.token_hex(8)},
+        context={"title": title, "lead": lead, "attempt": steps.new_page_name()},
         own_form=own_form,
     )
 

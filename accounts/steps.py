@@ -4,11 +4,14 @@ what 確認 kept in the session, and the authorization by the contract's method 
 A module of its own: views of every room call it; no view imports another view.
 """
 
+import re
+import secrets
 from collections.abc import Callable
 
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
+from auditlog import audit
 from ibank import pending
 
 from . import authorization, gate, services
@@ -56,6 +59,28 @@ def unconfirmed(request, key: str, obj, not_confirmed) -> str:
         return not_confirmed
     stored = pending.get(request, key)
     return CONFIRMED_ELSEWHERE if stored and stored[0] != obj.reference else CONFIRM_EXPIRED
+
+
+_PAGE_NAME = re.compile(r"[0-9a-f]{16}")
+
+
+def new_page_name() -> str:
+    """A random name for a page that asks for an authorization (its hidden ``attempt``)."""
+    return secrets.token_hex(8)
+
+
+def page_name(request) -> str:
+    """The name the page was rendered with, sent back with it, or "". Kept in the audit entry of what the page
+    did: the same page sent again once that is done (a double click) can be told so before any answer is
+    evaluated, so that it counts no wrong one and expires nothing (:func:`made_by`)."""
+    attempt = request.POST.get("attempt", "") if request.method == "POST" else ""
+    return attempt if _PAGE_NAME.fullmatch(attempt) else ""
+
+
+def made_by(request, action: str, attempt: str) -> bool:
+    """Whether the contract's accepted ``action`` was made by the page named ``attempt`` (another page's name
+    is no proof)."""
+    return bool(attempt) and audit.recorded(action, contract=request.contract, attempt=attempt)
 
 
 def result_once_authorized(obj, result_url: str):

@@ -50,9 +50,11 @@ def passkeys_view(request):
 @sensitive_post_parameters()
 @csrf_protect
 def register_authorize_view(request):
-    """The contract's current method authorizes the registration (like a change of e-mail address)."""
+    """The contract's current method authorizes the registration (like a change of e-mail address). A code
+    used already by this very page (a double click) is answered as its first use was."""
+    attempt = steps.page_name(request)
 
-    def done(_method):
+    def done(_method=None):
         pending.put(request, AUTHORIZED, request.contract.pk)
         messages.info(request, READY)
         return redirect("passkeys")
@@ -63,8 +65,9 @@ def register_authorize_view(request):
         action=gate.Action.PASSKEY_REGISTER,
         audit_action="passkey.authorize",
         on_success=done,
-        context={},
-        detail={"passkey": "register"},
+        on_reused=lambda: done() if steps.made_by(request, "passkey.authorize", attempt) else None,
+        context={"attempt": steps.new_page_name()},
+        detail={"passkey": "register", "attempt": attempt},
     )
 
 

@@ -198,3 +198,21 @@ def test_a_passkey_answer_that_is_not_for_this_transfer_is_refused_and_told(clie
     assert Account.objects.get(pk=contract.account.pk).balance == balance
     assert Contract.objects.get(pk=contract.pk).transaction_failures == 0
     assert not Lock.objects.filter(contract=contract).exclude(kind__in=holds.KINDS).exists()
+
+
+def test_a_double_click_of_the_registrations_authorization_is_answered_as_the_first(
+    client, otp_customer, fake_clock, monkeypatch
+):
+    """The second click's code was used by the first click of the same page: told ready, not 「使用済み」. The
+    same code on another page (another name) is still refused as used."""
+    from otp import totp
+    from tests.helpers import double_click, login
+
+    login(client, otp_customer)
+    authorize = reverse("passkeys-authorize")
+    data = {"attempt": client.get(authorize).context["attempt"], "otp": totp.totp(otp_customer.key, fake_clock.t)}
+    twin, response = double_click(monkeypatch, client, authorize, data)
+    assert response["Location"] == reverse("passkeys")
+    assert "登録の準備ができました。" in twin.get(response["Location"]).content.decode()
+    other = client.post(authorize, {**data, "attempt": "0123456789abcdef"})
+    assert other.status_code == 200 and "使用済み" in other.content.decode()
