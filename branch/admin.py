@@ -31,6 +31,9 @@ from .forms import OPERATIONS, DecisionForm, OperationForm, may_operate, service
 from .models import TokenResetRequest
 
 DONE = _("手続きが完了しました：%(operation)s")
+NOT_REGISTERED = _("（未登録）")
+NO_TRANSFER_PASSWORD_YET = _("（資金移動用パスワード：未登録）")
+HAS_TRANSFER_PASSWORD = _("（資金移動用パスワード：登録あり）")
 #: operations whose result is a new password for the letter, shown once on their response
 SHOWN_ONCE = {"reset_login_password", "reset_transfer_password"}
 PENDING_LIMIT = _("（%(date)s 0:00から %(amount)s に変更予定）")
@@ -164,7 +167,12 @@ class ContractAdmin(TypedSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("契約の取引認証方式（トークンのないとき）"))
     def own_method(self, contract):
-        return contract.get_transaction_method_display()
+        """The method, and whether a 資金移動用パスワード is registered (a card contract has none until the branch
+        issues one: the method cannot be switched to it before)."""
+        label = contract.get_transaction_method_display()
+        if contract.transaction_method == Contract.Method.TRANSFER_PASSWORD:
+            return label if contract.transfer_password else f"{label}{NOT_REGISTERED}"
+        return f"{label}{HAS_TRANSFER_PASSWORD if contract.transfer_password else NO_TRANSFER_PASSWORD_YET}"
 
     @admin.display(description=_("トークン"))
     def token(self, contract):

@@ -240,6 +240,13 @@ def test_the_contract_page_shows_the_method_in_use_and_the_contracts_own(staff_c
     page = staff_client.get(reverse("admin:accounts_contract_change", args=[token_contract.pk])).content.decode()
     assert "現在のお取引の認証方法" in page and "ワンタイムパスワード" in page
     assert "契約の取引認証方式（トークンのないとき）" in page and "資金移動用パスワード" in page
+    assert "（未登録）" not in page
+
+
+def test_the_contract_page_says_a_card_contract_has_no_transfer_password(staff_client, make_contract):
+    card = make_contract(method="card")
+    page = staff_client.get(reverse("admin:accounts_contract_change", args=[card.pk])).content.decode()
+    assert "お客様カード（資金移動用パスワード：未登録）" in page  # switching to it needs one issued first
 
 
 def test_amounts_in_the_admin_are_written_with_separators_and_yen(staff_client, make_contract, billers):
