@@ -28,6 +28,14 @@ def test_login_page_has_the_seeds_labels_and_button(client):
     assert '<html lang="ja">' in html
 
 
+def test_the_login_pages_say_where_a_forgotten_password_is_reset(client):
+    """A customer who forgot it is not left guessing (each wrong one counts toward the lock): the branch
+    resets it on a written request and posts a temporary one (branch: reset_login_password)."""
+    assert "ログインパスワードをお忘れの方" in client.get(LOGIN).content.decode()
+    phone = client.get(reverse("mobile-login")).content.decode()
+    assert "ログインパスワードをお忘れの方は、お取引店の窓口で再設定" in phone and len(phone.encode()) < 5_000
+
+
 def test_correct_password_logs_in_and_shows_menu(client, contract):
     response = post_login(client, contract.contract_id)
     assert response.status_code == 302
