@@ -162,6 +162,12 @@ def _form_cases(world):
             "/menu/password/",
             ["current_password", "new_password", "new_password_again", "transfer_password"],
         ),
+        (
+            "transfer password change",
+            logged_in,
+            "/menu/transfer-password/",
+            ["new_transfer_password", "new_transfer_password_again", "transfer_password", "attempt"],
+        ),
         ("payeasy", logged_in, "/payeasy/", ["biller_number"]),
         (
             "payeasy numbers",
@@ -172,6 +178,7 @@ def _form_cases(world):
         ("mobile login", anonymous, "/m/", ["contract_id", "password"]),
         ("mobile transfer", logged_in, f"/m/transfer/payee/{world['payee'].pk}/", ["from_account", "amount"]),
         ("mobile payeasy", logged_in, "/m/payeasy/", ["biller_number"]),
+        ("mobile password", logged_in, "/m/password/", ["current_password", "new_password", "attempt"]),
     ]
 
 
