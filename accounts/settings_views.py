@@ -120,6 +120,8 @@ def _authorize_pending(request, change: PendingChange, apply, applied):
 
     def done(_method):
         pending.clear(request, change.key)
+        if steps.made_by(request, f"{change.topic}.change", attempt):  # by the first click, meanwhile
+            return applied(value) or apply(value, attempt)
         return apply(value, attempt)
 
     def twice():
@@ -259,7 +261,8 @@ def _secret_change(request, topic, *, phone, own_form, change, now_is, told):
         return redirect(menu)
 
     def changed(_method, form):
-        change(form, attempt)
+        if not steps.made_by(request, f"{topic}.change", attempt):  # not by the first click, meanwhile
+            change(form, attempt)
         messages.success(request, told)
         return redirect(menu)
 

@@ -63,3 +63,28 @@ def test_the_page_sent_again_after_its_change_is_answered_as_the_first(client, c
     assert told in client.get(again["Location"]).content.decode()
     changes = AuditEntry.objects.filter(action=f"{topic}.change", contract=contract)
     assert changes.filter(detail__attempt=data["attempt"]).count() == 1  # made once
+
+
+@pytest.mark.parametrize("topic", ["email", "limit", "transfer_password"])
+def test_two_overlapping_clicks_authorized_by_the_transfer_password_change_once(client, contract, monkeypatch, topic):
+    """Nothing marks the 資金移動用パスワード used: the second click's answer is right too (checked against the
+    row as its request read it). What the first recorded meanwhile is not made again: one change, one notice."""
+    from accounts.authorization import TransferPasswordMethod
+
+    login(client, contract)
+    if topic == "transfer_password":
+        url = reverse("accounts-transfer-password")
+        data = {"new_transfer_password": "240817", "new_transfer_password_again": "240817"}
+    else:
+        page, value, _after = WITHOUT_TOKEN[topic][:3]
+        if topic == "limit":
+            client.post(reverse(page), {"limit": "100000"})
+        client.post(reverse(page), value)
+        url = reverse(f"{page}-authorize")
+        data = {"shown": client.get(url).context["shown"]}
+    data = {**data, "attempt": client.get(url).context["attempt"], "transfer_password": TRANSFER_PASSWORD}
+    _twin, response = double_click(monkeypatch, client, url, data, at=(TransferPasswordMethod, "authorize"))
+    assert response.status_code == 302
+    changes = AuditEntry.objects.filter(action=f"{topic}.change", contract=contract, detail__attempt=data["attempt"])
+    assert changes.count() == 1
+    assert not AuditEntry.objects.filter(contract=contract, outcome="failed").exists()
