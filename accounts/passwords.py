@@ -122,8 +122,8 @@ def transfer_password_change(*, actor, contract: Contract, new_password: str, at
 def transfer_password_is(contract: Contract, password: str) -> bool:
     """Whether ``password`` is the contract's 資金移動用パスワード now (read afresh): a double-clicked change
     asks whether its first request set it."""
-    stored = Contract.objects.filter(pk=contract.pk).values_list("transfer_password", flat=True).first()
-    return bool(stored) and check_password(password, stored)
+    contract.refresh_from_db(fields=["transfer_password"])
+    return contract.check_transfer_password(password)
 
 
 def weak_digits(digits: str) -> bool:

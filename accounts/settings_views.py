@@ -17,7 +17,6 @@ from ibank.text import ascii_number
 from . import authorization, gate, limits, passwords, services, steps
 from .decorators import customer_required
 from .forms import EmailForm, LimitForm, PasswordChangeForm, TransferPasswordChangeForm
-from .models import Contract
 
 # [new limit, started at]: a raise waiting for its authorization.
 LIMIT_KEY = "_ibank_limit_raise"
@@ -120,9 +119,8 @@ def _authorize_pending(request, change: PendingChange, apply, applied):
 
     def done(_method):
         pending.clear(request, change.key)
-        if steps.made_by(request, f"{change.topic}.change", attempt):  # by the first click, meanwhile
-            return applied(value) or apply(value, attempt)
-        return apply(value, attempt)
+        made = steps.made_by(request, f"{change.topic}.change", attempt)  # by the first click, meanwhile
+        return (made and applied(value)) or apply(value, attempt)
 
     def twice():
         if (response := applied(value)) is not None:
@@ -318,7 +316,7 @@ def transfer_password_view(request, phone=False):
     """資金移動用パスワード変更, for a contract whose own secret it is: the new one twice and the contract's
     authorization (the current 資金移動用パスワード itself where it is the method; a token holder's OTP)."""
     contract = request.contract
-    if contract.transaction_method != Contract.Method.TRANSFER_PASSWORD:
+    if not contract.uses_transfer_password:
         return redirect("mobile-menu" if phone else "accounts-menu")  # お客様カード: no 資金移動用パスワード to change
 
     def change(form, attempt):

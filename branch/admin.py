@@ -170,7 +170,7 @@ class ContractAdmin(TypedSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         """The method, and whether a 資金移動用パスワード is registered (a card contract has none until the branch
         issues one: the method cannot be switched to it before)."""
         label = contract.get_transaction_method_display()
-        if contract.transaction_method == Contract.Method.TRANSFER_PASSWORD:
+        if contract.uses_transfer_password:
             return label if contract.transfer_password else f"{label}{NOT_REGISTERED}"
         return f"{label}{HAS_TRANSFER_PASSWORD if contract.transfer_password else NO_TRANSFER_PASSWORD_YET}"
 

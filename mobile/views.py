@@ -59,7 +59,7 @@ def menu_view(request):
             "accounts": contract.own_accounts(),
             "transactions_refused": "" if transactions else transactions.message,
             "previous": account_services.previous_logins(request, contract, count=1),
-            "has_transfer_password": contract.transaction_method == contract.Method.TRANSFER_PASSWORD,
+            "has_transfer_password": contract.uses_transfer_password,
         },
     )
 

@@ -97,18 +97,24 @@ class BillAdmin(TypedSearchMixin, YenFieldsMixin, admin.ModelAdmin):
 _IDS = {10: "contract__contract_id", 14: "reference"}
 
 
-@admin.register(Transfer, site=admin_site)
-class TransferAdmin(IdSearchMixin, TypedSearchMixin, ReadOnlyAdminMixin, YenFieldsMixin, admin.ModelAdmin):
-    """振込 as a clerk looks one up for a customer on the phone: by 受付番号 or 契約者ID, with its state."""
+class _ByReference(IdSearchMixin, TypedSearchMixin, ReadOnlyAdminMixin, YenFieldsMixin, admin.ModelAdmin):
+    """A movement a clerk looks up for a customer on the phone: by 受付番号 or 契約者ID, with its state, from a
+    table that only grows (counted up to a cap, never whole)."""
 
-    paginator = CappedCountPaginator  # a table that only grows: counted up to a cap, never whole
+    paginator = CappedCountPaginator
     show_full_result_count = False
     id_fields = _IDS
+    list_filter = ["status"]
+
+
+@admin.register(Transfer, site=admin_site)
+class TransferAdmin(_ByReference):
+    """振込 as a clerk looks one up for a customer on the phone: by 受付番号 or 契約者ID, with its state."""
+
     list_display = ["reference", "contract", "bank_name", "payee_name", "amount_yen", "status", "executed_at"]
     list_select_related = ["contract"]
     amount_yen = yen_column("amount", _("振込金額"))
     fee_yen = yen_column("fee", _("振込手数料"))
-    list_filter = ["status"]
     search_fields = ["reference", "contract__contract_id", "payee_name", "payee_number"]
     fields = [
         "reference",
@@ -134,12 +140,8 @@ class TransferAdmin(IdSearchMixin, TypedSearchMixin, ReadOnlyAdminMixin, YenFiel
 
 
 @admin.register(Payment, site=admin_site)
-class PaymentAdmin(IdSearchMixin, TypedSearchMixin, ReadOnlyAdminMixin, YenFieldsMixin, admin.ModelAdmin):
-    paginator = CappedCountPaginator  # a table that only grows: counted up to a cap, never whole
-    show_full_result_count = False
-    id_fields = _IDS
+class PaymentAdmin(_ByReference):
     list_display = ["reference", "contract", "biller_name", "description", "amount_yen", "status", "executed_at"]
     amount_yen = yen_column("amount", _("払込金額"))
     readonly_fields = ["amount_yen"]
-    list_filter = ["status"]
     search_fields = ["reference", "contract__contract_id", "biller_number", "customer_number"]

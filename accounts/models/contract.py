@@ -140,6 +140,11 @@ class Contract(models.Model):
         return self._own_accounts
 
     @property
+    def uses_transfer_password(self) -> bool:
+        """The 資金移動用パスワード is the contract's own secret (not the お客様カード): its customer may change it."""
+        return self.transaction_method == self.Method.TRANSFER_PASSWORD
+
+    @property
     def is_active_contract(self) -> bool:
         """Not cancelled (IB解約) and its user active. Locks are rows: ask accounts.gate whether it may act."""
         return self.user.is_active and self.cancelled_at is None
