@@ -43,7 +43,9 @@ def password_change(*, actor, contract: Contract, new_password: str, attempt: st
     session of the contract ends (the caller keeps its own), a hold begins as after any change of credentials,
     and the customer is told."""
     user = contract.user
-    hashed = make_password(new_password)  # the 20 ms of Argon2 before the transaction, not inside it
+    # The 20 ms of Argon2 before the writes: meanwhile the page's transaction holds only the contract's row
+    # (accounts.steps.one_change), which nothing but another change of its credentials waits for.
+    hashed = make_password(new_password)
     with transaction.atomic():
         user.password, user.session_nonce = hashed, secrets.token_hex(16)
         type(user).objects.filter(pk=user.pk).update(password=user.password, session_nonce=user.session_nonce)
@@ -60,6 +62,12 @@ def is_current(contract: Contract, password: str) -> bool:
     password and a right answer of the contract's method already."""
     stored = type(contract.user).objects.filter(pk=contract.user_id).values_list("password", flat=True).first()
     return stored is not None and check_password(password, stored)
+
+
+def user_now(contract: Contract):
+    """The contract's user as stored now (its password and session nonce): a double-clicked change's second
+    request keeps its session with what the first one set, as the first keeps its own."""
+    return type(contract.user).objects.get(pk=contract.user_id)
 
 
 #: A temporary password's characters: letters and digits no one misreads on paper (no 0/O, 1/l/I).
@@ -109,7 +117,7 @@ def _written_reset(actor, contract: Contract, secret: str, staff_reason: str, re
 def transfer_password_change(*, actor, contract: Contract, new_password: str, attempt: str = "") -> None:
     """資金移動用パスワード変更 (authorized beforehand by the contract's method): a change of credentials, so a
     hold begins, and the customer is told (never the password)."""
-    hashed = make_password(new_password)  # Argon2 before the transaction
+    hashed = make_password(new_password)  # Argon2 before the writes (as for the login password)
     with transaction.atomic():
         Contract.objects.filter(pk=contract.pk).update(transfer_password=hashed)
         contract.transfer_password = hashed

@@ -119,8 +119,9 @@ def _authorize_pending(request, change: PendingChange, apply, applied):
 
     def done(_method):
         pending.clear(request, change.key)
-        made = steps.made_by(request, f"{change.topic}.change", attempt)  # by the first click, meanwhile
-        return (made and applied(value)) or apply(value, attempt)
+        with steps.one_change(request):
+            made = steps.made_by(request, f"{change.topic}.change", attempt)  # by the first click, meanwhile
+            return (made and applied(value)) or apply(value, attempt)
 
     def twice():
         if (response := applied(value)) is not None:
@@ -244,31 +245,37 @@ SECRET_CHANGE = {
 }
 
 
-def _secret_change(request, topic, *, phone, own_form, change, now_is, told):
+def _secret_change(request, topic, *, phone, own_form, change, now_is, told, settle=None):
     """A change of the contract's own secret (``topic``: "password", "transfer_password") on one page: its own
     form (``own_form(data)``) and the contract's authorization by the gate's ``<topic>_change``; accepted →
     ``change(form)``. A double click whose first request set the same (its code then used) is told so as well
-    (``now_is(form)``): else the customer would take it for unchanged. ``phone``: on /m/ (its page, its menu,
-    and the gate asked for that channel: a token holder is sent to a PC or smartphone)."""
+    (``now_is(form)``): else the customer would take it for unchanged; ``settle()`` then brings its session up
+    to the change the first click made. ``phone``: on /m/ (its page, its menu, and the gate asked for that
+    channel: a token holder is sent to a PC or smartphone)."""
     menu = "mobile-menu" if phone else "accounts-menu"
     attempt = steps.page_name(request)
-    if steps.made_by(
-        request, f"{topic}.change", attempt
-    ):  # e.g. the 資金移動用パスワード it was authorized by is now the old one
+
+    def made_before():
+        if settle is not None:
+            settle()
         messages.success(request, told)
         return redirect(menu)
 
+    # The same page sent again once its change is made: e.g. the 資金移動用パスワード it was authorized by is the
+    # old one now, and would count as a wrong answer.
+    if steps.made_by(request, f"{topic}.change", attempt):
+        return made_before()
+
     def changed(_method, form):
-        if not steps.made_by(request, f"{topic}.change", attempt):  # not by the first click, meanwhile
+        with steps.one_change(request):
+            if steps.made_by(request, f"{topic}.change", attempt):  # by the first click, meanwhile
+                return made_before()
             change(form, attempt)
         messages.success(request, told)
         return redirect(menu)
 
     def applied(form):
-        if now_is(form):
-            messages.success(request, told)
-            return redirect(menu)
-        return None
+        return made_before() if now_is(form) else None
 
     title, lead = SECRET_CHANGE[topic]
     return steps.authorization_step(
@@ -306,6 +313,7 @@ def password_view(request, phone=False):
         change=change,
         now_is=lambda form: passwords.is_current(contract, form.cleaned_data["new_password"]),
         told=PASSWORD_CHANGED,
+        settle=lambda: update_session_auth_hash(request, passwords.user_now(contract)),
     )
 
 

@@ -4,10 +4,12 @@ what 確認 kept in the session, and the authorization by the contract's method 
 A module of its own: views of every room call it; no view imports another view.
 """
 
+import contextlib
 import re
 import secrets
 from collections.abc import Callable
 
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
@@ -81,6 +83,16 @@ def made_by(request, action: str, attempt: str) -> bool:
     """Whether the contract's accepted ``action`` was made by the page named ``attempt`` (another page's name
     is no proof)."""
     return bool(attempt) and audit.recorded(action, contract=request.contract, attempt=attempt)
+
+
+@contextlib.contextmanager
+def one_change(request):
+    """Where a page's change is made once: its :func:`made_by` asked and the change made in one transaction that
+    holds the contract's row, so that two clicks overlapping to the instant (an answer nothing marks used: the
+    資金移動用パスワード) make it once — the second waits, then finds the first's entry."""
+    with transaction.atomic():
+        request.contract.lock_row()
+        yield
 
 
 def result_once_authorized(obj, result_url: str):
