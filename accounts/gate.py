@@ -134,10 +134,17 @@ TEMPORARY_PASSWORD = with_contact(
         "メニューの「ログインパスワード変更」から、新しいログインパスワードを設定してください。"
     )
 )
+NO_TRANSFER_PASSWORD = _(
+    "お客様のご契約では、お取引の認証にお客様カードをご利用いただいているため、資金移動用パスワードはございません。"
+)
 CHANNEL_REFUSED = _(
     "ワンタイムパスワードを利用登録されているお客様は、携帯電話からはお取引（振込・収納サービス）をご利用いただけません。"
     "パソコンまたはスマートフォンからご利用ください。"
 )
+
+#: A refusal no lock's end or lifting changes: what this contract cannot do (on this channel) at all.
+NOT_OFFERED_KIND = "no_transfer_password"
+_NOT_OFFERED = frozenset({NOT_OFFERED_KIND, "channel"})
 
 Rule = Callable[[Contract, Action, Door, dict], "Refused | None"]
 _rules: list[Rule] = []
@@ -162,6 +169,13 @@ def may(
         if refused is not None:
             return refused
     return ALLOWED
+
+
+def offers(contract: Contract, action: Action, *, channel: Channel = Channel.BROWSER) -> bool:
+    """Whether a menu offers ``action``: allowed, or refused only for now (a lock, a hold: its page then says
+    why and whom to call) — not what this contract cannot do at all, or not on ``channel``."""
+    answer = may(contract, action, channel=channel)
+    return bool(answer) or answer.kind not in _NOT_OFFERED
 
 
 def ask_again(contract: Contract, action: Action, **door) -> Allowed | Refused:
@@ -193,6 +207,15 @@ def _contract_in_service(contract, action, door, open_locks):
 def _token_setup_lock(contract, action, door, open_locks):
     if action in (Action.TOKEN_REGISTER, Action.TOKEN_EXCHANGE) and Lock.Kind.TOKEN_SETUP in open_locks:
         return Refused(Lock.Kind.TOKEN_SETUP, TOKEN_SETUP_LOCKED)
+    return None
+
+
+@rule
+def _own_secret(contract, action, door, open_locks):
+    """A 資金移動用パスワード is changed only where it is the contract's own secret (an お客様カード's contract
+    has none: the menu does not offer its change, and its page says why)."""
+    if action is Action.TRANSFER_PASSWORD_CHANGE and not contract.uses_transfer_password:
+        return Refused(NOT_OFFERED_KIND, NO_TRANSFER_PASSWORD)
     return None
 
 

@@ -41,7 +41,6 @@ def menu_view(request):
             "authorization_locked": not answer,
             "authorization_locked_message": "" if answer else answer.message,
             "previous_logins": services.previous_logins(request, contract),
-            # 資金移動用パスワード変更 is offered where it is the contract's own secret (not the card's)
-            "has_transfer_password": contract.uses_transfer_password,
+            "has_transfer_password": gate.offers(contract, gate.Action.TRANSFER_PASSWORD_CHANGE),
         },
     )

@@ -324,8 +324,6 @@ def transfer_password_view(request, phone=False):
     """資金移動用パスワード変更, for a contract whose own secret it is: the new one twice and the contract's
     authorization (the current 資金移動用パスワード itself where it is the method; a token holder's OTP)."""
     contract = request.contract
-    if not contract.uses_transfer_password:
-        return redirect("mobile-menu" if phone else "accounts-menu")  # お客様カード: no 資金移動用パスワード to change
 
     def change(form, attempt):
         new = form.cleaned_data["new_transfer_password"]

@@ -59,7 +59,10 @@ def menu_view(request):
             "accounts": contract.own_accounts(),
             "transactions_refused": "" if transactions else transactions.message,
             "previous": account_services.previous_logins(request, contract, count=1),
-            "has_transfer_password": contract.uses_transfer_password,
+            "offers_password": gate.offers(contract, gate.Action.PASSWORD_CHANGE, channel=gate.Channel.MOBILE),
+            "has_transfer_password": gate.offers(
+                contract, gate.Action.TRANSFER_PASSWORD_CHANGE, channel=gate.Channel.MOBILE
+            ),
         },
     )
 

@@ -1,5 +1,5 @@
 """The gate as a table: every action × every lock kind × channel × the login's environment (known or new),
-for a contract with and without a token."""
+for a contract with and without a token, by 資金移動用パスワード and by お客様カード."""
 
 from datetime import timedelta
 
@@ -52,12 +52,15 @@ REFUSES = {
 HOLDS = {Lock.Kind.ENVIRONMENT_HOLD, Lock.Kind.CHANGE_HOLD, Lock.Kind.START_HOLD}
 
 
-def expected(kind, action, channel, has_token, new_environment):
+def expected(kind, action, channel, has_token, new_environment, card=False):
     """The refusal's kind, or None: the table above, then the channel rule (a token cannot run on /m/); a
-    passkey is not registered from a new environment (asked before the holds, after the locks)."""
+    passkey is not registered from a new environment (asked before the holds, after the locks). ``card``: the
+    contract's own secret is an お客様カード: it has no 資金移動用パスワード to change, whatever else holds."""
     refused = REFUSES[kind][has_token]
     if kind in ("cancelled", Lock.Kind.IB_SUSPENSION, Lock.Kind.LOGIN) and action in refused:
         return kind  # these come before any other answer
+    if card and action is A.TRANSFER_PASSWORD_CHANGE:
+        return gate.NOT_OFFERED_KIND
     if channel == gate.Channel.MOBILE and has_token and action in TRANSACTIONS:
         return "channel"
     if action in refused and kind not in HOLDS:
@@ -71,8 +74,9 @@ def expected(kind, action, channel, has_token, new_environment):
 @pytest.mark.parametrize("channel", list(gate.Channel))
 @pytest.mark.parametrize("has_token", [False, True], ids=["no-token", "token"])
 @pytest.mark.parametrize("kind", list(REFUSES), ids=lambda k: k or "none")
-def test_every_action_lock_and_channel(kind, has_token, channel, new_environment, make_contract, make_token):
-    contract = make_contract()
+@pytest.mark.parametrize("method", list(Contract.Method))
+def test_every_action_lock_and_channel(method, kind, has_token, channel, new_environment, make_contract, make_token):
+    contract = make_contract(method=method)
     if has_token:
         make_token(contract, login_otp=True, bound_days_ago=1)
     if kind == "cancelled":
@@ -84,7 +88,7 @@ def test_every_action_lock_and_channel(kind, has_token, channel, new_environment
     contract = Contract.objects.select_related("user").get(pk=contract.pk)
     for action in gate.Action:
         answer = gate.may(contract, action, channel=channel, new_environment=new_environment)
-        want = expected(kind, action, channel, has_token, new_environment)
+        want = expected(kind, action, channel, has_token, new_environment, card=method == Contract.Method.CARD)
         assert (answer.kind if not answer else None) == want, (action, kind, channel, has_token, new_environment)
         if not answer:
             assert str(answer.message)  # every refusal says why, in the customer's words

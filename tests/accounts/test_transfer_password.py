@@ -41,7 +41,15 @@ def test_the_menu_offers_it_to_a_contract_with_one_and_not_to_a_card(client, con
     client.cookies.clear()
     login(client, card)
     assert PAGE not in client.get(reverse("accounts-menu")).content.decode()
-    assert client.get(PAGE)["Location"] == reverse("accounts-menu")
+    # its page, reached by its address, says why and asks for nothing; a POST changes nothing
+    page = client.get(PAGE).content.decode()
+    assert "お客様カードをご利用いただいているため、資金移動用パスワードはございません。" in page
+    assert 'name="new_transfer_password"' not in page and 'name="card' not in page
+    data = {"new_transfer_password": "240817", "new_transfer_password_again": "240817", "transfer_password": "2468"}
+    assert client.post(PAGE, data).status_code == 200
+    card.refresh_from_db()
+    assert not card.transfer_password
+    assert not AuditEntry.objects.filter(contract=card, action__startswith="transfer_password").exists()
 
 
 def test_the_change_is_authorized_by_the_current_one_told_and_held(

@@ -29,8 +29,20 @@ def test_the_transfer_password_is_changed_on_the_phone(client, contract):
 def test_a_token_holder_is_sent_to_a_pc_or_smartphone(otp_customer):
     phone = Client()
     mobile_login(phone, otp_customer, PASSWORD)
+    menu = phone.get(MENU).content.decode()  # offers neither change (the gate refuses both on this channel)
+    assert PASSWORD_PAGE not in menu and TRANSFER_PASSWORD_PAGE not in menu
     page = phone.get(PASSWORD_PAGE).content.decode()
     assert "パソコンまたはスマートフォンからご利用ください" in page and 'name="new_password"' not in page
     data = {"current_password": PASSWORD, "new_password": "Sakura2027", "new_password_again": "Sakura2027"}
     assert phone.post(PASSWORD_PAGE, data).status_code == 200
     assert post_login(Client(), otp_customer, PASSWORD).status_code == 302  # unchanged: the old one logs in
+
+
+def test_a_card_contract_is_offered_the_login_password_only(make_contract):
+    card = make_contract(method=Contract.Method.CARD)
+    phone = Client()
+    mobile_login(phone, card, PASSWORD)
+    menu = phone.get(MENU).content.decode()
+    assert PASSWORD_PAGE in menu and TRANSFER_PASSWORD_PAGE not in menu
+    page = phone.get(TRANSFER_PASSWORD_PAGE).content.decode()
+    assert "資金移動用パスワードはございません" in page and 'name="new_transfer_password"' not in page
