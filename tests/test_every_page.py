@@ -240,8 +240,18 @@ def test_every_customer_page_fits_a_phone_and_passes_axe(page, live_server, make
     page.get_by_label("ログインパスワード").fill(PASSWORD)
     walk.press("ログイン", "mobile: menu")
     walk.visit("/m/password/", "mobile: password change")
+    walk.visit("/m/transfer-password/", "mobile: transfer password change, transactions locked")
+    expect(page.get_by_text("お取引（振込・収納サービス等）を停止しています")).to_be_visible()
     walk.visit("/m/transfer/", "mobile: transfer, transactions locked")
     expect(page.get_by_text("お取引（振込・収納サービス等）を停止しています")).to_be_visible()
 
-    assert len(walk.checked) >= 55
+    # An お客様カード's contract reaching 資金移動用パスワード変更 by its address: told it has none
+    card = make_contract(method=Contract.Method.CARD)
+    page.goto(base + "/login/")
+    fill_login(page, card)
+    walk.press("ログイン", "menu of a card contract", exact=True)
+    walk.visit("/menu/transfer-password/", "transfer password change of a card contract")
+    expect(page.get_by_text("資金移動用パスワードはございません")).to_be_visible()
+
+    assert len(walk.checked) >= 58
     assert not walk.problems, "\n".join(walk.problems)
