@@ -1,21 +1,23 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from ibank.admin import ReadOnlyAdminMixin, TypedSearchMixin, YenFieldsMixin, admin_site, yen_column
+from ibank.admin import (
+    ReadOnlyAdminMixin,
+    ReadOnlyTabularInline,
+    TypedSearchMixin,
+    YenFieldsMixin,
+    admin_site,
+    yen_column,
+)
 
 from .models import Account
 
 
-class AccountInline(admin.TabularInline):
+class AccountInline(ReadOnlyTabularInline):
     model = Account
-    extra = 0
     fields = ["branch_code", "branch_name", "kind", "number", "holder_kana", "balance_yen"]
     readonly_fields = fields
-    can_delete = False
     balance_yen = yen_column("balance", _("残高"))
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Account, site=admin_site)

@@ -21,7 +21,7 @@ from accounts.admin import AccountInline
 from accounts.locks import OPEN_LOCKS_ATTR, OPEN_LOCKS_COLUMN, adopt, open_locks, read_with
 from accounts.models import Contract, Lock
 from auditlog.models import AuditEntry
-from ibank.admin import ReadOnlyAdminMixin, TypedSearchMixin, admin_site
+from ibank.admin import ReadOnlyAdminMixin, ReadOnlyTabularInline, TypedSearchMixin, admin_site
 from ibank.money import yen
 from passkeys import ceremony as passkey_ceremony
 from payments import new_payees
@@ -88,14 +88,12 @@ class _LatestLocks(BaseInlineFormSet):
         return super().get_queryset()[: self.SHOWN]
 
 
-class LockInline(admin.TabularInline):
+class LockInline(ReadOnlyTabularInline):
     """The contract's locks, open and past, from the lock table (never edited here: operations lift them); the
     latest hundred."""
 
     model = Lock
     formset = _LatestLocks
-    extra = 0
-    can_delete = False
     fields = ["kind", "reason", "reference", "set_at", "set_by", "until", "lifted_at", "lifted_by", "lift_reason"]
     readonly_fields = fields
     ordering = ["-set_at", "-pk"]
@@ -103,12 +101,6 @@ class LockInline(admin.TabularInline):
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("accounts.view_contract")  # part of the contract's record: whoever reads it
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Contract, site=admin_site)

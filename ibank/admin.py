@@ -57,6 +57,32 @@ class CappedCountPaginator(Paginator):
         return self.count > self.CAP
 
 
+class ReadOnlyTabularInline(admin.TabularInline):
+    """A record's rows shown, never edited here: a table that scrolls sideways on a narrow screen, in a
+    region the keyboard can focus (it holds no field to tab to)."""
+
+    template = "admin/edit_inline/tabular_region.html"
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class LabelledTabularInline(admin.TabularInline):
+    """An editable table whose fields say what they are to a screen reader: a column heading is not a label
+    (axe: label), so each input carries its field's name."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None:
+            field.widget.attrs.setdefault("aria-label", str(field.label or db_field.verbose_name))
+        return field
+
+
 class ReadOnlyAdminMixin:
     """Records staff may read but never add, change or delete here (audit log, token records)."""
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from ibank.admin import (
     CappedCountPaginator,
     IdSearchMixin,
+    LabelledTabularInline,
     ReadOnlyAdminMixin,
     TypedSearchMixin,
     YenFieldsMixin,
@@ -21,7 +22,7 @@ from . import billers
 from .models import Bill, Biller, Payment, Transfer
 
 
-class BillInline(admin.TabularInline):
+class BillInline(LabelledTabularInline):
     model = Bill
     extra = 1
     fields = ["customer_number", "confirmation_number", "payment_category", "description", "amount", "due_date"]

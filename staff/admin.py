@@ -1,5 +1,6 @@
 """The admin's staff pages: staff accounts (登録コードを発行), their devices and the issued 登録コード."""
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
@@ -21,6 +22,29 @@ class IbankUserAdmin(UserAdmin):
     a customer's state changes only through the branch operations, with a reason."""
 
     list_display = ["username", "is_staff", "is_active", "last_login"]
+    # A staff member's rights are their role (窓口担当, 役席: groups), ticked as boxes; never permissions granted
+    # one by one. The dates are the record's, not the superuser's to edit.
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("氏名・連絡先"), {"fields": ("first_name", "last_name", "email")}),
+        (
+            _("権限"),
+            {
+                "fields": ("is_active", "is_staff", "is_superuser", "groups"),
+                "description": _("行える業務は役割（窓口担当・役席）で決まります。"),
+            },
+        ),
+        (_("日時"), {"fields": ("last_login", "date_joined")}),
+    )
+    readonly_fields = ["last_login", "date_joined"]
+    filter_horizontal = ()
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name == "groups":
+            # boxes: Django's help under them would name another id than the one the boxes point to
+            field.widget, field.help_text = forms.CheckboxSelectMultiple(choices=field.choices), ""
+        return field
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(contract__isnull=True)

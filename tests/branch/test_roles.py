@@ -221,3 +221,20 @@ def test_a_clerk_finds_a_transfer_by_its_reference_as_the_customer_reads_it(
     assert "入力中" in staff.get(detail).content.decode()
     assert staff.post(detail, {"amount": "1"}).status_code == 403
     assert staff.get(reverse("admin:transfers_transfer_add")).status_code == 403
+
+
+def test_a_staff_members_rights_are_a_role_ticked_never_permissions_one_by_one(client, django_user_model, maker):
+    """The superuser's page of a staff member offers the roles as boxes, no permission to grant alone (a right
+    outside the roles would escape their two-person rules), and the dates as read, not typed."""
+    from django.contrib.auth.models import Group
+
+    staff = django_user_model.objects.create_user("boss", password="boss-pass-1234", is_staff=True, is_superuser=True)
+    as_staff(client, staff)
+    url = reverse("admin:accounts_user_change", args=[maker.pk])
+    page = client.get(url).content.decode()
+    assert 'type="checkbox" name="groups"' in page
+    assert 'name="user_permissions"' not in page and 'name="last_login_0"' not in page
+    checker = Group.objects.get(name="役席")
+    data = {"username": maker.username, "is_active": "on", "is_staff": "on", "groups": [checker.pk]}
+    assert client.post(url, data)["Location"] == reverse("admin:accounts_user_changelist")
+    assert list(django_user_model.objects.get(pk=maker.pk).groups.values_list("name", flat=True)) == ["役席"]
