@@ -1,8 +1,9 @@
 """Writing the audit log (SPEC §8): who did what, to which contract, from where."""
 
 import functools
+from datetime import timedelta
 
-from ibank import compiled
+from ibank import clock, compiled
 from ibank.actor import Actor, name_of
 
 from .models import AUDIT_ACTIONS, AuditEntry
@@ -22,6 +23,8 @@ def entry(
     """An unsaved entry. ``detail`` must never hold a secret (password, code, seed). ``action`` is from the list."""
     if action not in _KNOWN:
         raise ValueError(f"unknown audit action {action!r}: add it to auditlog.models.AUDIT_ACTIONS")
+    if actor is not None and actor.page:
+        detail.setdefault("attempt", actor.page)
     return AuditEntry(
         action=action,
         outcome=AuditEntry.Outcome.OK if ok else AuditEntry.Outcome.FAILED,
@@ -48,6 +51,16 @@ def recorded(action: str, *, contract, **detail) -> bool:
     login's twin request completed: the verifier writes it in the statement that claims the code)."""
     found = AuditEntry.objects.filter(action=action, outcome=AuditEntry.Outcome.OK, contract=contract)
     return found.filter(**{f"detail__{name}": value for name, value in detail.items()}).exists()
+
+
+def made_on_page(contract, page: str) -> bool:
+    """Whether the page named ``page`` (``Actor.page``) did what it asks for ``contract`` in the last day: an
+    accepted entry of the contract carries its name."""
+    if not page:
+        return False
+    since = clock.now() - timedelta(days=1)
+    found = AuditEntry.objects.filter(contract=contract, outcome=AuditEntry.Outcome.OK, at__gte=since)
+    return found.filter(detail__attempt=page).exists()
 
 
 def columns() -> list[str]:

@@ -20,6 +20,7 @@ from accounts import authorization, environments, limits
 from accounts.admin import AccountInline
 from accounts.locks import OPEN_LOCKS_ATTR, OPEN_LOCKS_COLUMN, adopt, open_locks, read_with
 from accounts.models import Contract, Lock
+from auditlog import audit
 from auditlog.models import AuditEntry
 from ibank.admin import ReadOnlyAdminMixin, ReadOnlyTabularInline, TypedSearchMixin, admin_site
 from ibank.money import yen
@@ -27,10 +28,11 @@ from passkeys import ceremony as passkey_ceremony
 from payments import new_payees
 
 from . import services
-from .forms import OPERATIONS, DecisionForm, OperationForm, may_operate, service
+from .forms import OPERATIONS, DecisionForm, OperationForm, may_operate, page_name, service
 from .models import TokenResetRequest
 
 DONE = _("手続きが完了しました：%(operation)s")
+LABELS = dict(OPERATIONS)
 NOT_REGISTERED = _("（未登録）")
 NO_TRANSFER_PASSWORD_YET = _("（資金移動用パスワード：未登録）")
 HAS_TRANSFER_PASSWORD = _("（資金移動用パスワード：登録あり）")
@@ -242,23 +244,31 @@ class ContractAdmin(TypedSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         ]
 
     def operate_view(self, request, pk):
-        """One form for every operation: which, 理由, 届出書番号 → the branch service."""
+        """One form for every operation: which, 理由, 届出書番号 → the branch service. The same page sent again
+        once its operation is done (a double click) is told done, not refused (a lock already lifted, a contract
+        already cancelled): the clerk would take it for not done. A new password is made again: the first
+        response, which showed it, was never seen."""
         contract = get_object_or_404(Contract.objects.select_related("user"), pk=pk)
+        operation = request.POST.get("operation", "")
+        asks = (operation, request.POST.get("value", "").strip(), request.POST.get("method", ""))
+        page = page_name(request, *asks) if operation in LABELS and operation not in SHOWN_ONCE else ""
+        if audit.made_on_page(contract, page):
+            return self._done(request, contract, operation)
         in_force = open_locks(contract)
         has_token = getattr(contract, "token_binding", None) is not None
         form = OperationForm(request.POST or None, staff=request.user, in_force=in_force, has_token=has_token)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
-                result = _run(request, contract, data)
+                result = _run(request.actor.on_page(page), request.user, contract, data)
             except services.OperationRefused as refused:
+                if audit.made_on_page(contract, page):  # by its twin, meanwhile
+                    return self._done(request, contract, operation)
                 form.add_error(None, refused.message)
             else:
-                label = dict(OPERATIONS)[data["operation"]]
                 if data["operation"] in SHOWN_ONCE:  # a new password: on this response only, never stored
-                    return self._new_password_page(request, contract, label, result, data["operation"])
-                self.message_user(request, DONE % {"operation": label}, messages.SUCCESS)
-                return redirect("admin:accounts_contract_change", contract.pk)
+                    return self._new_password_page(request, contract, LABELS[operation], result, operation)
+                return self._done(request, contract, operation)
         context = {
             **self.admin_site.each_context(request),
             "title": _("%(id)s の手続き") % {"id": contract.contract_id},
@@ -269,6 +279,10 @@ class ContractAdmin(TypedSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/branch/operate.html", context)
+
+    def _done(self, request, contract, operation):
+        self.message_user(request, DONE % {"operation": LABELS[operation]}, messages.SUCCESS)
+        return redirect("admin:accounts_contract_change", contract.pk)
 
     def _new_password_page(self, request, contract, label, password, operation):
         context = {
@@ -282,7 +296,7 @@ class ContractAdmin(TypedSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         return TemplateResponse(request, "admin/branch/new_password.html", context)
 
 
-def _run(request, contract, data):
+def _run(actor, staff, contract, data):
     operation = data["operation"]
     details = {}
     if operation.startswith("change_"):
@@ -292,13 +306,21 @@ def _run(request, contract, data):
         details = {"kind": operation.removeprefix("unlock_")}
     run = service(operation)
     return run(
-        actor=request.actor,
-        staff=request.user,
+        actor=actor,
+        staff=staff,
         contract=contract,
         reason=data["reason"],
         reference=data["reference"],
         **details,
     )
+
+
+#: the decision page's buttons: the service and what the clerk is told
+DECISIONS = {
+    "approve": (services.token_reset_approve, _("リセットを承認しました。")),
+    "withdraw": (services.token_reset_withdraw, _("依頼を取り下げました。")),
+    "reject": (services.token_reset_reject, _("依頼を否認しました。")),
+}
 
 
 @admin.register(TokenResetRequest, site=admin_site)
@@ -328,24 +350,27 @@ class TokenResetRequestAdmin(TypedSearchMixin, ReadOnlyAdminMixin, admin.ModelAd
         ]
 
     def decide_view(self, request, pk):
+        """承認 / 否認 / 取り下げ; the same page sent again once its decision is made (its service then refuses:
+        already decided) is told the decision, not the refusal."""
         reset = get_object_or_404(TokenResetRequest.objects.select_related("contract", "token", "requested_by"), pk=pk)
+        button = next((name for name in DECISIONS if name in request.POST), "reject")
+        decide, told = DECISIONS[button]
+        page = page_name(request, button, str(reset.pk))
         form = DecisionForm(request.POST or None)
+        made = False
         if request.method == "POST" and form.is_valid():
-            comment = form.cleaned_data["comment"]
+            actor, comment = request.actor.on_page(page), form.cleaned_data["comment"]
             try:
-                if "approve" in request.POST:
-                    services.token_reset_approve(actor=request.actor, staff=request.user, reset=reset, comment=comment)
-                    self.message_user(request, _("リセットを承認しました。"), messages.SUCCESS)
-                elif "withdraw" in request.POST:
-                    services.token_reset_withdraw(actor=request.actor, staff=request.user, reset=reset, comment=comment)
-                    self.message_user(request, _("依頼を取り下げました。"), messages.SUCCESS)
-                else:
-                    services.token_reset_reject(actor=request.actor, staff=request.user, reset=reset, comment=comment)
-                    self.message_user(request, _("依頼を否認しました。"), messages.SUCCESS)
+                decide(actor=actor, staff=request.user, reset=reset, comment=comment)
             except services.OperationRefused as refused:
-                form.add_error(None, refused.message)
+                made = audit.made_on_page(reset.contract, page)  # by its twin, before or meanwhile
+                if not made:
+                    form.add_error(None, refused.message)
             else:
-                return redirect("admin:branch_tokenresetrequest_changelist")
+                made = True
+        if made:
+            self.message_user(request, told, messages.SUCCESS)
+            return redirect("admin:branch_tokenresetrequest_changelist")
         context = {
             **self.admin_site.each_context(request),
             "title": _("トークンIDリセット依頼の承認"),

@@ -1,9 +1,12 @@
 """The clerk's forms: one for every operation on a contract (理由, 届出書番号, the new value), one for a decision
 on a token reset request."""
 
+import hashlib
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts import steps
 from accounts.models import Contract
 
 from . import services
@@ -40,7 +43,22 @@ NEEDS_REFERENCE = {
 METHOD_REQUIRED = _("変更後の取引認証方式を選択してください。")
 
 
+def _page_field():
+    return forms.CharField(widget=forms.HiddenInput, required=False, initial=steps.new_page_name)
+
+
+def page_name(request, *asks: str) -> str:
+    """The name of the page ``request`` was sent from (its hidden ``attempt``, made when it was shown) with what
+    it asks (``asks``: the operation and its value, or the decision): the same page sent again (a double click)
+    is the same act, told done; a page sent back (the browser's Back) with another choice is another."""
+    attempt = steps.page_name(request)
+    if not attempt:
+        return ""
+    return f"{attempt}-{hashlib.sha256(chr(0).join(asks).encode()).hexdigest()[:12]}"
+
+
 class OperationForm(forms.Form):
+    attempt = _page_field()
     operation = forms.ChoiceField(label=_("手続き"), choices=OPERATIONS)
     reason = forms.CharField(label=_("理由"), max_length=200)
     reference = forms.CharField(
@@ -105,4 +123,5 @@ def may_operate(staff) -> bool:
 
 
 class DecisionForm(forms.Form):
+    attempt = _page_field()
     comment = forms.CharField(label=_("コメント"), max_length=200, required=False)

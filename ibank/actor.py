@@ -6,6 +6,7 @@ entry is about, or no one yet: ``anonymous``), with the client's address, user a
 stands for the bank itself (a command, a scheduled job).
 """
 
+import dataclasses
 import ipaddress
 from dataclasses import dataclass
 
@@ -20,6 +21,12 @@ class Actor:
     user_agent: str = ""
     #: "browser", "mobile" (the feature-phone IB) or "admin"
     channel: str = "browser"
+    #: the page the act was sent from, when it has a name (a branch operation's form): kept in the audit entries
+    #: the act writes, so that the same page sent again is told done instead of doing it twice
+    page: str = ""
+
+    def on_page(self, page: str) -> "Actor":
+        return dataclasses.replace(self, page=page)
 
     def name(self, contract=None) -> str:
         """``staff:<username>``, ``customer:<契約者ID>`` (the contract acted on) or ``anonymous``."""
