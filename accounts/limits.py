@@ -147,7 +147,7 @@ def limit_check(contract: Contract, new_limit: int) -> None:
 
 
 @transaction.atomic
-def limit_change(*, actor, contract: Contract, new_limit: int, at_once: bool, attempt: str = "") -> date | None:
+def limit_change(*, actor, contract: Contract, new_limit: int, at_once: bool) -> date | None:
     """Set the contract's own daily limit: at once (a lowering, or a raise authorized by the OTP), or from
     0:00 JST tomorrow (a raise authorized by the 資金移動用パスワード or card). Returns the date it applies from."""
     limit_check(contract, new_limit)
@@ -166,7 +166,7 @@ def limit_change(*, actor, contract: Contract, new_limit: int, at_once: bool, at
         )
     raised = new_limit > old
     contract.refresh_from_db()
-    detail = {"old": old, "new": new_limit, "effective": str(effective), "attempt": attempt}
+    detail = {"old": old, "new": new_limit, "effective": str(effective)}
     audit.record(actor, "limit.change", ok=True, contract=contract, **detail)
     hold = holds.after_change(contract, reason="limit_raise", actor=actor) if raised else ""
     notify(contract, "limit_changed", new_limit=new_limit, effective=effective, hold=hold)

@@ -38,7 +38,7 @@ def current_password_check(*, actor, contract: Contract, password: str) -> None:
 
 
 @sensitive_variables("new_password")
-def password_change(*, actor, contract: Contract, new_password: str, attempt: str = "") -> None:
+def password_change(*, actor, contract: Contract, new_password: str) -> None:
     """ログインパスワード変更 (the current password checked and the change authorized beforehand): every other
     session of the contract ends (the caller keeps its own), a hold begins as after any change of credentials,
     and the customer is told."""
@@ -49,7 +49,7 @@ def password_change(*, actor, contract: Contract, new_password: str, attempt: st
     with transaction.atomic():
         user.password, user.session_nonce = hashed, secrets.token_hex(16)
         type(user).objects.filter(pk=user.pk).update(password=user.password, session_nonce=user.session_nonce)
-        audit.record(actor, "password.change", ok=True, contract=contract, attempt=attempt)
+        audit.record(actor, "password.change", ok=True, contract=contract)
         locks.lift(contract, Lock.Kind.TEMPORARY_PASSWORD, by=audit.actor_name(actor, contract), reason="changed")
         hold = holds.after_change(contract, reason="password_change", actor=actor)
         notify(contract, "password_changed", hold=hold)
@@ -114,14 +114,14 @@ def _written_reset(actor, contract: Contract, secret: str, staff_reason: str, re
 
 
 @sensitive_variables("new_password")
-def transfer_password_change(*, actor, contract: Contract, new_password: str, attempt: str = "") -> None:
+def transfer_password_change(*, actor, contract: Contract, new_password: str) -> None:
     """資金移動用パスワード変更 (authorized beforehand by the contract's method): a change of credentials, so a
     hold begins, and the customer is told (never the password)."""
     hashed = make_password(new_password)  # Argon2 before the writes (as for the login password)
     with transaction.atomic():
         Contract.objects.filter(pk=contract.pk).update(transfer_password=hashed)
         contract.transfer_password = hashed
-        audit.record(actor, "transfer_password.change", ok=True, contract=contract, attempt=attempt)
+        audit.record(actor, "transfer_password.change", ok=True, contract=contract)
         hold = holds.after_change(contract, reason="transfer_password_change", actor=actor)
         notify(contract, "transfer_password_changed", hold=hold)
 

@@ -323,11 +323,11 @@ def email_is(contract: Contract, email: str) -> bool:
 
 
 @transaction.atomic
-def email_change(*, actor, contract: Contract, new_email: str, attempt: str = "") -> None:
+def email_change(*, actor, contract: Contract, new_email: str) -> None:
     """Change the contract's address (authorized beforehand); the old and the new address are both told."""
     old = contract.email
     Contract.objects.filter(pk=contract.pk).update(email=new_email)
-    audit.record(actor, "email.change", ok=True, contract=contract, old=old, new=new_email, attempt=attempt)
+    audit.record(actor, "email.change", ok=True, contract=contract, old=old, new=new_email)
     hold = holds.after_change(contract, reason="email_change", actor=actor)
     if old:
         notify(contract, "email_changed", new_email=new_email, hold=hold)  # to the old address, taken now

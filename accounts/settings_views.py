@@ -160,7 +160,7 @@ def limit_authorize_view(request):
     def apply(new_limit, attempt):
         at_once = authorization.method_for(contract).raises_limit_at_once
         effective = limits.limit_change(
-            actor=request.actor, contract=contract, new_limit=new_limit, at_once=at_once, attempt=attempt
+            actor=request.actor.on_page(attempt), contract=contract, new_limit=new_limit, at_once=at_once
         )
         return raised(effective)
 
@@ -212,7 +212,7 @@ def email_authorize_view(request):
         return redirect("accounts-menu")
 
     def apply(new_email, attempt):
-        services.email_change(actor=request.actor, contract=request.contract, new_email=new_email, attempt=attempt)
+        services.email_change(actor=request.actor.on_page(attempt), contract=request.contract, new_email=new_email)
         return changed()
 
     def applied(new_email):
@@ -302,7 +302,7 @@ def password_view(request, phone=False):
 
     def change(form, attempt):
         new = form.cleaned_data["new_password"]
-        passwords.password_change(actor=request.actor, contract=contract, new_password=new, attempt=attempt)
+        passwords.password_change(actor=request.actor.on_page(attempt), contract=contract, new_password=new)
         update_session_auth_hash(request, contract.user)  # a new session key, with the new password's hash
 
     return _secret_change(
@@ -327,7 +327,7 @@ def transfer_password_view(request, phone=False):
 
     def change(form, attempt):
         new = form.cleaned_data["new_transfer_password"]
-        passwords.transfer_password_change(actor=request.actor, contract=contract, new_password=new, attempt=attempt)
+        passwords.transfer_password_change(actor=request.actor.on_page(attempt), contract=contract, new_password=new)
 
     return _secret_change(
         request,

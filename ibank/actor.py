@@ -21,8 +21,9 @@ class Actor:
     user_agent: str = ""
     #: "browser", "mobile" (the feature-phone IB) or "admin"
     channel: str = "browser"
-    #: the page the act was sent from, when it has a name (a branch operation's form): kept in the audit entries
-    #: the act writes, so that the same page sent again is told done instead of doing it twice
+    #: the page the act was sent from, when it has a name (a settings page's or a branch operation's hidden
+    #: ``attempt``): every audit entry the act writes keeps it, so that the same page sent again (a double
+    #: click) is told done instead of doing it twice (accounts.steps.made_by, audit.made_on_page)
     page: str = ""
 
     def on_page(self, page: str) -> "Actor":
