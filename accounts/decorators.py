@@ -8,6 +8,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
+from auditlog import audit
+
 
 def customer_required(view=None, *, login_url=None):
     """A logged-in customer (a user with a contract); ``request.contract`` is set. Never cached.
@@ -31,16 +33,21 @@ def customer_required(view=None, *, login_url=None):
     return never_cache(wrapper)
 
 
-def removal_view(remove, *, done: str, back: str):
+def removal_view(remove, *, done: str, back: str, audited: tuple[str, str]):
     """The view of a customer's POST that removes one row of their own (a known environment, a passkey):
     ``remove(actor=, contract=, pk=)`` answers whether it removed one (another contract's row, or one gone
-    already, is not), ``done`` is then said; either way back to the list ``back`` (a URL name)."""
+    already, is not), ``done`` is then said; either way back to the list ``back`` (a URL name). ``audited``:
+    the audit action of a removal and the detail naming the row: a double click's second request, which finds
+    it gone, is told ``done`` too (without it the page it shows would say nothing of the removal)."""
+    action, key = audited
 
     @customer_required
     @require_POST
     @csrf_protect
     def view(request, pk):
-        if remove(actor=request.actor, contract=request.contract, pk=pk):
+        contract = request.contract
+        removed = remove(actor=request.actor, contract=contract, pk=pk)
+        if removed or audit.recorded(action, contract=contract, **{key: pk}):  # now, or by its first click
             messages.success(request, done)
         return redirect(back)
 

@@ -33,7 +33,9 @@ def environments_view(request):
     )
 
 
-environment_remove_view = removal_view(environments.remove, done=REMOVED, back="accounts-environments")
+environment_remove_view = removal_view(
+    environments.remove, done=REMOVED, back="accounts-environments", audited=("environment.remove", "environment")
+)
 
 
 @customer_required

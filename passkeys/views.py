@@ -104,4 +104,4 @@ def register_complete_view(request):
     return JsonResponse({"id": device.pk})
 
 
-remove_view = removal_view(ceremony.remove, done=REMOVED, back="passkeys")
+remove_view = removal_view(ceremony.remove, done=REMOVED, back="passkeys", audited=("passkey.remove", "passkey"))

@@ -54,5 +54,11 @@ def payee_save(*, actor, contract: Contract, transfer: Transfer) -> tuple[Payee,
 
 
 def payee_delete(*, actor, contract: Contract, payee: Payee) -> None:
-    Payee.objects.filter(pk=payee.pk, contract=contract).delete()
-    audit.record(actor, "payee.delete", ok=True, contract=contract, payee=payee.pk)
+    """Delete the contract's payee (audited once: a twin request that finds it gone writes nothing)."""
+    if Payee.objects.filter(pk=payee.pk, contract=contract).delete()[0]:
+        audit.record(actor, "payee.delete", ok=True, contract=contract, payee=payee.pk)
+
+
+def payee_deleted(contract: Contract, pk: int) -> bool:
+    """Whether ``contract`` deleted its payee ``pk`` (what a double click's second request finds gone)."""
+    return audit.recorded("payee.delete", contract=contract, payee=pk)

@@ -8,6 +8,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_protect
@@ -55,10 +56,6 @@ def _open_transfer(view):
         return view(request, transfer)
 
     return step
-
-
-def _get_payee(request, pk) -> Payee:
-    return get_object_or_404(Payee, pk=pk, contract=request.contract)
 
 
 # -- 振込 ---------------------------------------------------------------------------
@@ -301,7 +298,12 @@ def payees_view(request):
 @customer_required
 @csrf_protect
 def payee_delete_view(request, pk):
-    payee = _get_payee(request, pk)
+    payee = Payee.objects.filter(pk=pk, contract=request.contract).first()
+    if payee is None:  # another's, or none; or a double click whose first request deleted it: told so
+        if request.method == "POST" and payees.payee_deleted(request.contract, pk):
+            messages.success(request, PAYEE_DELETED)
+            return redirect("transfers-payees")
+        raise Http404
     if request.method == "POST":
         payees.payee_delete(actor=request.actor, contract=request.contract, payee=payee)
         messages.success(request, PAYEE_DELETED)

@@ -15,7 +15,7 @@ from payments import forms, payees, refusals, services
 from payments.models import Payee, Transfer
 from payments.views import NOT_CONFIRMED
 from tests.conftest import CARD, TRANSFER_PASSWORD
-from tests.helpers import is_locked, paid_before
+from tests.helpers import double_click, is_locked, paid_before, registered_payee
 from tests.payments.helpers import (
     NEW,
     authorize,
@@ -606,3 +606,17 @@ def test_a_value_a_choice_does_not_offer_is_told_by_the_fields_name_and_not_repe
     assert errors["from_account"] == ["支払口座を選択してください。"]
     assert errors["payee_kind"] == ["預金種目を選択してください。"]
     assert "999999" not in response.content.decode()
+
+
+def test_a_payee_deleted_by_a_double_click_is_told_deleted(client, contract, payee, monkeypatch):
+    """The second request of a double click finds the payee gone: told it was deleted (not 「ページが見つかりま
+    せん」), and the deletion is audited once; another contract's payee stays a 404 (test above)."""
+    login(client, contract)
+    saved = registered_payee(contract)
+    url = reverse("transfers-payee-delete", args=[saved.pk])
+    twin, response = double_click(monkeypatch, client, url, {}, at=(payees, "payee_delete"))
+    assert response["Location"] == reverse("transfers-payees")
+    assert "振込先を削除しました。" in twin.get(response["Location"]).content.decode()
+    assert client.post(url)["Location"] == reverse("transfers-payees")  # sent once more: the same answer
+    assert not Payee.objects.filter(pk=saved.pk).exists()
+    assert AuditEntry.objects.filter(action="payee.delete", contract=contract).count() == 1

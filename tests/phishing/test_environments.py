@@ -67,6 +67,11 @@ def test_a_removed_environment_is_new_again(client, contract):
     response = client.post(reverse("accounts-environment-remove", args=[known.pk]))
     assert response["Location"] == reverse("accounts-environments")
     assert AuditEntry.objects.filter(action="environment.remove", contract=contract).exists()
+    client.get(response["Location"])  # the message, read
+    # The same button sent again (a double click): the page it shows says the removal, made once.
+    again = client.post(reverse("accounts-environment-remove", args=[known.pk]), follow=True)
+    assert "ご利用環境を削除しました。" in again.content.decode()
+    assert AuditEntry.objects.filter(action="environment.remove", contract=contract).count() == 1
     client.post(reverse("accounts-logout"))
     assert _login_is_new(client, contract)  # the cookie names a removed environment
 

@@ -127,6 +127,10 @@ def test_the_customer_removes_their_own_passkey_and_only_their_own(client, contr
     assert not Contract.objects.get(pk=contract.pk).has_passkey
     assert AuditEntry.objects.filter(action="passkey.remove", contract=contract).count() == 1
     assert Notice.objects.filter(contract_id=contract.pk, event="passkey_removed").count() == 1
+    # The same button sent again (a double click): the page it shows says the removal, which is made once.
+    again = client.post(reverse("passkeys-remove", args=[mine.pk]), follow=True)
+    assert "パスキーを削除しました。" in again.content.decode()
+    assert AuditEntry.objects.filter(action="passkey.remove", contract=contract).count() == 1
 
 
 def test_a_registration_finishing_after_a_lost_report_is_refused(rf, contract):
