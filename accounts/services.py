@@ -309,11 +309,12 @@ def previous_logins(request, contract: Contract, count: int = PREVIOUS_LOGINS) -
 
 @transaction.atomic
 def contract_suspend(*, actor, contract: Contract) -> None:
-    """IB取引中止 (SPEC §4.5): stop all IB use of the contract at once and end its sessions."""
-    locks.set_lock(contract, Lock.Kind.IB_SUSPENSION, reason="customer", by=audit.actor_name(actor, contract))
-    contract.user.rotate_session_nonce()  # every session of the contract ends at its next request
-    audit.record(actor, "ib.suspend", ok=True, contract=contract)
-    notify(contract, "ib_suspended")
+    """IB取引中止 (SPEC §4.5): stop all IB use of the contract at once and end its sessions. A twin request
+    (a double click whose session was read before the first ended it) finds it stopped: nothing again."""
+    if locks.set_lock(contract, Lock.Kind.IB_SUSPENSION, reason="customer", by=audit.actor_name(actor, contract)):
+        contract.user.rotate_session_nonce()  # every session of the contract ends at its next request
+        audit.record(actor, "ib.suspend", ok=True, contract=contract)
+        notify(contract, "ib_suspended")
 
 
 def email_is(contract: Contract, email: str) -> bool:

@@ -53,14 +53,14 @@ def recorded(action: str, *, contract, **detail) -> bool:
     return found.filter(**{f"detail__{name}": value for name, value in detail.items()}).exists()
 
 
-def made_on_page(contract, page: str) -> bool:
-    """Whether the page named ``page`` (``Actor.page``) did what it asks for ``contract`` in the last day: an
-    accepted entry of the contract carries its name."""
+def made_on_page(contract, page: str, *, action: str | None = None) -> bool:
+    """Whether the page named ``page`` (``Actor.page``) did what it asks in the last day: an accepted entry
+    carries its name — of ``contract``, or (None: a request whose login that act ended) of ``action``."""
     if not page:
         return False
     since = clock.now() - timedelta(days=1)
-    found = AuditEntry.objects.filter(contract=contract, outcome=AuditEntry.Outcome.OK, at__gte=since)
-    return found.filter(detail__attempt=page).exists()
+    found = AuditEntry.objects.filter(outcome=AuditEntry.Outcome.OK, at__gte=since, detail__attempt=page)
+    return found.filter(contract=contract).exists() if contract is not None else found.filter(action=action).exists()
 
 
 def columns() -> list[str]:

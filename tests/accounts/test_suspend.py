@@ -1,13 +1,16 @@
+import re
+
 from django.test import Client
 from django.urls import reverse
 
-from accounts import forms
+from accounts import forms, services
 from accounts.views import SUSPENDED
 from auditlog.models import AuditEntry
+from notices.models import Notice
 from notices.outbox import subject
 from tests import helpers
 from tests.conftest import PASSWORD
-from tests.helpers import is_locked
+from tests.helpers import double_click, is_locked
 
 LOGIN = reverse("accounts-login")
 MENU = reverse("accounts-menu")
@@ -57,3 +60,32 @@ def test_suspension_needs_a_post_and_a_login(client, contract):
     assert client.get(SUSPEND)["Location"].startswith(LOGIN)
     assert client.post(SUSPEND, {"confirm": "on"})["Location"].startswith(LOGIN)
     assert not is_locked(contract, "ib_suspension")
+
+
+def _page(client):
+    return re.search(r'name="attempt" value="([0-9a-f]{16})"', client.get(SUSPEND).content.decode())[1]
+
+
+def test_a_double_click_is_told_the_stop_and_stops_once(client, contract):
+    """The second request finds its login ended by the first: the page it shows says the stop (not the login
+    page without a word, which the customer would take for not stopped)."""
+    login(client, contract)
+    data = {"confirm": "on", "attempt": _page(client)}
+    assert client.post(SUSPEND, data)["Location"] == LOGIN
+    client.get(LOGIN)  # the first's message, read
+    second = client.post(SUSPEND, data)
+    assert second["Location"] == LOGIN
+    assert str(SUSPENDED) in client.get(LOGIN).content.decode()
+    assert AuditEntry.objects.filter(action="ib.suspend", contract=contract).count() == 1
+    # another page's name (or none) is no proof: sent to log in
+    assert client.post(SUSPEND, {**data, "attempt": "0123456789abcdef"})["Location"].startswith(f"{LOGIN}?next=")
+
+
+def test_overlapping_clicks_stop_once(client, contract, monkeypatch):
+    login(client, contract)
+    data = {"confirm": "on", "attempt": _page(client)}
+    twin, response = double_click(monkeypatch, client, SUSPEND, data, at=(services, "contract_suspend"))
+    assert response["Location"] == LOGIN
+    assert str(SUSPENDED) in twin.get(LOGIN).content.decode()
+    assert AuditEntry.objects.filter(action="ib.suspend", contract=contract).count() == 1
+    assert Notice.objects.filter(contract=contract, event="ib_suspended").count() == 1
