@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
-PYTEST_ARGS ?= -n 2
+PYTEST_ARGS ?= -n 2 --dist worksteal
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 MO := locale/en/LC_MESSAGES/django.mo
 
