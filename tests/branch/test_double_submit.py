@@ -157,3 +157,24 @@ def test_a_rejection_after_an_approval_on_the_same_page_is_refused(deciding):
     assert client.post(url, {"attempt": attempt, "approve": "1", "comment": ""}).status_code == 302
     response = client.post(url, {"attempt": attempt, "reject": "1", "comment": "誤り"})
     assert response.status_code == 200 and "この依頼は既に処理されています。" in response.content.decode()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_clicks_at_the_same_instant_unlock_once_and_both_are_told_done(maker, contract):
+    """Real threads on PostgreSQL: the second click's lift waits for the first's row, finds nothing to lift,
+    and the first's committed entry names its page."""
+    from django.test import Client
+
+    from tests.concurrency import run_concurrently
+
+    client = as_staff(Client(), maker)
+    set_lock(contract, Lock.Kind.LOGIN)
+    url = reverse(OPERATE, args=[contract.pk])
+    data = {"attempt": _attempt(client, url), "operation": "unlock_login", "reason": "本人確認済み"}
+    clicks = [client, twin_of(client)]
+    responses = run_concurrently(lambda i: clicks[i].post(url, data), 2)
+    contract_page = reverse("admin:accounts_contract_change", args=[contract.pk])
+    assert [r["Location"] for r in responses] == [contract_page, contract_page], responses
+    assert AuditEntry.objects.filter(action="login.unlock", contract=contract).count() == 1
+    assert Notice.objects.filter(contract=contract, event="unlocked").count() == 1
