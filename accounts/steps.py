@@ -82,7 +82,7 @@ def page_name(request) -> str:
 def made_by(request, action: str, attempt: str) -> bool:
     """Whether the contract's accepted ``action`` was made by the page named ``attempt`` (another page's name
     is no proof)."""
-    return bool(attempt) and audit.recorded(action, contract=request.contract, attempt=attempt)
+    return audit.made_on_page(attempt, contract=request.contract, action=action)
 
 
 @contextlib.contextmanager

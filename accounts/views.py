@@ -32,7 +32,7 @@ def suspend_view(request):
     """IB取引中止 (SPEC §4.5): the customer stops all IB use at once; the branch lifts it. The page sent again
     (a double click) finds its login ended by the first: told the stop, not sent to log in without a word."""
     page = steps.page_name(request)
-    if not request.user.is_authenticated and audit.made_on_page(None, page, action="ib.suspend"):
+    if not request.user.is_authenticated and audit.made_on_page(page, action="ib.suspend"):
         messages.warning(request, SUSPENDED)
         return redirect("accounts-login")
     return _suspend(request, page)

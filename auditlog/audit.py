@@ -53,14 +53,18 @@ def recorded(action: str, *, contract, **detail) -> bool:
     return found.filter(**{f"detail__{name}": value for name, value in detail.items()}).exists()
 
 
-def made_on_page(contract, page: str, *, action: str | None = None) -> bool:
-    """Whether the page named ``page`` (``Actor.page``) did what it asks in the last day: an accepted entry
-    carries its name — of ``contract``, or (None: a request whose login that act ended) of ``action``."""
+def made_on_page(page: str, *, contract=None, action: str | None = None) -> bool:
+    """Whether the page named ``page`` (``Actor.page``: its hidden ``attempt``) did what it asks in the last day:
+    an accepted entry carries its name — of ``contract`` and of ``action``, where given (a request whose login
+    the act ended has no contract to name)."""
     if not page:
         return False
-    since = clock.now() - timedelta(days=1)
-    found = AuditEntry.objects.filter(outcome=AuditEntry.Outcome.OK, at__gte=since, detail__attempt=page)
-    return found.filter(contract=contract).exists() if contract is not None else found.filter(action=action).exists()
+    found = AuditEntry.objects.filter(
+        outcome=AuditEntry.Outcome.OK, at__gte=clock.now() - timedelta(days=1), detail__attempt=page
+    )
+    if contract is not None:
+        found = found.filter(contract=contract)
+    return (found if action is None else found.filter(action=action)).exists()
 
 
 def columns() -> list[str]:

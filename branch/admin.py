@@ -252,7 +252,7 @@ class ContractAdmin(TypedSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         operation = request.POST.get("operation", "")
         asks = (operation, request.POST.get("value", "").strip(), request.POST.get("method", ""))
         page = page_name(request, *asks) if operation in LABELS and operation not in SHOWN_ONCE else ""
-        if audit.made_on_page(contract, page):
+        if audit.made_on_page(page, contract=contract):
             return self._done(request, contract, operation)
         in_force = open_locks(contract)
         has_token = getattr(contract, "token_binding", None) is not None
@@ -262,12 +262,12 @@ class ContractAdmin(TypedSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
             try:
                 result = _run(request.actor.on_page(page), request.user, contract, data)
             except services.OperationRefused as refused:
-                if audit.made_on_page(contract, page):  # by its twin, meanwhile
+                if audit.made_on_page(page, contract=contract):  # by its twin, meanwhile
                     return self._done(request, contract, operation)
                 form.add_error(None, refused.message)
             else:
                 if data["operation"] in SHOWN_ONCE:  # a new password: on this response only, never stored
-                    return self._new_password_page(request, contract, LABELS[operation], result, operation)
+                    return self._new_password_page(request, contract, operation, result)
                 return self._done(request, contract, operation)
         context = {
             **self.admin_site.each_context(request),
@@ -284,10 +284,10 @@ class ContractAdmin(TypedSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         self.message_user(request, DONE % {"operation": LABELS[operation]}, messages.SUCCESS)
         return redirect("admin:accounts_contract_change", contract.pk)
 
-    def _new_password_page(self, request, contract, label, password, operation):
+    def _new_password_page(self, request, contract, operation, password):
         context = {
             **self.admin_site.each_context(request),
-            "title": DONE % {"operation": label},
+            "title": DONE % {"operation": LABELS[operation]},
             "contract": contract,
             "password": password,
             "transfer_password": operation == "reset_transfer_password",
@@ -363,7 +363,7 @@ class TokenResetRequestAdmin(TypedSearchMixin, ReadOnlyAdminMixin, admin.ModelAd
             try:
                 decide(actor=actor, staff=request.user, reset=reset, comment=comment)
             except services.OperationRefused as refused:
-                made = audit.made_on_page(reset.contract, page)  # by its twin, before or meanwhile
+                made = audit.made_on_page(page, contract=reset.contract)  # by its twin, before or meanwhile
                 if not made:
                     form.add_error(None, refused.message)
             else:
