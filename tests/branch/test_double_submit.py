@@ -178,3 +178,17 @@ def test_two_clicks_at_the_same_instant_unlock_once_and_both_are_told_done(maker
     assert [r["Location"] for r in responses] == [contract_page, contract_page], responses
     assert AuditEntry.objects.filter(action="login.unlock", contract=contract).count() == 1
     assert Notice.objects.filter(contract=contract, event="unlocked").count() == 1
+
+
+def test_a_comment_too_long_is_told_at_its_field_and_nothing_is_decided(deciding):
+    """The page came back without a word before (the comment's error was never shown): a clerk saw the same
+    page and could not tell why nothing was done."""
+    from branch.models import TokenResetRequest
+
+    client, url, attempt = deciding
+    response = client.post(url, {"attempt": attempt, "approve": "1", "comment": "あ" * 201})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="id_comment_error"' in html and "200 文字以下" in html
+    assert 'value="' + "あ" * 201 + '"' in html  # what was typed is kept
+    assert TokenResetRequest.objects.get().status == TokenResetRequest.Status.PENDING
