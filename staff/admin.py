@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -14,6 +14,22 @@ from accounts.models import StaffDevice, StaffEnrollmentCode, User
 from ibank.admin import ReadOnlyAdminMixin, admin_site
 
 from . import enrollment, services
+
+
+class RolesField(forms.ModelMultipleChoiceField):
+    """The roles ticked. A value that is a number beyond any key's range names no role: refused as such here,
+    where Django's own check would send it to the database (SQLite cannot hold it: a server error)."""
+
+    def _check_values(self, value):
+        for pk in value if isinstance(value, (list, tuple)) else ():
+            try:
+                beyond = abs(int(pk)) >= 2**63
+            except (TypeError, ValueError):
+                continue  # not a number: Django's check refuses it
+            if beyond:
+                message = self.error_messages["invalid_choice"]
+                raise ValidationError(message, code="invalid_choice", params={"value": pk})
+        return super()._check_values(value)
 
 
 @admin.register(User, site=admin_site)
@@ -40,6 +56,8 @@ class IbankUserAdmin(UserAdmin):
     filter_horizontal = ()
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups":
+            kwargs["form_class"] = RolesField
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
         if db_field.name == "groups":
             # boxes: Django's help under them would name another id than the one the boxes point to

@@ -238,3 +238,16 @@ def test_a_staff_members_rights_are_a_role_ticked_never_permissions_one_by_one(c
     data = {"username": maker.username, "is_active": "on", "is_staff": "on", "groups": [checker.pk]}
     assert client.post(url, data)["Location"] == reverse("admin:accounts_user_changelist")
     assert list(django_user_model.objects.get(pk=maker.pk).groups.values_list("name", flat=True)) == ["役席"]
+
+
+def test_a_role_beyond_any_key_is_refused_at_its_field(client, django_user_model, maker):
+    """A number no key can be (a crafted request) is an unknown role, said at the roles' field; on SQLite it
+    reached the database and was a server error."""
+    staff = django_user_model.objects.create_user("boss", password="boss-pass-1234", is_staff=True, is_superuser=True)
+    as_staff(client, staff)
+    url = reverse("admin:accounts_user_change", args=[maker.pk])
+    data = {"username": maker.username, "is_active": "on", "is_staff": "on", "groups": ["9" * 23]}
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "9" * 23 + " は候補にありません" in response.content.decode()
+    assert list(django_user_model.objects.get(pk=maker.pk).groups.values_list("name", flat=True)) == ["窓口担当"]
