@@ -1,0 +1,103 @@
+"""Hostile input at the branch's pages: a clerk's operation, a 役席's decision, the staff enrolment, and every
+admin page's list (search, filters, ordering, page) and form — no server error, nothing reflected unescaped
+(tests/test_fuzz.py does the same for the customer's pages)."""
+
+import os
+
+import pytest
+from django.urls import reverse
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
+from accounts.models import User
+from ibank.admin import admin_site
+from tests.helpers import as_staff
+from tests.test_fuzz import EXAMPLES, FUZZ, _check, hostile_text, post_hostile
+
+#: What Django's admin reads from a list's query string, beside each list's own filters.
+LIST_PARAMETERS = ["q", "o", "p", "e", "all", "_to_field", "_popup"]
+
+
+@pytest.fixture
+def branch(db, maker, checker, token_contract):
+    from branch import services
+
+    reset = services.token_reset_request(
+        actor=None, staff=maker, contract=token_contract, reason="スマートフォン故障", reference="R-1"
+    )
+    superuser = User.objects.create_superuser("kanri", password="kanri-pass-123")
+    return {"maker": maker, "checker": checker, "superuser": superuser, "contract": token_contract, "reset": reset}
+
+
+def _staff_client(user):
+    from django.test import Client
+
+    return lambda: as_staff(Client(raise_request_exception=True), user)
+
+
+def _branch_forms(branch):
+    """(name, client maker, URL, fields) of the branch's own forms."""
+    contract = branch["contract"]
+    return [
+        ("operate", _staff_client(branch["maker"]), reverse("admin:branch-operate", args=[contract.pk]), []),
+        (
+            "decide",
+            _staff_client(branch["checker"]),
+            reverse("admin:branch-decide", args=[branch["reset"].pk]),
+            ["approve", "reject", "withdraw", "comment", "attempt"],
+        ),
+        (
+            "enrollment code",
+            _staff_client(branch["superuser"]),
+            reverse("admin:staff-enrollment-code", args=[branch["maker"].pk]),
+            ["attempt"],
+        ),
+        ("enroll", _staff_client(branch["maker"]), reverse("admin:staff-enroll"), ["code", "otp_token"]),
+    ]
+
+
+def _admin_forms(branch):
+    """(name, client maker, URL, fields) of each admin page's add and change forms, as the superuser."""
+    superuser, cases = _staff_client(branch["superuser"]), []
+    for model in admin_site._registry:
+        opts = model._meta
+        prefix = f"admin:{opts.app_label}_{opts.model_name}"
+        cases.append((f"add {opts.label}", superuser, reverse(f"{prefix}_add"), []))
+        if (first := model.objects.order_by("pk").first()) is not None:
+            cases.append((f"change {opts.label}", superuser, reverse(f"{prefix}_change", args=[first.pk]), []))
+    return cases
+
+
+@FUZZ
+@given(data=st.data())
+def test_hostile_values_at_the_branchs_forms(branch, data):
+    post_hostile(branch, _branch_forms(branch), data)
+
+
+#: Django's own forms, rendered heavily (28 pages): a few examples in ``make test``, all in ``make fuzz``.
+ADMIN_FORMS = hsettings(FUZZ, max_examples=EXAMPLES if "IBANK_FUZZ_EXAMPLES" in os.environ else 5)
+
+
+@ADMIN_FORMS
+@given(data=st.data())
+def test_hostile_values_at_every_admin_form(branch, data):
+    post_hostile(branch, _admin_forms(branch), data)
+
+
+def _parameter(spec) -> str:
+    """The query parameter a list filter reads: a field's (its exact lookup) or a filter class's own."""
+    if isinstance(spec, tuple):
+        spec = spec[0]
+    return f"{spec}__exact" if isinstance(spec, str) else spec.parameter_name
+
+
+@FUZZ
+@given(data=st.data())
+def test_hostile_query_strings_at_every_admin_list(branch, data):
+    client = _staff_client(branch["superuser"])()
+    for model, model_admin in admin_site._registry.items():
+        opts = model._meta
+        names = LIST_PARAMETERS + [_parameter(spec) for spec in model_admin.list_filter or ()]
+        values = {name: data.draw(hostile_text) for name in names}
+        _check(client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"), values))
