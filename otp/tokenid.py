@@ -52,6 +52,11 @@ def normalize(value: str) -> str:
     return re.sub(r"[\s\-ー－]", "", value).upper()
 
 
+def well_formed(token_id: str) -> bool:
+    """Whether ``token_id`` has a token ID's form, as a token sends it (nothing normalized, no check digit)."""
+    return _FORMAT.fullmatch(token_id) is not None
+
+
 def parse(value: str) -> str:
     """Normalize and validate; raise TokenIdFormatError or TokenIdCheckDigitError."""
     token_id = normalize(value)

@@ -18,7 +18,7 @@ from accounts.models import LoginRecord
 from ibank import clock, qr, ratelimit
 from ibank.actor import client_ip
 
-from . import services
+from . import services, tokenid
 from .conf import otp_settings
 from .models import SoftwareToken, TokenBinding, TokenType
 from .totp import b32
@@ -154,7 +154,8 @@ def desktop_status_view(request):
     an unknown ID and a wrong proof get the same answer, after the same work."""
     token_id = request.GET.get("token_id", "")[:16]
     proof = request.GET.get("proof", "")[:64]
-    token = SoftwareToken.objects.filter(token_id=token_id).first()
+    # an ID of no token's form names none (and never reaches the database: PostgreSQL refuses a NUL in text)
+    token = SoftwareToken.objects.filter(token_id=token_id).first() if tokenid.well_formed(token_id) else None
     key = token.key() if token is not None else _NO_KEY
     expected = hmac.new(key, (STATUS_DOMAIN + token_id).encode(), hashlib.sha1).hexdigest()
     if token is None or not constant_time_compare(expected, proof):

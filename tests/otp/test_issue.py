@@ -190,6 +190,7 @@ def test_the_desktop_status_needs_the_tokens_key(client, contract, make_token):
     assert state(token_id, key) == "registered"
     assert state(token_id, b"x" * 20) == "unknown"  # the ID alone tells nothing
     assert state("SDSK99999999", key) == "unknown"
+    assert state("SDSK\x009999999", key) == "unknown"  # no token ID's form (on PostgreSQL it was a server error)
     binding.delete()
     SoftwareToken.objects.filter(token_id=token_id).update(status=SoftwareToken.Status.RETIRED)
     assert state(token_id, key) == "void"
