@@ -2,7 +2,11 @@
 and no serious or critical axe-core violation. Used by the every-page walk and by the tests of pages it
 cannot reach (a passkey login, the desktop token's authorizing box)."""
 
+from contextlib import suppress
+from urllib.parse import urlsplit
+
 from axe_playwright_python.sync_playwright import Axe
+from django.urls import Resolver404, resolve
 
 WIDTHS = (320, 375)
 _axe = Axe()
@@ -19,11 +23,14 @@ class Walker:
         self.axe_options = {"resultTypes": ["violations"], "preload": preload}
         self.problems: list[str] = []
         self.checked: list[str] = []
+        self.views: set[str] = set()  # the URL names of the pages checked (tests/test_every_page.py)
 
     def check(self, label: str) -> None:
         page = self.page
         page.wait_for_load_state("load")
         self.checked.append(label)
+        with suppress(Resolver404):  # a page not found is checked as such, and names no view
+            self.views.add(resolve(urlsplit(page.url).path).view_name)
         for width in WIDTHS:
             page.set_viewport_size({"width": width, "height": 800})
             scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")

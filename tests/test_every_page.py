@@ -24,6 +24,116 @@ from tests.payments.conftest import zengin_master  # noqa: F401 (an autouse fixt
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+#: The pages (URL names) each walk below checks, asserted at its end. With the pages walked elsewhere and
+#: what is no page, every URL the resolver knows (test_every_url_is_walked_or_is_no_page): a page added
+#: without a walk fails that test.
+WALKS = {
+    "journey": {
+        "accounts-environments",
+        "accounts-login",
+        "accounts-login-history",
+        "accounts-menu",
+        "accounts-password",
+        "accounts-suspend",
+        "accounts-transfer-password",
+        "otp-desktop",
+        "otp-exchange-new",
+        "otp-exchange-old",
+        "otp-guide",
+        "otp-issue",
+        "otp-issue-mobile",
+        "otp-register",
+        "otp-register-token",
+        "otp-result",
+        "otp-stop",
+        "otp-stop-otp",
+        "passkeys",
+        "payeasy-authorize",
+        "payeasy-confirm",
+        "payeasy-new",
+        "payeasy-numbers",
+        "payeasy-result",
+        "transfers-authorize",
+        "transfers-banks",
+        "transfers-branches",
+        "transfers-confirm",
+        "transfers-email",
+        "transfers-email-authorize",
+        "transfers-history",
+        "transfers-inquiry",
+        "transfers-limit",
+        "transfers-limit-authorize",
+        "transfers-new",
+        "transfers-payee-delete",
+        "transfers-payees",
+        "transfers-reservation-cancel",
+        "transfers-result",
+    },
+    "english": {
+        "accounts-login-otp",
+        "accounts-menu",
+        "accounts-password",
+        "accounts-transfer-password",
+        "otp-guide",
+        "otp-issue",
+        "payeasy-new",
+        "transfers-history",
+        "transfers-limit",
+        "transfers-new",
+    },
+    "dead ends": {
+        "accounts-login",
+        "accounts-login-otp",
+        "accounts-menu",
+        "accounts-transfer-password",
+        "mobile-login",
+        "mobile-menu",
+        "mobile-password",
+        "mobile-transfer",
+        "mobile-transfer-password",
+        "payeasy-new",
+        "transfers-new",
+    },
+    "phone and between steps": {
+        "mobile-history",
+        "mobile-transfer-input",
+        "mobile-transfer-confirm",
+        "mobile-transfer-authorize",
+        "mobile-transfer-result",
+        "mobile-payeasy-new",
+        "mobile-payeasy-numbers",
+        "mobile-payeasy-confirm",
+        "mobile-payeasy-authorize",
+        "mobile-payeasy-result",
+        "transfers-edit",
+        "passkeys-authorize",
+    },
+}
+#: Walked by a test of its own (a passkey needs the browser's virtual authenticator).
+WALKED_ELSEWHERE = {"passkeys-login": "tests/phishing/test_passkeys_browser.py"}
+#: What shows no page of its own: a POST that redirects, a JSON answer, the root's redirect, the health check.
+NO_PAGE = {
+    "accounts-environment-remove",
+    "accounts-login-notices",
+    "accounts-logout",
+    "django.views.generic.base.RedirectView",
+    "health",
+    "mobile-logout",
+    "mobile-payeasy-cancel",
+    "otp-cancel",
+    "otp-desktop-status",
+    "otp-issue-create",
+    "passkeys-begin",
+    "passkeys-complete",
+    "passkeys-remove",
+    "payeasy-cancel",
+    "set_language",
+    "transfers-cancel",
+    "transfers-limit-cancel",
+    "transfers-save-payee",
+}
+
+
 def browser_time(page, t):
     page.clock.set_fixed_time(datetime.datetime.fromtimestamp(t, tz=datetime.UTC))
 
@@ -172,6 +282,7 @@ def test_every_customer_page_fits_a_phone_and_passes_axe(page, live_server, make
     walk.press("停止", "stop: result")
 
     assert len(walk.checked) >= 42, walk.checked
+    assert WALKS["journey"] <= walk.views, WALKS["journey"] - walk.views
     assert not walk.problems, "\n".join(walk.problems)
 
 
@@ -216,6 +327,7 @@ def test_a_login_with_the_otp_and_the_pages_in_english(page, live_server, make_c
     walk.visit("/token/mobile/", "mobile token page after its window (English)")
 
     assert len(walk.checked) >= 12, walk.checked
+    assert WALKS["english"] <= walk.views, WALKS["english"] - walk.views
     assert not walk.problems, "\n".join(walk.problems)
 
 
@@ -278,4 +390,82 @@ def test_the_dead_ends_as_the_customer_meets_them(page, live_server, make_contra
     expect(page.get_by_text("資金移動用パスワードはございません")).to_be_visible()
 
     assert len(walk.checked) >= 12, walk.checked
+    assert WALKS["dead ends"] <= walk.views, WALKS["dead ends"] - walk.views
     assert not walk.problems, "\n".join(walk.problems)
+
+
+def _confirm_and_authorize_on_the_phone(walk, page, what: str) -> None:
+    walk.press("確認画面へ", f"mobile: {what} 確認")
+    walk.press("確認", f"mobile: {what} 認証", exact=True)
+    page.get_by_label("資金移動用パスワード").fill(TRANSFER_PASSWORD)
+    walk.press("実行", f"mobile: {what} 結果")
+
+
+def test_the_feature_phones_pages_and_the_pages_between_steps(page, live_server, make_contract, fake_clock, billers):
+    """/m/'s 振込 and 収納サービス from the first step to the result, and 入出金明細; then, in the browser, a 振込
+    corrected from its 確認 (訂正) and the passkey's 登録 page."""
+    from accounts import environments
+    from tests.helpers import environment_cookie, paid_before, payee_of
+
+    browser_time(page, fake_clock.t)
+    page.set_viewport_size({"width": 375, "height": 800})
+    base = live_server.url
+    walk = Walker(page, base)
+    customer, receiver = make_contract(balance=100_000), make_contract(balance=0)
+    payee_of(customer, receiver.account)
+    paid_before(customer, receiver)
+    # the customer's own phone, known before: no hold on what follows
+    page.context.add_cookies([{"name": environments.COOKIE, "value": environment_cookie(customer), "url": base}])
+
+    page.goto(base + "/m/")
+    page.get_by_label("契約者ID（利用者番号）").fill(customer.contract_id)
+    page.get_by_label("ログインパスワード").fill(PASSWORD)
+    walk.press("ログイン", "mobile: menu")
+    walk.visit(f"/m/history/{customer.account.pk}/", "mobile: 入出金明細")
+    walk.visit("/m/transfer/", "mobile: 振込先")
+    page.get_by_role("link", name=re.compile(receiver.account.holder_kana)).click()
+    walk.check("mobile: 振込 入力")
+    walk.press("確認画面へ", "mobile: 振込 入力 with errors")
+    page.get_by_label("振込金額").fill("5000")
+    _confirm_and_authorize_on_the_phone(walk, page, "振込")
+    expect(page.get_by_text("お振込が完了しました。")).to_be_visible()
+
+    walk.visit("/m/payeasy/", "mobile: 収納機関番号")
+    page.get_by_label("収納機関番号").fill("58001")
+    walk.press("次へ", "mobile: 収納サービス numbers")
+    page.get_by_label("お客様番号").fill("12345678901234")
+    page.get_by_label("確認番号").fill("1234")
+    _confirm_and_authorize_on_the_phone(walk, page, "収納サービス")
+    expect(page.get_by_text("お支払いが完了しました。")).to_be_visible()
+
+    page.goto(base + "/login/")
+    fill_login(page, customer)
+    page.get_by_role("button", name="ログイン", exact=True).click()
+    page.goto(base + "/transfer/")
+    account = receiver.account
+    enter_transfer(
+        page,
+        number=account.number,
+        amount="3000",
+        name=account.holder_kana,
+        bank=settings.IBANK_BANK_CODE,
+        branch=account.branch_code,
+    )
+    walk.check("transfer: 確認")
+    page.get_by_role("link", name="戻る", exact=True).click()
+    walk.check("transfer: 入力 corrected (訂正)")
+    walk.visit("/menu/passkeys/authorize/", "passkey: 登録 authorized by the 資金移動用パスワード")
+
+    assert WALKS["phone and between steps"] <= walk.views, WALKS["phone and between steps"] - walk.views
+    assert not walk.problems, "\n".join(walk.problems)
+
+
+@pytest.mark.django_db(transaction=False)
+def test_every_url_is_walked_or_is_no_page():
+    from django.urls import get_resolver
+
+    from tests.test_fuzz import _view_names
+
+    walked = set().union(*WALKS.values(), WALKED_ELSEWHERE)
+    assert set(_view_names(get_resolver().url_patterns)) - walked - NO_PAGE == set()
+    assert walked & NO_PAGE == set()

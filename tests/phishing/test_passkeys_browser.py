@@ -116,7 +116,9 @@ def test_a_passkey_login_from_a_new_environment_is_told_but_not_held(page, live_
     fill_login(page, customer, known=False)
     page.get_by_role("button", name="ログイン", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("パスキー認証")
-    Walker(page).assert_fine("passkey login")  # 320 px and axe-core
+    walk = Walker(page)
+    walk.assert_fine("passkey login")  # 320 px and axe-core
+    assert walk.views == {"passkeys-login"}  # tests/test_every_page.py counts it walked here
     page.locator("#passkey-authorize").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("メニュー")
     from accounts.models import LoginRecord
