@@ -116,3 +116,10 @@ def test_every_list_and_record_fits_a_phone_and_passes_axe(page, live_server, to
 
     assert len(walk.checked) >= 28, walk.checked
     assert not walk.problems, "\n".join(walk.problems)
+
+
+def test_every_list_of_the_admin_is_walked():
+    """A model registered later without its line in LISTS would escape the walk."""
+    from ibank.admin import admin_site
+
+    assert {(model._meta.app_label, model._meta.model_name) for model in admin_site._registry} == set(LISTS)
