@@ -260,3 +260,19 @@ def double_click(monkeypatch, client, url, data, *, first=None, at=None):
     twin = twin_of(client)
     answered_after(monkeypatch, lambda: client.post(url, data if first is None else first), at)
     return twin, twin.post(url, data)
+
+
+def url_names() -> set[str]:
+    """Every URL the resolver knows, by its name (namespaced; an unnamed one by its view's path), the admin's
+    aside (Django's own code answers them): what the fuzz and the page walks must each reach."""
+    from django.urls import get_resolver
+
+    def names(patterns, namespace=""):
+        for pattern in patterns:
+            if not hasattr(pattern, "url_patterns"):
+                yield f"{namespace}{pattern.name}" if pattern.name else pattern.lookup_str
+            elif pattern.namespace != "admin":
+                inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                yield from names(pattern.url_patterns, inner)
+
+    return set(names(get_resolver().url_patterns))

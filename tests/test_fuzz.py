@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings
 from django.test import Client
-from django.urls import get_resolver, resolve
+from django.urls import resolve
 from django_otp_webauthn.models import WebAuthnCredential
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
@@ -32,7 +32,7 @@ from payments.payeasy import payment_confirm, payment_prepare
 from payments.payeasy_views import CONFIRMED_KEY as PAYEASY_CONFIRMED_KEY
 from payments.reservations import reserve
 from payments.ui import TRANSFER_CONFIRMED_KEY
-from tests.helpers import environment_cookie, registered_payee
+from tests.helpers import environment_cookie, registered_payee, url_names
 from tests.payments.helpers import confirmed_same_bank, prepared_same_bank
 
 EXAMPLES = int(os.environ.get("IBANK_FUZZ_EXAMPLES", "25"))
@@ -414,19 +414,9 @@ def test_hostile_query_strings(world, data):
         _check(client.get(url, {name: data.draw(hostile_text) for name in names}))
 
 
-def _view_names(patterns, namespace=""):
-    for pattern in patterns:
-        if hasattr(pattern, "url_patterns"):
-            if pattern.namespace != "admin":
-                inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-                yield from _view_names(pattern.url_patterns, inner)
-        else:
-            yield f"{namespace}{pattern.name}" if pattern.name else pattern.lookup_str
-
-
 def test_every_page_of_the_product_is_fuzzed(world):
     """A page added without a case here would escape the fuzz: every URL the resolver knows (the admin's
     aside, which Django's own code answers) is named by a form case or a query case."""
     urls = [url for _name, _make, url, _fields in _form_cases(world)] + [url for url, _names in _query_cases(world)]
     fuzzed = {resolve(urlsplit(url).path).view_name for url in urls}
-    assert set(_view_names(get_resolver().url_patterns)) - fuzzed == set()
+    assert url_names() - fuzzed == set()

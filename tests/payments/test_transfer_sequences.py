@@ -27,16 +27,6 @@ EXAMPLES = int(os.environ.get("IBANK_FUZZ_EXAMPLES", "20"))
 amounts = st.integers(min_value=1, max_value=40_000)
 
 
-class _Fixed:
-    """A ``data`` whose every draw is ``value`` (a rule called by another rule, with its choice made)."""
-
-    def __init__(self, value):
-        self.value = value
-
-    def draw(self, _strategy):
-        return self.value
-
-
 class TransferSequences(RuleBasedStateMachine):
     make_contract = None  # the test's fixture, set before the machine runs
 
@@ -49,7 +39,7 @@ class TransferSequences(RuleBasedStateMachine):
         login(self.client, self.payer)
         self.references: list[str] = []
         self.shown: dict[str, int] = {}  # reference → the amount its last 確認 showed
-        self.confirmed: list[str] = []  # the transfer this session confirmed last, until it is authorized
+        self.confirmed: str | None = None  # the transfer this session confirmed last, until it is authorized
 
     def _post(self, url, data=None):
         response = self.client.post(url, data or {})
@@ -70,6 +60,30 @@ class TransferSequences(RuleBasedStateMachine):
             return self.references[-1]
         return None  # refused (the balance, the day's limit): the page says why
 
+    def _correct(self, reference, amount):
+        if amount == self._transfer(reference).amount:
+            amount += 1  # a correction changes what the transfer moves
+        self._post(reverse("transfers-edit", args=[reference]), same_bank_data(self.payer, self.payee, amount))
+
+    def _confirm(self, reference):
+        shown = self._transfer(reference).amount  # what the 確認 page shows now
+        response = self._post(reverse("transfers-confirm", args=[reference]))
+        if response["Location"] == reverse("transfers-authorize", args=[reference]):
+            self.shown[reference] = shown
+            self.confirmed = reference  # the session keeps one confirmed transfer: the last
+
+    def _authorize(self, reference, *, right=True, twice=False):
+        answer = {"transfer_password": TRANSFER_PASSWORD if right else "99999"}
+        for _click in range(2 if twice else 1):
+            self._post(reverse("transfers-authorize", args=[reference]), answer)
+        if reference == self.confirmed and self._transfer(reference).status == Transfer.Status.DONE:
+            self.confirmed = None
+
+    def _mostly_confirmed(self, data) -> str:
+        """A transfer: mostly the one confirmed last (the one a customer goes on with), sometimes any other."""
+        weighted = [self.confirmed] * 3 if self.confirmed else []
+        return data.draw(st.sampled_from(weighted + self.references))
+
     @rule(amount=amounts)
     def enter(self, amount):
         self._enter(amount)
@@ -78,53 +92,38 @@ class TransferSequences(RuleBasedStateMachine):
     def whole(self, amount):
         """入力, 確認 and 認証 in a row, as most customers go."""
         if (reference := self._enter(amount)) is not None:
-            self.confirm(_Fixed(reference))
-            self.authorize(_Fixed(reference), right=True, twice=False)
+            self._confirm(reference)
+            self._authorize(reference)
 
-    @precondition(lambda self: self.confirmed)
+    @precondition(lambda self: self.confirmed is not None)
     @rule(amount=amounts)
     def changed_after_confirm(self, amount):
         """A relay (or another tab) corrects the transfer the customer has just confirmed; the customer's 認証
         arrives for what they saw."""
-        reference = self.confirmed[0]
-        self.correct(_Fixed(reference), amount)
-        self.authorize(_Fixed(reference), right=True, twice=False)
+        reference = self.confirmed
+        self._correct(reference, amount)
+        self._authorize(reference)
 
     @precondition(lambda self: self.references)
     @rule(data=st.data(), amount=amounts)
     def correct(self, data, amount):
-        reference = data.draw(st.sampled_from([*self.confirmed * 3, *self.references]))  # 確認's 戻る, mostly
-        if amount == self._transfer(reference).amount:
-            amount += 1  # a correction changes what the transfer moves
-        url = reverse("transfers-edit", args=[reference])
-        self._post(url, same_bank_data(self.payer, self.payee, amount))
+        self._correct(self._mostly_confirmed(data), amount)  # 確認's 戻る, mostly
 
     @precondition(lambda self: self.references)
     @rule(data=st.data())
     def confirm(self, data):
-        reference = data.draw(st.sampled_from(self.references))
-        shown = self._transfer(reference).amount  # what the 確認 page shows now
-        response = self._post(reverse("transfers-confirm", args=[reference]))
-        if response["Location"] == reverse("transfers-authorize", args=[reference]):
-            self.shown[reference] = shown
-            self.confirmed = [reference]  # the session keeps one confirmed transfer: the last
+        self._confirm(data.draw(st.sampled_from(self.references)))
 
     @precondition(lambda self: self.references)
     @rule(data=st.data(), right=st.sampled_from([True, True, True, False]), twice=st.booleans())
     def authorize(self, data, right, twice):
-        # mostly the transfer confirmed last (the one a customer goes on with), sometimes any other
-        reference = data.draw(st.sampled_from([*self.confirmed * 3, *self.references]))
-        answer = {"transfer_password": TRANSFER_PASSWORD if right else "99999"}
-        for _click in range(2 if twice else 1):
-            self._post(reverse("transfers-authorize", args=[reference]), answer)
-        if self._transfer(reference).status == Transfer.Status.DONE:
-            self.confirmed = [ref for ref in self.confirmed if ref != reference]
+        self._authorize(self._mostly_confirmed(data), right=right, twice=twice)
 
     @precondition(lambda self: self.references)
     @rule(data=st.data())
     def cancel(self, data):
         self._post(reverse("transfers-cancel", args=[data.draw(st.sampled_from(self.references))]))
-        self.confirmed = []  # 中止 ends the session's confirmation, whichever transfer it names
+        self.confirmed = None  # 中止 ends the session's confirmation, whichever transfer it names
 
     @precondition(lambda self: self.references)
     @rule(data=st.data())
