@@ -21,6 +21,7 @@ from webauthn import (
     verify_authentication_response,
 )
 from webauthn.helpers import parse_authentication_credential_json
+from webauthn.helpers.exceptions import WebAuthnException
 from webauthn.helpers.structs import PublicKeyCredentialDescriptor, UserVerificationRequirement
 
 from accounts.models import Contract
@@ -78,7 +79,7 @@ def register(request, *, actor, contract: Contract, data: dict) -> WebAuthnCrede
         contract.lock_row()  # serialised with a 紛失届's removal of all, and the flag kept in order
         if not _session_in_force(request, contract):
             raise PermissionDenied("the session ended while the passkey was being registered")
-        device = webauthn.Helper(request).register_complete(user=contract.user, state=state, data=data)
+        device = webauthn.Helper(request).register_complete(user=contract.user, state=state, data=_reported(data))
         count = credentials(contract).count()
         WebAuthnCredential.objects.filter(pk=device.pk).update(created_at=clock.now(), name=f"パスキー{count}")
         device.refresh_from_db()
@@ -86,6 +87,18 @@ def register(request, *, actor, contract: Contract, data: dict) -> WebAuthnCrede
         audit.record(actor, "passkey.register", ok=True, contract=contract, passkey=device.pk)
         notify(contract, "passkey_registered", name=device.name)
     return device
+
+
+def _reported(data):
+    """The answer with the client's report of its extensions (unsigned; django-otp-webauthn reads whether the
+    passkey is discoverable from ``credProps.rk`` in it) only where it has the spec's shape, an object of
+    objects: django-otp-webauthn indexes into it without looking, and any other shape is no report at all."""
+    if not isinstance(data, dict):
+        return data  # the verification refuses it
+    report = data.get("clientExtensionResults")
+    if isinstance(report, dict) and isinstance(report.get("credProps", {}), dict):
+        return data
+    return {key: value for key, value in data.items() if key != "clientExtensionResults"}
 
 
 def remove(*, actor, contract: Contract, pk: int, by_staff: bool = False) -> bool:
@@ -169,8 +182,8 @@ def verify_transaction(contract: Contract, detail: dict, challenge_id, assertion
             credential_current_sign_count=device.sign_count,
             require_user_verification=True,
         )
-    except Exception:
-        raise Refused("invalid") from None
+    except (ValueError, WebAuthnException, WebAuthnCredential.DoesNotExist):
+        raise Refused("invalid") from None  # not a well-formed answer, no passkey of this contract, or not valid
     if not TransactionChallenge.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=clock.now()):
         raise Refused("reused")  # a concurrent submission of the same assertion used it first
     WebAuthnCredential.objects.filter(pk=device.pk).update(sign_count=verified.new_sign_count, last_used_at=clock.now())
