@@ -251,3 +251,22 @@ def test_an_assertion_by_a_passkey_this_contract_does_not_have_is_refused(client
     assert response.status_code == 200
     assert str(REFUSED["invalid"]) in response.content.decode()
     assert Transfer.objects.get(pk=transfer.pk).status == Transfer.Status.CONFIRMED
+
+
+def test_a_copy_of_the_passkey_that_counts_behind_it_is_refused(client, contract, stranger):
+    """An authenticator keeps a signature counter; one that answers with a count not above the last one seen
+    is a copy of the key (a cloned authenticator): refused as invalid, nothing moved."""
+    authenticator, first, url, challenge, options = _confirmed_with_passkey(client, contract, stranger)
+    copied = copy.deepcopy(authenticator)
+    answer = json.dumps(authenticator.get(options))
+    assert client.post(url, {"passkey_challenge": challenge, "passkey_assertion": answer}).status_code == 302
+    assert Transfer.objects.get(pk=first.pk).status == Transfer.Status.DONE
+    _response, second = enter(client, same_bank_data(contract, stranger, amount=2_000))
+    confirm(client, second)
+    url = reverse("transfers-authorize", args=[second.reference])
+    form = client.get(url).context["form"]
+    answer = json.dumps(copied.get(json.loads(form.passkey.options)))  # the same count the first answer had
+    response = client.post(url, {"passkey_challenge": form.passkey.id, "passkey_assertion": answer})
+    assert response.status_code == 200
+    assert str(REFUSED["invalid"]) in response.content.decode()
+    assert Transfer.objects.get(pk=second.pk).status == Transfer.Status.CONFIRMED
