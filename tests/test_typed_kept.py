@@ -9,7 +9,7 @@ page.
 
 from html.parser import HTMLParser
 
-from django.forms import Form
+from django.forms import BaseForm
 from django.utils.html import escape
 
 from tests.test_fuzz import _form_cases, world  # noqa: F401 (world: a fixture)
@@ -49,7 +49,9 @@ def _fields(html: str):
 
 def _refusals(response) -> list:
     """The errors of the forms the page was rendered with."""
-    forms = {id(v): v for context in response.context or [] for v in context.flatten().values() if isinstance(v, Form)}
+    forms = {
+        id(v): v for context in response.context or [] for v in context.flatten().values() if isinstance(v, BaseForm)
+    }
     return [error for form in forms.values() for errors in form.errors.values() for error in errors]
 
 
