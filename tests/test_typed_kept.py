@@ -96,3 +96,18 @@ def test_a_refused_form_comes_back_with_what_was_typed_and_never_a_secret(world)
     # The pages this must reach (the ones whose refused input comes back): a case lost would shrink it silently.
     assert {"login", "transfer input", "limit", "email", "password change", "payeasy numbers"} <= set(checked)
     assert len(checked) >= 25, checked
+
+
+def test_the_same_in_english(world, settings):  # noqa: F811
+    def in_english(make_client):
+        def made():
+            client = make_client()
+            client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+            return client
+
+        return made
+
+    cases = [(name, in_english(make), url, declared) for name, make, url, declared in _form_cases(world)]
+    assert '<html lang="en"' in cases[0][1]().get(cases[0][2]).content.decode()  # the pages are English
+    checked = refused_as_typed(cases)
+    assert len(checked) >= 25, checked
