@@ -270,3 +270,33 @@ def test_a_copy_of_the_passkey_that_counts_behind_it_is_refused(client, contract
     assert response.status_code == 200
     assert str(REFUSED["invalid"]) in response.content.decode()
     assert Transfer.objects.get(pk=second.pk).status == Transfer.Status.CONFIRMED
+
+
+def test_a_passkey_login_through_the_pages_gets_a_new_session_and_the_menu(client, contract):
+    from django.test import Client
+
+    from tests.helpers import post_login
+
+    authenticator = _registered(client, contract)
+    browser = Client()
+    assert post_login(browser, contract)["Location"] == reverse("passkeys-login")
+    pending_key = browser.session.session_key
+    page = browser.get(reverse("passkeys-login"))
+    answer = json.dumps(authenticator.get(json.loads(page.context["options"])))
+    response = browser.post(
+        reverse("passkeys-login"), {"passkey_challenge": page.context["challenge_id"], "passkey_assertion": answer}
+    )
+    assert response["Location"] == reverse("accounts-menu")
+    assert browser.session.session_key != pending_key  # no session fixed before the login survives it
+    assert browser.get(reverse("accounts-menu")).status_code == 200
+    assert AuditEntry.objects.filter(action="login.passkey", contract=contract, outcome="ok").count() == 1
+    # The same answer relayed into another login of the contract (its password typed elsewhere): refused.
+    relay = Client()
+    post_login(relay, contract)
+    replayed = relay.post(
+        reverse("passkeys-login"), {"passkey_challenge": page.context["challenge_id"], "passkey_assertion": answer}
+    )
+    assert replayed["Location"] == reverse("passkeys-login")
+    assert relay.get(reverse("accounts-menu")).status_code == 302  # not logged in
+    refused = AuditEntry.objects.filter(action="login.passkey", contract=contract, outcome="failed").get()
+    assert refused.reason == "changed"
