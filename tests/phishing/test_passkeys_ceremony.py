@@ -300,3 +300,35 @@ def test_a_passkey_login_through_the_pages_gets_a_new_session_and_the_menu(clien
     assert relay.get(reverse("accounts-menu")).status_code == 302  # not logged in
     refused = AuditEntry.objects.filter(action="login.passkey", contract=contract, outcome="failed").get()
     assert refused.reason == "changed"
+
+
+def test_a_double_click_with_the_passkey_moves_once_and_is_answered_as_the_first(client, contract, stranger):
+    """The same answer sent twice (a double click): the second finds its challenge used and is answered with
+    the transfer's result, as the first was — never told refused, never counted toward a lock."""
+    authenticator, transfer, url, challenge, options = _confirmed_with_passkey(client, contract, stranger)
+    data = {"passkey_challenge": challenge, "passkey_assertion": json.dumps(authenticator.get(options))}
+    first, second = client.post(url, data), client.post(url, data)
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"]
+    assert Transfer.objects.get(pk=transfer.pk).status == Transfer.Status.DONE
+    assert Account.objects.get(pk=contract.account.pk).balance == 100_000 - 1_000
+    assert not AuditEntry.objects.filter(action="transfer.authorize", contract=contract, outcome="failed").exists()
+    assert Contract.objects.get(pk=contract.pk).transaction_failures == 0
+
+
+def test_a_double_click_overlapping_the_first_is_answered_as_the_first(client, contract, stranger, monkeypatch):
+    """The second request passed its checks before the first moved the money, then finds the challenge used:
+    answered with the result, as the first was; audited as a reuse, never as a wrong answer."""
+    from passkeys.authorization import PasskeyMethod
+    from tests.helpers import double_click
+
+    authenticator, transfer, url, challenge, options = _confirmed_with_passkey(client, contract, stranger)
+    data = {"passkey_challenge": challenge, "passkey_assertion": json.dumps(authenticator.get(options))}
+    twin, response = double_click(monkeypatch, client, url, data, at=(PasskeyMethod, "authorize"))
+    assert response["Location"] == reverse("transfers-result", args=[transfer.reference])
+    assert transfer.reference in twin.get(response["Location"]).content.decode()  # the result, with its 受付番号
+    assert Transfer.objects.get(pk=transfer.pk).status == Transfer.Status.DONE
+    assert Account.objects.get(pk=contract.account.pk).balance == 100_000 - 1_000
+    failed = AuditEntry.objects.filter(action="transfer.authorize", contract=contract, outcome="failed")
+    assert set(failed.values_list("reason", flat=True)) <= {"reused"}
+    assert Contract.objects.get(pk=contract.pk).transaction_failures == 0
