@@ -58,6 +58,15 @@ def _keep_flag(contract: Contract) -> None:
     Contract.objects.filter(pk=contract.pk).update(has_passkey=contract.has_passkey)
 
 
+def parsed(text) -> object:
+    """A JSON answer as Python values; ValueError for anything that is not JSON, nested too deep included
+    (Python's parser raises RecursionError there)."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("JSON nested too deep") from None
+
+
 # -- registration -------------------------------------------------------------------------------
 
 
@@ -171,7 +180,7 @@ def verify_transaction(contract: Contract, detail: dict, challenge_id, assertion
     if row.used_at is not None:
         raise Refused("reused")
     try:
-        credential = parse_authentication_credential_json(assertion)
+        credential = parse_authentication_credential_json(parsed(assertion))
         device = credentials(contract).get(credential_id_sha256=hashlib.sha256(credential.raw_id).hexdigest())
         verified = verify_authentication_response(
             credential=credential,

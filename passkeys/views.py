@@ -1,7 +1,6 @@
 """ご利用環境・パスキー (issue 17): the contract's passkeys, registering one (authorized by the contract's
 current method when the gate allows it: from a browser known before this login), removing one."""
 
-import json
 from functools import wraps
 
 from django.contrib import messages
@@ -98,7 +97,7 @@ def register_begin_view(request):
 @_authorized_ceremony
 def register_complete_view(request):
     try:
-        data = json.loads(request.body or b"{}")
+        data = ceremony.parsed(request.body or b"{}")
         device = ceremony.register(request, actor=request.actor, contract=request.contract, data=data)
     except (ValueError, PermissionDenied, IntegrityError, WebAuthnException):
         # Not JSON, no registration under way, the session ended meanwhile, a credential ID registered

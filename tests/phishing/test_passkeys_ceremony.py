@@ -200,7 +200,9 @@ def test_a_changed_assertion_is_refused_with_the_pages_message_and_moves_nothing
     assert Account.objects.get(pk=contract.account.pk).balance == before
 
 
-@pytest.mark.parametrize("body", ["", "{", "[]", '"text"', "null", "1e999", '{"response": []}', "\x00"])
+@pytest.mark.parametrize(
+    "body", ["", "{", "[]", '"text"', "null", "1e999", '{"response": []}', "\x00", "[" * 100_000, b"\xff\xfe"]
+)
 def test_a_registration_answer_that_is_no_credential_is_refused(client, contract, body):
     _ready(client, contract)
     _begin(client)
@@ -332,3 +334,11 @@ def test_a_double_click_overlapping_the_first_is_answered_as_the_first(client, c
     failed = AuditEntry.objects.filter(action="transfer.authorize", contract=contract, outcome="failed")
     assert set(failed.values_list("reason", flat=True)) <= {"reused"}
     assert Contract.objects.get(pk=contract.pk).transaction_failures == 0
+
+
+@pytest.mark.parametrize("answer", ["", "{", "[" * 100_000, '{"id": "x"}', "null"])
+def test_an_assertion_that_is_no_credential_is_refused(client, contract, stranger, answer):
+    _authenticator, transfer, url, challenge, _options = _confirmed_with_passkey(client, contract, stranger)
+    response = client.post(url, {"passkey_challenge": challenge, "passkey_assertion": answer})
+    assert response.status_code == 200
+    assert Transfer.objects.get(pk=transfer.pk).status == Transfer.Status.CONFIRMED
