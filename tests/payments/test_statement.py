@@ -142,3 +142,17 @@ def test_a_period_reaches_back_24_months_to_the_day(client, contract, fake_clock
     query["date_from"] = (earliest - timedelta(days=1)).isoformat()
     errors = client.get(_url(contract), query).context["form"].errors
     assert errors["date_from"] == [f"開始日は{first}以降を指定してください（24か月以内）。"]
+
+
+@pytest.mark.parametrize("name", ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\t=1", "\r=1"])
+def test_no_cell_of_the_csv_is_read_as_a_formula(client, contract, fake_clock, name):
+    """A counterparty's name is typed by another customer (the sender's payee name, their own kana): a cell
+    starting with = + - @ (or a tab or return before one) would be a formula to a spreadsheet. Each text cell
+    starts with the entry's own words; an amount is a number of its own."""
+    books.deposit(account=contract.account, amount=1_000, counterparty=name)
+    books.reverse(books.deposit(account=contract.account, amount=500, counterparty=name))
+    login(client, contract)
+    raw = b"".join(client.get(_url(contract), {"format": "csv"}).streaming_content)
+    for row in list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))[1:]:
+        assert row[1][:1] not in "=+-@\t\r", row
+        assert all(cell == "" or cell.isdigit() for cell in row[2:]), row  # 出金, 入金, 残高: plain numbers
