@@ -12,8 +12,7 @@ import json
 import secrets
 from datetime import timedelta
 
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django_otp_webauthn.models import WebAuthnCredential
 from webauthn import (
     generate_authentication_options,
@@ -77,25 +76,44 @@ def registration_options(request, contract: Contract) -> dict:
     return options
 
 
-def register(request, *, actor, contract: Contract, data: dict) -> WebAuthnCredential:
-    """Verify the authenticator's attestation against the state of :func:`registration_options` (used once)
-    and store the passkey; audited and notified. Raises django_otp_webauthn's errors on a bad response."""
+def register(request, *, actor, contract: Contract, answer) -> WebAuthnCredential:
+    """Verify the authenticator's answer (the page's JSON) against the state of :func:`registration_options`
+    (used once) and store the passkey; audited and notified. A refusal raises :class:`Refused`, audited with its
+    reason: ``no_ceremony`` (none under way in this session, or used), ``ended`` (the session ended on the way:
+    a 紛失届), ``registered`` (the credential ID is registered already), ``invalid`` (not JSON, or an answer
+    the verification refuses)."""
     state = request.session.pop(REGISTER_STATE, None)
-    request.session.save()  # the state is gone even if the verification raises
-    if state is None:
-        raise ValueError("no registration under way")
-    with transaction.atomic():
-        contract.lock_row()  # serialised with a 紛失届's removal of all, and the flag kept in order
-        if not _session_in_force(request, contract):
-            raise PermissionDenied("the session ended while the passkey was being registered")
-        device = webauthn.Helper(request).register_complete(user=contract.user, state=state, data=_reported(data))
-        count = credentials(contract).count()
-        WebAuthnCredential.objects.filter(pk=device.pk).update(created_at=clock.now(), name=f"パスキー{count}")
-        device.refresh_from_db()
-        _keep_flag(contract)
-        audit.record(actor, "passkey.register", ok=True, contract=contract, passkey=device.pk)
-        notify(contract, "passkey_registered", name=device.name)
+    request.session.save()  # the state is gone even if the verification refuses
+    try:
+        if state is None:
+            raise Refused("no_ceremony")
+        with transaction.atomic():
+            contract.lock_row()  # serialised with a 紛失届's removal of all, and the flag kept in order
+            if not _session_in_force(request, contract):
+                raise Refused("ended")
+            device = _verified(request, contract, state, answer)
+            count = credentials(contract).count()
+            WebAuthnCredential.objects.filter(pk=device.pk).update(created_at=clock.now(), name=f"パスキー{count}")
+            device.refresh_from_db()
+            _keep_flag(contract)
+            audit.record(actor, "passkey.register", ok=True, contract=contract, passkey=device.pk)
+            notify(contract, "passkey_registered", name=device.name)
+    except Refused as refused:
+        audit.record(actor, "passkey.register", ok=False, contract=contract, reason=refused.reason)
+        raise
     return device
+
+
+def _verified(request, contract: Contract, state: dict, answer) -> WebAuthnCredential:
+    """django-otp-webauthn's verification and its new credential, saved; Refused for what a bad answer raises
+    (the transaction it runs in then rolls back)."""
+    try:
+        data = _reported(parsed(answer))
+        return webauthn.Helper(request).register_complete(user=contract.user, state=state, data=data)
+    except IntegrityError:
+        raise Refused("registered") from None  # django-otp-webauthn keeps the credential ID's digest unique
+    except (ValueError, WebAuthnException):
+        raise Refused("invalid") from None
 
 
 def _reported(data):
@@ -163,7 +181,8 @@ def transaction_options(request, contract: Contract, detail: dict) -> tuple[int,
 
 
 class Refused(Exception):
-    """``reason``: changed (another transaction, or expired), reused (a replay), invalid (a bad assertion)."""
+    """``reason``: changed (another transaction, or expired), reused (a replay), invalid (a bad answer); at
+    registration also no_ceremony, ended, registered (:func:`register`)."""
 
     def __init__(self, reason: str):
         super().__init__(reason)

@@ -4,15 +4,12 @@ current method when the gate allows it: from a browser known before this login),
 from functools import wraps
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
-from webauthn.helpers.exceptions import WebAuthnException
 
 from accounts import gate, services, steps
 from accounts.decorators import customer_required, removal_view
@@ -97,11 +94,8 @@ def register_begin_view(request):
 @_authorized_ceremony
 def register_complete_view(request):
     try:
-        data = ceremony.parsed(request.body or b"{}")
-        device = ceremony.register(request, actor=request.actor, contract=request.contract, data=data)
-    except (ValueError, PermissionDenied, IntegrityError, WebAuthnException):
-        # Not JSON, no registration under way, the session ended meanwhile, a credential ID registered
-        # already, or an answer the verification refuses. Anything else is a defect: a server error.
+        device = ceremony.register(request, actor=request.actor, contract=request.contract, answer=request.body)
+    except ceremony.Refused:  # audited with its reason; anything else is a defect: a server error
         return JsonResponse({"detail": str(FAILED)}, status=400)
     pending.clear(request, AUTHORIZED)
     messages.success(request, REGISTERED)

@@ -140,7 +140,6 @@ def test_a_registration_finishing_after_a_lost_report_is_refused(rf, contract):
 
     import pytest
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.core.exceptions import PermissionDenied
 
     from passkeys import ceremony
 
@@ -155,14 +154,17 @@ def test_a_registration_finishing_after_a_lost_report_is_refused(rf, contract):
         return request
 
     valid = request_of_this_session()  # a session in force reaches the authenticator's answer (bad here)
-    with pytest.raises(Exception) as not_refused:
-        ceremony.register(valid, actor=None, contract=contract, data={})
-    assert not isinstance(not_refused.value, PermissionDenied)
+    with pytest.raises(ceremony.Refused) as bad_answer:
+        ceremony.register(valid, actor=None, contract=contract, answer="{}")
+    assert bad_answer.value.reason == "invalid"
     ended = request_of_this_session()
     contract.user.rotate_session_nonce()  # what the 紛失届 does while the request is on its way
-    with pytest.raises(PermissionDenied):
-        ceremony.register(ended, actor=None, contract=contract, data={})
+    with pytest.raises(ceremony.Refused) as refused:
+        ceremony.register(ended, actor=None, contract=contract, answer="{}")
+    assert refused.value.reason == "ended"
     assert not WebAuthnCredential.objects.filter(user_id=contract.user_id).exists()
+    audited = AuditEntry.objects.filter(action="passkey.register", contract=contract, outcome="failed")
+    assert sorted(audited.values_list("reason", flat=True)) == ["ended", "invalid"]
 
 
 def test_a_passkey_answer_that_is_not_for_this_transfer_is_refused_and_told(client, contract, stranger):

@@ -48,6 +48,12 @@ def _complete(client, answer):
     return client.post(reverse(COMPLETE), body, content_type="application/json")
 
 
+def _refusals(contract) -> list[str]:
+    """The reasons of the contract's refused registrations, as audited."""
+    entries = AuditEntry.objects.filter(action="passkey.register", contract=contract, outcome="failed")
+    return list(entries.order_by("pk").values_list("reason", flat=True))
+
+
 def _registered(client, contract) -> Authenticator:
     _ready(client, contract)
     authenticator = Authenticator()
@@ -78,6 +84,7 @@ def test_a_credential_id_registered_already_is_refused_not_a_server_error(client
     response = _complete(second, crafted.create(_begin(second)))
     assert (response.status_code, response.json()) == (400, {"detail": str(FAILED)})
     assert list(WebAuthnCredential.objects.values_list("user_id", flat=True)) == [contract.user_id]
+    assert _refusals(other) == ["registered"]
 
 
 def _hostile_values():
@@ -157,6 +164,7 @@ def test_a_changed_registration_is_refused_and_stores_nothing(make_contract, dat
     assert (response.status_code, response.json()) == (400, {"detail": str(FAILED)})
     assert not WebAuthnCredential.objects.filter(user=contract.user).exists()
     assert not Notice.objects.filter(contract_id=contract.pk, event="passkey_registered").exists()
+    assert _refusals(contract) == ["invalid"]
 
 
 def _confirmed_with_passkey(client, contract, stranger):
@@ -209,6 +217,7 @@ def test_a_registration_answer_that_is_no_credential_is_refused(client, contract
     response = _complete(client, body)
     assert (response.status_code, response.json()) == (400, {"detail": str(FAILED)})
     assert not WebAuthnCredential.objects.filter(user=contract.user).exists()
+    assert _refusals(contract) == ["invalid"]
 
 
 @pytest.mark.parametrize("report", [None, "credProps", [], {"credProps": None}, {"credProps": "rk"}, {"credProps": []}])
@@ -242,6 +251,7 @@ def test_a_registration_whose_session_ended_on_its_way_is_refused(client, contra
     response = _complete(client, answer)
     assert (response.status_code, response.json()) == (400, {"detail": str(FAILED)})
     assert not WebAuthnCredential.objects.filter(user=contract.user).exists()
+    assert _refusals(contract) == ["ended"]
 
 
 def test_an_assertion_by_a_passkey_this_contract_does_not_have_is_refused(client, contract, stranger):
@@ -342,3 +352,12 @@ def test_an_assertion_that_is_no_credential_is_refused(client, contract, strange
     response = client.post(url, {"passkey_challenge": challenge, "passkey_assertion": answer})
     assert response.status_code == 200
     assert Transfer.objects.get(pk=transfer.pk).status == Transfer.Status.CONFIRMED
+
+
+def test_an_answer_with_no_ceremony_under_way_is_refused(client, contract):
+    """The registration authorized, the authenticator's answer sent without the options asked first (or a
+    second time, the options used): refused and audited as such."""
+    _ready(client, contract)
+    response = _complete(client, Authenticator().create({"challenge": b64url(b"made up")}))
+    assert (response.status_code, response.json()) == (400, {"detail": str(FAILED)})
+    assert _refusals(contract) == ["no_ceremony"]
