@@ -211,7 +211,12 @@ def verify_transaction(contract: Contract, detail: dict, challenge_id, assertion
             require_user_verification=True,
         )
     except (ValueError, WebAuthnException, WebAuthnCredential.DoesNotExist):
-        raise Refused("invalid") from None  # not a well-formed answer, no passkey of this contract, or not valid
+        # Not a well-formed answer, no passkey of this contract, or not valid — unless the same answer, sent at
+        # once by a double click, used the challenge since it was read here: its counter then moved past this
+        # answer's, which verifies no more. That is a reuse, answered as the first was, never a bad answer.
+        if TransactionChallenge.objects.filter(pk=row.pk, used_at__isnull=False).exists():
+            raise Refused("reused") from None
+        raise Refused("invalid") from None
     if not TransactionChallenge.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=clock.now()):
         raise Refused("reused")  # a concurrent submission of the same assertion used it first
     WebAuthnCredential.objects.filter(pk=device.pk).update(sign_count=verified.new_sign_count, last_used_at=clock.now())
@@ -232,5 +237,11 @@ def verify_login(*, actor, contract: Contract, detail: dict, challenge_id, asser
     except Refused as refused:
         audit.record(actor, "login.passkey", ok=False, contract=contract, reason=refused.reason)
         raise
-    audit.record(actor, "login.passkey", ok=True, contract=contract, passkey=device.pk)
+    audit.record(actor, "login.passkey", ok=True, contract=contract, passkey=device.pk, challenge=_int(challenge_id))
     return device
+
+
+def logged_in_with(contract: Contract, challenge_id) -> bool:
+    """Whether a login of ``contract`` was completed with the challenge ``challenge_id`` (bound to one pending
+    login: a double click's first request, when the second finds it used)."""
+    return audit.recorded("login.passkey", contract=contract, challenge=_int(challenge_id))

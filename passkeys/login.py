@@ -74,7 +74,11 @@ def login_view(request):
                 challenge_id=request.POST.get("passkey_challenge"),
                 assertion=request.POST["passkey_assertion"],
             )
-        except ceremony.Refused:
+        except ceremony.Refused as refused:
+            if refused.reason == "reused" and ceremony.logged_in_with(contract, request.POST.get("passkey_challenge")):
+                # A double click: the first request logged this pending login in with this answer (and ended
+                # this session); the menu answers, with the session the first one gave the browser.
+                return redirect(settings.LOGIN_REDIRECT_URL)
             messages.error(request, FAILED)
             return redirect("passkeys-login")
         pending.clear(request, PENDING_LOGIN)

@@ -328,15 +328,21 @@ def test_a_double_click_with_the_passkey_moves_once_and_is_answered_as_the_first
     assert Contract.objects.get(pk=contract.pk).transaction_failures == 0
 
 
-def test_a_double_click_overlapping_the_first_is_answered_as_the_first(client, contract, stranger, monkeypatch):
-    """The second request passed its checks before the first moved the money, then finds the challenge used:
-    answered with the result, as the first was; audited as a reuse, never as a wrong answer."""
+@pytest.mark.parametrize("waits_at", ["before the challenge is read", "after the challenge is read"])
+def test_a_double_click_overlapping_the_first_is_answered_as_the_first(
+    client, contract, stranger, monkeypatch, waits_at
+):
+    """The second request passed its checks before the first moved the money, then finds the challenge used —
+    or, having read it unused, finds the passkey's counter moved past its answer by the first: answered with
+    the result, as the first was; audited as a reuse, never as a bad answer."""
+    from passkeys import ceremony
     from passkeys.authorization import PasskeyMethod
     from tests.helpers import double_click
 
     authenticator, transfer, url, challenge, options = _confirmed_with_passkey(client, contract, stranger)
     data = {"passkey_challenge": challenge, "passkey_assertion": json.dumps(authenticator.get(options))}
-    twin, response = double_click(monkeypatch, client, url, data, at=(PasskeyMethod, "authorize"))
+    at = (PasskeyMethod, "authorize") if waits_at.startswith("before") else (ceremony, "parsed")
+    twin, response = double_click(monkeypatch, client, url, data, at=at)
     assert response["Location"] == reverse("transfers-result", args=[transfer.reference])
     assert transfer.reference in twin.get(response["Location"]).content.decode()  # the result, with its 受付番号
     assert Transfer.objects.get(pk=transfer.pk).status == Transfer.Status.DONE
@@ -361,3 +367,56 @@ def test_an_answer_with_no_ceremony_under_way_is_refused(client, contract):
     response = _complete(client, Authenticator().create({"challenge": b64url(b"made up")}))
     assert (response.status_code, response.json()) == (400, {"detail": str(FAILED)})
     assert _refusals(contract) == ["no_ceremony"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_eight_simultaneous_submissions_of_one_answer_move_money_once(make_contract):
+    """The same assertion sent eight times at once from the customer's session (separate connections): one
+    movement, no server error, every answer the result or the page again, no lock, no wrong answer audited."""
+    from django.test import Client
+
+    from ledger.models import JournalEntry
+    from tests.concurrency import run_concurrently
+
+    client, contract, stranger = Client(), make_contract(), make_contract()
+    authenticator, transfer, url, challenge, options = _confirmed_with_passkey(client, contract, stranger)
+    data = {"passkey_challenge": challenge, "passkey_assertion": json.dumps(authenticator.get(options))}
+    cookies = client.cookies
+
+    def submit(_i):
+        other = Client()
+        other.cookies = cookies
+        return other.post(url, data).status_code
+
+    statuses = run_concurrently(submit, 8)
+    assert all(status in (200, 302) for status in statuses), statuses
+    assert JournalEntry.objects.filter(reference=transfer.reference).count() == 1
+    assert Account.objects.get(pk=contract.account.pk).balance == 100_000 - 1_000
+    assert Contract.objects.get(pk=contract.pk).transaction_failures == 0
+    failed = AuditEntry.objects.filter(action="transfer.authorize", contract=contract, outcome="failed")
+    assert set(failed.values_list("reason", flat=True)) <= {"reused"}
+
+
+@pytest.mark.parametrize("waits_at", ["verify_login", "parsed"])
+def test_a_double_click_of_the_passkey_login_goes_to_the_menu_it_logged_in_to(client, contract, monkeypatch, waits_at):
+    """The second click is answered after the first logged in with the same answer: not 「認証できませんでした」
+    on a login page whose session the first ended, but the menu, which the first's session opens."""
+    from django.test import Client
+
+    from passkeys import ceremony
+    from tests.helpers import double_click, post_login
+
+    authenticator = _registered(client, contract)
+    browser = Client()
+    post_login(browser, contract)
+    page = browser.get(reverse("passkeys-login"))
+    data = {
+        "passkey_challenge": page.context["challenge_id"],
+        "passkey_assertion": json.dumps(authenticator.get(json.loads(page.context["options"]))),
+    }
+    _twin, response = double_click(monkeypatch, browser, reverse("passkeys-login"), data, at=(ceremony, waits_at))
+    assert response["Location"] == reverse("accounts-menu")
+    assert browser.get(reverse("accounts-menu")).status_code == 200  # the first click's session
+    failed = AuditEntry.objects.filter(action="login.passkey", contract=contract, outcome="failed")
+    assert set(failed.values_list("reason", flat=True)) <= {"reused"}
