@@ -420,3 +420,58 @@ def test_a_double_click_of_the_passkey_login_goes_to_the_menu_it_logged_in_to(cl
     assert browser.get(reverse("accounts-menu")).status_code == 200  # the first click's session
     failed = AuditEntry.objects.filter(action="login.passkey", contract=contract, outcome="failed")
     assert set(failed.values_list("reason", flat=True)) <= {"reused"}
+
+
+def _passkey_answer(client, url, authenticator) -> dict:
+    """What the authorization page's passkey button sends for the challenge the page offers."""
+    form = client.get(url).context["form"]
+    return {
+        "passkey_challenge": form.passkey.id,
+        "passkey_assertion": json.dumps(authenticator.get(json.loads(form.passkey.options))),
+    }
+
+
+def test_a_pay_easy_payment_authorized_by_the_passkey_pays_once(client, contract, billers):
+    from payments.models import Payment
+
+    authenticator = _registered(client, contract)
+    client.post(reverse("payeasy-new"), {"biller_number": "58001"})
+    numbers = {"customer_number": "12345678901234", "confirmation_number": "1234"}
+    response = client.post(reverse("payeasy-numbers"), {"from_account": contract.account.pk, **numbers})
+    reference = response["Location"].split("/")[2]
+    client.post(reverse("payeasy-confirm", args=[reference]))
+    url = reverse("payeasy-authorize", args=[reference])
+    answer = _passkey_answer(client, url, authenticator)
+    assert client.post(url, answer)["Location"] == reverse("payeasy-result", args=[reference])
+    assert Payment.objects.get(reference=reference).status == Payment.Status.DONE
+    assert Account.objects.get(pk=contract.account.pk).balance == 100_000 - 8_640
+    assert client.post(url, answer)["Location"] == reverse("payeasy-result", args=[reference])  # sent again
+    assert Account.objects.get(pk=contract.account.pk).balance == 100_000 - 8_640
+
+
+def test_a_limit_raise_authorized_by_the_passkey_applies_at_once(client, contract):
+    from payments import services
+
+    authenticator = _registered(client, contract)
+    client.post(reverse("transfers-limit"), {"limit": "100000"})  # lowered at once: what follows is a raise
+    assert client.post(reverse("transfers-limit"), {"limit": "150000"})["Location"] == reverse(
+        "transfers-limit-authorize"
+    )
+    url = reverse("transfers-limit-authorize")
+    shown = client.get(url).context["shown"]
+    response = client.post(url, {"shown": shown, **_passkey_answer(client, url, authenticator)})
+    assert response["Location"] == reverse("transfers-limit")
+    assert services.daily_limit(Contract.objects.get(pk=contract.pk), services.today()) == 150_000
+
+
+def test_an_answer_for_the_limit_page_does_not_authorize_a_transfer(client, contract, stranger):
+    """The challenge is bound to what the page authorizes: an answer made on the limit's page, sent to a
+    transfer's 認証, is refused as made for something else; nothing moves."""
+    authenticator, transfer, transfer_url, _challenge, _options = _confirmed_with_passkey(client, contract, stranger)
+    client.post(reverse("transfers-limit"), {"limit": "100000"})
+    client.post(reverse("transfers-limit"), {"limit": "150000"})
+    answer = _passkey_answer(client, reverse("transfers-limit-authorize"), authenticator)
+    response = client.post(transfer_url, answer)
+    assert response.status_code == 200
+    assert str(REFUSED["changed"]) in response.content.decode()
+    assert Transfer.objects.get(pk=transfer.pk).status == Transfer.Status.CONFIRMED
