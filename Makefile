@@ -27,7 +27,8 @@ test: setup chromium
 ## fuzz: hostile input at every page, the customer's and the branch's: 1,000 examples a fuzz test (about an hour)
 fuzz: setup
 	IBANK_FUZZ_EXAMPLES=1000 $(PY) -m pytest tests/test_fuzz.py tests/branch/test_fuzz_admin.py \
-		tests/payments/test_transfer_sequences.py tests/phishing/test_passkeys_ceremony.py $(PYTEST_ARGS)
+		tests/payments/test_transfer_sequences.py tests/phishing/test_passkey_registration.py \
+		tests/phishing/test_passkey_answers.py $(PYTEST_ARGS)
 
 setup: $(VENV)/.installed $(MO)
 
