@@ -25,3 +25,16 @@ def run_concurrently(func, n: int) -> list:
     for t in threads:
         t.join(timeout=120)
     return results
+
+
+def posted_at_once(client, url: str, data: dict, n: int) -> list[int]:
+    """``data`` posted to ``url`` ``n`` times at once, each from a client with ``client``'s cookies (the same
+    session: a burst of clicks); the responses' status codes."""
+    from django.test import Client
+
+    def submit(_i):
+        other = Client()
+        other.cookies = client.cookies
+        return other.post(url, data).status_code
+
+    return run_concurrently(submit, n)

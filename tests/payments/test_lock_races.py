@@ -15,7 +15,7 @@ from otp.models import TokenBinding
 from payments import payeasy
 from payments.models import Transfer
 from payments.services import today
-from tests.concurrency import run_concurrently
+from tests.concurrency import posted_at_once, run_concurrently
 from tests.conftest import CARD, PASSWORD
 from tests.helpers import login
 from tests.payments.helpers import confirm, enter, same_bank_data
@@ -84,14 +84,7 @@ def test_an_answer_for_cells_of_the_senders_choosing_is_wrong(make_contract):
 @pytest.mark.django_db(transaction=True)
 def test_five_simultaneous_right_card_answers_move_money_once_and_count_nothing(make_contract, stranger):
     card, client, transfer, url, data = _at_card_authorization(make_contract, stranger)
-    cookies = client.cookies
-
-    def submit(_i):
-        other = Client()
-        other.cookies = cookies
-        return other.post(url, data).status_code
-
-    statuses = run_concurrently(submit, 5)
+    statuses = posted_at_once(client, url, data, 5)
     assert all(status in (200, 302) for status in statuses), statuses
     assert JournalEntry.objects.filter(reference=transfer.reference).count() == 1
     assert Transfer.objects.get(pk=transfer.pk).is_executed

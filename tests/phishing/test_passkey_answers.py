@@ -163,19 +163,12 @@ def test_eight_simultaneous_submissions_of_one_answer_move_money_once(make_contr
     movement, no server error, every answer the result or the page again, no lock, no wrong answer audited."""
 
     from ledger.models import JournalEntry
-    from tests.concurrency import run_concurrently
+    from tests.concurrency import posted_at_once
 
     client, contract, stranger = Client(), make_contract(), make_contract()
     authenticator, transfer, url, challenge, options = confirmed_with_passkey(client, contract, stranger)
     data = {"passkey_challenge": challenge, "passkey_assertion": json.dumps(authenticator.get(options))}
-    cookies = client.cookies
-
-    def submit(_i):
-        other = Client()
-        other.cookies = cookies
-        return other.post(url, data).status_code
-
-    statuses = run_concurrently(submit, 8)
+    statuses = posted_at_once(client, url, data, 8)
     assert all(status in (200, 302) for status in statuses), statuses
     assert JournalEntry.objects.filter(reference=transfer.reference).count() == 1
     assert Account.objects.get(pk=contract.account.pk).balance == 100_000 - 1_000
