@@ -22,8 +22,9 @@ def b64url(data: bytes) -> str:
 
 
 class Authenticator:
-    def __init__(self, *, origin: str = ORIGIN, rp_id: str = RP_ID):
-        self.origin, self.rp_id = origin, rp_id
+    def __init__(self, *, origin: str = ORIGIN, rp_id: str = RP_ID, counts: bool = True):
+        """``counts``: False for a synced passkey (a phone's keychain), whose signature counter stays 0."""
+        self.origin, self.rp_id, self.counts = origin, rp_id, counts
         self.key = ec.generate_private_key(ec.SECP256R1())
         self.credential_id = os.urandom(16)
         self.sign_count = 0
@@ -34,7 +35,7 @@ class Authenticator:
         return cbor2.dumps({1: 2, 3: -7, -1: 1, -2: x, -3: y})  # COSE: EC2, ES256, P-256
 
     def _authenticator_data(self, *, attested: bool) -> bytes:
-        self.sign_count += 1
+        self.sign_count += 1 if self.counts else 0
         flags = UP | UV | (AT if attested else 0)
         data = hashlib.sha256(self.rp_id.encode()).digest() + bytes([flags]) + struct.pack(">I", self.sign_count)
         if attested:

@@ -45,9 +45,9 @@ def refused_registrations(contract) -> list[str]:
     return list(entries.order_by("pk").values_list("reason", flat=True))
 
 
-def registered(client, contract) -> Authenticator:
+def registered(client, contract, authenticator=None) -> Authenticator:
     ready_to_register(client, contract)
-    authenticator = Authenticator()
+    authenticator = authenticator or Authenticator()
     response = complete(client, authenticator.create(begin(client)))
     assert response.status_code == 200, response.content.decode()
     return authenticator

@@ -244,3 +244,16 @@ def test_an_answer_for_the_limit_page_does_not_authorize_a_transfer(client, cont
     assert response.status_code == 200
     assert str(REFUSED["changed"]) in response.content.decode()
     assert Transfer.objects.get(pk=transfer.pk).status == Transfer.Status.CONFIRMED
+
+
+def test_a_synced_passkey_whose_counter_stays_zero_authorizes_every_time(client, contract, stranger):
+    """A passkey kept in a phone's keychain answers with a signature counter of 0 each time: not a copy, and
+    each transfer it authorizes moves once."""
+    authenticator = registered(client, contract, Authenticator(counts=False))
+    for amount in (1_000, 2_000):
+        _response, transfer = enter(client, same_bank_data(contract, stranger, amount=amount))
+        confirm(client, transfer)
+        url = reverse("transfers-authorize", args=[transfer.reference])
+        assert client.post(url, passkey_answer(client, url, authenticator)).status_code == 302
+        assert Transfer.objects.get(pk=transfer.pk).status == Transfer.Status.DONE
+    assert Account.objects.get(pk=contract.account.pk).balance == 100_000 - 3_000
