@@ -22,9 +22,10 @@ def b64url(data: bytes) -> str:
 
 
 class Authenticator:
-    def __init__(self, *, origin: str = ORIGIN, rp_id: str = RP_ID, counts: bool = True):
-        """``counts``: False for a synced passkey (a phone's keychain), whose signature counter stays 0."""
-        self.origin, self.rp_id, self.counts = origin, rp_id, counts
+    def __init__(self, *, origin: str = ORIGIN, rp_id: str = RP_ID, counts: bool = True, verifies: bool = True):
+        """``counts``: False for a synced passkey (a phone's keychain), whose signature counter stays 0;
+        ``verifies``: False for one that only sees a touch, without the device's lock (no user verification)."""
+        self.origin, self.rp_id, self.counts, self.verifies = origin, rp_id, counts, verifies
         self.key = ec.generate_private_key(ec.SECP256R1())
         self.credential_id = os.urandom(16)
         self.sign_count = 0
@@ -36,7 +37,7 @@ class Authenticator:
 
     def _authenticator_data(self, *, attested: bool) -> bytes:
         self.sign_count += 1 if self.counts else 0
-        flags = UP | UV | (AT if attested else 0)
+        flags = UP | (UV if self.verifies else 0) | (AT if attested else 0)
         data = hashlib.sha256(self.rp_id.encode()).digest() + bytes([flags]) + struct.pack(">I", self.sign_count)
         if attested:
             credential = struct.pack(">H", len(self.credential_id)) + self.credential_id

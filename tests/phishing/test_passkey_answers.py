@@ -257,3 +257,14 @@ def test_a_synced_passkey_whose_counter_stays_zero_authorizes_every_time(client,
         assert client.post(url, passkey_answer(client, url, authenticator)).status_code == 302
         assert Transfer.objects.get(pk=transfer.pk).status == Transfer.Status.DONE
     assert Account.objects.get(pk=contract.account.pk).balance == 100_000 - 3_000
+
+
+def test_an_answer_without_the_devices_lock_is_refused(client, contract, stranger):
+    """The passkey must be unlocked by the customer (fingerprint, face, PIN: user verification), not only
+    touched: an answer that says only a touch is refused, nothing moves."""
+    authenticator, transfer, url, challenge, options = confirmed_with_passkey(client, contract, stranger)
+    authenticator.verifies = False
+    answer = json.dumps(authenticator.get(options))
+    response = client.post(url, {"passkey_challenge": challenge, "passkey_assertion": answer})
+    assert str(REFUSED["invalid"]) in response.content.decode()
+    assert Transfer.objects.get(pk=transfer.pk).status == Transfer.Status.CONFIRMED

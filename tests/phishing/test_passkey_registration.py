@@ -126,3 +126,14 @@ def test_an_answer_with_no_ceremony_under_way_is_refused(client, contract):
     response = complete(client, Authenticator().create({"challenge": b64url(b"made up")}))
     assert (response.status_code, response.json()) == (400, {"detail": str(FAILED)})
     assert refused_registrations(contract) == ["no_ceremony"]
+
+
+def test_a_passkey_made_without_the_devices_lock_is_not_registered(client, contract):
+    """Every use of a passkey requires the device's lock (fingerprint, face, PIN): the browser is asked for it
+    at registration too, and a passkey made without it — which could authorize nothing — is refused."""
+    ready_to_register(client, contract)
+    options = begin(client)
+    assert options["authenticatorSelection"]["userVerification"] == "required"
+    response = complete(client, Authenticator(verifies=False).create(options))
+    assert (response.status_code, response.json()) == (400, {"detail": str(FAILED)})
+    assert refused_registrations(contract) == ["invalid"]
