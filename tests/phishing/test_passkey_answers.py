@@ -268,3 +268,19 @@ def test_an_answer_without_the_devices_lock_is_refused(client, contract, strange
     response = client.post(url, {"passkey_challenge": challenge, "passkey_assertion": answer})
     assert str(REFUSED["invalid"]) in response.content.decode()
     assert Transfer.objects.get(pk=transfer.pk).status == Transfer.Status.CONFIRMED
+
+
+@pytest.mark.parametrize(
+    "origin, rp_id",
+    [("https://ibank-login.example", "testserver"), ("https://ibank-login.example", "ibank-login.example")],
+)
+def test_an_answer_made_on_another_site_is_refused(client, contract, stranger, origin, rp_id):
+    """What a phishing kit that relays the page would get: the browser signs the site it is on (the kit's
+    origin, and for its own domain another key scope). Refused, nothing moves: why a passkey cannot be relayed
+    as a code can."""
+    authenticator, transfer, url, challenge, options = confirmed_with_passkey(client, contract, stranger)
+    authenticator.origin, authenticator.rp_id = origin, rp_id
+    answer = json.dumps(authenticator.get(options))
+    response = client.post(url, {"passkey_challenge": challenge, "passkey_assertion": answer})
+    assert str(REFUSED["invalid"]) in response.content.decode()
+    assert Transfer.objects.get(pk=transfer.pk).status == Transfer.Status.CONFIRMED
