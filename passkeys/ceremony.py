@@ -8,6 +8,7 @@ has another digest (refused), a replayed assertion finds its challenge used (ref
 """
 
 import hashlib
+import itertools
 import json
 import secrets
 from datetime import timedelta
@@ -92,8 +93,8 @@ def register(request, *, actor, contract: Contract, answer) -> WebAuthnCredentia
             if not _session_in_force(request, contract):
                 raise Refused("ended")
             device = _verified(request, contract, state, answer)
-            count = credentials(contract).count()
-            WebAuthnCredential.objects.filter(pk=device.pk).update(created_at=clock.now(), name=f"パスキー{count}")
+            name = _free_name(credentials(contract).exclude(pk=device.pk).values_list("name", flat=True))
+            WebAuthnCredential.objects.filter(pk=device.pk).update(created_at=clock.now(), name=name)
             device.refresh_from_db()
             _keep_flag(contract)
             audit.record(actor, "passkey.register", ok=True, contract=contract, passkey=device.pk)
@@ -102,6 +103,13 @@ def register(request, *, actor, contract: Contract, answer) -> WebAuthnCredentia
         audit.record(actor, "passkey.register", ok=False, contract=contract, reason=refused.reason)
         raise
     return device
+
+
+def _free_name(taken) -> str:
+    """パスキー1, パスキー2, …: the first that none of the contract's passkeys has (one removed frees its name;
+    the list, the removal and the notices name a passkey by it)."""
+    taken = set(taken)
+    return next(name for n in itertools.count(1) if (name := f"パスキー{n}") not in taken)
 
 
 def _verified(request, contract: Contract, state: dict, answer) -> WebAuthnCredential:

@@ -50,8 +50,10 @@ def passkeys_view(request):
 @csrf_protect
 def register_authorize_view(request):
     """The contract's current method authorizes the registration (like a change of e-mail address). A code
-    used already by this very page (a double click) is answered as its first use was."""
-    attempt = steps.page_name(request)
+    used already by this very page (a double click) is answered as its first use was. The page keeps its name
+    from its first showing to its answer, refused answers included: the name is part of what a passkey's
+    challenge is bound to (the second passkey is authorized by the first)."""
+    attempt = steps.page_name(request) or steps.new_page_name()
 
     def done(_method=None):
         pending.put(request, AUTHORIZED, request.contract.pk)
@@ -65,8 +67,8 @@ def register_authorize_view(request):
         audit_action="passkey.authorize",
         on_success=done,
         on_reused=lambda: done() if steps.made_by(request, "passkey.authorize", attempt) else None,
-        context={"attempt": steps.new_page_name()},
-        detail={"passkey": "register", "attempt": attempt},
+        context={"attempt": attempt},
+        detail={"ceremony": "registration", "attempt": attempt},  # ("passkey" names the one that answers)
     )
 
 

@@ -19,12 +19,19 @@ from tests.payments.helpers import confirm, enter, same_bank_data
 COMPLETE = "passkeys-complete"
 
 
-def ready_to_register(client, contract):
-    """Logged in from a known browser, the registration authorized with the contract's method."""
-    login(client, contract)
-    page = client.get(reverse("passkeys-authorize")).content.decode()
-    attempt = page.split('name="attempt" value="', 1)[1].split('"', 1)[0]
-    response = client.post(reverse("passkeys-authorize"), {"attempt": attempt, "transfer_password": TRANSFER_PASSWORD})
+def ready_to_register(client, contract, by=None):
+    """Logged in from a known browser, the registration authorized with the contract's method: its
+    資金移動用パスワード, or the passkey ``by`` (an Authenticator) once it has one."""
+    url = reverse("passkeys-authorize")
+    if by is None:
+        login(client, contract)
+        page = client.get(url).content.decode()
+        attempt = page.split('name="attempt" value="', 1)[1].split('"', 1)[0]
+        answer = {"attempt": attempt, "transfer_password": TRANSFER_PASSWORD}
+    else:  # the page's name and its challenge from one page (the challenge is bound to that page's name)
+        page = client.get(url).context
+        answer = {"attempt": page["attempt"], **_answer_to(page["form"], by)}
+    response = client.post(url, answer)
     assert response.status_code == 302, response.content.decode()[:400]
 
 
@@ -45,8 +52,9 @@ def refused_registrations(contract) -> list[str]:
     return list(entries.order_by("pk").values_list("reason", flat=True))
 
 
-def registered(client, contract, authenticator=None) -> Authenticator:
-    ready_to_register(client, contract)
+def registered(client, contract, authenticator=None, *, by=None) -> Authenticator:
+    """A passkey registered through the pages (``by``: the passkey that authorizes it, once there is one)."""
+    ready_to_register(client, contract, by)
     authenticator = authenticator or Authenticator()
     response = complete(client, authenticator.create(begin(client)))
     assert response.status_code == 200, response.content.decode()
@@ -119,7 +127,10 @@ def confirmed_with_passkey(client, contract, stranger):
 
 def passkey_answer(client, url, authenticator) -> dict:
     """What the authorization page's passkey button sends for the challenge the page offers."""
-    form = client.get(url).context["form"]
+    return _answer_to(client.get(url).context["form"], authenticator)
+
+
+def _answer_to(form, authenticator) -> dict:
     return {
         "passkey_challenge": form.passkey.id,
         "passkey_assertion": json.dumps(authenticator.get(json.loads(form.passkey.options))),

@@ -284,3 +284,30 @@ def test_an_answer_made_on_another_site_is_refused(client, contract, stranger, o
     response = client.post(url, {"passkey_challenge": challenge, "passkey_assertion": answer})
     assert str(REFUSED["invalid"]) in response.content.decode()
     assert Transfer.objects.get(pk=transfer.pk).status == Transfer.Status.CONFIRMED
+
+
+def test_every_change_a_passkey_authorizes_is_made_with_its_answer(client, contract):
+    """The e-mail address, the login password and the 資金移動用パスワード, each authorized on its page by a real
+    passkey answer (each page's challenge is bound to what that page shows)."""
+    from django.contrib.auth.hashers import check_password
+
+    from tests.conftest import PASSWORD
+
+    authenticator = registered(client, contract)
+    client.post(reverse("transfers-email"), {"email": "new.taro@example.jp"})
+    url = reverse("transfers-email-authorize")
+    shown = client.get(url).context["shown"]
+    assert client.post(url, {"shown": shown, **passkey_answer(client, url, authenticator)}).status_code == 302
+    assert Contract.objects.get(pk=contract.pk).email == "new.taro@example.jp"
+
+    url, new = reverse("accounts-password"), "Newpass123"
+    page = client.get(url).context
+    typed = {"current_password": PASSWORD, "new_password": new, "new_password_again": new, "attempt": page["attempt"]}
+    assert client.post(url, {**typed, **passkey_answer(client, url, authenticator)}).status_code == 302
+    assert check_password(new, Contract.objects.select_related("user").get(pk=contract.pk).user.password)
+
+    url = reverse("accounts-transfer-password")
+    page = client.get(url).context
+    typed = {"new_transfer_password": "24680", "new_transfer_password_again": "24680", "attempt": page["attempt"]}
+    assert client.post(url, {**typed, **passkey_answer(client, url, authenticator)}).status_code == 302
+    assert Contract.objects.get(pk=contract.pk).check_transfer_password("24680")

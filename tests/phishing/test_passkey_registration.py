@@ -137,3 +137,39 @@ def test_a_passkey_made_without_the_devices_lock_is_not_registered(client, contr
     response = complete(client, Authenticator(verifies=False).create(options))
     assert (response.status_code, response.json()) == (400, {"detail": str(FAILED)})
     assert refused_registrations(contract) == ["invalid"]
+
+
+def test_each_passkey_has_a_name_of_its_own_after_one_is_removed(client, contract):
+    """パスキー1 and パスキー2; パスキー1 removed; the next one takes the free name, never a name the list
+    shows already (the customer removes a passkey by its name, and the notices name it)."""
+    first = registered(client, contract)
+    second = registered(client, contract, by=first)
+    names = dict(WebAuthnCredential.objects.filter(user=contract.user).values_list("name", "pk"))
+    assert set(names) == {"パスキー1", "パスキー2"}
+    client.post(reverse("passkeys-remove", args=[names["パスキー1"]]))
+    registered(client, contract, by=second)
+    assert sorted(WebAuthnCredential.objects.filter(user=contract.user).values_list("name", flat=True)) == [
+        "パスキー1",
+        "パスキー2",
+    ]
+
+
+def test_a_second_passkey_is_authorized_by_the_first_also_after_a_refused_answer(client, contract):
+    """With a passkey, the contract's method is the passkey: it authorizes the next registration. A refused
+    answer brings the page back with a new challenge, which the right answer then passes."""
+    import json
+
+    first = registered(client, contract)
+    url = reverse("passkeys-authorize")
+    page = client.get(url).context
+    wrong = Authenticator().get(json.loads(page["form"].passkey.options))  # a passkey the contract lacks
+    data = {"attempt": page["attempt"], "passkey_challenge": page["form"].passkey.id}
+    again = client.post(url, {**data, "passkey_assertion": json.dumps(wrong)})
+    assert again.status_code == 200 and again.context["attempt"] == page["attempt"]
+    form = again.context["form"]
+    right = first.get(json.loads(form.passkey.options))
+    answer = {"attempt": again.context["attempt"], "passkey_challenge": form.passkey.id}
+    assert client.post(url, {**answer, "passkey_assertion": json.dumps(right)})["Location"] == reverse("passkeys")
+    registered_next = Authenticator()
+    assert complete(client, registered_next.create(begin(client))).status_code == 200
+    assert WebAuthnCredential.objects.filter(user=contract.user).count() == 2
