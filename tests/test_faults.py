@@ -29,7 +29,7 @@ from zengin.models import Bank, Branch
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-DURATION = 25  # seconds of load
+DURATION = 14  # seconds of load: five faults (three kills, two terminations) at the seeded intervals
 
 
 def _master(own_bank=True):

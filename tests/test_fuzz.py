@@ -35,7 +35,7 @@ from payments.ui import TRANSFER_CONFIRMED_KEY
 from tests.helpers import environment_cookie, registered_payee, url_names
 from tests.payments.helpers import confirmed_same_bank, prepared_same_bank
 
-EXAMPLES = int(os.environ.get("IBANK_FUZZ_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("IBANK_FUZZ_EXAMPLES", "12"))
 INJECTION = '"><svg onload=alert(1)><script>alert(2)</script>'
 
 hostile_text = st.one_of(

@@ -110,7 +110,7 @@ def changed_answer(draw, answer: dict):
 
 
 EXAMPLES = settings(
-    max_examples=int(os.environ.get("IBANK_FUZZ_EXAMPLES", "30")),
+    max_examples=int(os.environ.get("IBANK_FUZZ_EXAMPLES", "15")),
     deadline=None,
     suppress_health_check=list(HealthCheck),
 )
