@@ -25,12 +25,9 @@ def ready_to_register(client, contract, by=None):
     url = reverse("passkeys-authorize")
     if by is None:
         login(client, contract)
-        page = client.get(url).content.decode()
-        attempt = page.split('name="attempt" value="', 1)[1].split('"', 1)[0]
-        answer = {"attempt": attempt, "transfer_password": TRANSFER_PASSWORD}
-    else:  # the page's name and its challenge from one page (the challenge is bound to that page's name)
-        page = client.get(url).context
-        answer = {"attempt": page["attempt"], **_answer_to(page["form"], by)}
+    page = client.get(url).context  # its name and its challenge from one page (the challenge is bound to it)
+    secret = {"transfer_password": TRANSFER_PASSWORD} if by is None else answer_to(page["form"], by)
+    answer = {"attempt": page["attempt"], **secret}
     response = client.post(url, answer)
     assert response.status_code == 302, response.content.decode()[:400]
 
@@ -125,13 +122,17 @@ def confirmed_with_passkey(client, contract, stranger):
     return authenticator, transfer, url, form.passkey.id, json.loads(form.passkey.options)
 
 
+def sent(challenge, answer) -> dict:
+    """The two fields the passkey button fills: the challenge's id and the answer (as JSON, or as given)."""
+    assertion = answer if isinstance(answer, str) else json.dumps(answer)
+    return {"passkey_challenge": challenge, "passkey_assertion": assertion}
+
+
+def answer_to(form, authenticator) -> dict:
+    """What the passkey button sends for the challenge ``form``'s page offers."""
+    return sent(form.passkey.id, authenticator.get(json.loads(form.passkey.options)))
+
+
 def passkey_answer(client, url, authenticator) -> dict:
-    """What the authorization page's passkey button sends for the challenge the page offers."""
-    return _answer_to(client.get(url).context["form"], authenticator)
-
-
-def _answer_to(form, authenticator) -> dict:
-    return {
-        "passkey_challenge": form.passkey.id,
-        "passkey_assertion": json.dumps(authenticator.get(json.loads(form.passkey.options))),
-    }
+    """What the authorization page at ``url`` sends, answered by ``authenticator``."""
+    return answer_to(client.get(url).context["form"], authenticator)

@@ -17,14 +17,21 @@ from passkeys.authorization import REFUSED
 from payments.models import Transfer
 from tests.authenticator import Authenticator
 from tests.payments.helpers import confirm, enter, same_bank_data
-from tests.phishing.passkey_steps import EXAMPLES, changed_answer, confirmed_with_passkey, passkey_answer, registered
+from tests.phishing.passkey_steps import (
+    EXAMPLES,
+    changed_answer,
+    confirmed_with_passkey,
+    passkey_answer,
+    registered,
+    sent,
+)
 
 
 def test_a_transfer_authorized_by_the_passkey_moves_once(client, contract, stranger):
     authenticator, transfer, url, challenge, options = confirmed_with_passkey(client, contract, stranger)
     before = Account.objects.get(pk=contract.account.pk).balance
     answer = json.dumps(authenticator.get(options))
-    response = client.post(url, {"passkey_challenge": challenge, "passkey_assertion": answer})
+    response = client.post(url, sent(challenge, answer))
     assert response.status_code == 302
     assert Transfer.objects.get(pk=transfer.pk).status == Transfer.Status.DONE
     assert Account.objects.get(pk=contract.account.pk).balance == before - 1_000
@@ -41,7 +48,7 @@ def test_a_changed_assertion_is_refused_with_the_pages_message_and_moves_nothing
     authenticator, transfer, url, challenge, options = confirmed_with_passkey(client, contract, stranger)
     before = Account.objects.get(pk=contract.account.pk).balance
     changed = data.draw(changed_answer(authenticator.get(options)))
-    response = client.post(url, {"passkey_challenge": challenge, "passkey_assertion": json.dumps(changed)})
+    response = client.post(url, sent(challenge, changed))
     if response.status_code == 302:  # a change the server rightly ignores (the extensions' report)
         assert Transfer.objects.get(pk=transfer.pk).status == Transfer.Status.DONE
         return
@@ -56,7 +63,7 @@ def test_an_assertion_by_a_passkey_this_contract_does_not_have_is_refused(client
     challenge: refused as invalid, nothing moved."""
     _authenticator, transfer, url, challenge, options = confirmed_with_passkey(client, contract, stranger)
     answer = json.dumps(Authenticator().get(options))
-    response = client.post(url, {"passkey_challenge": challenge, "passkey_assertion": answer})
+    response = client.post(url, sent(challenge, answer))
     assert response.status_code == 200
     assert str(REFUSED["invalid"]) in response.content.decode()
     assert Transfer.objects.get(pk=transfer.pk).status == Transfer.Status.CONFIRMED
@@ -68,14 +75,14 @@ def test_a_copy_of_the_passkey_that_counts_behind_it_is_refused(client, contract
     authenticator, first, url, challenge, options = confirmed_with_passkey(client, contract, stranger)
     copied = copy.deepcopy(authenticator)
     answer = json.dumps(authenticator.get(options))
-    assert client.post(url, {"passkey_challenge": challenge, "passkey_assertion": answer}).status_code == 302
+    assert client.post(url, sent(challenge, answer)).status_code == 302
     assert Transfer.objects.get(pk=first.pk).status == Transfer.Status.DONE
     _response, second = enter(client, same_bank_data(contract, stranger, amount=2_000))
     confirm(client, second)
     url = reverse("transfers-authorize", args=[second.reference])
     form = client.get(url).context["form"]
     answer = json.dumps(copied.get(json.loads(form.passkey.options)))  # the same count the first answer had
-    response = client.post(url, {"passkey_challenge": form.passkey.id, "passkey_assertion": answer})
+    response = client.post(url, sent(form.passkey.id, answer))
     assert response.status_code == 200
     assert str(REFUSED["invalid"]) in response.content.decode()
     assert Transfer.objects.get(pk=second.pk).status == Transfer.Status.CONFIRMED
@@ -91,9 +98,7 @@ def test_a_passkey_login_through_the_pages_gets_a_new_session_and_the_menu(clien
     pending_key = browser.session.session_key
     page = browser.get(reverse("passkeys-login"))
     answer = json.dumps(authenticator.get(json.loads(page.context["options"])))
-    response = browser.post(
-        reverse("passkeys-login"), {"passkey_challenge": page.context["challenge_id"], "passkey_assertion": answer}
-    )
+    response = browser.post(reverse("passkeys-login"), sent(page.context["challenge_id"], answer))
     assert response["Location"] == reverse("accounts-menu")
     assert browser.session.session_key != pending_key  # no session fixed before the login survives it
     assert browser.get(reverse("accounts-menu")).status_code == 200
@@ -101,9 +106,7 @@ def test_a_passkey_login_through_the_pages_gets_a_new_session_and_the_menu(clien
     # The same answer relayed into another login of the contract (its password typed elsewhere): refused.
     relay = Client()
     post_login(relay, contract)
-    replayed = relay.post(
-        reverse("passkeys-login"), {"passkey_challenge": page.context["challenge_id"], "passkey_assertion": answer}
-    )
+    replayed = relay.post(reverse("passkeys-login"), sent(page.context["challenge_id"], answer))
     assert replayed["Location"] == reverse("passkeys-login")
     assert relay.get(reverse("accounts-menu")).status_code == 302  # not logged in
     refused = AuditEntry.objects.filter(action="login.passkey", contract=contract, outcome="failed").get()
@@ -114,7 +117,7 @@ def test_a_double_click_with_the_passkey_moves_once_and_is_answered_as_the_first
     """The same answer sent twice (a double click): the second finds its challenge used and is answered with
     the transfer's result, as the first was — never told refused, never counted toward a lock."""
     authenticator, transfer, url, challenge, options = confirmed_with_passkey(client, contract, stranger)
-    data = {"passkey_challenge": challenge, "passkey_assertion": json.dumps(authenticator.get(options))}
+    data = sent(challenge, authenticator.get(options))
     first, second = client.post(url, data), client.post(url, data)
     assert first.status_code == second.status_code == 302
     assert first["Location"] == second["Location"]
@@ -136,7 +139,7 @@ def test_a_double_click_overlapping_the_first_is_answered_as_the_first(
     from tests.helpers import double_click
 
     authenticator, transfer, url, challenge, options = confirmed_with_passkey(client, contract, stranger)
-    data = {"passkey_challenge": challenge, "passkey_assertion": json.dumps(authenticator.get(options))}
+    data = sent(challenge, authenticator.get(options))
     at = (PasskeyMethod, "authorize") if waits_at.startswith("before") else (ceremony, "parsed")
     twin, response = double_click(monkeypatch, client, url, data, at=at)
     assert response["Location"] == reverse("transfers-result", args=[transfer.reference])
@@ -151,7 +154,7 @@ def test_a_double_click_overlapping_the_first_is_answered_as_the_first(
 @pytest.mark.parametrize("answer", ["", "{", "[" * 100_000, '{"id": "x"}', "null"])
 def test_an_assertion_that_is_no_credential_is_refused(client, contract, stranger, answer):
     _authenticator, transfer, url, challenge, _options = confirmed_with_passkey(client, contract, stranger)
-    response = client.post(url, {"passkey_challenge": challenge, "passkey_assertion": answer})
+    response = client.post(url, sent(challenge, answer))
     assert response.status_code == 200
     assert Transfer.objects.get(pk=transfer.pk).status == Transfer.Status.CONFIRMED
 
@@ -167,7 +170,7 @@ def test_eight_simultaneous_submissions_of_one_answer_move_money_once(make_contr
 
     client, contract, stranger = Client(), make_contract(), make_contract()
     authenticator, transfer, url, challenge, options = confirmed_with_passkey(client, contract, stranger)
-    data = {"passkey_challenge": challenge, "passkey_assertion": json.dumps(authenticator.get(options))}
+    data = sent(challenge, authenticator.get(options))
     statuses = posted_at_once(client, url, data, 8)
     assert all(status in (200, 302) for status in statuses), statuses
     assert JournalEntry.objects.filter(reference=transfer.reference).count() == 1
@@ -189,10 +192,7 @@ def test_a_double_click_of_the_passkey_login_goes_to_the_menu_it_logged_in_to(cl
     browser = Client()
     post_login(browser, contract)
     page = browser.get(reverse("passkeys-login"))
-    data = {
-        "passkey_challenge": page.context["challenge_id"],
-        "passkey_assertion": json.dumps(authenticator.get(json.loads(page.context["options"]))),
-    }
+    data = sent(page.context["challenge_id"], authenticator.get(json.loads(page.context["options"])))
     _twin, response = double_click(monkeypatch, browser, reverse("passkeys-login"), data, at=(ceremony, waits_at))
     assert response["Location"] == reverse("accounts-menu")
     assert browser.get(reverse("accounts-menu")).status_code == 200  # the first click's session
@@ -265,7 +265,7 @@ def test_an_answer_without_the_devices_lock_is_refused(client, contract, strange
     authenticator, transfer, url, challenge, options = confirmed_with_passkey(client, contract, stranger)
     authenticator.verifies = False
     answer = json.dumps(authenticator.get(options))
-    response = client.post(url, {"passkey_challenge": challenge, "passkey_assertion": answer})
+    response = client.post(url, sent(challenge, answer))
     assert str(REFUSED["invalid"]) in response.content.decode()
     assert Transfer.objects.get(pk=transfer.pk).status == Transfer.Status.CONFIRMED
 
@@ -281,7 +281,7 @@ def test_an_answer_made_on_another_site_is_refused(client, contract, stranger, o
     authenticator, transfer, url, challenge, options = confirmed_with_passkey(client, contract, stranger)
     authenticator.origin, authenticator.rp_id = origin, rp_id
     answer = json.dumps(authenticator.get(options))
-    response = client.post(url, {"passkey_challenge": challenge, "passkey_assertion": answer})
+    response = client.post(url, sent(challenge, answer))
     assert str(REFUSED["invalid"]) in response.content.decode()
     assert Transfer.objects.get(pk=transfer.pk).status == Transfer.Status.CONFIRMED
 

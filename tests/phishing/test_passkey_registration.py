@@ -17,6 +17,7 @@ from passkeys.views import FAILED
 from tests.authenticator import Authenticator, b64url
 from tests.phishing.passkey_steps import (
     EXAMPLES,
+    answer_to,
     begin,
     changed_answer,
     complete,
@@ -157,19 +158,14 @@ def test_each_passkey_has_a_name_of_its_own_after_one_is_removed(client, contrac
 def test_a_second_passkey_is_authorized_by_the_first_also_after_a_refused_answer(client, contract):
     """With a passkey, the contract's method is the passkey: it authorizes the next registration. A refused
     answer brings the page back with a new challenge, which the right answer then passes."""
-    import json
-
     first = registered(client, contract)
     url = reverse("passkeys-authorize")
     page = client.get(url).context
-    wrong = Authenticator().get(json.loads(page["form"].passkey.options))  # a passkey the contract lacks
-    data = {"attempt": page["attempt"], "passkey_challenge": page["form"].passkey.id}
-    again = client.post(url, {**data, "passkey_assertion": json.dumps(wrong)})
+    wrong = answer_to(page["form"], Authenticator())  # a passkey the contract lacks
+    again = client.post(url, {"attempt": page["attempt"], **wrong})
     assert again.status_code == 200 and again.context["attempt"] == page["attempt"]
-    form = again.context["form"]
-    right = first.get(json.loads(form.passkey.options))
-    answer = {"attempt": again.context["attempt"], "passkey_challenge": form.passkey.id}
-    assert client.post(url, {**answer, "passkey_assertion": json.dumps(right)})["Location"] == reverse("passkeys")
+    right = answer_to(again.context["form"], first)
+    assert client.post(url, {"attempt": again.context["attempt"], **right})["Location"] == reverse("passkeys")
     registered_next = Authenticator()
     assert complete(client, registered_next.create(begin(client))).status_code == 200
     assert WebAuthnCredential.objects.filter(user=contract.user).count() == 2
