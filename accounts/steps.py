@@ -108,6 +108,12 @@ def result_once_authorized(obj, result_url: str):
     return after_refusal
 
 
+def _accepted_for(obj, contract, action: str, detail: dict) -> bool:
+    """Whether ``action`` accepted an answer for ``obj`` as confirmed now: an entry with ``detail`` (its 受付番号
+    and digest) made since its 確認 (an earlier confirmation of the same content counts for nothing)."""
+    return obj.confirmed_at is not None and audit.recorded(action, contract=contract, since=obj.confirmed_at, **detail)
+
+
 def authorization_step(
     request,
     template,
@@ -120,6 +126,7 @@ def authorization_step(
     on_reused=None,
     channel=None,
     own_form=None,
+    bound_to=None,
 ):
     """A step authorized by the contract's method (OTP, 資金移動用パスワード or card) once the gate allows
     ``action``; on success, ``on_success(method)`` with the method that accepted (a passkey lifts a new payee's
@@ -127,7 +134,13 @@ def authorization_step(
     first one. ``own_form(data)``: the page's own fields (a change of password: the current one and the new),
     made with the POST's data or None; valid and its ``check()`` true before the method's answer is evaluated
     (its ``locked`` then asks the gate again); passed to ``on_success`` as its second argument, and to
-    ``on_reused`` as its only one."""
+    ``on_reused`` as its only one.
+
+    ``bound_to``: the confirmed transfer or payment that ``detail`` (its 受付番号 and the digest of 確認) binds the
+    answer to, when ``on_success`` executes it by a claim of the confirmed row, so that a second run moves
+    nothing. A right answer already used for this very confirmation then runs ``on_success`` as well: two
+    clicks overlapping so closely that the second finds the answer used before the first has moved the money
+    both end on the result, never on 「使用済み」."""
     contract = request.contract
     channel = channel or gate.Channel.BROWSER
     door = {"channel": channel, "new_environment": services.login_was_new(request)}
@@ -150,6 +163,8 @@ def authorization_step(
         reused = outcome.reused and on_reused is not None
         if reused and (response := on_reused() if own is None else on_reused(own)) is not None:
             return response
+        if outcome.reused and bound_to is not None and _accepted_for(bound_to, contract, audit_action, detail):
+            return on_success(method)
         form.apply(outcome)
         if outcome.locked:
             answer = gate.ask_again(contract, action, **door)

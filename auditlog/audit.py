@@ -46,10 +46,13 @@ def record(
     return new_entry
 
 
-def recorded(action: str, *, contract, **detail) -> bool:
+def recorded(action: str, *, contract, since=None, **detail) -> bool:
     """Whether an accepted ``action`` of ``contract`` with ``detail`` is in the log (e.g. the login that a pending
-    login's twin request completed: the verifier writes it in the statement that claims the code)."""
+    login's twin request completed: the verifier writes it in the statement that claims the code); ``since``:
+    made then or later."""
     found = AuditEntry.objects.filter(action=action, outcome=AuditEntry.Outcome.OK, contract=contract)
+    if since is not None:
+        found = found.filter(at__gte=since)
     return found.filter(**{f"detail__{name}": value for name, value in detail.items()}).exists()
 
 

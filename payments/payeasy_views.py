@@ -192,6 +192,7 @@ def authorize_view(request, reference, ui: UI = BROWSER):
         channel=ui.channel,
         context={"payment": payment, "steps": steps.steps(2)},
         detail={"reference": reference, "digest": digest},
+        bound_to=payment,
     )
 
 

@@ -82,4 +82,5 @@ def authorize_transfer(
         on_reused=result_once_authorized(transfer, result),
         context=context,
         detail={"reference": transfer.reference, "digest": digest},
+        bound_to=transfer,
     )
