@@ -126,7 +126,11 @@ def _authorize_pending(request, change: PendingChange, apply, applied):
     def twice():
         if (response := applied(value)) is not None:
             pending.clear(request, change.key)
-        return response
+            return response
+        detail = {change.name: value} if change.audit_value else {}
+        if steps.accepted_since_asked(request, change.key, change.audit_action, **detail):
+            return done(None)  # the first click's answer was accepted; its change is not made yet
+        return None
 
     return steps.authorization_step(
         request,

@@ -108,6 +108,14 @@ def result_once_authorized(obj, result_url: str):
     return after_refusal
 
 
+def accepted_since_asked(request, key: str, action: str, **detail) -> bool:
+    """Whether ``action`` accepted an answer of the contract (with ``detail``) since the value waiting in the
+    session under ``key`` was asked for: a right answer then found already used is the same answer sent twice
+    for this value. An older acceptance authorized another value, or this one asked for earlier: nothing."""
+    since = pending.started(request, key)
+    return since is not None and audit.recorded(action, contract=request.contract, since=since, **detail)
+
+
 def _accepted_for(obj, contract, action: str, detail: dict) -> bool:
     """Whether ``action`` accepted an answer for ``obj`` as confirmed now: an entry with ``detail`` (its 受付番号
     and digest) made since its 確認 (an earlier confirmation of the same content counts for nothing)."""

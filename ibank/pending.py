@@ -31,5 +31,14 @@ def get(request, key: str) -> list | None:
     return values
 
 
+def started(request, key: str):
+    """When the step waiting under ``key`` was stored (an aware datetime), or None when nothing waits."""
+    from datetime import UTC, datetime
+
+    if get(request, key) is None:
+        return None
+    return datetime.fromtimestamp(request.session[key][-1], tz=UTC)
+
+
 def clear(request, key: str) -> None:
     request.session.pop(key, None)

@@ -88,3 +88,70 @@ def test_two_overlapping_clicks_authorized_by_the_transfer_password_change_once(
     changes = AuditEntry.objects.filter(action=f"{topic}.change", contract=contract, detail__attempt=data["attempt"])
     assert changes.count() == 1
     assert not AuditEntry.objects.filter(contract=contract, outcome="failed").exists()
+
+
+@pytest.mark.parametrize("topic", CHANGES)
+def test_a_second_click_before_the_first_made_the_change_is_answered_as_the_first(
+    client, otp_customer, fake_clock, monkeypatch, topic
+):
+    """The second click's code is evaluated after the first's was accepted, before the first made the change
+    (it finds the code used and the change not yet in force): it is still answered with the change, made once."""
+    from accounts import steps
+    from tests.helpers import answered_after, twin_of
+
+    page, value, after, told = CHANGES[topic]
+    login(client, otp_customer)
+    client.post(reverse(page), value)
+    authorize = reverse(f"{page}-authorize")
+    shown = client.get(authorize).context
+    data = {"shown": shown["shown"], "attempt": shown["attempt"], "otp": totp.totp(otp_customer.key, fake_clock.t)}
+    twin, seconds = twin_of(client), []
+    answered_after(monkeypatch, lambda: seconds.append(twin.post(authorize, data)), at=(steps, "one_change"))
+    first = client.post(authorize, data)
+    assert [first["Location"], seconds[0]["Location"]] == [reverse(after)] * 2
+    assert told in twin.get(reverse(after)).content.decode()
+    assert AuditEntry.objects.filter(action=f"{topic}.change", contract=otp_customer).count() == 1
+    assert not AuditEntry.objects.filter(contract=otp_customer, outcome="failed").exclude(reason="reused").exists()
+
+
+def test_a_code_accepted_when_the_same_value_was_asked_before_changes_nothing_now(client, otp_customer, fake_clock):
+    """The same raise asked for again later (lowered meanwhile): the code that authorized the first ask is a
+    used code, not an answer to this one."""
+    login(client, otp_customer)
+    authorize = reverse("transfers-limit-authorize")
+    code = totp.totp(otp_customer.key, fake_clock.t)
+
+    def ask_and_answer():
+        client.post(reverse("transfers-limit"), {"limit": "3000000"})
+        shown = client.get(authorize).context
+        return client.post(authorize, {"shown": shown["shown"], "attempt": shown["attempt"], "otp": code})
+
+    assert ask_and_answer()["Location"] == reverse("transfers-limit")
+    fake_clock.advance(5)  # the code is still within the verifier's window, as used
+    client.post(reverse("transfers-limit"), {"limit": "100000"})  # a lowering applies at once
+    again = ask_and_answer()
+    assert again.status_code == 200 and "使用済み" in again.content.decode()
+    assert AuditEntry.objects.filter(action="limit.change", contract=otp_customer).count() == 2
+    assert otp_customer.__class__.objects.get(pk=otp_customer.pk).daily_transfer_limit == 100_000
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("topic", CHANGES)
+def test_six_clicks_at_once_with_the_otp_are_each_answered_with_the_change(otp_customer, fake_clock, topic):
+    from django.test import Client
+
+    from tests.concurrency import run_concurrently
+    from tests.helpers import twin_of
+
+    page, value, after, _told = CHANGES[topic]
+    client = Client()
+    login(client, otp_customer)
+    client.post(reverse(page), value)
+    authorize = reverse(f"{page}-authorize")
+    shown = client.get(authorize).context
+    data = {"shown": shown["shown"], "attempt": shown["attempt"], "otp": totp.totp(otp_customer.key, fake_clock.t)}
+    responses = run_concurrently(lambda _i: twin_of(client).post(authorize, data), 6)
+    assert [(r.status_code, r.get("Location")) for r in responses] == [(302, reverse(after))] * 6
+    assert AuditEntry.objects.filter(action=f"{topic}.change", contract=otp_customer).count() == 1
+    assert not AuditEntry.objects.filter(contract=otp_customer, outcome="failed").exclude(reason="reused").exists()
