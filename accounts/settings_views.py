@@ -279,7 +279,10 @@ def _secret_change(request, topic, *, phone, own_form, change, now_is, told, set
         return redirect(menu)
 
     def applied(form):
-        return made_before() if now_is(form) else None
+        # A used answer never changes a secret (no entry binds an answer to the new one); the first click may be
+        # changing it now: when this page's answer was accepted, its change is waited for, then asked.
+        made = steps.made_by_first_click(request, f"{topic}.change", f"{topic}_change.authorize", attempt)
+        return made_before() if made or now_is(form) else None
 
     title, lead = SECRET_CHANGE[topic]
     return steps.authorization_step(

@@ -7,6 +7,7 @@ A module of its own: views of every room call it; no view imports another view.
 import contextlib
 import re
 import secrets
+import time
 from collections.abc import Callable
 
 from django.db import transaction
@@ -95,6 +96,31 @@ def one_change(request):
         yield
 
 
+def wait_for_changes(request) -> None:
+    """Until no change of the contract is being made (:func:`one_change` holds its row meanwhile): a second click
+    that found its answer used then sees what the first made."""
+    with one_change(request):
+        pass
+
+
+#: how long a second click waits at most for the change its first click's accepted answer is making
+CHANGE_WAIT_SECONDS = 2.0
+
+
+def made_by_first_click(request, action: str, authorized: str, attempt: str) -> bool:
+    """Whether this page (``attempt``) made ``action``, waited for when the page's own answer was accepted
+    (``authorized``, its step's audit action) but the change is not made yet: the first click is between its
+    answer and its change. Never makes the change itself."""
+    deadline = time.monotonic() + (CHANGE_WAIT_SECONDS if made_by(request, authorized, attempt) else 0)
+    while True:
+        wait_for_changes(request)
+        if made_by(request, action, attempt):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.02)
+
+
 def result_once_authorized(obj, result_url: str):
     """``on_reused`` for a step that authorizes a transfer or payment ``obj``: a right answer already used was
     a double submission; once the first one authorized ``obj`` (read afresh), its result page answers it."""
@@ -164,7 +190,11 @@ def authorization_step(
         answer = gate.ask_again(contract, action, **door) if own.locked else answer
     if valid:
         outcome = method.authorize(
-            actor=request.actor, contract=contract, data=form.cleaned_data, action=audit_action, **(detail or {})
+            actor=request.actor.on_page(page_name(request)),  # the entry names the page: made_by(audit_action)
+            contract=contract,
+            data=form.cleaned_data,
+            action=audit_action,
+            **(detail or {}),
         )
         if outcome.ok:
             return on_success(method) if own is None else on_success(method, own)

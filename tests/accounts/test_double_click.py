@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from auditlog.models import AuditEntry
 from otp import totp
-from tests.conftest import TRANSFER_PASSWORD
+from tests.conftest import PASSWORD, TRANSFER_PASSWORD
 from tests.helpers import double_click, login
 
 CHANGES = {
@@ -155,3 +155,68 @@ def test_six_clicks_at_once_with_the_otp_are_each_answered_with_the_change(otp_c
     assert [(r.status_code, r.get("Location")) for r in responses] == [(302, reverse(after))] * 6
     assert AuditEntry.objects.filter(action=f"{topic}.change", contract=otp_customer).count() == 1
     assert not AuditEntry.objects.filter(contract=otp_customer, outcome="failed").exclude(reason="reused").exists()
+
+
+SECRETS = {
+    "transfer_password": ("accounts-transfer-password", {"new_transfer_password": "240817"}),
+    "password": ("accounts-password", {"current_password": PASSWORD, "new_password": "Sakura2027"}),
+}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("topic", SECRETS)
+def test_six_clicks_at_once_of_a_secrets_change_with_the_otp_are_each_told_the_change(otp_customer, fake_clock, topic):
+    """No entry binds an answer to a new secret, so a used code never changes one: the clicks that find it used
+    wait for the change the first is making, and are told it."""
+    from django.test import Client
+
+    from tests.concurrency import run_concurrently
+    from tests.helpers import twin_of
+
+    url_name, fields = SECRETS[topic]
+    client = Client()
+    login(client, otp_customer)
+    url = reverse(url_name)
+    again = {f"{name}_again": value for name, value in fields.items() if name.startswith("new_")}
+    data = {**fields, **again, "attempt": client.get(url).context["attempt"]}
+    data["otp"] = totp.totp(otp_customer.key, fake_clock.t)
+    responses = run_concurrently(lambda _i: twin_of(client).post(url, data), 6)
+    assert [(r.status_code, r.get("Location")) for r in responses] == [(302, reverse("accounts-menu"))] * 6
+    assert AuditEntry.objects.filter(action=f"{topic}.change", contract=otp_customer).count() == 1
+    assert not AuditEntry.objects.filter(contract=otp_customer, outcome="failed").exclude(reason="reused").exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_clicks_in_the_gap_between_the_firsts_answer_and_its_change_are_told_the_change(
+    otp_customer, fake_clock, monkeypatch
+):
+    """The first click's code is accepted, then it is slow to start its change (half a second): the clicks
+    that find the code used meanwhile wait for that change and are told it, never 「使用済み」."""
+    import time
+
+    from django.test import Client
+
+    from otp.authorization import OtpMethod
+    from tests.concurrency import run_concurrently
+    from tests.helpers import twin_of
+
+    original, slowed = OtpMethod.authorize, []
+
+    def slow_after_the_first_acceptance(self, **kwargs):
+        outcome = original(self, **kwargs)
+        if outcome.ok and not slowed:
+            slowed.append(True)
+            time.sleep(0.5)
+        return outcome
+
+    monkeypatch.setattr(OtpMethod, "authorize", slow_after_the_first_acceptance)
+    client = Client()
+    login(client, otp_customer)
+    url = reverse("accounts-transfer-password")
+    data = {"new_transfer_password": "240817", "new_transfer_password_again": "240817"}
+    data |= {"attempt": client.get(url).context["attempt"], "otp": totp.totp(otp_customer.key, fake_clock.t)}
+    responses = run_concurrently(lambda _i: twin_of(client).post(url, data), 4)
+    assert [(r.status_code, r.get("Location")) for r in responses] == [(302, reverse("accounts-menu"))] * 4
+    assert AuditEntry.objects.filter(action="transfer_password.change", contract=otp_customer).count() == 1
