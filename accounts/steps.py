@@ -134,12 +134,14 @@ def result_once_authorized(obj, result_url: str):
     return after_refusal
 
 
-def accepted_since_asked(request, key: str, action: str, **detail) -> bool:
-    """Whether ``action`` accepted an answer of the contract (with ``detail``) since the value waiting in the
-    session under ``key`` was asked for: a right answer then found already used is the same answer sent twice
-    for this value. An older acceptance authorized another value, or this one asked for earlier: nothing."""
+def accepted_since_asked(request, key: str, action: str, *, contract=None, **detail) -> bool:
+    """Whether ``action`` accepted an answer of the contract (``request.contract`` unless given; with ``detail``)
+    since the step waiting in the session under ``key`` began (its value was asked for): a right answer then
+    found already used is the same answer sent twice for this step. An older acceptance was for another step,
+    or for this value asked for earlier: nothing."""
     since = pending.started(request, key)
-    return since is not None and audit.recorded(action, contract=request.contract, since=since, **detail)
+    contract = contract if contract is not None else request.contract
+    return since is not None and audit.recorded(action, contract=contract, since=since, **detail)
 
 
 def _accepted_for(obj, contract, action: str, detail: dict) -> bool:

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from accounts import gate
 from accounts.forms import ContractAuthForm
 from accounts.models import Contract, Lock
+from accounts.steps import accepted_since_asked
 from ibank import pending
 from notices.outbox import mask_token_id
 
@@ -203,6 +204,8 @@ def _current_token_step(request, contract, token_pk, *, action):
     result = verify(binding, form.cleaned_data["otp"], actor=request.actor, action=action, allow_expired_type=True)
     if result.now_locked or result.outcome in (Outcome.LOCKED, Outcome.LOST):
         return form, False, message_for(result)
+    if result.outcome is Outcome.REUSED and accepted_since_asked(request, FLOW_KEY, action, contract=contract):
+        return form, True, ""  # the same code sent twice (a double click): the first's was accepted at this step
     if not result.ok:
         form.add_error("otp", message_for(result))
     return form, result.ok, ""

@@ -112,3 +112,64 @@ def test_a_wrong_stop_code_keeps_the_token_and_says_so(client, token_contract, f
     response = client.post(STOP_OTP, {"otp": "000000"})
     assert response.status_code == 200 and TokenBinding.objects.filter(contract=token_contract).exists()
     assert SoftwareToken.objects.get(pk=token_contract.binding.software_token_id).status == SoftwareToken.Status.ACTIVE
+
+
+def _six_at_once(client, url, data):
+    from tests.concurrency import run_concurrently
+
+    responses = run_concurrently(lambda _i: twin_of(client).post(url, data), 6)
+    return [(r.status_code, r.get("Location")) for r in responses]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_six_registrations_at_once_each_end_on_the_result(client, contract, issued, fake_clock):
+    token, key = issued
+    auth(client, REGISTER, contract)
+    assert _six_at_once(client, REGISTER_TOKEN, _register_data(token, key, fake_clock)) == [(302, RESULT)] * 6
+    assert AuditEntry.objects.filter(action="token.register", contract=contract).count() == 1
+    # No guess counted. (A twin whose token ID was checked after the first bound it has that check audited as
+    # refused: the token was this contract's by then. It counts toward nothing.)
+    assert TokenBinding.objects.get(contract=contract).failures == 0
+    assert not AuditEntry.objects.filter(contract=contract, outcome="failed", reason="wrong").exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_six_exchanges_at_once_each_end_on_the_result(client, token_contract, issued, fake_clock):
+    new_token, new_key = issued
+    auth(client, REGISTER, token_contract)
+    assert client.post(EXCHANGE_OLD, {"otp": code(token_contract.key, fake_clock)})["Location"] == EXCHANGE_NEW
+    fake_clock.advance(30)
+    data = {"token_id": new_token.token_id, "otp": code(new_key, fake_clock)}
+    assert _six_at_once(client, EXCHANGE_NEW, data) == [(302, RESULT)] * 6
+    assert AuditEntry.objects.filter(action="token.exchange", contract=token_contract).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_six_stops_at_once_each_end_on_the_result(client, token_contract, fake_clock):
+    auth(client, STOP, token_contract)
+    assert _six_at_once(client, STOP_OTP, {"otp": code(token_contract.key, fake_clock)}) == [(302, RESULT)] * 6
+    assert AuditEntry.objects.filter(action="token.stop", contract=token_contract).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_six_clicks_at_once_of_the_old_tokens_code_each_lead_to_the_new_token(client, token_contract, fake_clock):
+    auth(client, REGISTER, token_contract)
+    data = {"otp": code(token_contract.key, fake_clock)}
+    assert _six_at_once(client, EXCHANGE_OLD, data) == [(302, EXCHANGE_NEW)] * 6
+    assert not AuditEntry.objects.filter(contract=token_contract, outcome="failed").exclude(reason="reused").exists()
+
+
+def test_a_code_accepted_in_an_earlier_exchange_is_used_in_this_one(client, token_contract, fake_clock):
+    """An exchange left at its second step and begun again: the old token's code of the first attempt is a
+    used code at the second, not the same answer sent twice."""
+    auth(client, REGISTER, token_contract)
+    used = {"otp": code(token_contract.key, fake_clock)}
+    assert client.post(EXCHANGE_OLD, used)["Location"] == EXCHANGE_NEW
+    fake_clock.advance(5)  # the code is still within the verifier's window, as used
+    auth(client, REGISTER, token_contract)
+    response = client.post(EXCHANGE_OLD, used)
+    assert response.status_code == 200 and "使用済み" in response.content.decode()
