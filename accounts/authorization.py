@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django import forms
 from django.conf import settings
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
@@ -133,22 +134,23 @@ class _SecretMethod(Method):
     def authorize(self, *, actor, contract: Contract, data: dict, action: str, **detail) -> Outcome:
         """Check the answer; count a wrong one and lock at the limit in one statement with the guess, so
         that a burst is never evaluated past the limit and a right answer after the lock is refused."""
-        result = self.check(data, contract)
-        guard = self.lock_kinds
+        # A card challenge consumed commits with its accepted entry: a twin request that finds the challenge
+        # answered finds the entry too (accounts.steps: a double click then goes on as the first did).
+        with transaction.atomic():
+            result = self.check(data, contract)
+            if result == "ok" and locks.accept(
+                model=Contract,
+                pk=contract.pk,
+                field="transaction_failures",
+                contract_id=contract.pk,
+                guard=self.lock_kinds,
+                limit=settings.IBANK_TRANSACTION_MAX_FAILURES,
+            ):
+                audit.record(actor, action, ok=True, contract=contract, method=self.key, **detail)
+                return Outcome(True)
         if result == "reused":
             audit.record(actor, action, ok=False, contract=contract, reason="reused", method=self.key, **detail)
             return Outcome(False, ALREADY_ANSWERED, reused=True)
-        limit = settings.IBANK_TRANSACTION_MAX_FAILURES
-        if result == "ok" and locks.accept(
-            model=Contract,
-            pk=contract.pk,
-            field="transaction_failures",
-            contract_id=contract.pk,
-            guard=guard,
-            limit=limit,
-        ):
-            audit.record(actor, action, ok=True, contract=contract, method=self.key, **detail)
-            return Outcome(True)
         counted = None
         if result != "ok":
             counted = locks.count_contract_failure(

@@ -262,3 +262,20 @@ def test_a_code_another_login_used_is_still_refused_as_used(client, token_contra
     response = client.post(LOGIN_OTP, {"otp": code})
     assert response.status_code == 200 and "使用済み" in response.content.decode()
     assert client.get(MENU).status_code == 302
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_six_clicks_at_once_of_the_code_each_go_to_the_menu_and_log_in_once(token_contract, fake_clock):
+    from django.test import Client
+
+    from tests.concurrency import run_concurrently
+    from tests.helpers import twin_of
+
+    client = Client()
+    password_step(client, token_contract)
+    data = {"otp": current_code(token_contract, fake_clock)}
+    responses = run_concurrently(lambda _i: twin_of(client).post(LOGIN_OTP, data), 6)
+    assert [(r.status_code, r.get("Location")) for r in responses] == [(302, MENU)] * 6
+    assert AuditEntry.objects.filter(action="login.otp", contract=token_contract, outcome="ok").count() == 1
+    assert not AuditEntry.objects.filter(contract=token_contract, outcome="failed").exclude(reason="reused").exists()
