@@ -100,7 +100,8 @@ def reserve(*, actor, contract: Contract, transfer: Transfer, digest: str, autho
 
 
 def cancel(*, actor, contract: Contract, transfer: Transfer, now=None) -> Transfer:
-    """取消 of a reservation, until the end of the day before its 振込指定日; nothing has moved."""
+    """取消 of a reservation, until the end of the day before its 振込指定日; nothing has moved. One cancelled
+    meanwhile (a double click) is returned as cancelled; any other state raises NotCancellable."""
     now = now or clock.now()
     with transaction.atomic():
         cancelled = Transfer.objects.filter(
@@ -110,6 +111,8 @@ def cancel(*, actor, contract: Contract, transfer: Transfer, now=None) -> Transf
             scheduled_for__gt=timezone.localdate(now),
         ).update(status=Transfer.Status.CANCELLED, cancelled_at=now)
         transfer.refresh_from_db()
+        if not cancelled and transfer.status == Transfer.Status.CANCELLED:
+            return transfer  # cancelled meanwhile (a double click's first request): done, nothing more to do
         outcome = {"ok": bool(cancelled), "reason": "" if cancelled else NotCancellable.reason}
         audit.record(actor, "transfer.cancel_reservation", contract=contract, reference=transfer.reference, **outcome)
         if cancelled:

@@ -290,3 +290,20 @@ def test_a_reservation_changed_after_confirm_is_refused_and_not_reserved(client,
     entry = AuditEntry.objects.get(action="transfer.reserve")
     assert (entry.outcome, entry.reason) == ("failed", "changed")
     assert not Notice.objects.filter(event="transfer_reserved").exists()
+
+
+def test_a_double_click_on_cancel_is_told_the_cancellation(client, contract, thursday, monkeypatch):
+    """The second click's request finds the reservation cancelled by the first: 「取り消しました」, not 「取り消せ
+    ません」, which the customer would take for a reservation that will still be paid."""
+    from tests.helpers import double_click
+
+    login(client, contract)
+    reservation = reserve(client, contract, amount=1_000)
+    url = reverse("transfers-reservation-cancel", args=[reservation.reference])
+    twin, response = double_click(monkeypatch, client, url, {}, at=(reservations, "cancel"))
+    assert response["Location"] == reverse("transfers-result", args=[reservation.reference])
+    page = twin.get(response["Location"]).content.decode()
+    assert "振込予約を取り消しました。" in page and "取り消せません" not in page
+    assert Transfer.objects.get(pk=reservation.pk).status == Transfer.Status.CANCELLED
+    assert Notice.objects.filter(contract_id=contract.pk, event="transfer_reservation_cancelled").count() == 1
+    assert not AuditEntry.objects.filter(action="transfer.cancel_reservation", outcome="failed").exists()

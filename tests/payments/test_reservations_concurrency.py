@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from accounts.models import Account
+from auditlog.models import AuditEntry
 from ledger.models import JournalEntry
 from payments import reservations
 from payments.models import Transfer
@@ -45,12 +46,17 @@ def test_cancel_racing_the_execution_ends_in_one_outcome(make_contract, fake_clo
         results = run_concurrently(race, 6)
         assert not [r for r in results if isinstance(r, Exception)], results
         transfer.refresh_from_db()
+        cancellations = AuditEntry.objects.filter(
+            action="transfer.cancel_reservation", outcome="ok", detail__reference=transfer.reference
+        )
         if transfer.status == Transfer.Status.CANCELLED:
-            assert results.count("cancelled") == 1 and transfer.entry_id is None
+            # Cancelled once (a cancel that finds it cancelled meanwhile is told so, and makes nothing more)
+            assert cancellations.count() == 1 and "cancelled" in results and transfer.entry_id is None
             assert results.count("accepted") == 0
         else:
             assert transfer.status == Transfer.Status.ACCEPTED
             assert results.count("accepted") == 1 and results.count("cancelled") == 0
+            assert cancellations.count() == 0
     executed = Transfer.objects.filter(contract=customer, status=Transfer.Status.ACCEPTED)
     moved = sum(t.amount + t.fee for t in executed)
     assert JournalEntry.objects.filter(reference__in=[t.reference for t in rounds]).count() == executed.count()
