@@ -81,12 +81,15 @@ class PasskeyMethod(authorization.Method):
         return []
 
     def authorize(self, *, actor, contract: Contract, data: dict, action: str, **detail) -> Outcome:
+        def accepted(device):
+            audit.record(actor, action, ok=True, contract=contract, method=self.key, passkey=device.pk, **detail)
+
+        challenge, assertion = data["passkey_challenge"], data["passkey_assertion"]
         try:
-            device = ceremony.verify_transaction(contract, detail, data["passkey_challenge"], data["passkey_assertion"])
+            ceremony.verify_transaction(contract, detail, challenge, assertion, then=accepted)
         except ceremony.Refused as refused:
             audit.record(actor, action, ok=False, contract=contract, reason=refused.reason, method=self.key, **detail)
             return Outcome(False, REFUSED[refused.reason], reused=refused.reason == "reused")
-        audit.record(actor, action, ok=True, contract=contract, method=self.key, passkey=device.pk, **detail)
         return Outcome(True)
 
     @property

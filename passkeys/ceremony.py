@@ -197,9 +197,11 @@ class Refused(Exception):
         self.reason = reason
 
 
-def verify_transaction(contract: Contract, detail: dict, challenge_id, assertion: str) -> WebAuthnCredential:
+def verify_transaction(contract: Contract, detail: dict, challenge_id, assertion: str, *, then=None):
     """The assertion must sign exactly the challenge made for ``detail``, by one of the contract's passkeys,
-    with user verification; the challenge is then used (once). Raises Refused."""
+    with user verification; the challenge is then used (once), and ``then(device)`` (the accepted entry) commits
+    with its use: a twin request that finds the challenge used finds the entry. Returns the passkey (a
+    WebAuthnCredential). Raises Refused."""
     row = TransactionChallenge.objects.filter(pk=_int(challenge_id), contract=contract).first()
     fresh = row is not None and row.created_at > clock.now() - timedelta(seconds=TIMEOUT_SECONDS)
     if not fresh or row.bound != bound_of(detail):
@@ -225,9 +227,14 @@ def verify_transaction(contract: Contract, detail: dict, challenge_id, assertion
         if TransactionChallenge.objects.filter(pk=row.pk, used_at__isnull=False).exists():
             raise Refused("reused") from None
         raise Refused("invalid") from None
-    if not TransactionChallenge.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=clock.now()):
-        raise Refused("reused")  # a concurrent submission of the same assertion used it first
-    WebAuthnCredential.objects.filter(pk=device.pk).update(sign_count=verified.new_sign_count, last_used_at=clock.now())
+    with transaction.atomic():
+        if not TransactionChallenge.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=clock.now()):
+            raise Refused("reused")  # a concurrent submission of the same assertion used it first
+        WebAuthnCredential.objects.filter(pk=device.pk).update(
+            sign_count=verified.new_sign_count, last_used_at=clock.now()
+        )
+        if then is not None:
+            then(device)
     return device
 
 
@@ -240,13 +247,16 @@ def _int(value) -> int:
 
 def verify_login(*, actor, contract: Contract, detail: dict, challenge_id, assertion: str) -> WebAuthnCredential:
     """The login's second step by passkey (:func:`verify_transaction` for the pending login), audited."""
+
+    def logged_in(device):
+        challenge = _int(challenge_id)
+        audit.record(actor, "login.passkey", ok=True, contract=contract, passkey=device.pk, challenge=challenge)
+
     try:
-        device = verify_transaction(contract, detail, challenge_id, assertion)
+        return verify_transaction(contract, detail, challenge_id, assertion, then=logged_in)
     except Refused as refused:
         audit.record(actor, "login.passkey", ok=False, contract=contract, reason=refused.reason)
         raise
-    audit.record(actor, "login.passkey", ok=True, contract=contract, passkey=device.pk, challenge=_int(challenge_id))
-    return device
 
 
 def logged_in_with(contract: Contract, challenge_id) -> bool:
