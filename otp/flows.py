@@ -72,6 +72,11 @@ def _start(request, contract, flow, stage, token_pk=None):
     pending.put(request, FLOW_KEY, contract.pk, flow, stage, token_pk)
 
 
+#: (flow, a page's stage, the stage the session is at) -> the page of that later stage: the page of a step
+#: done already, sent again (a double click whose first request moved on) or come back to, leads on to it
+PASSED = {("exchange", "old", "new"): "otp-exchange-new"}
+
+
 def flow_step(flow, stage):
     """Require the pending state of ``flow`` at ``stage``; pass its contract and token pk to the view."""
 
@@ -82,6 +87,8 @@ def flow_step(flow, stage):
             contract = None
             if not (values and values[1] == flow) and (done := pending.get(request, RESULT_KEY)) and done[1] == flow:
                 return redirect("otp-result")  # this session finished the flow: a page sent again gets its result
+            if values and (values[1], stage, values[2]) in PASSED:
+                return redirect(PASSED[values[1], stage, values[2]])  # a step done already: the one it led to
             if values and values[1:3] == [flow, stage]:
                 contract = Contract.objects.select_related("user").filter(pk=values[0]).first()
             if contract is not None and _stopped_since_step_1(contract, flow):

@@ -173,3 +173,18 @@ def test_a_code_accepted_in_an_earlier_exchange_is_used_in_this_one(client, toke
     auth(client, REGISTER, token_contract)
     response = client.post(EXCHANGE_OLD, used)
     assert response.status_code == 200 and "使用済み" in response.content.decode()
+
+
+def test_the_old_tokens_step_sent_again_after_the_first_moved_on_leads_to_the_new_token(
+    client, token_contract, fake_clock
+):
+    """The second click arrives once the first has moved the flow on: the new token's page, not 「一定時間が経過
+    したか、手順が正しくないため」 and 利用者認証 again."""
+    auth(client, REGISTER, token_contract)
+    twin = twin_of(client)
+    data = {"otp": code(token_contract.key, fake_clock)}
+    assert client.post(EXCHANGE_OLD, data)["Location"] == EXCHANGE_NEW
+    again = twin.post(EXCHANGE_OLD, data)
+    assert again["Location"] == EXCHANGE_NEW
+    assert "最初からやり直してください" not in twin.get(EXCHANGE_NEW).content.decode()
+    assert not AuditEntry.objects.filter(contract=token_contract, action="exchange.old_otp", outcome="failed").exists()
