@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -51,6 +52,16 @@ def other_factors(contract, url_name: str) -> list[SecondFactor]:
 @sensitive_post_parameters("password")
 @csrf_protect
 @never_cache
+def pending_login_gone(request, expired_message):
+    """What a second factor's page answers when its pending login is gone: the menu when this session is
+    logged in (the page sent again by a double click or a reload, after the first request logged it in), else
+    the login page with ``expired_message``."""
+    if request.user.is_authenticated:
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    messages.warning(request, expired_message)
+    return redirect("accounts-login")
+
+
 def login_view(request, template="accounts/login.html", then=None):
     """ログイン: 契約者ID and password; ``then(request, contract)`` answers a right pair (by default: the second
     factor, if the contract has one, else the menu). The phone's login passes its own template and answer."""

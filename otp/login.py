@@ -17,7 +17,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts import gate, locks
 from accounts import services as account_services
-from accounts.login import PENDING_LOGIN, SecondFactor, other_factors
+from accounts.login import PENDING_LOGIN, SecondFactor, other_factors, pending_login_gone
 from auditlog import audit
 from ibank import pending
 from ibank.compiled import CompiledQuery
@@ -89,8 +89,7 @@ def login_otp_view(request):
     """ワンタイムパスワード認証: the second step of a login with 認証する (SPEC §4.1.3)."""
     binding = _pending_binding(request)
     if binding is None:
-        messages.warning(request, PENDING_EXPIRED)
-        return redirect("accounts-login")
+        return pending_login_gone(request, PENDING_EXPIRED)
     if request.method == "POST" and "cancel" in request.POST:
         pending.clear(request, PENDING_LOGIN)
         services.login_otp_cancel(actor=request.actor, contract=binding.contract)

@@ -18,7 +18,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts import gate
 from accounts import services as account_services
-from accounts.login import PENDING_LOGIN, SecondFactor, other_factors
+from accounts.login import PENDING_LOGIN, SecondFactor, other_factors, pending_login_gone
 from accounts.models import Contract
 from ibank import pending
 
@@ -57,8 +57,7 @@ def _detail(contract, values) -> dict:
 def login_view(request):
     contract, values = _pending_contract(request)
     if contract is None:
-        messages.warning(request, EXPIRED)
-        return redirect("accounts-login")
+        return pending_login_gone(request, EXPIRED)
     detail = _detail(contract, request.session[PENDING_LOGIN])  # with the moment the password passed
     if request.method == "POST" and "skip" in request.POST and values[1:] == ["passkey"]:
         # Only where the passkey is the whole second step: the contract logs in without one, as before.

@@ -279,3 +279,15 @@ def test_six_clicks_at_once_of_the_code_each_go_to_the_menu_and_log_in_once(toke
     assert [(r.status_code, r.get("Location")) for r in responses] == [(302, MENU)] * 6
     assert AuditEntry.objects.filter(action="login.otp", contract=token_contract, outcome="ok").count() == 1
     assert not AuditEntry.objects.filter(contract=token_contract, outcome="failed").exclude(reason="reused").exists()
+
+
+def test_the_code_sent_again_after_the_login_goes_to_the_menu(client, token_contract, fake_clock):
+    """The 認証 button pressed again once the first press logged in (the browser holds its session): the menu,
+    not 「一定時間が経過したため、ログインを中止しました」 on a login page the customer would log in at again."""
+    password_step(client, token_contract)
+    data = {"otp": current_code(token_contract, fake_clock)}
+    assert client.post(LOGIN_OTP, data)["Location"] == MENU
+    again = client.post(LOGIN_OTP, data)
+    assert again["Location"] == MENU
+    assert str(PENDING_EXPIRED) not in client.get(MENU).content.decode()
+    assert AuditEntry.objects.filter(action="login.otp", contract=token_contract).count() == 1

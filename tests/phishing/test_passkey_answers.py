@@ -200,6 +200,22 @@ def test_a_double_click_of_the_passkey_login_goes_to_the_menu_it_logged_in_to(cl
     assert set(failed.values_list("reason", flat=True)) <= {"reused"}
 
 
+def test_the_login_answer_sent_again_after_the_login_goes_to_the_menu(client, contract):
+    """Sent again from the logged-in browser (a second press of the button, once the first logged in): the
+    menu, not 「一定時間が経過したため」 on the login page."""
+    from tests.helpers import post_login
+
+    authenticator = registered(client, contract)
+    browser = Client()
+    post_login(browser, contract)
+    page = browser.get(reverse("passkeys-login"))
+    data = sent(page.context["challenge_id"], authenticator.get(json.loads(page.context["options"])))
+    assert browser.post(reverse("passkeys-login"), data)["Location"] == reverse("accounts-menu")
+    assert browser.post(reverse("passkeys-login"), data)["Location"] == reverse("accounts-menu")
+    assert browser.get(reverse("accounts-menu")).status_code == 200
+    assert AuditEntry.objects.filter(action="login.passkey", contract=contract, outcome="ok").count() == 1
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_six_simultaneous_submissions_of_the_login_answer_each_go_to_the_menu(make_contract):
