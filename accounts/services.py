@@ -230,14 +230,35 @@ def _refuse_password(actor, action, contract, contract_id):
     raise InvalidCredentials(left=limit - counted.failures)
 
 
-def contract_login(*, request, contract: Contract, channel: str | None = None, by: str = "") -> LoginRecord:
+#: a login of the contract this session logged in, on the same channel, this soon after: the same login sent
+#: again (a double click on ログイン), not a second one
+SAME_LOGIN_SECONDS = 10
+
+
+def contract_login(*, request, contract: Contract, channel: str | None = None, by: str = "") -> LoginRecord | None:
     """Log the customer in: a new session key, every other session of the contract ended; the environment
     recognised or made known (its device cookie), the login notified, a new environment held (issue 17) —
-    unless the second step was a passkey (``by="passkey"``): bound to our origin, it cannot be relayed."""
+    unless the second step was a passkey (``by="passkey"``): bound to our origin, it cannot be relayed.
+    The login this session made seconds ago, sent again, stays the session's: no second login, record or
+    notice (None)."""
+    if _same_login(request, contract, channel or channel_for(request)):
+        return None
     # One commit for the login's rows (issue 19); the session lives in the cache. Inside the password step's
     # transaction no savepoint (two round trips): no caller goes on after a failure here, which ends it all.
     with transaction.atomic(savepoint=False):
         return _contract_login(request, contract, channel, by)
+
+
+def _same_login(request, contract: Contract, channel: str) -> bool:
+    login_at = request.session.get(SESSION_LOGIN_AT)
+    user = getattr(request, "user", None)
+    if login_at is None or user is None or not user.is_authenticated or user.pk != contract.user_id:
+        return False
+    if clock.epoch() - login_at > SAME_LOGIN_SECONDS:
+        return False
+    return LoginRecord.objects.filter(
+        pk=request.session.get(SESSION_LOGIN_RECORD), contract=contract, channel=channel
+    ).exists()
 
 
 def _contract_login(request, contract: Contract, channel: str | None, by: str) -> LoginRecord:

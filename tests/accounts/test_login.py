@@ -346,3 +346,22 @@ def test_no_transaction_is_open_while_the_password_is_checked(
     assert response.status_code == (302 if password == PASSWORD and contract_id == contract.contract_id else 200)
     outcome = "ok" if response.status_code == 302 else "failed"
     assert AuditEntry.objects.filter(action="login.password", outcome=outcome).count() == 1
+
+
+@pytest.mark.parametrize("door", ["accounts-login", "mobile-login"])
+def test_a_double_click_on_login_logs_in_once_and_tells_it_once(client, contract, fake_clock, door):
+    """ログイン pressed twice, the second press sent from the session the first logged in: one login (one
+    record, one notice), the session the first made stays; a login ten seconds later is a login of its own."""
+    from notices.models import Notice
+    from tests.helpers import known_environment
+
+    known_environment(client, contract)
+    data = {"contract_id": contract.contract_id, "password": PASSWORD}
+    first, second = client.post(reverse(door), data), client.post(reverse(door), data)
+    assert second["Location"] == first["Location"] and second.status_code == 302
+    assert client.get(first["Location"]).status_code == 200
+    assert LoginRecord.objects.filter(contract=contract).count() == 1
+    assert Notice.objects.filter(contract_id=contract.pk, event="login").count() == 1
+    fake_clock.advance(11)
+    client.post(reverse(door), data)
+    assert LoginRecord.objects.filter(contract=contract).count() == 2
