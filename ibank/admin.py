@@ -41,6 +41,11 @@ class IbankAdminSite(OTPAdminSite):
         # Password accepted, no device yet: the staff member enrolls their own before anything else.
         if self.enrollment_needed is not None and self.enrollment_needed(request.user):
             return redirect(f"{self.name}:staff-enroll")
+        # Sent from the session its first press logged in (a double click): that login answers, the same code is
+        # not evaluated again (it would be refused as used, and the clerk told the login failed).
+        again = request.method == "POST" and request.POST.get("username") == request.user.get_username()
+        if again and self.has_permission(request):
+            return redirect(f"{self.name}:index")
         return super().login(request, extra_context)
 
 

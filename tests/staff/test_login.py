@@ -208,3 +208,16 @@ def test_a_right_code_that_comes_after_a_lock_is_refused_and_the_lock_stays(clie
     assert User.objects.get(pk=clerk.pk).staff_locked_until is not None
     assert AuditEntry.objects.filter(action="admin.login", reason="locked").count() == 1
     assert not AuditEntry.objects.filter(action="admin.login", outcome="ok").exists()
+
+
+def test_the_login_pressed_again_from_the_session_it_logged_in_goes_to_the_admin(client, clerk, fake_clock):
+    """A double click whose second press is sent with the session the first logged in: the admin's index, not
+    「ログインできませんでした」 for a login that succeeded; the code is not evaluated again."""
+    otp = code(fake_clock)
+    assert post(client, "clerk", STAFF_PASSWORD, otp).status_code == 302
+    again = post(client, "clerk", STAFF_PASSWORD, otp)
+    assert again.status_code == 302 and again["Location"] == reverse("admin:index")
+    assert client.get(reverse("admin:index")).status_code == 200
+    assert not AuditEntry.objects.filter(action="admin.login", outcome="failed").exists()
+    other = post(client, "somebody", "x", otp)  # another name from this session: a login of its own, refused
+    assert other.status_code == 200 and str(LOGIN_FAILED) in other.content.decode()
