@@ -146,7 +146,10 @@ def accepted_since_asked(request, key: str, action: str, *, contract=None, **det
 
 def _accepted_for(obj, contract, action: str, detail: dict) -> bool:
     """Whether ``action`` accepted an answer for ``obj`` as confirmed now: an entry with ``detail`` (its 受付番号
-    and digest) made since its 確認 (an earlier confirmation of the same content counts for nothing)."""
+    and digest) made since its 確認 (an earlier confirmation of the same content counts for nothing). Then a
+    right answer found already used is the first of two clicks that overlap so closely that it has not moved
+    the money yet: the second runs the execution too, whose claim of the confirmed row moves it once, and
+    both end on the result, never on 「使用済み」."""
     return obj.confirmed_at is not None and audit.recorded(action, contract=contract, since=obj.confirmed_at, **detail)
 
 
@@ -170,13 +173,7 @@ def authorization_step(
     first one. ``own_form(data)``: the page's own fields (a change of password: the current one and the new),
     made with the POST's data or None; valid and its ``check()`` true before the method's answer is evaluated
     (its ``locked`` then asks the gate again); passed to ``on_success`` as its second argument, and to
-    ``on_reused`` as its only one.
-
-    ``bound_to``: the confirmed transfer or payment that ``detail`` (its 受付番号 and the digest of 確認) binds the
-    answer to, when ``on_success`` executes it by a claim of the confirmed row, so that a second run moves
-    nothing. A right answer already used for this very confirmation then runs ``on_success`` as well: two
-    clicks overlapping so closely that the second finds the answer used before the first has moved the money
-    both end on the result, never on 「使用済み」."""
+    ``on_reused`` as its only one. ``bound_to``: the confirmed row ``on_success`` claims (:func:`_accepted_for`)."""
     contract = request.contract
     channel = channel or gate.Channel.BROWSER
     door = {"channel": channel, "new_environment": services.login_was_new(request)}
@@ -191,12 +188,9 @@ def authorization_step(
         valid = own.is_valid() and valid and own.check()  # every field's message; then its own check
         answer = gate.ask_again(contract, action, **door) if own.locked else answer
     if valid:
+        actor = request.actor.on_page(page_name(request))  # the entry names its page (made_by_first_click)
         outcome = method.authorize(
-            actor=request.actor.on_page(page_name(request)),  # the entry names the page: made_by(audit_action)
-            contract=contract,
-            data=form.cleaned_data,
-            action=audit_action,
-            **(detail or {}),
+            actor=actor, contract=contract, data=form.cleaned_data, action=audit_action, **(detail or {})
         )
         if outcome.ok:
             return on_success(method) if own is None else on_success(method, own)
