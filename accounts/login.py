@@ -49,9 +49,6 @@ def other_factors(contract, url_name: str) -> list[SecondFactor]:
     return [f for f in _second_factors if f.url_name != url_name and f.required(contract) is not None]
 
 
-@sensitive_post_parameters("password")
-@csrf_protect
-@never_cache
 def pending_login_gone(request, expired_message):
     """What a second factor's page answers when its pending login is gone: the menu when this session is
     logged in (the page sent again by a double click or a reload, after the first request logged it in), else
@@ -62,6 +59,9 @@ def pending_login_gone(request, expired_message):
     return redirect("accounts-login")
 
 
+@sensitive_post_parameters("password")
+@csrf_protect
+@never_cache
 def login_view(request, template="accounts/login.html", then=None):
     """ログイン: 契約者ID and password; ``then(request, contract)`` answers a right pair (by default: the second
     factor, if the contract has one, else the menu). The phone's login passes its own template and answer."""

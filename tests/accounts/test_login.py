@@ -365,3 +365,18 @@ def test_a_double_click_on_login_logs_in_once_and_tells_it_once(client, contract
     fake_clock.advance(11)
     client.post(reverse(door), data)
     assert LoginRecord.objects.filter(contract=contract).count() == 2
+
+
+def test_the_login_view_hides_the_password_from_error_reports_and_is_never_cached(rf, db):
+    """Django's error reports must not show the password typed at ログイン, and no cache may keep the page."""
+    from django.contrib.sessions.backends.cache import SessionStore
+
+    from accounts.login import login_view
+    from ibank.actor import of_request
+
+    request = rf.post(reverse("accounts-login"), {"contract_id": "1", "password": "x"})
+    request.session, request._dont_enforce_csrf_checks = SessionStore(), True  # as Django's test client
+    request.actor = of_request(request)
+    response = login_view(request)
+    assert request.sensitive_post_parameters == ("password",)
+    assert "no-store" in response["Cache-Control"]
