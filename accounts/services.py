@@ -241,7 +241,8 @@ def contract_login(*, request, contract: Contract, channel: str | None = None, b
     unless the second step was a passkey (``by="passkey"``): bound to our origin, it cannot be relayed.
     The login this session made seconds ago, sent again, stays the session's: no second login, record or
     notice (None)."""
-    if _same_login(request, contract, channel or channel_for(request)):
+    channel = channel or channel_for(request)
+    if _same_login(request, contract, channel):
         return None
     # One commit for the login's rows (issue 19); the session lives in the cache. Inside the password step's
     # transaction no savepoint (two round trips): no caller goes on after a failure here, which ends it all.
@@ -261,7 +262,7 @@ def _same_login(request, contract: Contract, channel: str) -> bool:
     ).exists()
 
 
-def _contract_login(request, contract: Contract, channel: str | None, by: str) -> LoginRecord:
+def _contract_login(request, contract: Contract, channel: str, by: str) -> LoginRecord:
     user = contract.user
     # last_login goes with the nonce (Django's own update_last_login receiver is disconnected: accounts.apps).
     # Were this transaction to roll back, the session's hash would match no nonce: logged out, never in.
@@ -270,7 +271,7 @@ def _contract_login(request, contract: Contract, channel: str | None, by: str) -
     seen = environments.at_login(request, contract)
     record = LoginRecord(
         contract=contract,
-        channel=channel or channel_for(request),
+        channel=channel,
         ip=request.actor.ip,
         browser=seen.browser,
         new_environment=seen.new,

@@ -3,6 +3,8 @@
 Values older than IBANK_PENDING_SECONDS (5 minutes) are refused and removed.
 """
 
+from datetime import UTC, datetime
+
 from django.conf import settings
 
 from ibank import clock
@@ -33,8 +35,6 @@ def get(request, key: str) -> list | None:
 
 def started(request, key: str):
     """When the step waiting under ``key`` was stored (an aware datetime), or None when nothing waits."""
-    from datetime import UTC, datetime
-
     if get(request, key) is None:
         return None
     return datetime.fromtimestamp(request.session[key][-1], tz=UTC)
