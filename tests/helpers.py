@@ -276,3 +276,36 @@ def url_names() -> set[str]:
                 yield from names(pattern.url_patterns, inner)
 
     return set(names(get_resolver().url_patterns))
+
+
+def posts_sent(page, path: str) -> list[str]:
+    """The POSTs to a URL ending in ``path`` that the browser sends from now on."""
+    sent = []
+    page.on("request", lambda r: sent.append(r.url) if r.method == "POST" and r.url.endswith(path) else None)
+    return sent
+
+
+def slowed(monkeypatch, owner, name: str) -> None:
+    """``owner.name`` takes half a second more (what it declares kept): a slow line, whose answer a second
+    click beats."""
+    import functools
+    import time
+
+    real = getattr(owner, name)
+
+    @functools.wraps(real)
+    def slow(*args, **kwargs):
+        time.sleep(0.5)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, slow)
+
+
+def browser_double_click(page, button) -> None:
+    """Two clicks 150 ms apart, as a hand does; the second does not wait for the first's answer."""
+    button.scroll_into_view_if_needed()
+    box = button.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.click(x, y)
+    page.wait_for_timeout(150)
+    page.mouse.click(x, y)

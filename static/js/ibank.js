@@ -16,30 +16,3 @@
   }
   if (target) target.focus();
 })();
-
-// Every page: a form is sent once. A second press (a double click, Enter pressed again) while the first is
-// on its way would send it again, and on a slow line the server would then see two requests: two logins
-// and two ログインのお知らせ, or a second 実行 told that its code was used. The server still answers a second
-// request correctly; this spares the customer it. A page brought back by the browser's back button can be
-// sent again. (Only forms that post: a search or a period sent twice changes nothing.)
-(function () {
-  "use strict";
-  document.addEventListener("submit", function (event) {
-    var form = event.target;
-    if (event.defaultPrevented || (form.getAttribute("method") || "").toLowerCase() !== "post") return;
-    if (form.hasAttribute("data-sent")) {
-      event.preventDefault();
-      return;
-    }
-    form.setAttribute("data-sent", "");
-    form.setAttribute("aria-busy", "true");
-  });
-  window.addEventListener("pageshow", function (event) {
-    if (!event.persisted) return;
-    var sent = document.querySelectorAll("form[data-sent]");
-    for (var i = 0; i < sent.length; i++) {
-      sent[i].removeAttribute("data-sent");
-      sent[i].removeAttribute("aria-busy");
-    }
-  });
-})();

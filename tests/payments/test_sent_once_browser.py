@@ -1,9 +1,7 @@
-"""A form is sent once (static/js/ibank.js): a second press while the first is on its way sends nothing.
+"""A form is sent once (static/js/sent_once.js): a second press while the first is on its way sends nothing.
 
 The server answers a second request as the first (tests/accounts/test_double_click*.py); these tests hold
 that, on a line slow enough for a double click to land before the answer, the browser does not send it."""
-
-import time
 
 import pytest
 from django.conf import settings
@@ -15,45 +13,17 @@ from auditlog.models import AuditEntry
 from notices.models import Notice
 from payments.models import Transfer
 from tests.conftest import TRANSFER_PASSWORD
-from tests.helpers import enter_transfer, fill_login
+from tests.helpers import browser_double_click, enter_transfer, fill_login, posts_sent, slowed
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _posts(page, path: str) -> list[str]:
-    """The POSTs to a URL ending in ``path`` that the browser sends from now on."""
-    sent = []
-    page.on("request", lambda r: sent.append(r.url) if r.method == "POST" and r.url.endswith(path) else None)
-    return sent
-
-
-def _slow(monkeypatch, owner, name: str) -> None:
-    """``owner.name`` takes half a second more: a slow line, whose answer a second click beats."""
-    real = getattr(owner, name)
-
-    def slow(*args, **kwargs):
-        time.sleep(0.5)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(owner, name, slow)
-
-
-def _double_click(page, button) -> None:
-    """Two clicks 150 ms apart, as a hand does; the second does not wait for the first's answer."""
-    button.scroll_into_view_if_needed()
-    box = button.bounding_box()
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    page.mouse.click(x, y)
-    page.wait_for_timeout(150)
-    page.mouse.click(x, y)
-
-
 def test_a_double_click_on_login_logs_in_once(page, live_server, contract, monkeypatch):
-    _slow(monkeypatch, services, "check_password_pair")
+    slowed(monkeypatch, services, "check_password_pair")
     page.goto(live_server.url + "/login/")
     fill_login(page, contract)
-    sent = _posts(page, "/login/")
-    _double_click(page, page.get_by_role("button", name="ログイン", exact=True))
+    sent = posts_sent(page, "/login/")
+    browser_double_click(page, page.get_by_role("button", name="ログイン", exact=True))
     expect(page.get_by_role("heading", level=1)).to_have_text("メニュー")
     assert len(sent) == 1
     assert contract.logins.count() == 1
@@ -62,7 +32,7 @@ def test_a_double_click_on_login_logs_in_once(page, live_server, contract, monke
 
 
 def test_a_double_click_on_execute_sends_it_once_and_shows_the_result(page, live_server, make_contract, monkeypatch):
-    _slow(monkeypatch, TransferPasswordMethod, "check")
+    slowed(monkeypatch, TransferPasswordMethod, "check")
     customer = make_contract(balance=100_000)
     payee = make_contract(balance=0)
     page.goto(live_server.url + "/login/")
@@ -72,8 +42,8 @@ def test_a_double_click_on_execute_sends_it_once_and_shows_the_result(page, live
     enter_transfer(page, bank=settings.IBANK_BANK_CODE, number=payee.account.number, amount="1000")
     page.get_by_role("button", name="確認", exact=True).click()
     page.get_by_label("資金移動用パスワード").fill(TRANSFER_PASSWORD)
-    sent = _posts(page, "/authorize/")
-    _double_click(page, page.get_by_role("button", name="実行"))
+    sent = posts_sent(page, "/authorize/")
+    browser_double_click(page, page.get_by_role("button", name="実行"))
     expect(page.get_by_role("status")).to_have_text("お振込が完了しました。")
     assert len(sent) == 1
     assert Transfer.objects.get(contract=customer).status == Transfer.Status.DONE
@@ -83,7 +53,7 @@ def test_a_double_click_on_execute_sends_it_once_and_shows_the_result(page, live
 def test_a_page_the_browser_brings_back_can_be_sent_again(page, live_server, contract):
     page.goto(live_server.url + "/login/")
     fill_login(page, contract)
-    sent = _posts(page, "/login/")
+    sent = posts_sent(page, "/login/")
     # The first press's answer never comes (a 204 leaves the page as it is); pressing again sends nothing.
     page.route(
         "**/login/", lambda route: route.fulfill(status=204) if route.request.method == "POST" else route.continue_()
