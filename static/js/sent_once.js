@@ -2,18 +2,22 @@
 // once. A second press (a double click, Enter pressed again) while the first is on its way would send it
 // again, and on a slow line the server would then see two requests: two logins and two ログインのお知らせ, a
 // second 実行, a branch operation sent twice. The server still answers a second request as the first; this
-// spares the customer and the clerk it. A page the browser brings back from its cache can be sent again.
-// (Forms that get are left alone: a search or a period sent twice changes nothing.)
+// spares the customer and the clerk it. Ten seconds after a press that brought no page, or on a page the
+// browser brings back from its cache, the form can be sent again: a stalled line, or a press of the
+// browser's 中止, must not leave a form that does nothing. (Forms that get are left alone: a search or a
+// period sent twice changes nothing.)
 (function () {
   "use strict";
+  var SENT_FOR_MS = 10000;
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (event.defaultPrevented || (form.getAttribute("method") || "").toLowerCase() !== "post") return;
-    if (form.hasAttribute("data-sent")) {
+    var sent = Number(form.getAttribute("data-sent"));
+    if (sent && Date.now() - sent < SENT_FOR_MS) {
       event.preventDefault();
       return;
     }
-    form.setAttribute("data-sent", "");
+    form.setAttribute("data-sent", String(Date.now()));
     form.setAttribute("aria-busy", "true");
   });
   window.addEventListener("pageshow", function (event) {

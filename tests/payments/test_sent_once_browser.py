@@ -50,23 +50,43 @@ def test_a_double_click_on_execute_sends_it_once_and_shows_the_result(page, live
     assert not AuditEntry.objects.filter(contract=customer, outcome="reused").exists()
 
 
-def test_a_page_the_browser_brings_back_can_be_sent_again(page, live_server, contract):
+def _stalled_login(page, live_server, contract):
+    """The login page, filled in, on a line whose answers to a POST never come (a 204 leaves the page as it
+    is): (the POSTs sent, the ログイン button). ``page.unroute`` ends the stall."""
     page.goto(live_server.url + "/login/")
     fill_login(page, contract)
     sent = posts_sent(page, "/login/")
-    # The first press's answer never comes (a 204 leaves the page as it is); pressing again sends nothing.
     page.route(
         "**/login/", lambda route: route.fulfill(status=204) if route.request.method == "POST" else route.continue_()
     )
-    button = page.get_by_role("button", name="ログイン", exact=True)
+    return sent, page.get_by_role("button", name="ログイン", exact=True)
+
+
+def test_a_page_the_browser_brings_back_can_be_sent_again(page, live_server, contract):
+    sent, button = _stalled_login(page, live_server, contract)
     button.click()
     expect(page.locator("main form")).to_have_attribute("aria-busy", "true")
-    button.click()
+    button.click()  # the first press's answer has not come: this one sends nothing
     page.wait_for_timeout(200)
     assert len(sent) == 1
     # The browser brings the page back from its cache (戻る, then 進む): it can be sent again.
     page.unroute("**/login/")
     page.evaluate("window.dispatchEvent(new PageTransitionEvent('pageshow', {persisted: true}))")
+    button.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("メニュー")
+    assert len(sent) == 2
+
+
+def test_a_press_that_brought_no_page_can_be_sent_again_ten_seconds_later(page, live_server, contract):
+    page.clock.install()
+    sent, button = _stalled_login(page, live_server, contract)  # the customer pressed 中止, or no answer came
+    button.click()
+    page.clock.fast_forward(9_000)
+    button.click()
+    page.wait_for_timeout(200)
+    assert len(sent) == 1
+    page.unroute("**/login/")
+    page.clock.fast_forward(2_000)
     button.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("メニュー")
     assert len(sent) == 2
