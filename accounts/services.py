@@ -11,9 +11,10 @@ from django.contrib.auth import login
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 from django.views.decorators.debug import sensitive_variables
+from django_otp import login as verified_with
 
 from auditlog import audit
-from ibank import clock, compiled
+from ibank import clock, compiled, sessions
 from notices.outbox import notify
 
 from . import environments, gate, holds, locks
@@ -235,19 +236,33 @@ def _refuse_password(actor, action, contract, contract_id):
 SAME_LOGIN_SECONDS = 10
 
 
-def contract_login(*, request, contract: Contract, channel: str | None = None, by: str = "") -> LoginRecord | None:
+def contract_login(
+    *, request, contract: Contract, channel: str | None = None, by: str = "", device=None
+) -> LoginRecord | None:
     """Log the customer in: a new session key, every other session of the contract ended; the environment
     recognised or made known (its device cookie), the login notified, a new environment held (issue 17) —
     unless the second step was a passkey (``by="passkey"``): bound to our origin, it cannot be relayed.
+    ``device``: the second factor's django-otp device, which the session then counts as verified.
     The login this session made seconds ago, sent again, stays the session's: no second login, record or
     notice (None)."""
     channel = channel or channel_for(request)
     if _same_login(request, contract, channel):
+        _verified(request, device)
         return None
-    # One commit for the login's rows (issue 19); the session lives in the cache. Inside the password step's
-    # transaction no savepoint (two round trips): no caller goes on after a failure here, which ends it all.
+    # One commit for the login's rows (issue 19). Inside the password step's transaction no savepoint (two
+    # round trips): no caller goes on after a failure here, which ends it all. The session (in Redis) is
+    # written before the commit: were it out of reach, no record, entry, hold or notice of a login that the
+    # customer never got would stay.
     with transaction.atomic(savepoint=False):
-        return _contract_login(request, contract, channel, by)
+        record = _contract_login(request, contract, channel, by)
+        _verified(request, device)
+        sessions.write_now(request.session)
+        return record
+
+
+def _verified(request, device) -> None:
+    if device is not None:
+        verified_with(request, device)
 
 
 def _same_login(request, contract: Contract, channel: str) -> bool:

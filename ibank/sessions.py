@@ -7,7 +7,13 @@ with ``ADD`` alone (a collision is refused by it and a new key drawn), and a sav
 only if the session still exists, else UpdateError, as Django does. With a cache that has no ``replace``
 (the per-process cache without Redis) Django's own save runs. A new key at login (``cycle_key``) is written
 once, by the response's save, instead of at once and again at the end.
+
+A login writes its session at once, inside its transaction (:func:`write_now`): a Redis out of reach then
+rolls the login's rows back instead of leaving a login record, an audit entry and a notice of a login that
+never was. The response's save writes again only what changed since.
 """
+
+import copy
 
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, UpdateError
 from django.contrib.sessions.backends.cache import SessionStore as CacheSessionStore
@@ -15,6 +21,10 @@ from django.utils.crypto import get_random_string
 
 
 class SessionStore(CacheSessionStore):
+    def __init__(self, session_key=None):
+        super().__init__(session_key)
+        self._written = None  # what this store wrote last (a copy), if it wrote in this request
+
     def _get_new_session_key(self) -> str:
         # Unique by the ADD that creates it (create() draws again on a collision), not by a read first.
         return get_random_string(32, VALID_KEY_CHARS)
@@ -24,11 +34,14 @@ class SessionStore(CacheSessionStore):
         if self.session_key is None or replace is None:
             return super().save(must_create=must_create)
         data = self._get_session(no_load=must_create)
+        if not must_create and data == self._written:
+            return  # written in this request already (write_now), and unchanged since
         if must_create:
             if not self._cache.add(self.cache_key, data, self.get_expiry_age()):
                 raise CreateError
         elif not replace(self.cache_key, data, self.get_expiry_age()):
             raise UpdateError  # deleted meanwhile (a logout): never written back
+        self._written = copy.deepcopy(data)
 
     def cycle_key(self):
         """The same data under a new key (a login): the old key is deleted now; the new one is drawn and
@@ -41,3 +54,11 @@ class SessionStore(CacheSessionStore):
         self.modified = True
         if key:
             self.delete(key)
+
+
+def write_now(session) -> None:
+    """Write ``session`` now, not with the response: a login calls it inside its transaction, so that a session
+    store out of reach (Redis down) fails the login before anything of it commits. Sessions in the database
+    (no Redis) commit or fail with the database anyway and are left to the response."""
+    if isinstance(session, SessionStore):
+        session.save()

@@ -6,7 +6,6 @@ OtpConfig.ready). The pending login is ``[contract pk, software token pk, its ra
 
 import secrets
 
-import django_otp
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
@@ -108,8 +107,7 @@ def login_otp_view(request):
             return redirect(settings.LOGIN_REDIRECT_URL)
         if result.ok:
             pending.clear(request, PENDING_LOGIN)
-            account_services.contract_login(request=request, contract=binding.contract)
-            django_otp.login(request, binding)
+            account_services.contract_login(request=request, contract=binding.contract, device=binding)
             return redirect(settings.LOGIN_REDIRECT_URL)
         if result.outcome in (Outcome.WRONG, Outcome.REUSED) and not result.now_locked:
             form.add_error("otp", message_for(result))

@@ -7,7 +7,6 @@ completed with a passkey is not held even from a new environment: the passkey is
 phishing kit cannot relay it. The login is still notified.
 """
 
-import django_otp
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
@@ -81,8 +80,7 @@ def login_view(request):
             messages.error(request, FAILED)
             return redirect("passkeys-login")
         pending.clear(request, PENDING_LOGIN)
-        account_services.contract_login(request=request, contract=contract, by="passkey")
-        django_otp.login(request, device)
+        account_services.contract_login(request=request, contract=contract, by="passkey", device=device)
         return redirect(settings.LOGIN_REDIRECT_URL)
     challenge_id, options = ceremony.transaction_options(request, contract, detail)
     return render(

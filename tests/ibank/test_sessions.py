@@ -5,11 +5,18 @@ tab) is never written back, and a new key never overwrites an existing session."
 import pytest
 from django.contrib.sessions.backends.base import UpdateError
 from django.urls import reverse
+from django_otp import DEVICE_ID_SESSION_KEY
+from redis.exceptions import ReadOnlyError
 
+from accounts.models import Lock
+from auditlog.models import AuditEntry
 from ibank import sessions
 from ibank.cache import ReusingRedisCache
-from tests.helpers import login
-from tests.live import REDIS_URL
+from notices.models import Notice
+from otp import totp
+from tests.conftest import PASSWORD
+from tests.helpers import login, post_login
+from tests.live import REDIS_URL, free_port
 
 
 @pytest.fixture
@@ -100,3 +107,89 @@ def test_a_customer_logs_in_and_out_with_sessions_in_redis(client, make_contract
     assert client.get(reverse("accounts-menu")).status_code == 200
     client.post(reverse("accounts-logout"))
     assert client.get(reverse("accounts-menu")).status_code == 302  # the session is gone
+
+
+@pytest.fixture
+def sessions_in_redis(settings):
+    """The production set-up: the cache and the sessions in Redis (ibank.sessions)."""
+    settings.CACHES = {
+        "default": {"BACKEND": "ibank.cache.ReusingRedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "test-sessions"}
+    }
+    settings.SESSION_ENGINE = "ibank.sessions"
+    yield settings
+    ReusingRedisCache(REDIS_URL, {"KEY_PREFIX": "test-sessions"}).clear()
+
+
+def _no_login_left(contract):
+    assert not contract.logins.exists()
+    assert not AuditEntry.objects.filter(contract=contract, action="login").exists()
+    assert not Lock.objects.filter(contract=contract, kind=Lock.Kind.ENVIRONMENT_HOLD).exists()
+    assert not Notice.objects.filter(contract_id=contract.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)  # the view's own transaction is the outermost, as served
+def test_a_login_whose_session_redis_cannot_reach_leaves_no_login_behind(client, make_contract, sessions_in_redis):
+    """Redis down: the customer gets the error page, and the bank keeps no record, entry, hold or notice of a
+    login that never was (a new environment's login would otherwise be told and held)."""
+    sessions_in_redis.CACHES["default"]["LOCATION"] = f"redis://127.0.0.1:{free_port()}/0"
+    contract = make_contract()
+    client.raise_request_exception = False
+    response = client.post(reverse("accounts-login"), {"contract_id": contract.contract_id, "password": PASSWORD})
+    assert response.status_code == 500
+    assert "ただいまご利用いただけません" in response.content.decode()
+    _no_login_left(contract)
+
+
+@pytest.mark.django_db(transaction=True)  # the view's own transaction is the outermost, as served
+def test_an_otp_login_whose_session_redis_refuses_to_write_leaves_no_login_behind(
+    client, token_contract, fake_clock, sessions_in_redis, monkeypatch
+):
+    """Redis answers reads but refuses writes (a failover to a read-only replica) at the code's step."""
+    response = post_login(client, token_contract)
+    assert response.status_code == 302 and response["Location"] == reverse("accounts-login-otp")
+
+    def read_only(*args, **kwargs):
+        raise ReadOnlyError("You can't write against a read only replica.")
+
+    monkeypatch.setattr(ReusingRedisCache, "add", read_only)
+    client.raise_request_exception = False
+    code = totp.totp(token_contract.key, fake_clock.epoch())
+    assert client.post(reverse("accounts-login-otp"), {"otp": code}).status_code == 500
+    _no_login_left(token_contract)
+    assert client.get(reverse("accounts-menu")).status_code == 302  # not logged in
+
+
+@pytest.fixture
+def session_writes(monkeypatch):
+    """The writes of sessions to Redis from now on: "add" (a new key) or "replace" (a save)."""
+    written = []
+    prefix = sessions.SessionStore.cache_key_prefix
+    for name in ("add", "replace"):
+        real = getattr(ReusingRedisCache, name)
+
+        def counted(self, key, *args, _name=name, _real=real, **kwargs):
+            if key.startswith(prefix):
+                written.append(_name)
+            return _real(self, key, *args, **kwargs)
+
+        monkeypatch.setattr(ReusingRedisCache, name, counted)
+    return written
+
+
+def test_a_login_writes_its_session_once(client, make_contract, sessions_in_redis, session_writes):
+    """Written inside the login's transaction, the session is not written again by the response."""
+    login(client, make_contract())
+    assert session_writes == ["add"]
+    assert client.get(reverse("accounts-menu")).status_code == 200
+
+
+def test_an_otp_login_writes_its_new_session_once_and_counts_it_verified(
+    client, token_contract, fake_clock, sessions_in_redis, session_writes
+):
+    post_login(client, token_contract)
+    session_writes.clear()  # the pending login's
+    code = totp.totp(token_contract.key, fake_clock.epoch())
+    assert client.post(reverse("accounts-login-otp"), {"otp": code})["Location"] == reverse("accounts-menu")
+    assert session_writes == ["add"]  # the device verified is in it: django-otp's mark is written with the login
+    assert client.get(reverse("accounts-menu")).status_code == 200
+    assert DEVICE_ID_SESSION_KEY in client.session
