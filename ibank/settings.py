@@ -241,8 +241,17 @@ if PRODUCTION and not _redis_url and not env_bool("IBANK_ALLOW_LOCAL_CACHE", Fal
         "REDIS_URL must be set in production: rate limits need a cache shared by every worker "
         "(IBANK_ALLOW_LOCAL_CACHE=1 accepts a per-process cache for a single-process server)."
     )
+# Every page reads its session from Redis: one that accepts and never answers (a partition, a stalled server)
+# must fail a request in a second, not hold each worker for redis-py's default of five.
+_redis_timeout = env_int("REDIS_TIMEOUT_MS", 1000, minimum=50) / 1000
 if _redis_url:
-    CACHES = {"default": {"BACKEND": "ibank.cache.ReusingRedisCache", "LOCATION": _redis_url}}
+    CACHES = {
+        "default": {
+            "BACKEND": "ibank.cache.ReusingRedisCache",
+            "LOCATION": _redis_url,
+            "OPTIONS": {"socket_timeout": _redis_timeout, "socket_connect_timeout": _redis_timeout},
+        }
+    }
     # Sessions live in the shared cache: every server sees them, and logging in or reading a page
     # writes no session row to the database (a session is at most 12 hours; a Redis restart logs
     # customers out, which is safe).

@@ -53,3 +53,55 @@ def test_a_real_server_whose_redis_is_gone_says_so():
     env = server_env(connection.settings_dict["NAME"])
     with gunicorn(env, workers=1) as (port, _):
         assert Client(port).request("GET", "/healthz/")[0::2] == (200, "ok\n")
+
+
+@pytest.fixture
+def silent_redis():
+    """A port that accepts connections and never answers: a Redis behind a partition, or stalled."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    held = []
+
+    def accept():
+        while True:
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield f"redis://127.0.0.1:{server.getsockname()[1]}/0"
+    server.close()
+    for connection in held:
+        connection.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_real_server_whose_redis_is_silent_fails_fast(silent_redis, contract):
+    """gunicorn as in production, its Redis silent: /healthz/ says so and a login fails, each within about a
+    second (REDIS_TIMEOUT_MS), not after redis-py's five seconds."""
+    import time
+
+    from django.db import connection
+
+    from tests.conftest import PASSWORD
+    from tests.live import Client, gunicorn, server_env
+
+    env = server_env(connection.settings_dict["NAME"])
+    env["REDIS_URL"] = silent_redis
+    with gunicorn(env, workers=1) as (port, _):
+        client = Client(port)
+        started = time.monotonic()
+        status, _location, body = client.request("GET", "/healthz/")
+        health_took = time.monotonic() - started
+        client.request("GET", "/login/")
+        started = time.monotonic()
+        status_login = client.request("POST", "/login/", {"contract_id": contract.contract_id, "password": PASSWORD})[0]
+        login_took = time.monotonic() - started
+    assert status == 503 and body == "unavailable: cache\n" and health_took < 3
+    assert status_login == 500 and login_took < 3
