@@ -327,9 +327,10 @@ def contract_logout(*, request) -> None:
     from django.contrib.auth import logout
 
     contract = getattr(request.user, "contract", None) if request.user.is_authenticated else None
+    actor = request.actor  # read while logged in
+    logout(request)  # first: a session that cannot be ended (Redis down) is never audited as logged out
     if contract is not None:
-        audit.record(request.actor, "logout", ok=True, contract=contract)
-    logout(request)
+        audit.record(actor, "logout", ok=True, contract=contract)
 
 
 def previous_logins(request, contract: Contract, count: int = PREVIOUS_LOGINS) -> list[LoginRecord]:

@@ -193,3 +193,24 @@ def test_an_otp_login_writes_its_new_session_once_and_counts_it_verified(
     assert session_writes == ["add"]  # the device verified is in it: django-otp's mark is written with the login
     assert client.get(reverse("accounts-menu")).status_code == 200
     assert DEVICE_ID_SESSION_KEY in client.session
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_logout_whose_session_redis_cannot_end_is_not_audited_as_one(client, make_contract, sessions_in_redis):
+    """Redis down at ログアウト: the error page, no 'logout' entry, and once Redis is back the session still
+    lives — the bank's record never says a login ended that did not."""
+    contract = make_contract()
+    login(client, contract)
+
+    def down(*args, **kwargs):
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ReusingRedisCache, "delete", down)
+        client.raise_request_exception = False
+        assert client.post(reverse("accounts-logout")).status_code == 500
+    assert not AuditEntry.objects.filter(contract=contract, action="logout").exists()
+    assert client.get(reverse("accounts-menu")).status_code == 200
+    client.post(reverse("accounts-logout"))
+    assert AuditEntry.objects.filter(contract=contract, action="logout").count() == 1
+    assert client.get(reverse("accounts-menu")).status_code == 302
