@@ -23,7 +23,7 @@ from django.utils.crypto import get_random_string
 class SessionStore(CacheSessionStore):
     def __init__(self, session_key=None):
         super().__init__(session_key)
-        self._written = None  # what this store wrote last (a copy), if it wrote in this request
+        self._written = None  # what write_now wrote (a copy), if it did in this request
 
     def _get_new_session_key(self) -> str:
         # Unique by the ADD that creates it (create() draws again on a collision), not by a read first.
@@ -41,7 +41,6 @@ class SessionStore(CacheSessionStore):
                 raise CreateError
         elif not replace(self.cache_key, data, self.get_expiry_age()):
             raise UpdateError  # deleted meanwhile (a logout): never written back
-        self._written = copy.deepcopy(data)
 
     def cycle_key(self):
         """The same data under a new key (a login): the old key is deleted now; the new one is drawn and
@@ -62,3 +61,4 @@ def write_now(session) -> None:
     (no Redis) commit or fail with the database anyway and are left to the response."""
     if isinstance(session, SessionStore):
         session.save()
+        session._written = copy.deepcopy(session._get_session())
