@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
-from ibank import pending
+from ibank import pending, sessions
 
 from . import services
 from .forms import ContractAuthForm
@@ -51,9 +51,10 @@ def other_factors(contract, url_name: str) -> list[SecondFactor]:
 
 def pending_login_gone(request, expired_message):
     """What a second factor's page answers when its pending login is gone: the menu when this session is
-    logged in (the page sent again by a double click or a reload, after the first request logged it in), else
-    the login page with ``expired_message``."""
-    if request.user.is_authenticated:
+    logged in (the page sent again by a double click or a reload, after the first request logged it in) or
+    its key is one that login replaced seconds ago (the same press, sent with the old cookie), else the login
+    page with ``expired_message``."""
+    if request.user.is_authenticated or sessions.replaced_by_login(request.session):
         return redirect(settings.LOGIN_REDIRECT_URL)
     messages.warning(request, expired_message)
     return redirect("accounts-login")

@@ -11,13 +11,34 @@ once, by the response's save, instead of at once and again at the end.
 A login writes its session at once, inside its transaction (:func:`write_now`): a Redis out of reach then
 rolls the login's rows back instead of leaving a login record, an audit entry and a notice of a login that
 never was. The response's save writes again only what changed since.
+
+The key a login replaces is not deleted but overwritten, for :data:`REPLACED_SECONDS`, by a session that holds
+only when a login replaced it (:data:`REPLACED_BY_LOGIN`; nothing of the session before, so a fixed key
+gains nothing): a second press of the page that logged in, arriving after that login with the old cookie,
+is told where the login went (:func:`replaced_by_login`) instead of 「一定時間が経過したため」. The same write
+as the delete it replaces (``SET`` instead of ``DEL``); ``ibank.db_sessions`` does the same in the database.
 """
 
 import copy
+import time
 
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, UpdateError
 from django.contrib.sessions.backends.cache import SessionStore as CacheSessionStore
 from django.utils.crypto import get_random_string
+
+#: the only content of a session key a login replaced: when (epoch seconds)
+REPLACED_BY_LOGIN = "_replaced_by_login"
+#: how long a replaced key answers so (a second press comes within seconds; the same login's window)
+REPLACED_SECONDS = 10
+
+
+def replaced_by_login(session) -> bool:
+    """This request's session key is one a login replaced seconds ago (a second press of that login's page)."""
+    return session.get(REPLACED_BY_LOGIN) is not None
+
+
+def replaced_mark() -> dict:
+    return {REPLACED_BY_LOGIN: int(time.time())}
 
 
 class SessionStore(CacheSessionStore):
@@ -43,16 +64,17 @@ class SessionStore(CacheSessionStore):
             raise UpdateError  # deleted meanwhile (a logout): never written back
 
     def cycle_key(self):
-        """The same data under a new key (a login): the old key is deleted now; the new one is drawn and
-        written (one ADD) by the response's save, as after ``flush()``, instead of written empty-handed now
-        (Django's ``create()``) and written again at the end."""
+        """The same data under a new key (a login): the old key now holds only the mark of its replacement
+        (one SET, as the DEL it replaces); the new one is drawn and written (one ADD) by the login's
+        :func:`write_now` or the response's save, instead of written empty-handed now (Django's ``create()``)
+        and written again at the end."""
         data = self._session
         key = self.session_key
         self._session_key = None
         self._session_cache = data
         self.modified = True
         if key:
-            self.delete(key)
+            self._cache.set(self.cache_key_prefix + key, replaced_mark(), REPLACED_SECONDS)
 
 
 def write_now(session) -> None:

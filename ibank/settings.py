@@ -258,6 +258,7 @@ if _redis_url:
     SESSION_ENGINE = "ibank.sessions"  # Django's cache store, two round trips fewer (ibank/sessions.py)
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ibank"}}
+    SESSION_ENGINE = "ibank.db_sessions"  # Django's database store; a key a login replaced says so for seconds
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.IbankBackend"]

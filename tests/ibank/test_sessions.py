@@ -58,7 +58,7 @@ def test_a_new_session_is_one_write_and_a_save_one_more(redis_cache, commands):
     assert _store(redis_cache, store.session_key).load() == {"step": 2}
 
 
-def test_a_new_key_at_login_is_written_once_and_the_old_one_is_gone(redis_cache, commands):
+def test_a_new_key_at_login_is_written_once_and_the_old_one_keeps_only_the_logins_mark(redis_cache, commands):
     store = _store(redis_cache)
     store["pending"] = 1
     store.save()
@@ -67,10 +67,15 @@ def test_a_new_key_at_login_is_written_once_and_the_old_one_is_gone(redis_cache,
     store.cycle_key()  # django.contrib.auth.login
     store["user"] = "x"
     store.save()  # the response's
-    assert commands == ["DEL", "SET"]  # the old key deleted; the new one written once (ADD)
+    assert commands == ["SET", "SET"]  # the old key overwritten by the mark (as the DEL was); the new one ADDed
     assert store.session_key not in (None, old)
     assert _store(redis_cache, store.session_key).load() == {"pending": 1, "user": "x"}
-    assert _store(redis_cache, old).load() == {}
+    assert list(_store(redis_cache, old).load()) == [sessions.REPLACED_BY_LOGIN]  # nothing of before survives
+    assert (
+        0
+        < redis_cache._cache.get_client().ttl(redis_cache.make_key(sessions.SessionStore.cache_key_prefix + old))
+        <= 10
+    )
 
 
 def test_a_session_deleted_meanwhile_is_not_written_back(redis_cache):
@@ -214,3 +219,17 @@ def test_a_logout_whose_session_redis_cannot_end_is_not_audited_as_one(client, m
     client.post(reverse("accounts-logout"))
     assert AuditEntry.objects.filter(contract=contract, action="logout").count() == 1
     assert client.get(reverse("accounts-menu")).status_code == 302
+
+
+def test_with_sessions_in_redis_the_code_sent_again_with_the_old_cookie_goes_to_the_menu(
+    client, token_contract, fake_clock, sessions_in_redis
+):
+    from tests.helpers import twin_of
+
+    post_login(client, token_contract)
+    second = twin_of(client)
+    code = totp.totp(token_contract.key, fake_clock.epoch())
+    assert client.post(reverse("accounts-login-otp"), {"otp": code})["Location"] == reverse("accounts-menu")
+    assert second.post(reverse("accounts-login-otp"), {"otp": code})["Location"] == reverse("accounts-menu")
+    assert second.get(reverse("accounts-menu")).status_code == 302  # the old key logs no one in
+    assert client.get(reverse("accounts-menu")).status_code == 200

@@ -291,3 +291,21 @@ def test_the_code_sent_again_after_the_login_goes_to_the_menu(client, token_cont
     assert again["Location"] == MENU
     assert str(PENDING_EXPIRED) not in client.get(MENU).content.decode()
     assert AuditEntry.objects.filter(action="login.otp", contract=token_contract).count() == 1
+
+
+def test_the_code_sent_again_with_the_old_cookie_after_the_login_goes_to_the_menu(client, token_contract, fake_clock):
+    """A second press that leaves after the first has logged in carries the pending login's cookie, whose key
+    that login replaced: it is sent to the menu (where the browser holds the new session), not told
+    「一定時間が経過したため」; the old key logs no one in."""
+    from tests.helpers import twin_of
+
+    password_step(client, token_contract)
+    second = twin_of(client)  # the same page, its cookie taken before the first press's answer came
+    code = current_code(token_contract, fake_clock)
+    assert client.post(LOGIN_OTP, {"otp": code})["Location"] == MENU
+    response = second.post(LOGIN_OTP, {"otp": code}, follow=True)
+    assert response.redirect_chain[0] == (MENU, 302)
+    assert str(PENDING_EXPIRED) not in response.content.decode()
+    assert response.redirect_chain[-1][0].startswith(LOGIN)  # this cookie is not logged in: the login page
+    assert client.get(MENU).status_code == 200
+    assert AuditEntry.objects.filter(action="login.otp", contract=token_contract).count() == 1

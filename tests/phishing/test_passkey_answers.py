@@ -216,20 +216,41 @@ def test_the_login_answer_sent_again_after_the_login_goes_to_the_menu(client, co
     assert AuditEntry.objects.filter(action="login.passkey", contract=contract, outcome="ok").count() == 1
 
 
+def _login_answered(make_contract):
+    """A contract with a passkey, a browser past its password at the passkey's login page, and the answer
+    to send: (browser, contract, the form's data)."""
+    from tests.helpers import post_login
+
+    contract = make_contract()
+    authenticator = registered(Client(), contract)
+    browser = Client()
+    post_login(browser, contract)
+    page = browser.get(reverse("passkeys-login"))
+    return browser, contract, sent(page.context["challenge_id"], authenticator.get(json.loads(page.context["options"])))
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_six_simultaneous_submissions_of_the_login_answer_each_go_to_the_menu(make_contract):
     from tests.concurrency import run_concurrently
-    from tests.helpers import post_login, twin_of
+    from tests.helpers import twin_of
 
-    client, contract = Client(), make_contract()
-    authenticator = registered(client, contract)
-    browser = Client()
-    post_login(browser, contract)
-    page = browser.get(reverse("passkeys-login"))
-    data = sent(page.context["challenge_id"], authenticator.get(json.loads(page.context["options"])))
+    browser, contract, data = _login_answered(make_contract)
     responses = run_concurrently(lambda _i: twin_of(browser).post(reverse("passkeys-login"), data), 6)
     assert [r.get("Location") for r in responses] == [reverse("accounts-menu")] * 6
+    assert AuditEntry.objects.filter(action="login.passkey", contract=contract, outcome="ok").count() == 1
+
+
+def test_the_login_answer_sent_again_with_the_old_cookie_after_the_login_goes_to_the_menu(make_contract):
+    """The second press leaves after the first logged in, with the cookie whose key that login replaced: the
+    menu, not 「一定時間が経過したため」."""
+    from tests.helpers import twin_of
+
+    browser, contract, data = _login_answered(make_contract)
+    second = twin_of(browser)
+    assert browser.post(reverse("passkeys-login"), data)["Location"] == reverse("accounts-menu")
+    assert second.post(reverse("passkeys-login"), data)["Location"] == reverse("accounts-menu")
+    assert second.get(reverse("accounts-menu")).status_code == 302  # the old key logs no one in
     assert AuditEntry.objects.filter(action="login.passkey", contract=contract, outcome="ok").count() == 1
 
 
