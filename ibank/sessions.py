@@ -20,11 +20,12 @@ as the delete it replaces (``SET`` instead of ``DEL``); ``ibank.db_sessions`` do
 """
 
 import copy
-import time
 
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, UpdateError
 from django.contrib.sessions.backends.cache import SessionStore as CacheSessionStore
 from django.utils.crypto import get_random_string
+
+from . import clock
 
 #: the only content of a session key a login replaced: when (epoch seconds)
 REPLACED_BY_LOGIN = "_replaced_by_login"
@@ -34,11 +35,12 @@ REPLACED_SECONDS = 10
 
 def replaced_by_login(session) -> bool:
     """This request's session key is one a login replaced seconds ago (a second press of that login's page)."""
-    return session.get(REPLACED_BY_LOGIN) is not None
+    at = session.get(REPLACED_BY_LOGIN)
+    return at is not None and clock.epoch() - at <= REPLACED_SECONDS
 
 
 def replaced_mark() -> dict:
-    return {REPLACED_BY_LOGIN: int(time.time())}
+    return {REPLACED_BY_LOGIN: clock.epoch()}
 
 
 class SessionStore(CacheSessionStore):

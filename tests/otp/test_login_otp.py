@@ -309,3 +309,20 @@ def test_the_code_sent_again_with_the_old_cookie_after_the_login_goes_to_the_men
     assert response.redirect_chain[-1][0].startswith(LOGIN)  # this cookie is not logged in: the login page
     assert client.get(MENU).status_code == 200
     assert AuditEntry.objects.filter(action="login.otp", contract=token_contract).count() == 1
+
+
+def test_the_old_cookie_more_than_ten_seconds_after_the_login_is_told_the_login_has_expired(
+    client, token_contract, fake_clock
+):
+    """The mark answers a second press of the same moment only: later, the old cookie's page is an expired
+    login as any other."""
+    from tests.helpers import twin_of
+
+    password_step(client, token_contract)
+    second = twin_of(client)
+    code = current_code(token_contract, fake_clock)
+    assert client.post(LOGIN_OTP, {"otp": code})["Location"] == MENU
+    fake_clock.advance(11)
+    response = second.post(LOGIN_OTP, {"otp": code}, follow=True)
+    assert response.redirect_chain[0] == (LOGIN, 302)
+    assert str(PENDING_EXPIRED) in response.content.decode()
