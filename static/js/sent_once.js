@@ -6,9 +6,21 @@
 // browser brings back from its cache, the form can be sent again: a stalled line, or a press of the
 // browser's 中止, must not leave a form that does nothing. (Forms that get are left alone: a search or a
 // period sent twice changes nothing.)
+// While a form is on its way, the customer's pages say so (#sending, a status a screen reader reads out):
+// a press that sends nothing is not a press that did nothing.
 (function () {
   "use strict";
   var SENT_FOR_MS = 10000;
+  var status = document.getElementById("sending");
+  var quiet = null;
+
+  function say(text) {
+    if (!status) return;
+    status.textContent = text;
+    clearTimeout(quiet);
+    if (text) quiet = setTimeout(function () { say(""); }, SENT_FOR_MS);
+  }
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (event.defaultPrevented || (form.getAttribute("method") || "").toLowerCase() !== "post") return;
@@ -19,9 +31,11 @@
     }
     form.setAttribute("data-sent", String(Date.now()));
     form.setAttribute("aria-busy", "true");
+    if (status) say(status.getAttribute("data-text"));
   });
   window.addEventListener("pageshow", function (event) {
     if (!event.persisted) return;
+    say("");
     var sent = document.querySelectorAll("form[data-sent]");
     for (var i = 0; i < sent.length; i++) {
       sent[i].removeAttribute("data-sent");

@@ -66,12 +66,14 @@ def test_a_page_the_browser_brings_back_can_be_sent_again(page, live_server, con
     sent, button = _stalled_login(page, live_server, contract)
     button.click()
     expect(page.locator("main form")).to_have_attribute("aria-busy", "true")
+    expect(page.locator("#sending")).to_have_text("処理中です。そのままお待ちください。")  # read out, shown
     button.click()  # the first press's answer has not come: this one sends nothing
     page.wait_for_timeout(200)
     assert len(sent) == 1
     # The browser brings the page back from its cache (戻る, then 進む): it can be sent again.
     page.unroute("**/login/")
     page.evaluate("window.dispatchEvent(new PageTransitionEvent('pageshow', {persisted: true}))")
+    expect(page.locator("#sending")).to_be_hidden()
     button.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("メニュー")
     assert len(sent) == 2
@@ -85,8 +87,10 @@ def test_a_press_that_brought_no_page_can_be_sent_again_ten_seconds_later(page, 
     button.click()
     page.wait_for_timeout(200)
     assert len(sent) == 1
+    expect(page.locator("#sending")).to_be_visible()
     page.unroute("**/login/")
     page.clock.fast_forward(2_000)
+    expect(page.locator("#sending")).to_be_hidden()  # no longer said once the press may be sent again
     button.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("メニュー")
     assert len(sent) == 2
