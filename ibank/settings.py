@@ -19,55 +19,9 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from ibank.env import env_bool, env_int, env_list, env_secret, env_str
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
-
-
-def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default)
-
-
-def env_bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    value = raw.strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), got {raw!r}")
-
-
-def env_int(name: str, default: int, *, minimum: int = 0) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from None
-    if value < minimum:
-        raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {value}")
-    return value
-
-
-def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
-
-
-def env_secret(name: str) -> str:
-    """A secret from NAME, or from the file named by NAME_FILE (Docker/systemd style)."""
-    path = os.environ.get(f"{name}_FILE")
-    if path:
-        try:
-            return Path(path).read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise ImproperlyConfigured(f"{name}_FILE: cannot read {path}: {exc}") from None
-    return os.environ.get(name, "").strip()
-
 
 _RUNNING_TESTS = "pytest" in sys.modules or sys.argv[1:2] == ["test"]
 IBANK_ENV = env_str("IBANK_ENV", "test" if _RUNNING_TESTS else "production")
@@ -244,14 +198,9 @@ if PRODUCTION and not _redis_url and not env_bool("IBANK_ALLOW_LOCAL_CACHE", Fal
 # Every page reads its session from Redis: one that accepts and never answers (a partition, a stalled server)
 # must fail a request in a second, not hold each worker for redis-py's default of five.
 _redis_timeout = env_int("REDIS_TIMEOUT_MS", 1000, minimum=50) / 1000
+_timeouts = {"socket_timeout": _redis_timeout, "socket_connect_timeout": _redis_timeout}
 if _redis_url:
-    CACHES = {
-        "default": {
-            "BACKEND": "ibank.cache.ReusingRedisCache",
-            "LOCATION": _redis_url,
-            "OPTIONS": {"socket_timeout": _redis_timeout, "socket_connect_timeout": _redis_timeout},
-        }
-    }
+    CACHES = {"default": {"BACKEND": "ibank.cache.ReusingRedisCache", "LOCATION": _redis_url, "OPTIONS": _timeouts}}
     # Sessions live in the shared cache: every server sees them, and logging in or reading a page
     # writes no session row to the database (a session is at most 12 hours; a Redis restart logs
     # customers out, which is safe).
