@@ -247,7 +247,7 @@ def contract_login(
     notice (None)."""
     channel = channel or channel_for(request)
     if _same_login(request, contract, channel):
-        _verified(request, device)
+        verified_with(request, device)  # django-otp's login: nothing without a device
         return None
     # One commit for the login's rows (issue 19). Inside the password step's transaction no savepoint (two
     # round trips): no caller goes on after a failure here, which ends it all. The session (in Redis) is
@@ -255,14 +255,9 @@ def contract_login(
     # customer never got would stay.
     with transaction.atomic(savepoint=False):
         record = _contract_login(request, contract, channel, by)
-        _verified(request, device)
+        verified_with(request, device)
         sessions.write_now(request.session)
         return record
-
-
-def _verified(request, device) -> None:
-    if device is not None:
-        verified_with(request, device)
 
 
 def _same_login(request, contract: Contract, channel: str) -> bool:
