@@ -183,6 +183,17 @@ if _database_url:
         # up to 100 a connection). Off for a pooler in transaction mode that cannot keep them (PgBouncer
         # without max_prepared_statements).
         DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
+    if DATABASES["default"]["ENGINE"] == "ibank.postgresql":
+        # A server that does not answer fails a connection in seconds, not never (libpq waits without end).
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+            "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5, minimum=1)
+        )
+        # A web request waits this long for a row another holds, and runs a statement this long; then it fails
+        # with the error page and its transaction rolls back, instead of holding a worker (ibank/postgresql).
+        DATABASES["default"]["REQUEST_TIMEOUTS_MS"] = {
+            "lock_timeout": env_int("DATABASE_LOCK_TIMEOUT_MS", 5000),
+            "statement_timeout": env_int("DATABASE_STATEMENT_TIMEOUT_MS", 15000),
+        }
 else:
     (BASE_DIR / "var").mkdir(exist_ok=True)
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "var" / "db.sqlite3"}}

@@ -4,7 +4,11 @@ import os
 from django.core.wsgi import get_wsgi_application
 from django.urls import get_resolver
 
+from ibank.postgresql import serve_requests
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ibank.settings")
+# This process answers requests: its database connections carry the request timeouts (ibank/postgresql).
+serve_requests()
 
 application = get_wsgi_application()
 get_resolver().url_patterns  # noqa: B018 (the views, forms and their modules, loaded before the first request)

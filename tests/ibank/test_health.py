@@ -57,27 +57,11 @@ def test_a_real_server_whose_redis_is_gone_says_so():
 
 @pytest.fixture
 def silent_redis():
-    """A port that accepts connections and never answers: a Redis behind a partition, or stalled."""
-    import socket
-    import threading
+    """A Redis behind a partition, or stalled."""
+    from tests.live import silent_port
 
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(64)
-    held = []
-
-    def accept():
-        while True:
-            try:
-                held.append(server.accept()[0])
-            except OSError:
-                return
-
-    threading.Thread(target=accept, daemon=True).start()
-    yield f"redis://127.0.0.1:{server.getsockname()[1]}/0"
-    server.close()
-    for connection in held:
-        connection.close()
+    with silent_port() as port:
+        yield f"redis://127.0.0.1:{port}/0"
 
 
 @pytest.mark.postgres

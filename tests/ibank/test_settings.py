@@ -162,11 +162,38 @@ def test_persistent_connections_are_health_checked():
     )
 
 
-@pytest.mark.parametrize("flag, expected", [(None, {"server_side_binding": True, "prepare_threshold": 5}), ("0", {})])
+@pytest.mark.parametrize(
+    "flag, expected",
+    [
+        (None, {"server_side_binding": True, "prepare_threshold": 5, "connect_timeout": 5}),
+        ("0", {"connect_timeout": 5}),
+    ],
+)
 def test_postgresql_prepares_the_statements_a_connection_repeats(flag, expected):
     """On by default; DATABASE_PREPARED_STATEMENTS=0 for a pooler that cannot keep prepared statements."""
     env = {"DATABASE_PREPARED_STATEMENTS": flag} if flag is not None else {}
     assert _postgresql_setting("settings.DATABASES['default'].get('OPTIONS', {})", **env) == expected
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, [5, {"lock_timeout": 5000, "statement_timeout": 15000}]),
+        (
+            {"DATABASE_CONNECT_TIMEOUT": "2", "DATABASE_LOCK_TIMEOUT_MS": "0", "DATABASE_STATEMENT_TIMEOUT_MS": "800"},
+            [2, {"lock_timeout": 0, "statement_timeout": 800}],
+        ),
+        (
+            {"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres?connect_timeout=3"},
+            [3, {"lock_timeout": 5000, "statement_timeout": 15000}],
+        ),
+    ],
+)
+def test_postgresql_connections_and_requests_wait_a_bounded_time(env, expected):
+    """A connection's start 5 s (or the URL's own), a web request's lock 5 s and statement 15 s (0: none)."""
+    database = "settings.DATABASES['default']"
+    expression = f"[{database}['OPTIONS']['connect_timeout'], {database}['REQUEST_TIMEOUTS_MS']]"
+    assert _postgresql_setting(expression, **env) == expected
 
 
 def test_the_wsgi_application_freezes_what_it_loaded():
