@@ -3,12 +3,13 @@ from functools import wraps
 from django.contrib import admin
 from django.contrib.admin.views.main import ERROR_FLAG
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils.functional import cached_property
 from django_otp.admin import OTPAdminSite
 
-from . import kana
+from . import kana, sessions
 from .money import yen
 from .text import half_width_digits
 
@@ -46,7 +47,15 @@ class IbankAdminSite(OTPAdminSite):
         again = request.method == "POST" and request.POST.get("username") == request.user.get_username()
         if again and self.has_permission(request):
             return redirect(f"{self.name}:index")
-        return super().login(request, extra_context)
+        if request.method != "POST":
+            return super().login(request, extra_context)
+        # One commit for what a press writes (the code's use, the failure count, the entry), and a login's session
+        # (in Redis) written before it: a session out of reach fails the login before an 'admin.login ok' stays.
+        with transaction.atomic():
+            response = super().login(request, extra_context)
+            if request.user.is_authenticated:
+                sessions.write_now(request.session)
+        return response
 
 
 def _no_nul_in_the_query(view):

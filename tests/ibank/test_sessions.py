@@ -164,6 +164,31 @@ def test_an_otp_login_whose_session_redis_refuses_to_write_leaves_no_login_behin
     assert client.get(reverse("accounts-menu")).status_code == 302  # not logged in
 
 
+@pytest.mark.django_db(transaction=True)  # the admin login's own transaction is the outermost, as served
+def test_a_staff_login_whose_session_redis_cannot_reach_is_not_audited_as_one(client, fake_clock, sessions_in_redis):
+    """Redis down at the admin's ログイン: the error page, no 'admin.login ok' entry, the clerk not logged in; once
+    Redis is back the same password and code log the clerk in (the code was not spent on a login that never
+    was), audited once."""
+    from accounts.models import StaffDevice, User
+
+    clerk = User.objects.create_user("clerk", password="clerk-pass-123", is_staff=True, is_superuser=True)
+    device = StaffDevice(user=clerk, name="clerk", confirmed=True)
+    device.set_key(bytes(range(20)))
+    device.save()
+    code = totp.totp(bytes(range(20)), fake_clock.epoch())
+    form = {"username": "clerk", "password": "clerk-pass-123", "otp_token": code, "next": "/admin/"}
+    working = sessions_in_redis.CACHES
+    sessions_in_redis.CACHES = {"default": {**working["default"], "LOCATION": f"redis://127.0.0.1:{free_port()}/0"}}
+    client.raise_request_exception = False
+    assert client.post(reverse("admin:login"), form).status_code == 500
+    assert not AuditEntry.objects.filter(action="admin.login").exists()
+    sessions_in_redis.CACHES = working
+    assert client.get(reverse("admin:index")).status_code == 302  # not logged in
+    assert client.post(reverse("admin:login"), form).status_code == 302
+    assert client.get(reverse("admin:index")).status_code == 200
+    assert list(AuditEntry.objects.filter(action="admin.login").values_list("outcome", flat=True)) == ["ok"]
+
+
 @pytest.fixture
 def session_writes(monkeypatch):
     """The writes of sessions to Redis from now on: "add" (a new key) or "replace" (a save)."""
