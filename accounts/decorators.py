@@ -1,5 +1,6 @@
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
@@ -9,21 +10,29 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
 from auditlog import audit
+from ibank import sessions
 
 
-def customer_required(view=None, *, login_url=None):
+def customer_required(view=None, *, login_url=None, menu_url=None):
     """A logged-in customer (a user with a contract); ``request.contract`` is set. Never cached.
 
-    ``login_url`` (a URL name) sends others to another login page (the mobile IB's) without a ``next``.
+    ``login_url`` (a URL name) sends others to another login page (the mobile IB's) without a ``next``, and
+    ``menu_url`` names that site's menu.
+
+    A form sent with a session key that its own first press replaced seconds ago (a double click on a login
+    password's change, which gives the session a new key) goes to the menu, where the browser holds the new
+    key and the first press's answer is said, not to the login page; the old key logs no one in.
     """
     if view is None:
-        return lambda v: customer_required(v, login_url=login_url)
+        return lambda v: customer_required(v, login_url=login_url, menu_url=menu_url)
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         user = request.user
         contract = getattr(user, "contract", None) if user.is_authenticated else None
         if contract is None:
+            if request.method == "POST" and sessions.replaced_by_login(request.session):
+                return redirect(menu_url or settings.LOGIN_REDIRECT_URL)
             if login_url is not None:
                 return redirect(login_url)
             return redirect_to_login(request.get_full_path(), redirect_field_name=REDIRECT_FIELD_NAME)

@@ -17,6 +17,8 @@ only when a login replaced it (:data:`REPLACED_BY_LOGIN`; nothing of the session
 gains nothing): a second press of the page that logged in, arriving after that login with the old cookie,
 is told where the login went (:func:`replaced_by_login`) instead of 「一定時間が経過したため」. The same write
 as the delete it replaces (``SET`` instead of ``DEL``); ``ibank.db_sessions`` does the same in the database.
+A login password's change gives the session a new key too (Django's ``update_session_auth_hash``), and its
+second press is answered the same way (``accounts.decorators.customer_required``).
 """
 
 import copy

@@ -35,7 +35,7 @@ CANCELLED = _("お振込を中止しました。")
 MOBILE = UI(prefix="mobile-", templates="mobile", menu="mobile-menu", channel=gate.Channel.MOBILE)
 
 
-mobile_customer_required = customer_required(login_url="mobile-login")
+mobile_customer_required = customer_required(login_url="mobile-login", menu_url="mobile-menu")
 
 
 def signed_in(request, contract):

@@ -163,6 +163,38 @@ SECRETS = {
 }
 
 
+@pytest.mark.parametrize("phone", [False, True], ids=["browser", "phone"])
+def test_a_password_change_sent_again_with_the_old_cookie_goes_to_the_menu(
+    client, otp_customer, contract, fake_clock, phone
+):
+    """The change gives the session a new key; the second press left before the first's answer came, with the
+    old key: it is sent to the menu (where the browser holds the new key and the change is said), not to the
+    login page as a customer logged out; the old key logs no one in, and ten seconds on it is a key as any."""
+    from tests.helpers import twin_of
+    from tests.mobile.test_mobile import mobile_login
+
+    if phone:  # /m/: a contract without a token authorizes with its 資金移動用パスワード
+        prefix, customer = "mobile", contract
+        mobile_login(client, customer, PASSWORD)
+        authorization = {"transfer_password": TRANSFER_PASSWORD}
+    else:
+        prefix, customer = "accounts", otp_customer
+        login(client, customer)
+        authorization = {"otp": totp.totp(customer.key, fake_clock.t)}
+    url, fields = reverse(f"{prefix}-password"), SECRETS["password"][1]
+    data = {**fields, "new_password_again": fields["new_password"], **authorization}
+    data["attempt"] = client.get(url).context["attempt"]
+    second, later = twin_of(client), twin_of(client)
+    menu = reverse(f"{prefix}-menu")
+    assert client.post(url, data)["Location"] == menu
+    assert second.post(url, data)["Location"] == menu
+    assert second.get(menu).status_code == 302  # not logged in by the old key
+    assert "ログインパスワードを変更しました" in client.get(menu).content.decode()
+    fake_clock.advance(11)
+    assert later.post(url, data)["Location"].startswith(reverse(f"{prefix}-login"))
+    assert AuditEntry.objects.filter(action="password.change", contract=customer).count() == 1
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("topic", SECRETS)
