@@ -6,7 +6,7 @@
 // browser brings back from its cache, the form can be sent again: a stalled line, or a press of the
 // browser's 中止, must not leave a form that does nothing. (Forms that get are left alone: a search or a
 // period sent twice changes nothing.)
-// While a form is on its way, the customer's pages say so (#sending, a status a screen reader reads out):
+// While a form is on its way, the page says so (#sending, a status a screen reader reads out):
 // a press that sends nothing is not a press that did nothing.
 (function () {
   "use strict";
