@@ -50,6 +50,50 @@ def silent_port():
             accepted.close()
 
 
+class Cuttable:
+    """A TCP forwarder from a loopback port to ``target`` (a database): ``cut()`` closes the port and every
+    connection through it (the server restarted, a failover), ``mend()`` listens on the same port again. It
+    starts cut: nothing listens on ``port``."""
+
+    def __init__(self, target: tuple[str, int]):
+        self.target, self.port = target, free_port()
+        self._server, self._sockets = None, []
+
+    def mend(self) -> None:
+        server = socket.socket()
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", self.port))
+        server.listen(64)
+        self._server = server
+        threading.Thread(target=self._accept, args=(server,), daemon=True).start()
+
+    def cut(self) -> None:
+        for sock in [self._server, *self._sockets]:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+        self._server, self._sockets = None, []
+
+    def _accept(self, server) -> None:
+        while True:
+            try:
+                near = server.accept()[0]
+                far = socket.create_connection(self.target)
+            except OSError:
+                return
+            self._sockets += [near, far]
+            threading.Thread(target=self._pipe, args=(near, far), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(far, near), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source, sink) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                sink.sendall(data)
+        with contextlib.suppress(OSError):
+            sink.shutdown(socket.SHUT_WR)
+
+
 def server_env(database_name: str, *, redis: bool = True) -> dict:
     from django.conf import settings
 

@@ -1,4 +1,5 @@
-"""A worker killed with SIGKILL while it sends (PostgreSQL, real processes): the notice is not lost."""
+"""The real worker (PostgreSQL, real processes): killed with SIGKILL while it sends, or cut off from its
+database, it loses no notice."""
 
 import os
 import signal
@@ -60,3 +61,48 @@ def test_every_notice_is_delivered_after_a_worker_is_killed_while_sending(contra
     assert notice.status == Notice.Status.SENT
     assert len(inbox.messages) >= 1  # at least once; a copy the dead worker had handed over carries the same id
     assert all(f"Message-ID: {notice.message_id}" in message for message in inbox.messages)
+
+
+def _sent(notice, within: float) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if Notice.objects.get(pk=notice.pk).status == Notice.Status.SENT:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_the_worker_outlives_its_database_going_away(contract, smtp_port, start_smtp, tmp_path):
+    """`manage.py worker` (the Procfile's) started while the database is out of reach, and cut off from it
+    again later: it waits and starts again each time, delivers what came meanwhile, and stops cleanly."""
+    from tests.live import Cuttable
+
+    db = connection.settings_dict
+    database = Cuttable((db["HOST"] or "127.0.0.1", int(db["PORT"] or 5432)))
+    inbox = start_smtp()
+    env = {**_env(smtp_port), "DATABASE_URL": f"postgres://{db['USER']}@127.0.0.1:{database.port}/{db['NAME']}"}
+    log = tmp_path / "worker.log"
+    with log.open("w") as err:
+        worker = _manage("worker", "--interval", "0.1", env=env, stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        time.sleep(2.5)  # the database out of reach from the start: db_worker would have ended
+        assert worker.poll() is None
+        assert "The database cannot be reached" in log.read_text()
+        database.mend()
+        notify(contract, "ib_suspended")
+        assert _sent(Notice.objects.latest("created_at"), within=20)
+        database.cut()  # a restart, a failover: its connection is gone
+        time.sleep(1.5)
+        assert worker.poll() is None
+        database.mend()
+        notify(contract, "ib_suspended")
+        assert _sent(Notice.objects.latest("created_at"), within=20)
+        assert len(inbox.messages) == 2
+        assert log.read_text().count("Starting worker") == 2  # once the database came, and again after the cut
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=10) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+        database.cut()
