@@ -100,7 +100,7 @@ class ContractAuthForm(IbankForm):
         contract_id = cleaned_data.get("contract_id")
         password = cleaned_data.get("password")
         if contract_id and password:
-            self.check = services.check_password_pair(contract_id=contract_id, password=password)
+            self.check = services.check_password_pair(contract_id=contract_id, password=password, actor=self.actor)
         return cleaned_data
 
     def authenticate(self) -> bool:

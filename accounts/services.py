@@ -17,7 +17,7 @@ from auditlog import audit
 from ibank import clock, compiled, sessions
 from notices.outbox import notify
 
-from . import environments, gate, holds, locks
+from . import environments, gate, holds, locks, senders
 from .models import Contract, Lock, LoginRecord
 
 SESSION_LOGIN_AT = "_ibank_login_at"
@@ -157,16 +157,19 @@ class PasswordCheck:
     contract: Contract | None
     ok: bool
     answer: object  # the gate's answer for a login (ALLOWED for an unknown ID)
+    paused: bool = False  # the sender's logins are paused: nothing was read or verified
 
 
 @sensitive_variables("password")
-def check_password_pair(*, contract_id: str, password: str) -> PasswordCheck:
+def check_password_pair(*, contract_id: str, password: str, actor=None) -> PasswordCheck:
     """Read the contract and check 契約者ID + ログインパスワード: reads and the Argon2 verification only, so that
     no transaction need be open through its 20 ms (:func:`contract_authenticate` writes the outcome).
 
     An unknown ID and a known one cost the same: one SELECT (the contract's open locks with it), one Argon2
-    verification.
+    verification. From a sender whose logins are paused (``actor``'s address: :mod:`accounts.senders`), neither.
     """
+    if senders.paused(actor):
+        return PasswordCheck(contract_id, None, False, gate.ALLOWED, paused=True)
     contract = _BY_CONTRACT_ID.first(contract_id)
     if contract is None:
         check_password(password, _unknown_id_hash())
@@ -185,6 +188,9 @@ def contract_authenticate(*, actor, check: PasswordCheck, action: str = "login.p
     audited. An unknown ID, a wrong password and a locked contract cost the same: the counting statement and
     one audit INSERT. Runs in the caller's transaction, if any (the login's: one commit for all its rows).
     """
+    if check.paused:  # no guess was evaluated: nothing counts toward the contract's lock
+        audit.record(actor, action, ok=False, reason="address_paused", contract_id=check.contract_id)
+        raise LoginRefused(senders.PAUSED, reason="address_paused")
     contract, answer = check.contract, check.answer
     locked = not answer and answer.kind == Lock.Kind.LOGIN
     if not check.ok or locked:
@@ -215,6 +221,7 @@ def _refuse_password(actor, action, contract, contract_id):
 
     counted = count_login_failure(contract, contract_id, on_locked=locked)
     phantom = _count_phantom_failure(contract_id)
+    senders.count_failure(actor)
     limit = settings.IBANK_LOGIN_MAX_FAILURES
     if contract is None:
         audit.record(actor, action, ok=False, reason="unknown_id", contract_id=contract_id, failures=phantom)

@@ -96,11 +96,17 @@ def _failed_logins(port, env):
 
 
 def manage_reset(env):
+    """The known contract below its lock, and this sender below its pause (accounts.senders): every failed login
+    timed is a whole evaluation."""
     import psycopg
+    import redis
 
     with psycopg.connect(env["DATABASE_URL"], autocommit=True) as conn:
         conn.execute("UPDATE accounts_contract SET login_failures = 0")
         conn.execute("UPDATE accounts_lock SET lifted_at = now(), lifted_by = 'bench' WHERE lifted_at IS NULL")
+    cache = redis.Redis.from_url(env["REDIS_URL"])
+    for key in cache.scan_iter(match="*login-failures-from:*"):
+        cache.delete(key)
 
 
 if __name__ == "__main__":

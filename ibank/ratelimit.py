@@ -1,5 +1,7 @@
 """A fixed-window counter in the shared cache (Redis when several processes serve)."""
 
+import ipaddress
+
 from django.core.cache import cache
 
 
@@ -13,3 +15,15 @@ def allow(key: str, *, limit: int, window: int) -> bool:
         cache.set(cache_key, 1, timeout=window)
         hits = 1
     return hits <= limit
+
+
+def reached(key: str, *, limit: int) -> bool:
+    """Whether ``key`` has had ``limit`` hits or more in its current window (counts nothing)."""
+    return (cache.get(f"ratelimit:{key}") or 0) >= limit
+
+
+def network_of(address: str) -> str:
+    """Who is behind a client address, for counting: an IPv4 address itself, an IPv6 address's /64 (one
+    subscriber's; a single host may use any address in it)."""
+    ip = ipaddress.ip_address(address)
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False)) if ip.version == 6 else str(ip)

@@ -241,6 +241,10 @@ CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 # Consecutive wrong passwords that lock a contract (ログイン停止).
 IBANK_LOGIN_MAX_FAILURES = env_int("IBANK_LOGIN_MAX_FAILURES", 5, minimum=1)
+# Failed logins (any 契約者ID) from one address (an IPv6 /64) that pause its logins until the window ends: a
+# password tried across many IDs, and Argon2's cost, bounded per sender (0: no pause). Seconds.
+IBANK_LOGIN_FAILURES_PER_ADDRESS = env_int("IBANK_LOGIN_FAILURES_PER_ADDRESS", 50)
+IBANK_LOGIN_ADDRESS_WINDOW = env_int("IBANK_LOGIN_ADDRESS_WINDOW", 900, minimum=1)
 # Consecutive wrong 資金移動用パスワード / card answers that stop transactions.
 IBANK_TRANSACTION_MAX_FAILURES = env_int("IBANK_TRANSACTION_MAX_FAILURES", 5, minimum=1)
 # Consecutive wrong Pay-easy number entries that block Pay-easy for the JST day (SPEC §5).

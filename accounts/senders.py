@@ -1,0 +1,41 @@
+"""Failed logins counted per sender: a client address, or an IPv6 address's /64 (one subscriber's; a single
+host may use any address in it).
+
+Once IBANK_LOGIN_FAILURES_PER_ADDRESS logins (any 契約者ID, known or not) have failed from one sender within
+the current window (IBANK_LOGIN_ADDRESS_WINDOW), its logins are refused unread until the window ends: no
+contract read, no Argon2 verification, nothing counted toward an ID's own lock. One password tried across
+many IDs never reaches any ID's lock, and each try costs the servers an Argon2 verification; this bounds both
+per sender. The refusal speaks of the network, never of an ID. A burst of concurrent tries may pass the
+count by the number of workers: the exact rule stays each ID's lock (accounts.services).
+"""
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from ibank import ratelimit
+
+PAUSED = _(
+    "ご利用のネットワークからのログインの失敗が続いたため、しばらくの間ログインできません。"
+    "時間をおいてから、もう一度お試しください。"
+)
+
+
+def _key(actor) -> str | None:
+    ip = getattr(actor, "ip", None)
+    if not ip or not settings.IBANK_LOGIN_FAILURES_PER_ADDRESS:
+        return None
+    return f"login-failures-from:{ratelimit.network_of(ip)}"
+
+
+def paused(actor) -> bool:
+    """Whether ``actor``'s sender has failed the limit's logins in the current window."""
+    key = _key(actor)
+    return key is not None and ratelimit.reached(key, limit=settings.IBANK_LOGIN_FAILURES_PER_ADDRESS)
+
+
+def count_failure(actor) -> None:
+    """One more failed login from ``actor``'s sender (the window starts with its first)."""
+    key = _key(actor)
+    if key is not None:
+        limit, window = settings.IBANK_LOGIN_FAILURES_PER_ADDRESS, settings.IBANK_LOGIN_ADDRESS_WINDOW
+        ratelimit.allow(key, limit=limit, window=window)

@@ -1,0 +1,76 @@
+"""Failed logins counted per sender (accounts.senders): one password tried across many 契約者ID from one address
+pauses that address's logins, and only its; a paused try is neither evaluated nor counted toward an ID's lock;
+the pause ends with its window."""
+
+import time
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from accounts import senders
+from accounts.forms import INVALID_CREDENTIALS
+from accounts.models import Contract
+from auditlog.models import AuditEntry
+from tests.conftest import PASSWORD
+
+LOGIN = reverse("accounts-login")
+LIMIT = 3
+
+
+@pytest.fixture
+def low_limit(settings):
+    settings.IBANK_LOGIN_FAILURES_PER_ADDRESS = LIMIT
+    settings.IBANK_LOGIN_ADDRESS_WINDOW = 60
+    return settings
+
+
+def _post(address, contract_id, password, url=LOGIN):
+    return Client().post(url, {"contract_id": contract_id, "password": password}, REMOTE_ADDR=address)
+
+
+def _spray(address):
+    """One password tried on LIMIT IDs that exist nowhere: each told the usual wrong-pair message."""
+    for n in range(LIMIT):
+        assert str(INVALID_CREDENTIALS) in _post(address, f"99999990{n:02d}", "Spray2026").content.decode()
+
+
+def test_a_password_tried_across_ids_pauses_that_address_and_only_it(contract, low_limit):
+    _spray("203.0.113.5")
+    response = _post("203.0.113.5", contract.contract_id, PASSWORD)  # the right pair: refused unread
+    assert response.status_code == 200 and str(senders.PAUSED) in response.content.decode()
+    paused = AuditEntry.objects.get(reason="address_paused")
+    assert (paused.action, paused.outcome, paused.ip) == ("login.password", "failed", "203.0.113.5")
+    mobile = _post("203.0.113.5", contract.contract_id, PASSWORD, url=reverse("mobile-login"))
+    assert str(senders.PAUSED) in mobile.content.decode()  # the phone's login is the same door
+    assert _post("203.0.113.6", contract.contract_id, PASSWORD).status_code == 302  # another sender logs in
+
+
+def test_a_paused_try_counts_nothing_toward_the_ids_lock(contract, low_limit):
+    _spray("203.0.113.5")
+    for _ in range(6):  # more wrong passwords than the ID's lock allows
+        assert str(senders.PAUSED) in _post("203.0.113.5", contract.contract_id, "Wrong2026").content.decode()
+    contract = Contract.objects.get(pk=contract.pk)
+    assert contract.login_failures == 0
+    assert not AuditEntry.objects.filter(action="login.lock").exists()
+    assert _post("198.51.100.7", contract.contract_id, PASSWORD).status_code == 302
+
+
+def test_an_ipv6_sender_is_its_64(contract, low_limit):
+    _spray("2001:db8:1:2::10")
+    assert str(senders.PAUSED) in _post("2001:db8:1:2::beef", contract.contract_id, PASSWORD).content.decode()
+    assert _post("2001:db8:1:3::10", contract.contract_id, PASSWORD).status_code == 302
+
+
+def test_the_pause_ends_with_its_window(contract, low_limit):
+    low_limit.IBANK_LOGIN_ADDRESS_WINDOW = 1
+    _spray("203.0.113.5")
+    assert str(senders.PAUSED) in _post("203.0.113.5", contract.contract_id, PASSWORD).content.decode()
+    time.sleep(1.1)
+    assert _post("203.0.113.5", contract.contract_id, PASSWORD).status_code == 302
+
+
+def test_zero_turns_the_pause_off(contract, low_limit):
+    low_limit.IBANK_LOGIN_FAILURES_PER_ADDRESS = 0
+    _spray("203.0.113.5")
+    assert _post("203.0.113.5", contract.contract_id, PASSWORD).status_code == 302
