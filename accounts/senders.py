@@ -13,6 +13,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from ibank import ratelimit
+from ibank.actor import is_trusted_proxy
 
 PAUSED = _(
     "ご利用のネットワークからのログインの失敗が続いたため、しばらくの間ログインできません。"
@@ -21,8 +22,11 @@ PAUSED = _(
 
 
 def _key(actor) -> str | None:
+    """None for no sender to count: no address, the rule off, or the address one of our own proxies (the
+    client's was not found, as when a local proxy's X-Forwarded-For is not read: every customer would then
+    be one sender, and a few customers' typos would pause everyone's logins)."""
     ip = getattr(actor, "ip", None)
-    if not ip or not settings.IBANK_LOGIN_FAILURES_PER_ADDRESS:
+    if not ip or not settings.IBANK_LOGIN_FAILURES_PER_ADDRESS or is_trusted_proxy(ip):
         return None
     return f"login-failures-from:{ratelimit.network_of(ip)}"
 

@@ -79,7 +79,7 @@ def client_ip(request) -> str | None:
     if request is None:
         return None
     remote = request.META.get("REMOTE_ADDR") or None
-    if settings.IBANK_BEHIND_PROXY and _is_trusted_proxy(remote):
+    if settings.IBANK_BEHIND_PROXY and is_trusted_proxy(remote):
         entries = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
         if len(entries) >= settings.IBANK_PROXY_HOPS:
             candidate = entries[-settings.IBANK_PROXY_HOPS]
@@ -90,7 +90,7 @@ def client_ip(request) -> str | None:
     return remote
 
 
-def _is_trusted_proxy(address: str | None) -> bool:
+def is_trusted_proxy(address: str | None) -> bool:
     try:
         ip = ipaddress.ip_address(address or "")
     except ValueError:

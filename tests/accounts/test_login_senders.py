@@ -74,3 +74,10 @@ def test_zero_turns_the_pause_off(contract, low_limit):
     low_limit.IBANK_LOGIN_FAILURES_PER_ADDRESS = 0
     _spray("203.0.113.5")
     assert _post("203.0.113.5", contract.contract_id, PASSWORD).status_code == 302
+
+
+def test_our_own_proxy_is_never_a_sender(contract, low_limit):
+    """A request whose address is one of our proxies' (IBANK_TRUSTED_PROXIES: the client's was not found, as
+    behind a local proxy whose X-Forwarded-For is not read) is every customer at once: never paused."""
+    _spray("127.0.0.1")
+    assert _post("127.0.0.1", contract.contract_id, PASSWORD).status_code == 302
