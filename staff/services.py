@@ -7,6 +7,8 @@
   lock was set meanwhile (one conditional UPDATE), and a right code sent twice is refused but not counted.
 * A customer's wrong password here counts toward that customer's login lock.
 * Every attempt is audited.
+* A sender (client address) past the customers' count of failed logins (accounts.senders) is refused
+  unread, with the same answer; every failure here counts toward it too.
 * A staff member without a device is let in only to enroll one (staff.enrollment).
 """
 
@@ -19,7 +21,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.views.decorators.debug import sensitive_variables
 
-from accounts import services
+from accounts import senders, services
 from accounts.models import StaffDevice
 from auditlog import audit
 from ibank import clock
@@ -36,7 +38,11 @@ class LoginFailed(Exception):
 
 @sensitive_variables("password", "token")
 def authenticate(*, actor, username: str, password: str, token: str):
-    """(the staff member, their device or None when they have none yet) or LoginFailed; audited either way."""
+    """(the staff member, their device or None when they have none yet) or LoginFailed; audited either way.
+    A sender whose logins are paused (accounts.senders: the customers' count) is refused unread."""
+    if senders.paused(actor):
+        audit.record(actor, "admin.login", ok=False, reason="address_paused", as_name=f"admin:{username[:150]}")
+        raise LoginFailed("address_paused")
     user = User.objects.filter(username=username).first() if username else None
     # The same Argon2 work whatever the username.
     password_ok = user.check_password(password) if user is not None else check_password(password, _dummy())
@@ -45,6 +51,8 @@ def authenticate(*, actor, username: str, password: str, token: str):
         reason = "locked"  # locked by failures counted between our read and now: a right answer comes late
     if reason:
         audit.record(actor, "admin.login", ok=False, reason=reason, as_name=f"admin:{username[:150]}")
+        if reason != "reused_otp":  # a right code sent twice is no failure
+            senders.count_failure(actor)
         raise LoginFailed(reason)
     audit.record(actor, "admin.login", ok=True, as_name=f"staff:{user.get_username()}", enrolled=device is not None)
     return user, device

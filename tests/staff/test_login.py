@@ -221,3 +221,20 @@ def test_the_login_pressed_again_from_the_session_it_logged_in_goes_to_the_admin
     assert not AuditEntry.objects.filter(action="admin.login", outcome="failed").exists()
     other = post(client, "somebody", "x", otp)  # another name from this session: a login of its own, refused
     assert other.status_code == 200 and str(LOGIN_FAILED) in other.content.decode()
+
+
+def test_a_sender_past_the_failed_logins_count_is_refused_unread(client, clerk, fake_clock, settings):
+    """Usernames tried from one address pause that address's logins to the admin too (accounts.senders):
+    the clerk's right password and code from there get the one answer, unread; from another address they
+    log in."""
+    from django.test import Client
+
+    settings.IBANK_LOGIN_FAILURES_PER_ADDRESS = 3
+    for name in ("admin", "root", "madoguchi"):
+        client.post(LOGIN, {"username": name, "password": STAFF_PASSWORD, "otp_token": ""}, REMOTE_ADDR="203.0.113.5")
+    form = {"username": "clerk", "password": STAFF_PASSWORD, "otp_token": code(fake_clock), "next": "/admin/"}
+    response = Client().post(LOGIN, form, REMOTE_ADDR="203.0.113.5")
+    assert response.status_code == 200 and str(LOGIN_FAILED) in response.content.decode()
+    assert AuditEntry.objects.filter(action="admin.login", reason="address_paused").count() == 1
+    assert User.objects.get(pk=clerk.pk).staff_failures == 0  # nothing counted toward the clerk's lock
+    assert Client().post(LOGIN, form, REMOTE_ADDR="203.0.113.6").status_code == 302
