@@ -363,6 +363,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 IBANK_NOTICE_RETRY_SECONDS = [int(s) for s in env_list("IBANK_NOTICE_RETRY_SECONDS", "60,300,1800,7200,43200")]
 # How long a worker owns a notice it sends: well over EMAIL_TIMEOUT (a killed worker's then goes to another).
 IBANK_NOTICE_LEASE_SECONDS = env_int("IBANK_NOTICE_LEASE_SECONDS", 120, minimum=1)
+# A notice due this long and not taken (no worker running, or none keeping up) makes /healthz/notices/ say so.
+IBANK_NOTICE_LATE_SECONDS = env_int("IBANK_NOTICE_LATE_SECONDS", 600, minimum=1)
 # Days a finished task's row is kept (for an engineer looking into a delivery); daily_maintenance deletes older.
 IBANK_TASK_RESULT_DAYS = env_int("IBANK_TASK_RESULT_DAYS", 14, minimum=1)
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("mobile.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz/", health_view, name="health"),
+    path("", include("notices.urls")),
     path("admin/", admin_site.urls),
 ]
 

@@ -111,13 +111,14 @@ WALKS = {
 }
 #: Walked by a test of its own (a passkey needs the browser's virtual authenticator).
 WALKED_ELSEWHERE = {"passkeys-login": "tests/phishing/test_passkeys_browser.py"}
-#: What shows no page of its own: a POST that redirects, a JSON answer, the root's redirect, the health check.
+#: What shows no page of its own: a POST that redirects, a JSON answer, the root's redirect, the health checks.
 NO_PAGE = {
     "accounts-environment-remove",
     "accounts-login-notices",
     "accounts-logout",
     "django.views.generic.base.RedirectView",
     "health",
+    "health-notices",
     "mobile-logout",
     "mobile-payeasy-cancel",
     "otp-cancel",

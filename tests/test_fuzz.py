@@ -404,6 +404,7 @@ def _plain_pages(world):
         f"/m/transfer/{done}/",
         f"/m/payeasy/{payment.reference}/",
         "/healthz/",
+        "/healthz/notices/",
     ]
 
 
