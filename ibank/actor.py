@@ -91,8 +91,11 @@ def client_ip(request) -> str | None:
 
 
 def is_trusted_proxy(address: str | None) -> bool:
+    """One of IBANK_TRUSTED_PROXIES; an IPv4 address seen through an IPv6 socket (``::ffff:a.b.c.d``) as itself."""
     try:
         ip = ipaddress.ip_address(address or "")
     except ValueError:
         return False
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
     return any(ip in ipaddress.ip_network(network, strict=False) for network in settings.IBANK_TRUSTED_PROXIES)

@@ -62,6 +62,14 @@ def test_an_ipv6_sender_is_its_64(contract, low_limit):
     assert _post("2001:db8:1:3::10", contract.contract_id, PASSWORD).status_code == 302
 
 
+def test_an_ipv4_client_through_an_ipv6_socket_is_its_own_ipv4_sender(contract, low_limit):
+    """A server listening on [::] sees IPv4 clients as ::ffff:a.b.c.d, all within one /64: each is its own
+    sender, and the same as when seen as a.b.c.d."""
+    _spray("::ffff:203.0.113.5")
+    assert _post("::ffff:203.0.113.6", contract.contract_id, PASSWORD).status_code == 302
+    assert str(senders.PAUSED) in _post("203.0.113.5", contract.contract_id, PASSWORD).content.decode()
+
+
 def test_the_pause_ends_with_its_window(contract, low_limit):
     low_limit.IBANK_LOGIN_ADDRESS_WINDOW = 1
     _spray("203.0.113.5")
@@ -81,3 +89,5 @@ def test_our_own_proxy_is_never_a_sender(contract, low_limit):
     behind a local proxy whose X-Forwarded-For is not read) is every customer at once: never paused."""
     _spray("127.0.0.1")
     assert _post("127.0.0.1", contract.contract_id, PASSWORD).status_code == 302
+    _spray("::ffff:127.0.0.1")  # the same proxy, through an IPv6 socket
+    assert _post("::ffff:127.0.0.1", contract.contract_id, PASSWORD).status_code == 302
