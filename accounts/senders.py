@@ -7,9 +7,14 @@ contract read, no Argon2 verification, nothing counted toward an ID's own lock. 
 many IDs never reaches any ID's lock, and each try costs the servers an Argon2 verification; this bounds both
 per sender. The refusal speaks of the network, never of an ID. A burst of concurrent tries may pass the
 count by the number of workers: the exact rule stays each ID's lock (accounts.services).
+
+A paused sender's first refused login in a window is audited; the others are not (they are refused before
+anything is read, as a filter in front of the server would): unread, a refusal costs a few milliseconds, and
+an entry each would let one sender fill the append-only log at a thousand rows a second.
 """
 
 from django.conf import settings
+from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
 from ibank import ratelimit
@@ -43,3 +48,9 @@ def count_failure(actor) -> None:
     if key is not None:
         limit, window = settings.IBANK_LOGIN_FAILURES_PER_ADDRESS, settings.IBANK_LOGIN_ADDRESS_WINDOW
         ratelimit.allow(key, limit=limit, window=window)
+
+
+def first_refusal(actor) -> bool:
+    """True once per window for a paused sender: its first refused login, the one to audit."""
+    key = _key(actor)
+    return key is not None and cache.add(f"said:{key}", 1, timeout=settings.IBANK_LOGIN_ADDRESS_WINDOW)

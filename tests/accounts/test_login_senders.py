@@ -47,12 +47,15 @@ def test_a_password_tried_across_ids_pauses_that_address_and_only_it(contract, l
 
 
 def test_a_paused_try_counts_nothing_toward_the_ids_lock(contract, low_limit):
+    """Nor does it write more than one entry a window: refused unread, a try costs a few milliseconds, and an
+    entry each would let one sender fill the append-only log."""
     _spray("203.0.113.5")
     for _ in range(6):  # more wrong passwords than the ID's lock allows
         assert str(senders.PAUSED) in _post("203.0.113.5", contract.contract_id, "Wrong2026").content.decode()
     contract = Contract.objects.get(pk=contract.pk)
     assert contract.login_failures == 0
     assert not AuditEntry.objects.filter(action="login.lock").exists()
+    assert AuditEntry.objects.filter(reason="address_paused").count() == 1
     assert _post("198.51.100.7", contract.contract_id, PASSWORD).status_code == 302
 
 
