@@ -52,8 +52,9 @@ def issue_view(request):
     if kind not in TokenType.Kind.values:
         messages.error(request, UNKNOWN_KIND)
         return redirect("otp-issue")
+    ip = client_ip(request)
     allowed = ratelimit.allow(
-        f"token-issue:{client_ip(request)}",
+        f"token-issue:{ratelimit.network_of(ip) if ip else ''}",  # an IPv6 sender is its /64
         limit=otp_settings.IBANK_TOKEN_ISSUE_LIMIT,
         window=otp_settings.IBANK_TOKEN_ISSUE_WINDOW_SECONDS,
     )

@@ -90,6 +90,15 @@ def test_issuance_is_rate_limited_per_client_address(client, db):
     assert client.post(CREATE, {"kind": "mobile"}, REMOTE_ADDR="192.0.2.7").status_code == 302
 
 
+@override_settings(IBANK_TOKEN_ISSUE_LIMIT=3)
+def test_an_ipv6_sender_is_limited_as_its_64(client, db):
+    """A single host may take any address of its /64: they are one sender."""
+    for n in range(3):
+        assert client.post(CREATE, {"kind": "mobile"}, REMOTE_ADDR=f"2001:db8:5:6::{n + 1}").status_code == 302
+    assert client.post(CREATE, {"kind": "mobile"}, REMOTE_ADDR="2001:db8:5:6::99").status_code == 429
+    assert client.post(CREATE, {"kind": "mobile"}, REMOTE_ADDR="2001:db8:5:7::1").status_code == 302
+
+
 def test_closed_type_offers_no_button_and_refuses_issuing(client, db):
     TokenType.objects.policy("desktop")
     TokenType.objects.filter(kind="desktop").update(issuing_open=False, usable_until=datetime.date(2099, 3, 31))
