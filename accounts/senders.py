@@ -27,11 +27,14 @@ PAUSED = _(
 
 
 def _key(actor) -> str | None:
-    """None for no sender to count: no address, the rule off, or the address one of our own proxies (the
+    """None for no sender to count: no address, the rule off, the address one of our own proxies (the
     client's was not found, as when a local proxy's X-Forwarded-For is not read: every customer would then
-    be one sender, and a few customers' typos would pause everyone's logins)."""
+    be one sender, and a few customers' typos would pause everyone's logins), or in a network many customers
+    share (IBANK_LOGIN_SHARED_NETWORKS: the carriers' gateways that /m/'s feature phones come through)."""
     ip = getattr(actor, "ip", None)
     if not ip or not settings.IBANK_LOGIN_FAILURES_PER_ADDRESS or is_trusted_proxy(ip):
+        return None
+    if ratelimit.within(ip, settings.IBANK_LOGIN_SHARED_NETWORKS):
         return None
     return f"login-failures-from:{ratelimit.network_of(ip)}"
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
+from . import ratelimit
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -93,9 +95,6 @@ def client_ip(request) -> str | None:
 def is_trusted_proxy(address: str | None) -> bool:
     """One of IBANK_TRUSTED_PROXIES; an IPv4 address seen through an IPv6 socket (``::ffff:a.b.c.d``) as itself."""
     try:
-        ip = ipaddress.ip_address(address or "")
+        return ratelimit.within(address or "", settings.IBANK_TRUSTED_PROXIES)
     except ValueError:
         return False
-    if ip.version == 6 and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return any(ip in ipaddress.ip_network(network, strict=False) for network in settings.IBANK_TRUSTED_PROXIES)

@@ -245,6 +245,8 @@ IBANK_LOGIN_MAX_FAILURES = env_int("IBANK_LOGIN_MAX_FAILURES", 5, minimum=1)
 # password tried across many IDs, and Argon2's cost, bounded per sender (0: no pause). Seconds.
 IBANK_LOGIN_FAILURES_PER_ADDRESS = env_int("IBANK_LOGIN_FAILURES_PER_ADDRESS", 50)
 IBANK_LOGIN_ADDRESS_WINDOW = env_int("IBANK_LOGIN_ADDRESS_WINDOW", 900, minimum=1)
+# Networks many customers share, never counted so (the carriers' gateways of feature phones, a company's proxy).
+IBANK_LOGIN_SHARED_NETWORKS = env_list("IBANK_LOGIN_SHARED_NETWORKS")
 # Consecutive wrong 資金移動用パスワード / card answers that stop transactions.
 IBANK_TRANSACTION_MAX_FAILURES = env_int("IBANK_TRANSACTION_MAX_FAILURES", 5, minimum=1)
 # Consecutive wrong Pay-easy number entries that block Pay-easy for the JST day (SPEC §5).

@@ -73,6 +73,18 @@ def test_an_ipv4_client_through_an_ipv6_socket_is_its_own_ipv4_sender(contract, 
     assert str(senders.PAUSED) in _post("203.0.113.5", contract.contract_id, PASSWORD).content.decode()
 
 
+def test_a_network_many_customers_share_is_never_a_sender(contract, low_limit):
+    """IBANK_LOGIN_SHARED_NETWORKS (a carrier's gateways for /m/'s feature phones): never paused; each ID's
+    own lock still counts every guess from there."""
+    low_limit.IBANK_LOGIN_SHARED_NETWORKS = ["198.51.100.0/24"]
+    _spray("198.51.100.20")
+    _post("198.51.100.20", contract.contract_id, "Wrong2026")
+    assert Contract.objects.get(pk=contract.pk).login_failures == 1
+    assert _post("198.51.100.20", contract.contract_id, PASSWORD, url=reverse("mobile-login")).status_code == 302
+    _spray("203.0.113.5")  # elsewhere the rule holds
+    assert str(senders.PAUSED) in _post("203.0.113.5", contract.contract_id, PASSWORD).content.decode()
+
+
 def test_the_pause_ends_with_its_window(contract, low_limit):
     low_limit.IBANK_LOGIN_ADDRESS_WINDOW = 1
     _spray("203.0.113.5")
