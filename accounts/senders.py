@@ -18,7 +18,7 @@ from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
 from ibank import ratelimit
-from ibank.actor import is_trusted_proxy
+from ibank.actor import is_trusted_proxy, network_of, within
 
 PAUSED = _(
     "ご利用のネットワークからのログインの失敗が続いたため、しばらくの間ログインできません。"
@@ -34,9 +34,9 @@ def _key(actor) -> str | None:
     ip = getattr(actor, "ip", None)
     if not ip or not settings.IBANK_LOGIN_FAILURES_PER_ADDRESS or is_trusted_proxy(ip):
         return None
-    if ratelimit.within(ip, settings.IBANK_LOGIN_SHARED_NETWORKS):
+    if within(ip, settings.IBANK_LOGIN_SHARED_NETWORKS):
         return None
-    return f"login-failures-from:{ratelimit.network_of(ip)}"
+    return f"login-failures-from:{network_of(ip)}"
 
 
 def paused(actor) -> bool:

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
-from . import ratelimit
-
 
 @dataclass(frozen=True)
 class Actor:
@@ -95,6 +93,25 @@ def client_ip(request) -> str | None:
 def is_trusted_proxy(address: str | None) -> bool:
     """One of IBANK_TRUSTED_PROXIES; an IPv4 address seen through an IPv6 socket (``::ffff:a.b.c.d``) as itself."""
     try:
-        return ratelimit.within(address or "", settings.IBANK_TRUSTED_PROXIES)
+        return within(address or "", settings.IBANK_TRUSTED_PROXIES)
     except ValueError:
         return False
+
+
+def within(address: str, networks: list[str]) -> bool:
+    """Whether ``address`` (an IPv4 one seen through an IPv6 socket as itself) lies in one of ``networks``."""
+    ip = _address(address)
+    return any(ip in ipaddress.ip_network(network, strict=False) for network in networks)
+
+
+def _address(address: str):
+    ip = ipaddress.ip_address(address)
+    return ip.ipv4_mapped if ip.version == 6 and ip.ipv4_mapped is not None else ip
+
+
+def network_of(address: str) -> str:
+    """Who is behind a client address, for counting: an IPv4 address itself, an IPv6 address's /64 (one
+    subscriber's; a single host may use any address in it). An IPv4 client seen through an IPv6 socket
+    (``::ffff:a.b.c.d``) is its IPv4 address: the /64 of those would be every IPv4 client at once."""
+    ip = _address(address)
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False)) if ip.version == 6 else str(ip)
