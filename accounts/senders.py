@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
+from auditlog import audit
 from ibank import ratelimit
 from ibank.actor import is_trusted_proxy, network_of, within
 
@@ -53,7 +54,13 @@ def count_failure(actor) -> None:
         ratelimit.allow(key, limit=limit, window=window)
 
 
-def first_refusal(actor) -> bool:
-    """True once per window for a paused sender: its first refused login, the one to audit."""
+#: the audited reason of a paused sender's refused login, and the refusal's own reason
+REASON = "address_paused"
+
+
+def refused(actor, action: str, **fields) -> None:
+    """A login of ``actor``'s paused sender was refused: audited as ``action`` (with ``fields``) if it is the
+    first refusal of the sender's window, not otherwise."""
     key = _key(actor)
-    return key is not None and cache.add(f"said:{key}", 1, timeout=settings.IBANK_LOGIN_ADDRESS_WINDOW)
+    if key is not None and cache.add(f"said:{key}", 1, timeout=settings.IBANK_LOGIN_ADDRESS_WINDOW):
+        audit.record(actor, action, ok=False, reason=REASON, **fields)

@@ -189,9 +189,8 @@ def contract_authenticate(*, actor, check: PasswordCheck, action: str = "login.p
     one audit INSERT. Runs in the caller's transaction, if any (the login's: one commit for all its rows).
     """
     if check.paused:  # no guess was evaluated: nothing counts toward the contract's lock
-        if senders.first_refusal(actor):
-            audit.record(actor, action, ok=False, reason="address_paused", contract_id=check.contract_id)
-        raise LoginRefused(senders.PAUSED, reason="address_paused")
+        senders.refused(actor, action, contract_id=check.contract_id)
+        raise LoginRefused(senders.PAUSED, reason=senders.REASON)
     contract, answer = check.contract, check.answer
     locked = not answer and answer.kind == Lock.Kind.LOGIN
     if not check.ok or locked:

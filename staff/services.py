@@ -41,9 +41,8 @@ def authenticate(*, actor, username: str, password: str, token: str):
     """(the staff member, their device or None when they have none yet) or LoginFailed; audited either way.
     A sender whose logins are paused (accounts.senders: the customers' count) is refused unread."""
     if senders.paused(actor):
-        if senders.first_refusal(actor):
-            audit.record(actor, "admin.login", ok=False, reason="address_paused", as_name=f"admin:{username[:150]}")
-        raise LoginFailed("address_paused")
+        senders.refused(actor, "admin.login", as_name=f"admin:{username[:150]}")
+        raise LoginFailed(senders.REASON)
     user = User.objects.filter(username=username).first() if username else None
     # The same Argon2 work whatever the username.
     password_ok = user.check_password(password) if user is not None else check_password(password, _dummy())
