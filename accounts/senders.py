@@ -5,8 +5,13 @@ Once IBANK_LOGIN_FAILURES_PER_ADDRESS logins (any 契約者ID, known or not) hav
 the current window (IBANK_LOGIN_ADDRESS_WINDOW), its logins are refused unread until the window ends: no
 contract read, no Argon2 verification, nothing counted toward an ID's own lock. One password tried across
 many IDs never reaches any ID's lock, and each try costs the servers an Argon2 verification; this bounds both
-per sender. The refusal speaks of the network, never of an ID. A burst of concurrent tries may pass the
-count by the number of workers: the exact rule stays each ID's lock (accounts.services).
+per sender. The refusal speaks of the network, never of an ID.
+
+A try is counted before it is evaluated and given back once its pair proves right, so that a burst of
+concurrent tries never evaluates more than the limit (were they counted after, every try that started before
+the first had failed would be evaluated: one more per worker). Meanwhile a right pair in flight counts as a
+failure for the 20 ms of its Argon2 verification. The current password asked again by a logged-in customer
+(ログインパスワード変更) is no login: its ID's own lock counts it.
 
 A paused sender's first refused login in a window is audited; the others are not (they are refused before
 anything is read, as a filter in front of the server would): unread, a refusal costs a few milliseconds, and
@@ -40,18 +45,22 @@ def _key(actor) -> str | None:
     return f"login-failures-from:{network_of(ip)}"
 
 
-def paused(actor) -> bool:
-    """Whether ``actor``'s sender has failed the limit's logins in the current window."""
-    key = _key(actor)
-    return key is not None and ratelimit.reached(key, limit=settings.IBANK_LOGIN_FAILURES_PER_ADDRESS)
-
-
-def count_failure(actor) -> None:
-    """One more failed login from ``actor``'s sender (the window starts with its first)."""
+def not_a_failure(actor) -> None:
+    """A try counted beforehand (:func:`count_failure`) had the right pair: given back."""
     key = _key(actor)
     if key is not None:
-        limit, window = settings.IBANK_LOGIN_FAILURES_PER_ADDRESS, settings.IBANK_LOGIN_ADDRESS_WINDOW
-        ratelimit.allow(key, limit=limit, window=window)
+        ratelimit.give_back(key)
+
+
+def count_failure(actor) -> bool | None:
+    """One more failed login from ``actor``'s sender (the window starts with its first), counted before the
+    try is evaluated: True, to be given back with :func:`not_a_failure` if its pair proves right; False when
+    it is one too many (the sender's logins are paused: refuse it unread); None when there is no sender."""
+    key = _key(actor)
+    if key is None:
+        return None
+    limit, window = settings.IBANK_LOGIN_FAILURES_PER_ADDRESS, settings.IBANK_LOGIN_ADDRESS_WINDOW
+    return ratelimit.allow(key, limit=limit, window=window)
 
 
 #: the audited reason of a paused sender's refused login, and the refusal's own reason

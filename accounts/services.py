@@ -158,6 +158,7 @@ class PasswordCheck:
     ok: bool
     answer: object  # the gate's answer for a login (ALLOWED for an unknown ID)
     paused: bool = False  # the sender's logins are paused: nothing was read or verified
+    counted: bool = False  # already counted as the sender's failure (accounts.senders): given back if right
 
 
 @sensitive_variables("password")
@@ -166,9 +167,11 @@ def check_password_pair(*, contract_id: str, password: str, actor=None) -> Passw
     no transaction need be open through its 20 ms (:func:`contract_authenticate` writes the outcome).
 
     An unknown ID and a known one cost the same: one SELECT (the contract's open locks with it), one Argon2
-    verification. From a sender whose logins are paused (``actor``'s address: :mod:`accounts.senders`), neither.
+    verification. From a sender whose logins are paused (``actor``'s address: :mod:`accounts.senders`), neither;
+    from any other, the try counts as the sender's failure until :func:`contract_authenticate` finds it right.
     """
-    if senders.paused(actor):
+    counted = senders.count_failure(actor)
+    if counted is False:
         return PasswordCheck(contract_id, None, False, gate.ALLOWED, paused=True)
     contract = _BY_CONTRACT_ID.first(contract_id)
     if contract is None:
@@ -178,7 +181,7 @@ def check_password_pair(*, contract_id: str, password: str, actor=None) -> Passw
         locks.adopt(contract, contract)
         ok = contract.user.check_password(password)
     answer = gate.may(contract, gate.Action.LOGIN) if contract is not None else gate.ALLOWED
-    return PasswordCheck(contract_id, contract, ok, answer)
+    return PasswordCheck(contract_id, contract, ok, answer, counted=bool(counted))
 
 
 def contract_authenticate(*, actor, check: PasswordCheck, action: str = "login.password") -> Contract:
@@ -195,6 +198,8 @@ def contract_authenticate(*, actor, check: PasswordCheck, action: str = "login.p
     locked = not answer and answer.kind == Lock.Kind.LOGIN
     if not check.ok or locked:
         return _refuse_password(actor, action, contract, check.contract_id)
+    if check.counted:  # the right pair: no failure of its sender's
+        senders.not_a_failure(actor)
     guard = (Lock.Kind.LOGIN,)
     limit = settings.IBANK_LOGIN_MAX_FAILURES
     if contract.login_failures and not locks.accept(
@@ -221,7 +226,6 @@ def _refuse_password(actor, action, contract, contract_id):
 
     counted = count_login_failure(contract, contract_id, on_locked=locked)
     phantom = _count_phantom_failure(contract_id)
-    senders.count_failure(actor)
     limit = settings.IBANK_LOGIN_MAX_FAILURES
     if contract is None:
         audit.record(actor, action, ok=False, reason="unknown_id", contract_id=contract_id, failures=phantom)

@@ -1,5 +1,7 @@
 """A fixed-window counter in the shared cache (Redis when several processes serve)."""
 
+import contextlib
+
 from django.core.cache import cache
 
 
@@ -15,6 +17,8 @@ def allow(key: str, *, limit: int, window: int) -> bool:
     return hits <= limit
 
 
-def reached(key: str, *, limit: int) -> bool:
-    """Whether ``key`` has had ``limit`` hits or more in its current window (counts nothing)."""
-    return (cache.get(f"ratelimit:{key}") or 0) >= limit
+def give_back(key: str) -> None:
+    """Take back one hit counted on ``key`` (:func:`allow`) that turned out not to be one. Nothing if the window
+    ended meanwhile (a window begun since may then count one hit fewer)."""
+    with contextlib.suppress(ValueError):
+        cache.decr(f"ratelimit:{key}")

@@ -39,8 +39,10 @@ class LoginFailed(Exception):
 @sensitive_variables("password", "token")
 def authenticate(*, actor, username: str, password: str, token: str):
     """(the staff member, their device or None when they have none yet) or LoginFailed; audited either way.
-    A sender whose logins are paused (accounts.senders: the customers' count) is refused unread."""
-    if senders.paused(actor):
+    A sender whose logins are paused (accounts.senders: the customers' count) is refused unread; any other's
+    try counts as its failure until it proves right."""
+    counted = senders.count_failure(actor)
+    if counted is False:
         senders.refused(actor, "admin.login", as_name=f"admin:{username[:150]}")
         raise LoginFailed(senders.REASON)
     user = User.objects.filter(username=username).first() if username else None
@@ -49,10 +51,10 @@ def authenticate(*, actor, username: str, password: str, token: str):
     reason, device = _refusal(actor, user, password_ok, token)
     if not reason and not _accept(user):
         reason = "locked"  # locked by failures counted between our read and now: a right answer comes late
+    if counted and reason in ("", "reused_otp"):  # a right code sent twice is no failure either
+        senders.not_a_failure(actor)
     if reason:
         audit.record(actor, "admin.login", ok=False, reason=reason, as_name=f"admin:{username[:150]}")
-        if reason != "reused_otp":  # a right code sent twice is no failure
-            senders.count_failure(actor)
         raise LoginFailed(reason)
     audit.record(actor, "admin.login", ok=True, as_name=f"staff:{user.get_username()}", enrolled=device is not None)
     return user, device

@@ -106,3 +106,27 @@ def test_our_own_proxy_is_never_a_sender(contract, low_limit):
     assert _post("127.0.0.1", contract.contract_id, PASSWORD).status_code == 302
     _spray("::ffff:127.0.0.1")  # the same proxy, through an IPv6 socket
     assert _post("::ffff:127.0.0.1", contract.contract_id, PASSWORD).status_code == 302
+
+
+def test_right_logins_are_no_failures(contract, low_limit):
+    """A try is counted before it is evaluated (the burst below) and given back when the pair was right: an
+    office whose customers all log in from one address is never paused by its logins."""
+    for _ in range(LIMIT + 2):
+        assert _post("203.0.113.5", contract.contract_id, PASSWORD).status_code == 302
+    _post("203.0.113.5", "9999999000", "Spray2026")  # one failure after them is not the limit's
+    assert _post("203.0.113.5", contract.contract_id, PASSWORD).status_code == 302
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_from_a_sender_one_short_of_the_limit_evaluates_one_more_guess(contract, low_limit):
+    """Eight wrong pairs at once, after LIMIT - 1 failures: exactly one is evaluated (the usual wrong-pair
+    answer, audited with its ID), the other seven are refused unread with the network's message."""
+    from tests.concurrency import run_concurrently
+
+    for n in range(LIMIT - 1):
+        _post("203.0.113.5", f"99999990{n:02d}", "Spray2026")
+    answers = run_concurrently(lambda i: _post("203.0.113.5", f"99999991{i:02d}", "Spray2026").content.decode(), 8)
+    assert AuditEntry.objects.filter(action="login.password", reason="unknown_id").count() == LIMIT
+    assert [str(INVALID_CREDENTIALS) in answer for answer in answers].count(True) == 1
+    assert [str(senders.PAUSED) in answer for answer in answers].count(True) == 7

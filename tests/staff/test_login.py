@@ -238,3 +238,18 @@ def test_a_sender_past_the_failed_logins_count_is_refused_unread(client, clerk, 
     assert AuditEntry.objects.filter(action="admin.login", reason="address_paused").count() == 1
     assert User.objects.get(pk=clerk.pk).staff_failures == 0  # nothing counted toward the clerk's lock
     assert Client().post(LOGIN, form, REMOTE_ADDR="203.0.113.6").status_code == 302
+
+
+def test_right_logins_and_a_code_sent_twice_are_no_failures_of_the_sender(clerk, fake_clock, settings):
+    """Each try counts toward its sender before it is evaluated (accounts.senders) and is given back when it
+    proves right: a branch's clerks logging in from one address, and their double clicks, never pause it."""
+    from django.test import Client
+
+    settings.IBANK_LOGIN_FAILURES_PER_ADDRESS = 2
+    for _ in range(3):
+        form = {"username": "clerk", "password": STAFF_PASSWORD, "otp_token": code(fake_clock), "next": "/admin/"}
+        assert Client().post(LOGIN, form, REMOTE_ADDR="203.0.113.5").status_code == 302
+        assert Client().post(LOGIN, form, REMOTE_ADDR="203.0.113.5").status_code == 200  # the code, used
+        fake_clock.advance(30)
+    assert AuditEntry.objects.filter(action="admin.login", reason="reused_otp").count() == 3
+    assert not AuditEntry.objects.filter(reason="address_paused").exists()
