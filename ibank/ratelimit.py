@@ -8,6 +8,8 @@ from django.core.cache import cache
 def allow(key: str, *, limit: int, window: int) -> bool:
     """Count one hit on ``key``; False once more than ``limit`` hits fell in the current window."""
     cache_key = f"ratelimit:{key}"
+    if hasattr(cache, "hit"):  # Redis (ibank.cache): one atomic round trip
+        return cache.hit(cache_key, window) <= limit
     cache.add(cache_key, 0, timeout=window)
     try:
         hits = cache.incr(cache_key)
