@@ -142,6 +142,21 @@ def gunicorn(env: dict, *, workers: int = 2):
             process.kill()
 
 
+def loaded_client(port: int) -> "Client":
+    """A client of a server whose worker has loaded the project. gunicorn's port answers before its worker has,
+    and the first request pays the load (seconds on a busy machine): the login page, which reads neither the
+    database nor the cache, pays it here, so that a test times only what it is about."""
+    client = Client(port)
+    assert client.request("GET", "/login/")[0] == 200
+    return client
+
+
+def timed(client: "Client", method: str, path: str, form: dict | None = None) -> tuple[int, str, str, float]:
+    """``client.request(...)`` and the seconds it took."""
+    started = time.monotonic()
+    return (*client.request(method, path, form), time.monotonic() - started)
+
+
 def wait_for(port: int, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

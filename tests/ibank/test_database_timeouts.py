@@ -94,17 +94,11 @@ def silent_postgres():
 
 def test_a_silent_database_fails_a_request_in_seconds(silent_postgres):
     """/healthz/ names the database within about DATABASE_CONNECT_TIMEOUT; libpq alone would wait for ever."""
-    from tests.live import Client, gunicorn, server_env
+    from tests.live import gunicorn, loaded_client, server_env, timed
 
     env = server_env("ibank")
     env.update(DATABASE_URL=f"postgres://postgres@127.0.0.1:{silent_postgres}/ibank", DATABASE_CONNECT_TIMEOUT="1")
     with gunicorn(env, workers=1) as (port, _):
-        client = Client(port)
-        # The worker loads the project at its first request (the port answers before): a page that reads no
-        # database, so that only the health check's own wait is timed, not a start-up slowed by a busy machine.
-        assert client.request("GET", "/login/")[0] == 200
-        started = time.monotonic()
-        status, _location, body = client.request("GET", "/healthz/")
-        took = time.monotonic() - started
+        status, _location, body, took = timed(loaded_client(port), "GET", "/healthz/")
     assert (status, body) == (503, "unavailable: database\n")
     assert took < 4, took

@@ -69,25 +69,17 @@ def silent_redis():
 def test_a_real_server_whose_redis_is_silent_fails_fast(silent_redis, contract):
     """gunicorn as in production, its Redis silent: /healthz/ says so and a login fails, each within about a
     second (REDIS_TIMEOUT_MS), not after redis-py's five seconds."""
-    import time
-
     from django.db import connection
 
     from tests.conftest import PASSWORD
-    from tests.live import Client, gunicorn, server_env
+    from tests.live import gunicorn, loaded_client, server_env, timed
 
     env = server_env(connection.settings_dict["NAME"])
     env["REDIS_URL"] = silent_redis
     with gunicorn(env, workers=1) as (port, _):
-        client = Client(port)
-        # The worker loads the project at its first request: the login page (no cache, no database) before
-        # the timed ones, so that a start-up slowed by a busy machine is not taken for a wait on Redis.
-        assert client.request("GET", "/login/")[0] == 200
-        started = time.monotonic()
-        status, _location, body = client.request("GET", "/healthz/")
-        health_took = time.monotonic() - started
-        started = time.monotonic()
-        status_login = client.request("POST", "/login/", {"contract_id": contract.contract_id, "password": PASSWORD})[0]
-        login_took = time.monotonic() - started
+        client = loaded_client(port)
+        status, _location, body, health_took = timed(client, "GET", "/healthz/")
+        form = {"contract_id": contract.contract_id, "password": PASSWORD}
+        status_login, _location, _body, login_took = timed(client, "POST", "/login/", form)
     assert status == 503 and body == "unavailable: cache\n" and health_took < 3
     assert status_login == 500 and login_took < 3
