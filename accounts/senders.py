@@ -46,15 +46,15 @@ def _key(actor) -> str | None:
 
 
 def not_a_failure(actor) -> None:
-    """A try counted beforehand (:func:`count_failure`) had the right pair: given back."""
+    """A try counted beforehand (:func:`count_try`) had the right pair: given back."""
     key = _key(actor)
     if key is not None:
         ratelimit.give_back(key)
 
 
-def count_failure(actor) -> bool | None:
-    """One more failed login from ``actor``'s sender (the window starts with its first), counted before the
-    try is evaluated: True, to be given back with :func:`not_a_failure` if its pair proves right; False when
+def count_try(actor) -> bool | None:
+    """One more try from ``actor``'s sender, counted as a failed login (the window starts with its first) before
+    it is evaluated: True, to be given back with :func:`not_a_failure` if its pair proves right; False when
     it is one too many (the sender's logins are paused: refuse it unread); None when there is no sender."""
     key = _key(actor)
     if key is None:

@@ -14,7 +14,7 @@ from django.views.decorators.debug import sensitive_variables
 from django_otp import login as verified_with
 
 from auditlog import audit
-from ibank import clock, compiled, sessions
+from ibank import clock, compiled, ratelimit, sessions
 from notices.outbox import notify
 
 from . import environments, gate, holds, locks, senders
@@ -117,16 +117,8 @@ def _count_phantom_failure(contract_id: str) -> int:
     lock message follow it exactly as they follow a real contract's, so that neither tells whether the
     ID exists. It is kept for known IDs too, so that both cases do the same work.
     """
-    from django.core.cache import cache
-
     key = "ibank:login-failures:" + hashlib.sha256(contract_id.encode()).hexdigest()
-    if cache.add(key, 1, _PHANTOM_TTL):
-        return 1
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, _PHANTOM_TTL)
-        return 1
+    return ratelimit.count(key, window=_PHANTOM_TTL)
 
 
 def count_login_failure(contract: Contract | None, contract_id: str, on_locked=None) -> locks.Counted | None:
@@ -170,7 +162,7 @@ def check_password_pair(*, contract_id: str, password: str, actor=None) -> Passw
     verification. From a sender whose logins are paused (``actor``'s address: :mod:`accounts.senders`), neither;
     from any other, the try counts as the sender's failure until :func:`contract_authenticate` finds it right.
     """
-    counted = senders.count_failure(actor)
+    counted = senders.count_try(actor)
     if counted is False:
         return PasswordCheck(contract_id, None, False, gate.ALLOWED, paused=True)
     contract = _BY_CONTRACT_ID.first(contract_id)

@@ -5,18 +5,23 @@ import contextlib
 from django.core.cache import cache
 
 
-def allow(key: str, *, limit: int, window: int) -> bool:
-    """Count one hit on ``key``; False once more than ``limit`` hits fell in the current window."""
-    cache_key = f"ratelimit:{key}"
+def count(cache_key: str, *, window: int) -> int:
+    """One more hit on the count under ``cache_key``, whose window (``window`` seconds) starts with its first:
+    the count so far."""
     if hasattr(cache, "hit"):  # Redis (ibank.cache): one atomic round trip
-        return cache.hit(cache_key, window) <= limit
-    cache.add(cache_key, 0, timeout=window)
+        return cache.hit(cache_key, window)
+    if cache.add(cache_key, 1, timeout=window):
+        return 1
     try:
-        hits = cache.incr(cache_key)
+        return cache.incr(cache_key)
     except ValueError:  # expired between add and incr
         cache.set(cache_key, 1, timeout=window)
-        hits = 1
-    return hits <= limit
+        return 1
+
+
+def allow(key: str, *, limit: int, window: int) -> bool:
+    """Count one hit on ``key``; False once more than ``limit`` hits fell in the current window."""
+    return count(f"ratelimit:{key}", window=window) <= limit
 
 
 def give_back(key: str) -> None:

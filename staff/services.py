@@ -41,7 +41,7 @@ def authenticate(*, actor, username: str, password: str, token: str):
     """(the staff member, their device or None when they have none yet) or LoginFailed; audited either way.
     A sender whose logins are paused (accounts.senders: the customers' count) is refused unread; any other's
     try counts as its failure until it proves right."""
-    counted = senders.count_failure(actor)
+    counted = senders.count_try(actor)
     if counted is False:
         senders.refused(actor, "admin.login", as_name=f"admin:{username[:150]}")
         raise LoginFailed(senders.REASON)
