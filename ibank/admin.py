@@ -1,12 +1,13 @@
 from functools import wraps
 
-from django.contrib import admin
-from django.contrib.admin.views.main import ERROR_FLAG
+from django.contrib import admin, messages
+from django.contrib.admin.views.main import ERROR_FLAG, SEARCH_VAR
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
 from django_otp.admin import OTPAdminSite
 
 from . import kana, sessions
@@ -36,7 +37,7 @@ class IbankAdminSite(OTPAdminSite):
         return self.extra_urls + super().get_urls()
 
     def admin_view(self, view, cacheable=False):
-        return super().admin_view(_no_nul_in_the_query(view), cacheable)
+        return super().admin_view(_a_query_a_list_can_run(view), cacheable)
 
     def login(self, request, extra_context=None):
         # Password accepted, no device yet: the staff member enrolls their own before anything else.
@@ -58,14 +59,26 @@ class IbankAdminSite(OTPAdminSite):
         return response
 
 
-def _no_nul_in_the_query(view):
+#: The longest search a list runs. A clerk searches for an ID, a name, an account number or an address; each word
+#: of a search is one LIKE a searched field, and SQLite refuses a LIKE pattern over 50,000 bytes (a server error).
+SEARCH_MAX_LENGTH = 100
+
+
+def _a_query_a_list_can_run(view):
     """A query string holding a NUL (typed by no one; PostgreSQL refuses it in text: a list filtered by it was a
-    server error) is answered as Django answers a lookup it cannot run: the page again, marked ``?e=1``."""
+    server error) is answered as Django answers a lookup it cannot run: the page again, marked ``?e=1``. A search
+    longer than ``SEARCH_MAX_LENGTH`` is not run: the list again with the other filters, and a message that says
+    how long a search may be."""
 
     @wraps(view)
     def guarded(request, *args, **kwargs):
         if any("\x00" in name + "".join(values) for name, values in request.GET.lists()):
             return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
+        if len(request.GET.get(SEARCH_VAR, "")) > SEARCH_MAX_LENGTH:
+            messages.error(request, _("検索語は%(limit)s文字以内で入力してください。") % {"limit": SEARCH_MAX_LENGTH})
+            query = request.GET.copy()
+            del query[SEARCH_VAR]
+            return HttpResponseRedirect(f"{request.path}?{query.urlencode()}")
         return view(request, *args, **kwargs)
 
     return guarded
