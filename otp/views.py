@@ -16,7 +16,7 @@ from accounts import services as account_services
 from accounts import steps
 from accounts.models import LoginRecord
 from ibank import clock, qr, ratelimit
-from ibank.actor import client_ip, network_of
+from ibank.actor import network_of
 
 from . import services, tokenid
 from .conf import otp_settings
@@ -52,7 +52,7 @@ def issue_view(request):
     if kind not in TokenType.Kind.values:
         messages.error(request, UNKNOWN_KIND)
         return redirect("otp-issue")
-    ip = client_ip(request)
+    ip = request.actor.ip
     allowed = ratelimit.allow(
         f"token-issue:{network_of(ip) if ip else ''}",  # an IPv6 sender is its /64
         limit=otp_settings.IBANK_TOKEN_ISSUE_LIMIT,
