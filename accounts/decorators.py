@@ -12,6 +12,11 @@ from django.views.decorators.http import require_POST
 from auditlog import audit
 from ibank import sessions
 
+#: The longest address a login comes back to (its ``next``): a page's own query is a few prefilled fields. A longer
+#: one is no customer's; Django refuses to redirect to a URL over 16,384 characters (a 400, logged as an error by
+#: django.security), and this ``next`` is encoded again within the login's URL (at most three times as long).
+NEXT_MAX_LENGTH = 2000
+
 
 def customer_required(view=None, *, login_url=None, menu_url=None):
     """A logged-in customer (a user with a contract); ``request.contract`` is set. Never cached.
@@ -35,7 +40,10 @@ def customer_required(view=None, *, login_url=None, menu_url=None):
                 return redirect(menu_url or settings.LOGIN_REDIRECT_URL)
             if login_url is not None:
                 return redirect(login_url)
-            return redirect_to_login(request.get_full_path(), redirect_field_name=REDIRECT_FIELD_NAME)
+            back = request.get_full_path()
+            if len(back) > NEXT_MAX_LENGTH:  # the page without its query, or the menu
+                back = request.path if len(request.path) <= NEXT_MAX_LENGTH else settings.LOGIN_REDIRECT_URL
+            return redirect_to_login(back, redirect_field_name=REDIRECT_FIELD_NAME)
         request.contract = contract
         return view(request, *args, **kwargs)
 
