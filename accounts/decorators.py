@@ -2,20 +2,13 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import REDIRECT_FIELD_NAME
-from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
 from auditlog import audit
-from ibank import sessions
-
-#: The longest address a login comes back to (its ``next``): a page's own query is a few prefilled fields. A longer
-#: one is no customer's; Django refuses to redirect to a URL over 16,384 characters (a 400, logged as an error by
-#: django.security), and this ``next`` is encoded again within the login's URL (at most three times as long).
-NEXT_MAX_LENGTH = 2000
+from ibank import login_redirect, sessions
 
 
 def customer_required(view=None, *, login_url=None, menu_url=None):
@@ -40,10 +33,7 @@ def customer_required(view=None, *, login_url=None, menu_url=None):
                 return redirect(menu_url or settings.LOGIN_REDIRECT_URL)
             if login_url is not None:
                 return redirect(login_url)
-            back = request.get_full_path()
-            if len(back) > NEXT_MAX_LENGTH:  # the page without its query, or the menu
-                back = request.path if len(request.path) <= NEXT_MAX_LENGTH else settings.LOGIN_REDIRECT_URL
-            return redirect_to_login(back, redirect_field_name=REDIRECT_FIELD_NAME)
+            return login_redirect.to_login(request)
         request.contract = contract
         return view(request, *args, **kwargs)
 
