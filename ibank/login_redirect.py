@@ -19,3 +19,8 @@ def to_login(request, login_url=None):
     if len(back) > NEXT_MAX_LENGTH:
         back = request.path if len(request.path) <= NEXT_MAX_LENGTH else settings.LOGIN_REDIRECT_URL
     return redirect_to_login(back, login_url, redirect_field_name=REDIRECT_FIELD_NAME)
+
+
+def too_long_to_come_back_to(request) -> bool:
+    """True when :func:`to_login` would not bring the login back to this very address."""
+    return len(request.get_full_path()) > NEXT_MAX_LENGTH
