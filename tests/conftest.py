@@ -132,24 +132,22 @@ def _flush_past_the_audit_triggers():
     operations = type(connection.ops)
     original = operations.sql_flush
 
-    def sqlite_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
         tables = [table for table in tables if table not in MIGRATES_ONCE]
+        if self.connection.vendor == "postgresql" and tables and not (reset_sequences or allow_cascade):
+            guarded = [self.quote_name(table) for table in tables if table in migration.TABLES]
+            others = [self.quote_name(table) for table in tables if table not in migration.TABLES]
+            truncate = [f"TRUNCATE {', '.join(guarded)}"] if guarded else []
+            return ["SET CONSTRAINTS ALL DEFERRED", *truncate, *(f"DELETE FROM {table}" for table in others)]  # noqa: S608 (model tables)
         statements = original(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+        if self.connection.vendor != "sqlite":
+            return statements
         guarded = [table for table in migration.TABLES if table in tables]
         drop = [f"DROP TRIGGER IF EXISTS {t}_{kind}" for t in guarded for kind in ("no_update", "no_delete")]
         create = [sql for t in guarded for sql in migration.sqlite_triggers(t)]
         return [*drop, *statements, *create]
 
-    def postgresql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
-        tables = [table for table in tables if table not in MIGRATES_ONCE]
-        if reset_sequences or allow_cascade or not tables:
-            return original(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
-        guarded = [table for table in tables if table in migration.TABLES]
-        truncate = [f"TRUNCATE {', '.join(map(self.quote_name, guarded))}"] if guarded else []
-        delete = [f"DELETE FROM {self.quote_name(table)}" for table in tables if table not in guarded]  # noqa: S608 (table names from the models)
-        return ["SET CONSTRAINTS ALL DEFERRED", *truncate, *delete]
-
-    operations.sql_flush = {"sqlite": sqlite_flush, "postgresql": postgresql_flush}[connection.vendor]
+    operations.sql_flush = sql_flush
     yield
     operations.sql_flush = original
 
