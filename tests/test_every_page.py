@@ -200,7 +200,7 @@ def test_every_customer_page_fits_a_phone_and_passes_axe(page, live_server, make
     walk.check("transfer: 確認")
     walk.press("確認", "transfer: 認証", exact=True)
     authorize_with_otp(page, mobile_key, fake_clock.t)
-    expect(page.get_by_role("status")).to_have_text("お振込が完了しました。")
+    expect(page.get_by_role("main").get_by_role("status")).to_have_text("お振込が完了しました。")
     walk.check("transfer: 結果")
     page.get_by_role("button", name="この振込先を登録する").click()
     walk.visit("/payees/", "payees")
@@ -216,7 +216,9 @@ def test_every_customer_page_fits_a_phone_and_passes_axe(page, live_server, make
     walk.check("reservation: 確認")
     page.get_by_role("button", name="確認", exact=True).click()
     authorize_with_otp(page, mobile_key, fake_clock.t)
-    expect(page.get_by_role("status")).to_have_text("振込予約を受け付けました。振込指定日にお振込します。")
+    expect(page.get_by_role("main").get_by_role("status")).to_have_text(
+        "振込予約を受け付けました。振込指定日にお振込します。"
+    )
     walk.check("reservation: 結果")
     walk.visit("/transfer/inquiry/", "振込照会")
     page.get_by_role("link", name="予約照会").click()
@@ -239,7 +241,7 @@ def test_every_customer_page_fits_a_phone_and_passes_axe(page, live_server, make
     walk.press("確認画面へ", "payeasy: 確認")
     walk.press("確認", "payeasy: 認証", exact=True)
     authorize_with_otp(page, mobile_key, fake_clock.t)
-    expect(page.get_by_role("status")).to_have_text("お支払いが完了しました。")
+    expect(page.get_by_role("main").get_by_role("status")).to_have_text("お支払いが完了しました。")
     walk.check("payeasy: 結果")
 
     # -- 限度額, メールアドレス, ログインパスワード, IB取引中止 (not submitted) --------------------------------------

@@ -7,8 +7,9 @@
 // browser's 中止, must not leave a form that does nothing. (Forms that get are left alone: a search or a
 // period sent twice changes nothing.)
 // While a form is on its way, the page says so (#sending, a status a screen reader reads out):
-// a press that sends nothing is not a press that did nothing. It is `hidden` until then, in the markup and
-// not only by the stylesheet: a page whose stylesheet has not come yet has no empty status in it.
+// a press that sends nothing is not a press that did nothing. The status is on the page from the start,
+// empty and taking no room (the stylesheet's :empty): a live region that is hidden (display: none, the
+// hidden attribute) when its text comes is not read out.
 (function () {
   "use strict";
   var SENT_FOR_MS = 10000;
@@ -18,7 +19,6 @@
   function say(text) {
     if (!status) return;
     status.textContent = text;
-    status.hidden = !text;
     clearTimeout(quiet);
     if (text) quiet = setTimeout(function () { say(""); }, SENT_FOR_MS);
   }
