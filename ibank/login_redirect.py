@@ -16,7 +16,7 @@ NEXT_MAX_LENGTH = 2000
 
 def to_login(request, login_url=None):
     back = request.get_full_path()
-    if len(back) > NEXT_MAX_LENGTH:
+    if too_long_to_come_back_to(request):
         back = request.path if len(request.path) <= NEXT_MAX_LENGTH else settings.LOGIN_REDIRECT_URL
     return redirect_to_login(back, login_url, redirect_field_name=REDIRECT_FIELD_NAME)
 

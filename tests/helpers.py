@@ -159,6 +159,12 @@ def enter_transfer(page, *, number, amount, name="ﾃｽﾄ", bank=None, branch=
     page.get_by_role("button", name="確認画面へ").click()
 
 
+def result_status(page):
+    """The status a page shows of its own (a step's result, a message), inside <main>: the page-wide status
+    said while a form is on its way (#sending, static/js/sent_once.js) stands outside it."""
+    return page.get_by_role("main").get_by_role("status")
+
+
 def authorize_with_otp(page, key, at):
     """認証 in the browser: the token's code for time ``at``, then 実行."""
     from otp import totp

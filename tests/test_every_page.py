@@ -17,7 +17,7 @@ from ibank import business_days, clock
 from otp import totp
 from otp.models import SoftwareToken
 from tests.conftest import PASSWORD, TRANSFER_PASSWORD
-from tests.helpers import authorize_with_otp, enter_transfer, fill_login, set_lock
+from tests.helpers import authorize_with_otp, enter_transfer, fill_login, result_status, set_lock
 from tests.pages import Walker
 from tests.payments.conftest import zengin_master  # noqa: F401 (an autouse fixture: the banks)
 
@@ -200,7 +200,7 @@ def test_every_customer_page_fits_a_phone_and_passes_axe(page, live_server, make
     walk.check("transfer: 確認")
     walk.press("確認", "transfer: 認証", exact=True)
     authorize_with_otp(page, mobile_key, fake_clock.t)
-    expect(page.get_by_role("main").get_by_role("status")).to_have_text("お振込が完了しました。")
+    expect(result_status(page)).to_have_text("お振込が完了しました。")
     walk.check("transfer: 結果")
     page.get_by_role("button", name="この振込先を登録する").click()
     walk.visit("/payees/", "payees")
@@ -216,9 +216,7 @@ def test_every_customer_page_fits_a_phone_and_passes_axe(page, live_server, make
     walk.check("reservation: 確認")
     page.get_by_role("button", name="確認", exact=True).click()
     authorize_with_otp(page, mobile_key, fake_clock.t)
-    expect(page.get_by_role("main").get_by_role("status")).to_have_text(
-        "振込予約を受け付けました。振込指定日にお振込します。"
-    )
+    expect(result_status(page)).to_have_text("振込予約を受け付けました。振込指定日にお振込します。")
     walk.check("reservation: 結果")
     walk.visit("/transfer/inquiry/", "振込照会")
     page.get_by_role("link", name="予約照会").click()
@@ -241,7 +239,7 @@ def test_every_customer_page_fits_a_phone_and_passes_axe(page, live_server, make
     walk.press("確認画面へ", "payeasy: 確認")
     walk.press("確認", "payeasy: 認証", exact=True)
     authorize_with_otp(page, mobile_key, fake_clock.t)
-    expect(page.get_by_role("main").get_by_role("status")).to_have_text("お支払いが完了しました。")
+    expect(result_status(page)).to_have_text("お支払いが完了しました。")
     walk.check("payeasy: 結果")
 
     # -- 限度額, メールアドレス, ログインパスワード, IB取引中止 (not submitted) --------------------------------------

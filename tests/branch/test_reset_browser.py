@@ -14,6 +14,7 @@ from otp.models import TokenBinding
 from otp.services import token_issue
 from tests.branch.conftest import _staff
 from tests.conftest import PASSWORD, TRANSFER_PASSWORD
+from tests.helpers import result_status
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -74,9 +75,7 @@ def test_two_person_reset_then_the_customer_registers_a_new_token(page, live_ser
     page.get_by_label("認証する").check()
     page.get_by_label("資金移動用パスワード").fill(TRANSFER_PASSWORD)
     page.get_by_role("button", name="登録").click()
-    expect(page.get_by_role("main").get_by_role("status")).to_contain_text(
-        "ワンタイムパスワードの利用登録が完了しました。"
-    )
+    expect(result_status(page)).to_contain_text("ワンタイムパスワードの利用登録が完了しました。")
     page.get_by_role("link", name="ログイン画面に戻る").click()
     page.get_by_label("契約者ID（利用者番号）").fill(token_contract.contract_id)
     page.get_by_label("ログインパスワード").fill(PASSWORD)

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from accounts.models import Account
 from payments.models import Bill, Payment
-from tests.helpers import confirm_and_authorize_with_otp, fill_login
+from tests.helpers import confirm_and_authorize_with_otp, fill_login, result_status
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,7 +34,7 @@ def test_a_bill_paid_with_the_otp(page, live_server, make_contract, make_token, 
     expect(page.locator(".facts")).to_contain_text("45,600円")
     confirm_and_authorize_with_otp(page, key, time.time())
 
-    expect(page.get_by_role("main").get_by_role("status")).to_have_text("お支払いが完了しました。")
+    expect(result_status(page)).to_have_text("お支払いが完了しました。")
     reference = page.locator(".reference").inner_text()
     assert Payment.objects.get(reference=reference).status == Payment.Status.DONE
     assert Bill.objects.get(pk=billers["tax"].pk).paid_reference == reference

@@ -13,7 +13,7 @@ from auditlog.models import AuditEntry
 from notices.models import Notice
 from payments.models import Transfer
 from tests.conftest import TRANSFER_PASSWORD
-from tests.helpers import browser_double_click, enter_transfer, fill_login, posts_sent, slowed
+from tests.helpers import browser_double_click, enter_transfer, fill_login, posts_sent, result_status, slowed
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -44,7 +44,7 @@ def test_a_double_click_on_execute_sends_it_once_and_shows_the_result(page, live
     page.get_by_label("資金移動用パスワード").fill(TRANSFER_PASSWORD)
     sent = posts_sent(page, "/authorize/")
     browser_double_click(page, page.get_by_role("button", name="実行"))
-    expect(page.get_by_role("main").get_by_role("status")).to_have_text("お振込が完了しました。")
+    expect(result_status(page)).to_have_text("お振込が完了しました。")
     assert len(sent) == 1
     assert Transfer.objects.get(contract=customer).status == Transfer.Status.DONE
     assert not AuditEntry.objects.filter(contract=customer, outcome="reused").exists()

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from accounts.models import Account, Contract
 from payments.models import Transfer
 from tests.conftest import CARD
-from tests.helpers import authorize_with_otp, confirm_and_authorize_with_otp, enter_transfer, fill_login
+from tests.helpers import authorize_with_otp, confirm_and_authorize_with_otp, enter_transfer, fill_login, result_status
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -41,7 +41,7 @@ def test_transfers_with_the_otp_same_bank_and_other_bank(page, live_server, make
     expect(page.get_by_role("heading", level=1)).to_have_text("振込内容の確認")
     expect(page.locator(".facts")).to_contain_text(payee.account.holder_kana)
     confirm_and_authorize_with_otp(page, key, time.time())
-    expect(page.get_by_role("main").get_by_role("status")).to_have_text("お振込が完了しました。")
+    expect(result_status(page)).to_have_text("お振込が完了しました。")
     reference = page.locator(".reference").inner_text()
     assert Transfer.objects.get(reference=reference).status == Transfer.Status.DONE
     assert Account.objects.get(pk=payee.account.pk).balance == 12_000
@@ -64,7 +64,7 @@ def test_transfers_with_the_otp_same_bank_and_other_bank(page, live_server, make
     expect(page.locator(".facts")).to_contain_text("440円")
     page.get_by_role("button", name="確認", exact=True).click()
     authorize_with_otp(page, key, time.time() + 30)  # the next code
-    expect(page.get_by_role("main").get_by_role("status")).to_have_text("お振込を受け付けました。")
+    expect(result_status(page)).to_have_text("お振込を受け付けました。")
     expect(page.locator(".status")).to_have_text("受付済")
 
     page.get_by_role("link", name="入出金明細を見る").click()
@@ -97,5 +97,5 @@ def test_transfer_with_the_card_challenge(page, live_server, make_contract):
         cell = re.search(r"（(\w\d)）", labels.nth(i).inner_text()).group(1)
         page.locator(f"#id_card_{i}").fill(grid[cell])
     page.get_by_role("button", name="実行").click()
-    expect(page.get_by_role("main").get_by_role("status")).to_have_text("お振込が完了しました。")
+    expect(result_status(page)).to_have_text("お振込が完了しました。")
     assert Account.objects.get(pk=customer.account.pk).balance == 95_000
