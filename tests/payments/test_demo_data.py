@@ -26,7 +26,9 @@ def test_demo_data_seeds_billers_of_both_kinds_with_unpaid_bills_and_prints_them
     out = capsys.readouterr().out
     kinds = set(Biller.objects.values_list("kind", flat=True))
     assert kinds == {Biller.Kind.PRIVATE, Biller.Kind.PUBLIC}
-    for bill in Bill.objects.select_related("biller"):
+    bills = list(Bill.objects.select_related("biller"))
+    assert {bill.biller.kind for bill in bills} == kinds  # an unpaid bill of each kind to pay
+    for bill in bills:
         assert not bill.is_paid
         assert bill.biller.number in out and bill.customer_number in out and bill.confirmation_number in out
     assert "収納サービス" in out
