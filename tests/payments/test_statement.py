@@ -153,6 +153,9 @@ def test_no_cell_of_the_csv_is_read_as_a_formula(client, contract, fake_clock, n
     books.reverse(books.deposit(account=contract.account, amount=500, counterparty=name))
     login(client, contract)
     raw = b"".join(client.get(_url(contract), {"format": "csv"}).streaming_content)
-    for row in list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))[1:]:
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))[1:]
+    # The account's opening deposit, then two deposits and a reversal that each name the counterparty.
+    assert [name.strip() in row[1] for row in rows] == [True, True, True, False], rows
+    for row in rows:
         assert row[1][:1] not in "=+-@\t\r", row
         assert all(cell == "" or cell.isdigit() for cell in row[2:]), row  # 出金, 入金, 残高: plain numbers
