@@ -207,6 +207,17 @@ class TransferPasswordMethod(_SecretMethod):
         return "ok" if contract.check_transfer_password(half_width_digits(data["transfer_password"])) else "wrong"
 
 
+class _AskedCells(forms.CharField):
+    """The cells a card page asks, sent back with the answer (templates/includes/card_cells.html). It always
+    shows the cells asked now, never those posted: a page shown again after a refusal sends back the cells
+    its labels name."""
+
+    widget = forms.HiddenInput
+
+    def bound_data(self, data, initial):
+        return initial
+
+
 class CardMethod(_SecretMethod):
     key = Contract.Method.CARD
     label = _("確認用パスワード（お客様カード）")
@@ -218,9 +229,7 @@ class CardMethod(_SecretMethod):
         # The challenge is kept until answered: a reload draws no new cells. The page sends back which cells
         # it asked for, so that the same right answer sent twice is recognised as such, not as a guess.
         form.asked_cells = contract.card_challenge_cells()
-        form.fields["card_cells"] = forms.CharField(
-            widget=forms.HiddenInput, required=False, initial=" ".join(form.asked_cells)
-        )
+        form.fields["card_cells"] = _AskedCells(required=False, initial=" ".join(form.asked_cells))
         names = []
         for i, cell in enumerate(form.asked_cells):
             label = _("確認用パスワード（%(cell)s）") % {"cell": cell}

@@ -93,6 +93,9 @@ class _NewTokenForm(IbankForm):
 class RegisterForm(_NewTokenForm):
     """ワンタイムパスワード登録情報入力: the token, the login-time choice and the contract's transaction secret."""
 
+    #: the お客様カード cells asked (set by the card method, as on accounts.authorization.AuthorizationForm)
+    asked_cells: tuple = ()
+
     login_otp = forms.TypedChoiceField(
         label=_("ログイン時のワンタイムパスワード認証"),
         choices=LOGIN_OTP_CHOICES,

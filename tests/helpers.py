@@ -315,3 +315,19 @@ def browser_double_click(page, button) -> None:
     page.mouse.click(x, y)
     page.wait_for_timeout(150)
     page.mouse.click(x, y)
+
+
+def card_answer_as_sent(html: str, grid: dict) -> dict:
+    """What a browser sends from a card authorization page: every input of its form as the page rendered it
+    (a hidden one with its value), and in each card field the digit of the cell its label names."""
+    import re
+
+    form = re.search(r'<form method="post"(?: novalidate)?>(.*?)</form>', html, re.DOTALL).group(1)
+    data = {}
+    for tag in re.findall(r"<input[^>]*>", form):
+        name, value = re.search(r'name="([^"]*)"', tag), re.search(r'value="([^"]*)"', tag)
+        if name:
+            data[name.group(1)] = value.group(1) if value else ""
+    cells = re.findall(r'<label for="id_(card_\d+)">[^<（]*（([A-E][1-4])）</label>', form)
+    assert cells, "no card field on the page"
+    return data | {field: grid[cell] for field, cell in cells}

@@ -2,6 +2,7 @@
 clicks overlapping to the millisecond, or a tap sent again by a phone's browser. Both must end on the result
 with the money moved once, never on 「使用済み」 or 「既に認証されています」 while the money moves."""
 
+import re
 from dataclasses import dataclass
 
 import pytest
@@ -16,7 +17,7 @@ from payments import payeasy, services
 from payments.models import Payment, Transfer
 from tests.concurrency import run_concurrently
 from tests.conftest import CARD, PASSWORD
-from tests.helpers import answered_after, known_environment, payee_of, twin_of
+from tests.helpers import answered_after, card_answer_as_sent, known_environment, payee_of, twin_of
 from tests.payments.helpers import confirm, enter, login, same_bank_data
 
 GRID = dict(zip([f"{c}{r}" for r in "1234" for c in "ABCDE"], CARD, strict=True))
@@ -37,10 +38,7 @@ class AtAuthorization:
 def _answer(client, url, key, fake_clock) -> dict:
     if key is not None:
         return {"otp": totp.totp(key, fake_clock.t)}
-    form = client.get(url).context["form"]
-    return {f"card_{i}": GRID[cell] for i, cell in enumerate(form.asked_cells)} | {
-        "card_cells": " ".join(form.asked_cells)
-    }
+    return card_answer_as_sent(client.get(url).content.decode(), GRID)  # what the page sends, as a browser would
 
 
 def _customer(make_contract, make_token, method):
@@ -135,6 +133,51 @@ def test_the_second_click_before_the_money_moved_ends_on_the_result(
     assert len(seconds) == 1
     _moved_once(at, seconds[0], first)
     assert at.client.get(at.result).status_code == 200
+
+
+def _cells(html: str) -> tuple[list[str], list[str] | None]:
+    """(the cells a card page names in its labels, the cells its form sends back: None if it sends none)."""
+    named = re.findall(r'<label for="id_card_\d+">[^<（]*（([A-E][1-4])）</label>', html)
+    sent = re.search(r'<input type="hidden" name="card_cells" value="([^"]*)"', html)
+    return named, sent.group(1).split() if sent else None
+
+
+def _token_registration(client, contract) -> str:
+    client.post(reverse("otp-register"), {"contract_id": contract.contract_id, "password": PASSWORD})
+    return reverse("otp-register-token")
+
+
+def _phone_password_change(client, contract) -> str:
+    known_environment(client, contract)
+    client.post(reverse("mobile-login"), {"contract_id": contract.contract_id, "password": PASSWORD})
+    return reverse("mobile-password")
+
+
+CARD_PAGES = {
+    "振込": lambda client, contract, payee, clock: _transfer(client, contract, payee, None, clock).url,
+    "/m/ 振込": lambda client, contract, payee, clock: _mobile_transfer(client, contract, payee, clock).url,
+    "/m/ Pay-easy": lambda client, contract, payee, clock: _payment(client, contract, None, clock, mobile=True).url,
+    "トークンの利用登録": lambda client, contract, payee, clock: _token_registration(client, contract),
+    "/m/ ログインパスワード変更": lambda client, contract, payee, clock: _phone_password_change(client, contract),
+}
+
+
+@pytest.mark.parametrize("name", CARD_PAGES)
+def test_every_card_page_sends_back_the_cells_it_names_even_after_a_refusal(
+    name, client, make_contract, stranger, billers, fake_clock
+):
+    """The cells sent back are what lets a second submission of the right answer be recognised (not counted
+    as a wrong one); before, no page sent them. Shown again after a refusal whose post named other cells, the
+    page still sends back the cells its labels name: the customer's next answer is checked against those."""
+    contract = make_contract(method=Contract.Method.CARD)
+    url = CARD_PAGES[name](client, contract, stranger, fake_clock)
+    named, sent = _cells(client.get(url).content.decode())
+    assert len(named) == 4 and sent == named
+    others = [cell for cell in GRID if cell not in named][:4]
+    wrong = {f"card_{i}": str((int(GRID[cell]) + 1) % 10) for i, cell in enumerate(others)}
+    response = client.post(url, {"card_cells": " ".join(others), **wrong, "token_id": "x", "otp": "1"})
+    assert response.status_code == 200
+    assert _cells(response.content.decode()) == (named, named)
 
 
 def test_an_answer_used_for_an_earlier_confirmation_of_the_same_transfer_authorizes_nothing(
