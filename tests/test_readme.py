@@ -1,6 +1,7 @@
 """The README's walk-throughs on the demo data `make run` seeds, as a reader follows them: the logins, secrets,
 card and token codes it prints, the payees and bills it names (issue 15: they behave as before)."""
 
+import base64
 import re
 from io import StringIO
 
@@ -121,8 +122,6 @@ def test_hanakos_card_as_printed_authorizes_her_transfer(client, printed):
 def test_ichiros_token_as_printed_is_asked_at_login_and_authorizes(client, printed, fake_clock):
     """The demo logins: 1000000003's token, added to an authenticator from the printed otpauth:// URI, is
     asked at login and authorizes the transfer ("Try a transfer" 4)."""
-    import base64
-
     secret = re.search(r"otpauth://totp/ibank:SMBL\d{8}\?secret=([A-Z2-7]+)", printed).group(1)
     key = base64.b32decode(secret)
     assert _login(client, ICHIRO, known=True)["Location"] == reverse("accounts-login-otp")
@@ -186,3 +185,34 @@ def test_feature_phones_as_the_readme_tells(client, printed):
     client.post(response["Location"])
     response = client.post(reverse("mobile-transfer-authorize", args=[reference]), {"transfer_password": "2468"})
     assert "お振込が完了しました。" in client.get(response["Location"]).content.decode()
+
+
+def test_madoguchi_lifts_the_hold_as_the_readme_says_and_the_browser_is_known_from_then_on(client, printed, fake_clock):
+    """The README's token story: "lift the hold as `madoguchi` in the admin (the contract → 手続きを行う →
+    「新しい環境からのログイン後の制限を解除する」, with a reason); your browser is known from then on", with
+    madoguchi's password and the code of the demo device whose otpauth:// URI `make run` prints."""
+    from django.test import Client
+
+    _login(client, TARO)
+    contract = Contract.objects.get(contract_id=TARO)
+    assert Lock.objects.filter(contract=contract, kind=Lock.Kind.ENVIRONMENT_HOLD, lifted_at=None).exists()
+
+    staff = Client()
+    secret = re.search(r"otpauth://totp/ibank:madoguchi\?secret=([A-Z2-7]+)", printed).group(1)
+    code = totp.totp(base64.b32decode(secret), fake_clock.epoch())
+    assert "madoguchi / madoguchi-demo-1234" in printed
+    form = {"username": "madoguchi", "password": "madoguchi-demo-1234", "otp_token": code, "next": "/admin/"}
+    assert staff.post(reverse("admin:login"), form)["Location"] == "/admin/"
+    operate = reverse("admin:branch-operate", args=[contract.pk])
+    assert "新しい環境からのログイン後の制限を解除する" in staff.get(operate).content.decode()
+    assert staff.post(operate, {"operation": "unlock_env_hold", "reason": "本人確認済"}).status_code == 302
+    assert not Lock.objects.filter(contract=contract, kind=Lock.Kind.ENVIRONMENT_HOLD, lifted_at=None).exists()
+
+    # The customer's browser: a new payee at another bank goes on to 確認 now, and its next login holds nothing.
+    response, transfer = _enter(
+        client, TARO, bank_code="0001", branch_code="001", payee_number="7654321", payee_name="ﾔﾏﾀﾞ ｼﾞﾛｳ"
+    )
+    assert transfer is not None, _errors(response)
+    client.post(reverse("accounts-logout"))
+    _login(client, TARO)
+    assert not Lock.objects.filter(contract=contract, kind=Lock.Kind.ENVIRONMENT_HOLD, lifted_at=None).exists()
