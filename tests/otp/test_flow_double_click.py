@@ -4,12 +4,13 @@ customer would take for a registration or stop not made; a wrong guess in it sti
 
 import pytest
 
+from accounts.models import CARD_CELLS, Contract
 from auditlog.models import AuditEntry
 from otp import flows, services
 from otp.models import SoftwareToken, TokenBinding
 from otp.services import token_issue
-from tests.conftest import TRANSFER_PASSWORD
-from tests.helpers import double_click, twin_of
+from tests.conftest import CARD, TRANSFER_PASSWORD
+from tests.helpers import card_answer_as_sent, double_click, twin_of
 from tests.otp.test_flows import (
     EXCHANGE_NEW,
     EXCHANGE_OLD,
@@ -188,3 +189,27 @@ def test_the_old_tokens_step_sent_again_after_the_first_moved_on_leads_to_the_ne
     assert again["Location"] == EXCHANGE_NEW
     assert "最初からやり直してください" not in twin.get(EXCHANGE_NEW).content.decode()
     assert not AuditEntry.objects.filter(contract=token_contract, action="exchange.old_otp", outcome="failed").exists()
+
+
+@pytest.mark.parametrize("overlapping", [True, False], ids=["overlapping", "after the first answered"])
+def test_a_card_customers_registration_sent_twice_is_answered_as_the_first(
+    overlapping, client, make_contract, issued, fake_clock, monkeypatch
+):
+    """With the お客様カード, the form as the page sends it (the cells it asked come back with the digits): the
+    second request is answered as the first, and the card's right answer is never counted as a wrong one."""
+    contract = make_contract(method=Contract.Method.CARD)
+    token, key = issued
+    auth(client, REGISTER, contract)
+    page = client.get(REGISTER_TOKEN).content.decode()
+    typed = {"token_id": token.token_id, "otp": code(key, fake_clock), "login_otp": "1"}
+    data = card_answer_as_sent(page, dict(zip(CARD_CELLS, CARD, strict=True))) | typed
+    if overlapping:
+        twin, response = double_click(monkeypatch, client, REGISTER_TOKEN, data, at=(services, "token_register"))
+    else:
+        twin = twin_of(client)
+        assert client.post(REGISTER_TOKEN, data)["Location"] == RESULT
+        response = twin.post(REGISTER_TOKEN, data)
+    _answered_as_the_first(twin, response, "ワンタイムパスワードの利用登録が完了しました。")
+    assert TokenBinding.objects.get(contract=contract).software_token == token
+    assert Contract.objects.get(pk=contract.pk).transaction_failures == 0
+    assert not AuditEntry.objects.filter(contract=contract, reason="wrong").exists()
