@@ -252,3 +252,34 @@ def test_clicks_in_the_gap_between_the_firsts_answer_and_its_change_are_told_the
     responses = run_concurrently(lambda _i: twin_of(client).post(url, data), 4)
     assert [(r.status_code, r.get("Location")) for r in responses] == [(302, reverse("accounts-menu"))] * 4
     assert AuditEntry.objects.filter(action="transfer_password.change", contract=otp_customer).count() == 1
+
+
+@pytest.mark.parametrize("topic", CHANGES)
+def test_a_card_customers_second_click_before_the_first_made_the_change_is_answered_as_the_first(
+    client, make_contract, monkeypatch, topic
+):
+    """With the お客様カード, the form as the page sends it: the second click comes whole after the first's
+    answer consumed the challenge, before the first made the change. The cells it sends back are those just
+    answered, so its right answer is recognised (never counted or audited as wrong) and it is told the change."""
+    from accounts import steps
+    from accounts.models import CARD_CELLS, Contract
+    from tests.conftest import CARD
+    from tests.helpers import answered_after, card_answer_as_sent, twin_of
+
+    contract = make_contract(method=Contract.Method.CARD)
+    page, value, after = WITHOUT_TOKEN[topic][:3]
+    login(client, contract)
+    if topic == "limit":
+        client.post(reverse(page), {"limit": "100000"})  # lowered at once: what follows is a raise
+    client.post(reverse(page), value)
+    authorize = reverse(f"{page}-authorize")
+    data = card_answer_as_sent(client.get(authorize).content.decode(), dict(zip(CARD_CELLS, CARD, strict=True)))
+    twin, seconds = twin_of(client), []
+    answered_after(monkeypatch, lambda: seconds.append(twin.post(authorize, data)), at=(steps, "one_change"))
+    first = client.post(authorize, data)
+    assert [first["Location"], seconds[0]["Location"]] == [reverse(after)] * 2
+    assert TOLD_WITHOUT_TOKEN[topic] in twin.get(reverse(after)).content.decode()
+    changes = AuditEntry.objects.filter(action=f"{topic}.change", contract=contract, detail__attempt=data["attempt"])
+    assert changes.count() == 1  # made once (the limit's lowering before it is a change of its own)
+    assert Contract.objects.get(pk=contract.pk).transaction_failures == 0
+    assert not AuditEntry.objects.filter(contract=contract, outcome="failed").exclude(reason="reused").exists()
