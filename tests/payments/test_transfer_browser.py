@@ -2,6 +2,7 @@
 
 import re
 import time
+from urllib.parse import parse_qs
 
 import pytest
 from django.conf import settings
@@ -93,9 +94,13 @@ def test_transfer_with_the_card_challenge(page, live_server, make_contract):
     grid = dict(zip([f"{c}{r}" for r in "1234" for c in "ABCDE"], CARD, strict=True))
     labels = page.locator("label[for^=id_card_]")
     expect(labels).to_have_count(4)
+    cells = []
     for i in range(4):
-        cell = re.search(r"（(\w\d)）", labels.nth(i).inner_text()).group(1)
-        page.locator(f"#id_card_{i}").fill(grid[cell])
-    page.get_by_role("button", name="実行").click()
+        cells.append(re.search(r"（(\w\d)）", labels.nth(i).inner_text()).group(1))
+        page.locator(f"#id_card_{i}").fill(grid[cells[-1]])
+    with page.expect_request(lambda r: r.method == "POST" and r.url.endswith("/authorize/")) as sent:
+        page.get_by_role("button", name="実行").click()
+    # The cells asked come back with the digits: a second click's right answer is then not taken for a guess.
+    assert parse_qs(sent.value.post_data)["card_cells"] == [" ".join(cells)]
     expect(result_status(page)).to_have_text("お振込が完了しました。")
     assert Account.objects.get(pk=customer.account.pk).balance == 95_000
