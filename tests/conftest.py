@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.hashers import make_password
 from django.db import connection
 
-from accounts.models import Account, Contract, User
+from accounts.models import CARD_CELLS, Account, Contract, User
 from ibank import clock
 from ledger import books
 
@@ -18,6 +18,8 @@ CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "Passw0rd"
 TRANSFER_PASSWORD = "13579"
 CARD = "01234567890123456789"
+#: the test card: cell (A1 … E4) -> its digit
+CARD_GRID = dict(zip(CARD_CELLS, CARD, strict=True))
 
 
 def _skip_or_fail(flag: str, reason: str):

@@ -317,6 +317,13 @@ def browser_double_click(page, button) -> None:
     page.mouse.click(x, y)
 
 
+def card_fields_named(html: str) -> list[tuple[str, str]]:
+    """(field, cell) of each card field on a page, the cell as its label names it (確認用パスワード（B3）)."""
+    import re
+
+    return re.findall(r'<label for="id_(card_\d+)">[^<（]*（([A-E][1-4])）</label>', html)
+
+
 def card_answer_as_sent(html: str, grid: dict) -> dict:
     """What a browser sends from a card authorization page: every input of its form as the page rendered it
     (a hidden one with its value), and in each card field the digit of the cell its label names."""
@@ -328,6 +335,6 @@ def card_answer_as_sent(html: str, grid: dict) -> dict:
         name, value = re.search(r'name="([^"]*)"', tag), re.search(r'value="([^"]*)"', tag)
         if name:
             data[name.group(1)] = value.group(1) if value else ""
-    cells = re.findall(r'<label for="id_(card_\d+)">[^<（]*（([A-E][1-4])）</label>', form)
+    cells = card_fields_named(form)
     assert cells, "no card field on the page"
     return data | {field: grid[cell] for field, cell in cells}

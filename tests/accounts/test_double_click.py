@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from auditlog.models import AuditEntry
 from otp import totp
-from tests.conftest import PASSWORD, TRANSFER_PASSWORD
+from tests.conftest import CARD_GRID, PASSWORD, TRANSFER_PASSWORD
 from tests.helpers import double_click, login
 
 CHANGES = {
@@ -262,8 +262,7 @@ def test_a_card_customers_second_click_before_the_first_made_the_change_is_answe
     answer consumed the challenge, before the first made the change. The cells it sends back are those just
     answered, so its right answer is recognised (never counted or audited as wrong) and it is told the change."""
     from accounts import steps
-    from accounts.models import CARD_CELLS, Contract
-    from tests.conftest import CARD
+    from accounts.models import Contract
     from tests.helpers import answered_after, card_answer_as_sent, twin_of
 
     contract = make_contract(method=Contract.Method.CARD)
@@ -273,7 +272,7 @@ def test_a_card_customers_second_click_before_the_first_made_the_change_is_answe
         client.post(reverse(page), {"limit": "100000"})  # lowered at once: what follows is a raise
     client.post(reverse(page), value)
     authorize = reverse(f"{page}-authorize")
-    data = card_answer_as_sent(client.get(authorize).content.decode(), dict(zip(CARD_CELLS, CARD, strict=True)))
+    data = card_answer_as_sent(client.get(authorize).content.decode(), CARD_GRID)
     twin, seconds = twin_of(client), []
     answered_after(monkeypatch, lambda: seconds.append(twin.post(authorize, data)), at=(steps, "one_change"))
     first = client.post(authorize, data)

@@ -10,7 +10,7 @@ from auditlog.models import AuditEntry
 from payments import payeasy
 from payments.models import Payment, Transfer
 from payments.services import today
-from tests.conftest import CARD, PASSWORD, TRANSFER_PASSWORD
+from tests.conftest import CARD_GRID, PASSWORD, TRANSFER_PASSWORD
 from tests.helpers import is_locked, known_environment, payee_of, registered_payee, set_lock
 from tests.payments.conftest import zengin_master  # noqa: F401 (the payee's bank)
 from tests.payments.helpers import login as browser_login
@@ -190,8 +190,7 @@ def test_a_card_customer_pays_a_bill_on_the_phone(client, make_contract, billers
     page = client.get(authorize)
     form = page.context["form"]
     assert f"お客様カードの {'・'.join(form.asked_cells)} の位置の数字を入力してください。" in page.content.decode()
-    grid = dict(zip([f"{c}{r}" for r in "1234" for c in "ABCDE"], CARD, strict=True))
-    response = client.post(authorize, {f"card_{i}": grid[cell] for i, cell in enumerate(form.asked_cells)})
+    response = client.post(authorize, {f"card_{i}": CARD_GRID[cell] for i, cell in enumerate(form.asked_cells)})
     assert response["Location"] == reverse("mobile-payeasy-result", args=[reference])
     assert "お支払いが完了しました。" in client.get(response["Location"]).content.decode()
     assert Payment.objects.get(reference=reference).status == Payment.Status.DONE

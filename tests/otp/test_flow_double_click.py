@@ -4,12 +4,12 @@ customer would take for a registration or stop not made; a wrong guess in it sti
 
 import pytest
 
-from accounts.models import CARD_CELLS, Contract
+from accounts.models import Contract
 from auditlog.models import AuditEntry
 from otp import flows, services
 from otp.models import SoftwareToken, TokenBinding
 from otp.services import token_issue
-from tests.conftest import CARD, TRANSFER_PASSWORD
+from tests.conftest import CARD_GRID, TRANSFER_PASSWORD
 from tests.helpers import card_answer_as_sent, double_click, twin_of
 from tests.otp.test_flows import (
     EXCHANGE_NEW,
@@ -202,7 +202,7 @@ def test_a_card_customers_registration_sent_twice_is_answered_as_the_first(
     auth(client, REGISTER, contract)
     page = client.get(REGISTER_TOKEN).content.decode()
     typed = {"token_id": token.token_id, "otp": code(key, fake_clock), "login_otp": "1"}
-    data = card_answer_as_sent(page, dict(zip(CARD_CELLS, CARD, strict=True))) | typed
+    data = card_answer_as_sent(page, CARD_GRID) | typed
     if overlapping:
         twin, response = double_click(monkeypatch, client, REGISTER_TOKEN, data, at=(services, "token_register"))
     else:

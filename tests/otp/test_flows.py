@@ -13,7 +13,7 @@ from otp import forms as otp_forms
 from otp import messages as otp_messages
 from otp.models import SoftwareToken, TokenBinding
 from otp.services import token_issue
-from tests.conftest import CARD, PASSWORD, TRANSFER_PASSWORD
+from tests.conftest import CARD_GRID, PASSWORD, TRANSFER_PASSWORD
 from tests.helpers import is_locked, set_lock
 
 REGISTER = reverse("otp-register")
@@ -242,15 +242,14 @@ def test_card_challenge_wrong_and_unchanged_after_a_reload(client, make_contract
     first = client.get(REGISTER_TOKEN).context["form"].asked_cells
     assert len(first) == 4
     assert client.get(REGISTER_TOKEN).context["form"].asked_cells == first  # a reload draws no new cells
-    grid = dict(zip([f"{c}{r}" for r in "1234" for c in "ABCDE"], CARD, strict=True))
-    wrong = {f"card_{i}": str((int(grid[cell]) + 1) % 10) for i, cell in enumerate(first)}
+    wrong = {f"card_{i}": str((int(CARD_GRID[cell]) + 1) % 10) for i, cell in enumerate(first)}
     data = {"token_id": token.token_id, "otp": code(key, fake_clock), "login_otp": "0", **wrong}
     response = client.post(REGISTER_TOKEN, data)
     assert response.context["form"].errors["card_0"] == [str(authorization.CARD_WRONG)]
     assert response.context["form"].asked_cells == first  # a wrong answer keeps the challenge
     card_contract.refresh_from_db()
     assert card_contract.transaction_failures == 1
-    right = {f"card_{i}": grid[cell] for i, cell in enumerate(first)}
+    right = {f"card_{i}": CARD_GRID[cell] for i, cell in enumerate(first)}
     response = client.post(REGISTER_TOKEN, {**data, **right})
     assert response["Location"] == RESULT
     assert TokenBinding.objects.get(contract=card_contract).login_otp is False

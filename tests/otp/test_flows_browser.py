@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from auditlog.models import AuditEntry
 from otp import totp
 from otp.models import SoftwareToken, TokenBinding
-from tests.conftest import TRANSFER_PASSWORD
+from tests.conftest import CARD_GRID, TRANSFER_PASSWORD
 from tests.helpers import fill_login
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -120,20 +120,18 @@ def test_issue_register_login_exchange_stop_and_login_without(page, live_server,
 
 
 def test_card_customer_registers_with_the_card_challenge(page, live_server, make_contract, fake_clock):
-    from accounts.models import CARD_CELLS, Contract
+    from accounts.models import Contract
     from otp.services import token_issue
-    from tests.conftest import CARD
 
     card_contract = make_contract(method=Contract.Method.CARD)
     token, key = token_issue(kind="mobile")
     page.goto(live_server.url + "/otp/register/")
     fill_login(page, card_contract)
     page.get_by_role("button", name="次へ").click()
-    grid = dict(zip(CARD_CELLS, CARD, strict=True))
     page.get_by_label("トークンID").fill(token.token_id)
     page.get_by_label("ワンタイムパスワード").fill(totp.totp(key, fake_clock.t))
     page.get_by_label("認証しない").check()
     for cell in Contract.objects.get(pk=card_contract.pk).card_challenge.split():
-        page.get_by_label(f"確認用パスワード（{cell}）").fill(grid[cell])
+        page.get_by_label(f"確認用パスワード（{cell}）").fill(CARD_GRID[cell])
     page.get_by_role("button", name="登録").click()
     expect(page.get_by_text("ワンタイムパスワードの利用登録が完了しました。")).to_be_visible()

@@ -16,11 +16,10 @@ from otp import totp
 from payments import payeasy, services
 from payments.models import Payment, Transfer
 from tests.concurrency import run_concurrently
-from tests.conftest import CARD, PASSWORD
-from tests.helpers import answered_after, card_answer_as_sent, known_environment, payee_of, twin_of
+from tests.conftest import CARD_GRID, PASSWORD
+from tests.helpers import answered_after, card_answer_as_sent, card_fields_named, known_environment, payee_of, twin_of
 from tests.payments.helpers import confirm, enter, login, same_bank_data
 
-GRID = dict(zip([f"{c}{r}" for r in "1234" for c in "ABCDE"], CARD, strict=True))
 USED = ("このワンタイムパスワードは使用済みです。", "このお取引は既に認証されています。")
 BILL = {"customer_number": "12345678901234", "confirmation_number": "1234"}
 
@@ -38,7 +37,7 @@ class AtAuthorization:
 def _answer(client, url, key, fake_clock) -> dict:
     if key is not None:
         return {"otp": totp.totp(key, fake_clock.t)}
-    return card_answer_as_sent(client.get(url).content.decode(), GRID)  # what the page sends, as a browser would
+    return card_answer_as_sent(client.get(url).content.decode(), CARD_GRID)  # what the page sends, as a browser would
 
 
 def _customer(make_contract, make_token, method):
@@ -137,7 +136,7 @@ def test_the_second_click_before_the_money_moved_ends_on_the_result(
 
 def _cells(html: str) -> tuple[list[str], list[str] | None]:
     """(the cells a card page names in its labels, the cells its form sends back: None if it sends none)."""
-    named = re.findall(r'<label for="id_card_\d+">[^<（]*（([A-E][1-4])）</label>', html)
+    named = [cell for _field, cell in card_fields_named(html)]
     sent = re.search(r'<input type="hidden" name="card_cells" value="([^"]*)"', html)
     return named, sent.group(1).split() if sent else None
 
@@ -173,8 +172,8 @@ def test_every_card_page_sends_back_the_cells_it_names_even_after_a_refusal(
     url = CARD_PAGES[name](client, contract, stranger, fake_clock)
     named, sent = _cells(client.get(url).content.decode())
     assert len(named) == 4 and sent == named
-    others = [cell for cell in GRID if cell not in named][:4]
-    wrong = {f"card_{i}": str((int(GRID[cell]) + 1) % 10) for i, cell in enumerate(others)}
+    others = [cell for cell in CARD_GRID if cell not in named][:4]
+    wrong = {f"card_{i}": str((int(CARD_GRID[cell]) + 1) % 10) for i, cell in enumerate(others)}
     response = client.post(url, {"card_cells": " ".join(others), **wrong, "token_id": "x", "otp": "1"})
     assert response.status_code == 200
     assert _cells(response.content.decode()) == (named, named)

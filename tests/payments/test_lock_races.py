@@ -16,15 +16,13 @@ from payments import payeasy
 from payments.models import Transfer
 from payments.services import today
 from tests.concurrency import posted_at_once, run_concurrently
-from tests.conftest import CARD, PASSWORD
+from tests.conftest import CARD_GRID, PASSWORD
 from tests.helpers import login
 from tests.payments.helpers import confirm, enter, same_bank_data
 
-GRID = dict(zip([f"{c}{r}" for r in "1234" for c in "ABCDE"], CARD, strict=True))
-
 
 def _card_answer(form):
-    return {f"card_{i}": GRID[cell] for i, cell in enumerate(form.asked_cells)} | {
+    return {f"card_{i}": CARD_GRID[cell] for i, cell in enumerate(form.asked_cells)} | {
         "card_cells": " ".join(form.asked_cells)
     }
 
@@ -72,8 +70,8 @@ def test_an_answer_for_cells_of_the_senders_choosing_is_wrong(make_contract):
     contract = make_contract(method=Contract.Method.CARD)
     method = authorization.method_for(contract)
     asked = authorization.AuthorizationForm(method=method, contract=contract).asked_cells
-    chosen = [cell for cell in GRID if cell not in asked][:4]
-    data = {f"card_{i}": GRID[cell] for i, cell in enumerate(chosen)} | {"card_cells": " ".join(chosen)}
+    chosen = [cell for cell in CARD_GRID if cell not in asked][:4]
+    data = {f"card_{i}": CARD_GRID[cell] for i, cell in enumerate(chosen)} | {"card_cells": " ".join(chosen)}
     outcome = method.authorize(actor=None, contract=contract, data=data, action="transfer.authorize")
     assert not outcome.ok and not outcome.reused
     fresh = Contract.objects.get(pk=contract.pk)

@@ -16,7 +16,7 @@ from payments import payeasy
 from payments.models import Bill, Payment
 from payments.services import today
 from tests.concurrency import run_concurrently
-from tests.conftest import CARD, TRANSFER_PASSWORD
+from tests.conftest import CARD_GRID, TRANSFER_PASSWORD
 from tests.helpers import compiled_plan, is_locked, set_lock
 from tests.payments.helpers import copies, login
 
@@ -105,8 +105,7 @@ def test_a_public_billers_bill_end_to_end_with_the_card(client, make_contract, b
     client.post(reverse("payeasy-confirm", args=[reference]))
     authorize = reverse("payeasy-authorize", args=[reference])
     form = client.get(authorize).context["form"]
-    grid = dict(zip([f"{c}{r}" for r in "1234" for c in "ABCDE"], CARD, strict=True))
-    answer = {f"card_{i}": grid[cell] for i, cell in enumerate(form.asked_cells)}
+    answer = {f"card_{i}": CARD_GRID[cell] for i, cell in enumerate(form.asked_cells)}
     assert client.post(authorize, answer)["Location"] == reverse("payeasy-result", args=[reference])
     assert Bill.objects.get(pk=billers["tax"].pk).is_paid
     assert Account.objects.get(pk=billers["public"].account_id).balance == 45_600

@@ -14,7 +14,7 @@ from otp import totp
 from payments import forms, payees, refusals, services
 from payments.models import Payee, Transfer
 from payments.views import NOT_CONFIRMED
-from tests.conftest import CARD, TRANSFER_PASSWORD
+from tests.conftest import CARD_GRID, TRANSFER_PASSWORD
 from tests.helpers import double_click, is_locked, paid_before, registered_payee
 from tests.payments.helpers import (
     NEW,
@@ -331,8 +331,7 @@ def test_card_challenge_authorizes(client, make_contract, payee):
     form = page.context["form"]
     # the page names the cells asked, in words (once it showed the hidden field's HTML instead)
     assert f"お客様カードの {'・'.join(form.asked_cells)} の位置の数字を入力してください。" in page.content.decode()
-    grid = dict(zip([f"{c}{r}" for r in "1234" for c in "ABCDE"], CARD, strict=True))
-    answer = {f"card_{i}": grid[cell] for i, cell in enumerate(form.asked_cells)}
+    answer = {f"card_{i}": CARD_GRID[cell] for i, cell in enumerate(form.asked_cells)}
     response = authorize(client, transfer, **answer)
     assert response["Location"] == reverse("transfers-result", args=[transfer.reference])
     assert balance(card) == 99_300

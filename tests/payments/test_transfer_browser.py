@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from accounts.models import Account, Contract
 from payments.models import Transfer
-from tests.conftest import CARD
+from tests.conftest import CARD_GRID
 from tests.helpers import authorize_with_otp, confirm_and_authorize_with_otp, enter_transfer, fill_login, result_status
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -91,13 +91,12 @@ def test_transfer_with_the_card_challenge(page, live_server, make_contract):
         page, bank=settings.IBANK_BANK_CODE, branch="001", number=payee.account.number, name="ﾃｽﾄ", amount="5000"
     )
     page.get_by_role("button", name="確認", exact=True).click()
-    grid = dict(zip([f"{c}{r}" for r in "1234" for c in "ABCDE"], CARD, strict=True))
     labels = page.locator("label[for^=id_card_]")
     expect(labels).to_have_count(4)
     cells = []
     for i in range(4):
         cells.append(re.search(r"（(\w\d)）", labels.nth(i).inner_text()).group(1))
-        page.locator(f"#id_card_{i}").fill(grid[cells[-1]])
+        page.locator(f"#id_card_{i}").fill(CARD_GRID[cells[-1]])
     with page.expect_request(lambda r: r.method == "POST" and r.url.endswith("/authorize/")) as sent:
         page.get_by_role("button", name="実行").click()
     # The cells asked come back with the digits: a second click's right answer is then not taken for a guess.
