@@ -208,7 +208,7 @@ class TransferPasswordMethod(_SecretMethod):
 
 
 class _AskedCells(forms.CharField):
-    """The cells a card page asks, sent back with the answer (templates/includes/card_cells.html). It always
+    """The cells a card page asks, sent back with the answer (templates/includes/secret_fields.html). It always
     shows the cells asked now, never those posted: a page shown again after a refusal sends back the cells
     its labels name."""
 
