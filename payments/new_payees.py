@@ -104,17 +104,33 @@ def cap(contract: Contract, transfer: Transfer) -> books.Usage | None:
     )
 
 
-def check_hold(contract: Contract, transfer: Transfer) -> None:
-    """At 入力: raise NewPayeeHeld when a hold refuses ``transfer``'s payee (the gate asked with its action)."""
-    answer = gate.may(contract, action(contract, transfer))
+def channel_of(actor) -> gate.Channel:
+    """The channel a transfer is entered on: the actor's (/m/ or the browser; the bank itself, the browser's).
+    At 入力 it decides what its 認証 will: which method authorizes (on /m/ never a passkey), and so whether a
+    hold or a new payee's cap applies."""
+    mobile = actor is not None and actor.channel == gate.Channel.MOBILE
+    return gate.Channel.MOBILE if mobile else gate.Channel.BROWSER
+
+
+def check_hold(contract: Contract, transfer: Transfer, *, channel: gate.Channel = gate.Channel.BROWSER) -> None:
+    """At 入力: raise NewPayeeHeld when a hold refuses ``transfer``'s payee (the gate asked with its action, on
+    the channel its 認証 will be on)."""
+    answer = gate.may(contract, action(contract, transfer), channel=channel)
     if not answer and answer.kind in holds.KINDS:
         raise NewPayeeHeld(answer.message)
 
 
-def check_cap(contract: Contract, transfer: Transfer, *, available: int | None = None) -> None:
+def check_cap(
+    contract: Contract,
+    transfer: Transfer,
+    *,
+    available: int | None = None,
+    channel: gate.Channel = gate.Channel.BROWSER,
+) -> None:
     """At 入力: raise NewPayeeCap when ``transfer`` is over what its new payee may still receive today, or
-    ``available`` (a reservation: the whole cap of its day). The money engine applies the same ceiling at 実行."""
-    if transfer.new_payee and not authorization.method_for(contract).lifts_new_payee_cap:
+    ``available`` (a reservation: the whole cap of its day), unless the method that will authorize it on
+    ``channel`` lifts the cap (a passkey). The money engine applies the same ceiling at 実行."""
+    if transfer.new_payee and not authorization.method_for(contract, channel).lifts_new_payee_cap:
         if available is None:
             available = available_today(contract, transfer)
         if transfer.amount > available:

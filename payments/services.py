@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from accounts import authorization, limits
+from accounts import authorization, gate, limits
 from accounts.limits import available_today, daily_limit, today
 from accounts.models import Account, Contract
 from auditlog import audit
@@ -121,7 +121,7 @@ def transfer_prepare(*, actor, contract: Contract, transfer: Transfer | None = N
     raise refused
 
 
-def _check_amount(contract: Contract, candidate: Transfer) -> None:
+def _check_amount(contract: Contract, candidate: Transfer, channel: gate.Channel) -> None:
     """The amount against what 入力 can tell: today, the balance, the day's limit and a new payee's cap; a
     reservation, only what its day cannot change (one day's limit, the whole cap)."""
     amount, fee = candidate.amount, candidate.fee
@@ -129,7 +129,7 @@ def _check_amount(contract: Contract, candidate: Transfer) -> None:
         limit = daily_limit(contract, candidate.scheduled_for)
         if amount > limit:
             raise ReservationOverLimit(limit=f"{limit:,}")
-        new_payees.check_cap(contract, candidate, available=settings.IBANK_NEW_PAYEE_DAILY_CAP)
+        new_payees.check_cap(contract, candidate, available=settings.IBANK_NEW_PAYEE_DAILY_CAP, channel=channel)
         return
     balance = _BALANCE.first(candidate.from_account_id).balance
     if amount + fee > balance:
@@ -137,7 +137,7 @@ def _check_amount(contract: Contract, candidate: Transfer) -> None:
     available = available_today(contract)
     if amount > available:
         raise OverLimit(available=f"{available:,}")
-    new_payees.check_cap(contract, candidate)
+    new_payees.check_cap(contract, candidate, channel=channel)
 
 
 def _prepare(actor, contract: Contract, transfer: Transfer | None, entry: Entry) -> Transfer:
@@ -160,9 +160,10 @@ def _prepare(actor, contract: Contract, transfer: Transfer | None, entry: Entry)
             "name_looked_up": looked_up,
         }
         candidate = Transfer(contract=contract, **values)  # unsaved: what the rules below are asked about
-        new_payees.check_hold(contract, candidate)  # the payee first: held or not
+        channel = new_payees.channel_of(actor)
+        new_payees.check_hold(contract, candidate, channel=channel)  # the payee first: held or not
         values["new_payee"] = candidate.new_payee = new_payees.capped(contract, candidate)
-        _check_amount(contract, candidate)
+        _check_amount(contract, candidate, channel)
     except TransferError as error:
         audit.record(actor, "transfer.input", ok=False, contract=contract, reason=error.reason, amount=amount)
         raise
