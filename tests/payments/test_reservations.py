@@ -307,3 +307,24 @@ def test_a_double_click_on_cancel_is_told_the_cancellation(client, contract, thu
     assert Transfer.objects.get(pk=reservation.pk).status == Transfer.Status.CANCELLED
     assert Notice.objects.filter(contract_id=contract.pk, event="transfer_reservation_cancelled").count() == 1
     assert not AuditEntry.objects.filter(action="transfer.cancel_reservation", outcome="failed").exists()
+
+
+def test_a_reservation_authorized_with_a_passkey_pays_a_new_payee_over_its_cap_on_the_day(client, contract, thursday):
+    """A passkey lifts a new payee's daily cap for what it authorizes (SPEC §9), a 振込予約 as a transfer: the
+    reservation keeps that, and on its day the engine does not apply the cap to it."""
+    from tests.payments.helpers import confirm
+    from tests.phishing.passkey_steps import passkey_answer, registered
+
+    Account.objects.filter(pk=contract.account.pk).update(balance=500_000)
+    authenticator = registered(client, contract)
+    _r, transfer = enter(client, other_bank_data(contract, amount=150_000, transfer_date=FRIDAY.isoformat()))
+    assert transfer.new_payee  # never paid: 150,000 is over the 100,000 a new payee may receive a day
+    confirm(client, transfer)
+    url = reverse("transfers-authorize", args=[transfer.reference])
+    assert client.post(url, passkey_answer(client, url, authenticator)).status_code == 302
+    transfer.refresh_from_db()
+    assert transfer.status == Transfer.Status.RESERVED and not transfer.new_payee
+
+    set_clock(thursday, FRIDAY, 0, 0, 1)
+    assert reservations.execute(transfer.pk) == Transfer.Status.ACCEPTED
+    assert balance(contract) == 500_000 - 150_000 - transfer.fee
