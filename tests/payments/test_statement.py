@@ -159,3 +159,22 @@ def test_no_cell_of_the_csv_is_read_as_a_formula(client, contract, fake_clock, n
     for row in rows:
         assert row[1][:1] not in "=+-@\t\r", row
         assert all(cell == "" or cell.isdigit() for cell in row[2:]), row  # 出金, 入金, 残高: plain numbers
+
+
+@pytest.mark.parametrize("chunk", [3, 5, 10])
+def test_a_csv_longer_than_its_chunks_lists_every_line_once_newest_first(
+    client, contract, fake_clock, monkeypatch, chunk
+):
+    """The CSV reads the period in chunks by keyset (payments.statement.rows), here of 3, 5 and 10 lines for
+    10: across each boundary, and at a last chunk that is full, every line once, newest first. The lines
+    share one time (the fake clock stands still), so the order within it is the posting's."""
+    from payments import statement
+
+    monkeypatch.setattr(statement, "CHUNK", chunk)
+    for amount in range(1, 10):
+        books.deposit(account=contract.account, amount=amount)
+    login(client, contract)
+    raw = b"".join(client.get(_url(contract), {"format": "csv"}).streaming_content)
+    body = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))[1:]
+    assert len(body) == 10  # the nine and the opening deposit
+    assert [int(r[3]) for r in body if int(r[3]) < 10] == list(range(9, 0, -1))
