@@ -50,6 +50,9 @@ def test_a_bad_period_names_the_field_and_keeps_what_was_typed(client, contract)
     errors = response.context["form"].errors
     assert "24か月以内" in errors["date_from"][0] and errors["date_to"] == ["終了日を入力してください。"]
     assert 'value="2000-01-01"' in response.content.decode()
+    missing_start = client.get(_url(contract), {"period": "range", "date_from": "", "date_to": today().isoformat()})
+    assert missing_start.context["form"].errors["date_from"] == ["開始日を入力してください。"]
+    assert f'value="{today().isoformat()}"' in missing_start.content.decode()
     tomorrow = (today() + timedelta(days=1)).isoformat()
     errors = client.get(_url(contract), {"period": "range", "date_from": today().isoformat(), "date_to": tomorrow})
     assert errors.context["form"].errors["date_to"] == ["終了日は本日以前を指定してください。"]
