@@ -211,3 +211,18 @@ def test_daily_maintenance_deletes_task_rows_finished_two_weeks_ago_and_keeps_th
     settings.IBANK_TASK_RESULT_DAYS = 30
     call_command("daily_maintenance", stdout=StringIO())
     assert DBTaskResult.objects.count() == 3
+
+
+def test_a_second_task_for_a_sent_notice_sends_nothing(contract, smtp_settings, start_smtp):
+    """Two tasks for one notice (a worker that died after sending, before its task was marked done, has the
+    task run again; or the notice enqueued twice): the first sends, the second finds it sent and skips it."""
+    inbox = start_smtp()
+    with transaction.atomic():
+        notify(contract, "token_reset")
+    notice = Notice.objects.get(event="token_reset")
+    notice_id = str(notice.pk)
+    assert delivery.attempt(notice_id) == "sent"
+    assert delivery.attempt(notice_id) == "skipped"
+    notice.refresh_from_db()
+    assert notice.status == Notice.Status.SENT and notice.attempts == 1
+    assert len(inbox.messages) == 1
