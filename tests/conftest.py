@@ -223,7 +223,8 @@ _VERIFIED: dict[tuple[str, str], bool] = {}
 def _each_password_checked_once(request, monkeypatch):
     """A password checked against a hash a second time in this process gets the answer Argon2id gave the first
     time, at once: the same answer, without its 28 ms. The suite's logins check a handful of passwords against
-    the fixtures' few hashes about 1,600 times per database, a fifth of a run's CPU.
+    the fixtures' few hashes again and again: without this, 26 of the 196 s of CPU the tests without a browser
+    took on a slow machine (docs/performance.md, session 36).
 
     Not for a test whose requests can overlap, where Argon2id's time is the window a race needs: the
     PostgreSQL-only tests (every concurrent one), a browser's and any other on a live server. Every hash
