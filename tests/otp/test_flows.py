@@ -452,6 +452,24 @@ def test_stop_with_a_wrong_code_keeps_the_token(client, token_contract, fake_clo
     assert AuditEntry.objects.filter(action="stop.otp", reason="wrong").exists()
 
 
+def test_a_stop_page_left_open_while_the_token_was_exchanged_says_so_and_stops_nothing(
+    client, token_contract, make_token, fake_clock
+):
+    """The 利用停止's code page was shown for the token the contract then exchanged (in another tab): the code
+    sent is for a token the contract no longer has. The page says the registration changed and to start again;
+    the new token stays."""
+    from otp import services
+
+    auth(client, STOP, token_contract)
+    services.unbind(token_contract.binding)
+    new, _key = make_token(token_contract)  # the exchange's outcome: another token bound
+    response = client.post(STOP_OTP, {"otp": code(token_contract.key, fake_clock)})
+    assert response.status_code == 200
+    assert str(services.TokenChanged.message) in response.content.decode()
+    assert TokenBinding.objects.get(contract=token_contract).pk == new.pk
+    assert not AuditEntry.objects.filter(action="token.stop").exists()
+
+
 def test_every_flow_page_links_to_its_guide(client, token_contract, fake_clock):
     guide = reverse("otp-guide")
     assert f'href="{guide}#register-auth"' in client.get(REGISTER).content.decode()
