@@ -79,6 +79,13 @@ class Channel(enum.StrEnum):
     MOBILE = "mobile"  # the feature-phone IB at /m/
 
 
+def channel_of(actor) -> Channel:
+    """The channel an actor (ibank.actor: built per request) acts on: /m/, or the browser's for anything else
+    (the branch's admin, the bank itself). A service deciding at one step what a later step on the same channel
+    will ask (which method authorizes there) asks with it."""
+    return Channel.MOBILE if actor is not None and actor.channel == Channel.MOBILE else Channel.BROWSER
+
+
 @dataclass(frozen=True)
 class Door:
     """How the request came in: its channel, and whether this session's login was from a browser the

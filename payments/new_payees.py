@@ -104,14 +104,6 @@ def cap(contract: Contract, transfer: Transfer) -> books.Usage | None:
     )
 
 
-def channel_of(actor) -> gate.Channel:
-    """The channel a transfer is entered on: the actor's (/m/ or the browser; the bank itself, the browser's).
-    At 入力 it decides what its 認証 will: which method authorizes (on /m/ never a passkey), and so whether a
-    hold or a new payee's cap applies."""
-    mobile = actor is not None and actor.channel == gate.Channel.MOBILE
-    return gate.Channel.MOBILE if mobile else gate.Channel.BROWSER
-
-
 def check_hold(contract: Contract, transfer: Transfer, *, channel: gate.Channel = gate.Channel.BROWSER) -> None:
     """At 入力: raise NewPayeeHeld when a hold refuses ``transfer``'s payee (the gate asked with its action, on
     the channel its 認証 will be on)."""

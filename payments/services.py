@@ -160,7 +160,7 @@ def _prepare(actor, contract: Contract, transfer: Transfer | None, entry: Entry)
             "name_looked_up": looked_up,
         }
         candidate = Transfer(contract=contract, **values)  # unsaved: what the rules below are asked about
-        channel = new_payees.channel_of(actor)
+        channel = gate.channel_of(actor)  # where its 認証 will be: which method authorizes there
         new_payees.check_hold(contract, candidate, channel=channel)  # the payee first: held or not
         values["new_payee"] = candidate.new_payee = new_payees.capped(contract, candidate)
         _check_amount(contract, candidate, channel)
