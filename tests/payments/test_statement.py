@@ -19,6 +19,12 @@ def _url(contract):
     return reverse("transfers-history", args=[contract.account.pk])
 
 
+def _utf8_csv_lines(client, contract) -> list[list[str]]:
+    """The period's CSV (UTF-8, this month) as the rows after its header."""
+    raw = b"".join(client.get(_url(contract), {"format": "csv"}).streaming_content)
+    return list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))[1:]
+
+
 def _deposits(contract, fake_clock, days_ago_list):
     start = fake_clock.t
     for days in sorted(days_ago_list, reverse=True):
@@ -155,8 +161,7 @@ def test_no_cell_of_the_csv_is_read_as_a_formula(client, contract, fake_clock, n
     books.deposit(account=contract.account, amount=1_000, counterparty=name)
     books.reverse(books.deposit(account=contract.account, amount=500, counterparty=name))
     login(client, contract)
-    raw = b"".join(client.get(_url(contract), {"format": "csv"}).streaming_content)
-    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))[1:]
+    rows = _utf8_csv_lines(client, contract)
     # The account's opening deposit, then two deposits and a reversal that each name the counterparty.
     assert [name.strip() in row[1] for row in rows] == [True, True, True, False], rows
     for row in rows:
@@ -177,7 +182,6 @@ def test_a_csv_longer_than_its_chunks_lists_every_line_once_newest_first(
     for amount in range(1, 10):
         books.deposit(account=contract.account, amount=amount)
     login(client, contract)
-    raw = b"".join(client.get(_url(contract), {"format": "csv"}).streaming_content)
-    body = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))[1:]
+    body = _utf8_csv_lines(client, contract)
     assert len(body) == 10  # the nine and the opening deposit
     assert [int(r[3]) for r in body if int(r[3]) < 10] == list(range(9, 0, -1))
