@@ -1,6 +1,11 @@
 # The two commands (README.md): `make run` and `make test`. Everything else is set-up they call.
 SHELL := /bin/bash
-PYTHON ?= python3
+# The interpreter: the distribution's Python 3.11 where there is one (Debian's is built with profile-guided and
+# link-time optimisation and linked statically; pyenv's default build, python3 on these machines' PATH, is
+# neither, and runs the app's Python about a sixth slower: docs/performance.md, session 37), else python3.
+PYTHON ?= $(shell for p in /usr/bin/python3.11 python3; do \
+	$$p -c 'import sys, venv, ensurepip; assert sys.version_info[:2] == (3, 11)' 2>/dev/null && { echo $$p; exit; }; \
+	done; echo python3)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
@@ -35,9 +40,10 @@ setup: $(VENV)/.installed $(MO)
 # --no-compile, then compileall on every core: pip byte-compiles one file after another (a fifth of a fresh
 # set-up). Compiled here, not left to the first import: where PYTHONDONTWRITEBYTECODE is set (as on these
 # machines) nothing else ever writes them, and every process would compile Django again (1.2 s to start
-# instead of 0.55).
+# instead of 0.55). --clear: a new lock or interpreter starts from an empty virtualenv, so nothing the lock
+# no longer lists stays installed, and the virtualenv's python is the one chosen above.
 $(VENV)/.installed: requirements.lock requirements-dev.lock
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv --clear $(VENV)
 	$(PY) -m pip install --quiet --no-compile --require-hashes -r requirements.lock
 	$(PY) -m pip install --quiet --no-compile --require-hashes -r requirements-dev.lock
 	$(PY) -m compileall -q -j 0 $(VENV)/lib
