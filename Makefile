@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 # The interpreter: the distribution's Python 3.11 where there is one (Debian's is built with profile-guided and
 # link-time optimisation and linked statically; pyenv's default build, python3 on these machines' PATH, is
-# neither, and runs the app's Python about a sixth slower: docs/performance.md, session 37), else python3.
+# neither, and spends about 30% more CPU on a page: docs/performance.md, session 37), else python3.
 PYTHON ?= $(shell for p in /usr/bin/python3.11 python3; do \
 	$$p -c 'import sys, venv, ensurepip; assert sys.version_info[:2] == (3, 11)' 2>/dev/null && { echo $$p; exit; }; \
 	done; echo python3)
