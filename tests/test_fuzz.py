@@ -35,6 +35,8 @@ from payments.ui import TRANSFER_CONFIRMED_KEY
 from tests.helpers import environment_cookie, registered_payee, url_names
 from tests.payments.helpers import confirmed_same_bank, prepared_same_bank
 
+pytestmark = pytest.mark.usefixtures("client_errors_not_kept")  # tests/conftest.py
+
 EXAMPLES = int(os.environ.get("IBANK_FUZZ_EXAMPLES", "12"))
 INJECTION = '"><svg onload=alert(1)><script>alert(2)</script>'
 

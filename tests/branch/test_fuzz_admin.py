@@ -15,6 +15,8 @@ from ibank.admin import SEARCH_MAX_LENGTH, admin_site
 from tests.helpers import as_staff
 from tests.test_fuzz import EXAMPLES, FUZZ, _check, hostile_text, post_hostile
 
+pytestmark = pytest.mark.usefixtures("client_errors_not_kept")  # tests/conftest.py
+
 #: What Django's admin reads from a list's query string, beside each list's own filters.
 LIST_PARAMETERS = ["q", "o", "p", "e", "all", "_to_field", "_popup"]
 
