@@ -40,8 +40,9 @@ setup: $(VENV)/.installed $(MO)
 # --no-compile, then compileall on every core: pip byte-compiles one file after another (a fifth of a fresh
 # set-up). Compiled here, not left to the first import: where PYTHONDONTWRITEBYTECODE is set (as on these
 # machines) nothing else ever writes them, and every process would compile Django again (1.2 s to start
-# instead of 0.55). --clear: a new lock or interpreter starts from an empty virtualenv, so nothing the lock
-# no longer lists stays installed, and the virtualenv's python is the one chosen above.
+# instead of 0.55). --clear: made again (after a new lock, or `make clean`), it starts from an empty virtualenv:
+# nothing the lock no longer lists stays installed, and its python is the one chosen above (without --clear,
+# venv keeps the python link an earlier interpreter made).
 $(VENV)/.installed: requirements.lock requirements-dev.lock
 	$(PYTHON) -m venv --clear $(VENV)
 	$(PY) -m pip install --quiet --no-compile --require-hashes -r requirements.lock
