@@ -104,7 +104,7 @@ def cap(contract: Contract, transfer: Transfer) -> books.Usage | None:
     )
 
 
-def check_hold(contract: Contract, transfer: Transfer, *, channel: gate.Channel = gate.Channel.BROWSER) -> None:
+def check_hold(contract: Contract, transfer: Transfer, *, channel: gate.Channel) -> None:
     """At 入力: raise NewPayeeHeld when a hold refuses ``transfer``'s payee (the gate asked with its action, on
     the channel its 認証 will be on)."""
     answer = gate.may(contract, action(contract, transfer), channel=channel)
@@ -112,13 +112,7 @@ def check_hold(contract: Contract, transfer: Transfer, *, channel: gate.Channel 
         raise NewPayeeHeld(answer.message)
 
 
-def check_cap(
-    contract: Contract,
-    transfer: Transfer,
-    *,
-    available: int | None = None,
-    channel: gate.Channel = gate.Channel.BROWSER,
-) -> None:
+def check_cap(contract: Contract, transfer: Transfer, *, channel: gate.Channel, available: int | None = None) -> None:
     """At 入力: raise NewPayeeCap when ``transfer`` is over what its new payee may still receive today, or
     ``available`` (a reservation: the whole cap of its day), unless the method that will authorize it on
     ``channel`` lifts the cap (a passkey). The money engine applies the same ceiling at 実行."""
