@@ -270,13 +270,6 @@ def bound_by_twin(
     return binding if verify(binding, code, actor=actor, action=action).outcome is Outcome.REUSED else None
 
 
-def token_stopped(contract: Contract, token_pk: int) -> bool:
-    """Whether the contract has no token now and ``token_pk`` was retired: a 利用停止 submitted twice asks
-    whether its first request stopped it."""
-    retired = SoftwareToken.objects.filter(pk=token_pk, status=SoftwareToken.Status.RETIRED).exists()
-    return retired and not TokenBinding.objects.filter(contract=contract).exists()
-
-
 def token_exchange(*, actor, contract: Contract, old_token_pk: int, new_token_id: str, code: str) -> TokenBinding:
     """Swap the contract's token for ``new_token_id`` in one UPDATE: never zero or two tokens.
 

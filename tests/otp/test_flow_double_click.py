@@ -108,6 +108,15 @@ def test_stop_overlapping(client, token_contract, fake_clock, monkeypatch):
     assert AuditEntry.objects.filter(action="token.stop", contract=token_contract).count() == 1
 
 
+def test_stop_after_the_first_answered(client, token_contract, fake_clock):
+    auth(client, STOP, token_contract)
+    twin = twin_of(client)
+    data = {"otp": code(token_contract.key, fake_clock)}
+    assert client.post(STOP_OTP, data)["Location"] == RESULT
+    _answered_as_the_first(twin, twin.post(STOP_OTP, data), "ワンタイムパスワードの利用停止が完了しました。")
+    assert AuditEntry.objects.filter(action="token.stop", contract=token_contract).count() == 1
+
+
 def test_a_wrong_stop_code_keeps_the_token_and_says_so(client, token_contract, fake_clock):
     auth(client, STOP, token_contract)
     response = client.post(STOP_OTP, {"otp": "000000"})

@@ -470,6 +470,25 @@ def test_a_stop_page_left_open_while_the_token_was_exchanged_says_so_and_stops_n
     assert not AuditEntry.objects.filter(action="token.stop").exists()
 
 
+@pytest.mark.parametrize("typed", ["right", "wrong"])
+def test_a_stop_page_left_open_while_the_branch_reset_the_token_stops_nothing_and_says_so(
+    client, token_contract, fake_clock, typed
+):
+    """The 利用停止's code page was shown, then the branch reset the token (トークンIDのリセット): the token is
+    retired and unbound, but not by this page. Whatever code is sent, the page says the registration changed
+    and to start again — never 「利用停止が完了しました」 for a stop it did not make."""
+    from otp import lost
+
+    auth(client, STOP, token_contract)
+    sent = code(token_contract.key, fake_clock) if typed == "right" else "000000"
+    lost.token_reset(actor=None, contract=token_contract, reason="test", reference="R1")
+    response = client.post(STOP_OTP, {"otp": sent})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert str(services.TokenChanged.message) in html and "利用停止が完了しました" not in html
+    assert not AuditEntry.objects.filter(action="token.stop").exists()
+
+
 def test_every_flow_page_links_to_its_guide(client, token_contract, fake_clock):
     guide = reverse("otp-guide")
     assert f'href="{guide}#register-auth"' in client.get(REGISTER).content.decode()
