@@ -1,6 +1,7 @@
 """収納サービス (Pay-easy), SPEC §5: both kinds of biller, the number-entry block, a bill paid once."""
 
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from django.core import mail
@@ -17,7 +18,7 @@ from payments.models import Bill, Payment
 from payments.services import today
 from tests.concurrency import run_concurrently
 from tests.conftest import CARD_GRID, TRANSFER_PASSWORD
-from tests.helpers import compiled_plan, is_locked, set_lock
+from tests.helpers import answered_after, compiled_plan, is_locked, set_lock
 from tests.payments.helpers import copies, login
 
 NEW = reverse("payeasy-new")
@@ -401,6 +402,38 @@ def test_cancel_before_execution_moves_nothing(client, contract, billers):
     assert Payment.objects.get(reference=reference).status == Payment.Status.CANCELLED
     assert client.post(reverse("payeasy-confirm", args=[reference]))["Location"] == NEW
     assert not Bill.objects.get(pk=billers["electricity"].pk).is_paid
+
+
+def test_a_confirm_racing_a_cancel_in_another_tab_confirms_nothing_and_leads_to_a_new_input(
+    client, contract, billers, monkeypatch
+):
+    login(client, contract)
+    reference = enter(client, "58001", contract, **PRIVATE_NUMBERS)["Location"].split("/")[2]
+    # Another tab's 中止 lands after this 確認 loaded the payment, before its conditional UPDATE.
+    fresh = Payment.objects.get(reference=reference)
+    cancel = partial(payeasy.payment_cancel, actor=None, contract=contract, payment=fresh)
+    answered_after(monkeypatch, cancel, at=(payeasy, "payment_confirm"))
+    response = client.post(reverse("payeasy-confirm", args=[reference]), follow=True)
+    assert response.redirect_chain[-1][0] == NEW
+    assert str(payeasy.PaymentChanged.message) in response.content.decode()
+    payment = Payment.objects.get(reference=reference)
+    assert payment.status == Payment.Status.CANCELLED and not payment.digest
+    assert not AuditEntry.objects.filter(action="payeasy.confirm", contract=contract).exists()
+
+
+def test_a_confirm_reloaded_while_another_tab_paid_shows_the_result(client, contract, billers, monkeypatch):
+    login(client, contract)
+    reference = enter(client, "58001", contract, **PRIVATE_NUMBERS)["Location"].split("/")[2]
+    assert client.post(reverse("payeasy-confirm", args=[reference]))["Location"].endswith("/authorize/")
+    # Another tab's 認証 pays after this reload of 確認 loaded the payment, before its UPDATE.
+    fresh = Payment.objects.get(reference=reference)
+    execute = partial(payeasy.payment_execute, actor=None, contract=contract, payment=fresh, digest=fresh.digest)
+    answered_after(monkeypatch, execute, at=(payeasy, "payment_confirm"))
+    response = client.post(reverse("payeasy-confirm", args=[reference]))
+    assert response["Location"] == reverse("payeasy-result", args=[reference])
+    assert Bill.objects.get(pk=billers["electricity"].pk).is_paid
+    assert JournalEntry.objects.filter(kind="payeasy").count() == 1
+    assert AuditEntry.objects.filter(action="payeasy.confirm", contract=contract).count() == 1
 
 
 @pytest.mark.postgres

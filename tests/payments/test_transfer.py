@@ -1,3 +1,4 @@
+from functools import partial
 from io import StringIO
 
 import pytest
@@ -15,7 +16,7 @@ from payments import forms, payees, refusals, services
 from payments.models import Payee, Transfer
 from payments.views import NOT_CONFIRMED
 from tests.conftest import CARD_GRID, TRANSFER_PASSWORD
-from tests.helpers import double_click, is_locked, paid_before, registered_payee
+from tests.helpers import answered_after, double_click, is_locked, paid_before, registered_payee
 from tests.payments.helpers import (
     NEW,
     authorize,
@@ -202,6 +203,38 @@ def test_confirm_cannot_be_skipped(client, contract, payee):
     assert response["Location"] == reverse("transfers-confirm", args=[transfer.reference])
     assert str(NOT_CONFIRMED) in [str(m) for m in response.wsgi_request._messages]
     assert balance(contract) == 100_000 and not JournalEntry.objects.filter(kind="transfer").exists()
+
+
+def test_a_confirm_racing_a_cancel_in_another_tab_confirms_nothing_and_leads_to_a_new_input(
+    client, contract, payee, monkeypatch
+):
+    login(client, contract)
+    _response, transfer = enter(client, same_bank_data(contract, payee))
+    # Another tab's 中止 lands after this 確認 loaded the transfer, before its conditional UPDATE.
+    fresh = Transfer.objects.get(pk=transfer.pk)
+    cancel = partial(services.transfer_cancel, actor=None, contract=contract, transfer=fresh)
+    answered_after(monkeypatch, cancel, at=(services, "transfer_confirm"))
+    response = client.post(reverse("transfers-confirm", args=[transfer.reference]), follow=True)
+    assert response.redirect_chain[-1][0] == NEW
+    assert str(refusals.TransferChanged.message) in response.content.decode()
+    transfer.refresh_from_db()
+    assert transfer.status == Transfer.Status.CANCELLED and not transfer.digest
+    assert not AuditEntry.objects.filter(action="transfer.confirm", contract=contract).exists()
+
+
+def test_a_confirm_reloaded_while_another_tab_executed_it_shows_the_result(client, contract, payee, monkeypatch):
+    login(client, contract)
+    _response, transfer = enter(client, same_bank_data(contract, payee, amount=1_000))
+    confirm(client, transfer)
+    # Another tab's 認証 moves the money after this reload of 確認 loaded the transfer, before its UPDATE.
+    fresh = Transfer.objects.get(pk=transfer.pk)
+    execute = partial(services.transfer_execute, actor=None, contract=contract, transfer=fresh, digest=fresh.digest)
+    answered_after(monkeypatch, execute, at=(services, "transfer_confirm"))
+    response = client.post(reverse("transfers-confirm", args=[transfer.reference]))
+    assert response["Location"] == reverse("transfers-result", args=[transfer.reference])
+    assert balance(contract) == 100_000 - 1_000 and JournalEntry.objects.filter(kind="transfer").count() == 1
+    assert AuditEntry.objects.filter(action="transfer.confirm", contract=contract).count() == 1
+    check_ledger()
 
 
 def test_a_confirm_left_too_long_is_asked_again_and_then_authorizes(client, contract, payee, fake_clock):
