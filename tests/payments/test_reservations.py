@@ -2,6 +2,7 @@
 with a notice when the balance or the limit refuses, cancellable until the day before."""
 
 from datetime import date, datetime
+from functools import partial
 from io import StringIO
 from zoneinfo import ZoneInfo
 
@@ -12,9 +13,9 @@ from django.urls import reverse
 from accounts.models import Account
 from auditlog.models import AuditEntry
 from notices.models import Notice
-from payments import reservations
+from payments import reservations, services
 from payments.models import Transfer
-from tests.helpers import paid_before
+from tests.helpers import answered_after, paid_before
 from tests.payments.helpers import enter, login, other_bank_data, same_bank_data, send
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -290,6 +291,36 @@ def test_a_reservation_changed_after_confirm_is_refused_and_not_reserved(client,
     entry = AuditEntry.objects.get(action="transfer.reserve")
     assert (entry.outcome, entry.reason) == ("failed", "changed")
     assert not Notice.objects.filter(event="transfer_reserved").exists()
+
+
+def test_a_reservations_authorization_racing_a_cancel_in_another_tab_reserves_nothing(
+    client, contract, thursday, monkeypatch
+):
+    """認証 of a 振込予約 while another tab's 中止 cancels the transfer after the 認証 loaded it: the claim of the
+    confirmed row finds it cancelled; nothing is reserved or queued, the refusal is audited, and the customer is
+    led to a new 入力 with the changed message."""
+    from tests.payments.helpers import authorize, confirm
+
+    login(client, contract)
+    paid_before(contract, bank_code="0005", number="7654321")
+    _response, transfer = enter(client, other_bank_data(contract, transfer_date=FRIDAY.isoformat(), amount=1_000))
+    confirm(client, transfer)
+    fresh = Transfer.objects.get(pk=transfer.pk)
+    cancel = partial(services.transfer_cancel, actor=None, contract=contract, transfer=fresh)
+    answered_after(monkeypatch, cancel, at=(reservations, "reserve"))
+    response = authorize(client, transfer)
+    assert response["Location"] == reverse("transfers-edit", args=[transfer.reference])
+    page = client.get(response["Location"], follow=True)
+    assert page.redirect_chain[-1][0] == reverse("transfers-new")
+    assert str(services.TransferChanged.message) in page.content.decode()
+    transfer.refresh_from_db()
+    assert transfer.status == Transfer.Status.CANCELLED and transfer.reserved_at is None
+    entry = AuditEntry.objects.get(action="transfer.reserve")
+    assert (entry.outcome, entry.reason) == ("failed", "changed")
+    assert not Notice.objects.filter(event="transfer_reserved").exists()
+    set_clock(thursday, FRIDAY, 0, 0, 1)
+    call_command("execute_reservations", stdout=StringIO())
+    assert Transfer.objects.get(pk=transfer.pk).status == Transfer.Status.CANCELLED
 
 
 def test_a_double_click_on_cancel_is_told_the_cancellation(client, contract, thursday, monkeypatch):

@@ -222,18 +222,39 @@ def test_a_confirm_racing_a_cancel_in_another_tab_confirms_nothing_and_leads_to_
     assert not AuditEntry.objects.filter(action="transfer.confirm", contract=contract).exists()
 
 
-def test_a_confirm_reloaded_while_another_tab_executed_it_shows_the_result(client, contract, payee, monkeypatch):
+def _executed_by_another_tab_at(monkeypatch, client, contract, payee, service: str) -> Transfer:
+    """A confirmed transfer of 1,000 yen whose money another tab's 認証 moves once this tab's next request has
+    loaded it, when that request calls ``services.<service>`` (before its conditional UPDATE)."""
     login(client, contract)
     _response, transfer = enter(client, same_bank_data(contract, payee, amount=1_000))
     confirm(client, transfer)
-    # Another tab's 認証 moves the money after this reload of 確認 loaded the transfer, before its UPDATE.
     fresh = Transfer.objects.get(pk=transfer.pk)
     execute = partial(services.transfer_execute, actor=None, contract=contract, transfer=fresh, digest=fresh.digest)
-    answered_after(monkeypatch, execute, at=(services, "transfer_confirm"))
+    answered_after(monkeypatch, execute, at=(services, service))
+    return transfer
+
+
+def test_a_confirm_reloaded_while_another_tab_executed_it_shows_the_result(client, contract, payee, monkeypatch):
+    transfer = _executed_by_another_tab_at(monkeypatch, client, contract, payee, "transfer_confirm")
     response = client.post(reverse("transfers-confirm", args=[transfer.reference]))
     assert response["Location"] == reverse("transfers-result", args=[transfer.reference])
     assert balance(contract) == 100_000 - 1_000 and JournalEntry.objects.filter(kind="transfer").count() == 1
     assert AuditEntry.objects.filter(action="transfer.confirm", contract=contract).count() == 1
+    check_ledger()
+
+
+def test_a_correction_racing_the_execution_in_another_tab_changes_nothing_and_shows_the_result(
+    client, contract, payee, monkeypatch
+):
+    """入力 again (確認's 戻る) in one tab while another tab's 認証 moves the money: the correction's conditional
+    UPDATE finds the row executed, changes nothing of what was paid, and the page shows the result."""
+    transfer = _executed_by_another_tab_at(monkeypatch, client, contract, payee, "transfer_prepare")
+    edit = reverse("transfers-edit", args=[transfer.reference])
+    response = client.post(edit, same_bank_data(contract, payee, amount=9_000))
+    assert response["Location"] == reverse("transfers-result", args=[transfer.reference])
+    transfer.refresh_from_db()
+    assert transfer.status == Transfer.Status.DONE and transfer.amount == 1_000
+    assert balance(contract) == 100_000 - 1_000 and balance(payee) == 5_000 + 1_000
     check_ledger()
 
 
