@@ -1,6 +1,6 @@
 """振込先登録 (registered payees): saved from an executed transfer, removed by the customer."""
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from accounts.models import Contract
 from auditlog import audit
@@ -26,7 +26,9 @@ def registered(contract: Contract, transfer: Transfer) -> Payee | None:
 
 
 def payee_save(*, actor, contract: Contract, transfer: Transfer) -> tuple[Payee, bool]:
-    """Save the payee of an executed transfer; returns (payee, created)."""
+    """Save the payee of an executed transfer, with its audit entry (one commit). Returns (payee, saved): saved
+    is also True when this transfer's 登録 saved it before (the second request of a double click, a reload), so
+    that it is answered as the first was; False when the payee was registered otherwise."""
     if not transfer.is_executed:
         raise TransferError
     key = {
@@ -36,21 +38,21 @@ def payee_save(*, actor, contract: Contract, transfer: Transfer) -> tuple[Payee,
         "kind": transfer.payee_kind,
         "number": transfer.payee_number,
     }
-    try:
-        with transaction.atomic():
-            payee, created = Payee.objects.get_or_create(
-                **key,
-                defaults={
-                    "bank_name": transfer.bank_name,
-                    "branch_name": transfer.branch_name,
-                    "name": transfer.payee_name,
-                },
-            )
-    except IntegrityError:  # saved twice at once
-        payee, created = Payee.objects.get(**key), False
-    if created:
-        audit.record(actor, "payee.add", ok=True, contract=contract, payee=payee.pk, reference=transfer.reference)
-    return payee, created
+    with transaction.atomic():
+        # Saved twice at once: get_or_create's INSERT loses to the unique key and reads the winner's row.
+        payee, created = Payee.objects.get_or_create(
+            **key,
+            defaults={
+                "bank_name": transfer.bank_name,
+                "branch_name": transfer.branch_name,
+                "name": transfer.payee_name,
+            },
+        )
+        if created:
+            audit.record(actor, "payee.add", ok=True, contract=contract, payee=payee.pk, reference=transfer.reference)
+    return payee, created or audit.recorded(
+        "payee.add", contract=contract, payee=payee.pk, reference=transfer.reference
+    )
 
 
 def payee_delete(*, actor, contract: Contract, payee: Payee) -> None:

@@ -282,8 +282,8 @@ def save_payee_view(request, reference):
     transfer = own_transfer(request, reference)
     if not transfer.is_executed:
         return redirect("transfers-confirm", reference=reference)
-    _payee, created = payees.payee_save(actor=request.actor, contract=request.contract, transfer=transfer)
-    messages.success(request, PAYEE_SAVED if created else PAYEE_EXISTS)
+    _payee, saved = payees.payee_save(actor=request.actor, contract=request.contract, transfer=transfer)
+    messages.success(request, PAYEE_SAVED if saved else PAYEE_EXISTS)
     return redirect("transfers-result", reference=reference)
 
 

@@ -502,6 +502,28 @@ def test_save_list_use_and_delete_a_payee(client, contract):
     assert AuditEntry.objects.filter(action="payee.delete", contract=contract).exists()
 
 
+def test_a_double_click_on_saving_the_payee_saves_it_once_and_both_are_told_it_was_saved(client, contract, monkeypatch):
+    login(client, contract)
+    _response, transfer = send(client, other_bank_data(contract, amount=1_000))
+    url = reverse("transfers-save-payee", args=[transfer.reference])
+    twin, response = double_click(monkeypatch, client, url, {}, at=(payees, "payee_save"))
+    assert response["Location"] == reverse("transfers-result", args=[transfer.reference])
+    page = twin.get(response["Location"]).content.decode()
+    assert "振込先を登録しました。" in page and "登録済み" not in page
+    assert Payee.objects.filter(contract=contract).count() == 1
+    assert AuditEntry.objects.filter(action="payee.add", contract=contract).count() == 1
+
+
+def test_a_payee_registered_from_another_transfer_is_told_as_registered_already(client, contract):
+    login(client, contract)
+    _response, first = send(client, other_bank_data(contract, amount=1_000))
+    _response, second = send(client, other_bank_data(contract, amount=2_000))
+    client.post(reverse("transfers-save-payee", args=[first.reference]))
+    response = client.post(reverse("transfers-save-payee", args=[second.reference]), follow=True)
+    assert "この振込先は登録済みです。" in response.content.decode()
+    assert Payee.objects.filter(contract=contract).count() == 1
+
+
 def test_history_lists_newest_first_with_memo(client, contract, payee):
     login(client, contract)
     send(client, same_bank_data(contract, payee, amount=1_000))

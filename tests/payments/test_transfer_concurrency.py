@@ -123,3 +123,23 @@ def test_on_postgresql_the_money_moves_in_one_statement(contract, stranger):
         "entry": entry.pk,
     }
     assert audit.contract_id == contract.pk and audit.actor == f"customer:{contract.contract_id}"
+
+
+def test_eight_simultaneous_saves_of_a_payee_save_it_once_and_each_says_saved(contract, stranger):
+    """「この振込先を登録する」 clicked in a burst: the INSERTs race on the unique key; one row, one audit entry,
+    no error, and every request is answered as the one that saved it."""
+    from auditlog.models import AuditEntry
+    from payments import payees
+    from payments.models import Payee
+
+    transfer, digest = _confirmed(contract, stranger, 1_000)
+    services.transfer_execute(actor=None, contract=contract, transfer=transfer, digest=digest)
+
+    def save(_i):
+        return payees.payee_save(actor=None, contract=contract, transfer=Transfer.objects.get(pk=transfer.pk))
+
+    results = run_concurrently(save, 8)
+    assert all(isinstance(r, tuple) and r[1] for r in results), results
+    assert len({payee.pk for payee, _saved in results}) == 1
+    assert Payee.objects.filter(contract=contract).count() == 1
+    assert AuditEntry.objects.filter(action="payee.add", contract=contract).count() == 1
