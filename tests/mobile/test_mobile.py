@@ -1,5 +1,7 @@
 """The feature-phone IB at /m/ (SPEC §6)."""
 
+from functools import partial
+
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -7,11 +9,11 @@ from django.urls import reverse
 
 from accounts.models import Account, Contract, LoginRecord
 from auditlog.models import AuditEntry
-from payments import payeasy
+from payments import payeasy, refusals, services
 from payments.models import Payment, Transfer
 from payments.services import today
 from tests.conftest import CARD_GRID, PASSWORD, TRANSFER_PASSWORD
-from tests.helpers import is_locked, known_environment, payee_of, registered_payee, set_lock
+from tests.helpers import answered_after, is_locked, known_environment, payee_of, registered_payee, set_lock
 from tests.payments.conftest import zengin_master  # noqa: F401 (the payee's bank)
 from tests.payments.helpers import login as browser_login
 
@@ -373,3 +375,34 @@ def test_a_balance_spent_between_confirm_and_authorize_is_refused_on_the_phone(c
     assert Account.objects.get(pk=contract.account.pk).balance == 0
     assert Transfer.objects.get(reference=reference).status == Transfer.Status.CONFIRMED
     assert AuditEntry.objects.filter(action="transfer.execute", contract=contract, outcome="failed").count() == 1
+
+
+def test_a_confirm_on_the_phone_racing_a_cancel_elsewhere_confirms_nothing(client, contract, payee, monkeypatch):
+    """確認 on /m/ while the same transfer is cancelled elsewhere (another window) after this 確認 loaded it:
+    nothing is confirmed, and the phone is led back to its payees with the changed message."""
+    mobile_login(client, contract)
+    reference = _entered(client, payee)
+    fresh = Transfer.objects.get(reference=reference)
+    cancel = partial(services.transfer_cancel, actor=None, contract=contract, transfer=fresh)
+    answered_after(monkeypatch, cancel, at=(services, "transfer_confirm"))
+    response = client.post(reverse("mobile-transfer-confirm", args=[reference]))
+    assert response["Location"] == reverse("mobile-transfer")
+    assert str(refusals.TransferChanged.message) in client.get(response["Location"]).content.decode()
+    assert Transfer.objects.get(reference=reference).status == Transfer.Status.CANCELLED
+    assert not AuditEntry.objects.filter(action="transfer.confirm", contract=contract).exists()
+
+
+def test_a_confirm_reloaded_on_the_phone_after_the_money_moved_elsewhere_shows_the_result(
+    client, contract, payee, monkeypatch
+):
+    mobile_login(client, contract)
+    reference = _entered(client, payee, amount="1000")
+    confirm = reverse("mobile-transfer-confirm", args=[reference])
+    client.post(confirm)
+    fresh = Transfer.objects.get(reference=reference)
+    execute = partial(services.transfer_execute, actor=None, contract=contract, transfer=fresh, digest=fresh.digest)
+    answered_after(monkeypatch, execute, at=(services, "transfer_confirm"))
+    response = client.post(confirm)
+    assert response["Location"] == reverse("mobile-transfer-result", args=[reference])
+    assert Account.objects.get(pk=contract.account.pk).balance == 100_000 - 1_000
+    assert Transfer.objects.get(reference=reference).status == Transfer.Status.DONE

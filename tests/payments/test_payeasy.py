@@ -404,6 +404,19 @@ def test_cancel_before_execution_moves_nothing(client, contract, billers):
     assert not Bill.objects.get(pk=billers["electricity"].pk).is_paid
 
 
+def test_a_stale_stop_button_after_the_payment_shows_it_paid(client, contract, billers):
+    """中止 pressed on a page left open after the same payment was made (another tab, a double click): the
+    payment stands, and the customer is shown it paid, not told 「中止しました」."""
+    login(client, contract)
+    _response, payment = pay(client, contract, "58001", **PRIVATE_NUMBERS)
+    assert payment.status == Payment.Status.DONE
+    response = client.post(reverse("payeasy-cancel", args=[payment.reference]), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("payeasy-result", args=[payment.reference])
+    assert "中止しました" not in response.content.decode()
+    assert Payment.objects.get(pk=payment.pk).status == Payment.Status.DONE
+    assert Bill.objects.get(pk=billers["electricity"].pk).is_paid
+
+
 def test_a_confirm_racing_a_cancel_in_another_tab_confirms_nothing_and_leads_to_a_new_input(
     client, contract, billers, monkeypatch
 ):
