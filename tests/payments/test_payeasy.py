@@ -275,6 +275,33 @@ def test_a_bill_paid_between_confirm_and_execute_moves_nothing(client, contract,
     call_command("check_ledger")
 
 
+def test_a_payment_changed_after_confirm_is_refused_at_authorize_and_moves_nothing(client, contract, billers):
+    """Authorization binds what was confirmed (SPEC §5), for Pay-easy as for 振込: the paying account changed
+    behind 確認's digest (to another of the contract's own, which every later check would accept) is refused at
+    認証, audited, and nothing is paid."""
+    from ledger import books
+
+    savings = Account.objects.create(
+        contract=contract, branch_code="001", branch_name="本店営業部", kind=4, number="7654321", holder_kana="ﾃｽﾄ"
+    )
+    books.deposit(account=savings, amount=50_000)
+    login(client, contract)
+    reference = enter(client, "58001", contract, **PRIVATE_NUMBERS)["Location"].split("/")[2]
+    client.post(reverse("payeasy-confirm", args=[reference]))
+    Payment.objects.filter(reference=reference).update(from_account=savings)
+    response = client.post(reverse("payeasy-authorize", args=[reference]), {"transfer_password": TRANSFER_PASSWORD})
+    assert response.status_code == 302 and response["Location"] != reverse("payeasy-result", args=[reference])
+    assert str(payeasy.PaymentChanged.message) in client.get(response["Location"], follow=True).content.decode()
+    assert Payment.objects.get(reference=reference).status == Payment.Status.CONFIRMED
+    assert not Bill.objects.get(pk=billers["electricity"].pk).is_paid
+    assert [a.balance for a in Account.objects.filter(pk__in=[contract.account.pk, savings.pk]).order_by("pk")] == [
+        100_000,
+        50_000,
+    ]
+    entry = AuditEntry.objects.get(action="payeasy.execute", contract=contract)
+    assert (entry.outcome, entry.reason) == ("failed", "changed")
+
+
 def test_an_overdue_bill_is_refused(client, contract, billers):
     Bill.objects.filter(pk=billers["electricity"].pk).update(due_date=today() - timedelta(days=1))
     login(client, contract)
