@@ -73,6 +73,11 @@ class IbankUserAdmin(UserAdmin):
     def has_add_permission(self, request):
         return request.user.is_superuser
 
+    def has_delete_permission(self, request, obj=None):
+        # Kept for the record: the audit log names staff by username, which a deleted account would free for
+        # someone else. A leaver is deactivated (is_active), and their devices removed if need be.
+        return False
+
     def get_urls(self):
         view = self.admin_site.admin_view(self.enrollment_code_view)
         return [path("<int:pk>/enrollment-code/", view, name="staff-enrollment-code"), *super().get_urls()]
@@ -135,4 +140,7 @@ class StaffDeviceAdmin(admin.ModelAdmin):
         return False
 
     def delete_model(self, request, obj):
-        services.staff_device_delete(actor=request.actor, device=obj)
+        services.staff_devices_delete(actor=request.actor, devices=[obj])
+
+    def delete_queryset(self, request, queryset):  # the changelist's 「削除」 of a selection
+        services.staff_devices_delete(actor=request.actor, devices=queryset.select_related("user"))

@@ -135,7 +135,9 @@ def count_staff_failure(actor, user) -> bool:
 
 
 @transaction.atomic
-def staff_device_delete(*, actor, device: StaffDevice) -> None:
-    """A staff member's device is removed (a lost phone): audited with whose it was."""
-    audit.record(actor, "staff.device_delete", ok=True, owner=device.user.get_username())
-    device.delete()
+def staff_devices_delete(*, actor, devices) -> None:
+    """Staff members' devices are removed (a lost phone), one or the admin's selection: each audited with whose
+    it was."""
+    for device in devices:
+        audit.record(actor, "staff.device_delete", ok=True, owner=device.user.get_username())
+        device.delete()

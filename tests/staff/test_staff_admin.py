@@ -1,0 +1,60 @@
+"""The admin's staff records: a lost phone's device removed (audited, one by one or as a selection), and staff
+accounts kept for the record (deactivated, never deleted)."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import StaffDevice, User
+from auditlog.models import AuditEntry
+from tests.helpers import as_staff
+
+
+@pytest.fixture
+def chief(client, db):
+    user = User.objects.create_user("chief", password="chief-pass-123", is_staff=True, is_superuser=True)
+    as_staff(client, user)
+    return user
+
+
+def _device_of(username: str) -> StaffDevice:
+    user = User.objects.create_user(username, password="staff-pass-123", is_staff=True)
+    device = StaffDevice(user=user, name=username, confirmed=True)
+    device.set_key(bytes(20))
+    device.save()
+    return device
+
+
+def _removals() -> list[tuple[str, str]]:
+    entries = AuditEntry.objects.filter(action="staff.device_delete").order_by("pk")
+    return [(entry.actor, entry.detail["owner"]) for entry in entries]
+
+
+def test_removing_a_lost_phones_device_is_audited(client, chief):
+    device = _device_of("lost")
+    response = client.post(reverse("admin:accounts_staffdevice_delete", args=[device.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert not StaffDevice.objects.filter(pk=device.pk).exists()
+    assert _removals() == [("staff:chief", "lost")]
+
+
+def test_removing_devices_as_a_selection_audits_each(client, chief):
+    devices = [_device_of("lost1"), _device_of("lost2")]
+    response = client.post(
+        reverse("admin:accounts_staffdevice_changelist"),
+        {"action": "delete_selected", "_selected_action": [d.pk for d in devices], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not StaffDevice.objects.filter(pk__in=[d.pk for d in devices]).exists()
+    assert sorted(_removals()) == [("staff:chief", "lost1"), ("staff:chief", "lost2")]
+
+
+def test_a_staff_account_is_deactivated_not_deleted(client, chief):
+    """The audit log names staff by their username: an account deleted (and its name given to someone else
+    later) would blur who did what. A leaver's account is deactivated (有効 unticked) and stays."""
+    leaver = _device_of("leaver").user
+    assert client.get(reverse("admin:accounts_user_delete", args=[leaver.pk])).status_code == 403
+    assert client.post(reverse("admin:accounts_user_delete", args=[leaver.pk]), {"post": "yes"}).status_code == 403
+    changelist = reverse("admin:accounts_user_changelist")
+    assert "delete_selected" not in client.get(changelist).content.decode()
+    client.post(changelist, {"action": "delete_selected", "_selected_action": [leaver.pk], "post": "yes"})
+    assert User.objects.filter(pk=leaver.pk).exists() and StaffDevice.objects.filter(user=leaver).exists()
