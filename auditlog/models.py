@@ -97,6 +97,8 @@ AUDIT_ACTIONS = [
     ("staff.enrollment_code", _("職員用ワンタイムパスワードの登録コード発行")),
     ("staff.enroll", _("職員用ワンタイムパスワードの登録")),
     ("staff.device_delete", _("職員用ワンタイムパスワードの削除")),
+    ("staff.account_add", _("職員アカウントの追加")),
+    ("staff.account_change", _("職員アカウントの変更")),
 ]
 
 

@@ -73,6 +73,14 @@ class IbankUserAdmin(UserAdmin):
     def has_add_permission(self, request):
         return request.user.is_superuser
 
+    def log_addition(self, request, obj, message):  # the account added (its roles saved with it)
+        services.staff_account_recorded(actor=request.actor, user=obj, added=True, changes=message)
+        return super().log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):  # its rights or roles changed, or its password set
+        services.staff_account_recorded(actor=request.actor, user=obj, added=False, changes=message)
+        return super().log_change(request, obj, message)
+
     def has_delete_permission(self, request, obj=None):
         # Kept for the record: the audit log names staff by username, which a deleted account would free for
         # someone else. A leaver is deactivated (is_active), and their devices removed if need be.

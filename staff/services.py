@@ -134,6 +134,23 @@ def count_staff_failure(actor, user) -> bool:
     return bool(locked)
 
 
+def staff_account_recorded(*, actor, user, added: bool, changes: list) -> None:
+    """A staff account added or changed at the admin (its rights, roles or password): audited with the account
+    as it now stands (active, staff, superuser, roles) and the admin's list of what changed (the fields' names,
+    never a value): who was given which rights, by whom, is the bank's record, not only the admin's history."""
+    audit.record(
+        actor,
+        "staff.account_add" if added else "staff.account_change",
+        ok=True,
+        username=user.get_username(),
+        active=user.is_active,
+        staff=user.is_staff,
+        superuser=user.is_superuser,
+        roles=sorted(user.groups.values_list("name", flat=True)),
+        changes=changes,
+    )
+
+
 @transaction.atomic
 def staff_devices_delete(*, actor, devices) -> None:
     """Staff members' devices are removed (a lost phone), one or the admin's selection: each audited with whose

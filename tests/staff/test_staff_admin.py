@@ -1,7 +1,8 @@
-"""The admin's staff records: a lost phone's device removed (audited, one by one or as a selection), and staff
-accounts kept for the record (deactivated, never deleted)."""
+"""The admin's staff records: accounts added and their rights changed (audited), a lost phone's device removed
+(audited, one by one or as a selection), and accounts kept for the record (deactivated, never deleted)."""
 
 import pytest
+from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from accounts.models import StaffDevice, User
@@ -58,3 +59,43 @@ def test_a_staff_account_is_deactivated_not_deleted(client, chief):
     assert "delete_selected" not in client.get(changelist).content.decode()
     client.post(changelist, {"action": "delete_selected", "_selected_action": [leaver.pk], "post": "yes"})
     assert User.objects.filter(pk=leaver.pk).exists() and StaffDevice.objects.filter(user=leaver).exists()
+
+
+def _roles_made():
+    from tests.branch.conftest import _roles
+
+    _roles()
+    return {group.name: group.pk for group in Group.objects.all()}
+
+
+def _entries(action: str) -> list[dict]:
+    return [entry.detail for entry in AuditEntry.objects.filter(action=action).order_by("pk")]
+
+
+def test_adding_a_staff_account_and_giving_it_a_role_are_audited(client, chief):
+    """Who was given which rights, by whom and when is the bank's record (the tamper-evident audit log), not
+    only the admin's own history; never a password."""
+    roles = _roles_made()
+    secret = "New-clerk-pass-123"
+    form = {"username": "newclerk", "password1": secret, "password2": secret, "usable_password": "true", "_save": "1"}
+    response = client.post(reverse("admin:accounts_user_add"), form)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    newclerk = User.objects.get(username="newclerk")
+    [added] = _entries("staff.account_add")
+    assert (added["username"], added["staff"], added["superuser"], added["roles"]) == ("newclerk", False, False, [])
+    change = reverse("admin:accounts_user_change", args=[newclerk.pk])
+    data = {"username": "newclerk", "is_active": "on", "is_staff": "on", "groups": [roles["役席"]], "_save": "1"}
+    assert client.post(change, data).status_code == 302
+    [changed] = _entries("staff.account_change")
+    assert (changed["username"], changed["staff"], changed["active"], changed["roles"]) == (
+        "newclerk",
+        True,
+        True,
+        ["役席"],
+    )
+    assert changed["changes"] and AuditEntry.objects.get(action="staff.account_change").actor == "staff:chief"
+    password = reverse("admin:auth_user_password_change", args=[newclerk.pk])
+    assert client.post(password, {"password1": "Other-pass-456", "password2": "Other-pass-456"}).status_code == 302
+    assert len(_entries("staff.account_change")) == 2
+    logged = str(list(AuditEntry.objects.filter(action__startswith="staff.account").values_list("detail", flat=True)))
+    assert "New-clerk-pass-123" not in logged and "Other-pass-456" not in logged and "argon2" not in logged
