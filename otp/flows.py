@@ -291,17 +291,17 @@ def stop_otp_view(request, contract, token_pk):
         except services.TokenFlowError as error:
             form.add_error(None, error.message)
             verified = False
-    if verified or (request.method == "POST" and _stopped_by_twin(request, contract, token_pk)):
+    if request.method == "POST":
         token_id = SoftwareToken.objects.values_list("token_id", flat=True).get(pk=token_pk)
-        return _finish(request, contract, "stop", token_id=token_id)
+        if verified or _stopped_by_twin(request, contract, token_id):
+            return _finish(request, contract, "stop", token_id=token_id)
     return _current_token_page(request, "stop", "stop-otp", form, _("停止"), locked_message)
 
 
-def _stopped_by_twin(request, contract, token_pk) -> bool:
+def _stopped_by_twin(request, contract, token_id: str) -> bool:
     """A refused stop that was the second of a double click: the first request stopped this token since this
     step was asked (its ``token.stop`` entry), and the second is answered as the first was. A token retired
     otherwise (the branch's reset) was not stopped by this page, which must not say it was."""
-    token_id = SoftwareToken.objects.values_list("token_id", flat=True).get(pk=token_pk)
     return accepted_since_asked(request, FLOW_KEY, "token.stop", contract=contract, token_id=token_id)
 
 
