@@ -5,7 +5,7 @@ from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
-from ibank.text import half_width_digits
+from ibank.text import half_width_digits, yen_typed
 
 from . import gate, passwords, services
 
@@ -149,7 +149,7 @@ class LimitForm(IbankForm):
     )
 
     def clean_limit(self):
-        value = half_width_digits(self.cleaned_data["limit"]).replace(",", "").replace("，", "").removesuffix("円")
+        value = yen_typed(self.cleaned_data["limit"])
         if not re.fullmatch(r"[0-9]{1,9}", value) or int(value) < 1:
             raise forms.ValidationError(LIMIT_FORMAT, code="format")
         return int(value)

@@ -8,6 +8,13 @@ def half_width_digits(value: str) -> str:
     return value.translate(_FULLWIDTH_DIGITS).strip().strip("\u3000").strip()
 
 
+def yen_typed(value: str) -> str:
+    """An amount in yen as people type it (3,300 / ３，３００ / 3300円), as the digits it names: full-width digits
+    become half-width, commas (half- or full-width) and a trailing 円 go. What is left is for the caller to
+    check (digits only, its range)."""
+    return half_width_digits(value).replace(",", "").replace("，", "").removesuffix("円")
+
+
 #: the largest id a database column holds (a signed 64-bit integer, SQLite's and PostgreSQL's bigint)
 _MAX_ID = 2**63 - 1
 

@@ -10,7 +10,7 @@ from accounts.limits import today
 from accounts.models import Account, Contract
 from ibank import kana
 from ibank.money import yen
-from ibank.text import half_width_digits
+from ibank.text import half_width_digits, yen_typed
 
 from . import reservations
 
@@ -27,10 +27,6 @@ DATE_INVALID = _(
     "振込指定日は、本日または%(days)s日先までの営業日（土・日・祝日・12月31日～1月3日を除く）を指定してください。"
 )
 MAX_AMOUNT = 9_999_999_999  # 10 digits: the Zengin record's field
-
-
-def _digits(value: str) -> str:
-    return half_width_digits(value).replace(",", "").replace("，", "")
 
 
 def _offer_accounts(field: forms.ChoiceField, contract: Contract) -> dict:
@@ -135,7 +131,7 @@ class TransferForm(IbankForm):
             raise forms.ValidationError(NAME_TOO_LONG, code="length") from None
 
     def clean_amount(self):
-        value = _digits(self.cleaned_data["amount"]).removesuffix("円")
+        value = yen_typed(self.cleaned_data["amount"])
         if value.startswith("-") and value[1:].isdigit():
             raise forms.ValidationError(AMOUNT_MIN, code="min")
         if not re.fullmatch(r"[0-9]{1,13}", value):
