@@ -1,9 +1,10 @@
 from functools import wraps
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ERROR_FLAG, SEARCH_VAR
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.db import models, transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -14,7 +15,7 @@ from django_otp.admin import OTPAdminSite
 
 from . import kana, login_redirect, sessions
 from .money import yen
-from .text import half_width_digits
+from .text import half_width_digits, yen_typed
 
 
 class IbankAdminSite(OTPAdminSite):
@@ -140,6 +141,20 @@ class LabelledTabularInline(admin.TabularInline):
         if field is not None:
             field.widget.attrs.setdefault("aria-label", str(field.label or db_field.verbose_name))
         return field
+
+
+class YenAmountField(forms.IntegerField):
+    """An amount in yen typed by a clerk as a customer would (3,300 / ３，３００ / 3300円: ibank.text.yen_typed), in a
+    text box: a number box refuses a comma, and the admin's says only 「整数を入力してください。」."""
+
+    widget = forms.TextInput(attrs={"inputmode": "numeric", "size": "14", "autocomplete": "off"})
+
+    def to_python(self, value):
+        return super().to_python(yen_typed(value) if isinstance(value, str) else value)
+
+
+#: an admin's (or an inline's) ``formfield_overrides`` for amounts in yen (1 yen at least)
+YEN_AMOUNTS = {models.BigIntegerField: {"form_class": YenAmountField, "widget": YenAmountField.widget, "min_value": 1}}
 
 
 class ReadOnlyAdminMixin:

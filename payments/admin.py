@@ -8,6 +8,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from ibank.admin import (
+    YEN_AMOUNTS,
     CappedCountPaginator,
     IdSearchMixin,
     LabelledTabularInline,
@@ -25,6 +26,7 @@ from .models import Bill, Biller, Payment, Transfer
 class BillInline(LabelledTabularInline):
     model = Bill
     extra = 1
+    formfield_overrides = YEN_AMOUNTS
     fields = ["customer_number", "confirmation_number", "payment_category", "description", "amount", "due_date"]
     can_delete = False
     show_change_link = True
@@ -81,6 +83,7 @@ class BillAdmin(TypedSearchMixin, YenFieldsMixin, admin.ModelAdmin):
     list_filter = ["biller", "due_date"]
     search_fields = ["customer_number", "description", "biller__number", "biller__name", "paid_reference"]
     readonly_fields = ["paid_at", "paid_reference"]
+    formfield_overrides = YEN_AMOUNTS
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.is_paid:  # a paid bill is history, its amount written 1,000円
