@@ -7,6 +7,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
+from accounts import authorization
 from accounts.models import Account, Contract, LoginRecord
 from auditlog.models import AuditEntry
 from payments import payeasy, refusals, services
@@ -406,3 +407,17 @@ def test_a_confirm_reloaded_on_the_phone_after_the_money_moved_elsewhere_shows_t
     assert response["Location"] == reverse("mobile-transfer-result", args=[reference])
     assert Account.objects.get(pk=contract.account.pk).balance == 100_000 - 1_000
     assert Transfer.objects.get(reference=reference).status == Transfer.Status.DONE
+
+
+def test_a_lock_that_came_after_the_input_refuses_the_phones_steps_with_its_message(client, contract, payee):
+    """取引認証停止 set meanwhile (wrong secrets elsewhere): the phone's 入力 and 確認 say so and whom to call, and
+    the transfer is not confirmed."""
+    mobile_login(client, contract)
+    reference = _entered(client, payee)
+    set_lock(contract, "transaction")
+    confirm = reverse("mobile-transfer-confirm", args=[reference])
+    for url in [reverse("mobile-transfer-input", args=[payee.pk]), confirm]:
+        assert str(authorization.TRANSACTION_LOCKED) in client.get(url, follow=True).content.decode(), url
+    client.post(confirm)
+    assert Transfer.objects.get(reference=reference).status == Transfer.Status.DRAFT
+    assert not AuditEntry.objects.filter(action="transfer.confirm", contract=contract).exists()
