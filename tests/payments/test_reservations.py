@@ -111,6 +111,27 @@ def test_not_enough_balance_on_the_day_ends_it_unsuccessful_with_a_notice(client
     assert reservations.execute(transfer.pk) == "not_reserved"
 
 
+def test_two_runs_that_both_find_the_balance_short_end_it_once_with_one_notice(client, contract, thursday, monkeypatch):
+    """The day's task and the safety net (execute_reservations) run the same reservation at once and both are
+    refused by the balance: it ends 不成立 once — one entry, one notice — and the later run says so."""
+    login(client, contract)
+    transfer = reserve(client, contract, amount=90_000)
+    Account.objects.filter(pk=contract.account.pk).update(balance=50_000)
+    set_clock(thursday, FRIDAY, 0, 0, 1)
+    other_run = []
+
+    def other():  # the other run, whole, after this one was refused and before it ends the reservation
+        other_run.append(reservations.execute(transfer.pk))
+
+    answered_after(monkeypatch, other, at=(reservations, "_fail"))
+    assert reservations.execute(transfer.pk) == "not_reserved"
+    assert other_run == ["failed"]
+    assert Transfer.objects.get(pk=transfer.pk).status == Transfer.Status.FAILED
+    assert Notice.objects.filter(contract_id=contract.pk, event="transfer_failed").count() == 1
+    assert AuditEntry.objects.filter(action="transfer.execute", contract=contract, outcome="failed").count() == 1
+    assert balance(contract) == 50_000
+
+
 def test_the_limit_is_taken_on_the_day(client, contract, make_contract, thursday):
     login(client, contract)
     Account.objects.filter(pk=contract.account.pk).update(balance=1_000_000)
