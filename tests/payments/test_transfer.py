@@ -514,6 +514,20 @@ def test_a_double_click_on_saving_the_payee_saves_it_once_and_both_are_told_it_w
     assert AuditEntry.objects.filter(action="payee.add", contract=contract).count() == 1
 
 
+def test_a_payee_cannot_be_saved_from_a_transfer_not_made(client, contract):
+    """「この振込先を登録する」 is offered on a transfer's result only; sent for one still at 確認 (a crafted POST) it
+    saves nothing and leads to 確認."""
+    login(client, contract)
+    _response, transfer = enter(client, other_bank_data(contract, amount=1_000))
+    response = client.post(reverse("transfers-save-payee", args=[transfer.reference]))
+    assert response["Location"] == reverse("transfers-confirm", args=[transfer.reference])
+    assert not Payee.objects.filter(contract=contract).exists()
+    assert not AuditEntry.objects.filter(action="payee.add").exists()
+    with pytest.raises(services.TransferError):
+        payees.payee_save(actor=None, contract=contract, transfer=transfer)
+    assert not Payee.objects.filter(contract=contract).exists()
+
+
 def test_a_payee_registered_from_another_transfer_is_told_as_registered_already(client, contract):
     login(client, contract)
     _response, first = send(client, other_bank_data(contract, amount=1_000))
