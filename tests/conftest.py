@@ -216,6 +216,17 @@ def fake_clock(monkeypatch):
     return fake
 
 
+@pytest.fixture
+def admin_superuser(client, db):
+    """The superuser ``chief``, with ``client`` logged in to the admin past the staff OTP (tests.helpers.as_staff)."""
+    from accounts.models import User
+    from tests.helpers import as_staff
+
+    user = User.objects.create_user("chief", password="chief-pass-123", is_staff=True, is_superuser=True)
+    as_staff(client, user)
+    return user
+
+
 #: (password, encoded) -> what Argon2id answered, in this test process (_each_password_checked_once).
 _VERIFIED: dict[tuple[str, str], bool] = {}
 

@@ -6,18 +6,10 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from accounts.models import Account, User
+from accounts.models import Account
 from auditlog.models import AuditEntry
 from payments.models import Bill, Biller
 from payments.services import today
-from tests.helpers import as_staff
-
-
-@pytest.fixture
-def chief(client, db):
-    user = User.objects.create_user("chief", password="chief-pass-123", is_staff=True, is_superuser=True)
-    as_staff(client, user)
-    return user
 
 
 def _bill_form(prefix: str, **values) -> dict:
@@ -31,7 +23,7 @@ def _changes() -> list[dict]:
     return [e.detail for e in AuditEntry.objects.filter(action="biller.change", actor="staff:chief").order_by("pk")]
 
 
-def test_a_biller_registered_with_a_bill_gets_its_account_and_both_are_audited(client, chief):
+def test_a_biller_registered_with_a_bill_gets_its_account_and_both_are_audited(client, admin_superuser):
     form = {
         "number": "58099",
         "name": "さくら水道局",
@@ -57,7 +49,7 @@ def test_a_biller_registered_with_a_bill_gets_its_account_and_both_are_audited(c
 
 
 @pytest.mark.parametrize("typed", ["9000", "9,000", "９，０００円"])
-def test_a_bills_amount_changed_by_staff_is_audited(client, chief, billers, typed):
+def test_a_bills_amount_changed_by_staff_is_audited(client, admin_superuser, billers, typed):
     """The amount as a clerk types it (commas, full-width digits, 円), as customers may type theirs."""
     bill = billers["electricity"]
     form = {**_bill_form("", customer_number=bill.customer_number, amount=typed), "biller": bill.biller_id}
@@ -68,7 +60,7 @@ def test_a_bills_amount_changed_by_staff_is_audited(client, chief, billers, type
 
 
 @pytest.mark.parametrize(("typed", "message"), [("0", "1 以上"), ("-5", "1 以上"), ("9千", "整数を入力してください。")])
-def test_a_wrong_amount_is_named_beside_its_field_and_kept(client, chief, billers, typed, message):
+def test_a_wrong_amount_is_named_beside_its_field_and_kept(client, admin_superuser, billers, typed, message):
     bill = billers["electricity"]
     form = {**_bill_form("", customer_number=bill.customer_number, amount=typed), "biller": bill.biller_id}
     response = client.post(reverse("admin:transfers_bill_change", args=[bill.pk]), {**form, "_save": "1"})
@@ -79,7 +71,7 @@ def test_a_wrong_amount_is_named_beside_its_field_and_kept(client, chief, biller
     assert Bill.objects.get(pk=bill.pk).amount == 8_640 and not _changes()
 
 
-def test_a_paid_bill_cannot_be_changed(client, chief, billers):
+def test_a_paid_bill_cannot_be_changed(client, admin_superuser, billers):
     bill = billers["electricity"]
     Bill.objects.filter(pk=bill.pk).update(paid_at=bill.created_at, paid_reference="26112600000001")
     form = {**_bill_form("", customer_number=bill.customer_number, amount="1"), "biller": bill.biller_id}

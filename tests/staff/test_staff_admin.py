@@ -1,20 +1,11 @@
 """The admin's staff records: accounts added and their rights changed (audited), a lost phone's device removed
 (audited, one by one or as a selection), and accounts kept for the record (deactivated, never deleted)."""
 
-import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from accounts.models import StaffDevice, User
 from auditlog.models import AuditEntry
-from tests.helpers import as_staff
-
-
-@pytest.fixture
-def chief(client, db):
-    user = User.objects.create_user("chief", password="chief-pass-123", is_staff=True, is_superuser=True)
-    as_staff(client, user)
-    return user
 
 
 def _device_of(username: str) -> StaffDevice:
@@ -30,7 +21,7 @@ def _removals() -> list[tuple[str, str]]:
     return [(entry.actor, entry.detail["owner"]) for entry in entries]
 
 
-def test_removing_a_lost_phones_device_is_audited(client, chief):
+def test_removing_a_lost_phones_device_is_audited(client, admin_superuser):
     device = _device_of("lost")
     response = client.post(reverse("admin:accounts_staffdevice_delete", args=[device.pk]), {"post": "yes"})
     assert response.status_code == 302
@@ -38,7 +29,7 @@ def test_removing_a_lost_phones_device_is_audited(client, chief):
     assert _removals() == [("staff:chief", "lost")]
 
 
-def test_removing_devices_as_a_selection_audits_each(client, chief):
+def test_removing_devices_as_a_selection_audits_each(client, admin_superuser):
     devices = [_device_of("lost1"), _device_of("lost2")]
     response = client.post(
         reverse("admin:accounts_staffdevice_changelist"),
@@ -49,7 +40,7 @@ def test_removing_devices_as_a_selection_audits_each(client, chief):
     assert sorted(_removals()) == [("staff:chief", "lost1"), ("staff:chief", "lost2")]
 
 
-def test_a_staff_account_is_deactivated_not_deleted(client, chief):
+def test_a_staff_account_is_deactivated_not_deleted(client, admin_superuser):
     """The audit log names staff by their username: an account deleted (and its name given to someone else
     later) would blur who did what. A leaver's account is deactivated (有効 unticked) and stays."""
     leaver = _device_of("leaver").user
@@ -72,7 +63,7 @@ def _entries(action: str) -> list[dict]:
     return [entry.detail for entry in AuditEntry.objects.filter(action=action).order_by("pk")]
 
 
-def test_adding_a_staff_account_and_giving_it_a_role_are_audited(client, chief):
+def test_adding_a_staff_account_and_giving_it_a_role_are_audited(client, admin_superuser):
     """Who was given which rights, by whom and when is the bank's record (the tamper-evident audit log), not
     only the admin's own history; never a password."""
     roles = _roles_made()
