@@ -393,20 +393,39 @@ def test_a_confirm_on_the_phone_racing_a_cancel_elsewhere_confirms_nothing(clien
     assert not AuditEntry.objects.filter(action="transfer.confirm", contract=contract).exists()
 
 
-def test_a_confirm_reloaded_on_the_phone_after_the_money_moved_elsewhere_shows_the_result(
-    client, contract, payee, monkeypatch
-):
+def _executed_elsewhere_at(monkeypatch, client, contract, payee, service: str) -> tuple[str, str]:
+    """A transfer of 1,000 yen confirmed on /m/, whose money another window's 認証 moves once the phone's next
+    request has loaded it, when that request calls ``services.<service>``: (its 受付番号, its 確認 URL)."""
     mobile_login(client, contract)
     reference = _entered(client, payee, amount="1000")
     confirm = reverse("mobile-transfer-confirm", args=[reference])
     client.post(confirm)
     fresh = Transfer.objects.get(reference=reference)
     execute = partial(services.transfer_execute, actor=None, contract=contract, transfer=fresh, digest=fresh.digest)
-    answered_after(monkeypatch, execute, at=(services, "transfer_confirm"))
+    answered_after(monkeypatch, execute, at=(services, service))
+    return reference, confirm
+
+
+def test_a_confirm_reloaded_on_the_phone_after_the_money_moved_elsewhere_shows_the_result(
+    client, contract, payee, monkeypatch
+):
+    reference, confirm = _executed_elsewhere_at(monkeypatch, client, contract, payee, "transfer_confirm")
     response = client.post(confirm)
     assert response["Location"] == reverse("mobile-transfer-result", args=[reference])
     assert Account.objects.get(pk=contract.account.pk).balance == 100_000 - 1_000
     assert Transfer.objects.get(reference=reference).status == Transfer.Status.DONE
+
+
+def test_a_stop_on_the_phone_racing_the_execution_elsewhere_shows_the_result(client, contract, payee, monkeypatch):
+    """中止 on /m/'s 確認 while another window's 認証 moves the money after the phone's request loaded the
+    transfer: the payment stands, and the phone shows its result, never 「お振込を中止しました。」."""
+    reference, confirm = _executed_elsewhere_at(monkeypatch, client, contract, payee, "transfer_cancel")
+    response = client.post(confirm, {"cancel": "1"})
+    assert response["Location"] == reverse("mobile-transfer-result", args=[reference])
+    assert "お振込を中止しました。" not in client.get(MENU).content.decode()
+    assert Transfer.objects.get(reference=reference).status == Transfer.Status.DONE
+    assert Account.objects.get(pk=contract.account.pk).balance == 100_000 - 1_000
+    assert not AuditEntry.objects.filter(action="transfer.cancel", contract=contract).exists()
 
 
 def test_a_lock_that_came_after_the_input_refuses_the_phones_steps_with_its_message(client, contract, payee):

@@ -159,6 +159,19 @@ def test_the_tenth_consecutive_wrong_entry_blocks_pay_easy_for_the_day(
     assert client.get(reverse("transfers-new")).status_code == 200
 
 
+def test_a_tenth_wrong_entry_at_the_billers_number_blocks_too(client, contract, billers):
+    """The 10th wrong entry may be a 収納機関番号 that names no 収納機関: the page that answers it is the block's,
+    not the form with a field error (which would still offer a field the day's block refuses)."""
+    login(client, contract)
+    _wrong(client, contract, 9)
+    page = client.post(NEW, {"biller_number": "99999"}).content.decode()
+    assert BLOCKED in page and "biller_number" not in page
+    assert "収納機関番号に該当する収納機関がありません" not in page
+    contract.refresh_from_db()
+    assert payeasy.is_blocked(contract) and contract.payeasy_failures == 10
+    assert AuditEntry.objects.filter(contract=contract, action="payeasy.block").count() == 1
+
+
 def test_the_days_block_holds_behind_another_lock(client, contract, billers):
     """The gate names one lock, the first: with the 資金移動用パスワード locked too, the day's block is still told
     at once and still refuses every number, right or wrong, counting none."""
