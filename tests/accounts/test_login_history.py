@@ -12,6 +12,7 @@ IPHONE = (
     "Version/17.0 Mobile/15E148 Safari/604.1"
 )
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+DOCOMO = "DoCoMo/2.0 P903i(c100;TB;W24H12)"
 
 
 def _rows(client):
@@ -39,6 +40,17 @@ def test_logins_and_failures_newest_first_with_browser_and_environment(contract,
     ]
     page = own.get(reverse("accounts-login-history")).content.decode()
     assert "新しい環境" in page and "パスワードの誤り" in page
+
+
+def test_a_failed_login_from_a_feature_phone_is_shown_as_one(contract, fake_clock):
+    """A wrong password at /m/ from a 携帯電話: its row says so, as a login from one does."""
+    Client(HTTP_USER_AGENT=DOCOMO).post(
+        reverse("mobile-login"), {"contract_id": contract.contract_id, "password": "x" * 8}
+    )
+    fake_clock.advance(60)
+    own = Client()
+    login(own, contract)
+    assert _rows(own)[1] == (False, "携帯電話", "携帯電話", False, "パスワードの誤り")
 
 
 def test_at_most_twenty(client, contract, fake_clock):
