@@ -45,19 +45,21 @@ def history(contract: Contract, count: int = COUNT) -> list[Attempt]:
     ]
     failures = AuditEntry.objects.filter(
         contract=contract, action__in=FAILED_STEPS, outcome=AuditEntry.Outcome.FAILED
-    ).only("at", "user_agent", "reason")[:count]
+    ).only("at", "user_agent", "reason", "detail")[:count]
     for entry in failures:
         browser = describe_agent(entry.user_agent)
-        channel = _channel(browser, entry.user_agent)
+        channel = _channel(browser, entry)
         attempts.append(Attempt(entry.at, False, channel, label(browser), reason=_reason(entry)))
     attempts.sort(key=lambda a: a.at, reverse=True)
     return attempts[:count]
 
 
-def _channel(browser: str, agent: str) -> str:
-    if browser == FEATURE_PHONE:
+def _channel(browser: str, entry: AuditEntry) -> str:
+    """The site of a failed step, as a login's record names it: 携帯電話 for the 携帯電話 site (/m/, in any
+    browser; an entry made before the site was recorded: a feature phone's browser), else by the browser."""
+    if entry.detail.get("channel") == "mobile" or browser == FEATURE_PHONE:
         return str(LoginRecord.Channel.MOBILE.label)
-    return str(LoginRecord.Channel(channel_of_agent(agent)).label)
+    return str(LoginRecord.Channel(channel_of_agent(entry.user_agent)).label)
 
 
 def _reason(entry: AuditEntry) -> str:

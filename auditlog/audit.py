@@ -25,6 +25,8 @@ def entry(
         raise ValueError(f"unknown audit action {action!r}: add it to auditlog.models.AUDIT_ACTIONS")
     if actor is not None and actor.page:
         detail.setdefault("attempt", actor.page)
+    if actor is not None and actor.channel == "mobile":  # the 携帯電話 site's acts say so, whatever the browser
+        detail.setdefault("channel", "mobile")
     return AuditEntry(
         action=action,
         outcome=AuditEntry.Outcome.OK if ok else AuditEntry.Outcome.FAILED,

@@ -42,15 +42,20 @@ def test_logins_and_failures_newest_first_with_browser_and_environment(contract,
     assert "新しい環境" in page and "パスワードの誤り" in page
 
 
-def test_a_failed_login_from_a_feature_phone_is_shown_as_one(contract, fake_clock):
-    """A wrong password at /m/ from a 携帯電話: its row says so, as a login from one does."""
-    Client(HTTP_USER_AGENT=DOCOMO).post(
-        reverse("mobile-login"), {"contract_id": contract.contract_id, "password": "x" * 8}
-    )
-    fake_clock.advance(60)
+def test_a_failed_login_at_the_feature_phone_site_is_shown_on_it(contract, fake_clock):
+    """A wrong password at /m/ says 携帯電話, as a login there does (LoginRecord.Channel.MOBILE), from a
+    feature phone and from any other browser alike; the same browser's wrong password at /login/ does not."""
+    wrong = {"contract_id": contract.contract_id, "password": "x" * 8}
+    for agent, path in ((DOCOMO, "mobile-login"), (IPHONE, "mobile-login"), (IPHONE, "accounts-login")):
+        Client(HTTP_USER_AGENT=agent).post(reverse(path), wrong)
+        fake_clock.advance(60)
     own = Client()
     login(own, contract)
-    assert _rows(own)[1] == (False, "携帯電話", "携帯電話", False, "パスワードの誤り")
+    assert _rows(own)[1:] == [
+        (False, "スマートフォン", "Safari（iOS）", False, "パスワードの誤り"),
+        (False, "携帯電話", "Safari（iOS）", False, "パスワードの誤り"),
+        (False, "携帯電話", "携帯電話", False, "パスワードの誤り"),
+    ]
 
 
 def test_at_most_twenty(client, contract, fake_clock):
