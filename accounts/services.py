@@ -194,7 +194,9 @@ def contract_authenticate(*, actor, check: PasswordCheck, action: str = "login.p
         senders.not_a_failure(actor)
     guard = (Lock.Kind.LOGIN,)
     limit = settings.IBANK_LOGIN_MAX_FAILURES
-    if contract.login_failures and not locks.accept(
+    # Asked even when the count as read was 0: a burst's wrong guesses, evaluated beside this one, may have
+    # reached the limit since, and a right guess after the lock must be refused like any other.
+    if not locks.accept(
         model=Contract, pk=contract.pk, field="login_failures", contract_id=contract.pk, guard=guard, limit=limit
     ):
         # Locked by concurrent failures between our check and now.

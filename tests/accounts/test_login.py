@@ -99,6 +99,30 @@ def test_correct_password_refused_while_locked(client, contract):
     assert AuditEntry.objects.filter(action="login.password", reason="locked", contract=contract).exists()
 
 
+def test_a_right_password_read_before_a_burst_locked_the_contract_is_refused(client, contract, monkeypatch):
+    """A burst of guesses from a clean count: each request reads the contract (no failure yet), then checks its
+    password. Five wrong ones lock it while a right one is still being checked; the right one, counted after
+    the lock, is refused like any guess past the limit, and logs nobody in."""
+    from django.test import Client
+
+    from accounts import services
+    from tests.helpers import answered_after
+
+    def five_wrong_guesses():
+        for _ in range(5):
+            post_login(Client(), contract.contract_id, "Wrong123")
+
+    answered_after(monkeypatch, five_wrong_guesses, at=(services, "contract_authenticate"))
+    response = post_login(client, contract.contract_id)
+    # (the page's text: the test client's captured contexts include the five requests made inside this one)
+    assert response.status_code == 200 and str(forms.LOGIN_LOCKED) in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    contract.refresh_from_db()
+    assert is_locked(contract, "login") and contract.login_failures == 5
+    assert not AuditEntry.objects.filter(action="login", contract=contract).exists()
+    assert AuditEntry.objects.filter(action="login.password", reason="locked", contract=contract).count() == 1
+
+
 def test_success_resets_the_failure_count(client, contract):
     for _ in range(4):
         post_login(client, contract.contract_id, "Wrong123")
