@@ -46,6 +46,26 @@ def test_no_login_succeeds_after_the_lock(contract):
         assert not ok_after.exists()
 
 
+def test_a_burst_from_a_clean_count_lets_no_right_password_in_after_the_lock(contract):
+    """Ten guesses at once with no failure before them (each request reads a count of 0): nine wrong, one
+    right. Five of the wrong ones are counted before or after the right one, so the burst always locks; the
+    right one, checked while the wrong ones locked the contract, is refused: no login after the lock."""
+    right = {5}
+
+    def attempt(i):
+        password = "Passw0rd" if i in right else "Wrong123"
+        return Client().post("/login/", {"contract_id": contract.contract_id, "password": password}).status_code
+
+    run_concurrently(attempt, 10)
+    assert is_locked(contract, "login")
+    # In the order the entries were written, not by their times: the lock's time is taken when its counting
+    # statement starts, which may then wait for a right password's transaction (its reset of the count, its
+    # login) to commit first. A right password accepted before the lock writes its login before the lock's
+    # entry; one let in after the lock writes it after.
+    lock_entry = AuditEntry.objects.get(action="login.lock", contract=contract)
+    assert not AuditEntry.objects.filter(action="login", outcome="ok", contract=contract, pk__gt=lock_entry.pk).exists()
+
+
 def test_a_burst_at_the_staff_login_never_lets_a_right_code_in_after_the_lock(db):
     """A phished clerk's password and a burst of codes (some wrong, the right one sent several times) one guess
     before the lock: at most one login, every wrong code counted or refused as locked, a repeated right code
