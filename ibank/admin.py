@@ -2,7 +2,10 @@ from functools import wraps
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.exceptions import DisallowedModelAdminToField
+from django.contrib.admin.options import TO_FIELD_VAR
 from django.contrib.admin.views.main import ERROR_FLAG, SEARCH_VAR
+from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db import models, transaction
 from django.http import HttpResponseRedirect
@@ -81,10 +84,16 @@ def _a_query_a_list_can_run(view):
     """A query string holding a NUL (typed by no one; PostgreSQL refuses it in text: a list filtered by it was a
     server error) is answered as Django answers a lookup it cannot run: the page again, marked ``?e=1``. A search
     longer than ``SEARCH_MAX_LENGTH`` is not run: the list again with the other filters, and a message that says
-    how long a search may be."""
+    how long a search may be. A ``_to_field`` naming a relation that points here (another model's foreign key,
+    such as a contract's ``passkey_challenges``) is refused as Django refuses any field it may not reference (400):
+    Django 5.2 asks such a relation whether it is the primary key, which it cannot answer (a server error)."""
+    opts = getattr(getattr(view, "__self__", None), "opts", None)  # a model's page: its ModelAdmin's model
 
     @wraps(view)
     def guarded(request, *args, **kwargs):
+        to_field = opts and request.POST.get(TO_FIELD_VAR, request.GET.get(TO_FIELD_VAR))
+        if to_field and _names_a_relation_here(opts, to_field):
+            raise DisallowedModelAdminToField(f"The field {to_field} cannot be referenced.")
         if any("\x00" in name + "".join(values) for name, values in request.GET.lists()):
             return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
         if len(request.GET.get(SEARCH_VAR, "")) > SEARCH_MAX_LENGTH:
@@ -95,6 +104,14 @@ def _a_query_a_list_can_run(view):
         return view(request, *args, **kwargs)
 
     return guarded
+
+
+def _names_a_relation_here(opts, name: str) -> bool:
+    """Whether ``name`` is one of the relations other models hold to this one (no column of its own)."""
+    try:
+        return not opts.get_field(name).concrete
+    except FieldDoesNotExist:
+        return False  # Django refuses it itself
 
 
 admin_site = IbankAdminSite(name="admin")
