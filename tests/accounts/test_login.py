@@ -2,13 +2,14 @@ from urllib.parse import quote
 
 import pytest
 from django.conf import settings
+from django.test import Client
 from django.urls import reverse
 
-from accounts import forms, locks
+from accounts import forms, locks, services
 from accounts.models import Contract, LoginRecord
 from auditlog.models import AuditEntry
 from tests.conftest import PASSWORD
-from tests.helpers import is_locked, post_login, stored_session
+from tests.helpers import answered_after, is_locked, post_login, stored_session
 
 LOGIN = reverse("accounts-login")
 MENU = reverse("accounts-menu")
@@ -103,10 +104,6 @@ def test_a_right_password_read_before_a_burst_locked_the_contract_is_refused(cli
     """A burst of guesses from a clean count: each request reads the contract (no failure yet), then checks its
     password. Five wrong ones lock it while a right one is still being checked; the right one, counted after
     the lock, is refused like any guess past the limit, and logs nobody in."""
-    from django.test import Client
-
-    from accounts import services
-    from tests.helpers import answered_after
 
     def five_wrong_guesses():
         for _ in range(5):
@@ -153,7 +150,6 @@ def test_session_key_changes_at_login(client, contract):
 
 
 def test_second_login_ends_the_first_session(client, contract):
-    from django.test import Client
 
     post_login(client, contract.contract_id)
     assert client.get(MENU).status_code == 200
