@@ -112,15 +112,24 @@ def _free_name(taken) -> str:
     return next(name for n in itertools.count(1) if (name := f"パスキー{n}") not in taken)
 
 
+#: What py_webauthn (3.0.1) raises for an attested public key that lacks a part or is no map: its
+#: ``decode_credential_public_key`` indexes into the decoded key without looking (``decoded_key[COSEKey.KTY]``)
+#: before it would raise its own InvalidPublicKeyStructure. Caught around its verification only.
+_UNCHECKED_KEY = (KeyError, IndexError, TypeError)
+
+
 def _verified(request, contract: Contract, state: dict, answer) -> WebAuthnCredential:
     """django-otp-webauthn's verification and its new credential, saved; Refused for what a bad answer raises
     (the transaction it runs in then rolls back)."""
     try:
         data = _reported(parsed(answer))
+    except ValueError:
+        raise Refused("invalid") from None
+    try:
         return webauthn.Helper(request).register_complete(user=contract.user, state=state, data=data)
     except IntegrityError:
         raise Refused("registered") from None  # django-otp-webauthn keeps the credential ID's digest unique
-    except (ValueError, WebAuthnException):
+    except (ValueError, WebAuthnException, *_UNCHECKED_KEY):
         raise Refused("invalid") from None
 
 

@@ -3,6 +3,7 @@ what a browser sends, registered; the same answer with any part of it changed â€
 authenticator â€” refused with the page's own message and audited with its reason, never a server error,
 nothing stored. Chromium's virtual authenticator covers the pages' script (test_passkeys_browser.py)."""
 
+import cbor2
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -71,6 +72,45 @@ def test_a_changed_registration_is_refused_and_stores_nothing(make_contract, dat
     assert (response.status_code, response.json()) == (400, {"detail": str(FAILED)})
     assert not WebAuthnCredential.objects.filter(user=contract.user).exists()
     assert not Notice.objects.filter(contract_id=contract.pk, event="passkey_registered").exists()
+    assert refused_registrations(contract) == ["invalid"]
+
+
+class _BrokenKey(Authenticator):
+    """An authenticator whose attested public key is ``cose`` (a COSE key lacking a part, or no map at all)."""
+
+    def __init__(self, cose):
+        super().__init__()
+        self.cose = cose
+
+    def _public_key(self) -> bytes:
+        return cbor2.dumps(self.cose)
+
+
+_X, _Y = bytes(range(32)), bytes(range(32, 64))
+
+
+@pytest.mark.parametrize(
+    "cose",
+    [
+        {3: -7, -1: 1, -2: _X, -3: _Y},  # no key type
+        {1: 2, -1: 1, -2: _X, -3: _Y},  # no algorithm
+        {1: 2, 3: -7, -2: _X, -3: _Y},  # an EC2 key without its curve
+        {1: 2, 3: -7, -1: 1, -3: _Y},  # without x
+        {1: 1, 3: -8, -2: _X},  # an OKP key without its curve
+        {1: 3, 3: -257, -2: b"\x01\x00\x01"},  # an RSA key without its modulus
+        [2, -7, 1],  # a list
+        "key",
+        7,
+    ],
+)
+def test_a_registration_whose_public_key_is_malformed_is_refused(client, contract, cose):
+    """A byte changed in the attested key (a broken authenticator, or one made up) may leave it without a part
+    py_webauthn 3.0.1 reads without looking (``decoded_key[COSEKey.KTY]``: a KeyError, not its own
+    InvalidPublicKeyStructure): refused as any answer the verification refuses, never a server error."""
+    ready_to_register(client, contract)
+    response = complete(client, _BrokenKey(cose).create(begin(client)))
+    assert (response.status_code, response.json()) == (400, {"detail": str(FAILED)})
+    assert not WebAuthnCredential.objects.filter(user=contract.user).exists()
     assert refused_registrations(contract) == ["invalid"]
 
 
