@@ -31,7 +31,7 @@ test: setup chromium
 
 ## fuzz: hostile input at every page, the customer's and the branch's: 1,000 examples a fuzz test (about an hour)
 fuzz: setup
-	IBANK_FUZZ_EXAMPLES=1000 $(PY) -m pytest tests/test_fuzz.py tests/branch/test_fuzz_admin.py \
+	IBANK_FUZZ_EXAMPLES=1000 $(PY) -m pytest tests/test_fuzz.py tests/test_fuzz_headers.py tests/branch/test_fuzz_admin.py \
 		tests/payments/test_transfer_sequences.py tests/phishing/test_passkey_registration.py \
 		tests/phishing/test_passkey_answers.py $(PYTEST_ARGS)
 
