@@ -91,3 +91,15 @@ def test_hostile_headers_never_answer_a_server_error(settings, contract, sent):
             assert client.get(page, **_environ(sent, session_key)).status_code == 200, page
         logout = "/logout/" if url == "/login/" else "/m/logout/"
         assert client.post(logout, **_environ(sent, session_key)).status_code == 302
+
+
+@hsettings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(sent=st.fixed_dictionaries(dict.fromkeys(SENT, hostile_header)))
+def test_hostile_headers_at_the_staff_login_never_answer_a_server_error(settings, db, sent):
+    """The admin's login reads them too (its audit entry, the count per sender): a refused login is its form
+    again."""
+    settings.IBANK_BEHIND_PROXY = True
+    client = Client(raise_request_exception=True)
+    assert client.get("/admin/login/", **_environ(sent)).status_code == 200
+    form = {"username": "clerk", "password": "not-the-password", "otp_token": "123456"}
+    assert client.post("/admin/login/", form, **_environ(sent)).status_code == 200
