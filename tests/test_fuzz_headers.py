@@ -51,55 +51,49 @@ hostile_header = st.one_of(
 )
 
 
-#: The environ's keys of what a client sends (a cookie's name: its value, sent in one Cookie header).
-SENT = (
-    "HTTP_USER_AGENT",
-    "HTTP_X_FORWARDED_FOR",
-    "HTTP_ACCEPT_LANGUAGE",
-    "cookie:env",
-    "cookie:language",
-    "cookie:csrf",
+HEADERS = ("HTTP_USER_AGENT", "HTTP_X_FORWARDED_FOR", "HTTP_ACCEPT_LANGUAGE")
+COOKIES = (environments.COOKIE, django_settings.LANGUAGE_COOKIE_NAME, django_settings.CSRF_COOKIE_NAME)
+
+#: Each test draws a hostile value for every header and every cookie.
+hostile = given(
+    headers=st.fixed_dictionaries(dict.fromkeys(HEADERS, hostile_header)),
+    cookies=st.fixed_dictionaries(dict.fromkeys(COOKIES, hostile_header)),
 )
+examples = hsettings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 
 
-def _environ(sent: dict, session_key: str | None = None) -> dict:
-    """The request's environ from our proxy (a trusted one): the headers sent, and the cookies in one header."""
-    names = {
-        "cookie:env": environments.COOKIE,
-        "cookie:language": django_settings.LANGUAGE_COOKIE_NAME,
-        "cookie:csrf": django_settings.CSRF_COOKIE_NAME,
-    }
-    cookies = {names[key]: value for key, value in sent.items() if key.startswith("cookie:")}
+def _environ(headers: dict, cookies: dict, session_key: str | None = None) -> dict:
+    """The request's environ from our proxy (a trusted one): the headers, and the cookies in one header."""
     if session_key:
-        cookies[django_settings.SESSION_COOKIE_NAME] = session_key
-    headers = {key: value for key, value in sent.items() if not key.startswith("cookie:")}
+        cookies = {**cookies, django_settings.SESSION_COOKIE_NAME: session_key}
     return {"REMOTE_ADDR": PROXY, **headers, "HTTP_COOKIE": "; ".join(f"{k}={v}" for k, v in cookies.items())}
 
 
-@hsettings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
-@given(sent=st.fixed_dictionaries(dict.fromkeys(SENT, hostile_header)))
-def test_hostile_headers_never_answer_a_server_error(settings, contract, sent):
+@examples
+@hostile
+def test_hostile_headers_never_answer_a_server_error(settings, contract, headers, cookies):
     settings.IBANK_BEHIND_PROXY = True  # as in production: X-Forwarded-For from a trusted proxy is read
     client = Client(raise_request_exception=True)
     for url in ("/login/", "/m/"):
-        assert client.get(url, **_environ(sent)).status_code == 200
+        assert client.get(url, **_environ(headers, cookies)).status_code == 200
     for url in ("/login/", "/m/"):
-        answer = client.post(url, {"contract_id": contract.contract_id, "password": PASSWORD}, **_environ(sent))
+        form = {"contract_id": contract.contract_id, "password": PASSWORD}
+        answer = client.post(url, form, **_environ(headers, cookies))
         assert answer.status_code == 302, answer.status_code  # logged in, whatever the headers said
         session_key = answer.cookies[settings.SESSION_COOKIE_NAME].value
         for page in ("/menu/", "/menu/logins/") if url == "/login/" else ("/m/menu/",):
-            assert client.get(page, **_environ(sent, session_key)).status_code == 200, page
+            assert client.get(page, **_environ(headers, cookies, session_key)).status_code == 200, page
         logout = "/logout/" if url == "/login/" else "/m/logout/"
-        assert client.post(logout, **_environ(sent, session_key)).status_code == 302
+        assert client.post(logout, **_environ(headers, cookies, session_key)).status_code == 302
 
 
-@hsettings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
-@given(sent=st.fixed_dictionaries(dict.fromkeys(SENT, hostile_header)))
-def test_hostile_headers_at_the_staff_login_never_answer_a_server_error(settings, db, sent):
+@examples
+@hostile
+def test_hostile_headers_at_the_staff_login_never_answer_a_server_error(settings, db, headers, cookies):
     """The admin's login reads them too (its audit entry, the count per sender): a refused login is its form
     again."""
     settings.IBANK_BEHIND_PROXY = True
     client = Client(raise_request_exception=True)
-    assert client.get("/admin/login/", **_environ(sent)).status_code == 200
+    assert client.get("/admin/login/", **_environ(headers, cookies)).status_code == 200
     form = {"username": "clerk", "password": "not-the-password", "otp_token": "123456"}
-    assert client.post("/admin/login/", form, **_environ(sent)).status_code == 200
+    assert client.post("/admin/login/", form, **_environ(headers, cookies)).status_code == 200
