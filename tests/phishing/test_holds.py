@@ -188,6 +188,18 @@ def test_a_contract_made_with_its_history_is_not_held(make_contract):
     assert not AuditEntry.objects.filter(action="hold.set", contract=old).exists()
 
 
+def test_a_contract_saved_again_is_not_held_again(make_contract, fake_clock):
+    """The start hold begins when the contract is made, once: a later save (the branch changes its e-mail
+    address on a written form, the customer's settings) neither extends it nor audits it again."""
+    contract = make_contract(created_at=clock.now())
+    until = contract.locks.get(kind=Lock.Kind.START_HOLD, lifted_at__isnull=True).until
+    fake_clock.advance(3600)
+    contract.email = "new@example.jp"
+    contract.save()
+    assert contract.locks.get(kind=Lock.Kind.START_HOLD, lifted_at__isnull=True).until == until
+    assert AuditEntry.objects.filter(action="hold.set", contract=contract).count() == 1
+
+
 # -- the new payee's cap ------------------------------------------------------------------------
 
 
@@ -204,6 +216,10 @@ def test_a_new_payee_receives_at_most_the_cap_a_day_for_its_first_days(client, m
         "本日このお振込先へお振込いただける金額はあと40,000円です。"
     ]
     assert send(client, same_bank_data(rich, payee, amount=40_000))[1].status == Transfer.Status.DONE
+    # The cap used up: not even one yen more today, and the page says nothing is left.
+    response, transfer = enter(client, same_bank_data(rich, payee, amount=1))
+    assert transfer is None
+    assert "本日このお振込先へお振込いただける金額はあと0円です。" in response.context["form"].errors["amount"][0]
     # Another payee paid long ago is not capped, the same day.
     old = make_contract()
     paid_before(rich, old)
