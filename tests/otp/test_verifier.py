@@ -226,3 +226,19 @@ def test_load_is_the_orms_for_verify(token_contract):
     )
     with pytest.raises(TokenBinding.DoesNotExist):
         verifier.load(10**9)
+
+
+@pytest.mark.parametrize(("kind", "outcome"), [("lost", Outcome.LOST), ("otp", Outcome.LOCKED)])
+def test_a_lock_set_after_the_locks_were_read_is_the_answer_not_reused(token_contract, at_t, kind, outcome):
+    """The door read the locks (the gate) before another request set one (a 紛失届 at the branch, a burst's
+    last wrong code): the right code is then refused for that lock, audited as such, not as a reused code."""
+    from accounts import locks
+    from accounts.models import Contract
+
+    binding = fresh(token_contract.binding)
+    assert locks.open_locks(binding.contract) == {}  # read, as the page's gate read them
+    assert locks.set_lock(Contract.objects.get(pk=token_contract.pk), kind, reason="test", by="staff:test")
+    result = verify(binding, code_at(token_contract.key))
+    assert result.outcome is outcome
+    assert AuditEntry.objects.filter(action="otp.verify", reason=outcome.value, contract=token_contract).exists()
+    assert not AuditEntry.objects.filter(action="otp.verify", reason="reused").exists()
