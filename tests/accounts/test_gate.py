@@ -152,3 +152,19 @@ def test_a_holds_refusal_reads_as_sentences_in_english(make_contract):
         message = str(gate.may(contract, A.TRANSFER_NEW_PAYEE).message)
     assert "payees you have paid before. If you did not do this, or if it is urgent: Please contact" in message
     assert ".If" not in message and "  " not in message
+
+
+def test_the_gate_answers_what_this_request_just_set_or_lifted(make_contract):
+    """The locks are read once per contract object; a lock set, a hold begun or a lock lifted through that
+    object is in the gate's next answer without asking again (a page that counted the failure which locked
+    it says so at once)."""
+    from accounts import holds, locks
+
+    contract = make_contract()
+    assert gate.may(contract, A.PAYEASY)  # read: nothing in force
+    assert locks.set_lock(contract, Lock.Kind.PAYEASY, reason="too_many_failures", by="customer")
+    assert gate.may(contract, A.PAYEASY).kind == Lock.Kind.PAYEASY
+    assert locks.lift(contract, Lock.Kind.PAYEASY, by="staff:test", reason="ご本人確認済み")
+    assert gate.may(contract, A.PAYEASY)
+    holds.begin(contract, Lock.Kind.CHANGE_HOLD, reason="email_change", actor=None)
+    assert gate.may(contract, A.PAYEASY).kind == Lock.Kind.CHANGE_HOLD

@@ -13,6 +13,7 @@ from accounts.models import Lock
 from auditlog.models import AuditEntry
 from branch import services as branch_services
 from ibank import clock
+from notices.models import Notice
 from payments.models import Transfer
 from tests.helpers import is_locked, paid_before
 from tests.payments.helpers import confirmed_other_bank, enter, login, other_bank_data, same_bank_data, send
@@ -88,15 +89,22 @@ def test_a_longer_hold_in_force_is_kept_and_the_login_notice_gives_its_end(clien
     assert f"{timezone.localtime(longer):%Y年%-m月%-d日 %H:%M} まで" in notice.body
 
 
-def test_the_branch_lifts_a_hold_with_a_reason(contract, maker):
-    holds.begin(contract, Lock.Kind.ENVIRONMENT_HOLD, reason="new_environment", actor=None)
-    branch_services.contract_unlock(
-        actor=None, staff=maker, contract=contract, kind=Lock.Kind.ENVIRONMENT_HOLD, reason="ご本人確認済み"
-    )
+@pytest.mark.parametrize(
+    ("kind", "reason", "label"),
+    [
+        (Lock.Kind.ENVIRONMENT_HOLD, "new_environment", "新しい環境からのログイン後の制限"),
+        (Lock.Kind.CHANGE_HOLD, "email_change", "登録内容の変更後の制限"),
+        (Lock.Kind.START_HOLD, "ib_start", "ご利用開始後の制限"),
+    ],
+)
+def test_the_branch_lifts_a_hold_with_a_reason(contract, maker, kind, reason, label):
+    holds.begin(contract, kind, reason=reason, actor=None)
+    branch_services.contract_unlock(actor=None, staff=maker, contract=contract, kind=kind, reason="ご本人確認済み")
     assert not _held(contract)
-    assert AuditEntry.objects.filter(action="env_hold.unlock", contract=contract).exists()
-    lock = Lock.objects.get(contract=contract, kind=Lock.Kind.ENVIRONMENT_HOLD)
+    assert AuditEntry.objects.filter(action=f"{kind}.unlock", contract=contract).exists()
+    lock = Lock.objects.get(contract=contract, kind=kind)
     assert lock.lift_reason == "ご本人確認済み"
+    assert label in Notice.objects.get(contract_id=contract.pk, event="unlocked").body
 
 
 @pytest.mark.parametrize("change", ["email", "limit", "token_register", "token_exchange", "token_reset"])
