@@ -13,6 +13,7 @@ from auditlog.models import AuditEntry
 from branch import services as branch_services
 from ibank.actor import of_request
 from ledger.models import JournalEntry
+from notices.models import Notice
 from payments import payeasy
 from payments.models import Bill, Payment
 from payments.services import today
@@ -229,6 +230,22 @@ def test_the_next_jst_day_unblocks(client, contract, billers, fake_clock):
     login(client, contract)  # the session has timed out meanwhile
     response = enter(client, "58001", contract, **PRIVATE_NUMBERS)
     assert response.status_code == 302 and "/confirm/" in response["Location"]
+
+
+def test_the_next_days_tenth_wrong_entry_blocks_again(client, contract, billers, fake_clock):
+    """Yesterday's block ended by itself (its row is still open, past its end): today's tenth wrong entry
+    blocks again, audited and told again."""
+    login(client, contract)
+    _wrong(client, contract, 10)
+    fake_clock.advance(24 * 3600)
+    login(client, contract)
+    response = _wrong(client, contract, 9)
+    assert "あと1回" in response.content.decode()
+    response = _wrong(client, contract, 1)
+    assert BLOCKED in response.content.decode()
+    assert payeasy.is_blocked(Contract.objects.get(pk=contract.pk))
+    assert AuditEntry.objects.filter(contract=contract, action="payeasy.block").count() == 2
+    assert Notice.objects.filter(contract_id=contract.pk, event="payeasy_blocked").count() == 2
 
 
 def test_a_branch_unlock_unblocks_and_only_that(rf, client, contract, billers, django_user_model):
