@@ -219,3 +219,16 @@ def test_a_code_used_for_something_else_is_still_refused_as_used(client, otp_cus
     response = _authorize(client, {"otp": code})
     assert response.status_code == 200 and "使用済み" in response.content.decode()
     assert _today_limit(customer) == 500_000
+
+
+def test_the_service_refuses_a_limit_over_the_ceiling_whatever_the_page_checked(contract):
+    """The ceiling is the service's rule, not only the page's (it can fall between the page's check and the
+    authorization: a token stopped in another tab). Over it, the change is refused and nothing changes."""
+    from accounts import limits
+
+    with pytest.raises(limits.LimitRefused) as refused:
+        limits.limit_change(actor=None, contract=contract, new_limit=200_001, at_once=True)
+    assert refused.value.text() == "振込限度額は200,000円以内で指定してください。"
+    changed = Contract.objects.get(pk=contract.pk)
+    assert (changed.daily_transfer_limit, changed.pending_daily_limit) == (contract.daily_transfer_limit, None)
+    assert not AuditEntry.objects.filter(action="limit.change", contract=contract).exists()
