@@ -232,3 +232,15 @@ def test_the_service_refuses_a_limit_over_the_ceiling_whatever_the_page_checked(
     changed = Contract.objects.get(pk=contract.pk)
     assert (changed.daily_transfer_limit, changed.pending_daily_limit) == (contract.daily_transfer_limit, None)
     assert not AuditEntry.objects.filter(action="limit.change", contract=contract).exists()
+
+
+def test_the_ceiling_itself_may_be_chosen_and_choosing_it_again_is_no_raise(otp_customer):
+    """At the ceiling exactly (10,000,000 with a token) the change is accepted; the same limit chosen again
+    is no raise: it begins no second hold."""
+    from accounts import limits
+
+    limits.limit_change(actor=None, contract=otp_customer, new_limit=10_000_000, at_once=True)
+    assert Contract.objects.get(pk=otp_customer.pk).daily_transfer_limit == 10_000_000
+    assert AuditEntry.objects.filter(action="hold.set", contract=otp_customer, reason="limit_raise").count() == 1
+    limits.limit_change(actor=None, contract=otp_customer, new_limit=10_000_000, at_once=True)
+    assert AuditEntry.objects.filter(action="hold.set", contract=otp_customer, reason="limit_raise").count() == 1
