@@ -183,6 +183,12 @@ def test_over_the_daily_limit_names_what_is_left(client, make_contract, payee):
         "1日あたりの振込限度額を超えています。本日お振込いただける金額はあと50,000円です。"
     ]
     assert send(client, same_bank_data(rich, payee, amount=50_000))[1].status == Transfer.Status.DONE
+    # The day's limit used up: not even one yen more, and the page says nothing is left.
+    response, transfer = enter(client, same_bank_data(rich, payee, amount=1))
+    assert transfer is None
+    assert response.context["form"].errors["amount"] == [
+        "1日あたりの振込限度額を超えています。本日お振込いただける金額はあと0円です。"
+    ]
 
 
 def test_full_width_digits_and_commas_are_accepted(client, contract, payee):
