@@ -1,0 +1,144 @@
+#!/usr/bin/env python
+"""Mutation testing by hand: change one thing in a module, run the tests that should notice, put it back.
+
+    .venv/bin/python tools/mutate.py list accounts/holds.py
+    .venv/bin/python tools/mutate.py run accounts/holds.py [N ...] -- tests/phishing tests/accounts
+
+A mutant is one small change the tests of a rule should fail on: a comparison turned (``<`` and ``<=``,
+``==`` and ``!=``, ``in`` and ``not in``…), ``and`` and ``or`` swapped, a ``not`` dropped, a whole number
+plus one, an ``if`` never taken, a call statement removed, a ``return True`` / ``False`` turned. ``run``
+writes each mutant (all, or the numbers given) over the module, runs pytest with ``-x`` and the arguments
+after ``--``, and prints KILLED (a test failed) or SURVIVED; the module is put back after each, and on
+Ctrl-C or SIGTERM. A survivor is a place to look, not a verdict: many are equivalent (a cache size, a probe
+value, a check made twice). Those that change what a customer, the branch or the audit log sees want a test.
+Use a clone: the working tree's module is rewritten while it runs. The module must have no uncommitted change.
+
+Session 41 ran it over the gate, locks, holds, the new-payee cap, limits, the verifier and the money engine
+(355 mutants; the PostgreSQL-only ones again on PostgreSQL); the tests it led to name it in their commits.
+"""
+
+import ast
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+SWAP = {
+    ast.Lt: ast.LtE,
+    ast.LtE: ast.Lt,
+    ast.Gt: ast.GtE,
+    ast.GtE: ast.Gt,
+    ast.Eq: ast.NotEq,
+    ast.NotEq: ast.Eq,
+    ast.In: ast.NotIn,
+    ast.NotIn: ast.In,
+    ast.Is: ast.IsNot,
+    ast.IsNot: ast.Is,
+}
+
+
+def sites(tree: ast.AST) -> list[tuple[str, ast.AST, int | None]]:
+    """Every place a mutant can be made, in ``ast.walk`` order (stable for one source text)."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare):
+            found += [("cmp", node, i) for i, op in enumerate(node.ops) if type(op) in SWAP]
+        elif isinstance(node, ast.BoolOp):
+            found.append(("bool", node, None))
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            found.append(("not", node, None))
+        elif isinstance(node, ast.Constant) and type(node.value) is int:
+            found.append(("int", node, None))
+        elif isinstance(node, ast.If):
+            found.append(("iffalse", node, None))
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            found.append(("nocall", node, None))
+        elif isinstance(node, ast.Return) and isinstance(node.value, ast.Constant) and type(node.value.value) is bool:
+            found.append(("ret", node, None))
+    return found
+
+
+def _replace(tree: ast.AST, old: ast.AST, new: ast.AST) -> None:
+    for parent in ast.walk(tree):
+        for field, value in ast.iter_fields(parent):
+            if value is old:
+                setattr(parent, field, new)
+            elif isinstance(value, list):
+                value[:] = [new if item is old else item for item in value]
+
+
+def mutant(source: str, number: int) -> str:
+    """The module's text with mutant ``number`` made."""
+    tree = ast.parse(source)
+    kind, node, i = sites(tree)[number]
+    if kind == "cmp":
+        node.ops[i] = SWAP[type(node.ops[i])]()
+    elif kind == "bool":
+        node.op = ast.Or() if isinstance(node.op, ast.And) else ast.And()
+    elif kind == "not":
+        _replace(tree, node, node.operand)
+    elif kind == "int":
+        node.value += 1
+    elif kind == "iffalse":
+        node.test = ast.Constant(False)
+    elif kind == "nocall":
+        node.value = ast.Constant(None)
+    elif kind == "ret":
+        node.value = ast.Constant(not node.value.value)
+    return ast.unparse(tree)
+
+
+def describe(source: str, number: int) -> str:
+    kind, node, _ = sites(ast.parse(source))[number]
+    return f"{kind} L{node.lineno} {source.splitlines()[node.lineno - 1].strip()[:100]}"
+
+
+def _interrupted(signum, frame):
+    raise KeyboardInterrupt
+
+
+def run(module: Path, numbers: list[int], pytest_args: list[str]) -> None:
+    if subprocess.run(["git", "diff", "--quiet", "--", str(module)], check=False).returncode != 0:
+        sys.exit(f"{module} has uncommitted changes: commit them or use a clone")
+    source = module.read_text()
+    signal.signal(signal.SIGTERM, _interrupted)
+    try:
+        for number in numbers or range(len(sites(ast.parse(source)))):
+            module.write_text(mutant(source, number))
+            started = time.monotonic()
+            tests = subprocess.run(
+                [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *pytest_args],
+                capture_output=True,
+                check=False,
+            )
+            if tests.returncode not in (0, 1):  # 2: interrupted, 3: internal error, 4: usage, 5: no tests
+                print(f"{number} ERROR pytest exited {tests.returncode}: not a verdict", flush=True)
+                continue
+            verdict = "KILLED" if tests.returncode == 1 else "SURVIVED"
+            took = time.monotonic() - started
+            print(f"{number} {verdict} {describe(source, number)} ({took:.0f} s)", flush=True)
+    finally:
+        module.write_text(source)
+
+
+def main(argv: list[str]) -> None:
+    if len(argv) < 2 or argv[0] not in ("list", "run"):
+        sys.exit(__doc__)
+    module = Path(argv[1])
+    source = module.read_text()
+    if argv[0] == "list":
+        for number in range(len(sites(ast.parse(source)))):
+            print(number, describe(source, number))
+        return
+    if "--" not in argv:
+        sys.exit("run: give the tests to run after --")
+    split = argv.index("--")
+    run(module, [int(n) for n in argv[2:split]], argv[split + 1 :])
+
+
+if __name__ == "__main__":
+    try:
+        main(sys.argv[1:])
+    except KeyboardInterrupt:
+        sys.exit("interrupted; the module is as it was")
