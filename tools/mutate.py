@@ -112,10 +112,12 @@ def run(module: Path, numbers: list[int], pytest_args: list[str]) -> None:
                 capture_output=True,
                 check=False,
             )
-            if tests.returncode not in (0, 1):  # 2: interrupted, 3: internal error, 4: usage, 5: no tests
+            # 1: a test failed; 2: -x stopped the run under pytest-xdist, or the mutant broke an import (both:
+            # the tests noticed); 3: internal error, 4: usage, 5: no tests collected (no verdict)
+            if tests.returncode not in (0, 1, 2):
                 print(f"{number} ERROR pytest exited {tests.returncode}: not a verdict", flush=True)
                 continue
-            verdict = "KILLED" if tests.returncode == 1 else "SURVIVED"
+            verdict = "SURVIVED" if tests.returncode == 0 else "KILLED"
             took = time.monotonic() - started
             print(f"{number} {verdict} {describe(source, number)} ({took:.0f} s)", flush=True)
     finally:
