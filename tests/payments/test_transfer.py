@@ -434,6 +434,11 @@ def test_five_wrong_answers_lock_transactions_with_audit_and_mail(
     assert str(authorization.TRANSACTION_LOCKED) in page and 'name="transfer_password"' not in page
     assert is_locked(contract, "transaction")
     assert AuditEntry.objects.filter(action="transaction.lock", contract=contract).count() == 1
+    # Each wrong answer is in the audit log as such, with its method and the count it reached.
+    wrong = AuditEntry.objects.filter(action="transfer.authorize", contract=contract, reason="wrong").order_by("pk")
+    assert [(e.outcome, e.detail["method"], e.detail["failures"]) for e in wrong] == [
+        ("failed", Contract.Method.TRANSFER_PASSWORD, n) for n in range(1, 6)
+    ]
     assert [m.subject for m in mailoutbox] == [subject("transaction_locked")]
     assert settings.BANK_HELPDESK_PHONE in mailoutbox[0].body and settings.BANK_HELPDESK_PHONE in page
     response = authorize(client, transfer)  # even the right one now
