@@ -430,6 +430,7 @@ def test_five_wrong_answers_lock_transactions_with_audit_and_mail(
             assert ("あと2回誤るとお取引が停止されます。" in page) == (i == 2)
             assert ("正しくありません。あと2回" in page) == (i == 2)  # one sentence after another, no space
             assert ("あと1回誤るとお取引が停止されます。" in page) == (i == 3)
+            assert "あと3回" not in page and "あと4回" not in page  # told only when two or fewer are left
     page = response.content.decode()
     assert str(authorization.TRANSACTION_LOCKED) in page and 'name="transfer_password"' not in page
     assert is_locked(contract, "transaction")
