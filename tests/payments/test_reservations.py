@@ -380,3 +380,21 @@ def test_a_reservation_authorized_with_a_passkey_pays_a_new_payee_over_its_cap_o
     set_clock(thursday, FRIDAY, 0, 0, 1)
     assert reservations.execute(transfer.pk) == Transfer.Status.ACCEPTED
     assert balance(contract) == 500_000 - 150_000 - transfer.fee
+
+
+def test_the_same_authorization_sent_twice_is_told_reserved_not_changed(contract, thursday):
+    """Two 認証 of one reservation with the right answer, each holding the transfer as 確認 left it (two
+    requests of a double click): the second is told it is reserved already, never refused or audited as
+    changed, and reserves or queues nothing more."""
+    from payments.drafts import AlreadyExecuted
+    from tests.payments.helpers import confirmed_other_bank
+
+    paid_before(contract, bank_code="0005", number="7654321")
+    transfer, digest = confirmed_other_bank(contract, 1_000, scheduled_for=FRIDAY)
+    second = Transfer.objects.get(pk=transfer.pk)
+    reservations.reserve(actor=None, contract=contract, transfer=transfer, digest=digest)
+    with pytest.raises(AlreadyExecuted):
+        reservations.reserve(actor=None, contract=contract, transfer=second, digest=digest)
+    assert Transfer.objects.get(pk=transfer.pk).status == Transfer.Status.RESERVED
+    assert list(AuditEntry.objects.filter(action="transfer.reserve").values_list("outcome", flat=True)) == ["ok"]
+    assert Notice.objects.filter(contract_id=contract.pk, event="transfer_reserved").count() == 1
