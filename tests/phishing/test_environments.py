@@ -47,6 +47,31 @@ def test_a_cookie_copied_to_another_contract_is_a_new_environment(client, contra
     assert not _login_is_new(client, stranger)
 
 
+def test_a_browser_shared_by_six_contracts_forgets_the_one_least_recently_logged_in(client, make_contract):
+    """The cookie keeps five contracts (environments.PER_BROWSER): a sixth pushes out the one whose login in
+    this browser is the oldest; the other five stay known."""
+    family = [make_contract() for _ in range(6)]
+    for member in family:
+        assert _login_is_new(client, member)
+        client.post(reverse("accounts-logout"))
+    for member in family[1:]:
+        assert not _login_is_new(client, member)
+        client.post(reverse("accounts-logout"))
+    assert _login_is_new(client, family[0])
+
+
+def test_a_signed_cookie_with_malformed_items_keeps_the_good_one(client, contract):
+    """Only ``pk.key`` items whose pk is digits and whose key is 32 hex digits are read: the others are
+    skipped, never a server error, and the good one still names a known environment."""
+    from django.core import signing
+
+    good = signing.get_cookie_signer(salt=environments.COOKIE + environments.SALT).unsign(environment_cookie(contract))
+    items = [f"x{contract.pk}.{'a' * 32}", f"{contract.pk}.{'g' * 32}", f"{contract.pk}", good]
+    signer = signing.get_cookie_signer(salt=environments.COOKIE + environments.SALT)
+    client.cookies[environments.COOKIE] = signer.sign(",".join(items))
+    assert not _login_is_new(client, contract)
+
+
 def test_an_expired_cookie_is_a_new_environment(client, contract, monkeypatch):
     from types import SimpleNamespace
 
