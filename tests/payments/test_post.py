@@ -128,6 +128,27 @@ def test_unbalanced_lines_are_never_posted(contract, stranger, broken):
     _nothing_moved(contract, stranger, transfer)
 
 
+@pytest.mark.parametrize("field", ["amount", "payee_number", "new_payee"])
+def test_a_row_changed_since_it_was_loaded_moves_nothing(contract, stranger, field):
+    """The claim takes the row only as it was loaded (drafts.confirmed_where): a row another session changed
+    after this one loaded it (its digest kept) is refused as changed; nothing moves, and the money never
+    follows the loaded copy while the row says otherwise."""
+    from payments.refusals import TransferChanged
+
+    transfer, digest = _confirmed(contract, stranger, 1_000)
+    value = {"amount": 2_000, "payee_number": "7654321", "new_payee": not transfer.new_payee}[field]
+    Transfer.objects.filter(pk=transfer.pk).update(**{field: value})
+    with pytest.raises(TransferChanged):
+        services.transfer_execute(actor=None, contract=contract, transfer=transfer, digest=digest)
+    assert Account.objects.get(pk=contract.account.pk).balance == 100_000
+    assert Account.objects.get(pk=stranger.account.pk).balance == 100_000
+    row = Transfer.objects.get(pk=transfer.pk)
+    assert row.status == "confirmed" and getattr(row, field) == value and row.entry_id is None
+    assert not JournalEntry.objects.filter(reference=transfer.reference).exists()
+    assert not DailyUsage.objects.filter(contract=contract, scope="").exists()
+    assert AuditEntry.objects.get(action="transfer.execute").reason == "changed"
+
+
 @pytest.mark.parametrize("lowered_to", [50_000, 500])
 def test_a_limit_changed_since_it_was_read_is_decided_again(contract, stranger, lowered_to):
     """Another session lowered the limit after this one read the contract: the check refuses, and the
