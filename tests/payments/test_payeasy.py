@@ -491,19 +491,37 @@ def test_a_confirm_racing_a_cancel_in_another_tab_confirms_nothing_and_leads_to_
     assert not AuditEntry.objects.filter(action="payeasy.confirm", contract=contract).exists()
 
 
-def test_a_confirm_reloaded_while_another_tab_paid_shows_the_result(client, contract, billers, monkeypatch):
+def _paid_by_another_tab_at(monkeypatch, client, contract, service: str) -> str:
+    """A confirmed payment (its 受付番号) that another tab's 認証 pays once this tab's next request has loaded it,
+    when that request calls ``payeasy.<service>`` (before its conditional UPDATE)."""
     login(client, contract)
     reference = enter(client, "58001", contract, **PRIVATE_NUMBERS)["Location"].split("/")[2]
     assert client.post(reverse("payeasy-confirm", args=[reference]))["Location"].endswith("/authorize/")
-    # Another tab's 認証 pays after this reload of 確認 loaded the payment, before its UPDATE.
     fresh = Payment.objects.get(reference=reference)
     execute = partial(payeasy.payment_execute, actor=None, contract=contract, payment=fresh, digest=fresh.digest)
-    answered_after(monkeypatch, execute, at=(payeasy, "payment_confirm"))
+    answered_after(monkeypatch, execute, at=(payeasy, service))
+    return reference
+
+
+def test_a_confirm_reloaded_while_another_tab_paid_shows_the_result(client, contract, billers, monkeypatch):
+    reference = _paid_by_another_tab_at(monkeypatch, client, contract, "payment_confirm")
     response = client.post(reverse("payeasy-confirm", args=[reference]))
     assert response["Location"] == reverse("payeasy-result", args=[reference])
     assert Bill.objects.get(pk=billers["electricity"].pk).is_paid
     assert JournalEntry.objects.filter(kind="payeasy").count() == 1
     assert AuditEntry.objects.filter(action="payeasy.confirm", contract=contract).count() == 1
+
+
+def test_a_cancel_racing_the_payment_in_another_tab_shows_it_paid(client, contract, billers, monkeypatch):
+    """中止 in one tab while another tab's 認証 pays: the cancel's conditional UPDATE finds the payment made,
+    reads it again, and the page shows it paid; never 「中止しました」 for a bill that was paid."""
+    reference = _paid_by_another_tab_at(monkeypatch, client, contract, "payment_cancel")
+    response = client.post(reverse("payeasy-cancel", args=[reference]), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("payeasy-result", args=[reference])
+    assert "中止しました" not in response.content.decode()
+    assert Payment.objects.get(reference=reference).status == Payment.Status.DONE
+    assert Bill.objects.get(pk=billers["electricity"].pk).is_paid
+    assert not AuditEntry.objects.filter(action="payeasy.cancel", contract=contract).exists()
 
 
 @pytest.mark.postgres

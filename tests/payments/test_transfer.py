@@ -264,6 +264,24 @@ def test_a_correction_racing_the_execution_in_another_tab_changes_nothing_and_sh
     check_ledger()
 
 
+def test_a_cancel_racing_the_execution_in_another_tab_shows_the_result_not_cancelled(
+    client, contract, payee, monkeypatch
+):
+    """中止 in one tab while another tab's 認証 moves the money: the cancel's conditional UPDATE finds the row
+    executed, reads it again, and the page shows the result; never 「中止しました」 for money that moved."""
+    from payments.views import CANCELLED
+
+    transfer = _executed_by_another_tab_at(monkeypatch, client, contract, payee, "transfer_cancel")
+    response = client.post(reverse("transfers-cancel", args=[transfer.reference]))
+    assert response["Location"] == reverse("transfers-result", args=[transfer.reference])
+    assert str(CANCELLED) not in [str(m) for m in response.wsgi_request._messages]
+    transfer.refresh_from_db()
+    assert transfer.status == Transfer.Status.DONE
+    assert balance(contract) == 100_000 - 1_000 and balance(payee) == 5_000 + 1_000
+    assert not AuditEntry.objects.filter(action="transfer.cancel", contract=contract).exists()
+    check_ledger()
+
+
 def test_a_confirm_left_too_long_is_asked_again_and_then_authorizes(client, contract, payee, fake_clock):
     from ibank import pending
 
