@@ -456,7 +456,9 @@ def test_cancel_before_execution_moves_nothing(client, contract, billers):
     reference = response["Location"].split("/")[2]
     response = client.post(reverse("payeasy-cancel", args=[reference]))
     assert response["Location"] == reverse("accounts-menu")
+    assert "中止しました" in client.get(response["Location"]).content.decode()
     assert Payment.objects.get(reference=reference).status == Payment.Status.CANCELLED
+    assert AuditEntry.objects.filter(action="payeasy.cancel", contract=contract, outcome="ok").count() == 1
     assert client.post(reverse("payeasy-confirm", args=[reference]))["Location"] == NEW
     assert not Bill.objects.get(pk=billers["electricity"].pk).is_paid
 

@@ -264,6 +264,22 @@ def test_a_correction_racing_the_execution_in_another_tab_changes_nothing_and_sh
     check_ledger()
 
 
+def test_cancel_after_confirm_moves_nothing_and_is_told_and_audited(client, contract, payee):
+    from payments.views import CANCELLED
+
+    login(client, contract)
+    _response, transfer = enter(client, same_bank_data(contract, payee, amount=1_000))
+    confirm(client, transfer)
+    response = client.post(reverse("transfers-cancel", args=[transfer.reference]))
+    assert response["Location"] == reverse("accounts-menu")
+    assert str(CANCELLED) in client.get(response["Location"]).content.decode()
+    assert Transfer.objects.get(pk=transfer.pk).status == Transfer.Status.CANCELLED
+    assert AuditEntry.objects.filter(action="transfer.cancel", contract=contract, outcome="ok").count() == 1
+    assert balance(contract) == 100_000 and balance(payee) == 5_000
+    followed = client.get(authorize(client, transfer)["Location"], follow=True)  # nothing left to authorize
+    assert followed.redirect_chain[-1][0] == NEW and balance(contract) == 100_000
+
+
 def test_a_cancel_racing_the_execution_in_another_tab_shows_the_result_not_cancelled(
     client, contract, payee, monkeypatch
 ):
