@@ -294,17 +294,36 @@ def test_a_stale_stop_button_does_not_say_a_reservation_was_stopped(client, cont
     assert response.redirect_chain[-1][0] == reverse("transfers-result", args=[transfer.reference])
 
 
-def test_a_reservation_changed_after_confirm_is_refused_and_not_reserved(client, contract, thursday):
-    """Authorization binds what was confirmed, for a 振込予約 as for a transfer (SPEC §5): the amount changed
-    behind the digest (a second tab, tampering) is refused at 認証, audited, and nothing is reserved or
-    queued for its day."""
+def test_an_execution_before_the_day_moves_nothing(client, contract, thursday):
+    """A confirmed 振込予約 handed to the execution itself before its 振込指定日 (not to reservations.reserve, as
+    認証 does) is refused: money moves on its day only, whoever asks."""
+    from tests.payments.helpers import confirm
+
+    login(client, contract)
+    paid_before(contract, bank_code="0005", number="7654321")
+    _response, transfer = enter(client, other_bank_data(contract, transfer_date=FRIDAY.isoformat(), amount=1_000))
+    confirm(client, transfer)
+    transfer.refresh_from_db()
+    before = balance(contract)
+    with pytest.raises(services.TransferChanged):
+        services.transfer_execute(actor=None, contract=contract, transfer=transfer, digest=transfer.digest)
+    assert balance(contract) == before
+    assert Transfer.objects.get(pk=transfer.pk).status == Transfer.Status.CONFIRMED
+    assert not AuditEntry.objects.filter(action="transfer.execute").exists()
+
+
+@pytest.mark.parametrize("changed", [{"amount": 90_000}, {"scheduled_for": date(2026, 11, 30)}])
+def test_a_reservation_changed_after_confirm_is_refused_and_not_reserved(client, contract, thursday, changed):
+    """Authorization binds what was confirmed, for a 振込予約 as for a transfer (SPEC §5): the amount or the
+    振込指定日 changed behind the digest (a second tab, tampering) is refused at 認証, audited, and nothing is
+    reserved or queued for its day."""
     from tests.payments.helpers import authorize, confirm
 
     login(client, contract)
     paid_before(contract, bank_code="0005", number="7654321")
     _response, transfer = enter(client, other_bank_data(contract, transfer_date=FRIDAY.isoformat(), amount=1_000))
     confirm(client, transfer)
-    Transfer.objects.filter(pk=transfer.pk).update(amount=90_000)
+    Transfer.objects.filter(pk=transfer.pk).update(**changed)
     response = authorize(client, transfer)
     assert response["Location"] == reverse("transfers-edit", args=[transfer.reference])
     transfer.refresh_from_db()
