@@ -294,6 +294,21 @@ def test_a_stale_stop_button_does_not_say_a_reservation_was_stopped(client, cont
     assert response.redirect_chain[-1][0] == reverse("transfers-result", args=[transfer.reference])
 
 
+def test_a_reservation_to_a_new_payee_over_its_cap_is_refused_at_input(client, make_contract, thursday):
+    """A 振込予約 to a never-paid payee is held to the new payee's daily cap already at 入力 (its day cannot
+    change the whole cap): the amount field says so, and nothing is entered; the cap itself may be reserved."""
+    rich = make_contract(balance=2_000_000)
+    login(client, rich)
+    over = other_bank_data(rich, transfer_date=FRIDAY.isoformat(), amount=100_001)
+    response, transfer = enter(client, over)
+    assert transfer is None and not Transfer.objects.filter(contract=rich).exists()
+    assert response.context["form"].errors["amount"] == [
+        "はじめてのお振込先へは、最初のお振込から7日間、1日あたり100,000円までお振込いただけます。"
+        "本日このお振込先へお振込いただける金額はあと100,000円です。"
+    ]
+    assert enter(client, {**over, "amount": "100000"})[1] is not None
+
+
 def test_an_execution_before_the_day_moves_nothing(client, contract, thursday):
     """A confirmed 振込予約 handed to the execution itself before its 振込指定日 (not to reservations.reserve, as
     認証 does) is refused: money moves on its day only, whoever asks."""
