@@ -43,7 +43,9 @@ def _token_required(contract):
     return (binding.software_token_id, secrets.token_hex(8)) if binding.login_otp else None
 
 
-SECOND_FACTOR = SecondFactor(required=_token_required, url_name="accounts-login-otp")
+SECOND_FACTOR = SecondFactor(
+    required=_token_required, url_name="accounts-login-otp", label=_("ワンタイムパスワードでログインする")
+)
 
 
 #: The pending login's binding with what the verifier and the login read (one row: the contract is unique),

@@ -222,3 +222,20 @@ def test_a_double_click_of_the_registrations_authorization_is_answered_as_the_fi
     assert "登録の準備ができました。" in twin.get(response["Location"]).content.decode()
     other = client.post(authorize, {**data, "attempt": "0123456789abcdef"})
     assert other.status_code == 200 and "使用済み" in other.content.decode()
+
+
+def test_each_second_factor_page_offers_the_other_the_contract_has_by_name(client, make_contract, make_token):
+    """A contract with a token (認証する) and a passkey is asked for the code first; that page offers the passkey,
+    and the passkey's page offers the code back, each link named. A contract without one is not offered it."""
+    otp_link = f'<a href="{reverse("accounts-login-otp")}">ワンタイムパスワードでログインする</a>'
+    passkey_link = f'<a href="{reverse("passkeys-login")}">パスキーでログインする</a>'
+    both, token_only = make_contract(), make_contract()
+    for contract in (both, token_only):
+        make_token(contract, login_otp=True)
+    _passkey(both, at=clock.now())
+    assert post_login(client, both)["Location"] == reverse("accounts-login-otp")
+    assert passkey_link in client.get(reverse("accounts-login-otp")).content.decode()
+    assert otp_link in client.get(reverse("passkeys-login")).content.decode()
+    other = Client()
+    assert post_login(other, token_only)["Location"] == reverse("accounts-login-otp")
+    assert reverse("passkeys-login") not in other.get(reverse("accounts-login-otp")).content.decode()
