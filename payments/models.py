@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from accounts import limits
 from accounts.models import Account, Contract
 from ibank import clock
 from ibank.labels import ChoiceLabel
@@ -155,6 +156,12 @@ class Transfer(Draft):
     @property
     def is_reservation(self) -> bool:
         return self.scheduled_for is not None
+
+    @property
+    def waits_for_its_day(self) -> bool:
+        """A 振込予約 whose 振込指定日 is still to come (the bank's day): 認証 reserves it, and no execution moves
+        its money before that day; on the day itself it is executed at once."""
+        return self.scheduled_for is not None and self.scheduled_for > limits.today()
 
     @property
     def masked_payee_number(self) -> str:

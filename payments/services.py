@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import authorization, gate, limits
-from accounts.limits import available_today, daily_limit, today
+from accounts.limits import available_today, daily_limit, today  # noqa: F401 (services.today: the bank's day)
 from accounts.models import Account, Contract
 from auditlog import audit
 from ibank import business_days, clock
@@ -227,7 +227,7 @@ def transfer_execute(*, actor, contract: Contract, transfer: Transfer, digest: s
 
     capped = not getattr(authorized_by, "lifts_new_payee_cap", False)
 
-    if transfer.is_reservation and transfer.scheduled_for > today():
+    if transfer.waits_for_its_day:
         raise TransferChanged  # a reservation moves money on its day only (payments.reservations)
     settles_on = settlement_day(transfer, now)
 

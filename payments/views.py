@@ -175,7 +175,7 @@ def confirm_view(request, transfer):
 
 def _settles_on(transfer):
     """The day the payee will be credited if executed now (or on the 振込指定日): for 確認 and 認証."""
-    if transfer.is_reservation and transfer.scheduled_for > services.today():
+    if transfer.waits_for_its_day:
         return transfer.scheduled_for
     return services.settlement_day(transfer, clock.now())
 
@@ -205,7 +205,7 @@ def authorize_view(request, reference):
 
 
 def _execute(request, transfer, digest, method):
-    reserve = transfer.is_reservation and transfer.scheduled_for > services.today()
+    reserve = transfer.waits_for_its_day
     try:
         (reservations.reserve if reserve else services.transfer_execute)(
             actor=request.actor,
@@ -249,7 +249,7 @@ def result_view(request, reference):
         "transfer": transfer,
         "steps": steps.steps(3),
         "saved": saved,
-        "cancellable": transfer.status == Transfer.Status.RESERVED and transfer.scheduled_for > services.today(),
+        "cancellable": transfer.status == Transfer.Status.RESERVED and transfer.waits_for_its_day,
         "failure": reservations.failure_text(transfer),
     }
     return render(request, "transfers/result.html", context)
@@ -270,7 +270,7 @@ def reservation_cancel_view(request, reference):
         else:
             messages.success(request, RESERVATION_CANCELLED)
         return redirect("transfers-result", reference=reference)
-    cancellable = transfer.scheduled_for > services.today()
+    cancellable = transfer.waits_for_its_day
     return render(request, "transfers/reservation_cancel.html", {"transfer": transfer, "cancellable": cancellable})
 
 
