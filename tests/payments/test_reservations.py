@@ -309,6 +309,38 @@ def test_a_reservation_to_a_new_payee_over_its_cap_is_refused_at_input(client, m
     assert enter(client, {**over, "amount": "100000"})[1] is not None
 
 
+def test_a_reservation_of_exactly_the_days_limit_is_entered(client, contract, thursday):
+    login(client, contract)
+    paid_before(contract, bank_code="0005", number="7654321")
+    limit = services.daily_limit(contract, FRIDAY)
+    day = {"transfer_date": FRIDAY.isoformat()}
+    assert enter(client, other_bank_data(contract, amount=limit, **day))[1] is not None
+    response, transfer = enter(client, other_bank_data(contract, amount=limit + 1, **day))
+    assert transfer is None
+    assert response.context["form"].errors["amount"] == [
+        f"振込金額が1日あたりの振込限度額（{limit:,}円）を超えています。"
+    ]
+
+
+def test_a_reservation_authorized_after_midnight_on_its_day_is_executed_at_once(client, contract, thursday):
+    """確認 on Thursday night for Friday, 認証 a few minutes after midnight: the day has come, so the money moves
+    now (as the worker would move it), and nothing is left reserved."""
+    from tests.payments.helpers import authorize, confirm
+
+    set_clock(thursday, THURSDAY, 23, 58)
+    login(client, contract)
+    paid_before(contract, bank_code="0005", number="7654321")
+    _response, transfer = enter(client, other_bank_data(contract, transfer_date=FRIDAY.isoformat(), amount=1_000))
+    confirm(client, transfer)
+    before = balance(contract)
+    set_clock(thursday, FRIDAY, 0, 1)
+    assert authorize(client, transfer)["Location"] == reverse("transfers-result", args=[transfer.reference])
+    transfer.refresh_from_db()
+    assert transfer.status == Transfer.Status.ACCEPTED and transfer.reserved_at is None
+    assert balance(contract) == before - 1_000 - transfer.fee
+    assert not AuditEntry.objects.filter(action="transfer.reserve").exists()
+
+
 def test_an_execution_before_the_day_moves_nothing(client, contract, thursday):
     """A confirmed 振込予約 handed to the execution itself before its 振込指定日 (not to reservations.reserve, as
     認証 does) is refused: money moves on its day only, whoever asks."""

@@ -171,6 +171,14 @@ def test_amount_over_the_balance_is_refused(client, contract):
     assert response.context["form"].errors["amount"] == ["支払口座の残高が不足しています。（お支払可能額：99,560円）"]
 
 
+def test_a_balance_below_the_fee_says_nothing_is_payable(client, make_contract):
+    poor = make_contract(balance=200)  # less than another bank's fee (275 yen below 30,000)
+    login(client, poor)
+    response, transfer = enter(client, other_bank_data(poor, amount=1))
+    assert transfer is None
+    assert response.context["form"].errors["amount"] == ["支払口座の残高が不足しています。（お支払可能額：0円）"]
+
+
 def test_over_the_daily_limit_names_what_is_left(client, make_contract, payee):
     rich = make_contract(balance=1_000_000)
     paid_before(rich, payee)  # not a new payee: the daily limit, not the new payee's cap, is what binds
