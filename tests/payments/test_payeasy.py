@@ -187,9 +187,12 @@ def test_the_days_block_holds_behind_another_lock(client, contract, billers):
         held = Contract.objects.get(pk=contract.pk)
         with pytest.raises(payeasy.Blocked):
             payeasy.bill_lookup(actor=None, contract=held, biller=billers["private"], **_lookup(numbers))
+    refused = AuditEntry.objects.filter(contract=contract, action="payeasy.input", reason=payeasy.Blocked.reason)
+    before = refused.count()
     for number in ("58001", "99999"):  # a 収納機関 in service, and none
         with pytest.raises(payeasy.Blocked):
             payeasy.biller_lookup(actor=None, contract=Contract.objects.get(pk=contract.pk), number=number)
+    assert refused.count() == before + 2  # each refusal audited as refused by the block, not as wrong
     assert Contract.objects.get(pk=contract.pk).payeasy_failures == 10
 
 
