@@ -136,7 +136,9 @@ def test_the_tenth_consecutive_wrong_entry_blocks_pay_easy_for_the_day(
     client, contract, billers, django_capture_on_commit_callbacks
 ):
     login(client, contract)
-    response = _wrong(client, contract, 7)
+    page = _wrong(client, contract, 6).content.decode()
+    assert str(payeasy.WrongNumbers.message) in page and "あと4回" not in page  # the tries left: from three
+    response = _wrong(client, contract, 1)
     assert "あと3回" in response.content.decode()
     # An unknown 収納機関番号 is a wrong entry too.
     response = client.post(NEW, {"biller_number": "99999"})
@@ -289,6 +291,8 @@ def test_a_paid_bill_is_refused(client, contract, stranger, billers):
     response = enter(client, "58001", contract, **PRIVATE_NUMBERS)
     assert "このお支払いは既に完了しています。" in response.content.decode()
     assert Contract.objects.get(pk=contract.pk).payeasy_failures == 0  # the numbers were right
+    refused = AuditEntry.objects.get(action="payeasy.input", contract=contract, outcome="failed")
+    assert refused.reason == payeasy.BillPaid.reason
 
 
 def test_a_bill_paid_between_confirm_and_execute_moves_nothing(client, contract, stranger, billers):
@@ -343,6 +347,12 @@ def test_an_overdue_bill_is_refused(client, contract, billers):
     login(client, contract)
     response = enter(client, "58001", contract, **PRIVATE_NUMBERS)
     assert "お支払期限" in response.content.decode() and "過ぎている" in response.content.decode()
+    refused = AuditEntry.objects.get(action="payeasy.input", contract=contract, outcome="failed")
+    assert refused.reason == payeasy.BillOverdue.reason
+    assert Contract.objects.get(pk=contract.pk).payeasy_failures == 0  # the numbers were right
+    # Due today, it is still payable.
+    Bill.objects.filter(pk=billers["electricity"].pk).update(due_date=today())
+    assert enter(client, "58001", contract, **PRIVATE_NUMBERS).status_code == 302
 
 
 def test_pay_easy_counts_toward_the_daily_limit(client, make_contract, billers):
