@@ -6,6 +6,7 @@ from functools import partial
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Account, Contract
@@ -20,7 +21,7 @@ from payments.services import today
 from tests.concurrency import run_concurrently
 from tests.conftest import CARD_GRID, TRANSFER_PASSWORD
 from tests.helpers import answered_after, compiled_plan, is_locked, set_lock
-from tests.payments.helpers import copies, login
+from tests.payments.helpers import copies, login, same_bank_data, send
 
 NEW = reverse("payeasy-new")
 NUMBERS = reverse("payeasy-numbers")
@@ -296,8 +297,6 @@ def test_a_paid_bill_is_refused(client, contract, stranger, billers):
 
 
 def test_a_bill_paid_between_confirm_and_execute_moves_nothing(client, contract, stranger, billers):
-    from django.test import Client
-
     login(client, contract)
     first = enter(client, "58001", contract, **PRIVATE_NUMBERS)
     reference = first["Location"].split("/")[2]
@@ -370,9 +369,38 @@ def test_insufficient_balance_is_refused(client, make_contract, billers):
     assert "残高が不足しています" in response.content.decode()
 
 
-def test_another_contracts_payment_is_404(client, contract, stranger, billers):
-    from django.test import Client
+@pytest.mark.parametrize(
+    ("fields", "told", "reason"),
+    [
+        ({"balance": 8_639}, "支払口座の残高が不足しています。（お支払可能額：8,639円）", "insufficient_balance"),
+        ({"daily_transfer_limit": 8_639}, "本日お支払いいただける金額はあと8,639円です。", "over_limit"),
+    ],
+)
+def test_a_bill_of_exactly_what_is_left_is_payable_and_one_yen_more_is_refused(
+    client, make_contract, billers, fields, told, reason
+):
+    """The electricity bill is 8,640 yen: a balance or a day's limit of 8,639 refuses it, says what is left and
+    is audited; exactly 8,640 enters it."""
+    short = make_contract(**{"balance": 100_000, **fields})
+    login(client, short)
+    page = enter(client, "58001", short, **PRIVATE_NUMBERS).content.decode()
+    assert told in page and not Payment.objects.exists()
+    assert AuditEntry.objects.get(action="payeasy.input", contract=short, outcome="failed").reason == reason
+    enough, other = make_contract(**{name: value + 1 for name, value in fields.items()}), Client()
+    login(other, enough)
+    assert enter(other, "58001", enough, **PRIVATE_NUMBERS).status_code == 302
 
+
+def test_a_limit_used_beyond_its_new_amount_says_nothing_is_left(client, contract, stranger, billers):
+    """Today's usage above a limit lowered since: Pay-easy says あと0円, not a negative amount."""
+    login(client, contract)
+    send(client, same_bank_data(contract, stranger, amount=20_000))
+    Contract.objects.filter(pk=contract.pk).update(daily_transfer_limit=10_000)
+    page = enter(client, "58001", contract, **PRIVATE_NUMBERS).content.decode()
+    assert "本日お支払いいただける金額はあと0円です。" in page
+
+
+def test_another_contracts_payment_is_404(client, contract, stranger, billers):
     other = Client()
     login(other, stranger)
     _response, payment = pay(other, stranger, "58001", **PRIVATE_NUMBERS)
