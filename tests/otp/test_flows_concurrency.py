@@ -19,6 +19,15 @@ def _register(contract, token, key, *, login_otp: bool):
     )
 
 
+def _outcome(flow, done: str) -> str:
+    """``done`` when ``flow()`` went through, else the name of the refusal it raised."""
+    try:
+        flow()
+    except services.TokenFlowError as error:
+        return type(error).__name__
+    return done
+
+
 def test_concurrent_registrations_for_one_contract_end_with_one_binding(contract):
     tokens = [token_issue(kind="mobile") for _ in range(8)]
 
@@ -42,15 +51,29 @@ def test_concurrent_registrations_of_one_token_by_two_contracts_bind_it_once(mak
     contracts = [make_contract() for _ in range(6)]
 
     def register(i):
-        try:
-            _register(contracts[i], token, key, login_otp=False)
-        except services.TokenFlowError as error:
-            return type(error).__name__
-        return "registered"
+        return _outcome(lambda: _register(contracts[i], token, key, login_otp=False), "registered")
 
     results = run_concurrently(register, 6)
-    assert results.count("registered") == 1
+    # The token's row is locked while it is checked: each other contract is told it is registered already,
+    # never that it has a token of its own (which the binding's unique constraint alone would answer).
+    assert sorted(results) == ["TokenAlreadyBound"] * 5 + ["registered"]
     assert TokenBinding.objects.filter(software_token=token).count() == 1
+
+
+def test_concurrent_exchanges_to_one_new_token_by_two_contracts_bind_it_once(make_contract, make_token):
+    new_token, new_key = token_issue(kind="mobile")
+    contracts = [make_contract() for _ in range(4)]
+    olds = [make_token(contract)[0].software_token_id for contract in contracts]
+
+    def exchange(i):
+        code = totp.totp(new_key, time.time())
+        args = {"contract": contracts[i], "old_token_pk": olds[i], "new_token_id": new_token.token_id, "code": code}
+        return _outcome(lambda: services.token_exchange(actor=None, **args), "exchanged")
+
+    results = run_concurrently(exchange, 4)
+    assert sorted(results) == ["TokenAlreadyBound"] * 3 + ["exchanged"]
+    assert TokenBinding.objects.filter(software_token=new_token).count() == 1
+    assert TokenBinding.objects.filter(software_token_id__in=olds).count() == 3  # the others keep their own
 
 
 def test_concurrent_exchange_and_stop_leave_a_consistent_state(token_contract):
