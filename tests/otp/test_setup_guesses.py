@@ -1,7 +1,9 @@
 """Wrong codes at the new-token step of 利用登録 / 交換 count, per contract and per token, and lock at 5."""
 
+import pytest
 from django.urls import reverse
 
+from accounts import gate
 from auditlog.models import AuditEntry
 from notices.outbox import subject
 from otp import services
@@ -80,3 +82,21 @@ def test_wrong_new_token_codes_at_exchange_count_too(client, token_contract, fak
     binding = TokenBinding.objects.get(contract=token_contract)
     assert binding.software_token_id == token_contract.binding.software_token_id  # the old token stays
     assert binding.failures == 0  # the login OTP is not locked by these
+
+
+@pytest.mark.parametrize("kind", ["token_setup", "ib_suspension"])
+def test_a_lock_set_after_the_page_asked_refuses_the_right_code(contract, fake_clock, kind):
+    """The pages ask the gate first; a lock set after that (another tab's fifth wrong code, the branch's IB取引
+    中止) is asked again under the contract's row lock: the registration is refused, nothing is bound, and the
+    token stays issued."""
+    from tests.helpers import set_lock
+
+    token, key = token_issue(kind="mobile")
+    set_lock(contract, kind)
+    with pytest.raises(services.TokenSetupLocked) as refused:
+        services.token_register(
+            actor=None, contract=contract, token_id=token.token_id, code=code(key, fake_clock), login_otp=True
+        )
+    assert refused.value.message == gate.may(contract, gate.Action.TOKEN_REGISTER).message  # the lock's own words
+    assert not TokenBinding.objects.exists()
+    assert SoftwareToken.objects.get(pk=token.pk).status == SoftwareToken.Status.ISSUED
