@@ -130,8 +130,11 @@ def test_cancel_ends_the_pending_login(client, token_contract, fake_clock):
     password_step(client, token_contract)
     response = client.post(LOGIN_OTP, {"cancel": "1"})
     assert response["Location"] == LOGIN
+    assert "ログインを中止しました。" in client.get(LOGIN).content.decode()
     assert PENDING_LOGIN not in client.session
     assert client.get(LOGIN_OTP)["Location"] == LOGIN
+    entry = AuditEntry.objects.get(action="login.otp", contract=token_contract)
+    assert (entry.outcome, entry.reason) == ("failed", "cancelled")
 
 
 def test_pending_login_is_bound_to_the_token(client, token_contract, fake_clock):
