@@ -50,6 +50,8 @@ def test_suspension_stops_everything_at_once(client, contract, mailoutbox, djang
     # no login, no token flow
     response = client.post(LOGIN, {"contract_id": contract.contract_id, "password": PASSWORD})
     assert response.context["form"].non_field_errors() == [forms.CONTRACT_SUSPENDED]
+    refused = AuditEntry.objects.filter(action="login.password", contract=contract, outcome="failed").get()
+    assert refused.reason == "suspended"  # the right password, refused by the stop: not audited as wrong
     response = client.post(reverse("otp-register"), {"contract_id": contract.contract_id, "password": PASSWORD})
     assert str(forms.CONTRACT_SUSPENDED) in response.content.decode()
     assert [m.subject for m in mailoutbox] == [subject("ib_suspended")]
