@@ -100,3 +100,25 @@ def test_a_lock_set_after_the_page_asked_refuses_the_right_code(contract, fake_c
     assert refused.value.message == gate.may(contract, gate.Action.TOKEN_REGISTER).message  # the lock's own words
     assert not TokenBinding.objects.exists()
     assert SoftwareToken.objects.get(pk=token.pk).status == SoftwareToken.Status.ISSUED
+
+
+@pytest.mark.parametrize("kind", ["token_setup", "ib_suspension"])
+def test_a_lock_set_after_the_exchange_page_asked_refuses_the_new_tokens_right_code(token_contract, fake_clock, kind):
+    """As for 利用登録: the exchange asks the gate again under the contract's row lock; the old token stays
+    bound and the new one issued."""
+    from tests.helpers import set_lock
+
+    old = TokenBinding.objects.get(contract=token_contract).software_token_id
+    token, key = token_issue(kind="mobile")
+    set_lock(token_contract, kind)
+    with pytest.raises(services.TokenSetupLocked) as refused:
+        services.token_exchange(
+            actor=None,
+            contract=token_contract,
+            old_token_pk=old,
+            new_token_id=token.token_id,
+            code=code(key, fake_clock),
+        )
+    assert refused.value.message == gate.may(token_contract, gate.Action.TOKEN_EXCHANGE).message
+    assert TokenBinding.objects.get(contract=token_contract).software_token_id == old
+    assert SoftwareToken.objects.get(pk=token.pk).status == SoftwareToken.Status.ISSUED
