@@ -470,6 +470,26 @@ def test_a_stop_page_left_open_while_the_token_was_exchanged_says_so_and_stops_n
     assert not AuditEntry.objects.filter(action="token.stop").exists()
 
 
+def test_an_exchange_page_left_open_while_the_token_was_stopped_says_so_and_binds_nothing(
+    client, token_contract, issued, fake_clock
+):
+    """The exchange's new-token page was reached with the old token's code, then the token was stopped (in
+    another tab): the old token the page was for is no longer the contract's. The page says the registration
+    changed; no token is bound and the new one stays issued."""
+    from otp import services
+
+    new_token, new_key = issued
+    auth(client, REGISTER, token_contract)
+    assert client.post(EXCHANGE_OLD, {"otp": code(token_contract.key, fake_clock)})["Location"] == EXCHANGE_NEW
+    services.unbind(token_contract.binding)
+    response = client.post(EXCHANGE_NEW, {"token_id": new_token.token_id, "otp": code(new_key, fake_clock)})
+    assert response.status_code == 200
+    assert str(services.TokenChanged.message) in response.content.decode()
+    assert not TokenBinding.objects.filter(contract=token_contract).exists()
+    assert SoftwareToken.objects.get(pk=new_token.pk).status == SoftwareToken.Status.ISSUED
+    assert not AuditEntry.objects.filter(action="token.exchange").exists()
+
+
 @pytest.mark.parametrize("typed", ["right", "wrong"])
 def test_a_stop_page_left_open_while_the_branch_reset_the_token_stops_nothing_and_says_so(
     client, token_contract, fake_clock, typed

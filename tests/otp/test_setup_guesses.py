@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from accounts import gate
+from accounts.models import Contract
 from auditlog.models import AuditEntry
 from notices.outbox import subject
 from otp import services
@@ -69,6 +70,23 @@ def test_a_success_resets_the_contract_count(client, contract, fake_clock):
     assert register(client, token, key, fake_clock)["Location"] == reverse("otp-result")
     contract.refresh_from_db()
     assert contract.token_setup_failures == 0 and not is_locked(contract, "token_setup")
+
+
+def test_an_exchanges_success_resets_the_count_and_the_new_token_starts_afresh(client, token_contract, fake_clock):
+    """Wrong codes for the new token, then its right one: the contract's count is reset, and the binding now
+    holds the new token with no failures and no clock drift carried over from the old one."""
+    TokenBinding.objects.filter(contract=token_contract).update(failures=2, drift=1)
+    auth(client, REGISTER, token_contract)
+    client.post(EXCHANGE_OLD, {"otp": code(token_contract.key, fake_clock)})
+    new, new_key = token_issue(kind="mobile")
+    for _ in range(2):
+        client.post(EXCHANGE_NEW, {"token_id": new.token_id, "otp": wrong(new_key, fake_clock)})
+    assert Contract.objects.get(pk=token_contract.pk).token_setup_failures == 2
+    response = client.post(EXCHANGE_NEW, {"token_id": new.token_id, "otp": code(new_key, fake_clock)})
+    assert response["Location"] == reverse("otp-result")
+    assert Contract.objects.get(pk=token_contract.pk).token_setup_failures == 0
+    binding = TokenBinding.objects.get(contract=token_contract)
+    assert (binding.software_token_id, binding.failures, binding.drift) == (new.pk, 0, 0)
 
 
 def test_wrong_new_token_codes_at_exchange_count_too(client, token_contract, fake_clock):
