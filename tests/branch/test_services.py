@@ -86,6 +86,17 @@ def test_rejected_or_withdrawn_requests_change_nothing(token_contract, maker, ch
         services.token_reset_approve(actor=None, staff=checker, reset=first)
 
 
+def test_a_rejection_needs_its_reason(token_contract, maker, checker):
+    """The 役席 who refuses a request says why: a blank comment is refused, and the request stays pending."""
+    reset = services.token_reset_request(actor=None, staff=maker, contract=token_contract, reason=REASON, reference=REF)
+    for blank in ("", "　 "):
+        with pytest.raises(services.OperationRefused) as refused:
+            services.token_reset_reject(actor=None, staff=checker, reset=reset, comment=blank)
+        assert refused.value.message == services.REASON_REQUIRED
+    assert TokenResetRequest.objects.get(pk=reset.pk).status == TokenResetRequest.Status.PENDING
+    assert not AuditEntry.objects.filter(action="token_reset.reject").exists()
+
+
 def test_only_the_clerk_who_entered_a_request_withdraws_it(token_contract, maker, maker2):
     reset = services.token_reset_request(actor=None, staff=maker, contract=token_contract, reason=REASON, reference=REF)
     with pytest.raises(services.OperationRefused) as refused:
