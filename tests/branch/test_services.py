@@ -229,6 +229,34 @@ def test_two_checkers_approving_at_once_unbind_once(token_contract, maker, check
     assert AuditEntry.objects.filter(action="token.reset", contract=token_contract).count() == 1
 
 
+WRITTEN_REQUESTS = {
+    "password reset": (services.contract_password_reset, {}),
+    "transfer password reset": (services.contract_transfer_password_reset, {}),
+    "lost report": (services.contract_report_lost, {}),
+    "contract change": (services.contract_change, {"field": "email", "value": "new@example.jp"}),
+}
+
+
+@pytest.mark.parametrize("operation", WRITTEN_REQUESTS)
+@pytest.mark.parametrize(
+    ("reason", "reference", "told"),
+    [("", "C-1", services.REASON_REQUIRED), ("変更届", " ", services.REFERENCE_REQUIRED)],
+)
+def test_a_written_request_without_its_reason_or_forms_number_changes_nothing(
+    contract, maker, operation, reason, reference, told
+):
+    """Every operation on a written request refuses itself without the clerk's 理由 or the 届出書番号, whatever
+    page calls it: nothing is changed or audited."""
+    before = Contract.objects.filter(pk=contract.pk).values("user__password", "transfer_password", "email").get()
+    service, extra = WRITTEN_REQUESTS[operation]
+    with pytest.raises(services.OperationRefused) as refused:
+        service(actor=None, staff=maker, contract=contract, reason=reason, reference=reference, **extra)
+    assert refused.value.message == told
+    after = Contract.objects.filter(pk=contract.pk).values("user__password", "transfer_password", "email").get()
+    assert after == before and not contract.locks.exists()
+    assert not AuditEntry.objects.filter(contract=contract).exists()
+
+
 def test_contract_changes_from_a_written_form(contract, maker, mailoutbox, django_capture_on_commit_callbacks):
     common = {"actor": None, "staff": maker, "contract": contract, "reason": "変更届", "reference": "C-1"}
     with pytest.raises(services.OperationRefused) as refused:
