@@ -8,8 +8,9 @@ A mutant is one small change the tests of a rule should fail on: a comparison tu
 ``==`` and ``!=``, ``in`` and ``not in``…), ``and`` and ``or`` swapped, a ``not`` dropped, a whole number
 plus one, an ``if`` never taken, a call statement removed, a ``return True`` / ``False`` turned. ``run``
 writes each mutant (all, or the numbers given) over the module, runs pytest with ``-x`` and the arguments
-after ``--``, and prints KILLED (a test failed) or SURVIVED; the module is put back after each, and on
-Ctrl-C or SIGTERM. A survivor is a place to look, not a verdict: many are equivalent (a cache size, a probe
+after ``--``, and prints KILLED (a test failed), TIMEOUT (the tests ran longer than MUTATE_TIMEOUT seconds,
+default 600: a loop the mutant made endless; the tests did not pass) or SURVIVED; the module is put back after
+each, and on Ctrl-C or SIGTERM. A survivor is a place to look, not a verdict: many are equivalent (a cache size, a probe
 value, a check made twice). Those that change what a customer, the branch or the audit log sees want a test.
 Use a clone: the working tree's module is rewritten while it runs. The module must have no uncommitted change.
 
@@ -22,6 +23,7 @@ notices/, zengin/ and the admin's modules.
 """
 
 import ast
+import os
 import signal
 import subprocess
 import sys
@@ -102,6 +104,25 @@ def _interrupted(signum, frame):
     raise KeyboardInterrupt
 
 
+def _pytest(pytest_args: list[str]) -> int | None:
+    """pytest's exit code, or None when it ran past MUTATE_TIMEOUT: then it and its workers are killed (a
+    session of their own, so that pytest-xdist's workers go too, here and on Ctrl-C)."""
+    tests = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *pytest_args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        return tests.wait(timeout=float(os.environ.get("MUTATE_TIMEOUT", "600")))
+    except subprocess.TimeoutExpired:
+        return None
+    finally:
+        if tests.poll() is None:
+            os.killpg(tests.pid, signal.SIGKILL)
+            tests.wait()
+
+
 def run(module: Path, numbers: list[int], pytest_args: list[str]) -> None:
     if subprocess.run(["git", "diff", "--quiet", "--", str(module)], check=False).returncode != 0:
         sys.exit(f"{module} has uncommitted changes: commit them or use a clone")
@@ -111,18 +132,17 @@ def run(module: Path, numbers: list[int], pytest_args: list[str]) -> None:
         for number in numbers or range(len(sites(ast.parse(source)))):
             module.write_text(mutant(source, number))
             started = time.monotonic()
-            tests = subprocess.run(
-                [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *pytest_args],
-                capture_output=True,
-                check=False,
-            )
+            returncode = _pytest(pytest_args)
+            took = time.monotonic() - started
+            if returncode is None:
+                print(f"{number} TIMEOUT {describe(source, number)} ({took:.0f} s)", flush=True)
+                continue
             # 1: a test failed; 2: -x stopped the run under pytest-xdist, or the mutant broke an import (both:
             # the tests noticed); 3: internal error, 4: usage, 5: no tests collected (no verdict)
-            if tests.returncode not in (0, 1, 2):
-                print(f"{number} ERROR pytest exited {tests.returncode}: not a verdict", flush=True)
+            if returncode not in (0, 1, 2):
+                print(f"{number} ERROR pytest exited {returncode}: not a verdict", flush=True)
                 continue
-            verdict = "SURVIVED" if tests.returncode == 0 else "KILLED"
-            took = time.monotonic() - started
+            verdict = "SURVIVED" if returncode == 0 else "KILLED"
             print(f"{number} {verdict} {describe(source, number)} ({took:.0f} s)", flush=True)
     finally:
         module.write_text(source)
