@@ -6,7 +6,7 @@ import re
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import Lock, User
+from accounts.models import Contract, Lock, User
 from auditlog.models import AuditEntry
 from notices.models import Notice
 from tests.conftest import PASSWORD, TRANSFER_PASSWORD
@@ -50,6 +50,17 @@ def test_a_clerk_issues_a_temporary_password_shown_once(client, maker, contract,
     contract.refresh_from_db()
     assert contract.login_failures == 1  # the old password just tried counts as any wrong one
     assert User.objects.get(pk=contract.user_id).check_password(temporary)
+
+
+def test_a_reset_starts_the_count_of_wrong_passwords_again(client, maker, contract):
+    """Four wrong passwords, not yet locked, then the reset: the count guarded the old password, so one typo of
+    the temporary password is the first of five again, not the fifth."""
+    Contract.objects.filter(pk=contract.pk).update(login_failures=4)
+    as_staff(client, maker)
+    _temporary(_reset(client, contract))
+    assert post_login(Client(), contract, "Wrong12345").status_code == 200
+    contract.refresh_from_db()
+    assert contract.login_failures == 1 and not is_locked(contract, Lock.Kind.LOGIN)
 
 
 def test_with_the_temporary_password_only_its_change_is_open(client, maker, make_contract):

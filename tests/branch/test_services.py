@@ -262,6 +262,9 @@ def test_contract_changes_from_a_written_form(contract, maker, mailoutbox, djang
     with pytest.raises(services.OperationRefused) as refused:
         services.contract_change(**common, field="transaction_method", value="card")
     assert refused.value.message == services.NO_CARD  # no card digits: the card method is refused
+    with pytest.raises(services.OperationRefused) as refused:
+        services.contract_change(**common, field="transaction_method", value="otp")  # a token's, not a form's
+    assert refused.value.message == services.BAD_METHOD
     with pytest.raises(services.OperationRefused):
         services.contract_change(**common, field="daily_transfer_limit", value="300000")  # no token: 200,000 at most
     with pytest.raises(services.OperationRefused):

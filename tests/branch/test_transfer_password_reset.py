@@ -51,6 +51,16 @@ def test_a_clerk_issues_a_new_one_shown_once(client, maker, contract, django_cap
     assert not _authorizes(contract, TRANSFER_PASSWORD) and _authorizes(contract, new)
 
 
+def test_a_reset_starts_the_count_of_wrong_transfer_passwords_again(client, maker, contract):
+    """Four wrong ones, not yet locked, then the reset: one wrong try of the new one is the first of five."""
+    Contract.objects.filter(pk=contract.pk).update(transaction_failures=4)
+    as_staff(client, maker)
+    _reset(client, contract)
+    assert not _authorizes(contract, TRANSFER_PASSWORD)  # the old one: wrong now
+    assert Contract.objects.get(pk=contract.pk).transaction_failures == 1
+    assert not is_locked(contract, Lock.Kind.TRANSACTION)
+
+
 def test_the_written_forms_number_is_required_and_a_checker_cannot(client, maker, checker, contract):
     as_staff(client, maker)
     response = _reset(client, contract, reference="")
