@@ -2,7 +2,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from accounts.models import Contract
+from accounts.models import Contract, Lock
 from auditlog.models import AuditEntry
 from branch import services
 from branch.models import TokenResetRequest
@@ -255,6 +255,28 @@ def test_a_written_request_without_its_reason_or_forms_number_changes_nothing(
     after = Contract.objects.filter(pk=contract.pk).values("user__password", "transfer_password", "email").get()
     assert after == before and not contract.locks.exists()
     assert not AuditEntry.objects.filter(contract=contract).exists()
+
+
+def test_a_written_limit_change_holds_only_a_raise(contract, maker):
+    """The same limit written again, or a lower one, begins no hold; a raise begins the hold of a change."""
+
+    def change(value):  # each from the contract as the admin's request loads it
+        fresh = Contract.objects.get(pk=contract.pk)
+        services.contract_change(
+            actor=None,
+            staff=maker,
+            contract=fresh,
+            field="daily_transfer_limit",
+            value=value,
+            reason="変更届",
+            reference="C-1",
+        )
+
+    for value in ("100000", "100000"):  # lower than the 200,000 in force, then the same again
+        change(value)
+        assert not is_locked(contract, Lock.Kind.CHANGE_HOLD)
+    change("150000")
+    assert is_locked(contract, Lock.Kind.CHANGE_HOLD)
 
 
 def test_contract_changes_from_a_written_form(contract, maker, mailoutbox, django_capture_on_commit_callbacks):
