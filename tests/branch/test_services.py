@@ -258,7 +258,8 @@ def test_a_written_request_without_its_reason_or_forms_number_changes_nothing(
 
 
 def test_a_written_limit_change_holds_only_a_raise(contract, maker):
-    """The same limit written again, or a lower one, begins no hold; a raise begins the hold of a change."""
+    """The same limit written again, or a lower one, begins no hold; a raise begins the hold of a change. The
+    limit is 1 yen or more."""
 
     def change(value):  # each from the contract as the admin's request loads it
         fresh = Contract.objects.get(pk=contract.pk)
@@ -277,6 +278,11 @@ def test_a_written_limit_change_holds_only_a_raise(contract, maker):
         assert not is_locked(contract, Lock.Kind.CHANGE_HOLD)
     change("150000")
     assert is_locked(contract, Lock.Kind.CHANGE_HOLD)
+    with pytest.raises(services.OperationRefused) as refused:  # 1円以上
+        change("0")
+    assert refused.value.message == services.BAD_LIMIT % {"ceiling": "200,000"}
+    change("1")
+    assert Contract.objects.get(pk=contract.pk).daily_transfer_limit == 1
 
 
 def test_contract_changes_from_a_written_form(contract, maker, mailoutbox, django_capture_on_commit_callbacks):
