@@ -96,6 +96,14 @@ def test_a_transaction_that_rolls_back_enqueues_nothing(contract):
     assert Notice.objects.count() == 0 and DBTaskResult.objects.count() == 0
 
 
+def test_a_contract_without_an_address_gets_no_notice_and_no_task(contract):
+    """No e-mail address on file (the contract's address may be blank): nothing to send, so no notice row
+    for staff to find undeliverable and no task for the worker."""
+    Contract.objects.filter(pk=contract.pk).update(email="")
+    notify(Contract.objects.get(pk=contract.pk), "ib_suspended")
+    assert Notice.objects.count() == 0 and DBTaskResult.objects.count() == 0
+
+
 def test_after_the_last_retry_the_notice_is_undeliverable_and_staff_resend_it(
     contract, smtp_settings, start_smtp, fake_clock, staff_client
 ):
