@@ -74,6 +74,33 @@ def test_export_writes_the_queued_transfers_and_marks_them_sent(client, contract
     assert "no queued" in again.getvalue() and not (tmp_path / "again.txt").exists()
 
 
+def test_a_file_stands_under_its_name_only_for_transfers_marked_sent(client, contract, tmp_path, monkeypatch):
+    """The transaction that marks the transfers sent fails after the file was written: no file is left that
+    an operator would send, and the next run sends the transfers once."""
+    from django.db import DatabaseError
+
+    from payments.management.commands import export_zengin
+
+    login(client, contract)
+    _r, transfer = send(client, other_bank_data(contract, amount=12_000))
+    out = tmp_path / "sogo.txt"
+
+    def failing(*args, **kwargs):
+        raise DatabaseError("the audit entry could not be written")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(export_zengin.audit, "record", failing)
+        with pytest.raises(DatabaseError):
+            call_command("export_zengin", output=str(out), stdout=StringIO())
+    assert list(tmp_path.iterdir()) == []  # neither the file nor its temporary copy
+    assert not Transfer.objects.filter(exported_at__isnull=False).exists()
+    printed = StringIO()
+    call_command("export_zengin", output=str(out), stdout=printed)
+    assert [d["customer_code"] for d in zengin.parse(out.read_bytes())["data"]] == [f"{transfer.pk:010d}"]
+    assert list(tmp_path.iterdir()) == [out]
+    assert printed.getvalue() == f"{out}: 1 transfers, 12,000 yen\n"  # what the operator is told
+
+
 def _account(bank_code, bank_name, branch_code, branch_name, kind, number) -> dict:
     fields = ("bank_code", "bank_name", "branch_code", "branch_name", "account_kind", "account_number")
     return dict(zip(fields, (bank_code, bank_name, branch_code, branch_name, kind, number), strict=True))

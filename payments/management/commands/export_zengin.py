@@ -3,8 +3,9 @@
 Run once or more a day (cron), after the cut-off (IBANK_OTHER_BANK_CUTOFF): the file of a day carries the
 transfers whose 入金日 (``settles_on``, ibank.business_days) is that day or before, so a transfer entered
 after the cut-off or on a closed day goes out on the next business day. Each transfer is written once: the rows are
-locked and marked in the same transaction that builds the file, and the file
-is written (to a temporary name, then renamed) before that transaction commits.
+locked and marked in the same transaction that writes the file under a temporary name (``….part``); the
+file takes its own name only after that transaction commits, and the temporary one is removed when it does
+not. A crash between the two leaves ``<the audited name>.part`` for an operator to rename and send.
 """
 
 import os
@@ -36,42 +37,61 @@ class Command(BaseCommand):
         local = timezone.localtime(now)
         name = f"sogo_{day:%Y%m%d}_{local:%H%M%S}.txt"  # JST, like the day
         path = Path(output) if output else settings.BASE_DIR / "var" / "zengin" / name
-        with transaction.atomic():
-            queued = list(
-                Transfer.objects.select_for_update(of=("self",))
-                .select_related("from_account", "contract")
-                .filter(status=Transfer.Status.ACCEPTED, exported_at__isnull=True, settles_on__lte=day)
-                .order_by("from_account_id", "executed_at", "pk")
-            )
-            if not queued:
-                self.stdout.write(f"no queued other-bank transfers for {day}")
-                return
-            groups = [
-                (_header(transfers[0], day), [_data(t) for t in transfers])
-                for _account, transfers in groupby(queued, key=lambda t: t.from_account_id)
-                for transfers in [list(transfers)]
-            ]
-            data = [d for _header_, group in groups for d in group]
-            try:
-                content = zengin.write_groups(groups)
-            except zengin.RecordError as error:
-                raise CommandError(f"cannot write the Zengin file: {error}") from None
-            Transfer.objects.filter(pk__in=[t.pk for t in queued]).update(exported_at=now)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            partial = path.with_suffix(path.suffix + ".part")
-            partial.write_bytes(content)
-            os.replace(partial, path)
-            audit.record(
-                None,
-                "zengin.export",
-                ok=True,
-                as_name="system:export_zengin",
-                file=path.name,
-                count=len(data),
-                total=sum(d.amount for d in data),
-                remitters=len(groups),
-            )
-        self.stdout.write(f"{path}: {len(data)} transfers, {sum(d.amount for d in data):,} yen")
+        partial = path.with_suffix(path.suffix + ".part")
+        committed = False
+        try:
+            with transaction.atomic():
+                exported = _export(day, now, path, partial)
+            committed = True
+        finally:
+            if not committed:  # nothing is marked sent: no file may be sent either
+                partial.unlink(missing_ok=True)
+        if exported is None:
+            self.stdout.write(f"no queued other-bank transfers for {day}")
+            return
+        # Only now, with the transfers marked sent, does the file take the name it is sent under: a file
+        # of transfers that the next run would export again never stands there.
+        os.replace(partial, path)
+        count, total = exported
+        self.stdout.write(f"{path}: {count} transfers, {total:,} yen")
+
+
+def _export(day, now, path: Path, partial: Path) -> tuple[int, int] | None:
+    """In the caller's transaction: lock the queued transfers, write them to ``partial``, mark them sent and
+    audit it; (count, total), or None when nothing is queued."""
+    queued = list(
+        Transfer.objects.select_for_update(of=("self",))
+        .select_related("from_account", "contract")
+        .filter(status=Transfer.Status.ACCEPTED, exported_at__isnull=True, settles_on__lte=day)
+        .order_by("from_account_id", "executed_at", "pk")
+    )
+    if not queued:
+        return None
+    groups = [
+        (_header(transfers[0], day), [_data(t) for t in transfers])
+        for _account, transfers in groupby(queued, key=lambda t: t.from_account_id)
+        for transfers in [list(transfers)]
+    ]
+    data = [d for _header_, group in groups for d in group]
+    try:
+        content = zengin.write_groups(groups)
+    except zengin.RecordError as error:
+        raise CommandError(f"cannot write the Zengin file: {error}") from None
+    Transfer.objects.filter(pk__in=[t.pk for t in queued]).update(exported_at=now)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial.write_bytes(content)
+    total = sum(d.amount for d in data)
+    audit.record(
+        None,
+        "zengin.export",
+        ok=True,
+        as_name="system:export_zengin",
+        file=path.name,
+        count=len(data),
+        total=total,
+        remitters=len(groups),
+    )
+    return len(data), total
 
 
 def _day(value: str):
