@@ -78,6 +78,10 @@ def test_verify_finds_a_sealed_entry_changed_behind_the_triggers(db):
     _without_triggers("UPDATE accounts_auditentry SET reason = 'edited' WHERE id = %s", [entries[2].pk])
     with pytest.raises(CommandError, match=f"entries {entries[2].pk}-{entries[3].pk} is broken: an entry's content"):
         _verify()
+    # With an anchor that does not match either, the broken seal is what is told, and why it is broken.
+    anchor = f"--anchor={entries[1].pk}:{'0' * 64}"
+    with pytest.raises(CommandError, match=f"entries {entries[2].pk}-{entries[3].pk} is broken: an entry's content"):
+        call_command("verify_audit", anchor, stdout=StringIO())
 
 
 def test_verify_finds_a_deleted_entry(db):

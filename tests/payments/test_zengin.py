@@ -144,6 +144,28 @@ def test_records_refuse_what_does_not_fit():
         )
 
 
+def test_a_number_field_refuses_what_is_not_a_number_of_its_width():
+    """A negative amount, a non-digit account number or an overlong 顧客コード is refused, never written into
+    a file the bank would send."""
+    account = _account("0001", "ﾐｽﾞﾎ", "001", "ﾎﾝﾃﾝ", 1, "1234567")
+    good = {**account, "payee_name": "ﾔﾏﾀﾞ ﾀﾛｳ", "amount": 1_000, "customer_code": "1"}
+    assert len(zengin.data_record(zengin.Data(**good))) == 120
+    for bad in [{"amount": -5}, {"account_number": "12-4567"}, {"customer_code": "12345678901"}]:
+        with pytest.raises(zengin.RecordError):
+            zengin.data_record(zengin.Data(**{**good, **bad}))
+
+
+def test_reading_a_file_back_refuses_a_cut_or_malformed_one():
+    account = _account("0001", "ﾐｽﾞﾎ", "001", "ﾎﾝﾃﾝ", 1, "1234567")
+    header = zengin.Header(requester_code="1", requester_name="ﾔﾏﾀﾞ", transfer_date=date(2026, 1, 5), **account)
+    data = zengin.Data(**account, payee_name="ﾀﾅｶ", amount=500, customer_code="7")
+    content = zengin.write(header, [data])
+    assert zengin.parse(content)["trailer"] == {"count": 1, "total": 500}
+    for broken in [content[:-2], content + b"9", content.replace(b"\r\n", b" \r\n", 1), content[122:]]:
+        with pytest.raises(zengin.RecordError):
+            zengin.parse(broken)
+
+
 def test_each_remitter_has_its_own_group_read_back_record_by_record(client, make_contract, tmp_path):
     from django.test import Client
 
