@@ -96,6 +96,8 @@ def test_a_wrong_code_is_named_and_counted_and_five_lock_the_staff_member_out(cl
     fake_clock.advance(15 * 60 + 1)
     log_in(client)
     assert client.post(ENROLL, {"enrollment_code": right})["Location"] == ENROLL
+    outcomes = AuditEntry.objects.filter(action="staff.enroll").order_by("id").values_list("outcome", flat=True)
+    assert list(outcomes) == ["failed"] * STAFF_MAX_FAILURES + ["ok"]
 
 
 def test_a_code_is_used_once_and_its_double_submission_is_no_wrong_guess(client, newbie, fake_clock):
@@ -112,6 +114,7 @@ def test_a_code_is_used_once_and_its_double_submission_is_no_wrong_guess(client,
     # Restarting drops the device; the used code cannot start it again.
     client.post(ENROLL, {"restart": "1"})
     assert not StaffDevice.objects.filter(user=newbie).exists()
+    assert AuditEntry.objects.filter(action="staff.enroll").latest("id").reason == "restarted"
     response = client.post(ENROLL, {"enrollment_code": code})
     assert response["Location"] == ENROLL and not StaffDevice.objects.filter(user=newbie).exists()
     assert 'name="enrollment_code"' in client.get(ENROLL).content.decode()
@@ -123,12 +126,49 @@ def test_an_expired_or_replaced_code_is_refused_without_counting(client, newbie,
     log_in(client)
     response = client.post(ENROLL, {"enrollment_code": first})
     assert str(views.CODE_ENDED) in response.content.decode()
-    fake_clock.advance(enrollment.CODE_VALID.total_seconds() + 1)
-    log_in(client)  # a day later: a new session
+    fake_clock.advance(timedelta(hours=24).total_seconds())
+    log_in(client)  # 24 hours later, to the second: a new session
     response = client.post(ENROLL, {"enrollment_code": second})
     assert str(views.CODE_ENDED) in response.content.decode()
     assert failures(newbie) == 0 and not StaffDevice.objects.filter(user=newbie).exists()
     assert sorted(StaffEnrollmentCode.objects.values_list("end", flat=True)) == ["", "replaced"]
+
+
+def test_no_code_for_a_customer_or_an_inactive_staff_member(newbie, contract):
+    """A customer's login (not staff) and a staff member whose account is disabled get no 登録コード."""
+    User.objects.filter(pk=contract.user_id).update(is_staff=True)  # even one marked staff by mistake
+    inactive = User.objects.create_user("gone", password=PASSWORD, is_staff=True, is_active=False)
+    for user in (User.objects.get(pk=contract.user_id), inactive):
+        with pytest.raises(enrollment.NotIssuable, match=str(enrollment.NOT_STAFF)):
+            issue(user)
+    assert not StaffEnrollmentCode.objects.exists() and not AuditEntry.objects.filter(action="staff.enrollment_code")
+    issue(newbie)  # an active staff member's is issued
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_codes_issued_at_once_leave_one_open_and_no_error():
+    """Eight issues for one staff member at once (a double click at the admin, the operator's command): each
+    succeeds and replaces the one before; one code stays open, none fails on the one-open-code constraint."""
+    newbie = User.objects.create_user("newbie", password=PASSWORD, is_staff=True)
+    results = run_concurrently(lambda _i: issue(newbie), 8)
+    assert all(isinstance(code, str) for code in results), results
+    ends = sorted(StaffEnrollmentCode.objects.filter(user=newbie).values_list("end", flat=True))
+    assert ends == [""] + ["replaced"] * 7
+
+
+def test_a_second_code_entered_drops_the_device_the_first_began(newbie, fake_clock):
+    """The first code's device was never confirmed (its QR code shown to a session that went away); a code
+    issued again starts a new one, and the first device, whose key that session saw, is gone."""
+    first = Client()
+    log_in(first)
+    first.post(ENROLL, {"enrollment_code": issue(newbie)})
+    (begun,) = StaffDevice.objects.filter(user=newbie)
+    second = Client()
+    log_in(second)
+    assert second.post(ENROLL, {"enrollment_code": issue(newbie)})["Location"] == ENROLL
+    (device,) = StaffDevice.objects.filter(user=newbie)
+    assert device.pk != begun.pk and not device.confirmed
 
 
 def test_only_a_digest_of_the_code_is_kept(newbie):
@@ -208,7 +248,7 @@ def test_the_operator_issues_the_first_code_on_the_server(newbie, client, fake_c
 
 def test_a_code_works_until_its_24_hours_are_over(client, newbie, fake_clock):
     code = issue(newbie)
-    fake_clock.advance((enrollment.CODE_VALID - timedelta(seconds=5)).total_seconds())
+    fake_clock.advance(timedelta(hours=24, seconds=-5).total_seconds())
     log_in(client)
     typed = "-".join([code[:4], code[4:8], code[8:]]).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
     assert client.post(ENROLL, {"enrollment_code": typed})["Location"] == ENROLL  # as an IME types it
