@@ -149,7 +149,7 @@ def _guess(actor, user, check, *, step: str) -> str:
         reason = {"ok": "", "reused": f"reused_{step}", "ended": "ended_code", "locked": "locked"}.get(outcome)
         if outcome == "wrong":
             reason = f"wrong_{step}"
-            outcome = "locked" if services.count_staff_failure(actor, user) else "wrong"
+            outcome = "wrong" if services.count_staff_failure(actor, user) == services.COUNTED else "locked"
         as_name = f"staff:{user.get_username()}"
         audit.record(actor, "staff.enroll", ok=outcome == "ok", reason=reason, as_name=as_name, step=step)
     return outcome

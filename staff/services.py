@@ -18,7 +18,7 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.views.decorators.debug import sensitive_variables
 
 from accounts import senders, services
@@ -78,8 +78,7 @@ def _refusal(actor, user, password_ok: bool, token: str):
     if is_locked(user, clock.now()):
         return "locked", None
     if not password_ok:
-        count_staff_failure(actor, user)
-        return "wrong_password", None
+        return _counted(actor, user, "wrong_password"), None
     devices = list(StaffDevice.objects.filter(user=user, confirmed=True))
     if not devices:
         return "", None  # enrollment: admin pages stay closed until a device is confirmed
@@ -90,8 +89,7 @@ def _refusal(actor, user, password_ok: bool, token: str):
             return "", device
     if "reused" in results:
         return "reused_otp", None  # a double submission of a right code: refused, never counted as wrong
-    count_staff_failure(actor, user)
-    return "wrong_otp", None
+    return _counted(actor, user, "wrong_otp"), None
 
 
 def is_locked(user, now) -> bool:
@@ -123,15 +121,33 @@ def _dummy() -> str:
     return _dummy_hash
 
 
-def count_staff_failure(actor, user) -> bool:
-    """One more failure (a password, a code or a 登録コード) toward the staff lock; True when it set the lock."""
-    User.objects.filter(pk=user.pk).update(staff_failures=F("staff_failures") + 1)
-    locked = User.objects.filter(pk=user.pk, staff_failures__gte=STAFF_MAX_FAILURES).update(
-        staff_failures=0, staff_locked_until=clock.now() + STAFF_LOCK
-    )
-    if locked:
+def _counted(actor, user, reason: str) -> str:
+    """A wrong guess's reason, or "locked" when a lock set since the user's row was read (by a concurrent
+    guess) was in force: that guess is then not counted, as for customers."""
+    return "locked" if count_staff_failure(actor, user) == ALREADY_LOCKED else reason
+
+
+#: count_staff_failure's answers: counted; counted and the lock set by it; a lock in force (not counted)
+COUNTED, LOCKED_NOW, ALREADY_LOCKED = "counted", "locked_now", "already_locked"
+
+
+def count_staff_failure(actor, user) -> str:
+    """One more failure (a password, a code or a 登録コード) toward the staff lock, decided under the staff
+    member's row lock: of a burst of wrong guesses that all read the row unlocked, those after the one that
+    set the lock are not counted (ALREADY_LOCKED), so the lock is set once and the count starts again from
+    it. COUNTED, or LOCKED_NOW when this failure set the lock (audited)."""
+    now = clock.now()
+    with transaction.atomic():
+        fresh = User.objects.select_for_update().only("staff_failures", "staff_locked_until").get(pk=user.pk)
+        if is_locked(fresh, now):
+            return ALREADY_LOCKED
+        failures = fresh.staff_failures + 1
+        if failures < STAFF_MAX_FAILURES:
+            User.objects.filter(pk=user.pk).update(staff_failures=failures)
+            return COUNTED
+        User.objects.filter(pk=user.pk).update(staff_failures=0, staff_locked_until=now + STAFF_LOCK)
         audit.record(actor, "admin.lock", ok=True, reason="too_many_failures", as_name=f"staff:{user.get_username()}")
-    return bool(locked)
+    return LOCKED_NOW
 
 
 def staff_account_recorded(*, actor, user, added: bool, changes: list) -> None:

@@ -253,3 +253,41 @@ def test_right_logins_and_a_code_sent_twice_are_no_failures_of_the_sender(clerk,
         fake_clock.advance(30)
     assert AuditEntry.objects.filter(action="admin.login", reason="reused_otp").count() == 3
     assert not AuditEntry.objects.filter(reason="address_paused").exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_of_guesses_evaluates_no_more_than_the_limit():
+    """12 concurrent wrong passwords, and the right password with its code, one failure before the lock: one
+    more wrong password is counted, the lock is set once, and the others are answered as locked without being
+    counted (as for customers); the right one is let in only before the lock (and then resets the count)."""
+    import time
+
+    from django.test import Client
+
+    from staff.services import STAFF_MAX_FAILURES
+    from tests.concurrency import run_concurrently
+
+    user = User.objects.create_user("clerk", password=STAFF_PASSWORD, is_staff=True, is_superuser=True)
+    device = StaffDevice(user=user, name="clerk", confirmed=True)
+    device.set_key(KEY)
+    device.save()
+    User.objects.filter(pk=user.pk).update(staff_failures=STAFF_MAX_FAILURES - 1)
+    right = pyotp.TOTP(base64.b32encode(KEY).decode()).at(time.time())
+
+    def attempt(i):
+        form = ("clerk", STAFF_PASSWORD, right) if i == 12 else ("clerk", f"wrong-pass-{i}", "")
+        return post(Client(), *form).status_code
+
+    results = run_concurrently(attempt, 13)
+    assert set(results) <= {200, 302}, results
+    reasons = list(AuditEntry.objects.filter(action="admin.login").values_list("reason", flat=True))
+    assert len(reasons) == 13
+    let_in = reasons.count("")
+    assert let_in == results.count(302) <= 1
+    # The one guess left before the lock; or, when the right one came first and reset the count, five.
+    wrong = reasons.count("wrong_password")
+    assert wrong == (STAFF_MAX_FAILURES if let_in else 1), reasons
+    assert reasons.count("locked") == 13 - wrong - let_in  # answered as locked, not counted
+    assert AuditEntry.objects.filter(action="admin.lock").count() == 1
+    assert User.objects.get(pk=user.pk).staff_locked_until is not None
