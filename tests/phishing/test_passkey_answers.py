@@ -39,6 +39,21 @@ def test_a_transfer_authorized_by_the_passkey_moves_once(client, contract, stran
     assert entry.detail["method"] == "passkey"
 
 
+def test_an_answer_after_the_challenges_five_minutes_is_refused_and_moves_nothing(
+    client, contract, stranger, fake_clock
+):
+    """The challenge lives as long as the browser is told to wait (300 s): an answer held back longer (a relay
+    that waits for its moment) is refused as 「時間が経過しました」; a new challenge from the page works."""
+    authenticator, transfer, url, challenge, options = confirmed_with_passkey(client, contract, stranger)
+    answer = json.dumps(authenticator.get(options))
+    fake_clock.advance(300)
+    response = client.post(url, sent(challenge, answer))
+    assert response.status_code == 200 and str(REFUSED["changed"]) in response.content.decode()
+    assert Transfer.objects.get(pk=transfer.pk).status == Transfer.Status.CONFIRMED
+    assert client.post(url, passkey_answer(client, url, authenticator)).status_code == 302
+    assert Transfer.objects.get(pk=transfer.pk).status == Transfer.Status.DONE
+
+
 @pytest.mark.django_db(transaction=True)
 @EXAMPLES
 @given(data=st.data())
