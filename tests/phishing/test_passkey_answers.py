@@ -380,3 +380,55 @@ def test_every_change_a_passkey_authorizes_is_made_with_its_answer(client, contr
     typed = {"new_transfer_password": "24680", "new_transfer_password_again": "24680", "attempt": page["attempt"]}
     assert client.post(url, {**typed, **passkey_answer(client, url, authenticator)}).status_code == 302
     assert Contract.objects.get(pk=contract.pk).check_transfer_password("24680")
+
+
+def test_the_passkey_may_be_skipped_only_where_it_is_the_whole_second_step(make_contract, make_token):
+    """Without the OTP at login, 「パスキーを使わずにログイン」 logs in as before the passkey; with it, the
+    passkey's page stands in for the code and a skip sent to it logs nothing in."""
+    from tests.helpers import post_login
+
+    alone = make_contract()
+    registered(Client(), alone)
+    browser = Client()
+    post_login(browser, alone)
+    assert browser.get(reverse("passkeys-login")).context["may_skip"]
+    assert browser.post(reverse("passkeys-login"), {"skip": "1"})["Location"] == reverse("accounts-menu")
+    assert browser.get(reverse("accounts-menu")).status_code == 200
+
+    with_code = make_contract()
+    registered(Client(), with_code)
+    make_token(with_code)  # 認証する: the code at login too
+    browser = Client()
+    assert post_login(browser, with_code)["Location"] == reverse("accounts-login-otp")
+    assert not browser.get(reverse("passkeys-login")).context["may_skip"]
+    assert browser.post(reverse("passkeys-login"), {"skip": "1"}).status_code == 200  # the page again
+    assert browser.get(reverse("accounts-menu")).status_code == 302
+    logins = AuditEntry.objects.filter(action="login", outcome="ok")
+    assert logins.filter(contract=alone).count() == 2  # at registration, and the skip
+    assert logins.filter(contract=with_code).count() == 1  # at registration only
+
+
+def test_a_lock_set_after_the_password_ends_the_passkey_login(make_contract):
+    """The branch's IB取引中止 lands between the password and the passkey: the answer logs nothing in, the
+    pending login is gone (lifting the lock does not revive it), and the login page says so."""
+    from accounts import locks
+    from accounts.models import Lock
+    from passkeys.login import EXPIRED
+    from tests.helpers import post_login
+
+    contract = make_contract()
+    authenticator = registered(Client(), contract)
+    logins = AuditEntry.objects.filter(action="login", contract=contract, outcome="ok")
+    assert logins.count() == 1  # at registration
+    browser = Client()
+    post_login(browser, contract)
+    page = browser.get(reverse("passkeys-login"))
+    answer = sent(page.context["challenge_id"], authenticator.get(json.loads(page.context["options"])))
+    locks.set_lock(contract, Lock.Kind.IB_SUSPENSION, reason="test", by="staff:clerk")
+    response = browser.post(reverse("passkeys-login"), answer, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("accounts-login")
+    assert str(EXPIRED) in response.content.decode()
+    locks.lift(contract, Lock.Kind.IB_SUSPENSION, by="staff:clerk")
+    assert browser.post(reverse("passkeys-login"), answer)["Location"] == reverse("accounts-login")
+    assert browser.get(reverse("accounts-menu")).status_code == 302
+    assert logins.count() == 1 and not AuditEntry.objects.filter(action="login.passkey", outcome="ok").exists()
