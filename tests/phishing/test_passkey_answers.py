@@ -104,7 +104,8 @@ def test_a_copy_of_the_passkey_that_counts_behind_it_is_refused(client, contract
 
 
 def test_a_passkey_login_through_the_pages_gets_a_new_session_and_the_menu(client, contract):
-
+    from accounts.login import PENDING_LOGIN
+    from passkeys.login import FAILED
     from tests.helpers import post_login
 
     authenticator = registered(client, contract)
@@ -116,13 +117,15 @@ def test_a_passkey_login_through_the_pages_gets_a_new_session_and_the_menu(clien
     response = browser.post(reverse("passkeys-login"), sent(page.context["challenge_id"], answer))
     assert response["Location"] == reverse("accounts-menu")
     assert browser.session.session_key != pending_key  # no session fixed before the login survives it
+    assert PENDING_LOGIN not in browser.session  # the pending login ends with it
     assert browser.get(reverse("accounts-menu")).status_code == 200
     assert AuditEntry.objects.filter(action="login.passkey", contract=contract, outcome="ok").count() == 1
     # The same answer relayed into another login of the contract (its password typed elsewhere): refused.
     relay = Client()
     post_login(relay, contract)
-    replayed = relay.post(reverse("passkeys-login"), sent(page.context["challenge_id"], answer))
-    assert replayed["Location"] == reverse("passkeys-login")
+    replayed = relay.post(reverse("passkeys-login"), sent(page.context["challenge_id"], answer), follow=True)
+    assert replayed.redirect_chain == [(reverse("passkeys-login"), 302)]
+    assert str(FAILED) in replayed.content.decode()
     assert relay.get(reverse("accounts-menu")).status_code == 302  # not logged in
     refused = AuditEntry.objects.filter(action="login.passkey", contract=contract, outcome="failed").get()
     assert refused.reason == "changed"
