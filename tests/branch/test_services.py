@@ -316,6 +316,15 @@ def test_contract_changes_from_a_written_form(contract, maker, mailoutbox, djang
     assert {(e.detail["staff_reason"], e.detail["reference"]) for e in entries} == {("変更届", "C-1")}
 
 
+def test_a_contract_without_a_card_may_be_set_to_the_transfer_password(contract, maker):
+    """Only the card's method needs the card: one never issued does not refuse 資金移動用パスワード."""
+    assert not contract.card_cells and contract.transfer_password
+    common = {"actor": None, "staff": maker, "contract": contract, "reason": "変更届", "reference": "C-2"}
+    services.contract_change(**common, field="transaction_method", value=" password ")
+    entry = AuditEntry.objects.get(action="contract.change", contract=contract)
+    assert (entry.detail["field"], entry.detail["new"]) == ("transaction_method", "password")
+
+
 def test_in_the_admin_a_checker_cannot_request_and_nobody_approves_their_own(client, token_contract, maker, checker):
     from django.contrib.auth.models import Group
 

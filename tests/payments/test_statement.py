@@ -50,6 +50,20 @@ def test_each_period_lists_its_days(client, contract, fake_clock):
     assert amounts(client.get(_url(contract), {"period": "range", "date_from": day, "date_to": day})) == [1_400]
 
 
+def test_today_is_todays_lines_only_not_the_months(client, fake_clock, make_contract):
+    """On the 16th, 本日 lists the 16th's lines, 今月 also the 10th's (on the 1st the two would agree)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    fake_clock.t = datetime(2026, 11, 16, 10, 0, tzinfo=ZoneInfo("Asia/Tokyo")).timestamp()
+    contract = make_contract()  # its opening deposit of 100,000 yen: today
+    _deposits(contract, fake_clock, [6])  # the 10th
+    login(client, contract)
+    amounts = lambda response: [p.amount for p in response.context["page"].object_list]  # noqa: E731
+    assert amounts(client.get(_url(contract), {"period": "today"})) == [100_000]
+    assert amounts(client.get(_url(contract), {"period": "this_month"})) == [100_000, 1_006]
+
+
 def test_a_bad_period_names_the_field_and_keeps_what_was_typed(client, contract):
     login(client, contract)
     response = client.get(_url(contract), {"period": "range", "date_from": "2000-01-01", "date_to": ""})
