@@ -49,7 +49,7 @@ def _found(request, form_class, rows):
     initial = request.GET.get("initial", "")
     if form.is_valid() and form.cleaned_data["q"]:
         return form, initial, rows.filter(_name_query(form.cleaned_data["q"]))
-    if initial in KATAKANA:
+    if len(initial) == 1 and initial in KATAKANA:  # ("" is in every string: no initial chosen is no initial)
         return form, initial, rows.filter(initial=initial)
     return form, initial, None
 

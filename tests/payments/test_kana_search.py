@@ -103,3 +103,29 @@ def test_names_of_the_same_reading_list_by_code_on_every_database(client, contra
     assert branches.index("中央301") < branches.index("中央302") < branches.index("中央303")
     banks = client.get("/transfer/banks/", {"q": "ちゅうおう"}).content.decode()
     assert banks.index("中央0901") < banks.index("中央0902") < banks.index("中央0903")
+
+
+@pytest.mark.django_db
+def test_the_50_on_index_has_a_row_a_kana_column_and_each_kana_once(client, contract):
+    import re
+
+    from tests.helpers import login
+
+    login(client, contract)
+    page = client.get("/transfer/banks/").content.decode()
+    rows = re.findall(r'<p class="initial-row">(.*?)</p>', page)
+    read = ["".join(re.findall(r">([ｦ-ﾝ])</a>", row)) for row in rows]
+    assert read == ["ｱｲｳｴｵ", "ｶｷｸｹｺ", "ｻｼｽｾｿ", "ﾀﾁﾂﾃﾄ", "ﾅﾆﾇﾈﾉ", "ﾊﾋﾌﾍﾎ", "ﾏﾐﾑﾒﾓ", "ﾔﾕﾖ", "ﾗﾘﾙﾚﾛ", "ﾜﾝ"]
+
+
+@pytest.mark.django_db
+def test_a_bank_of_up_to_30_branches_lists_them_all_before_a_search(client, contract):
+    from tests.helpers import login
+
+    bank = Bank.objects.create(code="0010", name="小さな銀行", kana="ﾁｲｻﾅ", initial="ﾁ", search_text="小さな銀行")
+    for n in range(30):
+        Branch.objects.create(bank=bank, code=f"{n:03d}", name=f"支店{n}", kana="ｼﾃﾝ", initial="ｼ", search_text="")
+    login(client, contract)
+    assert client.get(f"/transfer/banks/{bank.code}/").content.decode().count("支店") >= 30
+    Branch.objects.create(bank=bank, code="030", name="支店30", kana="ｼﾃﾝ", initial="ｼ", search_text="")
+    assert "支店0" not in client.get(f"/transfer/banks/{bank.code}/").content.decode()  # search or choose an initial
