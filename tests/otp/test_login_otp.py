@@ -85,6 +85,8 @@ def test_five_wrong_codes_lock_the_otp(client, token_contract, fake_clock, djang
     assert response.status_code == 200
     assert str(otp_forms.OTP_LOCKED) in response.content.decode() and 'name="otp"' not in response.content.decode()
     assert client.get(MENU).status_code == 302
+    reload = client.get(LOGIN_OTP).content.decode()  # the page opened again: the same dead end, no field
+    assert str(otp_forms.OTP_LOCKED) in reload and 'name="otp"' not in reload
 
 
 @pytest.mark.parametrize("value", ["12345", "abcdef", "", "1" * 1000])
@@ -147,6 +149,7 @@ def test_pending_login_is_bound_to_the_token(client, token_contract, fake_clock)
     response = client.post(LOGIN_OTP, {"otp": current_code(token_contract, fake_clock)})
     assert response["Location"] == LOGIN
     assert client.get(MENU).status_code == 302
+    assert PENDING_LOGIN not in client.session  # ended, not left to be tried again
 
 
 def test_without_login_otp_chosen_the_password_is_enough(client, make_contract, make_token):
@@ -171,10 +174,17 @@ def test_expired_token_type_is_refused_at_login_with_the_exchange_message(client
 
 def test_suspension_between_password_and_code_refuses_the_login(client, token_contract, fake_clock):
 
+    from accounts import locks
+
     password_step(client, token_contract)
     set_lock(token_contract, "ib_suspension")
     response = client.post(LOGIN_OTP, {"otp": current_code(token_contract, fake_clock)})
     assert response["Location"] == LOGIN
+    assert client.get(MENU).status_code == 302
+    # The pending login ended with the refusal: lifting the suspension does not revive it.
+    locks.lift(token_contract, "ib_suspension", by="test")
+    fake_clock.advance(30)  # the next code
+    assert client.post(LOGIN_OTP, {"otp": current_code(token_contract, fake_clock)})["Location"] == LOGIN
     assert client.get(MENU).status_code == 302
 
 

@@ -135,6 +135,7 @@ def test_the_authorization_is_audited_with_the_new_limit(client, contract):
     _authorize(client, {"transfer_password": TRANSFER_PASSWORD})
     entry = AuditEntry.objects.get(action="limit.authorize", contract=contract, outcome="ok")
     assert entry.detail["new_limit"] == 150_000
+    assert client.get(AUTHORIZE)["Location"] == LIMIT  # authorized: nothing waits for it any more
 
 
 def _raised_by_password_yesterday(client, contract, fake_clock):
@@ -244,3 +245,18 @@ def test_the_ceiling_itself_may_be_chosen_and_choosing_it_again_is_no_raise(otp_
     assert AuditEntry.objects.filter(action="hold.set", contract=otp_customer, reason="limit_raise").count() == 1
     limits.limit_change(actor=None, contract=otp_customer, new_limit=10_000_000, at_once=True)
     assert AuditEntry.objects.filter(action="hold.set", contract=otp_customer, reason="limit_raise").count() == 1
+
+
+def test_the_authorization_without_a_raise_pending_starts_again_with_the_reason(client, contract, fake_clock):
+    """Opened with no raise waiting (bookmarked, or its five minutes over): back to the input, told why."""
+    from accounts.settings_views import LIMIT_EXPIRED
+
+    login(client, contract)
+    response = client.get(AUTHORIZE, follow=True)
+    assert response.redirect_chain == [(LIMIT, 302)] and str(LIMIT_EXPIRED) in response.content.decode()
+    client.post(LIMIT, {"limit": "100000"})
+    client.post(LIMIT, {"limit": "150000"})  # a raise waits for its authorization
+    fake_clock.advance(301)
+    response = client.post(AUTHORIZE, {"transfer_password": TRANSFER_PASSWORD, "shown": "150000"}, follow=True)
+    assert str(LIMIT_EXPIRED) in response.content.decode()
+    assert Contract.objects.get(pk=contract.pk).pending_daily_limit is None
