@@ -43,9 +43,12 @@ def test_lowering_applies_at_once_without_authorization(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(LIMIT, {"limit": "１００，０００"})
     assert response["Location"] == LIMIT
+    assert "振込限度額を変更しました。本日から適用されます。" in client.get(LIMIT).content.decode()
     assert _today_limit(contract) == 100_000
     assert [m.subject for m in mailoutbox] == [subject("limit_changed")]
     assert AuditEntry.objects.filter(action="limit.change", contract=contract).exists()
+    # The limit in force chosen again asks for no authorization either.
+    assert client.post(LIMIT, {"limit": "100000"})["Location"] == LIMIT
 
 
 @pytest.mark.parametrize("typed", ["abc", "0", "-5000", "1.5", "1234567890"])
@@ -77,7 +80,8 @@ def test_a_pending_raise_can_be_cancelled(client, contract, fake_clock):
     client.post(LIMIT, {"limit": "100000"})
     client.post(LIMIT, {"limit": "150000"})
     _authorize(client, {"transfer_password": TRANSFER_PASSWORD})
-    client.post(reverse("transfers-limit-cancel"))
+    response = client.post(reverse("transfers-limit-cancel"), follow=True)
+    assert "変更予定の振込限度額を取り消しました。" in response.content.decode()
     assert Contract.objects.get(pk=contract.pk).pending_daily_limit is None
     fake_clock.advance(86400)
     assert _today_limit(contract) == 100_000

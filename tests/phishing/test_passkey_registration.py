@@ -36,6 +36,9 @@ def test_a_passkey_made_by_an_authenticator_is_registered_audited_and_told(clien
     notice = Notice.objects.get(contract_id=contract.pk, event="passkey_registered")
     assert "パスキー（パスキー1）が登録されました。" in notice.body  # the name the list shows
     assert "パスキーを登録しました。" in client.get(reverse("passkeys")).content.decode()
+    # One authorization, one passkey: another needs the method again.
+    response = client.post(reverse("passkeys-begin"), "{}", content_type="application/json")
+    assert response.status_code == 403 and WebAuthnCredential.objects.filter(user=contract.user).count() == 1
 
 
 def test_a_credential_id_registered_already_is_refused_not_a_server_error(client, contract, make_contract):
