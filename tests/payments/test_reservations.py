@@ -464,3 +464,19 @@ def test_the_same_authorization_sent_twice_is_told_reserved_not_changed(contract
     assert Transfer.objects.get(pk=transfer.pk).status == Transfer.Status.RESERVED
     assert list(AuditEntry.objects.filter(action="transfer.reserve").values_list("outcome", flat=True)) == ["ok"]
     assert Notice.objects.filter(contract_id=contract.pk, event="transfer_reserved").count() == 1
+
+
+def test_confirm_and_authorize_show_the_reserved_day_as_the_day_the_payee_is_credited(client, contract, thursday):
+    """A 振込予約 for next Wednesday: 「お振込先への入金日」 at 確認 and 認証 is that Wednesday, not the day a
+    transfer executed now would reach the payee; and its 結果 before 認証 is not shown (back to 確認)."""
+    from tests.payments.helpers import confirm
+
+    login(client, contract)
+    paid_before(contract, bank_code="0005", number="7654321")
+    _response, transfer = enter(client, other_bank_data(contract, transfer_date="2026-12-02"))
+    credited = '<dd class="settles-on">2026年12月2日</dd>'
+    assert credited in client.get(reverse("transfers-confirm", args=[transfer.reference])).content.decode()
+    confirm(client, transfer)
+    assert credited in client.get(reverse("transfers-authorize", args=[transfer.reference])).content.decode()
+    result = reverse("transfers-result", args=[transfer.reference])
+    assert client.get(result)["Location"] == reverse("transfers-confirm", args=[transfer.reference])
