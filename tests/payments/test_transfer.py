@@ -355,6 +355,9 @@ def test_correcting_after_confirm_needs_a_new_confirm(client, contract, payee, s
     login(client, contract)
     _response, transfer = enter(client, same_bank_data(contract, payee, amount=1_000))
     confirm(client, transfer)
+    # 修正 opens 入力 with what was entered.
+    form = client.get(reverse("transfers-edit", args=[transfer.reference])).context["form"]
+    assert (form["amount"].value(), form["payee_number"].value()) == (1_000, payee.account.number)
     client.post(reverse("transfers-edit", args=[transfer.reference]), same_bank_data(contract, stranger))
     response = authorize(client, transfer)
     assert response["Location"] == reverse("transfers-confirm", args=[transfer.reference])
@@ -367,6 +370,8 @@ def test_a_reload_or_double_click_moves_money_once(client, contract, payee):
     again = authorize(client, transfer)
     assert again["Location"] == response["Location"]
     assert client.post(reverse("transfers-confirm", args=[transfer.reference]))["Location"] == response["Location"]
+    for step in ("transfers-confirm", "transfers-edit"):  # the 確認 or 入力 page reloaded: the result, not a form
+        assert client.get(reverse(step, args=[transfer.reference]))["Location"] == response["Location"]
     assert balance(contract) == 99_000
     assert JournalEntry.objects.filter(reference=transfer.reference).count() == 1
 
