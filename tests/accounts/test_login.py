@@ -225,8 +225,8 @@ def test_login_records_the_channel_and_menu_lists_previous_logins(client, contra
 
 def test_logout_ends_the_session(client, contract):
     post_login(client, contract.contract_id)
-    response = client.post(reverse("accounts-logout"))
-    assert response.status_code == 302
+    response = client.post(reverse("accounts-logout"), follow=True)
+    assert response.redirect_chain[0][1] == 302 and "ログアウトしました。" in response.content.decode()
     assert client.get(MENU).status_code == 302
     assert AuditEntry.objects.filter(action="logout", contract=contract).exists()
 
