@@ -556,7 +556,8 @@ def test_save_list_use_and_delete_a_payee(client, contract):
     assert "ﾔﾏﾀﾞ ﾊﾅｺ" in client.get(reverse("transfers-payees")).content.decode()
     form = client.get(NEW, {"payee": payee.pk}).context["form"]
     assert form.initial["payee_number"] == "7654321" and form.initial["bank_code"] == "0005"
-    client.post(reverse("transfers-payee-delete", args=[payee.pk]))
+    deleted = client.post(reverse("transfers-payee-delete", args=[payee.pk]), follow=True)
+    assert "振込先を削除しました。" in deleted.content.decode()
     assert not Payee.objects.exists()
     assert AuditEntry.objects.filter(action="payee.delete", contract=contract).exists()
 
