@@ -524,3 +524,25 @@ def test_a_limit_in_full_width_digits_is_read(contract, maker):
     services.contract_change(**common, field="daily_transfer_limit", value="１５０，０００".replace("，", ","))
     contract.refresh_from_db()
     assert contract.daily_transfer_limit == 150_000
+
+
+def test_the_contracts_list_reads_each_tokens_state(
+    client, admin_superuser, contract, token_contract, make_contract, make_token
+):
+    """The トークン column, as a clerk reads it: none, in use, locked by wrong codes, or reported lost (which
+    says more than the OTP lock it comes with)."""
+    import re
+
+    locked, lost = make_contract(), make_contract()
+    for each in (locked, lost):
+        make_token(each)
+    set_lock(locked, Lock.Kind.OTP)
+    set_lock(lost, Lock.Kind.LOST)
+    set_lock(lost, Lock.Kind.OTP)
+    page = client.get(reverse("admin:accounts_contract_changelist")).content.decode()
+
+    def token_cell(c):
+        row = next(r for r in re.findall(r"<tr.*?</tr>", page, re.S) if c.contract_id in r)
+        return re.search(r'<td class="field-token">(.*?)</td>', row).group(1)
+
+    assert [token_cell(c) for c in (contract, token_contract, locked, lost)] == ["なし", "利用中", "ロック中", "紛失届"]
