@@ -539,10 +539,26 @@ def test_the_contracts_list_reads_each_tokens_state(
     set_lock(locked, Lock.Kind.OTP)
     set_lock(lost, Lock.Kind.LOST)
     set_lock(lost, Lock.Kind.OTP)
+    # The 停止 column: a block that ends at 0:00 tonight (Pay-easy's ten wrong entries) says so.
+    from datetime import datetime, time, timedelta
+
+    from django.utils import timezone
+
+    midnight = datetime.combine(
+        timezone.localdate() + timedelta(days=1), time.min, tzinfo=timezone.get_current_timezone()
+    )
+    set_lock(contract, Lock.Kind.PAYEASY, until=midnight)
     page = client.get(reverse("admin:accounts_contract_changelist")).content.decode()
 
-    def token_cell(c):
+    def cell(c, field):
         row = next(r for r in re.findall(r"<tr.*?</tr>", page, re.S) if c.contract_id in r)
-        return re.search(r'<td class="field-token">(.*?)</td>', row).group(1)
+        return re.search(rf'<td class="field-{field}">(.*?)</td>', row).group(1)
 
-    assert [token_cell(c) for c in (contract, token_contract, locked, lost)] == ["なし", "利用中", "ロック中", "紛失届"]
+    assert [cell(c, "token") for c in (contract, token_contract, locked, lost)] == [
+        "なし",
+        "利用中",
+        "ロック中",
+        "紛失届",
+    ]
+    assert cell(contract, "locks") == "収納サービス利用停止（本日）"
+    assert cell(locked, "locks") == "ワンタイムパスワード停止"
