@@ -562,3 +562,30 @@ def test_the_contracts_list_reads_each_tokens_state(
     ]
     assert cell(contract, "locks") == "収納サービス利用停止（本日）"
     assert cell(locked, "locks") == "ワンタイムパスワード停止"
+
+
+def test_the_contract_page_tells_a_raise_waiting_and_the_method_with_its_password(
+    client, admin_superuser, contract, make_contract, fake_clock
+):
+    """What the clerk reads before a change: a raise waiting for 0:00, and whether a 資金移動用パスワード
+    exists; on the list, a cancelled contract's 解約 and "—" where nothing stops it."""
+    from datetime import timedelta
+
+    from accounts import limits
+
+    limits.limit_change(actor=None, contract=contract, new_limit=150_000, at_once=True)  # lower first
+    contract.refresh_from_db()
+    limits.limit_change(actor=None, contract=contract, new_limit=180_000, at_once=False)
+    card = make_contract(method=Contract.Method.CARD)
+    Contract.objects.filter(pk=card.pk).update(transfer_password="")
+    page = client.get(reverse("admin:accounts_contract_change", args=[contract.pk])).content.decode()
+    tomorrow = limits.today() + timedelta(days=1)
+    assert f"150,000円（{tomorrow:%Y/%m/%d} 0:00から 180,000円 に変更予定）" in page
+    assert "資金移動用パスワード（未登録）" not in page and "（資金移動用パスワード：登録あり）" not in page
+    page = client.get(reverse("admin:accounts_contract_change", args=[card.pk])).content.decode()
+    assert "お客様カード（資金移動用パスワード：未登録）" in page
+    Contract.objects.filter(pk=card.pk).update(cancelled_at=fake_clock.now())
+    quiet = make_contract()
+    listed = client.get(reverse("admin:accounts_contract_changelist")).content.decode()
+    rows = {c: next(r for r in listed.split("<tr") if c.contract_id in r) for c in (quiet, card)}
+    assert '<td class="field-locks">—</td>' in rows[quiet] and '<td class="field-locks">解約</td>' in rows[card]
