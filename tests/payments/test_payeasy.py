@@ -646,3 +646,20 @@ def test_a_reload_after_paying_shows_the_result_even_when_a_lock_came_since(clie
         response = client.get(reverse(step, args=[payment.reference]))
         assert response.status_code == 302, step
         assert response["Location"] == reverse("payeasy-result", args=[payment.reference]), step
+
+
+def test_a_lock_set_after_the_bill_was_entered_stops_its_confirm_and_authorize(client, contract, billers):
+    """The branch's IB取引中止 (or any refusal of the gate) lands between 入力 and 確認: 確認 and 認証 are
+    refused with the gate's page, nothing is confirmed, nothing moves."""
+    login(client, contract)
+    response = enter(client, "58001", contract, **PRIVATE_NUMBERS)
+    reference = response["Location"].split("/")[2]
+    before = Account.objects.get(pk=contract.account.pk).balance
+    set_lock(contract, "ib_suspension")
+    confirm, authorize = (reverse(step, args=[reference]) for step in ("payeasy-confirm", "payeasy-authorize"))
+    answers = [client.get(confirm), client.post(confirm), client.get(authorize)]
+    answers.append(client.post(authorize, {"transfer_password": TRANSFER_PASSWORD}))
+    for answer in answers:  # the gate's page, whom to call: no step of the payment
+        assert answer.status_code == 200 and "<h1>お取引</h1>" in answer.content.decode()
+    assert Payment.objects.get(reference=reference).status == Payment.Status.DRAFT
+    assert Account.objects.get(pk=contract.account.pk).balance == before
