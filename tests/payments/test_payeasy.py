@@ -663,3 +663,15 @@ def test_a_lock_set_after_the_bill_was_entered_stops_its_confirm_and_authorize(c
         assert answer.status_code == 200 and "<h1>お取引</h1>" in answer.content.decode()
     assert Payment.objects.get(reference=reference).status == Payment.Status.DRAFT
     assert Account.objects.get(pk=contract.account.pk).balance == before
+
+
+def test_a_bill_not_paid_has_no_result_and_a_cancelled_one_no_confirm(client, contract, billers):
+    """Its 結果 before 認証 leads to 確認; after 中止, its 確認 (a reload, the back button) leads to a new entry."""
+    login(client, contract)
+    response = enter(client, "58001", contract, **PRIVATE_NUMBERS)
+    reference = response["Location"].split("/")[2]
+    confirm = reverse("payeasy-confirm", args=[reference])
+    assert client.get(reverse("payeasy-result", args=[reference]))["Location"] == confirm
+    client.post(reverse("payeasy-cancel", args=[reference]))
+    assert Payment.objects.get(reference=reference).status == Payment.Status.CANCELLED
+    assert client.get(confirm)["Location"] == NEW
