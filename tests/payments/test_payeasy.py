@@ -675,3 +675,10 @@ def test_a_bill_not_paid_has_no_result_and_a_cancelled_one_no_confirm(client, co
     client.post(reverse("payeasy-cancel", args=[reference]))
     assert Payment.objects.get(reference=reference).status == Payment.Status.CANCELLED
     assert client.get(confirm)["Location"] == NEW
+
+
+def test_the_numbers_page_without_a_biller_chosen_starts_again_with_the_reason(client, contract, billers):
+    login(client, contract)
+    response = client.get(NUMBERS, follow=True)
+    assert response.redirect_chain == [(NEW, 302)]
+    assert "一定時間が経過したため、収納機関番号の入力からやり直してください。" in response.content.decode()
