@@ -23,10 +23,9 @@ commits (a module's resets are reached by tests/branch: run it with those too). 
 the 全銀 file and records, the audit seals, the staff's enrolment, login, views and services, the
 passkeys' ceremony, authorization, login and views, 入出金明細, 照会, the bank and branch search, the
 session store, the login's code step, the limit and e-mail pages, the token pages, the feature phone's
-views, 振込's views, the customer's own views and the branch's admin (about 900 more). Run the views with
+views, 振込's and Pay-easy's views, the customer's own views and the branch's admin (about 950 more). Run the views with
 ``-m "not browser"`` and read a survivor there as "no test but a browser's guards this": several were.
-Not yet run: ibank/admin.py, staff/admin.py, payments/admin.py, otp/flows.py, accounts/steps.py,
-payments/payeasy_views.py.
+Not yet run: ibank/admin.py, staff/admin.py, payments/admin.py, otp/flows.py, accounts/steps.py.
 """
 
 import ast
