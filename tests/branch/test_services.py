@@ -526,13 +526,24 @@ def test_a_limit_in_full_width_digits_is_read(contract, maker):
     assert contract.daily_transfer_limit == 150_000
 
 
+def _contracts_list(client):
+    """The admin's contracts list as the clerk sees it now: ``cell(contract, field)`` reads a row's column."""
+    import re
+
+    page = client.get(reverse("admin:accounts_contract_changelist")).content.decode()
+
+    def cell(contract, field):
+        row = next(r for r in re.findall(r"<tr.*?</tr>", page, re.S) if contract.contract_id in r)
+        return re.search(rf'<td class="field-{field}">(.*?)</td>', row).group(1)
+
+    return cell
+
+
 def test_the_contracts_list_reads_each_tokens_state(
     client, admin_superuser, contract, token_contract, make_contract, make_token
 ):
     """The トークン column, as a clerk reads it: none, in use, locked by wrong codes, or reported lost (which
     says more than the OTP lock it comes with)."""
-    import re
-
     locked, lost = make_contract(), make_contract()
     for each in (locked, lost):
         make_token(each)
@@ -548,12 +559,7 @@ def test_the_contracts_list_reads_each_tokens_state(
         timezone.localdate() + timedelta(days=1), time.min, tzinfo=timezone.get_current_timezone()
     )
     set_lock(contract, Lock.Kind.PAYEASY, until=midnight)
-    page = client.get(reverse("admin:accounts_contract_changelist")).content.decode()
-
-    def cell(c, field):
-        row = next(r for r in re.findall(r"<tr.*?</tr>", page, re.S) if c.contract_id in r)
-        return re.search(rf'<td class="field-{field}">(.*?)</td>', row).group(1)
-
+    cell = _contracts_list(client)
     assert [cell(c, "token") for c in (contract, token_contract, locked, lost)] == [
         "なし",
         "利用中",
@@ -586,6 +592,5 @@ def test_the_contract_page_tells_a_raise_waiting_and_the_method_with_its_passwor
     assert "お客様カード（資金移動用パスワード：未登録）" in page
     Contract.objects.filter(pk=card.pk).update(cancelled_at=fake_clock.now())
     quiet = make_contract()
-    listed = client.get(reverse("admin:accounts_contract_changelist")).content.decode()
-    rows = {c: next(r for r in listed.split("<tr") if c.contract_id in r) for c in (quiet, card)}
-    assert '<td class="field-locks">—</td>' in rows[quiet] and '<td class="field-locks">解約</td>' in rows[card]
+    cell = _contracts_list(client)
+    assert cell(quiet, "locks") == "—" and cell(card, "locks") == "解約"

@@ -38,14 +38,12 @@ class Command(BaseCommand):
         name = f"sogo_{day:%Y%m%d}_{local:%H%M%S}.txt"  # JST, like the day
         path = Path(output) if output else settings.BASE_DIR / "var" / "zengin" / name
         partial = path.with_suffix(path.suffix + ".part")
-        committed = False
         try:
             with transaction.atomic():
                 exported = _export(day, now, path, partial)
-            committed = True
-        finally:
-            if not committed:  # nothing is marked sent: no file may be sent either
-                partial.unlink(missing_ok=True)
+        except BaseException:
+            partial.unlink(missing_ok=True)  # nothing is marked sent: no file may be sent either
+            raise
         if exported is None:
             self.stdout.write(f"no queued other-bank transfers for {day}")
             return
