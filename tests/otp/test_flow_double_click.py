@@ -90,6 +90,19 @@ def test_exchange_overlapping(client, token_contract, issued, fake_clock, monkey
     assert AuditEntry.objects.filter(action="token.exchange", contract=token_contract).count() == 1
 
 
+def test_the_old_tokens_step_overlapping_goes_on_to_the_new_token(client, token_contract, fake_clock, monkeypatch):
+    """交換's first step sent twice: the second finds the old token's code used by the first and goes on to the
+    new token's page as the first did, neither told 「使用済み」 nor counted as a wrong code."""
+    auth(client, REGISTER, token_contract)
+    data = {"otp": code(token_contract.key, fake_clock)}
+    twin, response = double_click(monkeypatch, client, EXCHANGE_OLD, data, at=(flows, "verify"))
+    assert response.status_code == 302 and response["Location"] == EXCHANGE_NEW
+    assert twin.get(EXCHANGE_NEW).status_code == 200
+    binding = TokenBinding.objects.get(contract=token_contract)
+    assert binding.failures == 0
+    assert not AuditEntry.objects.filter(contract=token_contract, outcome="failed").exclude(reason="reused").exists()
+
+
 def test_the_current_token_typed_as_the_new_one_is_still_refused(client, token_contract, fake_clock):
     """With the code the old step used: the current token's right code, already used, is no twin's doing."""
     auth(client, REGISTER, token_contract)
