@@ -398,6 +398,20 @@ def test_token_past_end_of_use_can_still_be_exchanged(client, token_contract, is
     assert response["Location"] == RESULT
 
 
+def test_the_step_list_marks_the_first_and_the_last_step_and_only_the_steps_between_have_a_time_limit(
+    client, token_contract, fake_clock
+):
+    """利用者認証 is current on the first page and 処理結果 on the result; 「5分以内」 is said on neither."""
+    page = client.get(STOP).content.decode()
+    assert '<li aria-current="step">利用者認証</li>' in page and page.count('aria-current="step"') == 1
+    assert "この画面は5分以内に操作してください。" not in page
+    auth(client, STOP, token_contract)
+    client.post(STOP_OTP, {"otp": code(token_contract.key, fake_clock)})
+    result = client.get(RESULT).content.decode()
+    assert '<li aria-current="step">処理結果</li>' in result and result.count('aria-current="step"') == 1
+    assert "この画面は5分以内に操作してください。" not in result
+
+
 # -- stop --------------------------------------------------------------------
 
 
