@@ -90,3 +90,12 @@ def test_adding_a_staff_account_and_giving_it_a_role_are_audited(client, admin_s
     assert len(_entries("staff.account_change")) == 2
     logged = str(list(AuditEntry.objects.filter(action__startswith="staff.account").values_list("detail", flat=True)))
     assert "New-clerk-pass-123" not in logged and "Other-pass-456" not in logged and "argon2" not in logged
+
+
+def test_a_staff_device_is_shown_never_edited(client, admin_superuser):
+    """Its owner enrolled it: the admin removes a lost phone's device, and never offers to change one."""
+    device = _device_of("owner")
+    page = client.get(reverse("admin:accounts_staffdevice_change", args=[device.pk])).content.decode()
+    assert "owner" in page and 'name="_save"' not in page
+    sent = client.post(reverse("admin:accounts_staffdevice_change", args=[device.pk]), {"_save": "1"})
+    assert sent.status_code == 403
