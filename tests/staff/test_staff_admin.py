@@ -99,3 +99,20 @@ def test_a_staff_device_is_shown_never_edited(client, admin_superuser):
     assert "owner" in page and 'name="_save"' not in page
     sent = client.post(reverse("admin:accounts_staffdevice_change", args=[device.pk]), {"_save": "1"})
     assert sent.status_code == 403
+
+
+def test_only_a_superuser_changes_staff_accounts_even_with_the_permission_granted(client, db):
+    """Rights are a superuser's to give: a clerk handed Django's 「change user」 permission one by one (never
+    the house's way) still cannot make anyone, themselves included, a superuser."""
+    from django.contrib.auth.models import Permission
+
+    from tests.helpers import as_staff
+
+    clerk = User.objects.create_user("clerk", password="clerk-pass-123", is_staff=True)
+    clerk.user_permissions.add(*Permission.objects.filter(codename__in=["view_user", "change_user"]))
+    as_staff(client, User.objects.get(pk=clerk.pk))
+    change = reverse("admin:accounts_user_change", args=[clerk.pk])
+    data = {"username": "clerk", "is_active": "on", "is_staff": "on", "is_superuser": "on", "_save": "1"}
+    assert client.post(change, data).status_code == 403
+    assert not User.objects.get(pk=clerk.pk).is_superuser
+    assert not AuditEntry.objects.filter(action="staff.account_change").exists()
