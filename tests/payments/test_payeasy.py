@@ -481,6 +481,7 @@ def test_a_malformed_biller_number_is_told_and_kept_and_counts_no_wrong_entry(cl
         ("customer_number", "12345ABC", "お客様番号は半角数字20桁以内で入力してください。"),
         ("customer_number", "1" * 21, "お客様番号は半角数字20桁以内で入力してください。"),
         ("confirmation_number", "12a4", "確認番号は半角数字6桁以内で入力してください。"),
+        ("confirmation_number", "1" * 7, "確認番号は半角数字6桁以内で入力してください。"),
     ],
 )
 def test_malformed_numbers_name_their_field_keep_what_was_typed_and_count_no_wrong_entry(
@@ -682,3 +683,27 @@ def test_the_numbers_page_without_a_biller_chosen_starts_again_with_the_reason(c
     response = client.get(NUMBERS, follow=True)
     assert response.redirect_chain == [(NEW, 302)]
     assert "一定時間が経過したため、収納機関番号の入力からやり直してください。" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "message"),
+    [
+        ("customer_number", "", "納付番号を入力してください。"),
+        ("customer_number", "1" * 21, "納付番号は半角数字20桁以内で入力してください。"),
+        ("payment_category", "1234", "納付区分は半角数字3桁以内で入力してください。"),
+    ],
+)
+def test_a_public_bills_numbers_are_named_as_its_bill_prints_them(client, contract, billers, field, typed, message):
+    """国庫金・地方公共団体: the お客様番号's place holds the 納付番号, and every message says so."""
+    login(client, contract)
+    response = enter(client, "78901", contract, **{**PUBLIC_NUMBERS, field: typed})
+    assert response.context["form"].errors[field] == [message]
+    assert Contract.objects.get(pk=contract.pk).payeasy_failures == 0
+
+
+def test_each_number_box_takes_as_many_digits_as_its_number_has(client, contract, billers):
+    login(client, contract)
+    assert 'maxlength="5"' in client.get(NEW).content.decode()
+    page = client.post(NEW, {"biller_number": "78901"}, follow=True).context["form"]
+    lengths = {name: page.fields[name].widget.attrs["maxlength"] for name in page.LIMITS}
+    assert lengths == {"customer_number": "20", "confirmation_number": "6", "payment_category": "3"}

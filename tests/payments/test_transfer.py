@@ -117,6 +117,7 @@ def test_confirm_page_shows_the_fee_total_and_the_real_holder_name(client, contr
         ({"bank_code": "9998"}, "bank_code", refusals.UnknownBank.message),
         ({"bank_code": "12"}, "bank_code", forms.BANK_CODE_FORMAT),
         ({"branch_code": "999"}, "branch_code", refusals.UnknownBranch.message),
+        ({"branch_code": "12"}, "branch_code", forms.BRANCH_CODE_FORMAT),
         ({"payee_number": "12a4567"}, "payee_number", forms.ACCOUNT_NUMBER_FORMAT),
         ({"payee_number": "12345678"}, "payee_number", forms.ACCOUNT_NUMBER_FORMAT),
         ({"amount": "0"}, "amount", forms.AMOUNT_MIN),
@@ -138,6 +139,27 @@ def test_input_refusals_name_the_field_and_keep_what_was_typed(client, contract,
     for name in ("bank_code", "branch_code", "payee_number"):
         assert f'value="{data[name]}"' in page
     assert not Transfer.objects.exists()
+
+
+def test_the_largest_amount_the_zengin_field_holds_is_a_well_formed_amount(client, contract):
+    """9,999,999,999円 is typed well: refused for what the account and the limit allow, not as too long."""
+    login(client, contract)
+    response, transfer = enter(client, {**other_bank_data(contract), "amount": "9999999999"})
+    assert transfer is None
+    assert response.context["form"].errors["amount"] == [
+        str(refusals.InsufficientBalance.message) % {"available": "99,560"}
+    ]
+
+
+def test_the_date_box_offers_today_up_to_the_last_day_a_reservation_may_name(client, contract, fake_clock):
+    from datetime import timedelta
+
+    from payments.services import today
+
+    login(client, contract)
+    page = client.get(NEW).content.decode()
+    last = today() + timedelta(days=settings.IBANK_RESERVATION_DAYS)
+    assert f'min="{today().isoformat()}"' in page and f'max="{last.isoformat()}"' in page
 
 
 def test_same_bank_account_that_does_not_exist_is_refused(client, contract, payee):
