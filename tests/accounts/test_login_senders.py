@@ -46,6 +46,16 @@ def test_a_password_tried_across_ids_pauses_that_address_and_only_it(contract, l
     assert _post("203.0.113.6", contract.contract_id, PASSWORD).status_code == 302  # another sender logs in
 
 
+@pytest.mark.parametrize("blank", ["contract_id", "password"])
+def test_a_form_sent_with_a_field_left_empty_is_no_try(contract, low_limit, blank):
+    """Nothing was tried: the field is named, and however often it is sent the sender's logins go on."""
+    for _ in range(LIMIT + 1):
+        data = {"contract_id": contract.contract_id, "password": PASSWORD, blank: ""}
+        response = Client().post(LOGIN, data, REMOTE_ADDR="203.0.113.5")
+        assert response.status_code == 200 and "を入力してください。" in response.content.decode()
+    assert _post("203.0.113.5", contract.contract_id, PASSWORD).status_code == 302
+
+
 def test_a_paused_try_counts_nothing_toward_the_ids_lock(contract, low_limit):
     """Nor does it write more than one entry a window: refused unread, a try costs a few milliseconds, and an
     entry each would let one sender fill the append-only log."""
