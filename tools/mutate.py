@@ -27,7 +27,9 @@ views, 振込's and Pay-easy's views, the customer's own views and the branch's 
 ``-m "not browser"`` and read a survivor there as "no test but a browser's guards this": several were.
 Session 44 ran it over the token flows' views, the admin's base classes and the staff's and payments'
 admins (about 200 more); accounts/steps.py was listed, and its survivors read as equivalent (a page sent again
-with other values is told by ``now_is``): the five modules left by session 43 are run.
+with other values is told by ``now_is``): the five modules left by session 43 are run. It ran too over
+accounts/forms.py, payments/forms.py, ibank/text.py, accounts/backends.py, payments/payee_check.py and
+payments/billers.py (run the forms with tests/payments and the whole suite: their rules are met there).
 """
 
 import ast
