@@ -561,6 +561,16 @@ def test_missing_choice_says_select_and_missing_text_says_enter(client, contract
     assert errors["transfer_password"] == ["資金移動用パスワードを入力してください。"]
 
 
+def test_the_token_pages_name_the_code_and_box_the_token_id_as_it_is_printed(client, contract):
+    """「ワンタイムパスワードを入力してください。」, never a field's code name; the トークンID box capitalises what a
+    phone types and holds at most 20 characters (SMBL12345678 with room for spaces)."""
+    auth(client, REGISTER, contract)
+    page = client.get(REGISTER_TOKEN).content.decode()
+    assert 'autocapitalize="characters"' in page and 'maxlength="20"' in page
+    errors = client.post(REGISTER_TOKEN, {}).context["form"].errors
+    assert errors["otp"] == ["ワンタイムパスワードを入力してください。"]
+
+
 def test_token_id_refusals_are_audited(client, contract, stranger, make_token, fake_clock):
     binding, key = make_token(stranger)
     auth(client, REGISTER, contract)
