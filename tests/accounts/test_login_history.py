@@ -42,6 +42,24 @@ def test_logins_and_failures_newest_first_with_browser_and_environment(contract,
     assert "新しい環境" in page and "パスワードの誤り" in page
 
 
+def test_a_failure_between_two_logins_stands_between_them(contract, fake_clock):
+    """Logins and failures are one list in time: a wrong password tried after the phone's login is newer
+    than that login, and the customer reads it where it happened."""
+    post_login(Client(HTTP_USER_AGENT=IPHONE), contract)
+    fake_clock.advance(60)
+    Client(HTTP_USER_AGENT=FIREFOX).post(
+        reverse("accounts-login"), {"contract_id": contract.contract_id, "password": "x" * 8}
+    )
+    fake_clock.advance(60)
+    own = Client()
+    login(own, contract)
+    assert [(ok, browser) for ok, _channel, browser, _new, _reason in _rows(own)] == [
+        (True, "Chrome（Windows）"),
+        (False, "Firefox（Linux）"),
+        (True, "Safari（iOS）"),
+    ]
+
+
 def test_a_failed_login_at_the_feature_phone_site_is_shown_on_it(contract, fake_clock):
     """A wrong password at /m/ says 携帯電話, as a login there does (LoginRecord.Channel.MOBILE), from a
     feature phone and from any other browser alike; the same browser's wrong password at /login/ does not."""
