@@ -29,7 +29,9 @@ Session 44 ran it over the token flows' views, the admin's base classes and the 
 admins (about 200 more); accounts/steps.py was listed, and its survivors read as equivalent (a page sent again
 with other values is told by ``now_is``): the five modules left by session 43 are run. It ran too over
 accounts/forms.py, payments/forms.py, ibank/text.py, accounts/backends.py, payments/payee_check.py and
-payments/billers.py (run the forms with tests/payments and the whole suite: their rules are met there).
+payments/billers.py (run the forms with tests/payments and the whole suite: their rules are met there),
+and over otp/forms.py, branch/forms.py, ibank/actor.py, accounts/login_history.py, payments/ui.py and
+otp/models.py with the whole suite (about 430 mutants in the session).
 """
 
 import ast

@@ -214,3 +214,27 @@ def test_the_desktop_type_warns_on_a_smartphone(client, db):
         warning not in client.get(ISSUE, HTTP_USER_AGENT="Mozilla/5.0 (Windows NT 10.0; Win64; x64)").content.decode()
     )
     assert "「① モバイル型」はスマートフォン用です" in client.get(ISSUE).content.decode()
+
+
+def test_a_token_type_is_usable_through_its_last_day_and_not_after(db, fake_clock):
+    """「利用期限」 is a day: the token works all of it (Japan's day), and not the next."""
+    from django.utils import timezone
+
+    from ibank import clock
+
+    kind = TokenType.objects.get(kind="mobile")
+    kind.usable_until = timezone.localdate(clock.now())
+    assert kind.is_usable()
+    kind.usable_until -= datetime.timedelta(days=1)
+    assert not kind.is_usable()
+
+
+def test_an_issued_token_is_registrable_up_to_its_deadline_and_not_after(db, fake_clock):
+    from ibank import clock
+    from otp.services import token_issue
+
+    token, _key = token_issue(kind="mobile")
+    token.expires_at = clock.now()
+    assert token.is_registrable()
+    fake_clock.advance(1)
+    assert not token.is_registrable()
