@@ -84,3 +84,17 @@ def test_the_log_is_counted_up_to_a_cap(staff_client, entries, monkeypatch):  # 
     assert "50件以上" in html and _rows(html) == 90  # the page itself is whole
     html, _sql = _get(staff_client, f"?q={entries[0].contract_id}")  # below the cap: the exact count
     assert "50件以上" not in html and re.search(r"\b30 監査ログ", html)
+
+
+def test_a_log_over_two_years_opens_at_its_years(staff_client, make_contract, fake_clock):  # noqa: F811
+    """Entries since December 2025: the drill-down offers 2025 and 2026 first, then a year's months."""
+    fake_clock.t = datetime(2025, 12, 30, 12, tzinfo=timezone.get_default_timezone()).timestamp()
+    contract = make_contract()
+    audit.record(Actor(ip="192.0.2.1", user_agent="test"), "transfer.input", ok=True, contract=contract)
+    fake_clock.advance(40 * 86400)  # 2026-02-08
+    audit.record(Actor(ip="192.0.2.1", user_agent="test"), "transfer.input", ok=True, contract=contract)
+    html, _sql = _get(staff_client)
+    assert "at__year=2025" in html and "at__year=2026" in html and "at__year=2027" not in html
+    assert "at__month=" not in html
+    html, _sql = _get(staff_client, "?at__year=2026")
+    assert "at__month=1" in html and "at__month=2" in html and "at__month=3" not in html
