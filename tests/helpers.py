@@ -242,6 +242,20 @@ def twin_of(client):
     return twin
 
 
+def refuses_deletion(client, name: str, row) -> None:
+    """The admin (``client`` logged in) deletes ``row`` neither from its page nor as a selection of the list
+    ``name`` ("app_model"): both answer 403 or offer nothing, and the row stays."""
+    from django.urls import reverse
+
+    delete = reverse(f"admin:{name}_delete", args=[row.pk])
+    assert client.get(delete).status_code == 403
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    changelist = reverse(f"admin:{name}_changelist")
+    assert "delete_selected" not in client.get(changelist).content.decode()
+    client.post(changelist, {"action": "delete_selected", "_selected_action": [row.pk], "post": "yes"})
+    assert type(row).objects.filter(pk=row.pk).exists()
+
+
 def answered_after(monkeypatch, first, at=None) -> None:
     """A double click whose two requests overlap: the second request (past its session and its own checks)
     evaluates its answer only once ``first()`` (the first click, whole) is done. ``at``: (object, name) of the

@@ -83,12 +83,7 @@ def test_a_paid_bill_cannot_be_changed(client, admin_superuser, billers):
 def test_neither_a_biller_nor_a_bill_is_ever_deleted(client, admin_superuser, billers, kind):
     """A bill is what a customer paid or may pay, a biller what its bills and payments name: kept, even by a
     superuser (a biller leaving is made inactive)."""
+    from tests.helpers import refuses_deletion
+
     bill = billers["electricity"]
-    row, model = (bill.biller, Biller) if kind == "biller" else (bill, Bill)
-    delete = reverse(f"admin:transfers_{kind}_delete", args=[row.pk])
-    assert client.get(delete).status_code == 403
-    assert client.post(delete, {"post": "yes"}).status_code == 403
-    changelist = reverse(f"admin:transfers_{kind}_changelist")
-    assert "delete_selected" not in client.get(changelist).content.decode()
-    client.post(changelist, {"action": "delete_selected", "_selected_action": [row.pk], "post": "yes"})
-    assert model.objects.filter(pk=row.pk).exists()
+    refuses_deletion(client, f"transfers_{kind}", bill.biller if kind == "biller" else bill)
